@@ -1,0 +1,163 @@
+//! The echo client: send a message, read its reply, with the reader of your choice.
+//!
+//! A [`Session`] pairs a stream with a [`MessageReader`] (how replies are read) and
+//! a [`Fragmenter`] (how messages are written: whole, as the seed does, or split
+//! into several writes so the server sees partial reads too). The interactive
+//! loop of the seed's client is [`run_interactive`]; the scenario runner drives
+//! the same `Session` from a script.
+
+use std::io::{self, BufRead, Write};
+
+use crate::escape::escape;
+use crate::fragment::{FragmentPlan, Fragmenter};
+use crate::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
+use crate::transport::Transport;
+
+/// How the client sends and reads. `Default` is the seed's client with the
+/// `exact` reader.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Which reader reads the replies.
+    pub reader: ReaderKind,
+    /// The read buffer: the most one read can return.
+    pub buffer_size: usize,
+    /// Longest line the `line` reader accepts.
+    pub max_line: usize,
+    /// Largest frame the `length` reader accepts.
+    pub max_frame: usize,
+    /// How each message is cut into writes and paced.
+    pub write_plan: FragmentPlan,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            reader: ReaderKind::Exact,
+            buffer_size: 1024,
+            max_line: crate::reader::DEFAULT_MAX_LINE,
+            max_frame: crate::reader::DEFAULT_MAX_FRAME,
+            write_plan: FragmentPlan::default(),
+        }
+    }
+}
+
+/// Why a session step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The message cannot be framed by the chosen reader.
+    #[error("cannot send this message with the {reader} reader: {source}")]
+    Encode {
+        /// The reader in use.
+        reader: ReaderKind,
+        /// What is wrong with the message.
+        source: EncodeError,
+    },
+    /// Writing to the server failed.
+    #[error("sending to the server failed: {}", crate::server::describe_io(.0))]
+    Send(io::Error),
+    /// Reading the reply failed.
+    #[error("reading the reply failed: {0}")]
+    Receive(#[from] ReadError),
+    /// Writing to the console (or reading the input) failed.
+    #[error("console: {0}")]
+    Console(io::Error),
+}
+
+/// One client connection with its reader and writer.
+#[derive(Debug)]
+pub struct Session<T> {
+    stream: T,
+    reader: MessageReader,
+    writer: Fragmenter,
+}
+
+impl<T: Transport> Session<T> {
+    /// A session over an already connected stream.
+    pub fn new(stream: T, config: &ClientConfig) -> Self {
+        Session {
+            stream,
+            reader: MessageReader::new(config.reader, config.buffer_size)
+                .with_limits(config.max_line, config.max_frame),
+            writer: Fragmenter::new(config.write_plan),
+        }
+    }
+
+    /// The reader this session uses.
+    pub fn reader(&self) -> ReaderKind {
+        self.reader.kind()
+    }
+
+    /// The underlying stream.
+    pub fn stream_mut(&mut self) -> &mut T {
+        &mut self.stream
+    }
+
+    /// Give back the stream.
+    pub fn into_stream(self) -> T {
+        self.stream
+    }
+
+    /// Frame `message` for this reader and write it; returns the bytes it took
+    /// on the wire (what the echo will bring back).
+    pub fn send(&mut self, message: &[u8]) -> Result<usize, ClientError> {
+        let wire = self
+            .reader
+            .encode(message)
+            .map_err(|source| ClientError::Encode {
+                reader: self.reader.kind(),
+                source,
+            })?;
+        self.writer
+            .write(&mut self.stream, &wire, |_| {})
+            .map_err(ClientError::Send)?;
+        Ok(wire.len())
+    }
+
+    /// Read the reply to a message that took `wire_len` bytes on the wire.
+    pub fn receive(&mut self, wire_len: usize) -> Result<Vec<u8>, ReadError> {
+        self.reader.receive(&mut self.stream, wire_len)
+    }
+
+    /// Send `message` and read its reply.
+    pub fn round(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let wire_len = self.send(message)?;
+        Ok(self.receive(wire_len)?)
+    }
+}
+
+/// The seed's prompt.
+pub const PROMPT: &str = "Input message (Q to quit) : ";
+
+/// The seed's interactive loop, fixed where the seed was wrong.
+///
+/// Prints `connected .....`, then for each line of `input`: the prompt, the line
+/// sent, `Message from server : TEXT` (TEXT escaped). `q` or `Q` ends the
+/// session, and so does the end of the input (the seed looped forever there),
+/// which is what lets `printf 'hi\nq\n' | echo-client …` work.
+pub fn run_interactive<T: Transport>(
+    session: &mut Session<T>,
+    mut input: impl BufRead,
+    out: &mut dyn Write,
+) -> Result<(), ClientError> {
+    let console = ClientError::Console;
+    writeln!(out, "connected .....").map_err(console)?;
+    let mut line = Vec::new();
+    loop {
+        write!(out, "{PROMPT}").map_err(console)?;
+        out.flush().map_err(console)?;
+        line.clear();
+        if input.read_until(b'\n', &mut line).map_err(console)? == 0 {
+            // End of input (Ctrl-D, or the end of a pipe): leave like `q`, on a
+            // fresh line so the shell prompt does not stick to ours.
+            writeln!(out).map_err(console)?;
+            return Ok(());
+        }
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(&line);
+        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+        if trimmed == b"q" || trimmed == b"Q" {
+            return Ok(());
+        }
+        let reply = session.round(&line)?;
+        writeln!(out, "Message from server : {}", escape(&reply)).map_err(console)?;
+    }
+}

@@ -1,0 +1,128 @@
+//! Sockets with the options the lesson turns: TCP_NODELAY and buffer sizes.
+//!
+//! std's `TcpListener::bind` and `TcpStream::connect` give no chance to set
+//! options *before* `listen` or `connect`, and that order matters: an accepted
+//! socket inherits the listener's buffer sizes, and the receive buffer decides the
+//! window the peer is told about during the handshake. So sockets are made with
+//! `socket2`, configured, and only then turned into std's blocking types.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+/// Socket options shared by the server, the clients and the proxy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketOptions {
+    /// Set TCP_NODELAY: send each write at once instead of letting Nagle's
+    /// algorithm hold small writes back to merge them.
+    pub nodelay: bool,
+    /// Ask for this SO_SNDBUF size.
+    pub send_buffer: Option<usize>,
+    /// Ask for this SO_RCVBUF size.
+    pub recv_buffer: Option<usize>,
+}
+
+/// The buffer sizes the kernel reports after a request. Linux doubles the value it
+/// is given (to leave room for its own bookkeeping) and enforces a floor, so the
+/// number asked for is rarely the number in force: we always show both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BufferSizes {
+    /// SO_SNDBUF asked for, and what the kernel reports.
+    pub send: Option<(usize, usize)>,
+    /// SO_RCVBUF asked for, and what the kernel reports.
+    pub recv: Option<(usize, usize)>,
+}
+
+impl BufferSizes {
+    /// One line per buffer that was asked for, e.g.
+    /// `SO_RCVBUF: asked for 4096 bytes, the kernel reports 8192`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, pair) in [("SO_SNDBUF", self.send), ("SO_RCVBUF", self.recv)] {
+            if let Some((asked, actual)) = pair {
+                out.push(format!(
+                    "{name}: asked for {asked} bytes, the kernel reports {actual}"
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn configure(socket: &Socket, opts: &SocketOptions) -> io::Result<BufferSizes> {
+    let mut sizes = BufferSizes::default();
+    if let Some(n) = opts.send_buffer {
+        socket.set_send_buffer_size(n)?;
+        sizes.send = Some((n, socket.send_buffer_size()?));
+    }
+    if let Some(n) = opts.recv_buffer {
+        socket.set_recv_buffer_size(n)?;
+        sizes.recv = Some((n, socket.recv_buffer_size()?));
+    }
+    if opts.nodelay {
+        socket.set_tcp_nodelay(true)?;
+    }
+    Ok(sizes)
+}
+
+/// Bind and listen on `addr` with a backlog of `backlog` pending connections,
+/// buffer sizes set before `listen` so that accepted sockets inherit them.
+///
+/// `SO_REUSEADDR` is set, as most servers do, so a server restarted right after a
+/// class demo does not fail on connections still in TIME_WAIT; a port another
+/// program listens on is still refused ("address in use").
+pub fn listen(
+    addr: SocketAddr,
+    backlog: i32,
+    opts: &SocketOptions,
+) -> io::Result<(TcpListener, BufferSizes)> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        // `--bind ::1` means IPv6 only, as the address says.
+        socket.set_only_v6(true)?;
+    }
+    let sizes = configure(&socket, opts)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    Ok((socket.into(), sizes))
+}
+
+/// Connect to `addr` with `opts` applied before the handshake.
+pub fn connect(addr: SocketAddr, opts: &SocketOptions) -> io::Result<(TcpStream, BufferSizes)> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let sizes = configure(&socket, opts)?;
+    socket.connect(&addr.into())?;
+    Ok((socket.into(), sizes))
+}
+
+/// Apply the per-connection options to an accepted socket. Buffer sizes were
+/// inherited from the listener; TCP_NODELAY is set here, on each connection.
+pub fn apply_accepted(stream: &TcpStream, opts: &SocketOptions) -> io::Result<()> {
+    if opts.nodelay {
+        stream.set_nodelay(true)?;
+    }
+    Ok(())
+}
+
+/// Close `stream` with a reset (RST) instead of a FIN: SO_LINGER with a zero
+/// timeout makes `close` discard unsent data and abort the connection.
+pub fn reset(stream: TcpStream) -> io::Result<()> {
+    SockRef::from(&stream).set_linger(Some(std::time::Duration::ZERO))?;
+    drop(stream);
+    Ok(())
+}
+
+/// Resolve `host:port` to the first address, with an error that names the host.
+pub fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+    let mut addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve host '{host}': {e}")))?;
+    addrs.next().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("cannot resolve host '{host}': no address"),
+        )
+    })
+}

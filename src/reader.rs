@@ -1,0 +1,331 @@
+//! Reading one reply from a byte stream: the bug, and three ways to get it right.
+//!
+//! TCP delivers bytes in order, but it keeps no record of where one `write` ended
+//! and the next began. A `read` returns whatever has arrived by the time it runs:
+//! part of a message (a *partial read*), or the end of one message and the start
+//! of the next (*coalesced* writes). A reader must therefore decide for itself where
+//! a message ends. The four readers here differ only in that decision:
+//!
+//! | reader   | where a reply ends                                  | correct? |
+//! |----------|-----------------------------------------------------|----------|
+//! | `naive`  | wherever the one `read` happened to stop             | no: the seed's bug |
+//! | `exact`  | after as many bytes as were sent (an echo's length)  | yes |
+//! | `line`   | after the next `\n`                                  | yes |
+//! | `length` | after a 4-byte big-endian length and that many bytes | yes |
+//!
+//! The correct readers share one shape, borrowed from how real protocol code is
+//! written: look at the bytes held so far; if a whole message is there, take it;
+//! if not, that is the normal state of a stream ("not enough bytes yet"), so read
+//! more and look again. Only the end of the stream in the middle of a message is
+//! an error, and it is reported as such instead of being passed off as a reply.
+
+use std::borrow::Cow;
+use std::io::{self, Read};
+
+/// Which reader a client uses.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderKind {
+    /// One read per message, as in the seed: the deliberate bug.
+    Naive,
+    /// Read until as many bytes as were sent have come back (the textbook's fix).
+    Exact,
+    /// Read through the next newline, up to a maximum line length.
+    Line,
+    /// Send a 4-byte big-endian length before each message; read one such frame back.
+    Length,
+}
+
+impl ReaderKind {
+    /// Every reader, the buggy one first.
+    pub const ALL: [ReaderKind; 4] = [
+        ReaderKind::Naive,
+        ReaderKind::Exact,
+        ReaderKind::Line,
+        ReaderKind::Length,
+    ];
+
+    /// The reader's name as written on the command line and in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderKind::Naive => "naive",
+            ReaderKind::Exact => "exact",
+            ReaderKind::Line => "line",
+            ReaderKind::Length => "length",
+        }
+    }
+
+    /// True for the readers that frame their messages.
+    pub fn is_correct(self) -> bool {
+        self != ReaderKind::Naive
+    }
+}
+
+impl std::fmt::Display for ReaderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The most a `line` reader holds before it gives up on finding a newline.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
+/// The largest frame a `length` reader accepts.
+pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
+/// Size of the length prefix: a `u32`, big-endian ("network byte order").
+pub const LENGTH_PREFIX: usize = 4;
+
+/// Why a reply could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The peer closed the connection cleanly, between messages.
+    #[error("peer closed the connection")]
+    Closed,
+    /// The peer closed the connection after part of a message: what was held is
+    /// not a reply, and saying so is what separates a correct reader from the bug.
+    #[error("peer closed mid-message ({got} bytes of a message held)")]
+    ClosedMidMessage {
+        /// Bytes of the unfinished message received before the end of the stream.
+        got: usize,
+    },
+    /// No newline within the maximum line length.
+    #[error("line longer than the maximum of {max} bytes")]
+    LineTooLong {
+        /// The maximum line length.
+        max: usize,
+    },
+    /// A length prefix announcing more than the maximum frame size.
+    #[error("frame of {len} bytes announced, larger than the maximum of {max}")]
+    FrameTooLarge {
+        /// The length announced by the prefix.
+        len: usize,
+        /// The maximum frame size.
+        max: usize,
+    },
+    /// The socket failed (reset by the peer, for instance).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// Why a message could not be encoded for the wire.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// A `line` message must not hold a newline before its end.
+    #[error("a line message must not contain a newline before its end")]
+    NewlineInside,
+    /// The message is larger than the maximum frame (or line) size.
+    #[error("message of {len} bytes is larger than the maximum of {max}")]
+    TooLarge {
+        /// The message length.
+        len: usize,
+        /// The limit it breaks.
+        max: usize,
+    },
+}
+
+/// Reads one reply at a time from a stream with a fixed read buffer.
+///
+/// The buffer is allocated once (like the seed's `char message[BUF_SIZE]`);
+/// `line` and `length` also keep the bytes they read past the end of a message,
+/// because those bytes are the start of the next one.
+#[derive(Debug, Clone)]
+pub struct MessageReader {
+    kind: ReaderKind,
+    buf: Vec<u8>,
+    /// Bytes received but not yet handed out (only `line` and `length` keep any).
+    held: Vec<u8>,
+    max_line: usize,
+    max_frame: usize,
+}
+
+impl MessageReader {
+    /// A reader of `kind` whose every `read` asks for at most `buffer_size` bytes.
+    pub fn new(kind: ReaderKind, buffer_size: usize) -> Self {
+        MessageReader {
+            kind,
+            buf: vec![0; buffer_size.max(1)],
+            held: Vec::new(),
+            max_line: DEFAULT_MAX_LINE,
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+
+    /// Set the maximum line length (`line`) and frame size (`length`).
+    pub fn with_limits(mut self, max_line: usize, max_frame: usize) -> Self {
+        self.max_line = max_line;
+        self.max_frame = max_frame;
+        self
+    }
+
+    /// The kind of this reader.
+    pub fn kind(&self) -> ReaderKind {
+        self.kind
+    }
+
+    /// The bytes this reader puts on the wire for `message`.
+    ///
+    /// `naive` and `exact` send the message as is. `line` sends it with a closing
+    /// `\n` (added if missing). `length` puts the 4-byte length in front. An echo
+    /// server returns these bytes unchanged, so the same framing comes back.
+    pub fn encode<'a>(&self, message: &'a [u8]) -> Result<Cow<'a, [u8]>, EncodeError> {
+        match self.kind {
+            ReaderKind::Naive | ReaderKind::Exact => Ok(Cow::Borrowed(message)),
+            ReaderKind::Line => {
+                let body = message.strip_suffix(b"\n").unwrap_or(message);
+                if body.contains(&b'\n') {
+                    return Err(EncodeError::NewlineInside);
+                }
+                if body.len() + 1 > self.max_line {
+                    return Err(EncodeError::TooLarge {
+                        len: body.len() + 1,
+                        max: self.max_line,
+                    });
+                }
+                if body.len() < message.len() {
+                    Ok(Cow::Borrowed(message))
+                } else {
+                    let mut line = message.to_vec();
+                    line.push(b'\n');
+                    Ok(Cow::Owned(line))
+                }
+            }
+            ReaderKind::Length => {
+                let len = u32::try_from(message.len())
+                    .ok()
+                    .filter(|&n| n as usize <= self.max_frame)
+                    .ok_or(EncodeError::TooLarge {
+                        len: message.len(),
+                        max: self.max_frame,
+                    })?;
+                let mut frame = Vec::with_capacity(LENGTH_PREFIX + message.len());
+                frame.extend_from_slice(&len.to_be_bytes());
+                frame.extend_from_slice(message);
+                Ok(Cow::Owned(frame))
+            }
+        }
+    }
+
+    /// Read the reply to a message that went out as `sent_len` bytes on the wire.
+    ///
+    /// Returns the reply as the reader understands it: the bytes of one read
+    /// (`naive`), `sent_len` bytes (`exact`), one line including its `\n` (`line`),
+    /// or one frame's payload (`length`).
+    pub fn receive<R: Read + ?Sized>(
+        &mut self,
+        stream: &mut R,
+        sent_len: usize,
+    ) -> Result<Vec<u8>, ReadError> {
+        match self.kind {
+            ReaderKind::Naive => self.receive_naive(stream),
+            ReaderKind::Exact => self.receive_exact(stream, sent_len),
+            ReaderKind::Line => self.receive_framed(stream, Self::parse_line),
+            ReaderKind::Length => self.receive_framed(stream, Self::parse_frame),
+        }
+    }
+
+    /// THE BUG, kept on purpose: one `read` per message.
+    ///
+    /// This is the seed's `strLen = read(sock, message, BUF_SIZE - 1)`. It assumes
+    /// that the server's one `write` arrives as this one `read`. TCP promises
+    /// nothing of the kind: the read returns what has arrived *so far*, which may
+    /// be part of the reply (the rest stays in the socket and is returned by the
+    /// *next* read, as the start of the next "reply"), or the reply plus part of a
+    /// later one. On a quiet loopback it usually works, which is why the bug lives.
+    fn receive_naive<R: Read + ?Sized>(&mut self, stream: &mut R) -> Result<Vec<u8>, ReadError> {
+        let n = stream.read(&mut self.buf)?;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        Ok(self.buf[..n].to_vec())
+    }
+
+    /// The textbook's fix, done right: keep reading until as many bytes as were
+    /// sent have come back.
+    ///
+    /// Three flaws of the usual C version are kept out: each read asks for at most
+    /// the bytes still missing (so it never swallows the start of a later reply
+    /// and never writes past the buffer), a read of 0 bytes (end of stream) ends
+    /// the loop instead of spinning forever, and an end of stream after some bytes
+    /// is "peer closed mid-message", not a short reply.
+    fn receive_exact<R: Read + ?Sized>(
+        &mut self,
+        stream: &mut R,
+        sent_len: usize,
+    ) -> Result<Vec<u8>, ReadError> {
+        let mut reply = Vec::with_capacity(sent_len);
+        while reply.len() < sent_len {
+            let want = (sent_len - reply.len()).min(self.buf.len());
+            let n = stream.read(&mut self.buf[..want])?;
+            if n == 0 {
+                return Err(end_of_stream(reply.len()));
+            }
+            // A short read is normal: the rest is still on its way.
+            reply.extend_from_slice(&self.buf[..n]);
+        }
+        Ok(reply)
+    }
+
+    /// The loop shared by `line` and `length`: parse what is held; if a whole
+    /// message is there, hand it out; otherwise read more and try again.
+    fn receive_framed<R: Read + ?Sized>(
+        &mut self,
+        stream: &mut R,
+        parse: fn(&Self) -> Result<Option<(Vec<u8>, usize)>, ReadError>,
+    ) -> Result<Vec<u8>, ReadError> {
+        loop {
+            if let Some((message, used)) = parse(self)? {
+                // Bytes after the message stay held: they begin the next one.
+                self.held.drain(..used);
+                return Ok(message);
+            }
+            // Not enough bytes yet: the expected state of a stream, not an error.
+            let n = stream.read(&mut self.buf)?;
+            if n == 0 {
+                return Err(end_of_stream(self.held.len()));
+            }
+            self.held.extend_from_slice(&self.buf[..n]);
+        }
+    }
+
+    /// `line` framing: a message is everything through the first `\n`.
+    fn parse_line(&self) -> Result<Option<(Vec<u8>, usize)>, ReadError> {
+        match self.held.iter().position(|&b| b == b'\n') {
+            Some(i) if i < self.max_line => Ok(Some((self.held[..=i].to_vec(), i + 1))),
+            Some(_) => Err(ReadError::LineTooLong { max: self.max_line }),
+            None if self.held.len() >= self.max_line => {
+                Err(ReadError::LineTooLong { max: self.max_line })
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// `length` framing: 4 bytes of big-endian length, then that many bytes.
+    fn parse_frame(&self) -> Result<Option<(Vec<u8>, usize)>, ReadError> {
+        let Some(prefix) = self.held.first_chunk::<LENGTH_PREFIX>() else {
+            return Ok(None); // not even the length yet
+        };
+        let len = u32::from_be_bytes(*prefix) as usize;
+        if len > self.max_frame {
+            // Refuse before waiting for (or allocating) a frame that large.
+            return Err(ReadError::FrameTooLarge {
+                len,
+                max: self.max_frame,
+            });
+        }
+        let end = LENGTH_PREFIX + len;
+        if self.held.len() < end {
+            return Ok(None); // the length is here, the payload not all yet
+        }
+        Ok(Some((self.held[LENGTH_PREFIX..end].to_vec(), end)))
+    }
+}
+
+/// The error for an end of stream with `held` bytes of an unfinished message.
+fn end_of_stream(held: usize) -> ReadError {
+    if held == 0 {
+        ReadError::Closed
+    } else {
+        ReadError::ClosedMidMessage { got: held }
+    }
+}

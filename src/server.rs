@@ -1,0 +1,249 @@
+//! The iterative echo server: one client at a time, as in the seed.
+//!
+//! ```text
+//! socket → bind → listen(backlog)            (done by the caller: see net::listen)
+//! loop: accept → (read → write)* until EOF → close(client)
+//! close(listener)
+//! ```
+//!
+//! "Iterative" means the server is busy with one client until that client leaves.
+//! A second client's `connect` still succeeds (the kernel completes the handshake
+//! and parks the connection in the listen backlog), but nobody reads what it sends
+//! until the first client is done. The next chapter of the seed fixes that with
+//! processes and threads; this server keeps it, because it is the lesson.
+//!
+//! The server takes an already-bound listener (anything that implements
+//! [`Acceptor`]), so tests and scenarios can hand it port 0.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use crate::escape::escape;
+use crate::fragment::{FragmentPlan, Fragmenter};
+use crate::net::SocketOptions;
+use crate::transport::Transport;
+
+/// Where accepted connections come from: a real listener, or the scenario runner.
+pub trait Acceptor {
+    /// The connection type handed to the server.
+    type Conn: Transport;
+
+    /// Wait for the next client. `Ok(None)` means no client will ever come (a
+    /// finished scenario); a real listener never says that.
+    fn accept(&mut self) -> io::Result<Option<(Self::Conn, SocketAddr)>>;
+
+    /// Apply per-connection settings to an accepted connection.
+    fn prepare(&mut self, _conn: &mut Self::Conn, _config: &ServerConfig) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Acceptor for TcpListener {
+    type Conn = std::net::TcpStream;
+
+    fn accept(&mut self) -> io::Result<Option<(Self::Conn, SocketAddr)>> {
+        TcpListener::accept(self).map(Some)
+    }
+
+    fn prepare(&mut self, conn: &mut Self::Conn, config: &ServerConfig) -> io::Result<()> {
+        crate::net::apply_accepted(conn, &config.socket)?;
+        // Without a timeout a blocking read waits forever: one idle client holds
+        // an iterative server for good. With one, the read fails after the timeout
+        // and the server moves on to the next client.
+        conn.set_read_timeout(config.idle_timeout)
+    }
+}
+
+/// How the server behaves. `Default` is the seed's server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Serve this many clients, then close the listener and return (0: forever).
+    pub clients: usize,
+    /// Size of the read buffer: the most one read can return.
+    pub buffer_size: usize,
+    /// Options for accepted sockets (TCP_NODELAY; buffers are set on the listener).
+    pub socket: SocketOptions,
+    /// How each echo is cut into writes and paced.
+    pub fragment: FragmentPlan,
+    /// Wait this long before each read, so that separate writes pile up.
+    pub read_delay: Duration,
+    /// Drop a client that sends nothing for this long.
+    pub idle_timeout: Option<Duration>,
+    /// Close a connection after echoing this many bytes to it: a server that
+    /// vanishes in the middle of a reply.
+    pub cut_after: Option<u64>,
+    /// Leave out the per-message lines.
+    pub quiet: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            clients: 5,
+            buffer_size: 1024,
+            socket: SocketOptions::default(),
+            fragment: FragmentPlan::default(),
+            read_delay: Duration::ZERO,
+            idle_timeout: None,
+            cut_after: None,
+            quiet: false,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// True when the server reshapes the stream, so its writes are worth showing.
+    pub fn fragmenting(&self) -> bool {
+        self.fragment.is_active() || !self.read_delay.is_zero() || self.cut_after.is_some()
+    }
+}
+
+/// What a server run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServeSummary {
+    /// Clients accepted.
+    pub clients: usize,
+    /// Clients whose connection ended in an error (reset, broken pipe, idle).
+    pub failed: usize,
+    /// Bytes echoed in all.
+    pub bytes: u64,
+}
+
+/// How one client's session ended, when it did not end with a clean EOF.
+#[derive(Debug)]
+enum Ending {
+    Eof,
+    Cut(u64),
+    Idle(Duration),
+}
+
+/// Serve clients one after another until `config.clients` have been served.
+///
+/// `out` gets the seed's console lines (`connected client N`, `Message from client
+/// : TEXT`); `log` gets one line for each client whose session failed. A client
+/// that resets or vanishes never stops the server: it goes on to the next one.
+/// The listener is dropped (closed) when this returns.
+pub fn serve<A: Acceptor>(
+    mut acceptor: A,
+    config: &ServerConfig,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<ServeSummary> {
+    // One buffer for the whole run: the echo path allocates nothing per message,
+    // so memory stays flat however long a client streams.
+    let mut buf = vec![0u8; config.buffer_size.max(1)];
+    let mut fragmenter = Fragmenter::new(config.fragment);
+    let mut summary = ServeSummary::default();
+
+    while config.clients == 0 || summary.clients < config.clients {
+        let (mut conn, peer) = match acceptor.accept() {
+            Ok(Some(pair)) => pair,
+            Ok(None) => break,
+            // A client that gave up between the handshake and our accept.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            Err(e) => return Err(e),
+        };
+        summary.clients += 1;
+        let n = summary.clients;
+        writeln!(out, "connected client {n}")?;
+        let result = acceptor
+            .prepare(&mut conn, config)
+            .and_then(|()| serve_client(&mut conn, config, &mut buf, &mut fragmenter, out));
+        match result {
+            Ok((Ending::Eof, bytes)) => summary.bytes += bytes,
+            Ok((Ending::Cut(at), bytes)) => {
+                summary.bytes += bytes;
+                writeln!(
+                    log,
+                    "client {n} ({peer}): cut after {at} bytes, as configured"
+                )?;
+            }
+            Ok((Ending::Idle(t), bytes)) => {
+                summary.bytes += bytes;
+                summary.failed += 1;
+                writeln!(
+                    log,
+                    "client {n} ({peer}): sent nothing for {} s, dropped",
+                    t.as_secs_f64()
+                )?;
+            }
+            Err(e) => {
+                summary.failed += 1;
+                writeln!(log, "client {n} ({peer}): {}", describe_io(&e))?;
+            }
+        }
+        // Dropping `conn` closes the client's socket (the seed's close(clientSock)).
+    }
+    Ok(summary)
+}
+
+/// Echo one client's bytes back until it closes; returns how it ended and how
+/// many bytes were echoed.
+fn serve_client<T: Transport>(
+    conn: &mut T,
+    config: &ServerConfig,
+    buf: &mut [u8],
+    fragmenter: &mut Fragmenter,
+    out: &mut dyn Write,
+) -> io::Result<(Ending, u64)> {
+    let show_writes = config.fragmenting() && !config.quiet;
+    let mut echoed: u64 = 0;
+    loop {
+        if !config.read_delay.is_zero() {
+            conn.read_late(config.read_delay);
+        }
+        // One read: whatever has arrived, up to the buffer size. The server does
+        // not care where the client's messages begin or end; it echoes bytes.
+        let n = match conn.read(buf) {
+            Ok(0) => return Ok((Ending::Eof, echoed)),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => {
+                let t = config.idle_timeout.unwrap_or_default();
+                return Ok((Ending::Idle(t), echoed));
+            }
+            Err(e) => return Err(e),
+        };
+        let data = &buf[..n];
+        if !config.quiet {
+            writeln!(out, "Message from client : {}", escape(data))?;
+        }
+        // With --cut-after, send only what fits in the budget, then hang up.
+        let budget = config.cut_after.map(|max| max.saturating_sub(echoed));
+        let send = match budget {
+            Some(left) if (left as usize) < data.len() => &data[..left as usize],
+            _ => data,
+        };
+        let mut log_err = Ok(());
+        fragmenter.write(conn, send, |piece| {
+            if show_writes && log_err.is_ok() {
+                log_err = writeln!(out, "  write {} bytes: {}", piece.len(), escape(piece));
+            }
+        })?;
+        log_err?;
+        echoed += send.len() as u64;
+        if send.len() < data.len() {
+            return Ok((Ending::Cut(echoed), echoed));
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A short description of a socket error in the words of the lesson.
+pub fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => "the peer reset the connection".to_string(),
+        io::ErrorKind::BrokenPipe => {
+            "broken pipe: the peer had closed the connection when we wrote".to_string()
+        }
+        io::ErrorKind::ConnectionAborted => "connection aborted".to_string(),
+        _ => e.to_string(),
+    }
+}
