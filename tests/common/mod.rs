@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests: start the real binaries on an
+//! ephemeral loopback port, feed them input, and never wait forever.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any test waits for a process; far above what a test needs, so a
+/// loaded machine does not fail a test, while a hang still ends.
+pub const LIMIT: Duration = Duration::from_secs(60);
+
+pub fn echo_server_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_echo-server")
+}
+
+pub fn echo_client_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_echo-client")
+}
+
+/// A running `echo-server` on 127.0.0.1 with an ephemeral port.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    stderr: mpsc::Receiver<String>,
+}
+
+/// Start `echo-server 0 ARGS…` and wait for its `listening on` line.
+pub fn start_server(args: &[&str]) -> Server {
+    let mut child = Command::new(echo_server_bin())
+        .arg("0")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start echo-server");
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("echo-server printed no line");
+    let port = first
+        .strip_prefix("listening on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .parse()
+        .unwrap();
+    Server {
+        child,
+        port,
+        stderr: rx,
+    }
+}
+
+impl Server {
+    /// Wait for the server to exit by itself; returns its stdout and exit code.
+    pub fn finish(mut self) -> (String, String, i32) {
+        let deadline = Instant::now() + LIMIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("echo-server did not exit by itself");
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
+        let mut out = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        let err: Vec<String> = self.stderr.try_iter().collect();
+        (out, err.join("\n"), status.code().unwrap_or(-1))
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+        s
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run a binary with `input` on stdin; fail the test if it runs past the limit.
+pub fn run_with_input(bin: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start binary");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(LIMIT)
+        .expect("process did not finish in time")
+        .expect("wait for process");
+    writer.join().unwrap();
+    out
+}
+
+/// `echo-client 127.0.0.1 PORT ARGS…` with `input`.
+pub fn run_client(port: u16, args: &[&str], input: &[u8]) -> Output {
+    let port = port.to_string();
+    let mut all = vec!["127.0.0.1", port.as_str()];
+    all.extend_from_slice(args);
+    run_with_input(echo_client_bin(), &all, input)
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,175 @@
+//! The classic pair, run as real binaries on loopback: the seed's transcript,
+//! five clients in turn, byte-exact echo, every reader against the plain server.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::{run_client, start_server, text};
+
+const PROMPT: &str = "Input message (Q to quit) : ";
+
+#[test]
+fn the_seeds_transcript_with_the_exact_text() {
+    let server = start_server(&["--clients", "1"]);
+    let client = run_client(server.port, &[], b"hi\nq\n");
+    assert_eq!(
+        text(&client.stdout),
+        format!("connected .....\n{PROMPT}Message from server : hi\\n\n{PROMPT}")
+    );
+    assert!(client.status.success(), "{}", text(&client.stderr));
+    let (out, _, code) = server.finish();
+    assert_eq!(out, "connected client 1\nMessage from client : hi\\n\n");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn upper_case_q_quits_and_end_of_input_ends_cleanly() {
+    let server = start_server(&["--clients", "2"]);
+    let quit = run_client(server.port, &[], b"Q\n");
+    assert_eq!(text(&quit.stdout), format!("connected .....\n{PROMPT}"));
+    assert!(quit.status.success());
+    // No `q` at all: the end of the pipe ends the session (the seed looped forever).
+    let eof = run_client(server.port, &[], b"one\ntwo\n");
+    assert_eq!(
+        text(&eof.stdout),
+        format!(
+            "connected .....\n{PROMPT}Message from server : one\\n\n\
+             {PROMPT}Message from server : two\\n\n{PROMPT}\n"
+        )
+    );
+    assert!(eof.status.success());
+    assert_eq!(server.finish().2, 0);
+}
+
+#[test]
+fn serves_five_clients_in_turn_then_exits() {
+    let server = start_server(&[]);
+    for i in 1..=5 {
+        let msg = format!("client {i}\nq\n");
+        let out = run_client(server.port, &[], msg.as_bytes());
+        assert!(
+            text(&out.stdout).contains(&format!("Message from server : client {i}\\n")),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let (out, _, code) = server.finish();
+    assert_eq!(code, 0, "the server exits by itself after five clients");
+    for i in 1..=5 {
+        assert!(out.contains(&format!("connected client {i}\n")), "{out}");
+    }
+    assert!(!out.contains("connected client 6"));
+}
+
+#[test]
+fn binary_data_is_echoed_byte_exact() {
+    let server = start_server(&["--clients", "1", "--quiet"]);
+    let mut s = server.connect();
+    // Every byte value, NULs and invalid UTF-8 included, several times over.
+    let data: Vec<u8> = (0..=255u8).cycle().take(256 * 40).collect();
+    s.write_all(&data).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut back = Vec::new();
+    s.read_to_end(&mut back).unwrap();
+    assert_eq!(back, data);
+    assert_eq!(server.finish().2, 0);
+}
+
+#[test]
+fn binary_input_is_shown_escaped_never_mangled() {
+    let server = start_server(&["--clients", "1"]);
+    let client = run_client(server.port, &[], b"a\0b\xff\xfe\\\n");
+    assert!(
+        text(&client.stdout).contains(r"Message from server : a\0b\xff\xfe\\\n"),
+        "{}",
+        text(&client.stdout)
+    );
+    let (out, _, _) = server.finish();
+    assert!(
+        out.contains(r"Message from client : a\0b\xff\xfe\\\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn every_reader_works_against_the_plain_server() {
+    for reader in ["naive", "exact", "line", "length"] {
+        let server = start_server(&["--clients", "1"]);
+        let client = run_client(server.port, &["--reader", reader], b"hello\nworld\nq\n");
+        assert_eq!(
+            text(&client.stdout),
+            format!(
+                "connected .....\n{PROMPT}Message from server : hello\\n\n\
+                 {PROMPT}Message from server : world\\n\n{PROMPT}"
+            ),
+            "reader {reader}"
+        );
+        assert!(client.status.success());
+        assert_eq!(server.finish().2, 0);
+    }
+}
+
+/// The reply the client printed for its first message.
+fn first_reply(stdout: &[u8]) -> String {
+    let out = text(stdout);
+    let line = out
+        .split(PROMPT)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no reply in {out}"));
+    line.trim_end_matches('\n')
+        .strip_prefix("Message from server : ")
+        .unwrap_or_else(|| panic!("no reply in {out}"))
+        .to_string()
+}
+
+#[test]
+fn naive_prints_part_of_a_chunked_reply_while_the_others_get_all_of_it() {
+    // 45 bytes in 3-byte pieces, 100 ms apart: the reply takes 1.5 s to arrive.
+    // The naive client's single read returns as soon as the first piece is
+    // there, so it prints a strict prefix of the message. The assertion does not
+    // depend on how many pieces it caught, only that it caught fewer than all.
+    let message = "the quick brown fox jumps over the lazy dog!\n";
+    let escaped = message.replace('\n', "\\n");
+    for reader in ["naive", "exact", "line", "length"] {
+        let server = start_server(&["--clients", "1", "--chunk", "3", "--chunk-delay-ms", "100"]);
+        let input = format!("{message}q\n");
+        let client = run_client(server.port, &["--reader", reader], input.as_bytes());
+        let reply = first_reply(&client.stdout);
+        if reader == "naive" {
+            assert!(
+                reply.len() < escaped.len() && escaped.starts_with(&reply),
+                "naive printed {reply:?}"
+            );
+        } else {
+            assert_eq!(reply, escaped, "reader {reader}");
+        }
+        let (out, _, _) = server.finish();
+        assert!(out.contains("  write 3 bytes: "), "{out}");
+    }
+}
+
+#[test]
+fn ipv6_loopback_works() {
+    let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback on this machine: skipped");
+        return;
+    };
+    drop(probe);
+    let mut child = std::process::Command::new(common::echo_server_bin())
+        .args(["0", "--bind", "::1", "--clients", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let out = common::run_with_input(common::echo_client_bin(), &["::1", &port], b"v6\nq\n");
+    assert!(text(&out.stdout).contains("Message from server : v6\\n"));
+    assert!(child.wait().unwrap().success());
+}

@@ -1,0 +1,148 @@
+//! Every bad input and network failure gets one `error:` line and a documented
+//! exit code: 2 for usage, 1 for the network. Never a panic.
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpListener;
+
+use common::{echo_client_bin, echo_server_bin, run_client, run_with_input, start_server, text};
+
+fn assert_one_error_line(stderr: &[u8], needle: &str) {
+    let err = text(stderr);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("error: "), "{err}");
+    assert!(first.contains(needle), "expected {needle:?} in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "{err}");
+}
+
+#[test]
+fn address_in_use_is_exit_1() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run_with_input(echo_server_bin(), &[&port], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out.stderr, "cannot listen on 127.0.0.1:");
+    assert_one_error_line(&out.stderr, "in use");
+}
+
+#[test]
+fn an_address_not_on_this_machine_is_exit_1() {
+    // TEST-NET-1 (192.0.2.0/24) is never assigned: bind fails at once, and no
+    // packet is sent anywhere.
+    let out = run_with_input(echo_server_bin(), &["0", "--bind", "192.0.2.1"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out.stderr, "cannot listen on 192.0.2.1:0");
+}
+
+#[test]
+fn connection_refused_is_exit_1() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = run_client(port, &[], b"hi\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out.stderr, "cannot connect to 127.0.0.1:");
+    assert_one_error_line(&out.stderr, "refused");
+}
+
+#[test]
+fn unresolvable_host_is_exit_1() {
+    let out = run_with_input(echo_client_bin(), &["no-such-host.invalid", "9190"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out.stderr, "cannot resolve host 'no-such-host.invalid'");
+}
+
+#[test]
+fn a_server_that_resets_is_exit_1_for_the_client() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 16];
+        let _ = s.read(&mut buf);
+        // Close with SO_LINGER 0: the client gets a reset, not a clean end.
+        tcp_boundary::net::reset(s).unwrap();
+    });
+    let out = run_client(port, &[], b"hi\nq\n");
+    peer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_error_line(&out.stderr, "reset");
+}
+
+#[test]
+fn a_server_that_closes_is_exit_1_for_every_reader() {
+    for reader in ["naive", "exact", "line", "length"] {
+        let server = start_server(&["--clients", "1", "--cut-after", "3"]);
+        let out = run_client(server.port, &["--reader", reader], b"hello\nagain\nq\n");
+        assert_eq!(out.status.code(), Some(1), "reader {reader}");
+        let err = text(&out.stderr);
+        if reader == "naive" {
+            // The naive reader takes "hel" as the reply (the bug) and carries on;
+            // it only notices on its next round, which finds the connection gone
+            // (closed, or reset because it wrote to a closed socket).
+            assert!(text(&out.stdout).contains("Message from server : hel\n"));
+            assert!(
+                err.starts_with("error: ") && err.lines().count() == 1,
+                "{err}"
+            );
+        } else {
+            assert_one_error_line(&out.stderr, "peer closed mid-message");
+        }
+        assert!(!err.contains("panicked"));
+    }
+}
+
+#[test]
+fn bad_arguments_are_exit_2_with_a_line_naming_the_flag() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("server", &["70000"], "<PORT>"),
+        ("server", &["0", "--chunk", "0"], "--chunk"),
+        ("server", &["0", "--buffer-size", "0"], "--buffer-size"),
+        (
+            "server",
+            &["0", "--random-chunks", "5-2"],
+            "MIN (5) is larger than MAX (2)",
+        ),
+        (
+            "server",
+            &["0", "--random-chunks", "0-2"],
+            "MIN must be at least 1",
+        ),
+        (
+            "server",
+            &["0", "--chunk", "3", "--random-chunks", "1-2"],
+            "cannot be used with",
+        ),
+        ("server", &["0", "--seed", "3"], "--random-chunks"),
+        ("server", &["0", "--backlog", "0"], "--backlog"),
+        ("client", &["127.0.0.1", "99999"], "<PORT>"),
+        (
+            "client",
+            &["127.0.0.1", "1", "--reader", "magic"],
+            "--reader",
+        ),
+        (
+            "client",
+            &["127.0.0.1", "1", "--write-chunk", "0"],
+            "--write-chunk",
+        ),
+    ];
+    for (which, args, needle) in cases {
+        let bin = if *which == "server" {
+            echo_server_bin()
+        } else {
+            echo_client_bin()
+        };
+        let out = run_with_input(bin, args, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{which} {args:?}: {err}");
+        // clap's usage error: a first `error:` line, and the flag named in it or
+        // in the usage line right below it.
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(needle), "expected {needle:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
