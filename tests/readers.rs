@@ -1,0 +1,164 @@
+//! The readers driven through a scripted stream: every way of cutting the byte
+//! stream into reads is tried, so no socket timing is involved.
+
+use tcp_boundary::mock::ScriptedStream;
+use tcp_boundary::reader::{MessageReader, ReadError, ReaderKind};
+
+/// The wire bytes a reader of `kind` sends for `messages` (what an echo returns).
+fn wire(kind: ReaderKind, messages: &[&[u8]]) -> (Vec<u8>, Vec<usize>) {
+    let reader = MessageReader::new(kind, 1024);
+    let mut bytes = Vec::new();
+    let mut lens = Vec::new();
+    for m in messages {
+        let w = reader.encode(m).unwrap();
+        lens.push(w.len());
+        bytes.extend_from_slice(&w);
+    }
+    (bytes, lens)
+}
+
+/// Cut `bytes` into reads at the positions whose bit is set in `mask`.
+fn cut(bytes: &[u8], mask: u64) -> Vec<Vec<u8>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for i in 1..bytes.len() {
+        if mask & (1 << (i - 1)) != 0 {
+            chunks.push(bytes[start..i].to_vec());
+            start = i;
+        }
+    }
+    chunks.push(bytes[start..].to_vec());
+    chunks
+}
+
+/// Read one reply per message through a stream scripted with `chunks`.
+fn replies(kind: ReaderKind, chunks: &[Vec<u8>], lens: &[usize]) -> Vec<Result<Vec<u8>, String>> {
+    let mut stream = ScriptedStream::from_chunks(chunks);
+    let mut reader = MessageReader::new(kind, 1024);
+    lens.iter()
+        .map(|&n| reader.receive(&mut stream, n).map_err(|e| e.to_string()))
+        .collect()
+}
+
+const MESSAGES: [&[u8]; 3] = [b"hi\n", b"\0\xff\n", b"tcp\n"];
+
+#[test]
+fn correct_readers_recover_the_messages_under_every_chunking() {
+    for kind in [ReaderKind::Exact, ReaderKind::Line, ReaderKind::Length] {
+        let (bytes, lens) = wire(kind, &MESSAGES);
+        // Length frames are longer: cap the cuttings tried at 2^16 per reader.
+        let positions = (bytes.len() - 1).min(16);
+        for mask in 0..(1u64 << positions) {
+            let chunks = cut(&bytes, mask);
+            let got = replies(kind, &chunks, &lens);
+            let want: Vec<Result<Vec<u8>, String>> =
+                MESSAGES.iter().map(|m| Ok(m.to_vec())).collect();
+            assert_eq!(got, want, "{kind} with reads {chunks:?}");
+        }
+    }
+}
+
+#[test]
+fn naive_fails_when_a_cut_falls_inside_a_message_or_two_share_a_read() {
+    let (bytes, lens) = wire(ReaderKind::Naive, &MESSAGES);
+    // Message boundaries in the stream: after byte 3 and after byte 6.
+    let boundaries = [3usize, 6];
+    for mask in 0..(1u64 << (bytes.len() - 1)) {
+        let chunks = cut(&bytes, mask);
+        let cuts: Vec<usize> = (1..bytes.len())
+            .filter(|i| mask & (1 << (i - 1)) != 0)
+            .collect();
+        let exactly_at_boundaries = cuts == boundaries;
+        let got = replies(ReaderKind::Naive, &chunks, &lens);
+        let all_right = got.iter().zip(MESSAGES).all(|(r, m)| r.as_deref() == Ok(m));
+        assert_eq!(
+            all_right, exactly_at_boundaries,
+            "naive with reads {chunks:?} gave {got:?}"
+        );
+    }
+}
+
+#[test]
+fn naive_stays_out_of_step_after_one_partial_read() {
+    // "hello\n" arrives as "hel" + "lo\n"; each later reply is read whole. The
+    // naive client shows "hel", then "lo\n" as the reply to "world\n", and so on.
+    let chunks: Vec<Vec<u8>> = vec![b"hel".to_vec(), b"lo\n".to_vec(), b"world\n".to_vec()];
+    let got = replies(ReaderKind::Naive, &chunks, &[6, 6, 6]);
+    assert_eq!(got[0].as_deref(), Ok(&b"hel"[..]));
+    assert_eq!(got[1].as_deref(), Ok(&b"lo\n"[..]));
+    assert_eq!(got[2].as_deref(), Ok(&b"world\n"[..]));
+}
+
+#[test]
+fn end_of_stream_mid_message_is_an_error_distinct_from_a_clean_end() {
+    for kind in [ReaderKind::Exact, ReaderKind::Line, ReaderKind::Length] {
+        let (bytes, lens) = wire(kind, &[b"hello\n"]);
+        // Half the message, then the end of the stream.
+        let mut half = ScriptedStream::from_chunks([&bytes[..bytes.len() / 2]]);
+        let mut reader = MessageReader::new(kind, 1024);
+        let err = reader.receive(&mut half, lens[0]).unwrap_err();
+        assert!(
+            matches!(err, ReadError::ClosedMidMessage { .. }),
+            "{kind}: {err}"
+        );
+        assert_eq!(
+            err.to_string().split(" (").next(),
+            Some("peer closed mid-message")
+        );
+        // Nothing at all, then the end: a clean close between messages. (A fresh
+        // reader: the one above still holds half a message, rightly.)
+        let mut reader = MessageReader::new(kind, 1024);
+        let mut empty = ScriptedStream::new();
+        let err = reader.receive(&mut empty, lens[0]).unwrap_err();
+        assert!(matches!(err, ReadError::Closed), "{kind}: {err}");
+    }
+}
+
+#[test]
+fn an_overlong_line_or_frame_is_refused_and_the_state_is_not_corrupted() {
+    let mut reader = MessageReader::new(ReaderKind::Line, 4).with_limits(8, 8);
+    let mut s = ScriptedStream::from_chunks([b"0123456789\n"]);
+    assert!(matches!(
+        reader.receive(&mut s, 11),
+        Err(ReadError::LineTooLong { max: 8 })
+    ));
+
+    let mut reader = MessageReader::new(ReaderKind::Length, 1024).with_limits(8, 8);
+    let mut frame = 9u32.to_be_bytes().to_vec();
+    frame.extend_from_slice(b"123456789");
+    let mut s = ScriptedStream::from_chunks([frame]);
+    let err = reader.receive(&mut s, 13).unwrap_err();
+    assert!(
+        matches!(err, ReadError::FrameTooLarge { len: 9, max: 8 }),
+        "{err}"
+    );
+    // The refusal is repeatable: the reader does not skip ahead and misread the
+    // payload as a new frame.
+    let err = reader.receive(&mut s, 13).unwrap_err();
+    assert!(
+        matches!(err, ReadError::FrameTooLarge { len: 9, max: 8 }),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reset_is_reported_as_the_socket_error() {
+    let mut reader = MessageReader::new(ReaderKind::Exact, 1024);
+    let mut s = ScriptedStream::new()
+        .chunk(b"he")
+        .error(std::io::ErrorKind::ConnectionReset);
+    match reader.receive(&mut s, 5) {
+        Err(ReadError::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn exact_never_reads_past_the_reply() {
+    // Two replies in one read: exact asks only for the bytes it is missing, so the
+    // second reply stays in the stream for the next call.
+    let mut s = ScriptedStream::from_chunks([b"one\ntwo\n"]);
+    let mut reader = MessageReader::new(ReaderKind::Exact, 1024);
+    assert_eq!(reader.receive(&mut s, 4).unwrap(), b"one\n");
+    assert_eq!(reader.receive(&mut s, 4).unwrap(), b"two\n");
+}
