@@ -85,6 +85,7 @@ impl SocketArgs {
 /// The echo server's switches (without the port), shared by `echo-server` and
 /// `tcp-boundary bench --spawn-server`.
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("randomness").args(["random_chunks", "random_pauses"]).multiple(true)))]
 pub struct ServerArgs {
     /// Address to listen on. The default, loopback, is reachable from this machine
     /// only; use 0.0.0.0 (or ::) to let a classroom network in.
@@ -120,8 +121,12 @@ pub struct ServerArgs {
     pub random_chunks: Option<ChunkRange>,
     /// Seed for --random-chunks: the same seed gives the same cuts (one is chosen
     /// and printed when not given).
-    #[arg(long, value_name = "N", requires = "random_chunks")]
+    #[arg(long, value_name = "N", requires = "randomness")]
     pub seed: Option<u64>,
+    /// Draw each pause at random between 0 and --chunk-delay-ms (seeded like the
+    /// cuts); a pause of 0 sends the next piece straight after.
+    #[arg(long, requires = "chunk_delay_ms")]
+    pub random_pauses: bool,
     /// Wait this long before each read, so that what the client wrote meanwhile
     /// arrives as one read (coalescing).
     #[arg(long, value_name = "MS")]
@@ -166,24 +171,26 @@ impl ServerArgs {
             delay.get_or_insert(FRAGMENT_PRESET_DELAY_MS);
         }
         let mut notes = Vec::new();
-        let seed = match (self.random_chunks, self.seed) {
-            (Some(_), Some(s)) => s,
-            (Some(_), None) => {
+        let random = self.random_chunks.is_some() || self.random_pauses;
+        let seed = match (random, self.seed) {
+            (true, Some(s)) => s,
+            (true, None) => {
                 let s = rand::random::<u32>() as u64;
                 notes.push(format!(
                     "no --seed given: chose seed {s} (repeat with --seed {s})"
                 ));
                 s
             }
-            (None, _) => 0,
+            (false, _) => 0,
         };
-        let plan = FragmentPlan::new(
+        let mut plan = FragmentPlan::new(
             chunk,
             self.random_chunks,
             Duration::from_millis(delay.unwrap_or(0)),
             seed,
         )
         .expect("switches were validated by the argument parser");
+        plan.random_pauses = self.random_pauses;
         if plan.is_active() {
             notes.push(format!("fragmenting: {}", plan.describe()));
         }

@@ -100,6 +100,9 @@ pub struct FragmentPlan {
     pub cuts: Cuts,
     /// The pause after each piece (zero: no pause).
     pub delay: Duration,
+    /// Draw each pause at random between zero and `delay` (a zero pause is no
+    /// pause at all: that piece and the next leave back to back).
+    pub random_pauses: bool,
     /// Seed of the generator behind [`Cuts::Random`].
     pub seed: u64,
 }
@@ -122,12 +125,22 @@ impl FragmentPlan {
             // does not, fixed pieces win over random ones, predictably.
             (Some(n), Some(_)) => Cuts::Fixed(n),
         };
-        Ok(FragmentPlan { cuts, delay, seed })
+        Ok(FragmentPlan {
+            cuts,
+            delay,
+            random_pauses: false,
+            seed,
+        })
     }
 
     /// True when this plan changes anything compared to one plain write.
     pub fn is_active(&self) -> bool {
         self.cuts != Cuts::Whole || !self.delay.is_zero()
+    }
+
+    /// True when the plan draws anything from the seeded generator.
+    pub fn is_random(&self) -> bool {
+        matches!(self.cuts, Cuts::Random(_)) || (self.random_pauses && !self.delay.is_zero())
     }
 
     /// A one-line description for start-up messages, e.g.
@@ -136,13 +149,22 @@ impl FragmentPlan {
         let cuts = match self.cuts {
             Cuts::Whole => "whole writes".to_string(),
             Cuts::Fixed(n) => format!("pieces of at most {n} bytes"),
-            Cuts::Random(r) => format!("random pieces of {r} bytes (seed {})", self.seed),
+            Cuts::Random(r) => format!("random pieces of {r} bytes"),
         };
-        if self.delay.is_zero() {
-            cuts
+        let pauses = match (self.delay.is_zero(), self.random_pauses) {
+            (true, _) => String::new(),
+            (false, false) => format!(", {} ms pause after each", self.delay.as_millis()),
+            (false, true) => format!(
+                ", a random pause of 0-{} ms after each",
+                self.delay.as_millis()
+            ),
+        };
+        let seed = if self.is_random() {
+            format!(" (seed {})", self.seed)
         } else {
-            format!("{cuts}, {} ms pause after each", self.delay.as_millis())
-        }
+            String::new()
+        };
+        format!("{cuts}{pauses}{seed}")
     }
 }
 
@@ -178,6 +200,16 @@ impl Fragmenter {
         want.clamp(1, remaining.max(1))
     }
 
+    /// The pause after the next piece: the plan's delay, or a random part of it.
+    pub fn next_pause(&mut self) -> Duration {
+        if self.plan.random_pauses && !self.plan.delay.is_zero() {
+            let max = self.plan.delay.as_millis() as u64;
+            Duration::from_millis(self.rng.random_range(0..=max))
+        } else {
+            self.plan.delay
+        }
+    }
+
     /// All piece lengths for a buffer of `len` bytes, in order. They add up to `len`.
     /// Handy in tests and for showing a plan; the write path uses [`Self::next_piece`].
     pub fn pieces(&mut self, len: usize) -> Vec<usize> {
@@ -210,10 +242,11 @@ impl Fragmenter {
             let (piece, tail) = rest.split_at(n);
             stream.write_all(piece)?;
             on_write(piece);
-            if !self.plan.delay.is_zero() {
+            let delay = self.next_pause();
+            if !delay.is_zero() {
                 // The lesson: between these two writes the reader may well read,
                 // and then it holds only part of the message.
-                stream.pause(self.plan.delay);
+                stream.pause(delay);
             }
             rest = tail;
         }
@@ -228,8 +261,8 @@ mod tests {
     fn plan(cuts: Cuts, seed: u64) -> FragmentPlan {
         FragmentPlan {
             cuts,
-            delay: Duration::ZERO,
             seed,
+            ..FragmentPlan::default()
         }
     }
 

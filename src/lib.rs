@@ -22,10 +22,14 @@
 
 pub mod cli;
 pub mod client;
+pub mod conductor;
 pub mod escape;
 pub mod fragment;
 pub mod mock;
 pub mod net;
 pub mod reader;
+pub mod report;
+pub mod scenario;
 pub mod server;
+pub mod trace;
 pub mod transport;

@@ -1,0 +1,134 @@
+//! `tcp-boundary`: run the named scenarios of the TCP message-boundary lesson.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tcp_boundary::cli::{self, UsageError};
+use tcp_boundary::reader::ReaderKind;
+use tcp_boundary::report;
+use tcp_boundary::scenario::{Report, Scenario};
+
+/// Teach, reproduce and test TCP's missing message boundaries.
+///
+/// Each scenario runs a real echo server and client on a loopback port, with the
+/// naive reader (one read per message, the classic bug) and the correct readers,
+/// and shows every write and read. The same scenario gives the same timeline on
+/// every run.
+#[derive(Debug, Parser)]
+#[command(name = "tcp-boundary", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the scenarios with their one-line lessons.
+    List,
+    /// Show what a scenario sets up and expects.
+    Show {
+        /// A scenario name (see `list`) or the path of a scenario file.
+        scenario: String,
+    },
+    /// Run a scenario: timeline, each reader's replies, verdicts.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// A scenario name (see `list`) or the path of a scenario file.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    scenario: Option<String>,
+    /// Run every shipped scenario.
+    #[arg(long)]
+    all: bool,
+    /// Run only this reader (its timeline is shown).
+    #[arg(long, value_enum)]
+    reader: Option<ReaderKind>,
+    /// Override the seed of a scenario with random cuts or pauses.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Print the reports as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    cli::exit_with(run(Args::parse()))
+}
+
+/// A built-in scenario by name, or a file by path.
+fn find(name_or_path: &str) -> anyhow::Result<Scenario> {
+    if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
+        return Scenario::load(Path::new(name_or_path))
+            .map_err(|e| UsageError(e.to_string()).into());
+    }
+    Scenario::builtin(name_or_path).ok_or_else(|| {
+        let names: Vec<String> = Scenario::builtins().into_iter().map(|s| s.name).collect();
+        UsageError(format!(
+            "no scenario named '{name_or_path}' (try one of: {})",
+            names.join(", ")
+        ))
+        .into()
+    })
+}
+
+fn run(args: Args) -> anyhow::Result<u8> {
+    let mut out = anstream::stdout();
+    match args.command {
+        Command::List => {
+            report::list(&Scenario::builtins(), &mut out)?;
+            Ok(cli::EXIT_OK)
+        }
+        Command::Show { scenario } => {
+            report::show(&find(&scenario)?, &mut out)?;
+            Ok(cli::EXIT_OK)
+        }
+        Command::Run(run) => run_scenarios(run, &mut out),
+    }
+}
+
+fn run_scenarios(args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let scenarios = match &args.scenario {
+        Some(name) => vec![find(name)?],
+        None => Scenario::builtins(),
+    };
+    let readers: Vec<ReaderKind> = match args.reader {
+        Some(r) => vec![r],
+        None => ReaderKind::ALL.to_vec(),
+    };
+    let mut results: Vec<(Scenario, Vec<Report>)> = Vec::new();
+    for s in scenarios {
+        let reports = readers
+            .iter()
+            .map(|&r| s.run(r, args.seed))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("scenario {}", s.name))?;
+        results.push((s, reports));
+    }
+    let ok = results
+        .iter()
+        .all(|(_, reports)| reports.iter().all(|r| r.as_expected));
+    if args.json {
+        let all: Vec<&Report> = results.iter().flat_map(|(_, r)| r).collect();
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+    } else if args.all {
+        for (s, reports) in &results {
+            report::scenario_run(s, reports, None, out)?;
+            writeln!(out)?;
+        }
+        report::all_summary(&results, out)?;
+        report::closing_line(ok, out)?;
+    } else {
+        let (s, reports) = &results[0];
+        let timeline = args.reader.unwrap_or(ReaderKind::Naive);
+        report::scenario_run(s, reports, Some(timeline), out)?;
+        writeln!(out)?;
+        report::closing_line(ok, out)?;
+    }
+    Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}

@@ -1,0 +1,633 @@
+//! The scenario runner's conductor: real sockets, one side moving at a time.
+//!
+//! A demo that fails only sometimes teaches nothing, and a test that fails only
+//! sometimes is worse. Whether a naive read returns part of a reply depends on
+//! *when* it runs relative to the server's writes. Left to the operating system's
+//! scheduler, that is a race. Pauses of a few milliseconds make the race likely to
+//! go one way, never certain to, and on a busy machine it will sometimes go the
+//! other way.
+//!
+//! So in a scenario the runner owns both ends and conducts them. The client side
+//! (one thread, however many connections) and the server side (the iterative
+//! server's thread) pass a baton: only the holder runs, and it hands the baton over
+//! only at fixed points:
+//!
+//! - **before every read and accept**: if the other side can run, it runs first.
+//!   A reader that was already waiting therefore reads what a writer wrote as
+//!   soon as the writer stops writing, and consecutive writes with no pause between
+//!   them (a burst) arrive together;
+//! - **after a paced write** (the fragmenter's pause): the pause is exactly long
+//!   enough for a waiting reader to read what arrived, and no longer;
+//! - **a late read** (`--read-delay-ms`) runs only once the other side has nothing
+//!   left to do but wait, so everything it was going to write is there.
+//!
+//! And before any read goes to the kernel, the conductor waits until every byte
+//! the peer has written is readable (`peek`), so a read returns exactly
+//! `min(buffer, bytes written and not yet read)`. With the order of calls fixed
+//! and the size of every read fixed, the timeline is the same on every run, on
+//! an idle laptop or a loaded CI machine.
+//!
+//! Every `read` and `write` is still one system call on a real loopback socket:
+//! the conductor only decides *when* each call is made.
+//!
+//! When both sides would wait for each other forever (a naive client waiting for
+//! a reply that already came inside an earlier read), the client's read fails
+//! with [`Stalled`] instead of hanging: the hang is the result.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::net::{self, SocketOptions};
+use crate::server::{Acceptor, ServerConfig};
+use crate::trace::{Event, Side, What};
+use crate::transport::Transport;
+
+/// The longest the conductor waits for anything (its turn, the kernel moving
+/// bytes). Far beyond what any step takes even on a loaded machine; it only
+/// exists so that a bug cannot turn into a hang.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The two sides of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The client side: every client connection, driven by one thread.
+    Client,
+    /// The server side: the iterative server's thread.
+    Server,
+}
+
+impl Actor {
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn other(self) -> Actor {
+        match self {
+            Actor::Client => Actor::Server,
+            Actor::Server => Actor::Client,
+        }
+    }
+}
+
+/// The error of a read that would wait forever: the peer is waiting too, and
+/// nothing is on its way.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("would wait forever: the server is waiting too, and no byte is on its way")]
+pub struct Stalled;
+
+impl Stalled {
+    /// True if `e` is a stall reported by the conductor.
+    pub fn is(e: &io::Error) -> bool {
+        e.get_ref().is_some_and(|inner| inner.is::<Stalled>())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Holding the baton.
+    Running,
+    /// Wants to read on connection `conn`; a `late` reader goes last.
+    Reading { conn: usize, late: bool },
+    /// The server, waiting for a connection.
+    Accepting,
+    /// Stepped aside after a paced write; ready to go on at any time.
+    Paused,
+    /// Finished: will do nothing more.
+    Done,
+}
+
+#[derive(Debug)]
+struct Conn {
+    /// Bytes written by each side (indexed by `Actor`).
+    written: [u64; 2],
+    /// Bytes of each side's writes that the other side has read.
+    consumed: [u64; 2],
+    /// Each side has shut down its write half or closed the socket.
+    closed: [bool; 2],
+    accepted: bool,
+    client: usize,
+    client_addr: SocketAddr,
+}
+
+#[derive(Debug)]
+struct State {
+    baton: Actor,
+    status: [Status; 2],
+    conns: Vec<Conn>,
+    accept_queue: VecDeque<usize>,
+    /// Set when the server found both sides stuck: the client's read must fail.
+    stall: bool,
+    events: Vec<Event>,
+}
+
+impl State {
+    fn can_run(&self, actor: Actor) -> bool {
+        match self.status[actor.index()] {
+            Status::Running | Status::Paused => true,
+            Status::Reading { conn, .. } => {
+                let c = &self.conns[conn];
+                let peer = actor.other().index();
+                c.written[peer] > c.consumed[peer]
+                    || c.closed[peer]
+                    // A queued connection the server will never accept: the
+                    // kernel resets it when the listener closes.
+                    || (actor == Actor::Client
+                        && !c.accepted
+                        && self.status[Actor::Server.index()] == Status::Done)
+            }
+            Status::Accepting => {
+                !self.accept_queue.is_empty() || self.status[Actor::Client.index()] == Status::Done
+            }
+            Status::Done => false,
+        }
+    }
+
+    /// How urgently `actor` wants the baton; `None` if it cannot run.
+    ///
+    /// A side waiting for data that has arrived (or for a connection that came)
+    /// goes first: the kernel wakes a blocked reader as soon as bytes arrive. A
+    /// side that paused comes next: its pause is exactly the time the other side
+    /// needs. A late reader comes last: it reads once the other side can do
+    /// nothing more without it.
+    fn priority(&self, actor: Actor) -> Option<u8> {
+        if !self.can_run(actor) {
+            return None;
+        }
+        Some(match self.status[actor.index()] {
+            Status::Reading { late: true, .. } => 0,
+            Status::Paused => 1,
+            _ => 2,
+        })
+    }
+
+    /// Who runs next after `me` reached a scheduling point. `None`: nobody can.
+    /// On a tie the other side goes, so that neither side starves the other.
+    fn next(&self, me: Actor) -> Option<Actor> {
+        let other = me.other();
+        match (self.priority(other), self.priority(me)) {
+            (Some(o), Some(m)) if m > o => Some(me),
+            (Some(_), _) => Some(other),
+            (None, Some(_)) => Some(me),
+            (None, None) => None,
+        }
+    }
+
+    fn record(&mut self, side: Side, what: What) {
+        let seq = self.events.len() + 1;
+        self.events.push(Event { seq, side, what });
+    }
+
+    fn side(&self, actor: Actor, conn: usize) -> Side {
+        match actor {
+            Actor::Client => Side::Client(self.conns[conn].client),
+            Actor::Server => Side::Server,
+        }
+    }
+}
+
+/// Conducts one scenario run. Share it (`Arc`) between the two sides.
+#[derive(Debug)]
+pub struct Conductor {
+    state: Mutex<State>,
+    turn: Condvar,
+}
+
+impl Default for Conductor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Conductor {
+    /// A conductor whose server side holds the baton first (it starts by waiting
+    /// for a connection, and so hands the baton to the client at once).
+    pub fn new() -> Self {
+        Conductor {
+            state: Mutex::new(State {
+                baton: Actor::Server,
+                status: [Status::Paused, Status::Running],
+                conns: Vec::new(),
+                accept_queue: VecDeque::new(),
+                stall: false,
+                events: Vec::new(),
+            }),
+            turn: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not hide this run's events: take the state as is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The timeline so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().events.clone()
+    }
+
+    /// Add a row to the timeline.
+    pub fn note(&self, side: Side, what: What) {
+        self.lock().record(side, what);
+    }
+
+    /// Wait until `me` holds the baton (the client side calls this before its
+    /// first step).
+    pub fn begin(&self, me: Actor) -> io::Result<()> {
+        let st = self.lock();
+        self.wait_for_baton(st, me).map(drop)
+    }
+
+    /// `me` will do nothing more: hand the baton on.
+    pub fn finish(&self, me: Actor) {
+        let mut st = self.lock();
+        st.status[me.index()] = Status::Done;
+        if let Some(next) = st.next(me) {
+            st.baton = next;
+        } else if me == Actor::Server {
+            st.stall = true;
+            st.baton = Actor::Client;
+        }
+        self.turn.notify_all();
+    }
+
+    /// A scheduling point: `me` now has `status`; whoever should run, runs.
+    fn switch(&self, me: Actor, status: Status) -> io::Result<()> {
+        let mut st = self.lock();
+        st.status[me.index()] = status;
+        match st.next(me) {
+            Some(next) => st.baton = next,
+            // Neither side can move. The server never stalls (a server waiting
+            // for a client is normal); the client's read is the one that would
+            // hang, so it is the one that fails.
+            None if me == Actor::Client => {
+                st.status[me.index()] = Status::Running;
+                return Err(io::Error::other(Stalled));
+            }
+            None => {
+                st.stall = true;
+                st.baton = Actor::Client;
+            }
+        }
+        self.turn.notify_all();
+        let mut st = self.wait_for_baton(st, me)?;
+        st.status[me.index()] = Status::Running;
+        Ok(())
+    }
+
+    fn wait_for_baton<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        me: Actor,
+    ) -> io::Result<MutexGuard<'a, State>> {
+        let deadline = Instant::now() + PATIENCE;
+        while st.baton != me {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "scenario runner: no turn came in 30 s",
+                ));
+            }
+            st = self
+                .turn
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        if me == Actor::Client && st.stall {
+            st.stall = false;
+            st.status[me.index()] = Status::Running;
+            return Err(io::Error::other(Stalled));
+        }
+        Ok(st)
+    }
+
+    /// Connect client number `client` to `addr` (the client side holds the baton).
+    /// Connecting is not a scheduling point: the kernel completes the handshake
+    /// whether or not the server is accepting, and queues the connection.
+    pub fn connect(
+        self: &Arc<Self>,
+        addr: SocketAddr,
+        opts: &SocketOptions,
+        client: usize,
+    ) -> io::Result<(Conducted, net::BufferSizes)> {
+        let (stream, sizes) = match net::connect(addr, opts) {
+            Ok(pair) => pair,
+            Err(e) => {
+                let what = if e.kind() == io::ErrorKind::ConnectionRefused {
+                    What::Refused
+                } else {
+                    What::Error {
+                        message: e.to_string(),
+                    }
+                };
+                self.note(Side::Client(client), what);
+                return Err(e);
+            }
+        };
+        guard_timeouts(&stream)?;
+        let mut st = self.lock();
+        let conn = st.conns.len();
+        st.conns.push(Conn {
+            written: [0; 2],
+            consumed: [0; 2],
+            closed: [false; 2],
+            accepted: false,
+            client,
+            client_addr: stream.local_addr()?,
+        });
+        st.accept_queue.push_back(conn);
+        st.record(Side::Client(client), What::Connect);
+        drop(st);
+        Ok((
+            Conducted::new(stream, self.clone(), Actor::Client, conn),
+            sizes,
+        ))
+    }
+
+    fn accept(
+        self: &Arc<Self>,
+        listener: &TcpListener,
+    ) -> io::Result<Option<(Conducted, SocketAddr)>> {
+        self.switch(Actor::Server, Status::Accepting)?;
+        let Some(conn) = self.lock().accept_queue.pop_front() else {
+            return Ok(None); // the client side is done: no one will connect
+        };
+        // The handshake completed when the client's connect returned, so this
+        // accept returns at once, with connections in the order they were made.
+        let (stream, peer) = listener.accept()?;
+        guard_timeouts(&stream)?;
+        let mut st = self.lock();
+        if st.conns[conn].client_addr != peer {
+            return Err(io::Error::other(format!(
+                "scenario runner: accepted {peer}, expected {}",
+                st.conns[conn].client_addr
+            )));
+        }
+        st.conns[conn].accepted = true;
+        st.record(Side::Server, What::Accept);
+        drop(st);
+        Ok(Some((
+            Conducted::new(stream, self.clone(), Actor::Server, conn),
+            peer,
+        )))
+    }
+}
+
+/// A `Write` that turns each line written to it into a note in the timeline,
+/// as it is written: the server's log (a cut, a reset) shows where it happened.
+#[derive(Debug)]
+pub struct NoteWriter {
+    conductor: Arc<Conductor>,
+    side: Side,
+    line: Vec<u8>,
+}
+
+impl NoteWriter {
+    /// Lines written become notes of `side`.
+    pub fn new(conductor: Arc<Conductor>, side: Side) -> Self {
+        NoteWriter {
+            conductor,
+            side,
+            line: Vec::new(),
+        }
+    }
+}
+
+impl Write for NoteWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                let text = String::from_utf8_lossy(&self.line).into_owned();
+                // "client 1 (127.0.0.1:5555): cut after…" → "cut after…"
+                let text = text
+                    .split_once("): ")
+                    .map_or(text.clone(), |(_, t)| t.to_string());
+                self.conductor
+                    .note(self.side, What::Note { text, bad: false });
+                self.line.clear();
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Timeouts that turn a bug into an error instead of a hang: no blocking call in
+/// a conducted run should wait long.
+fn guard_timeouts(stream: &TcpStream) -> io::Result<()> {
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))
+}
+
+/// The server's listener in a conducted run.
+#[derive(Debug)]
+pub struct ConductedListener {
+    listener: TcpListener,
+    conductor: Arc<Conductor>,
+}
+
+impl ConductedListener {
+    /// Conduct the connections accepted on `listener`.
+    pub fn new(listener: TcpListener, conductor: Arc<Conductor>) -> Self {
+        ConductedListener {
+            listener,
+            conductor,
+        }
+    }
+}
+
+impl Acceptor for ConductedListener {
+    type Conn = Conducted;
+
+    fn accept(&mut self) -> io::Result<Option<(Conducted, SocketAddr)>> {
+        self.conductor.accept(&self.listener)
+    }
+
+    fn prepare(&mut self, conn: &mut Conducted, config: &ServerConfig) -> io::Result<()> {
+        net::apply_accepted(&conn.stream, &config.socket)
+    }
+}
+
+/// One end of a conducted connection: a real `TcpStream` whose calls wait for
+/// their turn and are written into the timeline.
+#[derive(Debug)]
+pub struct Conducted {
+    stream: TcpStream,
+    conductor: Arc<Conductor>,
+    me: Actor,
+    conn: usize,
+    late: bool,
+}
+
+impl Conducted {
+    fn new(stream: TcpStream, conductor: Arc<Conductor>, me: Actor, conn: usize) -> Self {
+        Conducted {
+            stream,
+            conductor,
+            me,
+            conn,
+            late: false,
+        }
+    }
+
+    /// The side this end belongs to in the timeline.
+    pub fn side(&self) -> Side {
+        self.conductor.lock().side(self.me, self.conn)
+    }
+
+    /// Close the connection with a reset instead of a FIN.
+    pub fn reset(self) -> io::Result<()> {
+        socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO))?;
+        Ok(()) // dropping `self` closes the socket, which now sends RST
+    }
+
+    /// How many bytes the peer has written that this end has not read yet.
+    fn in_flight(&self) -> u64 {
+        let st = self.conductor.lock();
+        let c = &st.conns[self.conn];
+        let peer = self.me.other().index();
+        c.written[peer] - c.consumed[peer]
+    }
+
+    /// Wait until at least `want` bytes can be read without blocking. The peer's
+    /// writes have all returned, so the bytes are in the kernel already or a few
+    /// microseconds away on loopback; a receive window smaller than `want` is the
+    /// one case where they cannot all be there, and then we stop waiting.
+    fn wait_readable(&self, buf: &mut [u8]) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut last = 0;
+        let mut last_change = Instant::now();
+        loop {
+            match self.stream.peek(buf) {
+                Ok(n) if n >= buf.len() => return,
+                Ok(n) if n != last => {
+                    last = n;
+                    last_change = Instant::now();
+                }
+                Ok(_) => {}
+                Err(_) => return, // the read itself will report it
+            }
+            let now = Instant::now();
+            if now > deadline || now - last_change > Duration::from_millis(500) {
+                return;
+            }
+            thread::sleep(Duration::from_micros(50));
+        }
+    }
+}
+
+impl Read for Conducted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let late = std::mem::take(&mut self.late);
+        self.conductor.switch(
+            self.me,
+            Status::Reading {
+                conn: self.conn,
+                late,
+            },
+        )?;
+        let want = (self.in_flight().min(buf.len() as u64)) as usize;
+        if want > 0 {
+            self.wait_readable(&mut buf[..want]);
+        }
+        // The one real read, on a real socket.
+        let result = self.stream.read(buf);
+        let mut st = self.conductor.lock();
+        let side = st.side(self.me, self.conn);
+        match &result {
+            Ok(0) if !buf.is_empty() => st.record(side, What::Eof),
+            Ok(n) => {
+                let peer = self.me.other().index();
+                st.conns[self.conn].consumed[peer] += *n as u64;
+                st.record(
+                    side,
+                    What::Read {
+                        bytes: buf[..*n].to_vec(),
+                    },
+                );
+            }
+            Err(e) => st.record(
+                side,
+                What::Error {
+                    message: crate::server::describe_io(e),
+                },
+            ),
+        }
+        result
+    }
+}
+
+impl Write for Conducted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Writing is not a scheduling point: consecutive writes form a burst that
+        // the reader sees together, unless a pause separates them.
+        let result = self.stream.write(buf);
+        let mut st = self.conductor.lock();
+        let side = st.side(self.me, self.conn);
+        match &result {
+            Ok(n) => {
+                st.conns[self.conn].written[self.me.index()] += *n as u64;
+                st.record(
+                    side,
+                    What::Write {
+                        bytes: buf[..*n].to_vec(),
+                    },
+                );
+            }
+            Err(e) => st.record(
+                side,
+                What::Error {
+                    message: crate::server::describe_io(e),
+                },
+            ),
+        }
+        result
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Conducted {
+    /// The pause lasts exactly as long as the other side needs to read what has
+    /// arrived (if it is waiting to read) and to get back to waiting.
+    fn pause(&mut self, _delay: Duration) {
+        // A stall cannot come out of a pause: the pausing side can always go on.
+        let _ = self.conductor.switch(self.me, Status::Paused);
+    }
+
+    /// The next read goes last: after the other side has done all it can.
+    fn read_late(&mut self, _delay: Duration) {
+        self.late = true;
+    }
+
+    fn close_write(&mut self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)?;
+        let mut st = self.conductor.lock();
+        st.conns[self.conn].closed[self.me.index()] = true;
+        let side = st.side(self.me, self.conn);
+        st.record(side, What::Shutdown);
+        Ok(())
+    }
+}
+
+impl Drop for Conducted {
+    fn drop(&mut self) {
+        let mut st = self.conductor.lock();
+        st.conns[self.conn].closed[self.me.index()] = true;
+        let side = st.side(self.me, self.conn);
+        st.record(side, What::Close);
+        // The socket itself closes when `stream` is dropped, right after this.
+    }
+}
