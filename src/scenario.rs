@@ -770,6 +770,28 @@ impl Report {
     }
 }
 
+/// The counts of [`Scenario::repeat`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repetition {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The reader.
+    pub reader: ReaderKind,
+    /// Runs made.
+    pub runs: usize,
+    /// Runs whose verdict and checks were as expected.
+    pub as_expected: usize,
+    /// Runs whose timeline was the same as the first run's.
+    pub same_timeline: usize,
+}
+
+impl Repetition {
+    /// Every run as expected and alike.
+    pub fn perfect(&self) -> bool {
+        self.as_expected == self.runs && self.same_timeline == self.runs
+    }
+}
+
 /// A run that could not be carried out (the machine, not the lesson, failed).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -916,6 +938,32 @@ impl Scenario {
             verdict,
             expected,
         })
+    }
+
+    /// Run the scenario `times` times with `reader` and count how many runs came
+    /// out as expected and how many had exactly the first run's timeline.
+    pub fn repeat(
+        &self,
+        reader: ReaderKind,
+        seed: Option<u64>,
+        times: usize,
+    ) -> Result<Repetition, RunError> {
+        let first = self.run(reader, seed)?;
+        let shape = first.shape();
+        let mut rep = Repetition {
+            scenario: self.name.clone(),
+            reader,
+            runs: 1,
+            as_expected: usize::from(first.as_expected),
+            same_timeline: 1,
+        };
+        for _ in 1..times {
+            let report = self.run(reader, seed)?;
+            rep.runs += 1;
+            rep.as_expected += usize::from(report.as_expected);
+            rep.same_timeline += usize::from(report.shape() == shape);
+        }
+        Ok(rep)
     }
 
     /// Run the scenario once with each reader, the naive one first.

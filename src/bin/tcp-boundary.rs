@@ -54,6 +54,11 @@ struct RunArgs {
     /// Print the reports as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Run each scenario and reader this many times and count the runs that came
+    /// out as expected and with the same timeline as the first (proof that the
+    /// runs do not depend on timing).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    repeat: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +105,16 @@ fn run_scenarios(args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Some(r) => vec![r],
         None => ReaderKind::ALL.to_vec(),
     };
+    if let Some(times) = args.repeat {
+        return repeat(
+            &scenarios,
+            &readers,
+            args.seed,
+            times as usize,
+            args.json,
+            out,
+        );
+    }
     let mut results: Vec<(Scenario, Vec<Report>)> = Vec::new();
     for s in scenarios {
         let reports = readers
@@ -128,6 +143,40 @@ fn run_scenarios(args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         let timeline = args.reader.unwrap_or(ReaderKind::Naive);
         report::scenario_run(s, reports, Some(timeline), out)?;
         writeln!(out)?;
+        report::closing_line(ok, out)?;
+    }
+    Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}
+
+fn repeat(
+    scenarios: &[Scenario],
+    readers: &[ReaderKind],
+    seed: Option<u64>,
+    times: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut all = Vec::new();
+    for s in scenarios {
+        for &r in readers {
+            let rep = s
+                .repeat(r, seed, times)
+                .with_context(|| format!("scenario {}", s.name))?;
+            if !json {
+                writeln!(
+                    out,
+                    "{:<16} {:<7} {} runs: {} as expected, {} with the same timeline",
+                    rep.scenario, rep.reader, rep.runs, rep.as_expected, rep.same_timeline
+                )?;
+            }
+            all.push(rep);
+        }
+    }
+    let ok = all.iter().all(|r| r.perfect());
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+    } else {
         report::closing_line(ok, out)?;
     }
     Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })

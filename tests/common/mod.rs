@@ -136,3 +136,7 @@ pub fn run_client(port: u16, args: &[&str], input: &[u8]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+pub fn tcp_boundary_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_tcp-boundary")
+}

@@ -1,0 +1,327 @@
+//! Every shipped scenario, every reader: the verdict is asserted, runs repeat
+//! exactly, and bad scenario files are refused with file and line.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{run_with_input, tcp_boundary_bin, text};
+use tcp_boundary::reader::ReaderKind;
+use tcp_boundary::scenario::{BUILTIN, Outcome, Scenario, Step, Verdict};
+
+#[test]
+fn every_file_in_scenarios_is_shipped_and_every_shipped_one_has_a_file() {
+    let files: BTreeSet<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+    let shipped: BTreeSet<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(files, shipped);
+    for name in [
+        "classic",
+        "five-clients",
+        "queued-client",
+        "partial-read",
+        "coalesced",
+        "large-message",
+        "out-of-step",
+        "random-slices",
+        "cut-mid-message",
+    ] {
+        assert!(shipped.contains(name), "{name} missing");
+    }
+}
+
+#[test]
+fn every_scenario_gives_every_reader_its_expected_verdict() {
+    for s in Scenario::builtins() {
+        let fragmenting = s.server_config(None).fragmenting()
+            || s.client.write_chunk.is_some()
+            || s.client.recv_buffer.is_some();
+        for reader in ReaderKind::ALL {
+            let report = s.run(reader, None).unwrap();
+            assert!(
+                report.as_expected,
+                "{} with {reader}: {:?} expected {:?}, checks {:?}",
+                s.name, report.verdict, report.expected, report.checks
+            );
+            assert_eq!(report.verdict, s.expect.of(reader));
+            // The lesson itself: the naive reader breaks wherever the stream is
+            // cut or merged, and a correct reader never takes a wrong reply.
+            if reader == ReaderKind::Naive && fragmenting {
+                assert_eq!(report.verdict, Verdict::Broken, "{}", s.name);
+            }
+            if reader.is_correct() {
+                assert_ne!(report.verdict, Verdict::Broken, "{} with {reader}", s.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn repeated_runs_have_identical_timelines() {
+    // Bounded: 5 runs of each scenario with each reader (the 1000-run proof under
+    // load is `tcp-boundary run --all --repeat 1000`; see README).
+    for s in Scenario::builtins() {
+        let times = if s.name == "queued-client" { 2 } else { 5 };
+        for reader in ReaderKind::ALL {
+            let rep = s.repeat(reader, None, times).unwrap();
+            assert!(rep.perfect(), "{rep:?}");
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_timeline_and_another_seed_another() {
+    let s = Scenario::builtin("random-slices").unwrap();
+    let a = s.run(ReaderKind::Naive, Some(7)).unwrap();
+    let b = s.run(ReaderKind::Naive, Some(7)).unwrap();
+    let c = s.run(ReaderKind::Naive, Some(8)).unwrap();
+    assert_eq!(a.seed, Some(7));
+    assert_eq!(a.shape(), b.shape());
+    assert_eq!(a.verdict, b.verdict);
+    assert_ne!(a.shape(), c.shape());
+    // Whatever the seed, the correct readers recover every message.
+    for seed in 0..20 {
+        for reader in [ReaderKind::Exact, ReaderKind::Line, ReaderKind::Length] {
+            assert_eq!(s.run(reader, Some(seed)).unwrap().verdict, Verdict::Intact);
+        }
+    }
+}
+
+#[test]
+fn the_naive_reader_stays_out_of_step() {
+    let s = Scenario::builtin("out-of-step").unwrap();
+    let report = s.run(ReaderKind::Naive, None).unwrap();
+    let got: Vec<Vec<u8>> = report
+        .rounds
+        .iter()
+        .map(|r| r.received.clone().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            &b"first re"[..],
+            b"ply\n",
+            b"two\nthre",
+            b"e\n",
+            b"four\nfiv"
+        ]
+        .map(|b| b.to_vec())
+    );
+    assert!(report.rounds.iter().all(|r| r.outcome == Outcome::Wrong));
+}
+
+#[test]
+fn coalesced_replies_arrive_in_one_read_and_the_naive_reader_then_stalls() {
+    let s = Scenario::builtin("coalesced").unwrap();
+    let report = s.run(ReaderKind::Naive, None).unwrap();
+    assert_eq!(
+        report.rounds[0].received.as_deref(),
+        Some(&b"hello\nworld\n"[..])
+    );
+    assert_eq!(report.rounds[1].outcome, Outcome::Stalled);
+}
+
+#[test]
+fn the_correct_readers_report_a_cut_as_closed_mid_message() {
+    let s = Scenario::builtin("cut-mid-message").unwrap();
+    for reader in [ReaderKind::Exact, ReaderKind::Line, ReaderKind::Length] {
+        let report = s.run(reader, None).unwrap();
+        assert_eq!(
+            report.rounds[0].outcome,
+            Outcome::ClosedMidMessage,
+            "{reader}"
+        );
+    }
+}
+
+#[test]
+fn a_scenario_built_in_code_runs() {
+    let mut s = Scenario::default();
+    s.server.chunk = Some(1);
+    s.server.chunk_delay_ms = 1;
+    s.steps = vec![Step::Send {
+        client: 1,
+        messages: vec![b"abc\n".to_vec(), b"de\n".to_vec()],
+    }];
+    let naive = s.run(ReaderKind::Naive, None).unwrap();
+    assert_eq!(naive.verdict, Verdict::Broken);
+    assert_eq!(naive.rounds[0].received.as_deref(), Some(&b"a"[..]));
+    let line = s.run(ReaderKind::Line, None).unwrap();
+    assert_eq!(line.verdict, Verdict::Intact);
+    // Impossible values are refused before anything runs.
+    s.server.chunk = Some(0);
+    assert!(s.run(ReaderKind::Exact, None).is_err());
+}
+
+fn parse_error(src: &str) -> String {
+    Scenario::parse("bad", "bad.toml", src)
+        .unwrap_err()
+        .to_string()
+}
+
+const GOOD: &str = r#"
+lesson = "l"
+description = "d"
+
+[server]
+chunk = 1
+chunk_delay_ms = 5
+
+[[step]]
+send = ["hi\n"]
+
+[expect]
+naive = "broken"
+exact = "intact"
+line = "intact"
+length = "intact"
+"#;
+
+#[test]
+fn bad_scenario_files_name_the_file_and_the_line() {
+    assert!(Scenario::parse("good", "good.toml", GOOD).is_ok());
+    let cases = [
+        // Malformed TOML.
+        (GOOD.replace("chunk = 1", "chunk = = 1"), "bad.toml:6:"),
+        // An unknown key.
+        (
+            GOOD.replace("chunk = 1", "chunk = 1\nchonk = 4"),
+            "bad.toml:7: unknown field `chonk`",
+        ),
+        // A wrong type.
+        (
+            GOOD.replace("chunk = 1", "chunk = \"three\""),
+            "bad.toml:6:",
+        ),
+        // An impossible value, in a section.
+        (
+            GOOD.replace("chunk = 1", "chunk = 0"),
+            "bad.toml:5: [server] chunk must be at least 1",
+        ),
+        (
+            GOOD.replace("chunk = 1", "random_chunks = \"5-2\""),
+            "bad.toml:6: random chunks: MIN (5) is larger than MAX (2)",
+        ),
+        (
+            GOOD.replace("chunk = 1", "random_chunks = \"1-2\""),
+            "bad.toml:5: [server] random cuts or pauses need a seed",
+        ),
+        // A step with two actions, or none.
+        (
+            GOOD.replace("send = [\"hi\\n\"]", "send = [\"hi\\n\"]\nquit = true"),
+            "bad.toml:9: a step takes only one action",
+        ),
+        (
+            GOOD.replace("send = [\"hi\\n\"]", "client = 1"),
+            "bad.toml:9: a step needs one action",
+        ),
+        // A message without its newline.
+        (
+            GOOD.replace("[\"hi\\n\"]", "[\"hi\"]"),
+            "bad.toml:9: message 'hi' must end with a newline",
+        ),
+        // A verdict that does not exist, and a missing one.
+        (
+            GOOD.replace("\"broken\"", "\"maybe\""),
+            "bad.toml:13: unknown variant `maybe`",
+        ),
+        (
+            GOOD.replace("length = \"intact\"\n", ""),
+            "missing field `length`",
+        ),
+    ];
+    for (src, want) in cases {
+        let got = parse_error(&src);
+        assert!(
+            got.starts_with(want) || got.contains(want),
+            "want {want:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn cli_list_show_and_run() {
+    let list = run_with_input(tcp_boundary_bin(), &["list"], b"");
+    assert!(list.status.success());
+    let out = text(&list.stdout);
+    for (name, _) in BUILTIN {
+        assert!(out.contains(name), "{out}");
+    }
+
+    let show = run_with_input(tcp_boundary_bin(), &["show", "partial-read"], b"");
+    assert!(show.status.success());
+    assert!(text(&show.stdout).contains("pieces of at most 4 bytes"));
+
+    let run = run_with_input(tcp_boundary_bin(), &["run", "partial-read"], b"");
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let out = text(&run.stdout);
+    assert!(out.contains("✗ reply 1: hell"), "{out}");
+    assert!(out.contains("every verdict as expected"));
+    // Piped output carries no colour codes.
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+}
+
+#[test]
+fn cli_run_json_is_machine_readable() {
+    let run = run_with_input(
+        tcp_boundary_bin(),
+        &["run", "coalesced", "--reader", "naive", "--json"],
+        b"",
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(v[0]["scenario"], "coalesced");
+    assert_eq!(v[0]["verdict"], "broken");
+    assert_eq!(v[0]["rounds"][0]["received"], "hello\\nworld\\n");
+    assert_eq!(v[0]["rounds"][1]["outcome"], "stalled");
+}
+
+#[test]
+fn cli_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("tcp-boundary-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // A verdict not as expected: exit 1.
+    let surprise = dir.join("surprise.toml");
+    std::fs::write(
+        &surprise,
+        GOOD.replace("naive = \"broken\"", "naive = \"intact\""),
+    )
+    .unwrap();
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &["run", surprise.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("some verdicts were not as expected"));
+
+    // A bad file: exit 2, one line with file and line.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, GOOD.replace("chunk = 1", "chunk = 0")).unwrap();
+    let out = run_with_input(tcp_boundary_bin(), &["run", bad.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("error: {}:5: ", bad.display())),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // A missing file and an unknown name: exit 2.
+    let out = run_with_input(tcp_boundary_bin(), &["run", "no/such.toml"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_with_input(tcp_boundary_bin(), &["run", "no-such-scenario"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no scenario named 'no-such-scenario'"));
+
+    // Usage: exit 2.
+    let out = run_with_input(tcp_boundary_bin(), &["run"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
