@@ -119,8 +119,8 @@ pub struct ServerArgs {
     /// Cut each echo into pieces of random sizes between MIN and MAX bytes.
     #[arg(long, value_name = "MIN-MAX")]
     pub random_chunks: Option<ChunkRange>,
-    /// Seed for --random-chunks: the same seed gives the same cuts (one is chosen
-    /// and printed when not given).
+    /// Seed for --random-chunks and --random-pauses: the same seed gives the same
+    /// cuts and pauses (one is chosen and printed when not given).
     #[arg(long, value_name = "N", requires = "randomness")]
     pub seed: Option<u64>,
     /// Draw each pause at random between 0 and --chunk-delay-ms (seeded like the

@@ -124,6 +124,10 @@ pub enum EncodeError {
     },
 }
 
+/// What a framing parser finds in the held bytes: a whole message and how many
+/// bytes it used, or `None` for "not enough bytes yet".
+type Parsed = Result<Option<(Vec<u8>, usize)>, ReadError>;
+
 /// Reads one reply at a time from a stream with a fixed read buffer.
 ///
 /// The buffer is allocated once (like the seed's `char message[BUF_SIZE]`);
@@ -271,7 +275,7 @@ impl MessageReader {
     fn receive_framed<R: Read + ?Sized>(
         &mut self,
         stream: &mut R,
-        parse: fn(&Self) -> Result<Option<(Vec<u8>, usize)>, ReadError>,
+        parse: fn(&Self) -> Parsed,
     ) -> Result<Vec<u8>, ReadError> {
         loop {
             if let Some((message, used)) = parse(self)? {
@@ -289,7 +293,7 @@ impl MessageReader {
     }
 
     /// `line` framing: a message is everything through the first `\n`.
-    fn parse_line(&self) -> Result<Option<(Vec<u8>, usize)>, ReadError> {
+    fn parse_line(&self) -> Parsed {
         match self.held.iter().position(|&b| b == b'\n') {
             Some(i) if i < self.max_line => Ok(Some((self.held[..=i].to_vec(), i + 1))),
             Some(_) => Err(ReadError::LineTooLong { max: self.max_line }),
@@ -301,7 +305,7 @@ impl MessageReader {
     }
 
     /// `length` framing: 4 bytes of big-endian length, then that many bytes.
-    fn parse_frame(&self) -> Result<Option<(Vec<u8>, usize)>, ReadError> {
+    fn parse_frame(&self) -> Parsed {
         let Some(prefix) = self.held.first_chunk::<LENGTH_PREFIX>() else {
             return Ok(None); // not even the length yet
         };

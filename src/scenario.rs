@@ -532,7 +532,7 @@ impl Scenario {
                         return at("a step must send at least one message".into());
                     }
                     for m in messages {
-                        check_message(m).or_else(|e| at(e))?;
+                        check_message(m).or_else(&at)?;
                     }
                     if matches!(step, Step::Write { .. }) {
                         *owed.entry(k).or_default() += messages.len();

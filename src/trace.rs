@@ -156,8 +156,8 @@ pub fn render(events: &[Event], out: &mut dyn Write) -> io::Result<()> {
     let dim = Style::new().dimmed();
     writeln!(
         out,
-        "{dim}{:>4}  {:<COLUMN$} │ {}{dim:#}",
-        "#", "client", "server"
+        "{dim}{:>4}  {:<COLUMN$} │ server{dim:#}",
+        "#", "client"
     )?;
     for e in events {
         let (text, style) = cell(&e.what, e.side);
