@@ -1,0 +1,218 @@
+//! The server and the client survive every fault a real peer can produce.
+//! Real binaries, real sockets, loopback only, every wait bounded.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener};
+use std::thread;
+use std::time::Duration;
+
+use common::{run_client, start_server, text};
+use tcp_boundary::net;
+
+#[test]
+fn a_client_that_resets_while_the_server_writes_or_reads_does_not_stop_it() {
+    // Slow echo: 1 byte every 20 ms, so the server is mid-write when the reset comes.
+    let server = start_server(&["--clients", "3", "--chunk", "1", "--chunk-delay-ms", "20"]);
+
+    // 1. Reset while the server is writing the echo.
+    let mut a = server.connect();
+    a.write_all(b"a long message that takes a while to echo\n")
+        .unwrap();
+    let mut first = [0u8; 1];
+    a.read_exact(&mut first).unwrap();
+    net::reset(a).unwrap();
+
+    // 2. Reset while the server is reading: half a message, then RST.
+    let mut b = server.connect();
+    b.write_all(b"half a mess").unwrap();
+    thread::sleep(Duration::from_millis(50));
+    net::reset(b).unwrap();
+
+    // 3. The next client is served as if nothing happened.
+    let out = run_client(server.port, &[], b"still here\nq\n");
+    assert!(text(&out.stdout).contains("Message from server : still here\\n"));
+    let (stdout, stderr, code) = server.finish();
+    assert_eq!(code, 0, "the server exits normally: {stderr}");
+    assert!(stdout.contains("connected client 3"));
+    // Each broken session is logged in one line, and nothing panicked.
+    assert!(
+        stderr.contains("client 1 (") && stderr.contains("client 2 ("),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_half_closed_client_gets_its_echo_then_the_close() {
+    let server = start_server(&["--clients", "1"]);
+    let mut s = server.connect();
+    s.write_all(b"before the FIN\n").unwrap();
+    // "I will send no more" — but the client still reads.
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut back = Vec::new();
+    s.read_to_end(&mut back).unwrap();
+    assert_eq!(back, b"before the FIN\n");
+    assert_eq!(server.finish().2, 0);
+}
+
+/// Peak resident memory of a process (Linux), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_100_mb_stream_is_echoed_exactly_in_flat_memory() {
+    const TOTAL: usize = 100 * 1024 * 1024;
+    let server = start_server(&["--clients", "1", "--quiet"]);
+    let pid = server.child.id();
+    let s = server.connect();
+    let mut writer = s.try_clone().unwrap();
+    // A pattern that is not periodic in any small power of two, so a lost or
+    // repeated block would not line up by chance.
+    let byte = |i: usize| (i.wrapping_mul(2_654_435_761) >> 13) as u8;
+    let send = thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut sent = 0;
+        while sent < TOTAL {
+            let n = buf.len().min(TOTAL - sent);
+            for (j, b) in buf[..n].iter_mut().enumerate() {
+                *b = byte(sent + j);
+            }
+            writer.write_all(&buf[..n]).unwrap();
+            sent += n;
+        }
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut reader = s;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    let mut peak = 0;
+    loop {
+        let n = reader.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        for (j, b) in buf[..n].iter().enumerate() {
+            assert_eq!(*b, byte(got + j), "byte {} differs", got + j);
+        }
+        got += n;
+        if got % (8 * 1024 * 1024) < n {
+            peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+        }
+    }
+    send.join().unwrap();
+    assert_eq!(got, TOTAL);
+    peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+    eprintln!("echo-server peak RSS while echoing 100 MiB: {peak} KiB");
+    // Flat: the server's one 1 KiB buffer, whatever the stream's length. The
+    // bound leaves room for the binary and the C library, not for the stream.
+    assert!(peak < 16 * 1024, "peak RSS {peak} KiB");
+    assert_eq!(server.finish().2, 0);
+}
+
+#[test]
+fn an_idle_client_is_dropped_after_the_idle_timeout_and_the_next_is_served() {
+    let server = start_server(&["--clients", "2", "--idle-timeout", "1"]);
+    let idle = server.connect(); // connects, sends nothing
+    // Served only once the idle client is dropped: the exchange completes.
+    let out = run_client(server.port, &[], b"after the idle one\nq\n");
+    assert!(text(&out.stdout).contains("Message from server : after the idle one\\n"));
+    let (_, stderr, code) = server.finish();
+    assert_eq!(code, 0);
+    assert!(stderr.contains("sent nothing for 1 s, dropped"), "{stderr}");
+    drop(idle);
+}
+
+#[test]
+fn a_thousand_clients_in_a_row_with_clients_0() {
+    let server = start_server(&["--clients", "0", "--quiet"]);
+    for i in 0..1000 {
+        let mut s = server.connect();
+        let msg = format!("client {i}\n");
+        s.write_all(msg.as_bytes()).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let mut back = String::new();
+        s.read_to_string(&mut back).unwrap();
+        assert_eq!(back, msg);
+    }
+    // --clients 0 serves until killed: still alive after 1000 clients.
+    let mut server = server;
+    assert!(server.child.try_wait().unwrap().is_none());
+}
+
+#[test]
+fn the_client_reports_a_server_that_vanishes_mid_session() {
+    // The peer answers the first message, then dies without a word (FIN).
+    for reader in ["naive", "exact", "line", "length"] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).unwrap();
+            s.write_all(&buf[..n]).unwrap();
+        });
+        let out = run_client(
+            port,
+            &["--reader", reader],
+            b"one
+two
+three
+",
+        );
+        peer.join().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{reader}");
+        assert!(
+            text(&out.stdout).contains("Message from server : one\\n"),
+            "{reader}"
+        );
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: session with 127.0.0.1:"),
+            "{reader}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn the_client_never_hangs_on_a_peer_that_closes_mid_reply() {
+    // A server that sends half the echo and closes: no reader may wait forever.
+    for reader in ["naive", "exact", "line", "length"] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).unwrap();
+            s.write_all(&buf[..n / 2]).unwrap();
+            let _ = s.shutdown(Shutdown::Both);
+        });
+        let out = run_client(port, &["--reader", reader], b"0123456789\nagain\n");
+        peer.join().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{reader}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn the_client_ends_cleanly_at_end_of_input() {
+    let server = start_server(&["--clients", "1"]);
+    let out = run_client(server.port, &[], b"");
+    assert!(out.status.success());
+    assert_eq!(server.finish().2, 0);
+}
