@@ -221,3 +221,25 @@ impl ServerArgs {
         }
     }
 }
+
+/// A byte count with an optional binary suffix: `4096`, `64K`, `256MiB`, `1G`.
+pub fn byte_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a number of bytes such as 4096 or 64K (got '{s}')"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("unknown unit '{unit}' (use K, M or G)")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("must be at least 1 byte".to_string()),
+        Some(v) => Ok(v),
+        None => Err("too large".to_string()),
+    }
+}

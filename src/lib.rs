@@ -20,6 +20,7 @@
 //! - [`mock`]: a stream whose reads follow a script, for tests.
 //! - [`cli`]: exit codes and error lines shared by the binaries.
 
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod conductor;

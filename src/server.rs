@@ -247,3 +247,79 @@ pub fn describe_io(e: &io::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+/// A listener that can be told to stop: `accept` returns `None` once the flag
+/// is set (a connection is made to wake the blocked `accept`).
+#[derive(Debug)]
+struct Stoppable {
+    listener: TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Acceptor for Stoppable {
+    type Conn = std::net::TcpStream;
+
+    fn accept(&mut self) -> io::Result<Option<(Self::Conn, SocketAddr)>> {
+        let pair = Acceptor::accept(&mut self.listener)?;
+        if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(None);
+        }
+        Ok(pair)
+    }
+
+    fn prepare(&mut self, conn: &mut Self::Conn, config: &ServerConfig) -> io::Result<()> {
+        Acceptor::prepare(&mut self.listener, conn, config)
+    }
+}
+
+/// An echo server running on a thread of this process.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<io::Result<ServeSummary>>>,
+}
+
+impl Running {
+    /// Stop the server (after the client it is serving leaves) and wait for it.
+    pub fn stop(mut self) -> io::Result<ServeSummary> {
+        self.shut()
+    }
+
+    fn shut(&mut self) -> io::Result<ServeSummary> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept; if the server already ended, nothing listens.
+        let _ = std::net::TcpStream::connect(self.addr);
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the server thread panicked"))),
+            None => Ok(ServeSummary::default()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shut();
+    }
+}
+
+/// Start the echo server on `listener` in a thread of this process, its console
+/// lines discarded. It serves `config.clients` clients (0: until stopped).
+pub fn spawn(listener: TcpListener, config: ServerConfig) -> io::Result<Running> {
+    let addr = listener.local_addr()?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acceptor = Stoppable {
+        listener,
+        stop: stop.clone(),
+    };
+    let thread =
+        std::thread::spawn(move || serve(acceptor, &config, &mut io::sink(), &mut io::sink()));
+    Ok(Running {
+        addr,
+        stop,
+        thread: Some(thread),
+    })
+}

@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tcp_boundary::cli::{self, UsageError};
 use tcp_boundary::reader::ReaderKind;
-use tcp_boundary::report;
 use tcp_boundary::scenario::{Report, Scenario};
+use tcp_boundary::{bench, net, report, server};
 
 /// Teach, reproduce and test TCP's missing message boundaries.
 ///
@@ -35,6 +35,61 @@ enum Command {
     },
     /// Run a scenario: timeline, each reader's replies, verdicts.
     Run(RunArgs),
+    /// Measure an echo server (ours, the seed's C server, any plain echo) beside
+    /// the loopback limit measured in the same run.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// What to measure.
+    #[arg(value_enum)]
+    mode: bench::Mode,
+    /// The echo server to measure.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "spawn_server",
+        conflicts_with = "spawn_server"
+    )]
+    addr: Option<String>,
+    /// Start our echo server in this process, with the echo-server switches below,
+    /// on a free loopback port (it serves until the bench ends; --clients is ignored).
+    #[arg(long)]
+    spawn_server: bool,
+    /// Round trips (rtt; default 20000) or connections (connect; default 1000).
+    #[arg(long, value_name = "N", value_parser = cli::positive)]
+    count: Option<usize>,
+    /// Bytes per round trip (rtt, connect, queue).
+    #[arg(long, value_name = "BYTES", default_value_t = 16, value_parser = cli::positive)]
+    size: usize,
+    /// Round trips before measuring (rtt).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    warmup: usize,
+    /// Bytes to stream (throughput), e.g. 256M or 1G.
+    #[arg(long, value_name = "BYTES", default_value = "256M", value_parser = cli::byte_size)]
+    bytes: u64,
+    /// Bytes per write (throughput).
+    #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = cli::byte_size)]
+    write_size: u64,
+    /// Clients that connect at once (queue).
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=200))]
+    concurrent: u64,
+    /// How long each queued client keeps the server after its echo (queue).
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    hold_ms: u64,
+    /// Stop measuring after this many seconds, whatever the counts.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    max_seconds: u64,
+    /// After the run, report the peak memory (VmHWM) of this process: the pid of
+    /// the echo server measured with --addr.
+    #[arg(long, value_name = "PID")]
+    pid: Option<u32>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten, next_help_heading = "Server switches (with --spawn-server)")]
+    server: cli::ServerArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +148,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(cli::EXIT_OK)
         }
         Command::Run(run) => run_scenarios(run, &mut out),
+        Command::Bench(args) => run_bench(args, &mut out),
     }
 }
 
@@ -180,4 +236,73 @@ fn repeat(
         report::closing_line(ok, out)?;
     }
     Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}
+
+fn run_bench(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let default_count = match args.mode {
+        bench::Mode::Connect => 1000,
+        _ => 20_000,
+    };
+    let opts = bench::Options {
+        count: args.count.unwrap_or(default_count),
+        size: args.size,
+        warmup: args.warmup,
+        bytes: args.bytes,
+        write_size: usize::try_from(args.write_size).context("--write-size is too large")?,
+        clients: args.concurrent as usize,
+        hold: std::time::Duration::from_millis(args.hold_ms),
+        max_time: std::time::Duration::from_secs(args.max_seconds),
+        progress: !args.json,
+    };
+    let mut spawned = None;
+    let addr = match &args.addr {
+        Some(a) => {
+            let (host, port) = a
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+                .ok_or_else(|| UsageError(format!("--addr: expected HOST:PORT (got '{a}')")))?;
+            net::resolve(host, port)?
+        }
+        None => {
+            let mut resolved = args.server.resolve();
+            resolved.config.clients = 0;
+            let bind = std::net::SocketAddr::new(args.server.bind, 0);
+            let (listener, _) = net::listen(bind, args.server.backlog, &resolved.socket)
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let running = server::spawn(listener, resolved.config)?;
+            let addr = running.addr;
+            spawned = Some(running);
+            addr
+        }
+    };
+    let result =
+        bench::run(args.mode, addr, &opts).with_context(|| format!("bench against {addr}"))?;
+    if let Some(running) = spawned {
+        running.stop().context("stopping the spawned server")?;
+    }
+    let peak = args.pid.map(|pid| (pid, bench::peak_rss_kib(pid)));
+    if args.json {
+        let mut v = serde_json::to_value(&result)?;
+        v["addr"] = serde_json::Value::String(addr.to_string());
+        if let Some((pid, kib)) = peak {
+            v["pid"] = pid.into();
+            v["peak_rss_kib"] = kib.into();
+        }
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "echo server at {addr}")?;
+        bench::print(&result, out)?;
+        if let Some((pid, kib)) = peak {
+            match kib {
+                Some(k) => writeln!(
+                    out,
+                    "peak RSS of process {pid}: {k} KiB ({:.1} MiB)",
+                    k as f64 / 1024.0
+                )?,
+                None => writeln!(out, "peak RSS of process {pid}: not readable")?,
+            }
+        }
+    }
+    Ok(cli::EXIT_OK)
 }

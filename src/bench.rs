@@ -1,0 +1,571 @@
+//! `tcp-boundary bench`: measure an echo server against the loopback limit.
+//!
+//! Every figure is printed beside the same measurement made, in the same run, on
+//! a *raw* loopback pair: a writer and a reader, or a ping-pong thread that does
+//! nothing but read and write back. That is the limit of this machine today, and
+//! the ratio says how close the echo server comes to it.
+//!
+//! Every run is bounded in count and in time (`max_time`): a slow server gives a
+//! shorter run, never a hung one.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Round trips of a small message, one after another: latency.
+    Rtt,
+    /// A writer thread and a reader thread on one connection: bytes per second.
+    Throughput,
+    /// Connect, one echo, close, again and again: connections per second.
+    Connect,
+    /// K clients connect at once; each waits for the ones served before it.
+    Queue,
+}
+
+/// How much to measure.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Round trips (rtt) or connections (connect).
+    pub count: usize,
+    /// Bytes per round trip (rtt, connect, queue).
+    pub size: usize,
+    /// Round trips before measuring (rtt).
+    pub warmup: usize,
+    /// Bytes to stream (throughput).
+    pub bytes: u64,
+    /// Bytes per write (throughput).
+    pub write_size: usize,
+    /// Clients that connect at once (queue).
+    pub clients: usize,
+    /// How long each queued client keeps the server after its echo (queue).
+    pub hold: Duration,
+    /// Stop measuring after this long, whatever the counts.
+    pub max_time: Duration,
+    /// Show progress on stderr (only when it is a terminal).
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            count: 20_000,
+            size: 16,
+            warmup: 1_000,
+            bytes: 256 * 1024 * 1024,
+            write_size: 64 * 1024,
+            clients: 5,
+            hold: Duration::from_millis(100),
+            max_time: Duration::from_secs(60),
+            progress: true,
+        }
+    }
+}
+
+/// Latency figures, in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Latency {
+    /// Round trips measured.
+    pub count: usize,
+    /// Median.
+    pub p50_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Mean.
+    pub mean_us: f64,
+}
+
+/// Throughput figures.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Throughput {
+    /// Bytes that made the whole trip.
+    pub bytes: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// Megabytes (10^6 bytes) per second.
+    pub mb_per_s: f64,
+}
+
+/// Connection-rate figures.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Connects {
+    /// Connections made (each with one echo).
+    pub count: usize,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// Connections per second.
+    pub per_s: f64,
+}
+
+/// Queue figures: each client's wait from connect to echo, in the order served.
+#[derive(Debug, Clone, Serialize)]
+pub struct Queue {
+    /// Milliseconds from connect to echo, first served first.
+    pub waits_ms: Vec<f64>,
+    /// How long each client kept the server after its echo.
+    pub hold_ms: f64,
+}
+
+/// One mode's figures for the server and for the raw loopback pair.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum Result {
+    /// `rtt`.
+    Rtt {
+        /// The echo server.
+        server: Latency,
+        /// The raw ping-pong.
+        raw: Latency,
+    },
+    /// `throughput`.
+    Throughput {
+        /// The echo server.
+        server: Throughput,
+        /// The raw writer → reader pair.
+        raw: Throughput,
+    },
+    /// `connect`.
+    Connect {
+        /// The echo server.
+        server: Connects,
+        /// A raw accept-echo-close thread.
+        raw: Connects,
+    },
+    /// `queue`.
+    Queue {
+        /// The iterative echo server.
+        server: Queue,
+        /// A raw server with a thread per client.
+        raw: Queue,
+    },
+}
+
+/// What went wrong while measuring.
+fn ctx(what: &str, addr: SocketAddr) -> impl Fn(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{what} {addr}: {e}"))
+}
+
+struct Progress {
+    on: bool,
+    label: &'static str,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(label: &'static str, opts: &Options) -> Self {
+        Progress {
+            on: opts.progress && io::stderr().is_terminal(),
+            label,
+            last: Instant::now(),
+        }
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        if self.on && self.last.elapsed() > Duration::from_millis(200) {
+            self.last = Instant::now();
+            eprint!("\r{}: {done}/{total}   ", self.label);
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r{:60}\r", "");
+        }
+    }
+}
+
+fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let s = TcpStream::connect(addr).map_err(ctx("cannot connect to", addr))?;
+    s.set_nodelay(true)?;
+    // A server that stops answering ends the run with an error, not a hang.
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    Ok(s)
+}
+
+/// A loopback echo that does no echo-server work: per connection, read what
+/// comes and write it back. `threaded`: a thread per connection (for `queue`).
+/// It stops when dropped.
+struct RawEcho {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl RawEcho {
+    fn start(threaded: bool) -> io::Result<RawEcho> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let handle = thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut s) = conn else { break };
+                let _ = s.set_nodelay(true);
+                let mut work = move || {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = s.read(&mut buf) {
+                        if n == 0 || s.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                };
+                if threaded {
+                    thread::spawn(work);
+                } else {
+                    work();
+                }
+            }
+        });
+        Ok(RawEcho {
+            addr,
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for RawEcho {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wake the accept
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn latency(mut samples: Vec<Duration>) -> Latency {
+    samples.sort();
+    let n = samples.len().max(1);
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let pick = |q: f64| samples.get(((n as f64 * q) as usize).min(n - 1)).copied();
+    Latency {
+        count: samples.len(),
+        p50_us: pick(0.50).map(us).unwrap_or(0.0),
+        p99_us: pick(0.99).map(us).unwrap_or(0.0),
+        mean_us: samples.iter().map(|&d| us(d)).sum::<f64>() / n as f64,
+    }
+}
+
+/// `count` round trips of `size` bytes after `warmup`.
+pub fn rtt(addr: SocketAddr, opts: &Options) -> io::Result<Latency> {
+    let mut s = connect(addr)?;
+    let msg = vec![b'x'; opts.size.max(1)];
+    let mut back = vec![0u8; msg.len()];
+    let deadline = Instant::now() + opts.max_time;
+    let mut progress = Progress::new("rtt", opts);
+    for _ in 0..opts.warmup {
+        s.write_all(&msg)?;
+        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+    }
+    let mut samples = Vec::with_capacity(opts.count);
+    for i in 0..opts.count {
+        let t = Instant::now();
+        s.write_all(&msg)?;
+        // read_exact: the echo may come back in pieces; a round trip ends when
+        // all of it is back.
+        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+        samples.push(t.elapsed());
+        progress.show(i as u64, opts.count as u64);
+        if Instant::now() > deadline {
+            break;
+        }
+    }
+    progress.done();
+    Ok(latency(samples))
+}
+
+/// A writer thread sends `bytes` in writes of `write_size`; the reader reads
+/// the echo back. Measures the whole trip.
+pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
+    let s = connect(addr)?;
+    let mut writer = s.try_clone()?;
+    let total = opts.bytes;
+    let chunk = opts.write_size.max(1);
+    let deadline = Instant::now() + opts.max_time;
+    let start = Instant::now();
+    let send = thread::spawn(move || -> io::Result<u64> {
+        let buf = vec![b'y'; chunk];
+        let mut sent = 0u64;
+        while sent < total && Instant::now() < deadline {
+            let n = chunk.min((total - sent) as usize);
+            writer.write_all(&buf[..n])?;
+            sent += n as u64;
+        }
+        writer.shutdown(Shutdown::Write)?;
+        Ok(sent)
+    });
+    let mut reader = s;
+    let mut buf = vec![0u8; chunk];
+    let mut got = 0u64;
+    let mut progress = Progress::new("throughput", opts);
+    loop {
+        let n = reader.read(&mut buf).map_err(ctx("echo from", addr))?;
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+        progress.show(got, total);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    progress.done();
+    let sent = send
+        .join()
+        .map_err(|_| io::Error::other("writer thread panicked"))??;
+    if got != sent {
+        return Err(io::Error::other(format!(
+            "sent {sent} bytes but {got} came back"
+        )));
+    }
+    Ok(Throughput {
+        bytes: got,
+        seconds,
+        mb_per_s: got as f64 / seconds / 1e6,
+    })
+}
+
+/// The raw limit for throughput: a writer → reader pair on loopback, no echo.
+pub fn raw_throughput(opts: &Options) -> io::Result<Throughput> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let addr = listener.local_addr()?;
+    let chunk = opts.write_size.max(1);
+    let reader = thread::spawn(move || -> io::Result<u64> {
+        let (mut s, _) = listener.accept()?;
+        let mut buf = vec![0u8; chunk];
+        let mut got = 0u64;
+        loop {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                return Ok(got);
+            }
+            got += n as u64;
+        }
+    });
+    let mut w = connect(addr)?;
+    let buf = vec![b'y'; chunk];
+    let deadline = Instant::now() + opts.max_time;
+    let start = Instant::now();
+    let mut sent = 0u64;
+    while sent < opts.bytes && Instant::now() < deadline {
+        let n = chunk.min((opts.bytes - sent) as usize);
+        w.write_all(&buf[..n])?;
+        sent += n as u64;
+    }
+    w.shutdown(Shutdown::Write)?;
+    let got = reader
+        .join()
+        .map_err(|_| io::Error::other("reader thread panicked"))??;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Throughput {
+        bytes: got,
+        seconds,
+        mb_per_s: got as f64 / seconds / 1e6,
+    })
+}
+
+/// `count` times: connect, one echo of `size` bytes, close.
+pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
+    let msg = vec![b'z'; opts.size.max(1)];
+    let mut back = vec![0u8; msg.len()];
+    let deadline = Instant::now() + opts.max_time;
+    let start = Instant::now();
+    let mut progress = Progress::new("connect", opts);
+    let mut count = 0;
+    while count < opts.count && Instant::now() < deadline {
+        let mut s = connect(addr)?;
+        s.write_all(&msg)?;
+        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+        drop(s);
+        count += 1;
+        progress.show(count as u64, opts.count as u64);
+    }
+    progress.done();
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Connects {
+        count,
+        seconds,
+        per_s: count as f64 / seconds,
+    })
+}
+
+/// `clients` clients connect at the same moment; each sends one message, waits
+/// for its echo, keeps the connection for `hold`, and closes. Returns the waits
+/// from connect to echo, in the order the echoes came.
+pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
+    let k = opts.clients.max(1);
+    let barrier = Arc::new(Barrier::new(k));
+    let hold = opts.hold;
+    let size = opts.size.max(1);
+    let workers: Vec<_> = (0..k)
+        .map(|_| {
+            let barrier = barrier.clone();
+            thread::spawn(move || -> io::Result<(Instant, Duration)> {
+                barrier.wait();
+                let t = Instant::now();
+                let mut s = connect(addr)?;
+                s.set_read_timeout(Some(hold * (k as u32 + 1) + Duration::from_secs(10)))?;
+                let msg = vec![b'q'; size];
+                s.write_all(&msg)?;
+                let mut back = vec![0u8; size];
+                s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+                let done = Instant::now();
+                thread::sleep(hold);
+                Ok((done, done - t))
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(k);
+    for w in workers {
+        results.push(
+            w.join()
+                .map_err(|_| io::Error::other("client thread panicked"))??,
+        );
+    }
+    results.sort_by_key(|(done, _)| *done);
+    Ok(Queue {
+        waits_ms: results
+            .iter()
+            .map(|(_, wait)| wait.as_secs_f64() * 1e3)
+            .collect(),
+        hold_ms: hold.as_secs_f64() * 1e3,
+    })
+}
+
+/// Run `mode` against the server at `addr`, then the same against a raw pair.
+pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Result> {
+    Ok(match mode {
+        Mode::Rtt => {
+            let server = rtt(addr, opts)?;
+            let raw = rtt(RawEcho::start(false)?.addr, opts)?;
+            Result::Rtt { server, raw }
+        }
+        Mode::Throughput => {
+            let server = throughput(addr, opts)?;
+            let raw = raw_throughput(opts)?;
+            Result::Throughput { server, raw }
+        }
+        Mode::Connect => {
+            let server = connects(addr, opts)?;
+            // One connection at a time, like the server measured.
+            let raw = connects(RawEcho::start(false)?.addr, opts)?;
+            Result::Connect { server, raw }
+        }
+        Mode::Queue => {
+            let server = queue(addr, opts)?;
+            let raw = queue(RawEcho::start(true)?.addr, opts)?;
+            Result::Queue { server, raw }
+        }
+    })
+}
+
+/// Print `result` for a person.
+pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    match result {
+        Result::Rtt { server, raw } => {
+            writeln!(
+                out,
+                "round trips of a small message ({} measured)",
+                server.count
+            )?;
+            writeln!(
+                out,
+                "  {:<10} {:>10} {:>10} {:>10}",
+                "", "p50 µs", "p99 µs", "mean µs"
+            )?;
+            for (name, l) in [("server", server), ("raw", raw)] {
+                writeln!(
+                    out,
+                    "  {:<10} {:>10.1} {:>10.1} {:>10.1}",
+                    name, l.p50_us, l.p99_us, l.mean_us
+                )?;
+            }
+            writeln!(
+                out,
+                "  server / raw: p50 {:.2}×, mean {:.2}×",
+                ratio(server.p50_us, raw.p50_us),
+                ratio(server.mean_us, raw.mean_us)
+            )?;
+        }
+        Result::Throughput { server, raw } => {
+            writeln!(out, "streaming through one connection")?;
+            for (name, t) in [("server", server), ("raw", raw)] {
+                writeln!(
+                    out,
+                    "  {:<10} {:>10.1} MB/s  ({} bytes in {:.2} s)",
+                    name, t.mb_per_s, t.bytes, t.seconds
+                )?;
+            }
+            writeln!(
+                out,
+                "  server / raw: {:.2}×  (the echo carries every byte twice over loopback; the raw pair once)",
+                ratio(server.mb_per_s, raw.mb_per_s)
+            )?;
+        }
+        Result::Connect { server, raw } => {
+            writeln!(out, "connect, one echo, close")?;
+            for (name, c) in [("server", server), ("raw", raw)] {
+                writeln!(
+                    out,
+                    "  {:<10} {:>10.0} connections/s  ({} in {:.2} s)",
+                    name, c.per_s, c.count, c.seconds
+                )?;
+            }
+            writeln!(
+                out,
+                "  server / raw: {:.2}×",
+                ratio(server.per_s, raw.per_s)
+            )?;
+        }
+        Result::Queue { server, raw } => {
+            writeln!(
+                out,
+                "{} clients connect at once; each keeps the server {:.0} ms after its echo",
+                server.waits_ms.len(),
+                server.hold_ms
+            )?;
+            writeln!(
+                out,
+                "  {:<8} {:>14} {:>18}",
+                "served", "iterative ms", "thread-per-client ms"
+            )?;
+            for (i, w) in server.waits_ms.iter().enumerate() {
+                let r = raw.waits_ms.get(i).copied().unwrap_or(0.0);
+                writeln!(out, "  {:<8} {:>14.1} {:>18.1}", i + 1, w, r)?;
+            }
+            writeln!(
+                out,
+                "  client k waits for the k-1 before it, about (k-1) × {:.0} ms: one client at a time.",
+                server.hold_ms
+            )?;
+            writeln!(
+                out,
+                "  A server that handles several clients at once serves them all straight away."
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident memory of process `pid` (Linux `VmHWM`), in KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

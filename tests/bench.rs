@@ -1,0 +1,160 @@
+//! `tcp-boundary bench`: every mode runs and reports sane, non-zero figures.
+//! No test asserts a speed: speed belongs in the figures the bench prints.
+
+mod common;
+
+use common::{run_with_input, start_server, tcp_boundary_bin, text};
+use serde_json::Value;
+
+fn bench_json(args: &[&str]) -> Value {
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = run_with_input(tcp_boundary_bin(), &all, b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn positive(v: &Value) -> bool {
+    v.as_f64().is_some_and(|x| x > 0.0 && x.is_finite())
+}
+
+#[test]
+fn rtt_against_a_spawned_server() {
+    let v = bench_json(&[
+        "rtt",
+        "--spawn-server",
+        "--quiet",
+        "--count",
+        "300",
+        "--warmup",
+        "20",
+    ]);
+    assert_eq!(v["mode"], "rtt");
+    for side in ["server", "raw"] {
+        assert_eq!(v[side]["count"], 300);
+        for f in ["p50_us", "p99_us", "mean_us"] {
+            assert!(positive(&v[side][f]), "{side}.{f} = {}", v[side][f]);
+        }
+        assert!(v[side]["p50_us"].as_f64() <= v[side]["p99_us"].as_f64());
+    }
+}
+
+#[test]
+fn throughput_against_a_spawned_server() {
+    let v = bench_json(&[
+        "throughput",
+        "--spawn-server",
+        "--quiet",
+        "--buffer-size",
+        "65536",
+        "--bytes",
+        "8M",
+    ]);
+    for side in ["server", "raw"] {
+        assert_eq!(v[side]["bytes"], 8 * 1024 * 1024, "{side}");
+        assert!(positive(&v[side]["mb_per_s"]));
+    }
+}
+
+#[test]
+fn connect_against_a_spawned_server() {
+    let v = bench_json(&["connect", "--spawn-server", "--quiet", "--count", "100"]);
+    for side in ["server", "raw"] {
+        assert_eq!(v[side]["count"], 100);
+        assert!(positive(&v[side]["per_s"]));
+    }
+}
+
+#[test]
+fn queue_shows_each_client_waiting_for_the_ones_before() {
+    let v = bench_json(&[
+        "queue",
+        "--spawn-server",
+        "--quiet",
+        "--concurrent",
+        "3",
+        "--hold-ms",
+        "200",
+    ]);
+    let waits: Vec<f64> = v["server"]["waits_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_f64().unwrap())
+        .collect();
+    assert_eq!(waits.len(), 3);
+    // Behaviour, not speed: the iterative server serves one client at a time,
+    // so the k-th client served waited at least the holds of the k-1 before it.
+    for (k, w) in waits.iter().enumerate() {
+        assert!(
+            *w >= 200.0 * k as f64,
+            "client {} waited only {w} ms",
+            k + 1
+        );
+    }
+    assert_eq!(v["raw"]["waits_ms"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn against_the_echo_server_binary_with_its_peak_memory() {
+    let server = start_server(&["--clients", "1", "--quiet"]);
+    let addr = format!("127.0.0.1:{}", server.port);
+    let pid = server.child.id().to_string();
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &[
+            "bench",
+            "throughput",
+            "--addr",
+            &addr,
+            "--bytes",
+            "4M",
+            "--pid",
+            &pid,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("MB/s"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("peak RSS of process {pid}: ")),
+        "{stdout}"
+    );
+    assert_eq!(server.finish().2, 0);
+}
+
+#[test]
+fn bad_bench_arguments() {
+    for args in [
+        &["bench", "rtt"][..],
+        &["bench", "rtt", "--addr", "nope"],
+        &["bench", "throughput", "--spawn-server", "--bytes", "0"],
+        &["bench", "throughput", "--spawn-server", "--bytes", "12X"],
+        &["bench", "fast", "--spawn-server"],
+    ] {
+        let out = run_with_input(tcp_boundary_bin(), args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).starts_with("error: "));
+    }
+    // Nothing listening: a runtime error, exit 1.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = run_with_input(tcp_boundary_bin(), &["bench", "rtt", "--addr", &addr], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refused"),
+        "{}",
+        text(&out.stderr)
+    );
+}
