@@ -37,7 +37,7 @@ enum Command {
     Run(RunArgs),
     /// Measure an echo server (ours, the seed's C server, any plain echo) beside
     /// the loopback limit measured in the same run.
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,7 +148,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(cli::EXIT_OK)
         }
         Command::Run(run) => run_scenarios(run, &mut out),
-        Command::Bench(args) => run_bench(args, &mut out),
+        Command::Bench(args) => run_bench(*args, &mut out),
     }
 }
 
