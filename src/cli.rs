@@ -243,3 +243,268 @@ pub fn byte_size(s: &str) -> Result<u64, String> {
         None => Err("too large".to_string()),
     }
 }
+
+/// The proxy's switches, each applying to the direction named most recently
+/// before it on the command line (`--downstream`, the default, or `--upstream`).
+#[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    /// Where to listen: PORT, or ADDR:PORT (the address defaults to 127.0.0.1).
+    #[arg(long, value_name = "[ADDR:]PORT")]
+    pub listen: String,
+    /// The server to forward to.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub to: String,
+    /// The shaping switches after this one apply to server → client (the default).
+    #[arg(long, action = clap::ArgAction::Append, num_args = 0, default_missing_value = "true")]
+    pub downstream: Vec<bool>,
+    /// The shaping switches after this one apply to client → server.
+    #[arg(long, action = clap::ArgAction::Append, num_args = 0, default_missing_value = "true")]
+    pub upstream: Vec<bool>,
+    /// Cut what is forwarded into writes of at most BYTES.
+    #[arg(long, value_name = "BYTES", value_parser = positive, action = clap::ArgAction::Append)]
+    pub chunk: Vec<usize>,
+    /// Pause MS after each write.
+    #[arg(long, value_name = "MS", action = clap::ArgAction::Append)]
+    pub chunk_delay_ms: Vec<u64>,
+    /// Cut into pieces of random sizes between MIN and MAX bytes (seeded).
+    #[arg(long, value_name = "MIN-MAX", action = clap::ArgAction::Append)]
+    pub random_chunks: Vec<ChunkRange>,
+    /// Draw each pause between 0 and --chunk-delay-ms (seeded).
+    #[arg(long, action = clap::ArgAction::Append, num_args = 0, default_missing_value = "true")]
+    pub random_pauses: Vec<bool>,
+    /// Gather what arrives within MS and forward it as one write: separate writes
+    /// arrive as one read.
+    #[arg(long, value_name = "MS", action = clap::ArgAction::Append, value_parser = clap::value_parser!(u64).range(1..))]
+    pub coalesce_ms: Vec<u64>,
+    /// Close the connection cleanly after forwarding BYTES in this direction: a
+    /// peer that vanishes mid-message.
+    #[arg(long, value_name = "BYTES", action = clap::ArgAction::Append)]
+    pub cut_after: Vec<u64>,
+    /// Abort the connection (RST) after forwarding BYTES in this direction.
+    #[arg(long, value_name = "BYTES", action = clap::ArgAction::Append)]
+    pub reset_after: Vec<u64>,
+    /// Seed for random cuts and pauses (chosen and printed when not given): the
+    /// same seed gives the same cuts on the same traffic.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Log connections only, not each read and write.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Default)]
+struct ShapeDraft {
+    chunk: Option<usize>,
+    delay: Option<u64>,
+    random: Option<ChunkRange>,
+    random_pauses: bool,
+    coalesce: Option<u64>,
+    cut: Option<u64>,
+    reset: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ProxySwitch {
+    Downstream,
+    Upstream,
+    Chunk(usize),
+    Delay(u64),
+    Random(ChunkRange),
+    RandomPauses,
+    Coalesce(u64),
+    Cut(u64),
+    Reset(u64),
+}
+
+/// The downstream and upstream shapes of `tcp-boundary proxy`, from the parsed
+/// switches and where each stood on the command line (`matches` of the `proxy`
+/// subcommand). The seed is chosen when a random switch needs one and none was
+/// given; the returned note says which.
+pub fn proxy_shapes(
+    args: &ProxyArgs,
+    matches: &clap::ArgMatches,
+) -> Result<(crate::proxy::Shape, crate::proxy::Shape, Option<String>), UsageError> {
+    fn at<T: Copy>(
+        m: &clap::ArgMatches,
+        id: &str,
+        values: &[T],
+        make: impl Fn(T) -> ProxySwitch,
+        out: &mut Vec<(usize, ProxySwitch)>,
+    ) {
+        if let Some(idx) = m.indices_of(id) {
+            out.extend(idx.zip(values.iter()).map(|(i, &v)| (i, make(v))));
+        }
+    }
+    let mut switches = Vec::new();
+    at(
+        matches,
+        "downstream",
+        &args.downstream,
+        |_| ProxySwitch::Downstream,
+        &mut switches,
+    );
+    at(
+        matches,
+        "upstream",
+        &args.upstream,
+        |_| ProxySwitch::Upstream,
+        &mut switches,
+    );
+    at(
+        matches,
+        "chunk",
+        &args.chunk,
+        ProxySwitch::Chunk,
+        &mut switches,
+    );
+    at(
+        matches,
+        "chunk_delay_ms",
+        &args.chunk_delay_ms,
+        ProxySwitch::Delay,
+        &mut switches,
+    );
+    at(
+        matches,
+        "random_chunks",
+        &args.random_chunks,
+        ProxySwitch::Random,
+        &mut switches,
+    );
+    at(
+        matches,
+        "random_pauses",
+        &args.random_pauses,
+        |_| ProxySwitch::RandomPauses,
+        &mut switches,
+    );
+    at(
+        matches,
+        "coalesce_ms",
+        &args.coalesce_ms,
+        ProxySwitch::Coalesce,
+        &mut switches,
+    );
+    at(
+        matches,
+        "cut_after",
+        &args.cut_after,
+        ProxySwitch::Cut,
+        &mut switches,
+    );
+    at(
+        matches,
+        "reset_after",
+        &args.reset_after,
+        ProxySwitch::Reset,
+        &mut switches,
+    );
+    switches.sort_by_key(|(i, _)| *i);
+
+    let mut drafts = [ShapeDraft::default(), ShapeDraft::default()];
+    let names = ["downstream", "upstream"];
+    let mut dir = 0;
+    for (_, s) in switches {
+        let d = &mut drafts[dir];
+        let twice = |flag: &str| UsageError(format!("{flag} given twice for {}", names[dir]));
+        match s {
+            ProxySwitch::Downstream => dir = 0,
+            ProxySwitch::Upstream => dir = 1,
+            ProxySwitch::Chunk(v) => set_once(&mut d.chunk, v).ok_or_else(|| twice("--chunk"))?,
+            ProxySwitch::Delay(v) => {
+                set_once(&mut d.delay, v).ok_or_else(|| twice("--chunk-delay-ms"))?
+            }
+            ProxySwitch::Random(v) => {
+                set_once(&mut d.random, v).ok_or_else(|| twice("--random-chunks"))?
+            }
+            ProxySwitch::RandomPauses => d.random_pauses = true,
+            ProxySwitch::Coalesce(v) => {
+                set_once(&mut d.coalesce, v).ok_or_else(|| twice("--coalesce-ms"))?
+            }
+            ProxySwitch::Cut(v) => set_once(&mut d.cut, v).ok_or_else(|| twice("--cut-after"))?,
+            ProxySwitch::Reset(v) => {
+                set_once(&mut d.reset, v).ok_or_else(|| twice("--reset-after"))?
+            }
+        }
+    }
+    let random = drafts.iter().any(|d| d.random.is_some() || d.random_pauses);
+    let (seed, note) = match (random, args.seed) {
+        (_, Some(s)) => (s, None),
+        (true, None) => {
+            let s = rand::random::<u32>() as u64;
+            (
+                s,
+                Some(format!(
+                    "no --seed given: chose seed {s} (repeat with --seed {s})"
+                )),
+            )
+        }
+        (false, None) => (0, None),
+    };
+    let mut shapes = [crate::proxy::Shape::default(); 2];
+    for (i, d) in drafts.iter().enumerate() {
+        let name = names[i];
+        if d.chunk.is_some() && d.random.is_some() {
+            return Err(UsageError(format!(
+                "--chunk and --random-chunks cannot both apply to {name}"
+            )));
+        }
+        if d.cut.is_some() && d.reset.is_some() {
+            return Err(UsageError(format!(
+                "--cut-after and --reset-after cannot both apply to {name}"
+            )));
+        }
+        if d.random_pauses && d.delay.is_none() {
+            return Err(UsageError(format!(
+                "--random-pauses needs --chunk-delay-ms for {name} (the longest pause)"
+            )));
+        }
+        let mut plan = FragmentPlan::new(
+            d.chunk,
+            d.random,
+            Duration::from_millis(d.delay.unwrap_or(0)),
+            seed,
+        )
+        .map_err(|e| UsageError(format!("{name}: {e}")))?;
+        plan.random_pauses = d.random_pauses;
+        shapes[i] = crate::proxy::Shape {
+            plan,
+            coalesce: d.coalesce.map(Duration::from_millis),
+            cut_after: d.cut,
+            reset_after: d.reset,
+        };
+    }
+    Ok((shapes[0], shapes[1], note))
+}
+
+/// Set `slot` to `v` if it is empty; `None` if it was already set.
+fn set_once<T>(slot: &mut Option<T>, v: T) -> Option<()> {
+    match slot {
+        Some(_) => None,
+        None => {
+            *slot = Some(v);
+            Some(())
+        }
+    }
+}
+
+/// `PORT` or `ADDR:PORT` (IPv6 as `[::1]:PORT`); the address defaults to loopback.
+pub fn listen_addr(s: &str) -> Result<std::net::SocketAddr, UsageError> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse().map_err(|_| {
+        UsageError(format!(
+            "--listen: expected PORT or ADDR:PORT, such as 9000 or 0.0.0.0:9000 (got '{s}')"
+        ))
+    })
+}
+
+/// `HOST:PORT` (IPv6 as `[::1]:PORT`), resolved.
+pub fn host_port(flag: &str, s: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+        .ok_or_else(|| UsageError(format!("{flag}: expected HOST:PORT (got '{s}')")))?;
+    Ok(crate::net::resolve(host, port)?)
+}

@@ -28,6 +28,7 @@ pub mod escape;
 pub mod fragment;
 pub mod mock;
 pub mod net;
+pub mod proxy;
 pub mod reader;
 pub mod report;
 pub mod scenario;

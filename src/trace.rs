@@ -20,6 +20,9 @@ pub enum Side {
     Client(usize),
     /// The echo server.
     Server,
+    /// The proxy's socket towards the server, for connection N (the proxy's
+    /// timeline puts it in the right-hand column).
+    Upstream(usize),
 }
 
 /// What happened.
@@ -99,20 +102,14 @@ const COLUMN: usize = 44;
 fn cell(what: &What, side: Side) -> (String, Style) {
     let plain = Style::new();
     let who = match side {
-        Side::Client(n) => format!("c{n} "),
+        Side::Client(n) | Side::Upstream(n) => format!("c{n} "),
         Side::Server => String::new(),
     };
     let room = COLUMN.saturating_sub(who.len() + 16);
     let (text, style) = match what {
         What::Connect => ("connect".to_string(), plain),
         What::Refused => ("connect: refused".to_string(), AnsiColor::Red.on_default()),
-        What::Accept => (
-            match side {
-                Side::Server => "accept".to_string(),
-                Side::Client(_) => "accepted".to_string(),
-            },
-            plain,
-        ),
+        What::Accept => ("accept".to_string(), plain),
         What::Write { bytes } => (
             format!("write {:>3} B  {}", bytes.len(), escape_short(bytes, room)),
             AnsiColor::Green.on_default(),
@@ -149,31 +146,38 @@ fn cell(what: &What, side: Side) -> (String, Style) {
     (format!("{who}{text}"), style)
 }
 
+/// The header of a two-column timeline.
+pub fn render_header(left: &str, right: &str, out: &mut dyn Write) -> io::Result<()> {
+    let dim = Style::new().dimmed();
+    writeln!(out, "{dim}{:>4}  {left:<COLUMN$} │ {right}{dim:#}", "#")
+}
+
+/// One row of a two-column timeline: client side left, server side right.
+pub fn render_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    let dim = Style::new().dimmed();
+    let (text, style) = cell(&e.what, e.side);
+    let pad = COLUMN.saturating_sub(text.chars().count());
+    match e.side {
+        Side::Client(_) => writeln!(
+            out,
+            "{dim}{:>4}{dim:#}  {style}{text}{style:#}{:pad$} {dim}│{dim:#}",
+            e.seq, ""
+        ),
+        Side::Server | Side::Upstream(_) => writeln!(
+            out,
+            "{dim}{:>4}{dim:#}  {:COLUMN$} {dim}│{dim:#} {style}{text}{style:#}",
+            e.seq, ""
+        ),
+    }
+}
+
 /// Print `events` as a two-column timeline. Colours are written as ANSI codes;
 /// pass an `anstream` writer to have them dropped when the output is not a
 /// terminal or NO_COLOR is set.
 pub fn render(events: &[Event], out: &mut dyn Write) -> io::Result<()> {
-    let dim = Style::new().dimmed();
-    writeln!(
-        out,
-        "{dim}{:>4}  {:<COLUMN$} │ server{dim:#}",
-        "#", "client"
-    )?;
+    render_header("client", "server", out)?;
     for e in events {
-        let (text, style) = cell(&e.what, e.side);
-        let pad = COLUMN.saturating_sub(text.chars().count());
-        match e.side {
-            Side::Client(_) => writeln!(
-                out,
-                "{dim}{:>4}{dim:#}  {style}{text}{style:#}{:pad$} {dim}│{dim:#}",
-                e.seq, ""
-            )?,
-            Side::Server => writeln!(
-                out,
-                "{dim}{:>4}{dim:#}  {:COLUMN$} {dim}│{dim:#} {style}{text}{style:#}",
-                e.seq, ""
-            )?,
-        }
+        render_row(e, out)?;
     }
     Ok(())
 }

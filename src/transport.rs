@@ -43,3 +43,12 @@ impl Transport for TcpStream {
         self.shutdown(Shutdown::Write)
     }
 }
+
+/// A shared reference to a socket is a stream too (std implements `Read` and
+/// `Write` for `&TcpStream`): two threads can pump the two directions of one
+/// connection without duplicating the descriptor.
+impl Transport for &TcpStream {
+    fn close_write(&mut self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tcp_boundary::cli::{self, UsageError};
 use tcp_boundary::reader::ReaderKind;
 use tcp_boundary::scenario::{Report, Scenario};
-use tcp_boundary::{bench, net, report, server};
+use tcp_boundary::{bench, net, proxy, report, server};
 
 /// Teach, reproduce and test TCP's missing message boundaries.
 ///
@@ -38,6 +38,14 @@ enum Command {
     /// Measure an echo server (ours, the seed's C server, any plain echo) beside
     /// the loopback limit measured in the same run.
     Bench(Box<BenchArgs>),
+    /// A proxy that reshapes the byte stream between any client and any server:
+    /// slicing, pacing, coalescing, cutting.
+    ///
+    /// Each shaping switch applies to the direction named most recently before
+    /// it: --downstream (server → client, the default) or --upstream (client →
+    /// server). Example: `--chunk 3 --chunk-delay-ms 50 --upstream --coalesce-ms
+    /// 200` slices replies and merges requests.
+    Proxy(Box<cli::ProxyArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,7 +125,11 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
-    cli::exit_with(run(Args::parse()))
+    // The proxy needs to know where each switch stood on the command line, so
+    // the raw matches are kept beside the parsed arguments.
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli::exit_with(run(args, &matches))
 }
 
 /// A built-in scenario by name, or a file by path.
@@ -136,7 +148,7 @@ fn find(name_or_path: &str) -> anyhow::Result<Scenario> {
     })
 }
 
-fn run(args: Args) -> anyhow::Result<u8> {
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
     let mut out = anstream::stdout();
     match args.command {
         Command::List => {
@@ -149,6 +161,12 @@ fn run(args: Args) -> anyhow::Result<u8> {
         }
         Command::Run(run) => run_scenarios(run, &mut out),
         Command::Bench(args) => run_bench(*args, &mut out),
+        Command::Proxy(args) => {
+            let m = matches
+                .subcommand_matches("proxy")
+                .ok_or_else(|| anyhow::anyhow!("proxy arguments missing"))?;
+            run_proxy(&args, m)
+        }
     }
 }
 
@@ -256,13 +274,7 @@ fn run_bench(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     };
     let mut spawned = None;
     let addr = match &args.addr {
-        Some(a) => {
-            let (host, port) = a
-                .rsplit_once(':')
-                .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-                .ok_or_else(|| UsageError(format!("--addr: expected HOST:PORT (got '{a}')")))?;
-            net::resolve(host, port)?
-        }
+        Some(a) => cli::host_port("--addr", a)?,
         None => {
             let mut resolved = args.server.resolve();
             resolved.config.clients = 0;
@@ -304,5 +316,46 @@ fn run_bench(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
         }
     }
+    Ok(cli::EXIT_OK)
+}
+
+fn run_proxy(args: &cli::ProxyArgs, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
+    let (downstream, upstream, seed_note) = cli::proxy_shapes(args, matches)?;
+    let listen = cli::listen_addr(&args.listen)?;
+    let to = cli::host_port("--to", &args.to)?;
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    eprintln!("listening on {local}, forwarding to {to}");
+    eprintln!("downstream (server → client): {}", downstream.describe());
+    eprintln!("upstream (client → server): {}", upstream.describe());
+    if let Some(note) = seed_note {
+        eprintln!("{note}");
+    }
+    let config = proxy::ProxyConfig {
+        to,
+        downstream,
+        upstream,
+        quiet: args.quiet,
+    };
+    let mut out = anstream::stdout();
+    if !args.quiet {
+        tcp_boundary::trace::render_header("client side", "server side", &mut out)?;
+    }
+    let running = proxy::Proxy::start_on(listener, config, Box::new(out))?;
+    // Ctrl-C (or SIGTERM) stops the proxy cleanly: every connection is closed
+    // and every thread joined before the summary line.
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let _ = rx.recv();
+    let served = running.connections();
+    running.stop();
+    eprintln!(
+        "proxy stopped after {served} connection{}",
+        if served == 1 { "" } else { "s" }
+    );
     Ok(cli::EXIT_OK)
 }

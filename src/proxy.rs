@@ -1,0 +1,503 @@
+//! A reshaping TCP proxy: put fragmentation in front of any client and any server.
+//!
+//! The scenarios prove the lesson on our own programs. This proxy brings the same
+//! pressure to anyone's: it sits between a TCP client and a TCP server and
+//! reshapes each direction of the byte stream on its own. It can slice it into
+//! pieces, pace the pieces, merge separate writes into one (coalescing), or end
+//! the connection part way through a message, cleanly or with a reset.
+//!
+//! Unlike the lesson's server, the proxy is not iterative: every connection gets
+//! two threads, one per direction, so many clients are served at once.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Duration;
+//! use tcp_boundary::fragment::{Cuts, FragmentPlan};
+//! use tcp_boundary::proxy::{Proxy, ProxyConfig, Shape};
+//!
+//! // Any server will do; here, our echo server on a free loopback port.
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//! let config = tcp_boundary::server::ServerConfig { clients: 0, ..Default::default() };
+//! let server = tcp_boundary::server::spawn(listener, config).unwrap();
+//!
+//! // Replies come back in pieces of 2 bytes, 20 ms apart.
+//! let downstream = Shape {
+//!     plan: FragmentPlan { cuts: Cuts::Fixed(2), delay: Duration::from_millis(20), ..Default::default() },
+//!     ..Shape::default()
+//! };
+//! let proxy = Proxy::start(ProxyConfig::new(server.addr).downstream(downstream)).unwrap();
+//!
+//! // A client that frames its messages still gets every reply whole.
+//! let mut client = TcpStream::connect(proxy.addr()).unwrap();
+//! client.write_all(b"hello, proxy\n").unwrap();
+//! let mut reply = [0u8; 13];
+//! client.read_exact(&mut reply).unwrap(); // read until all 13 bytes are back
+//! assert_eq!(&reply, b"hello, proxy\n");
+//! drop(client);
+//! proxy.stop();
+//! ```
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::fragment::{FragmentPlan, Fragmenter};
+use crate::server::describe_io;
+use crate::trace::{self, Event, Side, What};
+
+/// How one direction of the stream is reshaped. `Default`: passed on as read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// How what was read is cut into writes and paced.
+    pub plan: FragmentPlan,
+    /// Gather what arrives within this window after the first byte and forward it
+    /// as one write, so that separate writes arrive as one read.
+    pub coalesce: Option<Duration>,
+    /// After forwarding this many bytes, close the connection cleanly (FIN).
+    pub cut_after: Option<u64>,
+    /// After forwarding this many bytes, abort the connection (RST).
+    pub reset_after: Option<u64>,
+}
+
+impl Shape {
+    /// The shape in words, e.g. `pieces of at most 3 bytes, 50 ms pause after each`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.plan.is_active() {
+            parts.push(self.plan.describe());
+        }
+        if let Some(w) = self.coalesce {
+            parts.push(format!(
+                "writes within {} ms merged into one",
+                w.as_millis()
+            ));
+        }
+        if let Some(n) = self.cut_after {
+            parts.push(format!("closed after {n} bytes"));
+        }
+        if let Some(n) = self.reset_after {
+            parts.push(format!("reset after {n} bytes"));
+        }
+        if parts.is_empty() {
+            "passed on as read".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// Where to forward and how to reshape each direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// The server to forward to.
+    pub to: SocketAddr,
+    /// Server → client.
+    pub downstream: Shape,
+    /// Client → server.
+    pub upstream: Shape,
+    /// Log only connections, not each read and write.
+    pub quiet: bool,
+}
+
+impl ProxyConfig {
+    /// Forward to `to`, passing both directions on as read.
+    pub fn new(to: SocketAddr) -> Self {
+        ProxyConfig {
+            to,
+            downstream: Shape::default(),
+            upstream: Shape::default(),
+            quiet: true,
+        }
+    }
+
+    /// Reshape server → client.
+    pub fn downstream(mut self, shape: Shape) -> Self {
+        self.downstream = shape;
+        self
+    }
+
+    /// Reshape client → server.
+    pub fn upstream(mut self, shape: Shape) -> Self {
+        self.upstream = shape;
+        self
+    }
+}
+
+/// The timeline the proxy writes: rows numbered in the order they happen,
+/// written whole, one at a time, from every connection's threads.
+struct Log {
+    out: Mutex<(usize, Box<dyn Write + Send>)>,
+    quiet: bool,
+}
+
+impl Log {
+    fn row(&self, side: Side, what: What, always: bool) {
+        if self.quiet && !always {
+            return;
+        }
+        let mut guard = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let (seq, out) = &mut *guard;
+        *seq += 1;
+        let event = Event {
+            seq: *seq,
+            side,
+            what,
+        };
+        // A log that cannot be written must not stop the traffic.
+        let _ = trace::render_row(&event, out.as_mut());
+        let _ = out.flush();
+    }
+
+    fn note(&self, side: Side, text: String, bad: bool) {
+        self.row(side, What::Note { text, bad }, true);
+    }
+}
+
+/// One proxied connection: the client's socket and the server's.
+struct Link {
+    client: TcpStream,
+    server: TcpStream,
+}
+
+impl Link {
+    /// End both sides at once (waking any thread blocked in a read).
+    fn shut(&self) {
+        let _ = self.client.shutdown(Shutdown::Both);
+        let _ = self.server.shutdown(Shutdown::Both);
+    }
+}
+
+struct Shared {
+    config: ProxyConfig,
+    log: Log,
+    stop: AtomicBool,
+    connections: AtomicUsize,
+    live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
+}
+
+/// A running proxy. Dropping it (or [`Proxy::stop`]) closes the listener and
+/// every connection, and waits for their threads.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("addr", &self.addr).finish()
+    }
+}
+
+impl Proxy {
+    /// Start a proxy on an ephemeral loopback port, its log discarded: the form
+    /// for regression tests.
+    pub fn start(config: ProxyConfig) -> io::Result<Proxy> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        Proxy::start_on(listener, config, Box::new(io::sink()))
+    }
+
+    /// Start a proxy on `listener`, writing its timeline to `log`.
+    pub fn start_on(
+        listener: TcpListener,
+        config: ProxyConfig,
+        log: Box<dyn Write + Send>,
+    ) -> io::Result<Proxy> {
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            log: Log {
+                out: Mutex::new((0, log)),
+                quiet: config.quiet,
+            },
+            stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+            live: Mutex::new(Vec::new()),
+        });
+        let accept = {
+            let shared = shared.clone();
+            thread::spawn(move || accept_loop(listener, &shared))
+        };
+        Ok(Proxy {
+            addr,
+            shared,
+            accept: Some(accept),
+        })
+    }
+
+    /// Where clients should connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Stop accepting, end every connection, wait for all threads.
+    pub fn stop(mut self) {
+        self.shut();
+    }
+
+    fn shut(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wake the accept
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+        let live = std::mem::take(&mut *self.shared.live.lock().unwrap_or_else(|e| e.into_inner()));
+        for (link, handle) in live {
+            if let Some(link) = link.upgrade() {
+                link.shut();
+            }
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
+    for conn in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let client = match conn {
+            Ok(c) => c,
+            Err(e) => {
+                shared
+                    .log
+                    .note(Side::Server, format!("accept failed: {e}"), true);
+                continue;
+            }
+        };
+        let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        let peer = client
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        shared
+            .log
+            .note(Side::Client(n), format!("accepted {peer}"), false);
+        let to = shared.config.to;
+        let server = match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
+            Ok(s) => s,
+            Err(e) => {
+                // This client gets a closed connection; the proxy goes on.
+                shared.log.note(
+                    Side::Upstream(n),
+                    format!("connect to {to}: {}", describe_io(&e)),
+                    true,
+                );
+                continue;
+            }
+        };
+        // Forward each piece the moment it is written, as the shape decides,
+        // instead of letting Nagle's algorithm merge pieces behind our back.
+        let _ = client.set_nodelay(true);
+        let _ = server.set_nodelay(true);
+        let link = Arc::new(Link { client, server });
+        let weak = Arc::downgrade(&link);
+        let shared_conn = shared.clone();
+        let handle = thread::spawn(move || serve_link(n, &link, &shared_conn));
+        let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|(l, _)| l.strong_count() > 0);
+        live.push((weak, handle));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Dir {
+    Up,
+    Down,
+}
+
+fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
+    let up = {
+        let (link, shared) = (link.clone(), shared.clone());
+        thread::spawn(move || pump(n, Dir::Up, &link, &shared))
+    };
+    pump(n, Dir::Down, link, shared);
+    let _ = up.join();
+    shared
+        .log
+        .note(Side::Client(n), "connection closed".into(), false);
+}
+
+/// Copy one direction of a connection, reshaped. Every read and write is one
+/// system call and one row of the timeline.
+fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
+    let (src, dst, shape, src_side, dst_side) = match dir {
+        Dir::Up => (
+            &link.client,
+            &link.server,
+            shared.config.upstream,
+            Side::Client(n),
+            Side::Upstream(n),
+        ),
+        Dir::Down => (
+            &link.server,
+            &link.client,
+            shared.config.downstream,
+            Side::Upstream(n),
+            Side::Client(n),
+        ),
+    };
+    let log = &shared.log;
+    let mut fragmenter = Fragmenter::new(shape.plan);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut gathered = Vec::new();
+    let limit = shape.cut_after.or(shape.reset_after);
+    let mut forwarded: u64 = 0;
+    loop {
+        // One read: what has arrived, as the kernel hands it over.
+        let mut eof = match read_logged(src, &mut buf, src_side, log) {
+            Ok(0) => true,
+            Ok(k) => {
+                gathered.extend_from_slice(&buf[..k]);
+                false
+            }
+            Err(_) => {
+                link.shut();
+                return;
+            }
+        };
+        if let (Some(window), false) = (shape.coalesce, eof) {
+            // Keep reading until the window closes: separate writes, one forward.
+            let deadline = Instant::now() + window;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() || src.set_read_timeout(Some(left)).is_err() {
+                    break;
+                }
+                match read_logged(src, &mut buf, src_side, log) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(k) => gathered.extend_from_slice(&buf[..k]),
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break;
+                    }
+                    Err(_) => {
+                        link.shut();
+                        return;
+                    }
+                }
+            }
+            let _ = src.set_read_timeout(None);
+        }
+        let room = limit.map_or(gathered.len(), |l| {
+            (l - forwarded).min(gathered.len() as u64) as usize
+        });
+        let mut out = dst;
+        let written = fragmenter.write(&mut out, &gathered[..room], |piece| {
+            log.row(
+                dst_side,
+                What::Write {
+                    bytes: piece.to_vec(),
+                },
+                false,
+            );
+        });
+        if let Err(e) = written {
+            log.note(dst_side, describe_io(&e), true);
+            link.shut();
+            return;
+        }
+        forwarded += room as u64;
+        gathered.clear();
+        if limit.is_some_and(|l| forwarded >= l) {
+            end_early(link, dir, shape, forwarded, log, n);
+            return;
+        }
+        if eof {
+            // Pass the half-close on: the other side learns there is no more.
+            let _ = dst.shutdown(Shutdown::Write);
+            log.row(dst_side, What::Shutdown, false);
+            return;
+        }
+    }
+}
+
+fn read_logged(src: &TcpStream, buf: &mut [u8], side: Side, log: &Log) -> io::Result<usize> {
+    let mut src = src;
+    match src.read(buf) {
+        Ok(0) => {
+            log.row(side, What::Eof, false);
+            Ok(0)
+        }
+        Ok(k) => {
+            log.row(
+                side,
+                What::Read {
+                    bytes: buf[..k].to_vec(),
+                },
+                false,
+            );
+            Ok(k)
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(e)
+        }
+        Err(e) => {
+            log.row(
+                side,
+                What::Error {
+                    message: describe_io(&e),
+                },
+                true,
+            );
+            Err(e)
+        }
+    }
+}
+
+/// `--cut-after` / `--reset-after`: end the connection after `forwarded` bytes,
+/// in the middle of whatever message was passing.
+fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: usize) {
+    // The socket of the peer that was receiving, and the other one.
+    let (receiver, other, side) = match dir {
+        Dir::Down => (&link.client, &link.server, Side::Client(n)),
+        Dir::Up => (&link.server, &link.client, Side::Upstream(n)),
+    };
+    if shape.reset_after.is_some() && shape.cut_after.is_none() {
+        // SO_LINGER 0: when the last reference to the socket closes, the kernel
+        // sends RST instead of FIN. Only the read side is shut down here (a
+        // write-side shutdown would send a FIN first); that wakes the thread of
+        // the other direction, which then lets go of the socket.
+        let _ = socket2::SockRef::from(receiver).set_linger(Some(Duration::ZERO));
+        log.note(
+            side,
+            format!("reset after {forwarded} bytes, as configured"),
+            true,
+        );
+        let _ = receiver.shutdown(Shutdown::Read);
+        let _ = other.shutdown(Shutdown::Both);
+    } else {
+        log.note(
+            side,
+            format!("closed after {forwarded} bytes, as configured"),
+            true,
+        );
+        link.shut();
+    }
+}

@@ -1,0 +1,393 @@
+//! `tcp-boundary proxy` and `tcp_boundary::proxy`: reshaping any client's and any
+//! server's stream. Real sockets, loopback, bounded.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use common::{LIMIT, run_client, run_with_input, start_server, tcp_boundary_bin, text};
+use tcp_boundary::fragment::{ChunkRange, Cuts, FragmentPlan};
+use tcp_boundary::proxy::{Proxy, ProxyConfig, Shape};
+
+/// `tcp-boundary proxy --listen 0 --to 127.0.0.1:PORT ARGS…`, its port.
+struct ProxyProc {
+    child: Child,
+    port: u16,
+    /// The start-up lines describing each direction's shape.
+    shapes: Vec<String>,
+}
+
+impl ProxyProc {
+    fn start(to: u16, args: &[&str]) -> ProxyProc {
+        let to = format!("127.0.0.1:{to}");
+        let mut child = Command::new(tcp_boundary_bin())
+            .args(["proxy", "--listen", "0", "--to", &to, "--quiet"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let mut shapes = Vec::new();
+        for _ in 0..2 {
+            let mut l = String::new();
+            stderr.read_line(&mut l).unwrap();
+            shapes.push(l.trim_end().to_string());
+        }
+        child.stderr = Some(stderr.into_inner());
+        let port = line
+            .split(", ")
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        ProxyProc {
+            child,
+            port,
+            shapes,
+        }
+    }
+}
+
+impl Drop for ProxyProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn first_reply(stdout: &[u8]) -> String {
+    let out = text(stdout);
+    out.split("Message from server : ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| panic!("no reply in {out}"))
+        .to_string()
+}
+
+#[test]
+fn through_a_slicing_proxy_naive_fails_and_the_framing_readers_pass() {
+    let message = "a message long enough to arrive in many slices\n";
+    let escaped = message.replace('\n', "\\n");
+    for reader in ["naive", "exact", "line", "length"] {
+        let server = start_server(&["--clients", "1"]);
+        let proxy = ProxyProc::start(server.port, &["--chunk", "2", "--chunk-delay-ms", "40"]);
+        let input = format!("{message}q\n");
+        let out = run_client(proxy.port, &["--reader", reader], input.as_bytes());
+        let reply = first_reply(&out.stdout);
+        if reader == "naive" {
+            // Its one read returns when the first slice arrives: a strict prefix.
+            assert!(
+                reply.len() < escaped.len() && escaped.starts_with(&reply),
+                "naive printed {reply:?}"
+            );
+        } else {
+            assert_eq!(reply, escaped, "{reader}");
+            assert!(out.status.success(), "{reader}: {}", text(&out.stderr));
+        }
+        assert_eq!(server.finish().2, 0);
+    }
+}
+
+#[test]
+fn coalescing_merges_two_client_writes_into_one_server_read() {
+    let server = start_server(&["--clients", "1"]);
+    let to = format!("127.0.0.1:{}", server.port).parse().unwrap();
+    let up = Shape {
+        coalesce: Some(Duration::from_secs(2)),
+        ..Shape::default()
+    };
+    let proxy = Proxy::start(ProxyConfig::new(to).upstream(up)).unwrap();
+    let mut c = TcpStream::connect(proxy.addr()).unwrap();
+    c.set_nodelay(true).unwrap();
+    c.set_read_timeout(Some(LIMIT)).unwrap();
+    // Two writes 100 ms apart: without the proxy, two reads on the server.
+    c.write_all(b"one\n").unwrap();
+    thread::sleep(Duration::from_millis(100));
+    c.write_all(b"two\n").unwrap();
+    let mut back = [0u8; 8];
+    c.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"one\ntwo\n");
+    drop(c);
+    proxy.stop();
+    let (out, _, _) = server.finish();
+    assert!(
+        out.contains("Message from client : one\\ntwo\\n\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn cut_and_reset_reach_the_client_as_the_readers_define_them() {
+    for (switch, want) in [
+        ("--cut-after", "peer closed mid-message"),
+        ("--reset-after", "reset"),
+    ] {
+        for reader in ["exact", "line", "length"] {
+            let server = start_server(&["--clients", "1"]);
+            let proxy = ProxyProc::start(server.port, &[switch, "5"]);
+            let out = run_client(proxy.port, &["--reader", reader], b"hello, world\nq\n");
+            assert_eq!(out.status.code(), Some(1), "{switch} {reader}");
+            let err = text(&out.stderr);
+            assert!(err.contains(want), "{switch} {reader}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+}
+
+/// A `Write` the test can read back: the proxy's log.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The sizes of the writes a seeded proxy makes to the client for one message.
+fn downstream_cuts(seed: u64) -> Vec<usize> {
+    let server = tcp_boundary::server::spawn(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        tcp_boundary::server::ServerConfig {
+            clients: 0,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let down = Shape {
+        plan: FragmentPlan {
+            cuts: Cuts::Random(ChunkRange::new(1, 5).unwrap()),
+            seed,
+            ..FragmentPlan::default()
+        },
+        ..Shape::default()
+    };
+    let mut config = ProxyConfig::new(server.addr).downstream(down);
+    config.quiet = false;
+    let log = Captured::default();
+    let proxy = Proxy::start_on(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        config,
+        Box::new(log.clone()),
+    )
+    .unwrap();
+    let mut c = TcpStream::connect(proxy.addr()).unwrap();
+    c.set_read_timeout(Some(LIMIT)).unwrap();
+    let msg = b"the same traffic, the same cuts\n";
+    c.write_all(msg).unwrap();
+    let mut back = vec![0u8; msg.len()];
+    c.read_exact(&mut back).unwrap();
+    assert_eq!(&back[..], &msg[..]);
+    c.shutdown(Shutdown::Both).unwrap();
+    proxy.stop();
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    // Rows of writes to the client (left column) read "c1 write   N B  …".
+    log.lines()
+        .filter_map(|l| {
+            let (left, _) = l.split_once('│')?;
+            let rest = left.split("c1 write").nth(1)?;
+            rest.trim().split(' ').next()?.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_seed_reproduces_the_same_cuts() {
+    let a = downstream_cuts(42);
+    assert_eq!(a.iter().sum::<usize>(), 32, "{a:?}");
+    assert!(a.iter().all(|&n| (1..=5).contains(&n)), "{a:?}");
+    assert_eq!(downstream_cuts(42), a);
+    assert_ne!(downstream_cuts(43), a);
+}
+
+#[test]
+fn serves_many_connections_at_once() {
+    // A backend that serves clients concurrently, so only the proxy could make
+    // them wait for each other.
+    let backend = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = backend.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in backend.incoming().take(2) {
+            let mut s = s.unwrap();
+            thread::spawn(move || {
+                let mut buf = [0u8; 64];
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 || s.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let proxy = Proxy::start(ProxyConfig::new(to)).unwrap();
+    let mut a = TcpStream::connect(proxy.addr()).unwrap();
+    let mut b = TcpStream::connect(proxy.addr()).unwrap();
+    for s in [&a, &b] {
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+    }
+    // b is served while a is still open and idle.
+    b.write_all(b"b\n").unwrap();
+    let mut back = [0u8; 2];
+    b.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"b\n");
+    a.write_all(b"a\n").unwrap();
+    a.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"a\n");
+    assert_eq!(proxy.connections(), 2);
+    drop((a, b));
+    proxy.stop();
+}
+
+#[test]
+fn an_upstream_that_refuses_is_reported_and_the_proxy_keeps_serving() {
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let log = Captured::default();
+    let proxy = Proxy::start_on(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        ProxyConfig::new(closed),
+        Box::new(log.clone()),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let mut c = TcpStream::connect(proxy.addr()).unwrap();
+        c.set_read_timeout(Some(LIMIT)).unwrap();
+        let mut buf = [0u8; 8];
+        // The client's connection is closed: end of stream (or a reset).
+        assert!(matches!(c.read(&mut buf), Ok(0) | Err(_)));
+    }
+    assert_eq!(proxy.connections(), 2);
+    proxy.stop();
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(log.matches("refused").count(), 2, "{log}");
+}
+
+#[test]
+fn ctrl_c_stops_the_proxy_cleanly() {
+    let server = start_server(&["--clients", "1"]);
+    let mut proxy = ProxyProc::start(server.port, &[]);
+    let mut c = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    c.write_all(b"hi\n").unwrap();
+    let mut back = [0u8; 3];
+    c.set_read_timeout(Some(LIMIT)).unwrap();
+    c.read_exact(&mut back).unwrap();
+    let pid = proxy.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = proxy.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    proxy
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("proxy stopped after 1 connection"), "{err}");
+    // The open connection was closed, not left hanging.
+    let mut buf = [0u8; 1];
+    assert!(matches!(c.read(&mut buf), Ok(0) | Err(_)));
+}
+
+#[test]
+fn bad_parameters_exit_2_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--chunk", "0"], "--chunk"),
+        (
+            &["--random-chunks", "5-2"],
+            "MIN (5) is larger than MAX (2)",
+        ),
+        (&["--random-chunks", "0-2"], "MIN must be at least 1"),
+        (&["--sideways", "--chunk", "3"], "--sideways"),
+        (
+            &["--chunk", "3", "--random-chunks", "1-2"],
+            "cannot both apply to downstream",
+        ),
+        (
+            &["--upstream", "--chunk", "3", "--chunk", "4"],
+            "--chunk given twice for upstream",
+        ),
+        (
+            &["--cut-after", "3", "--reset-after", "4"],
+            "cannot both apply to downstream",
+        ),
+        (
+            &["--random-pauses"],
+            "--random-pauses needs --chunk-delay-ms",
+        ),
+        (&["--coalesce-ms", "0"], "--coalesce-ms"),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["proxy", "--listen", "0", "--to", "127.0.0.1:9"];
+        all.extend_from_slice(args);
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    for (flag, value, needle) in [
+        ("--listen", "nine", "--listen: expected PORT or ADDR:PORT"),
+        ("--to", "nowhere", "--to: expected HOST:PORT"),
+    ] {
+        let mut all = vec!["proxy", "--listen", "0", "--to", "127.0.0.1:9"];
+        let i = all.iter().position(|a| *a == flag).unwrap();
+        all[i + 1] = value;
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn switches_apply_to_the_direction_named_before_them() {
+    // Downstream slices and upstream coalescing together start fine.
+    let server = start_server(&["--clients", "1"]);
+    let proxy = ProxyProc::start(
+        server.port,
+        &[
+            "--chunk",
+            "3",
+            "--upstream",
+            "--coalesce-ms",
+            "50",
+            "--downstream",
+            "--chunk-delay-ms",
+            "10",
+        ],
+    );
+    assert_eq!(
+        proxy.shapes,
+        [
+            "downstream (server → client): pieces of at most 3 bytes, 10 ms pause after each",
+            "upstream (client → server): writes within 50 ms merged into one",
+        ]
+    );
+    let out = run_client(proxy.port, &["--reader", "exact"], b"directions\nq\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(first_reply(&out.stdout), "directions\\n");
+    drop(proxy);
+}
