@@ -480,15 +480,28 @@ impl Conducted {
         }
     }
 
-    /// The side this end belongs to in the timeline.
-    pub fn side(&self) -> Side {
-        self.conductor.lock().side(self.me, self.conn)
-    }
-
-    /// Close the connection with a reset instead of a FIN.
-    pub fn reset(self) -> io::Result<()> {
-        socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO))?;
-        Ok(()) // dropping `self` closes the socket, which now sends RST
+    /// Count the bytes a read or write moved and add it to the timeline.
+    fn account(&self, result: &io::Result<usize>, buf: &[u8], wrote: bool) {
+        let mut st = self.conductor.lock();
+        let side = st.side(self.me, self.conn);
+        let what = match result {
+            Ok(0) if !wrote && !buf.is_empty() => What::Eof,
+            Ok(n) => {
+                let bytes = buf[..*n].to_vec();
+                let c = &mut st.conns[self.conn];
+                if wrote {
+                    c.written[self.me.index()] += *n as u64;
+                    What::Write { bytes }
+                } else {
+                    c.consumed[self.me.other().index()] += *n as u64;
+                    What::Read { bytes }
+                }
+            }
+            Err(e) => What::Error {
+                message: crate::server::describe_io(e),
+            },
+        };
+        st.record(side, what);
     }
 
     /// How many bytes the peer has written that this end has not read yet.
@@ -542,27 +555,7 @@ impl Read for Conducted {
         }
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
-        let mut st = self.conductor.lock();
-        let side = st.side(self.me, self.conn);
-        match &result {
-            Ok(0) if !buf.is_empty() => st.record(side, What::Eof),
-            Ok(n) => {
-                let peer = self.me.other().index();
-                st.conns[self.conn].consumed[peer] += *n as u64;
-                st.record(
-                    side,
-                    What::Read {
-                        bytes: buf[..*n].to_vec(),
-                    },
-                );
-            }
-            Err(e) => st.record(
-                side,
-                What::Error {
-                    message: crate::server::describe_io(e),
-                },
-            ),
-        }
+        self.account(&result, buf, false);
         result
     }
 }
@@ -572,25 +565,7 @@ impl Write for Conducted {
         // Writing is not a scheduling point: consecutive writes form a burst that
         // the reader sees together, unless a pause separates them.
         let result = self.stream.write(buf);
-        let mut st = self.conductor.lock();
-        let side = st.side(self.me, self.conn);
-        match &result {
-            Ok(n) => {
-                st.conns[self.conn].written[self.me.index()] += *n as u64;
-                st.record(
-                    side,
-                    What::Write {
-                        bytes: buf[..*n].to_vec(),
-                    },
-                );
-            }
-            Err(e) => st.record(
-                side,
-                What::Error {
-                    message: crate::server::describe_io(e),
-                },
-            ),
-        }
+        self.account(&result, buf, true);
         result
     }
 

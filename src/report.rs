@@ -7,9 +7,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::escape::{escape, escape_short};
+use crate::escape::escape_short;
 use crate::reader::ReaderKind;
-use crate::scenario::{Outcome, Report, Scenario, Verdict};
+use crate::scenario::{Outcome, Report, Scenario};
 use crate::trace;
 
 fn bold() -> Style {
@@ -283,17 +283,5 @@ pub fn closing_line(ok: bool, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{g}every verdict as expected{g:#}", g = good())
     } else {
         writeln!(out, "{r}some verdicts were not as expected{r:#}", r = bad())
-    }
-}
-
-/// Escape helper re-exported for the binary's messages.
-pub fn bytes(b: &[u8]) -> String {
-    escape(b)
-}
-
-impl Verdict {
-    /// True for the verdicts a correct reader may have.
-    pub fn is_honest(self) -> bool {
-        self != Verdict::Broken
     }
 }

@@ -57,18 +57,6 @@ fn a_half_closed_client_gets_its_echo_then_the_close() {
     assert_eq!(server.finish().2, 0);
 }
 
-/// Peak resident memory of a process (Linux), in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 #[test]
 fn a_100_mb_stream_is_echoed_exactly_in_flat_memory() {
     const TOTAL: usize = 100 * 1024 * 1024;
@@ -106,12 +94,12 @@ fn a_100_mb_stream_is_echoed_exactly_in_flat_memory() {
         }
         got += n;
         if got % (8 * 1024 * 1024) < n {
-            peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+            peak = peak.max(tcp_boundary::bench::peak_rss_kib(pid).unwrap_or(0));
         }
     }
     send.join().unwrap();
     assert_eq!(got, TOTAL);
-    peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+    peak = peak.max(tcp_boundary::bench::peak_rss_kib(pid).unwrap_or(0));
     eprintln!("echo-server peak RSS while echoing 100 MiB: {peak} KiB");
     // Flat: the server's one 1 KiB buffer, whatever the stream's length. The
     // bound leaves room for the binary and the C library, not for the stream.
@@ -149,26 +137,27 @@ fn a_thousand_clients_in_a_row_with_clients_0() {
     assert!(server.child.try_wait().unwrap().is_none());
 }
 
+/// A peer that accepts one connection, reads once, writes back the first
+/// `keep(n)` of the `n` bytes it read, and closes: a server that goes away.
+fn one_shot_peer(keep: fn(usize) -> usize) -> (u16, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let peer = thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(&buf[..keep(n)]).unwrap();
+        let _ = s.shutdown(Shutdown::Both);
+    });
+    (port, peer)
+}
+
 #[test]
 fn the_client_reports_a_server_that_vanishes_mid_session() {
     // The peer answers the first message, then dies without a word (FIN).
     for reader in ["naive", "exact", "line", "length"] {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let peer = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 64];
-            let n = s.read(&mut buf).unwrap();
-            s.write_all(&buf[..n]).unwrap();
-        });
-        let out = run_client(
-            port,
-            &["--reader", reader],
-            b"one
-two
-three
-",
-        );
+        let (port, peer) = one_shot_peer(|n| n);
+        let out = run_client(port, &["--reader", reader], b"one\ntwo\nthree\n");
         peer.join().unwrap();
         assert_eq!(out.status.code(), Some(1), "{reader}");
         assert!(
@@ -188,15 +177,7 @@ three
 fn the_client_never_hangs_on_a_peer_that_closes_mid_reply() {
     // A server that sends half the echo and closes: no reader may wait forever.
     for reader in ["naive", "exact", "line", "length"] {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let peer = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 64];
-            let n = s.read(&mut buf).unwrap();
-            s.write_all(&buf[..n / 2]).unwrap();
-            let _ = s.shutdown(Shutdown::Both);
-        });
+        let (port, peer) = one_shot_peer(|n| n / 2);
         let out = run_client(port, &["--reader", reader], b"0123456789\nagain\n");
         peer.join().unwrap();
         assert_eq!(
