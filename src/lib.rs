@@ -28,7 +28,7 @@
 //! Tools for other people's programs:
 //!
 //! - [`proxy`]: reshapes the stream between any client and any server.
-//! - [`bench`]: measures any echo server beside the loopback limit.
+//! - [`bench`](mod@bench): measures any echo server beside the loopback limit.
 //!
 //! Plumbing:
 //!
