@@ -81,7 +81,12 @@ impl Server {
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
-        let err: Vec<String> = self.stderr.try_iter().collect();
+        // The process has exited, so its stderr pipe is closed: collect every
+        // line until the reader thread reaches the end and hangs up.
+        let mut err = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(LIMIT) {
+            err.push(line);
+        }
         (out, err.join("\n"), status.code().unwrap_or(-1))
     }
 
