@@ -110,6 +110,8 @@ pub struct Connects {
 pub struct Queue {
     /// Milliseconds from connect to echo, first served first.
     pub waits_ms: Vec<f64>,
+    /// When each echo came, in milliseconds after the clients were released.
+    pub echoed_at_ms: Vec<f64>,
     /// How long each client kept the server after its echo.
     pub hold_ms: f64,
 }
@@ -406,6 +408,7 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
     let k = opts.clients.max(1);
     let barrier = Arc::new(Barrier::new(k));
     let hold = opts.hold;
+    let start = Instant::now();
     let size = opts.size.max(1);
     let workers: Vec<_> = (0..k)
         .map(|_| {
@@ -437,6 +440,10 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
         waits_ms: results
             .iter()
             .map(|(_, wait)| wait.as_secs_f64() * 1e3)
+            .collect(),
+        echoed_at_ms: results
+            .iter()
+            .map(|(done, _)| (*done - start).as_secs_f64() * 1e3)
             .collect(),
         hold_ms: hold.as_secs_f64() * 1e3,
     })
