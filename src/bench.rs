@@ -52,6 +52,9 @@ pub struct Options {
     pub max_time: Duration,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Sample this process's peak memory while streaming (the server's pid):
+    /// a server that exits after its client cannot be asked afterwards.
+    pub watch_pid: Option<u32>,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             hold: Duration::from_millis(100),
             max_time: Duration::from_secs(60),
             progress: true,
+            watch_pid: None,
         }
     }
 }
@@ -84,7 +88,7 @@ pub struct Latency {
 }
 
 /// Throughput figures.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Throughput {
     /// Bytes that made the whole trip.
     pub bytes: u64,
@@ -92,6 +96,22 @@ pub struct Throughput {
     pub seconds: f64,
     /// Megabytes (10^6 bytes) per second.
     pub mb_per_s: f64,
+    /// The highest peak RSS (KiB) seen of the watched process while streaming.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
+}
+
+impl Throughput {
+    /// Add another measurement to this one.
+    fn add(&mut self, other: Throughput) {
+        self.bytes += other.bytes;
+        self.seconds += other.seconds;
+        self.mb_per_s = if self.seconds > 0.0 {
+            self.bytes as f64 / self.seconds / 1e6
+        } else {
+            0.0
+        };
+    }
 }
 
 /// Connection-rate figures.
@@ -260,32 +280,49 @@ fn latency(mut samples: Vec<Duration>) -> Latency {
     }
 }
 
-/// `count` round trips of `size` bytes after `warmup`.
-pub fn rtt(addr: SocketAddr, opts: &Options) -> io::Result<Latency> {
-    let mut s = connect(addr)?;
+/// How many alternating batches `rtt` splits its round trips into,
+/// so that drift on the machine (clock speed, other load) hits both sides alike.
+const BATCHES: usize = 10;
+
+/// `count` round trips of `size` bytes to each of `addrs`, after `warmup`, in
+/// alternating batches; returns one latency summary per address.
+pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
+    let mut conns = addrs
+        .iter()
+        .map(|&a| connect(a).map(|s| (a, s)))
+        .collect::<io::Result<Vec<_>>>()?;
     let msg = vec![b'x'; opts.size.max(1)];
     let mut back = vec![0u8; msg.len()];
     let deadline = Instant::now() + opts.max_time;
     let mut progress = Progress::new("rtt", opts);
-    for _ in 0..opts.warmup {
-        s.write_all(&msg)?;
-        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+    for (addr, s) in &mut conns {
+        for _ in 0..opts.warmup {
+            s.write_all(&msg)?;
+            s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
+        }
     }
-    let mut samples = Vec::with_capacity(opts.count);
-    for i in 0..opts.count {
-        let t = Instant::now();
-        s.write_all(&msg)?;
-        // read_exact: the echo may come back in pieces; a round trip ends when
-        // all of it is back.
-        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
-        samples.push(t.elapsed());
-        progress.show(i as u64, opts.count as u64);
-        if Instant::now() > deadline {
-            break;
+    let mut samples = vec![Vec::with_capacity(opts.count); conns.len()];
+    let per_batch = opts.count.div_ceil(BATCHES).max(1);
+    let total = (opts.count * conns.len()) as u64;
+    'batches: for _ in 0..BATCHES {
+        for (i, (addr, s)) in conns.iter_mut().enumerate() {
+            for _ in 0..per_batch.min(opts.count - samples[i].len()) {
+                let t = Instant::now();
+                s.write_all(&msg)?;
+                // read_exact: the echo may come back in pieces; a round trip
+                // ends when all of it is back.
+                s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
+                samples[i].push(t.elapsed());
+                if Instant::now() > deadline {
+                    break 'batches;
+                }
+            }
+            let done: usize = samples.iter().map(Vec::len).sum();
+            progress.show(done as u64, total);
         }
     }
     progress.done();
-    Ok(latency(samples))
+    Ok(samples.into_iter().map(latency).collect())
 }
 
 /// A writer thread sends `bytes` in writes of `write_size`; the reader reads
@@ -312,6 +349,8 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
     let mut buf = vec![0u8; chunk];
     let mut got = 0u64;
     let mut progress = Progress::new("throughput", opts);
+    let mut peak = None;
+    let mut next_sample = 0u64;
     loop {
         let n = reader.read(&mut buf).map_err(ctx("echo from", addr))?;
         if n == 0 {
@@ -319,6 +358,10 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
         }
         got += n as u64;
         progress.show(got, total);
+        if let Some(pid) = opts.watch_pid.filter(|_| got >= next_sample) {
+            next_sample = got + 8 * 1024 * 1024;
+            peak = peak.max(peak_rss_kib(pid));
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     progress.done();
@@ -334,6 +377,7 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
         bytes: got,
         seconds,
         mb_per_s: got as f64 / seconds / 1e6,
+        peak_rss_kib: peak,
     })
 }
 
@@ -373,6 +417,7 @@ pub fn raw_throughput(opts: &Options) -> io::Result<Throughput> {
         bytes: got,
         seconds,
         mb_per_s: got as f64 / seconds / 1e6,
+        peak_rss_kib: None,
     })
 }
 
@@ -453,13 +498,25 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
 pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Result> {
     Ok(match mode {
         Mode::Rtt => {
-            let server = rtt(addr, opts)?;
-            let raw = rtt(RawEcho::start(false)?.addr, opts)?;
+            let raw_echo = RawEcho::start(false)?;
+            let mut both = rtt(&[addr, raw_echo.addr], opts)?.into_iter();
+            let (Some(server), Some(raw)) = (both.next(), both.next()) else {
+                return Err(io::Error::other("no round trips measured"));
+            };
             Result::Rtt { server, raw }
         }
         Mode::Throughput => {
+            // The server's stream goes over one connection (a server may serve
+            // only one client); the raw pair is measured half before and half
+            // after it, so that drift on the machine weighs on both alike.
+            let half = Options {
+                bytes: opts.bytes.div_ceil(2),
+                max_time: opts.max_time / 2,
+                ..opts.clone()
+            };
+            let mut raw = raw_throughput(&half)?;
             let server = throughput(addr, opts)?;
-            let raw = raw_throughput(opts)?;
+            raw.add(raw_throughput(&half)?);
             Result::Throughput { server, raw }
         }
         Mode::Connect => {
@@ -566,6 +623,11 @@ pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Peak resident memory of process `pid` (Linux `VmHWM`), in KiB.
+///
+/// ```
+/// let me = std::process::id();
+/// assert!(tcp_boundary::bench::peak_rss_kib(me).unwrap_or(1) > 0);
+/// ```
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -575,4 +637,14 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+impl Result {
+    /// The peak memory of the watched process seen during the run, if any.
+    pub fn sampled_peak_rss_kib(&self) -> Option<u64> {
+        match self {
+            Result::Throughput { server, .. } => server.peak_rss_kib,
+            _ => None,
+        }
+    }
 }

@@ -271,6 +271,7 @@ fn run_bench(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         hold: std::time::Duration::from_millis(args.hold_ms),
         max_time: std::time::Duration::from_secs(args.max_seconds),
         progress: !args.json,
+        watch_pid: args.pid,
     };
     let mut spawned = None;
     let addr = match &args.addr {
@@ -292,7 +293,12 @@ fn run_bench(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(running) = spawned {
         running.stop().context("stopping the spawned server")?;
     }
-    let peak = args.pid.map(|pid| (pid, bench::peak_rss_kib(pid)));
+    // Read the watched process's peak now if it is still there, else keep the
+    // highest value sampled while it ran.
+    let peak = args.pid.map(|pid| {
+        let now = bench::peak_rss_kib(pid);
+        (pid, now.max(result.sampled_peak_rss_kib()))
+    });
     if args.json {
         let mut v = serde_json::to_value(&result)?;
         v["addr"] = serde_json::Value::String(addr.to_string());
