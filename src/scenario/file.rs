@@ -1,0 +1,346 @@
+//! The scenario file format: TOML, checked with file and line in every error.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step};
+use crate::escape::escape;
+use crate::fragment::ChunkRange;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    lesson: String,
+    description: String,
+    #[serde(default)]
+    point_at: String,
+    server: Option<toml::Spanned<ServerSettings>>,
+    client: Option<toml::Spanned<ClientSettings>>,
+    step: Vec<toml::Spanned<StepFile>>,
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    client: Option<usize>,
+    send: Option<Vec<MessageFile>>,
+    write: Option<Vec<MessageFile>>,
+    read: Option<bool>,
+    pause_ms: Option<u64>,
+    connect: Option<ConnectFile>,
+    quit: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ConnectFile {
+    Ok,
+    Refused,
+}
+
+/// A message: a string, or `{ pattern = "…", size = N }` for a long one (the
+/// pattern repeated to `size - 1` bytes, then a newline).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MessageFile {
+    Text(String),
+    Filled { pattern: String, size: usize },
+}
+
+impl<'de> Deserialize<'de> for ChunkRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+fn line_at(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+impl Scenario {
+    /// Parse a scenario from TOML text. `origin` names it in errors (a path).
+    pub fn parse(name: &str, origin: &str, src: &str) -> Result<Scenario, ScenarioError> {
+        let err = |line: Option<usize>, message: String| ScenarioError {
+            origin: origin.to_string(),
+            line,
+            message,
+        };
+        let file: File = toml::from_str(src).map_err(|e| {
+            let line = e.span().map(|s| line_at(src, s.start));
+            err(line, e.message().trim().to_string())
+        })?;
+        let section_line = |span: std::ops::Range<usize>| Some(line_at(src, span.start));
+
+        let server_line = file.server.as_ref().and_then(|s| section_line(s.span()));
+        let client_line = file.client.as_ref().and_then(|c| section_line(c.span()));
+        let mut steps = Vec::new();
+        for spanned in &file.step {
+            let line = section_line(spanned.span());
+            let step = step_from_file(spanned.get_ref()).map_err(|m| err(line, m))?;
+            steps.push((step, line));
+        }
+        let scenario = Scenario {
+            name: name.to_string(),
+            lesson: file.lesson.trim().to_string(),
+            description: file.description.trim().to_string(),
+            point_at: file.point_at.trim().to_string(),
+            server: file.server.map(|s| s.into_inner()).unwrap_or_default(),
+            client: file.client.map(|c| c.into_inner()).unwrap_or_default(),
+            steps: steps.iter().map(|(s, _)| s.clone()).collect(),
+            expect: file.expect,
+        };
+        scenario.check().map_err(|(place, message)| {
+            let line = match place {
+                Place::Top => None,
+                Place::Server => server_line,
+                Place::Client => client_line,
+                Place::Step(i) => steps.get(i).and_then(|(_, l)| *l),
+            };
+            err(line, message)
+        })?;
+        Ok(scenario)
+    }
+
+    /// Load a scenario file; its name is the file name without `.toml`.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let origin = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            origin: origin.clone(),
+            line: None,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Scenario::parse(&name, &origin, &src)
+    }
+
+    /// The scenarios shipped in `scenarios/` (built into the binary), in
+    /// teaching order.
+    pub fn builtins() -> Vec<Scenario> {
+        BUILTIN
+            .iter()
+            .map(|(name, src)| {
+                Scenario::parse(name, &format!("scenarios/{name}.toml"), src)
+                    .expect("shipped scenarios are valid (tested)")
+            })
+            .collect()
+    }
+
+    /// A shipped scenario by name.
+    pub fn builtin(name: &str) -> Option<Scenario> {
+        Scenario::builtins().into_iter().find(|s| s.name == name)
+    }
+
+    /// Check a scenario (loaded or built in code) for values that cannot run.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.check().map_err(|(_, message)| ScenarioError {
+            origin: format!("<{}>", self.name),
+            line: None,
+            message,
+        })
+    }
+
+    fn check(&self) -> Result<(), (Place, String)> {
+        let s = &self.server;
+        let c = &self.client;
+        let server = |m: &str| Err((Place::Server, format!("[server] {m}")));
+        let client = |m: &str| Err((Place::Client, format!("[client] {m}")));
+        if s.buffer_size == 0 {
+            return server("buffer_size must be at least 1");
+        }
+        if s.chunk == Some(0) {
+            return server("chunk must be at least 1");
+        }
+        if s.chunk.is_some() && s.random_chunks.is_some() {
+            return server("chunk and random_chunks cannot be used together");
+        }
+        if s.random_pauses && s.chunk_delay_ms == 0 {
+            return server("random_pauses needs chunk_delay_ms (the longest pause)");
+        }
+        let random = s.random_chunks.is_some() || s.random_pauses;
+        if random && s.seed.is_none() {
+            return server("random cuts or pauses need a seed, so that every run is the same");
+        }
+        if !random && s.seed.is_some() {
+            return server("seed is only used with random_chunks or random_pauses");
+        }
+        if s.send_buffer == Some(0) || s.recv_buffer == Some(0) {
+            return server("buffer sizes must be at least 1");
+        }
+        if c.buffer_size == 0 {
+            return client("buffer_size must be at least 1");
+        }
+        if c.write_chunk == Some(0) {
+            return client("write_chunk must be at least 1");
+        }
+        if c.send_buffer == Some(0) || c.recv_buffer == Some(0) {
+            return client("buffer sizes must be at least 1");
+        }
+        if self.steps.is_empty() {
+            return Err((Place::Top, "a scenario needs at least one [[step]]".into()));
+        }
+        // Walk the script as the runner will, to catch steps that cannot happen.
+        let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut gone: Vec<usize> = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let at = |m: String| Err((Place::Step(i), m));
+            let k = step.client();
+            if k == 0 {
+                return at("client numbers start at 1".into());
+            }
+            if gone.contains(&k) {
+                return at(format!("client {k} has already quit (or was refused)"));
+            }
+            match step {
+                Step::Send { messages, .. } | Step::Write { messages, .. } => {
+                    if messages.is_empty() {
+                        return at("a step must send at least one message".into());
+                    }
+                    for m in messages {
+                        check_message(m).or_else(&at)?;
+                    }
+                    if matches!(step, Step::Write { .. }) {
+                        *owed.entry(k).or_default() += messages.len();
+                    }
+                }
+                Step::Read { .. } => {
+                    if owed.remove(&k).unwrap_or(0) == 0 {
+                        return at(format!("client {k} is owed no reply to read"));
+                    }
+                }
+                Step::Pause { ms, .. } if *ms > 10_000 => {
+                    return at("pause_ms is at most 10000".into());
+                }
+                Step::Pause { .. } => {}
+                Step::Connect { refused, .. } => {
+                    if *refused {
+                        gone.push(k);
+                    }
+                }
+                Step::Quit { .. } => gone.push(k),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Top,
+    Server,
+    Client,
+    Step(usize),
+}
+
+fn check_message(m: &[u8]) -> Result<(), String> {
+    if m.last() != Some(&b'\n') || m[..m.len() - 1].contains(&b'\n') {
+        return Err(format!(
+            "message '{}' must end with a newline and hold no other, so that every \
+             reader (line included) sends the same bytes",
+            escape(m)
+        ));
+    }
+    if m.len() > MAX_MESSAGE {
+        return Err(format!(
+            "a message of {} bytes is over the limit of {MAX_MESSAGE}",
+            m.len()
+        ));
+    }
+    Ok(())
+}
+
+fn step_from_file(f: &StepFile) -> Result<Step, String> {
+    let client = f.client.unwrap_or(1);
+    let messages = |list: &[MessageFile]| -> Result<Vec<Vec<u8>>, String> {
+        list.iter()
+            .map(|m| match m {
+                MessageFile::Text(t) => Ok(t.as_bytes().to_vec()),
+                MessageFile::Filled { pattern, size } => {
+                    if pattern.is_empty() || *size < 2 {
+                        return Err(
+                            "a filled message needs a pattern and a size of 2 or more".into()
+                        );
+                    }
+                    let mut bytes: Vec<u8> = pattern.bytes().cycle().take(size - 1).collect();
+                    bytes.push(b'\n');
+                    Ok(bytes)
+                }
+            })
+            .collect()
+    };
+    let mut actions = Vec::new();
+    if let Some(list) = &f.send {
+        actions.push(Step::Send {
+            client,
+            messages: messages(list)?,
+        });
+    }
+    if let Some(list) = &f.write {
+        actions.push(Step::Write {
+            client,
+            messages: messages(list)?,
+        });
+    }
+    if f.read == Some(true) {
+        actions.push(Step::Read { client });
+    }
+    if let Some(ms) = f.pause_ms {
+        actions.push(Step::Pause { client, ms });
+    }
+    if let Some(c) = &f.connect {
+        actions.push(Step::Connect {
+            client,
+            refused: matches!(c, ConnectFile::Refused),
+        });
+    }
+    if f.quit == Some(true) {
+        actions.push(Step::Quit { client });
+    }
+    match actions.len() {
+        1 => Ok(actions.pop().expect("one action")),
+        0 => Err("a step needs one action: send, write, read, pause_ms, connect or quit".into()),
+        _ => {
+            Err("a step takes only one action: send, write, read, pause_ms, connect or quit".into())
+        }
+    }
+}
+
+/// The shipped scenarios, in teaching order.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("classic", include_str!("../../scenarios/classic.toml")),
+    (
+        "five-clients",
+        include_str!("../../scenarios/five-clients.toml"),
+    ),
+    (
+        "queued-client",
+        include_str!("../../scenarios/queued-client.toml"),
+    ),
+    (
+        "partial-read",
+        include_str!("../../scenarios/partial-read.toml"),
+    ),
+    ("coalesced", include_str!("../../scenarios/coalesced.toml")),
+    (
+        "large-message",
+        include_str!("../../scenarios/large-message.toml"),
+    ),
+    (
+        "out-of-step",
+        include_str!("../../scenarios/out-of-step.toml"),
+    ),
+    (
+        "random-slices",
+        include_str!("../../scenarios/random-slices.toml"),
+    ),
+    (
+        "cut-mid-message",
+        include_str!("../../scenarios/cut-mid-message.toml"),
+    ),
+];

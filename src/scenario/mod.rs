@@ -1,0 +1,332 @@
+//! Named scenarios: one lesson each, run on real sockets, the same way every run.
+//!
+//! A scenario sets up the echo server (the same knobs as `echo-server`), scripts
+//! one or more clients, and says what each reader should come out with. The
+//! runner starts the server on an ephemeral loopback port, plays the script with
+//! the reader asked for, and returns a [`Report`]: the timeline of every write and
+//! read, each round's message and reply, and a [`Verdict`].
+//!
+//! Server and client run in one process under a
+//! [`Conductor`](crate::conductor::Conductor), which fixes the order of their
+//! calls: see [`crate::conductor`] for why that makes every run the same.
+//!
+//! - this module: what a scenario is (settings, script, expectations);
+//! - `file`: the TOML format, its validation and the shipped scenarios;
+//! - `run`: running a scenario and the [`Report`] it produces.
+//!
+//! ```
+//! use tcp_boundary::reader::ReaderKind;
+//! use tcp_boundary::scenario::{Scenario, Verdict};
+//!
+//! let scenario = Scenario::builtin("partial-read").unwrap();
+//! let naive = scenario.run(ReaderKind::Naive, None).unwrap();
+//! assert_eq!(naive.verdict, Verdict::Broken);
+//! let exact = scenario.run(ReaderKind::Exact, None).unwrap();
+//! assert_eq!(exact.verdict, Verdict::Intact);
+//! assert!(naive.as_expected && exact.as_expected);
+//! ```
+//!
+//! A scenario can also be built in code, from another crate's tests:
+//!
+//! ```
+//! use tcp_boundary::reader::ReaderKind;
+//! use tcp_boundary::scenario::{Scenario, Step, Verdict};
+//!
+//! let mut s = Scenario::default();
+//! s.server.chunk = Some(2);
+//! s.server.chunk_delay_ms = 10;
+//! s.steps = vec![Step::Send { client: 1, messages: vec![b"ping\n".to_vec()] }];
+//! let report = s.run(ReaderKind::Line, None).unwrap();
+//! assert_eq!(report.verdict, Verdict::Intact);
+//! assert_eq!(report.rounds[0].received.as_deref(), Some(&b"ping\n"[..]));
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::escape::escape;
+use crate::fragment::ChunkRange;
+use crate::reader::ReaderKind;
+
+mod file;
+mod run;
+
+pub use file::BUILTIN;
+pub use run::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
+
+/// The largest message a scenario may send. Every write must fit in the socket
+/// buffers at once, because the reader only runs when the writer has stopped.
+pub const MAX_MESSAGE: usize = 16 * 1024;
+
+/// How a reader came out of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every reply equals the message sent.
+    Intact,
+    /// A wrong reply was taken for a right one, or the reader would wait forever.
+    Broken,
+    /// The reader reported an error (such as "peer closed mid-message") and took
+    /// no wrong reply: the honest outcome when the peer vanishes.
+    Detected,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Intact => "intact",
+            Verdict::Broken => "broken",
+            Verdict::Detected => "detected",
+        })
+    }
+}
+
+/// The server side of a scenario: the same knobs as `echo-server`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Clients to serve before exiting (0: until the script ends).
+    pub clients: usize,
+    /// Read buffer size.
+    pub buffer_size: usize,
+    /// TCP_NODELAY on accepted sockets.
+    pub nodelay: bool,
+    /// SO_SNDBUF to ask for.
+    pub send_buffer: Option<usize>,
+    /// SO_RCVBUF to ask for.
+    pub recv_buffer: Option<usize>,
+    /// Cut each echo into pieces of at most this many bytes.
+    pub chunk: Option<usize>,
+    /// Pause after each piece.
+    pub chunk_delay_ms: u64,
+    /// Random piece sizes, `"MIN-MAX"`.
+    pub random_chunks: Option<ChunkRange>,
+    /// Draw each pause between 0 and `chunk_delay_ms`.
+    pub random_pauses: bool,
+    /// Seed for the random cuts and pauses.
+    pub seed: Option<u64>,
+    /// Read late: let the client's writes pile up before each read.
+    pub read_delay_ms: u64,
+    /// Close a connection after echoing this many bytes to it.
+    pub cut_after: Option<u64>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            clients: 1,
+            buffer_size: 1024,
+            nodelay: false,
+            send_buffer: None,
+            recv_buffer: None,
+            chunk: None,
+            chunk_delay_ms: 0,
+            random_chunks: None,
+            random_pauses: false,
+            seed: None,
+            read_delay_ms: 0,
+            cut_after: None,
+        }
+    }
+}
+
+/// The client side's settings, shared by every client of the script.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientSettings {
+    /// Read buffer size: the most one read returns.
+    pub buffer_size: usize,
+    /// TCP_NODELAY.
+    pub nodelay: bool,
+    /// SO_SNDBUF to ask for.
+    pub send_buffer: Option<usize>,
+    /// SO_RCVBUF to ask for.
+    pub recv_buffer: Option<usize>,
+    /// Send each message in writes of at most this many bytes.
+    pub write_chunk: Option<usize>,
+    /// Pause after each of those writes.
+    pub write_delay_ms: u64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            buffer_size: 1024,
+            nodelay: false,
+            send_buffer: None,
+            recv_buffer: None,
+            write_chunk: None,
+            write_delay_ms: 0,
+        }
+    }
+}
+
+/// One step of the client script. Client numbers start at 1; a client connects
+/// at its first step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Write each message (one after another), then read each reply in turn.
+    Send {
+        /// Which client.
+        client: usize,
+        /// The messages.
+        messages: Vec<Vec<u8>>,
+    },
+    /// Write messages without reading the replies yet.
+    Write {
+        /// Which client.
+        client: usize,
+        /// The messages.
+        messages: Vec<Vec<u8>>,
+    },
+    /// Read the replies still owed for earlier `Write` steps.
+    Read {
+        /// Which client.
+        client: usize,
+    },
+    /// Do nothing for a while (a user thinking), holding the connection.
+    Pause {
+        /// Which client.
+        client: usize,
+        /// How long.
+        ms: u64,
+    },
+    /// Connect, and say whether the connection should be refused.
+    Connect {
+        /// Which client.
+        client: usize,
+        /// True if the connect is expected to be refused.
+        refused: bool,
+    },
+    /// Quit: shut down the write side, read what is left, close.
+    Quit {
+        /// Which client.
+        client: usize,
+    },
+}
+
+impl Step {
+    /// The client the step belongs to.
+    pub fn client(&self) -> usize {
+        match *self {
+            Step::Send { client, .. }
+            | Step::Write { client, .. }
+            | Step::Read { client }
+            | Step::Pause { client, .. }
+            | Step::Connect { client, .. }
+            | Step::Quit { client } => client,
+        }
+    }
+
+    /// The step in words, for `show`.
+    pub fn describe(&self) -> String {
+        let list = |m: &[Vec<u8>]| {
+            m.iter()
+                .map(|m| {
+                    if m.len() > 40 {
+                        format!("'{}…' ({} bytes)", escape(&m[..24]), m.len())
+                    } else {
+                        format!("'{}'", escape(m))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Step::Send { client, messages } => {
+                format!(
+                    "client {client} sends {} and reads the replies",
+                    list(messages)
+                )
+            }
+            Step::Write { client, messages } => {
+                format!(
+                    "client {client} writes {} (replies read later)",
+                    list(messages)
+                )
+            }
+            Step::Read { client } => format!("client {client} reads the replies it is owed"),
+            Step::Pause { client, ms } => format!("client {client} waits {ms} ms"),
+            Step::Connect { client, refused } => format!(
+                "client {client} connects{}",
+                if *refused {
+                    ", expecting to be refused"
+                } else {
+                    ""
+                }
+            ),
+            Step::Quit { client } => format!("client {client} quits"),
+        }
+    }
+}
+
+/// The verdict each reader should come out with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The naive reader.
+    pub naive: Verdict,
+    /// The exact reader.
+    pub exact: Verdict,
+    /// The line reader.
+    pub line: Verdict,
+    /// The length reader.
+    pub length: Verdict,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Expect {
+            naive: Verdict::Intact,
+            exact: Verdict::Intact,
+            line: Verdict::Intact,
+            length: Verdict::Intact,
+        }
+    }
+}
+
+impl Expect {
+    /// The verdict expected of `reader`.
+    pub fn of(&self, reader: ReaderKind) -> Verdict {
+        match reader {
+            ReaderKind::Naive => self.naive,
+            ReaderKind::Exact => self.exact,
+            ReaderKind::Line => self.line,
+            ReaderKind::Length => self.length,
+        }
+    }
+}
+
+/// A scenario: settings, a script and the expected verdicts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scenario {
+    /// Short name (the file name without `.toml`).
+    pub name: String,
+    /// The lesson in one line.
+    pub lesson: String,
+    /// What happens, in a few sentences.
+    pub description: String,
+    /// What to point at on screen while it runs.
+    pub point_at: String,
+    /// The server's settings.
+    pub server: ServerSettings,
+    /// The clients' settings.
+    pub client: ClientSettings,
+    /// The client script.
+    pub steps: Vec<Step>,
+    /// The verdict expected of each reader.
+    pub expect: Expect,
+}
+
+/// A bad scenario file or definition, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ScenarioError {
+    /// The file (or `<name>` for built-in and in-code scenarios).
+    pub origin: String,
+    /// The line the problem is on, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
