@@ -476,7 +476,6 @@ impl Clients {
         let Some(c) = self.open.get_mut(&k) else {
             return;
         };
-        let mut done = Vec::new();
         while let Some(p) = c.owed.pop_front() {
             c.rounds += 1;
             let result = c.session.receive(p.wire_len);
@@ -489,38 +488,18 @@ impl Clients {
                 Err(ReadError::Closed) => (None, Outcome::Closed),
                 Err(e) => (None, Outcome::Failed(ClientError::from(e).to_string())),
             };
-            done.push(Round {
+            let round = Round {
                 client: k,
                 round: c.rounds,
                 sent: p.message,
                 received,
                 outcome,
                 waited_ms,
-            });
-        }
-        for r in done {
-            let what = match (&r.received, &r.outcome) {
-                (Some(got), o) => What::Reply {
-                    round: r.round,
-                    ok: *o == Outcome::Intact,
-                    got: got.clone(),
-                    sent: r.sent.clone(),
-                },
-                (None, Outcome::Stalled) => What::Note {
-                    text: format!("✗ reply {}: would wait forever", r.round),
-                    bad: true,
-                },
-                (None, Outcome::ClosedMidMessage) => What::Note {
-                    text: format!("! reply {}: peer closed mid-message", r.round),
-                    bad: false,
-                },
-                (None, o) => What::Note {
-                    text: format!("! reply {}: {}", r.round, outcome_words(o)),
-                    bad: false,
-                },
             };
-            self.conductor.note(Side::Client(k), what);
-            self.rounds.push(r);
+            // The verdict on this reply goes into the timeline right after the
+            // reads that made it, where a class can see why.
+            self.conductor.note(Side::Client(k), reply_row(&round));
+            self.rounds.push(round);
         }
     }
 
@@ -562,6 +541,26 @@ impl Clients {
         for k in open {
             self.quit(k);
         }
+    }
+}
+
+/// The timeline row for a reply: the reply itself, or what stopped it.
+fn reply_row(r: &Round) -> What {
+    match (&r.received, &r.outcome) {
+        (Some(got), o) => What::Reply {
+            round: r.round,
+            ok: *o == Outcome::Intact,
+            got: got.clone(),
+            sent: r.sent.clone(),
+        },
+        (None, Outcome::Stalled) => What::Note {
+            text: format!("✗ reply {}: would wait forever", r.round),
+            bad: true,
+        },
+        (None, o) => What::Note {
+            text: format!("! reply {}: {}", r.round, outcome_words(o)),
+            bad: false,
+        },
     }
 }
 
