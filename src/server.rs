@@ -223,7 +223,7 @@ fn serve_client<T: Transport>(
         })?;
         log_err?;
         echoed += send.len() as u64;
-        if send.len() < data.len() {
+        if config.cut_after.is_some_and(|max| echoed >= max) {
             return Ok((Ending::Cut(echoed), echoed));
         }
     }
@@ -322,4 +322,45 @@ pub fn spawn(listener: TcpListener, config: ServerConfig) -> io::Result<Running>
         stop,
         thread: Some(thread),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::ScriptedStream;
+
+    fn echo(config: &ServerConfig, reads: &[&[u8]]) -> (Vec<u8>, String) {
+        let mut conn = ScriptedStream::from_chunks(reads);
+        let mut buf = vec![0u8; config.buffer_size];
+        let mut fragmenter = Fragmenter::new(config.fragment);
+        let mut out = Vec::new();
+        let (ending, _) =
+            serve_client(&mut conn, config, &mut buf, &mut fragmenter, &mut out).unwrap();
+        (conn.written().to_vec(), format!("{ending:?}"))
+    }
+
+    #[test]
+    fn echoes_every_read_byte_for_byte() {
+        let (written, ending) = echo(&ServerConfig::default(), &[b"hi\n", b"\0\xff"]);
+        assert_eq!(written, b"hi\n\0\xff");
+        assert_eq!(ending, "Eof");
+    }
+
+    #[test]
+    fn cut_after_closes_as_soon_as_the_budget_is_spent() {
+        let config = ServerConfig {
+            cut_after: Some(3),
+            ..ServerConfig::default()
+        };
+        // Mid-read: three bytes of five, then the cut.
+        assert_eq!(
+            echo(&config, &[b"hello"]),
+            (b"hel".to_vec(), "Cut(3)".into())
+        );
+        // At the end of a read: the cut comes at once, not at the next read.
+        assert_eq!(
+            echo(&config, &[b"abc", b"def"]),
+            (b"abc".to_vec(), "Cut(3)".into())
+        );
+    }
 }
