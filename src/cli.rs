@@ -508,3 +508,44 @@ pub fn host_port(flag: &str, s: &str) -> anyhow::Result<std::net::SocketAddr> {
         .ok_or_else(|| UsageError(format!("{flag}: expected HOST:PORT (got '{s}')")))?;
     Ok(crate::net::resolve(host, port)?)
 }
+
+/// Parse the command line; on a usage error print clap's message as one
+/// `error:` line (naming the flag and the rule) followed by clap's usage line,
+/// and exit with [`EXIT_USAGE`]. Help and version are printed as clap does.
+pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
+    let e = match parsed {
+        Ok(v) => return v,
+        Err(e) => e,
+    };
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let (message, usage) = match text.find("\nUsage:") {
+        Some(i) => (&text[..i], text[i + 1..].lines().next()),
+        None => (text.as_str(), None),
+    };
+    // clap puts the missing or offending argument on lines of its own; join
+    // them, leaving out its tips, so the whole rule reads on one line.
+    let line = message
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            !l.starts_with("tip:") && !l.starts_with("For more information")
+        })
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("{line}");
+    match usage {
+        Some(usage) => eprintln!("{usage}"),
+        None => eprintln!("For more information, try '--help'."),
+    }
+    std::process::exit(EXIT_USAGE.into())
+}

@@ -47,7 +47,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    cli::exit_with(run(Args::parse()))
+    cli::exit_with(run(cli::parse_or_exit(Args::try_parse())))
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {

@@ -127,8 +127,8 @@ struct RunArgs {
 fn main() -> ExitCode {
     // The proxy needs to know where each switch stood on the command line, so
     // the raw matches are kept beside the parsed arguments.
-    let matches = Args::command().get_matches();
-    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let matches = cli::parse_or_exit(Args::command().try_get_matches());
+    let args = cli::parse_or_exit(Args::from_arg_matches(&matches));
     cli::exit_with(run(args, &matches))
 }
 
