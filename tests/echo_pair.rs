@@ -5,7 +5,7 @@ mod common;
 
 use std::io::{Read, Write};
 
-use common::{run_client, start_server, text};
+use common::{first_reply, run_client, start_server, text};
 
 const PROMPT: &str = "Input message (Q to quit) : ";
 
@@ -108,19 +108,6 @@ fn every_reader_works_against_the_plain_server() {
         assert!(client.status.success());
         assert_eq!(server.finish().2, 0);
     }
-}
-
-/// The reply the client printed for its first message.
-fn first_reply(stdout: &[u8]) -> String {
-    let out = text(stdout);
-    let line = out
-        .split(PROMPT)
-        .nth(1)
-        .unwrap_or_else(|| panic!("no reply in {out}"));
-    line.trim_end_matches('\n')
-        .strip_prefix("Message from server : ")
-        .unwrap_or_else(|| panic!("no reply in {out}"))
-        .to_string()
 }
 
 #[test]

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{LIMIT, run_client, run_with_input, start_server, tcp_boundary_bin, text};
+use common::{
+    LIMIT, first_reply, run_client, run_with_input, start_server, tcp_boundary_bin, text,
+};
 use tcp_boundary::fragment::{ChunkRange, Cuts, FragmentPlan};
 use tcp_boundary::proxy::{Proxy, ProxyConfig, Shape};
 
@@ -61,15 +63,6 @@ impl Drop for ProxyProc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn first_reply(stdout: &[u8]) -> String {
-    let out = text(stdout);
-    out.split("Message from server : ")
-        .nth(1)
-        .and_then(|r| r.lines().next())
-        .unwrap_or_else(|| panic!("no reply in {out}"))
-        .to_string()
 }
 
 #[test]

@@ -145,3 +145,14 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn tcp_boundary_bin() -> &'static str {
     env!("CARGO_BIN_EXE_tcp-boundary")
 }
+
+/// The reply an `echo-client` printed for its first message (the text after
+/// the first `Message from server : `, to the end of that line).
+pub fn first_reply(stdout: &[u8]) -> String {
+    let out = text(stdout);
+    out.split("Message from server : ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .unwrap_or_else(|| panic!("no reply in {out}"))
+        .to_string()
+}
