@@ -144,12 +144,8 @@ fn bad_bench_arguments() {
         assert!(text(&out.stderr).starts_with("error: "));
     }
     // Nothing listening: a runtime error, exit 1.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let closed = common::refused_port();
+    let addr = closed.addr.to_string();
     let out = run_with_input(tcp_boundary_bin(), &["bench", "rtt", "--addr", &addr], b"");
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -38,11 +38,8 @@ fn an_address_not_on_this_machine_is_exit_1() {
 
 #[test]
 fn connection_refused_is_exit_1() {
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let out = run_client(port, &[], b"hi\n");
+    let closed = common::refused_port();
+    let out = run_client(closed.addr.port(), &[], b"hi\n");
     assert_eq!(out.status.code(), Some(1));
     assert_one_error_line(&out.stderr, "cannot connect to 127.0.0.1:");
     assert_one_error_line(&out.stderr, "refused");

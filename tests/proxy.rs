@@ -246,14 +246,11 @@ fn serves_many_connections_at_once() {
 
 #[test]
 fn an_upstream_that_refuses_is_reported_and_the_proxy_keeps_serving() {
-    let closed = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    let closed = common::refused_port();
     let log = Captured::default();
     let proxy = Proxy::start_on(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        ProxyConfig::new(closed),
+        ProxyConfig::new(closed.addr),
         Box::new(log.clone()),
     )
     .unwrap();

@@ -156,3 +156,24 @@ pub fn first_reply(stdout: &[u8]) -> String {
         .unwrap_or_else(|| panic!("no reply in {out}"))
         .to_string()
 }
+
+/// A loopback port where a connection is always refused: a socket is bound to
+/// it but never listens, and holding it keeps any other test from taking the
+/// port (a listener bound and dropped would free it for the next `bind(0)`).
+pub struct RefusedPort {
+    _socket: socket2::Socket,
+    pub addr: std::net::SocketAddr,
+}
+
+pub fn refused_port() -> RefusedPort {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    RefusedPort {
+        _socket: socket,
+        addr,
+    }
+}
