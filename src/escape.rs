@@ -7,25 +7,62 @@
 //! arrived in one read then show up on one line, `hello\nworld\n`, which is exactly
 //! what a reader needs to see.
 
+use std::io::{self, Write};
+
+/// The escape for one byte that cannot be shown as itself, or `None` for
+/// printable ASCII (other than the backslash).
+fn escape_of(b: u8, hex: &mut [u8; 4]) -> Option<&[u8]> {
+    Some(match b {
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        b'\0' => b"\\0",
+        b'\\' => b"\\\\",
+        0x20..=0x7e => return None,
+        _ => {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            *hex = [
+                b'\\',
+                b'x',
+                DIGITS[(b >> 4) as usize],
+                DIGITS[(b & 15) as usize],
+            ];
+            hex
+        }
+    })
+}
+
 /// Escape `bytes` for display: printable ASCII as is, everything else escaped.
 ///
 /// ```
 /// assert_eq!(tcp_boundary::escape::escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
 /// ```
 pub fn escape(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        match b {
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b'\0' => out.push_str("\\0"),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
+    let mut out = Vec::with_capacity(bytes.len());
+    write_escaped(&mut out, bytes).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("escaped output is ASCII")
+}
+
+/// Write `bytes` escaped to `out` without allocating: runs of printable bytes
+/// are written as they are, each other byte as its escape. The echo server
+/// uses this for every message it shows, so showing costs no allocation.
+pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
+    let mut hex = [0u8; 4];
+    let mut rest = bytes;
+    loop {
+        // A tight scan for the next byte that needs escaping: most messages are
+        // text, and the run before it is written in one piece.
+        let run = rest
+            .iter()
+            .position(|&b| !(0x20..=0x7e).contains(&b) || b == b'\\')
+            .unwrap_or(rest.len());
+        out.write_all(&rest[..run])?;
+        let Some((&b, tail)) = rest[run..].split_first() else {
+            return Ok(());
+        };
+        out.write_all(escape_of(b, &mut hex).unwrap_or(&[b]))?;
+        rest = tail;
     }
-    out
 }
 
 /// Like [`escape`], but keeps at most `max` characters of output, ending in `…`

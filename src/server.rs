@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use crate::escape::escape;
+use crate::escape::write_escaped;
 use crate::fragment::{FragmentPlan, Fragmenter};
 use crate::net::SocketOptions;
 use crate::transport::Transport;
@@ -174,6 +174,9 @@ pub fn serve<A: Acceptor>(
             }
         }
         // Dropping `conn` closes the client's socket (the seed's close(clientSock)).
+        // What this client's session printed is shown now, even when the
+        // console is a file or a pipe and buffers in blocks.
+        out.flush()?;
     }
     Ok(summary)
 }
@@ -207,7 +210,9 @@ fn serve_client<T: Transport>(
         };
         let data = &buf[..n];
         if !config.quiet {
-            writeln!(out, "Message from client : {}", escape(data))?;
+            out.write_all(b"Message from client : ")?;
+            write_escaped(out, data)?;
+            out.write_all(b"\n")?;
         }
         // With --cut-after, send only what fits in the budget, then hang up.
         let budget = config.cut_after.map(|max| max.saturating_sub(echoed));
@@ -218,7 +223,9 @@ fn serve_client<T: Transport>(
         let mut log_err = Ok(());
         fragmenter.write(conn, send, |piece| {
             if show_writes && log_err.is_ok() {
-                log_err = writeln!(out, "  write {} bytes: {}", piece.len(), escape(piece));
+                log_err = write!(out, "  write {} bytes: ", piece.len())
+                    .and_then(|()| write_escaped(out, piece))
+                    .and_then(|()| out.write_all(b"\n"));
             }
         })?;
         log_err?;

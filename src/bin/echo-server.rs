@@ -1,6 +1,6 @@
 //! `echo-server <PORT>`: the seed's iterative echo server, with a fragmenting mode.
 
-use std::io;
+use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -40,12 +40,17 @@ fn run(args: Args) -> anyhow::Result<u8> {
     for line in sizes.lines().iter().chain(&resolved.notes) {
         eprintln!("{line}");
     }
-    server::serve(
-        listener,
-        &resolved.config,
-        &mut io::stdout(),
-        &mut io::stderr(),
-    )
-    .with_context(|| format!("server on {local} failed"))?;
+    // On a terminal every line shows at once. Into a file or a pipe, lines are
+    // gathered into blocks (as C's stdio does) and flushed after each client:
+    // one write per message to a file would cost as much as the echo itself.
+    let stdout = io::stdout();
+    let mut out: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
+    };
+    let served = server::serve(listener, &resolved.config, &mut out, &mut io::stderr());
+    out.flush().context("cannot write to stdout")?;
+    served.with_context(|| format!("server on {local} failed"))?;
     Ok(cli::EXIT_OK)
 }
