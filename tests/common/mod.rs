@@ -177,3 +177,18 @@ pub fn refused_port() -> RefusedPort {
         addr,
     }
 }
+
+/// The lesson's assertion on a reply to `message` that arrived in slices: the
+/// naive reader shows a strict prefix (its one read returned with the first
+/// slices), every other reader the whole message. Both are shown escaped.
+pub fn assert_sliced_reply(reader: &str, reply: &str, message: &str) {
+    let escaped = message.replace('\n', "\\n");
+    if reader == "naive" {
+        assert!(
+            reply.len() < escaped.len() && escaped.starts_with(reply),
+            "naive printed {reply:?}"
+        );
+    } else {
+        assert_eq!(reply, escaped, "reader {reader}");
+    }
+}
