@@ -82,19 +82,9 @@ impl<T: Transport> Session<T> {
         }
     }
 
-    /// The reader this session uses.
-    pub fn reader(&self) -> ReaderKind {
-        self.reader.kind()
-    }
-
     /// The underlying stream.
     pub fn stream_mut(&mut self) -> &mut T {
         &mut self.stream
-    }
-
-    /// Give back the stream.
-    pub fn into_stream(self) -> T {
-        self.stream
     }
 
     /// Frame `message` for this reader and write it; returns the bytes it took

@@ -26,7 +26,6 @@ use crate::transport::Transport;
 pub struct ScriptedStream {
     chunks: VecDeque<Result<Vec<u8>, io::ErrorKind>>,
     written: Vec<u8>,
-    reads: usize,
 }
 
 impl ScriptedStream {
@@ -63,11 +62,6 @@ impl ScriptedStream {
     pub fn written(&self) -> &[u8] {
         &self.written
     }
-
-    /// How many `read` calls returned data.
-    pub fn reads(&self) -> usize {
-        self.reads
-    }
 }
 
 impl Read for ScriptedStream {
@@ -95,7 +89,6 @@ impl Read for ScriptedStream {
                     if chunk.is_empty() {
                         self.chunks.pop_front();
                     }
-                    self.reads += 1;
                     return Ok(n);
                 }
             }
