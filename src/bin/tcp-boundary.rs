@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tcp_boundary::cli::{self, UsageError};
 use tcp_boundary::reader::ReaderKind;
-use tcp_boundary::scenario::{Report, Scenario};
+use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::{bench, net, proxy, report, server};
 
 /// Teach, reproduce and test TCP's missing message boundaries.
@@ -139,7 +139,7 @@ fn find(name_or_path: &str) -> anyhow::Result<Scenario> {
             .map_err(|e| UsageError(e.to_string()).into());
     }
     Scenario::builtin(name_or_path).ok_or_else(|| {
-        let names: Vec<String> = Scenario::builtins().into_iter().map(|s| s.name).collect();
+        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
         UsageError(format!(
             "no scenario named '{name_or_path}' (try one of: {})",
             names.join(", ")

@@ -125,16 +125,16 @@ impl Scenario {
     pub fn builtins() -> Vec<Scenario> {
         BUILTIN
             .iter()
-            .map(|(name, src)| {
-                Scenario::parse(name, &format!("scenarios/{name}.toml"), src)
-                    .expect("shipped scenarios are valid (tested)")
-            })
+            .map(|&(name, src)| shipped(name, src))
             .collect()
     }
 
-    /// A shipped scenario by name.
+    /// A shipped scenario by name (only that one file is parsed).
     pub fn builtin(name: &str) -> Option<Scenario> {
-        Scenario::builtins().into_iter().find(|s| s.name == name)
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(name, src)| shipped(name, src))
     }
 
     /// Check a scenario (loaded or built in code) for values that cannot run.
@@ -228,6 +228,11 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+fn shipped(name: &str, src: &str) -> Scenario {
+    Scenario::parse(name, &format!("scenarios/{name}.toml"), src)
+        .expect("shipped scenarios are valid (tested)")
 }
 
 #[derive(Debug, Clone, Copy)]
