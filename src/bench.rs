@@ -139,7 +139,7 @@ pub struct Queue {
 /// One mode's figures for the server and for the raw loopback pair.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "mode", rename_all = "lowercase")]
-pub enum Result {
+pub enum Figures {
     /// `rtt`.
     Rtt {
         /// The echo server.
@@ -495,7 +495,7 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
 }
 
 /// Run `mode` against the server at `addr`, then the same against a raw pair.
-pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Result> {
+pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> {
     Ok(match mode {
         Mode::Rtt => {
             let raw_echo = RawEcho::start(false)?;
@@ -503,7 +503,7 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Result> {
             let (Some(server), Some(raw)) = (both.next(), both.next()) else {
                 return Err(io::Error::other("no round trips measured"));
             };
-            Result::Rtt { server, raw }
+            Figures::Rtt { server, raw }
         }
         Mode::Throughput => {
             // The server's stream goes over one connection (a server may serve
@@ -517,27 +517,27 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Result> {
             let mut raw = raw_throughput(&half)?;
             let server = throughput(addr, opts)?;
             raw.add(raw_throughput(&half)?);
-            Result::Throughput { server, raw }
+            Figures::Throughput { server, raw }
         }
         Mode::Connect => {
             let server = connects(addr, opts)?;
             // One connection at a time, like the server measured.
             let raw = connects(RawEcho::start(false)?.addr, opts)?;
-            Result::Connect { server, raw }
+            Figures::Connect { server, raw }
         }
         Mode::Queue => {
             let server = queue(addr, opts)?;
             let raw = queue(RawEcho::start(true)?.addr, opts)?;
-            Result::Queue { server, raw }
+            Figures::Queue { server, raw }
         }
     })
 }
 
 /// Print `result` for a person.
-pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
+pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     match result {
-        Result::Rtt { server, raw } => {
+        Figures::Rtt { server, raw } => {
             writeln!(
                 out,
                 "round trips of a small message ({} measured)",
@@ -562,7 +562,7 @@ pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
                 ratio(server.mean_us, raw.mean_us)
             )?;
         }
-        Result::Throughput { server, raw } => {
+        Figures::Throughput { server, raw } => {
             writeln!(out, "streaming through one connection")?;
             for (name, t) in [("server", server), ("raw", raw)] {
                 writeln!(
@@ -577,7 +577,7 @@ pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
                 ratio(server.mb_per_s, raw.mb_per_s)
             )?;
         }
-        Result::Connect { server, raw } => {
+        Figures::Connect { server, raw } => {
             writeln!(out, "connect, one echo, close")?;
             for (name, c) in [("server", server), ("raw", raw)] {
                 writeln!(
@@ -592,7 +592,7 @@ pub fn print(result: &Result, out: &mut dyn Write) -> io::Result<()> {
                 ratio(server.per_s, raw.per_s)
             )?;
         }
-        Result::Queue { server, raw } => {
+        Figures::Queue { server, raw } => {
             writeln!(
                 out,
                 "{} clients connect at once; each keeps the server {:.0} ms after its echo",
@@ -639,11 +639,11 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-impl Result {
+impl Figures {
     /// The peak memory of the watched process seen during the run, if any.
     pub fn sampled_peak_rss_kib(&self) -> Option<u64> {
         match self {
-            Result::Throughput { server, .. } => server.peak_rss_kib,
+            Figures::Throughput { server, .. } => server.peak_rss_kib,
             _ => None,
         }
     }
