@@ -61,7 +61,7 @@ fn a_server_that_resets_is_exit_1_for_the_client() {
         let mut buf = [0u8; 16];
         let _ = s.read(&mut buf);
         // Close with SO_LINGER 0: the client gets a reset, not a clean end.
-        tcp_boundary::net::reset(s).unwrap();
+        tcp_boundary::transport::net::reset(s).unwrap();
     });
     let out = run_client(port, &[], b"hi\nq\n");
     peer.join().unwrap();

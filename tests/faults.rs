@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::{run_client, start_server, text};
-use tcp_boundary::net;
+use tcp_boundary::transport::net;
 
 #[test]
 fn a_client_that_resets_while_the_server_writes_or_reads_does_not_stop_it() {
@@ -94,12 +94,12 @@ fn a_100_mb_stream_is_echoed_exactly_in_flat_memory() {
         }
         got += n;
         if got % (8 * 1024 * 1024) < n {
-            peak = peak.max(tcp_boundary::bench::peak_rss_kib(pid).unwrap_or(0));
+            peak = peak.max(tcp_boundary::tools::bench::peak_rss_kib(pid).unwrap_or(0));
         }
     }
     send.join().unwrap();
     assert_eq!(got, TOTAL);
-    peak = peak.max(tcp_boundary::bench::peak_rss_kib(pid).unwrap_or(0));
+    peak = peak.max(tcp_boundary::tools::bench::peak_rss_kib(pid).unwrap_or(0));
     eprintln!("echo-server peak RSS while echoing 100 MiB: {peak} KiB");
     // Flat: the server's one 1 KiB buffer, whatever the stream's length. The
     // bound leaves room for the binary and the C library, not for the stream.

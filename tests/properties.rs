@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 use std::time::Duration;
-use tcp_boundary::fragment::{ChunkRange, Cuts, FragmentPlan, Fragmenter};
-use tcp_boundary::mock::ScriptedStream;
-use tcp_boundary::reader::{MessageReader, ReaderKind};
+use tcp_boundary::lesson::reader::{MessageReader, ReaderKind};
+use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan, Fragmenter};
+use tcp_boundary::transport::mock::ScriptedStream;
 
 const BUFFER: usize = 1024;
 

@@ -1,4 +1,4 @@
-//! `tcp-boundary proxy` and `tcp_boundary::proxy`: reshaping any client's and any
+//! `tcp-boundary proxy` and `tcp_boundary::tools::proxy`: reshaping any client's and any
 //! server's stream. Real sockets, loopback, bounded.
 
 mod common;
@@ -14,8 +14,8 @@ use common::{
     LIMIT, assert_sliced_reply, first_reply, run_client, run_with_input, start_server,
     tcp_boundary_bin, text,
 };
-use tcp_boundary::fragment::{ChunkRange, Cuts, FragmentPlan};
-use tcp_boundary::proxy::{Proxy, ProxyConfig, Shape};
+use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan};
+use tcp_boundary::tools::proxy::{Proxy, ProxyConfig, Shape};
 
 /// `tcp-boundary proxy --listen 0 --to 127.0.0.1:PORT ARGS…`, its port.
 struct ProxyProc {
@@ -144,9 +144,9 @@ impl Write for Captured {
 
 /// The sizes of the writes a seeded proxy makes to the client for one message.
 fn downstream_cuts(seed: u64) -> Vec<usize> {
-    let server = tcp_boundary::server::spawn(
+    let server = tcp_boundary::lesson::server::spawn(
         TcpListener::bind("127.0.0.1:0").unwrap(),
-        tcp_boundary::server::ServerConfig {
+        tcp_boundary::lesson::server::ServerConfig {
             clients: 0,
             quiet: true,
             ..Default::default()

@@ -1,8 +1,8 @@
 //! The readers driven through a scripted stream: every way of cutting the byte
 //! stream into reads is tried, so no socket timing is involved.
 
-use tcp_boundary::mock::ScriptedStream;
-use tcp_boundary::reader::{MessageReader, ReadError, ReaderKind};
+use tcp_boundary::lesson::reader::{MessageReader, ReadError, ReaderKind};
+use tcp_boundary::transport::mock::ScriptedStream;
 
 /// The wire bytes a reader of `kind` sends for `messages` (what an echo returns).
 fn wire(kind: ReaderKind, messages: &[&[u8]]) -> (Vec<u8>, Vec<usize>) {

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{run_with_input, tcp_boundary_bin, text};
-use tcp_boundary::reader::ReaderKind;
+use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Outcome, Scenario, Step, Verdict};
 
 #[test]

@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use tcp_boundary::cli::{self, SocketArgs, positive};
-use tcp_boundary::client::{self, ClientConfig, Session};
-use tcp_boundary::fragment::FragmentPlan;
-use tcp_boundary::net;
-use tcp_boundary::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
+use tcp_boundary::lesson::client::{self, ClientConfig, Session};
+use tcp_boundary::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
+use tcp_boundary::shape::fragment::FragmentPlan;
+use tcp_boundary::transport::net;
 
 /// An interactive echo client: type a line, see the server's reply; Q quits.
 ///

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use tcp_boundary::cli::{self, ServerArgs};
-use tcp_boundary::{net, server};
+use tcp_boundary::lesson::server;
+use tcp_boundary::transport::net;
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
 ///

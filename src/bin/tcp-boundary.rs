@@ -7,9 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tcp_boundary::cli::{self, UsageError};
-use tcp_boundary::reader::ReaderKind;
+use tcp_boundary::lesson::reader::ReaderKind;
+use tcp_boundary::lesson::server;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
-use tcp_boundary::{bench, net, proxy, report, server};
+use tcp_boundary::tools::{bench, proxy};
+use tcp_boundary::transport::net;
+use tcp_boundary::view::report;
 
 /// Teach, reproduce and test TCP's missing message boundaries.
 ///
@@ -346,7 +349,7 @@ fn run_proxy(args: &cli::ProxyArgs, matches: &clap::ArgMatches) -> anyhow::Resul
     };
     let mut out = anstream::stdout();
     if !args.quiet {
-        tcp_boundary::trace::render_header("client side", "server side", &mut out)?;
+        tcp_boundary::view::timeline::render_header("client side", "server side", &mut out)?;
     }
     let running = proxy::Proxy::start_on(listener, config, Box::new(out))?;
     // Ctrl-C (or SIGTERM) stops the proxy cleanly: every connection is closed

@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step};
-use crate::escape::escape;
-use crate::fragment::ChunkRange;
+use crate::shape::fragment::ChunkRange;
+use crate::view::escape::escape;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

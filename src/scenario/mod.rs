@@ -7,15 +7,15 @@
 //! read, each round's message and reply, and a [`Verdict`].
 //!
 //! Server and client run in one process under a
-//! [`Conductor`](crate::conductor::Conductor), which fixes the order of their
-//! calls: see [`crate::conductor`] for why that makes every run the same.
+//! [`Conductor`](crate::scenario::conductor::Conductor), which fixes the order of their
+//! calls: see [`crate::scenario::conductor`] for why that makes every run the same.
 //!
 //! - this module: what a scenario is (settings, script, expectations);
 //! - `file`: the TOML format, its validation and the shipped scenarios;
 //! - `run`: running a scenario and the [`Report`] it produces.
 //!
 //! ```
-//! use tcp_boundary::reader::ReaderKind;
+//! use tcp_boundary::lesson::reader::ReaderKind;
 //! use tcp_boundary::scenario::{Scenario, Verdict};
 //!
 //! let scenario = Scenario::builtin("partial-read").unwrap();
@@ -29,7 +29,7 @@
 //! A scenario can also be built in code, from another crate's tests:
 //!
 //! ```
-//! use tcp_boundary::reader::ReaderKind;
+//! use tcp_boundary::lesson::reader::ReaderKind;
 //! use tcp_boundary::scenario::{Scenario, Step, Verdict};
 //!
 //! let mut s = Scenario::default();
@@ -45,10 +45,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::escape::escape;
-use crate::fragment::ChunkRange;
-use crate::reader::ReaderKind;
+use crate::lesson::reader::ReaderKind;
+use crate::shape::fragment::ChunkRange;
+use crate::view::escape::escape;
 
+pub mod conductor;
 mod file;
 mod run;
 

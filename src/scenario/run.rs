@@ -11,15 +11,17 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{Scenario, ScenarioError, Step, Verdict};
-use crate::client::{ClientConfig, ClientError, Session};
-use crate::conductor::{Actor, Conducted, ConductedListener, Conductor, NoteWriter, Stalled};
-use crate::escape::escape;
-use crate::fragment::FragmentPlan;
-use crate::net::{self, SocketOptions};
-use crate::reader::{ReadError, ReaderKind};
-use crate::server::{self, ServerConfig};
-use crate::trace::{Event, Side, What};
+use crate::event::{Event, Side, What};
+use crate::lesson::client::{ClientConfig, ClientError, Session};
+use crate::lesson::reader::{ReadError, ReaderKind};
+use crate::lesson::server::{self, ServerConfig};
+use crate::scenario::conductor::{
+    Actor, Conducted, ConductedListener, Conductor, NoteWriter, Stalled,
+};
+use crate::shape::fragment::FragmentPlan;
 use crate::transport::Transport;
+use crate::transport::net::{self, SocketOptions};
+use crate::view::escape::escape;
 
 /// How one round (one message and its reply) went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,9 +161,9 @@ impl Scenario {
         let s = &self.server;
         let plan = FragmentPlan {
             cuts: match (s.chunk, s.random_chunks) {
-                (Some(n), _) => crate::fragment::Cuts::Fixed(n),
-                (None, Some(r)) => crate::fragment::Cuts::Random(r),
-                (None, None) => crate::fragment::Cuts::Whole,
+                (Some(n), _) => crate::shape::fragment::Cuts::Fixed(n),
+                (None, Some(r)) => crate::shape::fragment::Cuts::Random(r),
+                (None, None) => crate::shape::fragment::Cuts::Whole,
             },
             delay: Duration::from_millis(s.chunk_delay_ms),
             random_pauses: s.random_pauses,
@@ -187,8 +189,8 @@ impl Scenario {
         let c = &self.client;
         let plan = FragmentPlan {
             cuts: match c.write_chunk {
-                Some(n) => crate::fragment::Cuts::Fixed(n),
-                None => crate::fragment::Cuts::Whole,
+                Some(n) => crate::shape::fragment::Cuts::Fixed(n),
+                None => crate::shape::fragment::Cuts::Whole,
             },
             delay: Duration::from_millis(c.write_delay_ms),
             ..FragmentPlan::default()

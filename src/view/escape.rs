@@ -35,7 +35,7 @@ fn escape_of(b: u8, hex: &mut [u8; 4]) -> Option<&[u8]> {
 /// Escape `bytes` for display: printable ASCII as is, everything else escaped.
 ///
 /// ```
-/// assert_eq!(tcp_boundary::escape::escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
+/// assert_eq!(tcp_boundary::view::escape::escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
 /// ```
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());

@@ -8,10 +8,10 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::escape::escape;
-use crate::fragment::{FragmentPlan, Fragmenter};
-use crate::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
+use crate::lesson::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
+use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::transport::Transport;
+use crate::view::escape::escape;
 
 /// How the client sends and reads. `Default` is the seed's client with the
 /// `exact` reader.
@@ -34,8 +34,8 @@ impl Default for ClientConfig {
         ClientConfig {
             reader: ReaderKind::Exact,
             buffer_size: 1024,
-            max_line: crate::reader::DEFAULT_MAX_LINE,
-            max_frame: crate::reader::DEFAULT_MAX_FRAME,
+            max_line: crate::lesson::reader::DEFAULT_MAX_LINE,
+            max_frame: crate::lesson::reader::DEFAULT_MAX_FRAME,
             write_plan: FragmentPlan::default(),
         }
     }
@@ -53,7 +53,7 @@ pub enum ClientError {
         source: EncodeError,
     },
     /// Writing to the server failed.
-    #[error("sending to the server failed: {}", crate::server::describe_io(.0))]
+    #[error("sending to the server failed: {}", crate::lesson::server::describe_io(.0))]
     Send(io::Error),
     /// Reading the reply failed.
     #[error("reading the reply failed: {0}")]

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::fragment::{ChunkRange, FragmentPlan};
-use crate::net::SocketOptions;
-use crate::server::ServerConfig;
+use crate::lesson::server::ServerConfig;
+use crate::shape::fragment::{ChunkRange, FragmentPlan};
+use crate::transport::net::SocketOptions;
 
 /// Done as asked.
 pub const EXIT_OK: u8 = 0;
@@ -149,9 +149,9 @@ pub const FRAGMENT_PRESET_DELAY_MS: u64 = 150;
 /// A server configuration built from the switches, with what to tell the user.
 #[derive(Debug, Clone)]
 pub struct ResolvedServer {
-    /// The configuration for [`crate::server::serve`].
+    /// The configuration for [`crate::lesson::server::serve`].
     pub config: ServerConfig,
-    /// Options for [`crate::net::listen`] (buffers are set on the listener).
+    /// Options for [`crate::transport::net::listen`] (buffers are set on the listener).
     pub socket: SocketOptions,
     /// Start-up lines for the console (fragmentation plan, chosen seed).
     pub notes: Vec<String>,
@@ -323,7 +323,14 @@ enum ProxySwitch {
 pub fn proxy_shapes(
     args: &ProxyArgs,
     matches: &clap::ArgMatches,
-) -> Result<(crate::proxy::Shape, crate::proxy::Shape, Option<String>), UsageError> {
+) -> Result<
+    (
+        crate::tools::proxy::Shape,
+        crate::tools::proxy::Shape,
+        Option<String>,
+    ),
+    UsageError,
+> {
     fn at<T: Copy>(
         m: &clap::ArgMatches,
         id: &str,
@@ -441,7 +448,7 @@ pub fn proxy_shapes(
         }
         (false, None) => (0, None),
     };
-    let mut shapes = [crate::proxy::Shape::default(); 2];
+    let mut shapes = [crate::tools::proxy::Shape::default(); 2];
     for (i, d) in drafts.iter().enumerate() {
         let name = names[i];
         if d.chunk.is_some() && d.random.is_some() {
@@ -467,7 +474,7 @@ pub fn proxy_shapes(
         )
         .map_err(|e| UsageError(format!("{name}: {e}")))?;
         plan.random_pauses = d.random_pauses;
-        shapes[i] = crate::proxy::Shape {
+        shapes[i] = crate::tools::proxy::Shape {
             plan,
             coalesce: d.coalesce.map(Duration::from_millis),
             cut_after: d.cut,
@@ -506,7 +513,7 @@ pub fn host_port(flag: &str, s: &str) -> anyhow::Result<std::net::SocketAddr> {
         .rsplit_once(':')
         .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
         .ok_or_else(|| UsageError(format!("{flag}: expected HOST:PORT (got '{s}')")))?;
-    Ok(crate::net::resolve(host, port)?)
+    Ok(crate::transport::net::resolve(host, port)?)
 }
 
 /// Parse the command line; on a usage error print clap's message as one

@@ -5,8 +5,11 @@
 //! `read_late` (what a late reader does before it reads). On a real socket both are
 //! plain sleeps, so the programs behave as they would with any C code. In a
 //! scenario the runner hands them a stream whose pauses are decided by the runner
-//! instead of the clock (see [`crate::conductor`]), so the same code shows the same
+//! instead of the clock (see [`crate::scenario::conductor`]), so the same code shows the same
 //! timeline on every run.
+
+pub mod mock;
+pub mod net;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};

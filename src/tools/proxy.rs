@@ -13,13 +13,13 @@
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
 //! use std::time::Duration;
-//! use tcp_boundary::fragment::{Cuts, FragmentPlan};
-//! use tcp_boundary::proxy::{Proxy, ProxyConfig, Shape};
+//! use tcp_boundary::shape::fragment::{Cuts, FragmentPlan};
+//! use tcp_boundary::tools::proxy::{Proxy, ProxyConfig, Shape};
 //!
 //! // Any server will do; here, our echo server on a free loopback port.
 //! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-//! let config = tcp_boundary::server::ServerConfig { clients: 0, ..Default::default() };
-//! let server = tcp_boundary::server::spawn(listener, config).unwrap();
+//! let config = tcp_boundary::lesson::server::ServerConfig { clients: 0, ..Default::default() };
+//! let server = tcp_boundary::lesson::server::spawn(listener, config).unwrap();
 //!
 //! // Replies come back in pieces of 2 bytes, 20 ms apart.
 //! let downstream = Shape {
@@ -45,9 +45,10 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::fragment::{FragmentPlan, Fragmenter};
-use crate::server::describe_io;
-use crate::trace::{self, Event, Side, What};
+use crate::event::{Event, Side, What};
+use crate::lesson::server::describe_io;
+use crate::shape::fragment::{FragmentPlan, Fragmenter};
+use crate::view::timeline;
 
 /// How one direction of the stream is reshaped. `Default`: passed on as read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,7 +149,7 @@ impl Log {
             what,
         };
         // A log that cannot be written must not stop the traffic.
-        let _ = trace::render_row(&event, out.as_mut());
+        let _ = timeline::render_row(&event, out.as_mut());
         let _ = out.flush();
     }
 

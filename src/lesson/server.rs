@@ -19,10 +19,10 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use crate::escape::write_escaped;
-use crate::fragment::{FragmentPlan, Fragmenter};
-use crate::net::SocketOptions;
+use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::transport::Transport;
+use crate::transport::net::SocketOptions;
+use crate::view::escape::write_escaped;
 
 /// Where accepted connections come from: a real listener, or the scenario runner.
 pub trait Acceptor {
@@ -47,7 +47,7 @@ impl Acceptor for TcpListener {
     }
 
     fn prepare(&mut self, conn: &mut Self::Conn, config: &ServerConfig) -> io::Result<()> {
-        crate::net::apply_accepted(conn, &config.socket)?;
+        crate::transport::net::apply_accepted(conn, &config.socket)?;
         // Without a timeout a blocking read waits forever: one idle client holds
         // an iterative server for good. With one, the read fails after the timeout
         // and the server moves on to the next client.
@@ -334,7 +334,7 @@ pub fn spawn(listener: TcpListener, config: ServerConfig) -> io::Result<Running>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::ScriptedStream;
+    use crate::transport::mock::ScriptedStream;
 
     fn echo(config: &ServerConfig, reads: &[&[u8]]) -> (Vec<u8>, String) {
         let mut conn = ScriptedStream::from_chunks(reads);

@@ -626,7 +626,7 @@ pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
 ///
 /// ```
 /// let me = std::process::id();
-/// assert!(tcp_boundary::bench::peak_rss_kib(me).unwrap_or(1) > 0);
+/// assert!(tcp_boundary::tools::bench::peak_rss_kib(me).unwrap_or(1) > 0);
 /// ```
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -7,10 +7,10 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::escape::escape_short;
-use crate::reader::ReaderKind;
+use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
-use crate::trace;
+use crate::view::escape::escape_short;
+use crate::view::timeline;
 
 fn bold() -> Style {
     Style::new().bold()
@@ -252,7 +252,7 @@ pub fn scenario_run(
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
         writeln!(out, "{b}timeline, {} reader{b:#}", r.reader, b = bold())?;
-        trace::render(&r.timeline, out)?;
+        timeline::render(&r.timeline, out)?;
     }
     writeln!(out)?;
     rounds_side_by_side(reports, out)?;

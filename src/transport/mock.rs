@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use std::io::Read;
-//! use tcp_boundary::mock::ScriptedStream;
+//! use tcp_boundary::transport::mock::ScriptedStream;
 //!
 //! let mut s = ScriptedStream::new().chunk(b"hel").chunk(b"lo\n");
 //! let mut buf = [0u8; 1024];

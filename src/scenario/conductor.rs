@@ -41,10 +41,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::net::{self, SocketOptions};
-use crate::server::{Acceptor, ServerConfig};
-use crate::trace::{Event, Side, What};
+use crate::event::{Event, Side, What};
+use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
+use crate::transport::net::{self, SocketOptions};
 
 /// The longest the conductor waits for anything (its turn, the kernel moving
 /// bytes). Far beyond what any step takes even on a loaded machine; it only
@@ -498,7 +498,7 @@ impl Conducted {
                 }
             }
             Err(e) => What::Error {
-                message: crate::server::describe_io(e),
+                message: crate::lesson::server::describe_io(e),
             },
         };
         st.record(side, what);

@@ -1,0 +1,7 @@
+//! Tools for other people's programs.
+//!
+//! - [`proxy`]: reshapes the stream between any client and any server.
+//! - [`bench`](mod@bench): measures any echo server beside the loopback limit.
+
+pub mod bench;
+pub mod proxy;

@@ -1,0 +1,9 @@
+//! Views: how runs are shown to people.
+//!
+//! - [`escape`]: received bytes on a console, without letting them mangle it.
+//! - [`timeline`]: the two-column timeline of writes and reads.
+//! - [`report`]: scenarios, rounds and verdicts for a class.
+
+pub mod escape;
+pub mod report;
+pub mod timeline;
