@@ -1,12 +1,72 @@
 //! Typed events: what the programs did, in the order they did it.
 //!
-//! The server, the clients, the proxy and the scenario conductor record these;
-//! every view (the terminal timeline, the JSON report) renders them. No view
-//! reads another view's text.
+//! The programs record what they do as values, never as text: the scenario
+//! conductor records every socket call of both sides ([`Event`]), the echo server
+//! reports its sessions ([`ServerEvent`]), and the proxy records what it
+//! forwards. Every view (the terminal timeline, the JSON report, the echo
+//! server's console) renders these values. No view reads another view's text.
 
-use serde::Serialize;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
 
 use crate::view::escape::escape;
+
+/// What went wrong in a socket call, as a kind a view can word and a test can
+/// match, not a sentence to be parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Nothing listens at the address (the peer answered the SYN with a reset).
+    Refused,
+    /// The peer reset the connection (RST): it closed with data unread, or aborted.
+    Reset,
+    /// A write to a connection the peer had already closed.
+    BrokenPipe,
+    /// The connection was aborted on this side.
+    Aborted,
+    /// A timeout ran out.
+    TimedOut,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind of an I/O error.
+    pub fn of(e: &io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::ConnectionRefused => ErrorKind::Refused,
+            io::ErrorKind::ConnectionReset => ErrorKind::Reset,
+            io::ErrorKind::BrokenPipe => ErrorKind::BrokenPipe,
+            io::ErrorKind::ConnectionAborted => ErrorKind::Aborted,
+            _ if is_timeout(e) => ErrorKind::TimedOut,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+/// True when a blocking call gave up because its timeout ran out. (A socket's
+/// read timeout surfaces as `WouldBlock` on Unix and `TimedOut` elsewhere.)
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A socket error in the words of the lesson.
+pub fn describe_io(e: &io::Error) -> String {
+    match ErrorKind::of(e) {
+        ErrorKind::Reset => "the peer reset the connection".to_string(),
+        ErrorKind::BrokenPipe => {
+            "broken pipe: the peer had closed the connection when we wrote".to_string()
+        }
+        ErrorKind::Aborted => "connection aborted".to_string(),
+        _ => e.to_string(),
+    }
+}
 
 /// Which program did something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,16 +91,18 @@ pub enum What {
     Refused,
     /// The server accepted a connection.
     Accept,
-    /// One `write` call and the bytes it wrote.
+    /// One `write` call and the bytes it wrote (`len` and the escaped `bytes`
+    /// in JSON).
     Write {
-        /// The bytes, escaped for display.
-        #[serde(serialize_with = "as_escaped")]
+        /// The bytes written.
+        #[serde(flatten, serialize_with = "payload")]
         bytes: Vec<u8>,
     },
-    /// One `read` call and the bytes it returned.
+    /// One `read` call and the bytes it returned (`len` and the escaped `bytes`
+    /// in JSON).
     Read {
-        /// The bytes, escaped for display.
-        #[serde(serialize_with = "as_escaped")]
+        /// The bytes read.
+        #[serde(flatten, serialize_with = "payload")]
         bytes: Vec<u8>,
     },
     /// A `read` returned 0: the peer will send no more.
@@ -51,8 +113,21 @@ pub enum What {
     Close,
     /// A socket call failed.
     Error {
+        /// What kind of failure.
+        error: ErrorKind,
         /// The error, in words.
         message: String,
+    },
+    /// The server closed the connection after this many bytes, as configured
+    /// (`--cut-after`): a server that vanishes mid-reply.
+    Cut {
+        /// Bytes echoed before the cut.
+        after: u64,
+    },
+    /// The server dropped a client that sent nothing for this long.
+    Dropped {
+        /// How long the client was silent, in milliseconds.
+        idle_ms: u64,
     },
     /// A reply as a client's reader understood it, compared with what was sent.
     Reply {
@@ -76,8 +151,27 @@ pub enum What {
     },
 }
 
-fn as_escaped<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+/// Bytes as an escaped string, for JSON (the one serializer for bytes).
+pub fn as_escaped<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&escape(bytes))
+}
+
+/// Optional bytes as an escaped string or `null`.
+pub fn as_escaped_opt<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(b) => as_escaped(b, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A read's or write's bytes as `len` (a count a tool can check) and `bytes`
+/// (escaped for display).
+fn payload<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(2))?;
+    map.serialize_entry("len", &bytes.len())?;
+    map.serialize_entry("bytes", &escape(bytes))?;
+    map.end()
 }
 
 /// One row of the timeline.
@@ -91,4 +185,70 @@ pub struct Event {
     /// What it did.
     #[serde(flatten)]
     pub what: What,
+}
+
+/// What the echo server reports as it serves. The bytes are borrowed from the
+/// server's one buffer, so reporting a message costs no allocation.
+#[derive(Debug, Clone, Copy)]
+pub enum ServerEvent<'a> {
+    /// `accept` returned client number `client` (counting from 1).
+    Accepted {
+        /// The client's number.
+        client: usize,
+        /// Its address.
+        peer: SocketAddr,
+    },
+    /// One read returned these bytes.
+    Received {
+        /// The client's number.
+        client: usize,
+        /// What the read returned.
+        bytes: &'a [u8],
+    },
+    /// One write of an echo, when the echo is cut into several.
+    Sent {
+        /// The client's number.
+        client: usize,
+        /// What the write wrote.
+        bytes: &'a [u8],
+    },
+    /// The session with a client ended, and how.
+    Ended {
+        /// The client's number.
+        client: usize,
+        /// Its address.
+        peer: SocketAddr,
+        /// How it ended.
+        how: Ending<'a>,
+    },
+}
+
+/// How a session with one client ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending<'a> {
+    /// The client closed its side (a read returned 0): the normal end.
+    Eof,
+    /// The server closed after echoing this many bytes, as configured.
+    Cut(u64),
+    /// The client sent nothing (or read nothing) for this long.
+    Idle(Duration),
+    /// A socket call failed (a reset, a broken pipe…).
+    Failed(&'a io::Error),
+}
+
+/// Where the echo server's events go: its console, a scenario's timeline, or
+/// nowhere.
+pub trait ServerLog {
+    /// Take one event. An error (the console is gone) stops the server.
+    fn event(&mut self, e: ServerEvent<'_>) -> io::Result<()>;
+}
+
+/// A server log that keeps nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Discard;
+
+impl ServerLog for Discard {
+    fn event(&mut self, _: ServerEvent<'_>) -> io::Result<()> {
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@ use clap::Parser;
 use tcp_boundary::cli::{self, ServerArgs};
 use tcp_boundary::lesson::server;
 use tcp_boundary::transport::net;
+use tcp_boundary::view::console::SeedConsole;
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
 ///
@@ -50,7 +51,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
     } else {
         Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
     };
-    let served = server::serve(listener, &resolved.config, &mut out, &mut io::stderr());
+    let mut err = io::stderr();
+    let mut console = SeedConsole::new(&mut out, &mut err);
+    console.quiet = resolved.config.quiet;
+    console.show_writes = resolved.config.fragmenting();
+    let served = server::serve(listener, &resolved.config, &mut console);
     out.flush().context("cannot write to stdout")?;
     served.with_context(|| format!("server on {local} failed"))?;
     Ok(cli::EXIT_OK)

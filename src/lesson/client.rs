@@ -53,7 +53,7 @@ pub enum ClientError {
         source: EncodeError,
     },
     /// Writing to the server failed.
-    #[error("sending to the server failed: {}", crate::lesson::server::describe_io(.0))]
+    #[error("sending to the server failed: {}", crate::event::describe_io(.0))]
     Send(io::Error),
     /// Reading the reply failed.
     #[error("reading the reply failed: {0}")]

@@ -15,14 +15,14 @@
 //! The server takes an already-bound listener (anything that implements
 //! [`Acceptor`]), so tests and scenarios can hand it port 0.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use crate::event::{Discard, Ending, ServerEvent, ServerLog, is_timeout};
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::transport::Transport;
 use crate::transport::net::SocketOptions;
-use crate::view::escape::write_escaped;
 
 /// Where accepted connections come from: a real listener, or the scenario runner.
 pub trait Acceptor {
@@ -99,44 +99,28 @@ impl ServerConfig {
     }
 }
 
-/// What a server run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ServeSummary {
-    /// Clients accepted.
-    pub clients: usize,
-    /// Clients whose connection ended in an error (reset, broken pipe, idle).
-    pub failed: usize,
-    /// Bytes echoed in all.
-    pub bytes: u64,
-}
-
-/// How one client's session ended, when it did not end with a clean EOF.
-#[derive(Debug)]
-enum Ending {
-    Eof,
-    Cut(u64),
-    Idle(Duration),
-}
-
 /// Serve clients one after another until `config.clients` have been served.
 ///
-/// `out` gets the seed's console lines (`connected client N`, `Message from client
-/// : TEXT`); `log` gets one line for each client whose session failed. A client
-/// that resets or vanishes never stops the server: it goes on to the next one.
-/// The listener is dropped (closed) when this returns.
+/// Every accept, read, write and end of session is reported to `log` as a
+/// typed event (the echo server's console renders them as the seed's lines:
+/// `connected client N`, `Message from client : TEXT`). A client that resets or
+/// vanishes never stops the server: it goes on to the next one. The listener is
+/// dropped (closed) when this returns.
 pub fn serve<A: Acceptor>(
     mut acceptor: A,
     config: &ServerConfig,
-    out: &mut dyn Write,
-    log: &mut dyn Write,
-) -> io::Result<ServeSummary> {
+    log: &mut dyn ServerLog,
+) -> io::Result<()> {
     // One buffer for the whole run: the echo path allocates nothing per message,
     // so memory stays flat however long a client streams.
     let mut buf = vec![0u8; config.buffer_size.max(1)];
     let mut fragmenter = Fragmenter::new(config.fragment);
-    let mut summary = ServeSummary::default();
+    let mut served = 0;
 
-    while config.clients == 0 || summary.clients < config.clients {
+    while config.clients == 0 || served < config.clients {
+        // accept() blocks until the kernel has a connection whose handshake is
+        // complete. Clients that connected meanwhile wait in the listen
+        // backlog: their connect() has already returned.
         let (mut conn, peer) = match acceptor.accept() {
             Ok(Some(pair)) => pair,
             Ok(None) => break,
@@ -144,114 +128,80 @@ pub fn serve<A: Acceptor>(
             Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
             Err(e) => return Err(e),
         };
-        summary.clients += 1;
-        let n = summary.clients;
-        writeln!(out, "connected client {n}")?;
-        let result = acceptor
+        served += 1;
+        let client = served;
+        log.event(ServerEvent::Accepted { client, peer })?;
+        let session = acceptor
             .prepare(&mut conn, config)
-            .and_then(|()| serve_client(&mut conn, config, &mut buf, &mut fragmenter, out));
-        match result {
-            Ok((Ending::Eof, bytes)) => summary.bytes += bytes,
-            Ok((Ending::Cut(at), bytes)) => {
-                summary.bytes += bytes;
-                writeln!(
-                    log,
-                    "client {n} ({peer}): cut after {at} bytes, as configured"
-                )?;
-            }
-            Ok((Ending::Idle(t), bytes)) => {
-                summary.bytes += bytes;
-                summary.failed += 1;
-                writeln!(
-                    log,
-                    "client {n} ({peer}): sent nothing for {} s, dropped",
-                    t.as_secs_f64()
-                )?;
-            }
-            Err(e) => {
-                summary.failed += 1;
-                writeln!(log, "client {n} ({peer}): {}", describe_io(&e))?;
-            }
-        }
-        // Dropping `conn` closes the client's socket (the seed's close(clientSock)).
-        // What this client's session printed is shown now, even when the
-        // console is a file or a pipe and buffers in blocks.
-        out.flush()?;
+            .and_then(|()| serve_client(&mut conn, client, config, &mut buf, &mut fragmenter, log));
+        let how = match &session {
+            Ok(ending) => *ending,
+            Err(e) => Ending::Failed(e),
+        };
+        log.event(ServerEvent::Ended { client, peer, how })?;
+        // Dropping `conn` at the end of this turn closes the client's socket
+        // (the seed's close(clientSock)); only then is the next client accepted.
     }
-    Ok(summary)
+    Ok(())
 }
 
-/// Echo one client's bytes back until it closes; returns how it ended and how
-/// many bytes were echoed.
+/// Echo one client's bytes back until it closes; returns how the session ended.
 fn serve_client<T: Transport>(
     conn: &mut T,
+    client: usize,
     config: &ServerConfig,
     buf: &mut [u8],
     fragmenter: &mut Fragmenter,
-    out: &mut dyn Write,
-) -> io::Result<(Ending, u64)> {
-    let show_writes = config.fragmenting() && !config.quiet;
+    log: &mut dyn ServerLog,
+) -> io::Result<Ending<'static>> {
     let mut echoed: u64 = 0;
     loop {
+        // A late reader lets the client's separate writes pile up in the
+        // receive buffer: the next read returns them as one.
         if !config.read_delay.is_zero() {
             conn.read_late(config.read_delay);
         }
         // One read: whatever has arrived, up to the buffer size. The server does
         // not care where the client's messages begin or end; it echoes bytes.
         let n = match conn.read(buf) {
-            Ok(0) => return Ok((Ending::Eof, echoed)),
+            // 0 is not "nothing yet" (that would block): it is the end of the
+            // stream. The client closed its side and will send no more.
+            Ok(0) => return Ok(Ending::Eof),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
-                let t = config.idle_timeout.unwrap_or_default();
-                return Ok((Ending::Idle(t), echoed));
+                return Ok(Ending::Idle(config.idle_timeout.unwrap_or_default()));
             }
             Err(e) => return Err(e),
         };
         let data = &buf[..n];
-        if !config.quiet {
-            out.write_all(b"Message from client : ")?;
-            write_escaped(out, data)?;
-            out.write_all(b"\n")?;
-        }
+        log.event(ServerEvent::Received {
+            client,
+            bytes: data,
+        })?;
         // With --cut-after, send only what fits in the budget, then hang up.
         let budget = config.cut_after.map(|max| max.saturating_sub(echoed));
         let send = match budget {
             Some(left) if (left as usize) < data.len() => &data[..left as usize],
             _ => data,
         };
-        let mut log_err = Ok(());
+        // The echo: one write, or pieces paced as configured. The fragmenter
+        // writes until every byte is out, since the kernel may take fewer bytes
+        // than asked when the send buffer is full.
+        let mut logged = Ok(());
         fragmenter.write(conn, send, |piece| {
-            if show_writes && log_err.is_ok() {
-                log_err = write!(out, "  write {} bytes: ", piece.len())
-                    .and_then(|()| write_escaped(out, piece))
-                    .and_then(|()| out.write_all(b"\n"));
+            if logged.is_ok() {
+                logged = log.event(ServerEvent::Sent {
+                    client,
+                    bytes: piece,
+                });
             }
         })?;
-        log_err?;
+        logged?;
         echoed += send.len() as u64;
         if config.cut_after.is_some_and(|max| echoed >= max) {
-            return Ok((Ending::Cut(echoed), echoed));
+            return Ok(Ending::Cut(echoed));
         }
-    }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
-/// A short description of a socket error in the words of the lesson.
-pub fn describe_io(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionReset => "the peer reset the connection".to_string(),
-        io::ErrorKind::BrokenPipe => {
-            "broken pipe: the peer had closed the connection when we wrote".to_string()
-        }
-        io::ErrorKind::ConnectionAborted => "connection aborted".to_string(),
-        _ => e.to_string(),
     }
 }
 
@@ -285,16 +235,16 @@ pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<io::Result<ServeSummary>>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
 }
 
 impl Running {
     /// Stop the server (after the client it is serving leaves) and wait for it.
-    pub fn stop(mut self) -> io::Result<ServeSummary> {
+    pub fn stop(mut self) -> io::Result<()> {
         self.shut()
     }
 
-    fn shut(&mut self) -> io::Result<ServeSummary> {
+    fn shut(&mut self) -> io::Result<()> {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         // Wake the accept; if the server already ended, nothing listens.
         let _ = std::net::TcpStream::connect(self.addr);
@@ -302,7 +252,7 @@ impl Running {
             Some(t) => t
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the server thread panicked"))),
-            None => Ok(ServeSummary::default()),
+            None => Ok(()),
         }
     }
 }
@@ -322,8 +272,7 @@ pub fn spawn(listener: TcpListener, config: ServerConfig) -> io::Result<Running>
         listener,
         stop: stop.clone(),
     };
-    let thread =
-        std::thread::spawn(move || serve(acceptor, &config, &mut io::sink(), &mut io::sink()));
+    let thread = std::thread::spawn(move || serve(acceptor, &config, &mut Discard));
     Ok(Running {
         addr,
         stop,
@@ -340,9 +289,15 @@ mod tests {
         let mut conn = ScriptedStream::from_chunks(reads);
         let mut buf = vec![0u8; config.buffer_size];
         let mut fragmenter = Fragmenter::new(config.fragment);
-        let mut out = Vec::new();
-        let (ending, _) =
-            serve_client(&mut conn, config, &mut buf, &mut fragmenter, &mut out).unwrap();
+        let ending = serve_client(
+            &mut conn,
+            1,
+            config,
+            &mut buf,
+            &mut fragmenter,
+            &mut Discard,
+        )
+        .unwrap();
         (conn.written().to_vec(), format!("{ending:?}"))
     }
 

@@ -41,7 +41,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::event::{Event, Side, What};
+use crate::event::{Ending, ErrorKind, Event, ServerEvent, ServerLog, Side, What, describe_io};
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
 use crate::transport::net::{self, SocketOptions};
@@ -318,12 +318,12 @@ impl Conductor {
         let (stream, sizes) = match net::connect(addr, opts) {
             Ok(pair) => pair,
             Err(e) => {
-                let what = if e.kind() == io::ErrorKind::ConnectionRefused {
-                    What::Refused
-                } else {
-                    What::Error {
-                        message: e.to_string(),
-                    }
+                let what = match ErrorKind::of(&e) {
+                    ErrorKind::Refused => What::Refused,
+                    error => What::Error {
+                        error,
+                        message: describe_io(&e),
+                    },
                 };
                 self.note(Side::Client(client), what);
                 return Err(e);
@@ -378,46 +378,29 @@ impl Conductor {
     }
 }
 
-/// A `Write` that turns each line written to it into a note in the timeline,
-/// as it is written: the server's log (a cut, a reset) shows where it happened.
+/// The server's log in a conducted run. The socket calls are recorded by the
+/// conducted streams themselves, as they happen; the server adds only what it
+/// alone knows: that it cut a connection on purpose, or dropped an idle client.
 #[derive(Debug)]
-pub struct NoteWriter {
-    conductor: Arc<Conductor>,
-    side: Side,
-    line: Vec<u8>,
-}
+pub struct ConductedLog(pub Arc<Conductor>);
 
-impl NoteWriter {
-    /// Lines written become notes of `side`.
-    pub fn new(conductor: Arc<Conductor>, side: Side) -> Self {
-        NoteWriter {
-            conductor,
-            side,
-            line: Vec::new(),
-        }
-    }
-}
-
-impl Write for NoteWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        for &b in buf {
-            if b == b'\n' {
-                let text = String::from_utf8_lossy(&self.line).into_owned();
-                // "client 1 (127.0.0.1:5555): cut after…" → "cut after…"
-                let text = text
-                    .split_once("): ")
-                    .map_or(text.clone(), |(_, t)| t.to_string());
-                self.conductor
-                    .note(self.side, What::Note { text, bad: false });
-                self.line.clear();
-            } else {
-                self.line.push(b);
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
+impl ServerLog for ConductedLog {
+    fn event(&mut self, e: ServerEvent<'_>) -> io::Result<()> {
+        let what = match e {
+            ServerEvent::Ended {
+                how: Ending::Cut(after),
+                ..
+            } => What::Cut { after },
+            ServerEvent::Ended {
+                how: Ending::Idle(t),
+                ..
+            } => What::Dropped {
+                idle_ms: t.as_millis() as u64,
+            },
+            // Reads, writes and failed calls are already in the timeline.
+            _ => return Ok(()),
+        };
+        self.0.note(Side::Server, what);
         Ok(())
     }
 }
@@ -498,7 +481,8 @@ impl Conducted {
                 }
             }
             Err(e) => What::Error {
-                message: crate::lesson::server::describe_io(e),
+                error: ErrorKind::of(e),
+                message: describe_io(e),
             },
         };
         st.record(side, what);

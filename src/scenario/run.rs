@@ -16,7 +16,7 @@ use crate::lesson::client::{ClientConfig, ClientError, Session};
 use crate::lesson::reader::{ReadError, ReaderKind};
 use crate::lesson::server::{self, ServerConfig};
 use crate::scenario::conductor::{
-    Actor, Conducted, ConductedListener, Conductor, NoteWriter, Stalled,
+    Actor, Conducted, ConductedListener, ConductedLog, Conductor, Stalled,
 };
 use crate::shape::fragment::FragmentPlan;
 use crate::transport::Transport;
@@ -324,7 +324,7 @@ fn serve_conducted(
     listener: TcpListener,
     conductor: Arc<Conductor>,
     config: &ServerConfig,
-) -> io::Result<server::ServeSummary> {
+) -> io::Result<()> {
     /// Hands the baton on however the server ends, so the client never waits
     /// for a server that is gone.
     struct Finish(Arc<Conductor>);
@@ -334,12 +334,12 @@ fn serve_conducted(
         }
     }
     let _finish = Finish(conductor.clone());
-    let mut log = NoteWriter::new(conductor.clone(), Side::Server);
+    let mut log = ConductedLog(conductor.clone());
     let acceptor = ConductedListener::new(listener, conductor);
     // `serve` drops the acceptor (and so closes the listening socket) before it
     // returns, and only then does `_finish` let the client go on: a client that
     // connects after that is refused, as with the real server.
-    server::serve(acceptor, config, &mut io::sink(), &mut log)
+    server::serve(acceptor, config, &mut log)
 }
 
 struct Pending {

@@ -45,8 +45,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::event::{ErrorKind, describe_io, is_timeout};
 use crate::event::{Event, Side, What};
-use crate::lesson::server::describe_io;
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::view::timeline;
 
@@ -293,11 +293,11 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             Ok(s) => s,
             Err(e) => {
                 // This client gets a closed connection; the proxy goes on.
-                shared.log.note(
-                    Side::Upstream(n),
-                    format!("connect to {to}: {}", describe_io(&e)),
-                    true,
-                );
+                let what = match ErrorKind::of(&e) {
+                    ErrorKind::Refused => What::Refused,
+                    _ => error_of(&e),
+                };
+                shared.log.row(Side::Upstream(n), what, true);
                 continue;
             }
         };
@@ -385,14 +385,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                         break;
                     }
                     Ok(k) => gathered.extend_from_slice(&buf[..k]),
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        break;
-                    }
+                    Err(e) if is_timeout(&e) => break,
                     Err(_) => {
                         link.shut();
                         return;
@@ -415,7 +408,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             );
         });
         if let Err(e) = written {
-            log.note(dst_side, describe_io(&e), true);
+            log.row(dst_side, error_of(&e), true);
             link.shut();
             return;
         }
@@ -431,6 +424,14 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             log.row(dst_side, What::Shutdown, false);
             return;
         }
+    }
+}
+
+/// The timeline row for a failed socket call.
+fn error_of(e: &io::Error) -> What {
+    What::Error {
+        error: ErrorKind::of(e),
+        message: describe_io(e),
     }
 }
 
@@ -451,22 +452,9 @@ fn read_logged(src: &TcpStream, buf: &mut [u8], side: Side, log: &Log) -> io::Re
             );
             Ok(k)
         }
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Err(e)
-        }
+        Err(e) if is_timeout(&e) => Err(e),
         Err(e) => {
-            log.row(
-                side,
-                What::Error {
-                    message: describe_io(&e),
-                },
-                true,
-            );
+            log.row(side, error_of(&e), true);
             Err(e)
         }
     }

@@ -1,9 +1,11 @@
 //! Views: how runs are shown to people.
 //!
+//! - [`console`]: the echo server's console text, as the seed prints it.
 //! - [`escape`]: received bytes on a console, without letting them mangle it.
 //! - [`timeline`]: the two-column timeline of writes and reads.
 //! - [`report`]: scenarios, rounds and verdicts for a class.
 
+pub mod console;
 pub mod escape;
 pub mod report;
 pub mod timeline;

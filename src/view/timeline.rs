@@ -35,7 +35,15 @@ fn cell(what: &What, side: Side) -> (String, Style) {
         What::Eof => ("read    0 B  (end of stream)".to_string(), plain),
         What::Shutdown => ("shutdown(write): FIN".to_string(), plain),
         What::Close => ("close".to_string(), plain),
-        What::Error { message } => (format!("error: {message}"), AnsiColor::Red.on_default()),
+        What::Cut { after } => (
+            format!("cut after {after} bytes, as configured"),
+            AnsiColor::Yellow.on_default(),
+        ),
+        What::Dropped { idle_ms } => (
+            format!("dropped: sent nothing for {} s", *idle_ms as f64 / 1000.0),
+            AnsiColor::Yellow.on_default(),
+        ),
+        What::Error { message, .. } => (format!("error: {message}"), AnsiColor::Red.on_default()),
         What::Reply { round, ok, got, .. } => {
             let mark = if *ok { "✓" } else { "✗" };
             let style = if *ok {
