@@ -118,11 +118,14 @@ pub enum What {
         /// The error, in words.
         message: String,
     },
-    /// The server closed the connection after this many bytes, as configured
-    /// (`--cut-after`): a server that vanishes mid-reply.
+    /// The server ended the connection after this many bytes, as configured:
+    /// a server that vanishes mid-reply, with a FIN (`--cut-after`) or a RST
+    /// (`--reset-after`).
     Cut {
         /// Bytes echoed before the cut.
         after: u64,
+        /// True for a reset (RST), false for a clean close (FIN).
+        reset: bool,
     },
     /// The server dropped a client that sent nothing for this long.
     Dropped {
@@ -230,6 +233,9 @@ pub enum Ending<'a> {
     Eof,
     /// The server closed after echoing this many bytes, as configured.
     Cut(u64),
+    /// The server aborted the connection (RST) after this many bytes, as
+    /// configured.
+    Reset(u64),
     /// The client sent nothing (or read nothing) for this long.
     Idle(Duration),
     /// A socket call failed (a reset, a broken pipe…).

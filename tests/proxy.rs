@@ -14,8 +14,9 @@ use common::{
     LIMIT, assert_sliced_reply, first_reply, run_client, run_with_input, start_server,
     tcp_boundary_bin, text,
 };
+use tcp_boundary::shape::Shape;
 use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan};
-use tcp_boundary::tools::proxy::{Proxy, ProxyConfig, Shape};
+use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 
 /// `tcp-boundary proxy --listen 0 --to 127.0.0.1:PORT ARGS…`, its port.
 struct ProxyProc {
@@ -71,7 +72,10 @@ fn through_a_slicing_proxy_naive_fails_and_the_framing_readers_pass() {
     let message = "a message long enough to arrive in many slices\n";
     for reader in ["naive", "exact", "line", "length"] {
         let server = start_server(&["--clients", "1"]);
-        let proxy = ProxyProc::start(server.port, &["--chunk", "2", "--chunk-delay-ms", "40"]);
+        let proxy = ProxyProc::start(
+            server.port,
+            &["--down-chunk", "2", "--down-chunk-delay-ms", "40"],
+        );
         let input = format!("{message}q\n");
         let out = run_client(proxy.port, &["--reader", reader], input.as_bytes());
         assert_sliced_reply(reader, &first_reply(&out.stdout), message);
@@ -87,7 +91,7 @@ fn coalescing_merges_two_client_writes_into_one_server_read() {
     let server = start_server(&["--clients", "1"]);
     let to = format!("127.0.0.1:{}", server.port).parse().unwrap();
     let up = Shape {
-        coalesce: Some(Duration::from_secs(2)),
+        read_delay: Duration::from_secs(2),
         ..Shape::default()
     };
     let proxy = Proxy::start(ProxyConfig::new(to).upstream(up)).unwrap();
@@ -113,8 +117,8 @@ fn coalescing_merges_two_client_writes_into_one_server_read() {
 #[test]
 fn cut_and_reset_reach_the_client_as_the_readers_define_them() {
     for (switch, want) in [
-        ("--cut-after", "peer closed mid-message"),
-        ("--reset-after", "reset"),
+        ("--down-cut-after", "peer closed mid-message"),
+        ("--down-reset-after", "reset"),
     ] {
         for reader in ["exact", "line", "length"] {
             let server = start_server(&["--clients", "1"]);
@@ -295,31 +299,49 @@ fn ctrl_c_stops_the_proxy_cleanly() {
 
 #[test]
 fn bad_parameters_exit_2_with_one_line() {
+    // Each case: the switches, and the whole first line clap (or the shape's
+    // own check) gives for them.
     let cases: &[(&[&str], &str)] = &[
-        (&["--chunk", "0"], "--chunk"),
         (
-            &["--random-chunks", "5-2"],
-            "MIN (5) is larger than MAX (2)",
-        ),
-        (&["--random-chunks", "0-2"], "MIN must be at least 1"),
-        (&["--sideways", "--chunk", "3"], "--sideways"),
-        (
-            &["--chunk", "3", "--random-chunks", "1-2"],
-            "cannot both apply to downstream",
+            &["--down-chunk", "0"],
+            "error: invalid value '0' for '--down-chunk <BYTES>': must be from 1 to 16777216 bytes",
         ),
         (
-            &["--upstream", "--chunk", "3", "--chunk", "4"],
-            "--chunk given twice for upstream",
+            &["--up-chunk", "-5"],
+            "error: invalid value '-5' for '--up-chunk <BYTES>': must be from 1 to 16777216 bytes, not negative",
         ),
         (
-            &["--cut-after", "3", "--reset-after", "4"],
-            "cannot both apply to downstream",
+            &["--down-random-chunks", "5-2"],
+            "error: invalid value '5-2' for '--down-random-chunks <MIN-MAX>': random chunks: MIN (5) is larger than MAX (2)",
         ),
         (
-            &["--random-pauses"],
-            "--random-pauses needs --chunk-delay-ms",
+            &["--down-random-chunks", "0-2"],
+            "error: invalid value '0-2' for '--down-random-chunks <MIN-MAX>': random chunks: MIN must be at least 1 byte (got 0)",
         ),
-        (&["--coalesce-ms", "0"], "--coalesce-ms"),
+        (
+            &["--sideways", "--down-chunk", "3"],
+            "error: unexpected argument '--sideways' found",
+        ),
+        (
+            &["--down-chunk", "3", "--down-random-chunks", "1-2"],
+            "error: the argument '--down-chunk <BYTES>' cannot be used with '--down-random-chunks <MIN-MAX>'",
+        ),
+        (
+            &["--up-chunk", "3", "--up-chunk", "4"],
+            "error: the argument '--up-chunk <BYTES>' cannot be used multiple times",
+        ),
+        (
+            &["--down-cut-after", "3", "--down-reset-after", "4"],
+            "error: the argument '--down-cut-after <BYTES>' cannot be used with '--down-reset-after <BYTES>'",
+        ),
+        (
+            &["--down-random-pauses"],
+            "error: the following required arguments were not provided: --down-chunk-delay-ms <MS>",
+        ),
+        (
+            &["--up-read-delay-ms", "99999999"],
+            "error: invalid value '99999999' for '--up-read-delay-ms <MS>': must be at most 60000 ms",
+        ),
     ];
     for (args, needle) in cases {
         let mut all = vec!["proxy", "--listen", "0", "--to", "127.0.0.1:9"];
@@ -327,8 +349,7 @@ fn bad_parameters_exit_2_with_one_line() {
         let out = run_with_input(tcp_boundary_bin(), &all, b"");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.starts_with("error: "), "{err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().next(), Some(*needle), "{args:?}: {err}");
     }
     for (flag, value, needle) in [
         ("--listen", "nine", "--listen: expected PORT or ADDR:PORT"),
@@ -346,19 +367,42 @@ fn bad_parameters_exit_2_with_one_line() {
 }
 
 #[test]
-fn switches_apply_to_the_direction_named_before_them() {
+fn a_misspelt_switch_gets_clap_s_suggestion() {
+    for (wrong, tip) in [
+        (
+            "--upstream",
+            "tip: a similar argument exists: '--up-read-delay-ms'",
+        ),
+        (
+            "--down-chunck",
+            "tip: a similar argument exists: '--down-chunk'",
+        ),
+    ] {
+        let all = ["proxy", "--listen", "0", "--to", "127.0.0.1:9", wrong, "3"];
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!("error: unexpected argument '{wrong}' found")
+        );
+        assert_eq!(lines[1], tip, "{err}");
+    }
+}
+
+#[test]
+fn each_direction_has_its_own_switches() {
     // Downstream slices and upstream coalescing together start fine.
     let server = start_server(&["--clients", "1"]);
     let proxy = ProxyProc::start(
         server.port,
         &[
-            "--chunk",
+            "--down-chunk",
             "3",
-            "--upstream",
-            "--coalesce-ms",
+            "--up-read-delay-ms",
             "50",
-            "--downstream",
-            "--chunk-delay-ms",
+            "--down-chunk-delay-ms",
             "10",
         ],
     );
@@ -366,7 +410,7 @@ fn switches_apply_to_the_direction_named_before_them() {
         proxy.shapes,
         [
             "downstream (server → client): pieces of at most 3 bytes, 10 ms pause after each",
-            "upstream (client → server): writes within 50 ms merged into one",
+            "upstream (client → server): reading late: 50 ms before each read",
         ]
     );
     let out = run_client(proxy.port, &["--reader", "exact"], b"directions\nq\n");

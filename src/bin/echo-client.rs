@@ -3,14 +3,14 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use tcp_boundary::cli::{self, SocketArgs, positive};
+use tcp_boundary::cli::{self, SeedArg, ShapeArgs, UsageError, bytes_in};
 use tcp_boundary::lesson::client::{self, ClientConfig, Session};
 use tcp_boundary::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
-use tcp_boundary::shape::fragment::FragmentPlan;
+use tcp_boundary::lesson::server::MAX_BUFFER;
+use tcp_boundary::shape::choose_seed;
 use tcp_boundary::transport::net;
 
 /// An interactive echo client: type a line, see the server's reply; Q quits.
@@ -27,23 +27,23 @@ struct Args {
     /// How replies are read.
     #[arg(long, value_enum, default_value_t = ReaderKind::Exact)]
     reader: ReaderKind,
-    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE).
-    #[arg(long, value_name = "BYTES", default_value_t = 1024, value_parser = positive)]
-    buffer_size: usize,
-    /// Send each message in writes of at most this many bytes.
-    #[arg(long, value_name = "BYTES", value_parser = positive)]
-    write_chunk: Option<usize>,
-    /// Pause this long after each of those writes.
-    #[arg(long, value_name = "MS")]
-    write_delay_ms: Option<u64>,
-    /// Longest line the line reader accepts.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE, value_parser = positive)]
-    max_line: usize,
-    /// Largest frame the length reader accepts.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME, value_parser = positive)]
-    max_frame: usize,
+    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
+    /// 1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
+    buffer_size: u64,
+    /// Longest line the line reader accepts (1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE as u64, value_parser = bytes_in(1, MAX_BUFFER))]
+    max_line: u64,
+    /// Largest frame the length reader accepts (1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u64, value_parser = bytes_in(1, MAX_BUFFER))]
+    max_frame: u64,
+    /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
+    /// --random-chunks and --random-pauses cut and pace each message, the
+    /// socket switches set its socket's options.
     #[command(flatten)]
-    socket: SocketArgs,
+    shape: ShapeArgs,
+    #[command(flatten)]
+    seed: SeedArg,
 }
 
 fn main() -> ExitCode {
@@ -51,23 +51,35 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {
-    let write_plan = FragmentPlan::new(
-        args.write_chunk,
-        None,
-        Duration::from_millis(args.write_delay_ms.unwrap_or(0)),
-        0,
-    )?;
+    let spec = args.shape.spec();
+    // The client writes and reads one message at a time: a late read, a cut
+    // or a reset are the server's or the proxy's to make.
+    for (given, flag) in [
+        (spec.read_delay_ms.is_some(), "--read-delay-ms"),
+        (spec.cut_after.is_some(), "--cut-after"),
+        (spec.reset_after.is_some(), "--reset-after"),
+    ] {
+        if given {
+            return Err(UsageError(format!(
+                "{flag} shapes a server or a proxy; echo-client does not take it"
+            ))
+            .into());
+        }
+    }
+    let usage = |e: tcp_boundary::shape::ShapeError| UsageError(e.to_string());
+    let (seed, note) = choose_seed(args.seed.seed, spec.needs_seed()).map_err(usage)?;
+    let shape = spec.shape(seed).map_err(usage)?;
     let config = ClientConfig {
         reader: args.reader,
-        buffer_size: args.buffer_size,
-        max_line: args.max_line,
-        max_frame: args.max_frame,
-        write_plan,
+        buffer_size: args.buffer_size as usize,
+        max_line: args.max_line as usize,
+        max_frame: args.max_frame as usize,
+        write_plan: shape.plan,
     };
     let addr = net::resolve(&args.host, args.port)?;
-    let (stream, sizes) = net::connect(addr, &args.socket.options())
-        .with_context(|| format!("cannot connect to {addr}"))?;
-    for line in sizes.lines() {
+    let (stream, sizes) =
+        net::connect(addr, &shape.socket).with_context(|| format!("cannot connect to {addr}"))?;
+    for line in sizes.lines().into_iter().chain(note) {
         eprintln!("{line}");
     }
     let mut session = Session::new(stream, &config);

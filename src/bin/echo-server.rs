@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {
-    let resolved = args.server.resolve();
+    let resolved = args.server.resolve()?;
     let addr = SocketAddr::new(args.server.bind, args.port);
     let (listener, sizes) = net::listen(addr, args.server.backlog, &resolved.socket)
         .with_context(|| format!("cannot listen on {addr}"))?;

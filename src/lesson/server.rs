@@ -20,9 +20,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use crate::event::{Discard, Ending, ServerEvent, ServerLog, is_timeout};
-use crate::shape::fragment::{FragmentPlan, Fragmenter};
+use crate::shape::Shape;
+use crate::shape::fragment::Fragmenter;
 use crate::transport::Transport;
-use crate::transport::net::SocketOptions;
 
 /// Where accepted connections come from: a real listener, or the scenario runner.
 pub trait Acceptor {
@@ -47,13 +47,22 @@ impl Acceptor for TcpListener {
     }
 
     fn prepare(&mut self, conn: &mut Self::Conn, config: &ServerConfig) -> io::Result<()> {
-        crate::transport::net::apply_accepted(conn, &config.socket)?;
+        crate::transport::net::apply_accepted(conn, &config.shape.socket)?;
         // Without a timeout a blocking read waits forever: one idle client holds
         // an iterative server for good. With one, the read fails after the timeout
         // and the server moves on to the next client.
         conn.set_read_timeout(config.idle_timeout)
     }
 }
+
+/// The largest read buffer (`--buffer-size`): 16 MiB.
+pub const MAX_BUFFER: u64 = 16 << 20;
+/// The longest listen backlog (`--backlog`): Linux's default cap, somaxconn.
+pub const MAX_BACKLOG: i32 = 4096;
+/// The most clients one run serves (`--clients`).
+pub const MAX_CLIENTS: u64 = 1_000_000;
+/// The longest idle timeout (`--idle-timeout`): a day, in seconds.
+pub const MAX_IDLE_SECS: u64 = 86_400;
 
 /// How the server behaves. `Default` is the seed's server.
 #[derive(Debug, Clone)]
@@ -62,17 +71,12 @@ pub struct ServerConfig {
     pub clients: usize,
     /// Size of the read buffer: the most one read can return.
     pub buffer_size: usize,
-    /// Options for accepted sockets (TCP_NODELAY; buffers are set on the listener).
-    pub socket: SocketOptions,
-    /// How each echo is cut into writes and paced.
-    pub fragment: FragmentPlan,
-    /// Wait this long before each read, so that separate writes pile up.
-    pub read_delay: Duration,
+    /// How the echo is shaped: cut and paced writes, a late read, a cut or a
+    /// reset after so many bytes, and the socket options (TCP_NODELAY on
+    /// accepted sockets; buffer sizes are set on the listener).
+    pub shape: Shape,
     /// Drop a client that sends nothing for this long.
     pub idle_timeout: Option<Duration>,
-    /// Close a connection after echoing this many bytes to it: a server that
-    /// vanishes in the middle of a reply.
-    pub cut_after: Option<u64>,
     /// Leave out the per-message lines.
     pub quiet: bool,
 }
@@ -82,11 +86,8 @@ impl Default for ServerConfig {
         ServerConfig {
             clients: 5,
             buffer_size: 1024,
-            socket: SocketOptions::default(),
-            fragment: FragmentPlan::default(),
-            read_delay: Duration::ZERO,
+            shape: Shape::default(),
             idle_timeout: None,
-            cut_after: None,
             quiet: false,
         }
     }
@@ -95,7 +96,7 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// True when the server reshapes the stream, so its writes are worth showing.
     pub fn fragmenting(&self) -> bool {
-        self.fragment.is_active() || !self.read_delay.is_zero() || self.cut_after.is_some()
+        self.shape.reshapes()
     }
 }
 
@@ -114,7 +115,7 @@ pub fn serve<A: Acceptor>(
     // One buffer for the whole run: the echo path allocates nothing per message,
     // so memory stays flat however long a client streams.
     let mut buf = vec![0u8; config.buffer_size.max(1)];
-    let mut fragmenter = Fragmenter::new(config.fragment);
+    let mut fragmenter = Fragmenter::new(config.shape.plan);
     let mut served = 0;
 
     while config.clients == 0 || served < config.clients {
@@ -138,6 +139,10 @@ pub fn serve<A: Acceptor>(
             Ok(ending) => *ending,
             Err(e) => Ending::Failed(e),
         };
+        if let Ok(Ending::Reset(_)) = session {
+            // SO_LINGER 0: closing the socket now sends RST instead of FIN.
+            conn.abort()?;
+        }
         log.event(ServerEvent::Ended { client, peer, how })?;
         // Dropping `conn` at the end of this turn closes the client's socket
         // (the seed's close(clientSock)); only then is the next client accepted.
@@ -154,12 +159,15 @@ fn serve_client<T: Transport>(
     fragmenter: &mut Fragmenter,
     log: &mut dyn ServerLog,
 ) -> io::Result<Ending<'static>> {
+    let shape = &config.shape;
+    // --cut-after and --reset-after end the session after so many bytes.
+    let limit = shape.cut_after.or(shape.reset_after);
     let mut echoed: u64 = 0;
     loop {
         // A late reader lets the client's separate writes pile up in the
         // receive buffer: the next read returns them as one.
-        if !config.read_delay.is_zero() {
-            conn.read_late(config.read_delay);
+        if !shape.read_delay.is_zero() {
+            conn.read_late(shape.read_delay);
         }
         // One read: whatever has arrived, up to the buffer size. The server does
         // not care where the client's messages begin or end; it echoes bytes.
@@ -179,8 +187,8 @@ fn serve_client<T: Transport>(
             client,
             bytes: data,
         })?;
-        // With --cut-after, send only what fits in the budget, then hang up.
-        let budget = config.cut_after.map(|max| max.saturating_sub(echoed));
+        // With a cut or a reset, send only what fits in the budget, then hang up.
+        let budget = limit.map(|max| max.saturating_sub(echoed));
         let send = match budget {
             Some(left) if (left as usize) < data.len() => &data[..left as usize],
             _ => data,
@@ -199,8 +207,11 @@ fn serve_client<T: Transport>(
         })?;
         logged?;
         echoed += send.len() as u64;
-        if config.cut_after.is_some_and(|max| echoed >= max) {
-            return Ok(Ending::Cut(echoed));
+        if limit.is_some_and(|max| echoed >= max) {
+            return Ok(match shape.cut_after {
+                Some(_) => Ending::Cut(echoed),
+                None => Ending::Reset(echoed),
+            });
         }
     }
 }
@@ -288,7 +299,7 @@ mod tests {
     fn echo(config: &ServerConfig, reads: &[&[u8]]) -> (Vec<u8>, String) {
         let mut conn = ScriptedStream::from_chunks(reads);
         let mut buf = vec![0u8; config.buffer_size];
-        let mut fragmenter = Fragmenter::new(config.fragment);
+        let mut fragmenter = Fragmenter::new(config.shape.plan);
         let ending = serve_client(
             &mut conn,
             1,
@@ -311,7 +322,10 @@ mod tests {
     #[test]
     fn cut_after_closes_as_soon_as_the_budget_is_spent() {
         let config = ServerConfig {
-            cut_after: Some(3),
+            shape: Shape {
+                cut_after: Some(3),
+                ..Shape::default()
+            },
             ..ServerConfig::default()
         };
         // Mid-read: three bytes of five, then the cut.

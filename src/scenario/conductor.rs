@@ -390,7 +390,14 @@ impl ServerLog for ConductedLog {
             ServerEvent::Ended {
                 how: Ending::Cut(after),
                 ..
-            } => What::Cut { after },
+            } => What::Cut {
+                after,
+                reset: false,
+            },
+            ServerEvent::Ended {
+                how: Ending::Reset(after),
+                ..
+            } => What::Cut { after, reset: true },
             ServerEvent::Ended {
                 how: Ending::Idle(t),
                 ..
@@ -437,7 +444,7 @@ impl Acceptor for ConductedListener {
     }
 
     fn prepare(&mut self, conn: &mut Conducted, config: &ServerConfig) -> io::Result<()> {
-        net::apply_accepted(&conn.stream, &config.socket)
+        net::apply_accepted(&conn.stream, &config.shape.socket)
     }
 }
 
@@ -569,6 +576,10 @@ impl Transport for Conducted {
     /// The next read goes last: after the other side has done all it can.
     fn read_late(&mut self, _delay: Duration) {
         self.late = true;
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        self.stream.abort()
     }
 
     fn close_write(&mut self) -> io::Result<()> {

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step};
+use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::view::escape::escape;
 
@@ -92,6 +93,7 @@ impl Scenario {
             client: file.client.map(|c| c.into_inner()).unwrap_or_default(),
             steps: steps.iter().map(|(s, _)| s.clone()).collect(),
             expect: file.expect,
+            shape_override: ShapeSpec::default(),
         };
         scenario.check().map_err(|(place, message)| {
             let line = match place {
@@ -154,33 +156,31 @@ impl Scenario {
         if s.buffer_size == 0 {
             return server("buffer_size must be at least 1");
         }
-        if s.chunk == Some(0) {
-            return server("chunk must be at least 1");
+        // The shaping keys obey the same rules and limits as the switches.
+        if let Err(e) = s.spec().shape(0) {
+            return server(&e.to_string());
         }
-        if s.chunk.is_some() && s.random_chunks.is_some() {
-            return server("chunk and random_chunks cannot be used together");
-        }
-        if s.random_pauses && s.chunk_delay_ms == 0 {
-            return server("random_pauses needs chunk_delay_ms (the longest pause)");
-        }
-        let random = s.random_chunks.is_some() || s.random_pauses;
+        let random = s.spec().needs_seed();
         if random && s.seed.is_none() {
             return server("random cuts or pauses need a seed, so that every run is the same");
         }
         if !random && s.seed.is_some() {
             return server("seed is only used with random_chunks or random_pauses");
         }
-        if s.send_buffer == Some(0) || s.recv_buffer == Some(0) {
-            return server("buffer sizes must be at least 1");
-        }
         if c.buffer_size == 0 {
             return client("buffer_size must be at least 1");
         }
-        if c.write_chunk == Some(0) {
-            return client("write_chunk must be at least 1");
-        }
-        if c.send_buffer == Some(0) || c.recv_buffer == Some(0) {
-            return client("buffer sizes must be at least 1");
+        if let Err(e) = c.spec().shape(0) {
+            // The client's keys for its writes' shape have names of their own.
+            let m = e.to_string();
+            let m = match m.strip_prefix("chunk_delay_ms ") {
+                Some(rest) => format!("write_delay_ms {rest}"),
+                None => match m.strip_prefix("chunk ") {
+                    Some(rest) => format!("write_chunk {rest}"),
+                    None => m,
+                },
+            };
+            return client(&m);
         }
         if self.steps.is_empty() {
             return Err((Place::Top, "a scenario needs at least one [[step]]".into()));

@@ -46,6 +46,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::lesson::reader::ReaderKind;
+use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::view::escape::escape;
 
@@ -111,6 +112,30 @@ pub struct ServerSettings {
     pub read_delay_ms: u64,
     /// Close a connection after echoing this many bytes to it.
     pub cut_after: Option<u64>,
+    /// Abort a connection (RST) after echoing this many bytes to it.
+    pub reset_after: Option<u64>,
+}
+
+impl ServerSettings {
+    /// The shaping keys as the shaping switches (see [`crate::shape`]).
+    pub fn spec(&self) -> ShapeSpec {
+        ShapeSpec {
+            chunk: self.chunk.map(|n| n as u64),
+            chunk_delay_ms: nonzero(self.chunk_delay_ms),
+            random_chunks: self.random_chunks,
+            random_pauses: self.random_pauses,
+            read_delay_ms: nonzero(self.read_delay_ms),
+            cut_after: self.cut_after,
+            reset_after: self.reset_after,
+            nodelay: self.nodelay,
+            send_buffer: self.send_buffer.map(|n| n as u64),
+            recv_buffer: self.recv_buffer.map(|n| n as u64),
+        }
+    }
+}
+
+fn nonzero(ms: u64) -> Option<u64> {
+    (ms > 0).then_some(ms)
 }
 
 impl Default for ServerSettings {
@@ -128,6 +153,7 @@ impl Default for ServerSettings {
             seed: None,
             read_delay_ms: 0,
             cut_after: None,
+            reset_after: None,
         }
     }
 }
@@ -148,6 +174,20 @@ pub struct ClientSettings {
     pub write_chunk: Option<usize>,
     /// Pause after each of those writes.
     pub write_delay_ms: u64,
+}
+
+impl ClientSettings {
+    /// How the clients shape what they write, as the shaping switches.
+    pub fn spec(&self) -> ShapeSpec {
+        ShapeSpec {
+            chunk: self.write_chunk.map(|n| n as u64),
+            chunk_delay_ms: nonzero(self.write_delay_ms),
+            nodelay: self.nodelay,
+            send_buffer: self.send_buffer.map(|n| n as u64),
+            recv_buffer: self.recv_buffer.map(|n| n as u64),
+            ..ShapeSpec::default()
+        }
+    }
 }
 
 impl Default for ClientSettings {
@@ -318,6 +358,9 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// The verdict expected of each reader.
     pub expect: Expect,
+    /// Shaping switches over the server's keys (`tcp-boundary run NAME
+    /// --chunk 3`): empty unless the command line gives some.
+    pub shape_override: ShapeSpec,
 }
 
 /// A bad scenario file or definition, with where it is.

@@ -18,9 +18,10 @@ use crate::lesson::server::{self, ServerConfig};
 use crate::scenario::conductor::{
     Actor, Conducted, ConductedListener, ConductedLog, Conductor, Stalled,
 };
-use crate::shape::fragment::FragmentPlan;
+use crate::shape::SocketOptions;
+use crate::shape::{ShapeError, ShapeSpec};
 use crate::transport::Transport;
-use crate::transport::net::{self, SocketOptions};
+use crate::transport::net;
 use crate::view::escape::escape;
 
 /// How one round (one message and its reply) went.
@@ -155,66 +156,47 @@ pub enum RunError {
 }
 
 impl Scenario {
-    /// The server configuration this scenario runs with (`seed` overrides the
-    /// file's seed).
-    pub fn server_config(&self, seed: Option<u64>) -> ServerConfig {
-        let s = &self.server;
-        let plan = FragmentPlan {
-            cuts: match (s.chunk, s.random_chunks) {
-                (Some(n), _) => crate::shape::fragment::Cuts::Fixed(n),
-                (None, Some(r)) => crate::shape::fragment::Cuts::Random(r),
-                (None, None) => crate::shape::fragment::Cuts::Whole,
-            },
-            delay: Duration::from_millis(s.chunk_delay_ms),
-            random_pauses: s.random_pauses,
-            seed: seed.or(s.seed).unwrap_or(0),
-        };
-        ServerConfig {
-            clients: s.clients,
-            buffer_size: s.buffer_size,
-            socket: SocketOptions {
-                nodelay: s.nodelay,
-                send_buffer: s.send_buffer,
-                recv_buffer: s.recv_buffer,
-            },
-            fragment: plan,
-            read_delay: Duration::from_millis(s.read_delay_ms),
-            idle_timeout: None,
-            cut_after: s.cut_after,
-            quiet: true,
-        }
+    /// The server's shaping: the file's keys, with the command line's
+    /// switches ([`Scenario::shape_override`]) over them.
+    pub fn server_spec(&self) -> ShapeSpec {
+        self.shape_override.over(self.server.spec())
     }
 
-    fn client_config(&self, reader: ReaderKind) -> (ClientConfig, SocketOptions) {
-        let c = &self.client;
-        let plan = FragmentPlan {
-            cuts: match c.write_chunk {
-                Some(n) => crate::shape::fragment::Cuts::Fixed(n),
-                None => crate::shape::fragment::Cuts::Whole,
-            },
-            delay: Duration::from_millis(c.write_delay_ms),
-            ..FragmentPlan::default()
-        };
-        (
+    /// The server configuration this scenario runs with (`seed` overrides the
+    /// file's seed).
+    pub fn server_config(&self, seed: Option<u64>) -> Result<ServerConfig, ShapeError> {
+        let shape = self
+            .server_spec()
+            .shape(seed.or(self.server.seed).unwrap_or(0))?;
+        Ok(ServerConfig {
+            clients: self.server.clients,
+            buffer_size: self.server.buffer_size,
+            shape,
+            idle_timeout: None,
+            quiet: true,
+        })
+    }
+
+    fn client_config(
+        &self,
+        reader: ReaderKind,
+    ) -> Result<(ClientConfig, SocketOptions), ShapeError> {
+        let shape = self.client.spec().shape(0)?;
+        Ok((
             ClientConfig {
                 reader,
-                buffer_size: c.buffer_size,
-                write_plan: plan,
+                buffer_size: self.client.buffer_size,
+                write_plan: shape.plan,
                 ..ClientConfig::default()
             },
-            SocketOptions {
-                nodelay: c.nodelay,
-                send_buffer: c.send_buffer,
-                recv_buffer: c.recv_buffer,
-            },
-        )
+            shape.socket,
+        ))
     }
 
     /// The seed a run uses, if the scenario draws anything at random.
     pub fn effective_seed(&self, seed: Option<u64>) -> Option<u64> {
-        self.server_config(seed)
-            .fragment
-            .is_random()
+        self.server_spec()
+            .needs_seed()
             .then(|| seed.or(self.server.seed).unwrap_or(0))
     }
 
@@ -222,10 +204,17 @@ impl Scenario {
     /// seed. Server and client share one process and real loopback sockets.
     pub fn run(&self, reader: ReaderKind, seed: Option<u64>) -> Result<Report, RunError> {
         self.validate()?;
-        let config = self.server_config(seed);
+        let bad_shape = |e: ShapeError| {
+            RunError::Invalid(ScenarioError {
+                origin: format!("<{}>", self.name),
+                line: None,
+                message: e.to_string(),
+            })
+        };
+        let config = self.server_config(seed).map_err(bad_shape)?;
         let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
         let (listener, server_sizes) =
-            net::listen(addr, 5, &config.socket).map_err(RunError::Listen)?;
+            net::listen(addr, 5, &config.shape.socket).map_err(RunError::Listen)?;
         let addr = listener.local_addr().map_err(RunError::Listen)?;
         let conductor = Arc::new(Conductor::new());
 
@@ -235,7 +224,7 @@ impl Scenario {
             thread::spawn(move || serve_conducted(listener, conductor, &config))
         };
 
-        let (client_config, client_opts) = self.client_config(reader);
+        let (client_config, client_opts) = self.client_config(reader).map_err(bad_shape)?;
         let mut clients = Clients {
             conductor: conductor.clone(),
             addr,
@@ -312,11 +301,6 @@ impl Scenario {
             rep.same_timeline += usize::from(report.shape() == shape);
         }
         Ok(rep)
-    }
-
-    /// Run the scenario once with each reader, the naive one first.
-    pub fn run_all_readers(&self, seed: Option<u64>) -> Result<Vec<Report>, RunError> {
-        ReaderKind::ALL.iter().map(|&r| self.run(r, seed)).collect()
     }
 }
 

@@ -184,11 +184,6 @@ impl Fragmenter {
         }
     }
 
-    /// The plan this fragmenter follows.
-    pub fn plan(&self) -> &FragmentPlan {
-        &self.plan
-    }
-
     /// The length of the next piece when `remaining` bytes are left to write:
     /// always at least 1 and at most `remaining` (for `remaining > 0`).
     pub fn next_piece(&mut self, remaining: usize) -> usize {
@@ -342,6 +337,10 @@ mod tests {
         }
         impl Transport for Sink {
             fn close_write(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+
+            fn abort(&mut self) -> io::Result<()> {
                 Ok(())
             }
         }

@@ -1,6 +1,242 @@
-//! Shaping the stream: how writes are cut and paced, so that TCP's missing
+//! Shaping a stream: how writes are cut and paced, how late a reader reads,
+//! when a connection is cut, and the socket options, so that TCP's missing
 //! boundaries show on demand.
+//!
+//! The same switches shape the echo server's replies, the client's messages,
+//! each direction of the proxy, and a scenario's server. They are written by a
+//! user as a [`ShapeSpec`] (command-line switches or a scenario file's keys) and
+//! turned into a [`Shape`] by one function, [`ShapeSpec::shape`]. The seed of the
+//! random cuts and pauses is chosen in one place too, [`choose_seed`].
 //!
 //! - [`fragment`]: the one cutter, used by the server, the client and the proxy.
 
 pub mod fragment;
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use crate::transport::net::SocketOptions;
+use fragment::{ChunkRange, Cuts, FragmentPlan};
+
+/// The largest piece a write may be cut into, and the largest socket buffer
+/// one may ask for: 16 MiB.
+pub const MAX_PIECE: u64 = 16 << 20;
+/// The longest pause after a piece, and the longest read delay: 60 s.
+pub const MAX_DELAY_MS: u64 = 60_000;
+/// The largest SO_SNDBUF or SO_RCVBUF one may ask for (the kernel caps it
+/// lower anyway): 64 MiB.
+pub const MAX_SOCKET_BUFFER: u64 = 64 << 20;
+/// The most bytes `cut_after`/`reset_after` may name: 1 TiB.
+pub const MAX_CUT_AFTER: u64 = 1 << 40;
+
+/// How one direction of a stream is shaped. `Default`: passed on as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// How each buffer is cut into writes and paced.
+    pub plan: FragmentPlan,
+    /// Read late: wait this long before each read, so that separate writes
+    /// pile up and one read returns them together (coalescing).
+    pub read_delay: Duration,
+    /// After this many bytes, close the connection cleanly (FIN).
+    pub cut_after: Option<u64>,
+    /// After this many bytes, abort the connection (RST).
+    pub reset_after: Option<u64>,
+    /// TCP_NODELAY and buffer sizes.
+    pub socket: SocketOptions,
+}
+
+impl Shape {
+    /// True when the shape changes the stream's bytes or timing (socket
+    /// options aside), so its writes are worth showing.
+    pub fn reshapes(&self) -> bool {
+        self.plan.is_active()
+            || !self.read_delay.is_zero()
+            || self.cut_after.is_some()
+            || self.reset_after.is_some()
+    }
+
+    /// The shape in words, one phrase per part: `pieces of at most 3 bytes, 50
+    /// ms pause after each`, `reading late: 100 ms before each read`, …
+    pub fn describe(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if self.plan.is_active() {
+            parts.push(self.plan.describe());
+        }
+        if !self.read_delay.is_zero() {
+            parts.push(format!(
+                "reading late: {} ms before each read",
+                self.read_delay.as_millis()
+            ));
+        }
+        if let Some(n) = self.cut_after {
+            parts.push(format!("closed after {n} bytes"));
+        }
+        if let Some(n) = self.reset_after {
+            parts.push(format!("reset after {n} bytes"));
+        }
+        parts
+    }
+}
+
+/// A bad combination of shaping switches.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// Fixed and random pieces at once.
+    #[error("chunk and random_chunks cannot both be given")]
+    ChunkAndRandom,
+    /// A clean cut and a reset at once.
+    #[error("cut_after and reset_after cannot both be given")]
+    CutAndReset,
+    /// Random pauses with no longest pause.
+    #[error("random_pauses needs chunk_delay_ms (the longest pause)")]
+    RandomPausesWithoutDelay,
+    /// A seed where nothing is drawn at random.
+    #[error("--seed is only used with --random-chunks or --random-pauses")]
+    UnusedSeed,
+    /// A number beyond its documented limit.
+    #[error("{key} = {value} is out of range: {min} to {max}")]
+    OutOfRange {
+        /// The switch or key.
+        key: &'static str,
+        /// The value given.
+        value: u64,
+        /// The smallest value allowed.
+        min: u64,
+        /// The largest value allowed.
+        max: u64,
+    },
+}
+
+/// The shaping switches as a user gives them: on the command line (see
+/// `cli::shape`) or as keys of a scenario file's `[server]` table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShapeSpec {
+    /// Cut each buffer into writes of at most this many bytes.
+    pub chunk: Option<u64>,
+    /// Pause this long after each write (with `random_pauses`: at most this).
+    pub chunk_delay_ms: Option<u64>,
+    /// Cut into pieces of random sizes within `MIN-MAX` (seeded).
+    pub random_chunks: Option<ChunkRange>,
+    /// Draw each pause between 0 and `chunk_delay_ms` (seeded).
+    pub random_pauses: bool,
+    /// Wait this long before each read: separate writes arrive as one read.
+    pub read_delay_ms: Option<u64>,
+    /// Close the connection cleanly after this many bytes.
+    pub cut_after: Option<u64>,
+    /// Abort the connection (RST) after this many bytes.
+    pub reset_after: Option<u64>,
+    /// Set TCP_NODELAY.
+    pub nodelay: bool,
+    /// Ask for this SO_SNDBUF.
+    pub send_buffer: Option<u64>,
+    /// Ask for this SO_RCVBUF.
+    pub recv_buffer: Option<u64>,
+}
+
+impl ShapeSpec {
+    /// True when the shape draws anything from the seeded generator, so a
+    /// seed must be chosen.
+    pub fn needs_seed(&self) -> bool {
+        self.random_chunks.is_some() || (self.random_pauses && self.chunk_delay_ms.unwrap_or(0) > 0)
+    }
+
+    /// Each switch of `self` that is set, else the one of `base`: switches on
+    /// the command line over a scenario file's.
+    pub fn over(self, base: ShapeSpec) -> ShapeSpec {
+        ShapeSpec {
+            chunk: self.chunk.or(base.chunk),
+            chunk_delay_ms: self.chunk_delay_ms.or(base.chunk_delay_ms),
+            random_chunks: self.random_chunks.or(base.random_chunks),
+            random_pauses: self.random_pauses || base.random_pauses,
+            read_delay_ms: self.read_delay_ms.or(base.read_delay_ms),
+            cut_after: self.cut_after.or(base.cut_after),
+            reset_after: self.reset_after.or(base.reset_after),
+            nodelay: self.nodelay || base.nodelay,
+            send_buffer: self.send_buffer.or(base.send_buffer),
+            recv_buffer: self.recv_buffer.or(base.recv_buffer),
+        }
+    }
+
+    /// The one mapping from switches to a [`Shape`]: every limit and every
+    /// rule between switches is checked here. `seed` is used when the shape
+    /// is random (see [`choose_seed`]).
+    pub fn shape(&self, seed: u64) -> Result<Shape, ShapeError> {
+        let piece = |key, v: Option<u64>| in_range(key, v, 1, MAX_PIECE);
+        let delay = |key, v: Option<u64>| in_range(key, v, 0, MAX_DELAY_MS);
+        let buffer = |key, v: Option<u64>| in_range(key, v, 1, MAX_SOCKET_BUFFER);
+        let after = |key, v: Option<u64>| in_range(key, v, 0, MAX_CUT_AFTER);
+        let chunk = piece("chunk", self.chunk)?;
+        if let Some(r) = self.random_chunks {
+            piece("random_chunks", Some(r.max as u64))?;
+        }
+        let cuts = match (chunk, self.random_chunks) {
+            (Some(_), Some(_)) => return Err(ShapeError::ChunkAndRandom),
+            (Some(n), None) => Cuts::Fixed(n as usize),
+            (None, Some(r)) => Cuts::Random(r),
+            (None, None) => Cuts::Whole,
+        };
+        if self.random_pauses && self.chunk_delay_ms.unwrap_or(0) == 0 {
+            return Err(ShapeError::RandomPausesWithoutDelay);
+        }
+        if self.cut_after.is_some() && self.reset_after.is_some() {
+            return Err(ShapeError::CutAndReset);
+        }
+        let ms = |v: Option<u64>| Duration::from_millis(v.unwrap_or(0));
+        Ok(Shape {
+            plan: FragmentPlan {
+                cuts,
+                delay: ms(delay("chunk_delay_ms", self.chunk_delay_ms)?),
+                random_pauses: self.random_pauses,
+                seed,
+            },
+            read_delay: ms(delay("read_delay_ms", self.read_delay_ms)?),
+            cut_after: after("cut_after", self.cut_after)?,
+            reset_after: after("reset_after", self.reset_after)?,
+            socket: SocketOptions {
+                nodelay: self.nodelay,
+                send_buffer: buffer("send_buffer", self.send_buffer)?.map(|n| n as usize),
+                recv_buffer: buffer("recv_buffer", self.recv_buffer)?.map(|n| n as usize),
+            },
+        })
+    }
+}
+
+fn in_range(
+    key: &'static str,
+    v: Option<u64>,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ShapeError> {
+    match v {
+        Some(value) if value < min || value > max => Err(ShapeError::OutOfRange {
+            key,
+            value,
+            min,
+            max,
+        }),
+        _ => Ok(v),
+    }
+}
+
+/// The seed for a shape: the one given, or, when the shape is random and none
+/// was given, one chosen now with the note that says how to repeat the run.
+/// The only place a seed is chosen. A seed given to a shape that draws
+/// nothing at random is a mistake worth saying.
+pub fn choose_seed(given: Option<u64>, needed: bool) -> Result<(u64, Option<String>), ShapeError> {
+    Ok(match (given, needed) {
+        (Some(_), false) => return Err(ShapeError::UnusedSeed),
+        (Some(s), true) => (s, None),
+        (None, true) => {
+            let s = rand::random::<u32>() as u64;
+            (
+                s,
+                Some(format!(
+                    "no --seed given: chose seed {s} (repeat with --seed {s})"
+                )),
+            )
+        }
+        (None, false) => (0, None),
+    })
+}

@@ -17,6 +17,15 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+/// The most bytes `--bytes` may stream: 64 GiB.
+pub const MAX_STREAM: u64 = 64 << 30;
+/// The largest write (`--write-size`) and round-trip message (`--size`): 16 MiB.
+pub const MAX_WRITE: u64 = 16 << 20;
+/// The most round trips or connections (`--count`, `--warmup`).
+pub const MAX_COUNT: u64 = 10_000_000;
+/// The longest hold of a queued client (`--hold-ms`): 60 s.
+pub const MAX_HOLD_MS: u64 = 60_000;
+
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]

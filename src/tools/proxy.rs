@@ -13,8 +13,9 @@
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
 //! use std::time::Duration;
+//! use tcp_boundary::shape::Shape;
 //! use tcp_boundary::shape::fragment::{Cuts, FragmentPlan};
-//! use tcp_boundary::tools::proxy::{Proxy, ProxyConfig, Shape};
+//! use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 //!
 //! // Any server will do; here, our echo server on a free loopback port.
 //! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -47,49 +48,9 @@ use std::time::{Duration, Instant};
 
 use crate::event::{ErrorKind, describe_io, is_timeout};
 use crate::event::{Event, Side, What};
-use crate::shape::fragment::{FragmentPlan, Fragmenter};
+use crate::shape::Shape;
+use crate::shape::fragment::Fragmenter;
 use crate::view::timeline;
-
-/// How one direction of the stream is reshaped. `Default`: passed on as read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Shape {
-    /// How what was read is cut into writes and paced.
-    pub plan: FragmentPlan,
-    /// Gather what arrives within this window after the first byte and forward it
-    /// as one write, so that separate writes arrive as one read.
-    pub coalesce: Option<Duration>,
-    /// After forwarding this many bytes, close the connection cleanly (FIN).
-    pub cut_after: Option<u64>,
-    /// After forwarding this many bytes, abort the connection (RST).
-    pub reset_after: Option<u64>,
-}
-
-impl Shape {
-    /// The shape in words, e.g. `pieces of at most 3 bytes, 50 ms pause after each`.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if self.plan.is_active() {
-            parts.push(self.plan.describe());
-        }
-        if let Some(w) = self.coalesce {
-            parts.push(format!(
-                "writes within {} ms merged into one",
-                w.as_millis()
-            ));
-        }
-        if let Some(n) = self.cut_after {
-            parts.push(format!("closed after {n} bytes"));
-        }
-        if let Some(n) = self.reset_after {
-            parts.push(format!("reset after {n} bytes"));
-        }
-        if parts.is_empty() {
-            "passed on as read".to_string()
-        } else {
-            parts.join("; ")
-        }
-    }
-}
 
 /// Where to forward and how to reshape each direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,6 +266,14 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         // instead of letting Nagle's algorithm merge pieces behind our back.
         let _ = client.set_nodelay(true);
         let _ = server.set_nodelay(true);
+        // A direction's buffer sizes: its sender's send buffer, its receiver's
+        // receive buffer.
+        let (down, up) = (
+            shared.config.downstream.socket,
+            shared.config.upstream.socket,
+        );
+        let _ = size_buffers(&client, down.send_buffer, up.recv_buffer);
+        let _ = size_buffers(&server, up.send_buffer, down.recv_buffer);
         let link = Arc::new(Link { client, server });
         let weak = Arc::downgrade(&link);
         let shared_conn = shared.clone();
@@ -313,6 +282,17 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         live.retain(|(l, _)| l.strong_count() > 0);
         live.push((weak, handle));
     }
+}
+
+fn size_buffers(s: &TcpStream, send: Option<usize>, recv: Option<usize>) -> io::Result<()> {
+    let s = socket2::SockRef::from(s);
+    if let Some(n) = send {
+        s.set_send_buffer_size(n)?;
+    }
+    if let Some(n) = recv {
+        s.set_recv_buffer_size(n)?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -371,9 +351,10 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                 return;
             }
         };
-        if let (Some(window), false) = (shape.coalesce, eof) {
-            // Keep reading until the window closes: separate writes, one forward.
-            let deadline = Instant::now() + window;
+        if !shape.read_delay.is_zero() && !eof {
+            // A late reader: keep reading until the delay after the first byte
+            // has passed, so separate writes go on as one.
+            let deadline = Instant::now() + shape.read_delay;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() || src.set_read_timeout(Some(left)).is_err() {

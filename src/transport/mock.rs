@@ -115,4 +115,8 @@ impl Transport for ScriptedStream {
     fn close_write(&mut self) -> io::Result<()> {
         Ok(())
     }
+
+    fn abort(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }

@@ -39,11 +39,19 @@ pub trait Transport: Read + Write {
 
     /// Shut down the sending side (send FIN): "I will write no more, but I still read".
     fn close_write(&mut self) -> io::Result<()>;
+
+    /// Make the coming close abort the connection: SO_LINGER 0, so the kernel
+    /// sends RST instead of FIN and drops whatever was not sent yet.
+    fn abort(&mut self) -> io::Result<()>;
 }
 
 impl Transport for TcpStream {
     fn close_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(&*self).set_linger(Some(Duration::ZERO))
     }
 }
 
@@ -53,5 +61,9 @@ impl Transport for TcpStream {
 impl Transport for &TcpStream {
     fn close_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(*self).set_linger(Some(Duration::ZERO))
     }
 }

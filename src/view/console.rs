@@ -55,6 +55,10 @@ impl ServerLog for SeedConsole<'_> {
                         self.err,
                         "client {client} ({peer}): cut after {at} bytes, as configured"
                     )?,
+                    Ending::Reset(at) => writeln!(
+                        self.err,
+                        "client {client} ({peer}): reset after {at} bytes, as configured"
+                    )?,
                     Ending::Idle(t) => writeln!(
                         self.err,
                         "client {client} ({peer}): sent nothing for {} s, dropped",

@@ -39,7 +39,11 @@ pub fn list(scenarios: &[Scenario], out: &mut dyn Write) -> io::Result<()> {
 
 /// The server's settings in words.
 pub fn describe_server(s: &Scenario) -> Vec<String> {
-    let config = s.server_config(None);
+    let config = match s.server_config(None) {
+        Ok(config) => config,
+        Err(e) => return vec![format!("cannot run: {e}")],
+    };
+    let shape = &config.shape;
     let mut out = vec![format!(
         "iterative echo server, read buffer {} bytes, serves {} client{}",
         config.buffer_size,
@@ -49,26 +53,31 @@ pub fn describe_server(s: &Scenario) -> Vec<String> {
         },
         if config.clients == 1 { "" } else { "s" }
     )];
-    if config.socket.nodelay {
+    if shape.socket.nodelay {
         out.push("TCP_NODELAY on: each write leaves at once".into());
     }
-    if let Some(n) = config.socket.send_buffer {
+    if let Some(n) = shape.socket.send_buffer {
         out.push(format!("SO_SNDBUF asked: {n} bytes"));
     }
-    if let Some(n) = config.socket.recv_buffer {
+    if let Some(n) = shape.socket.recv_buffer {
         out.push(format!("SO_RCVBUF asked: {n} bytes"));
     }
-    if config.fragment.is_active() {
-        out.push(format!("echo cut into {}", config.fragment.describe()));
+    if shape.plan.is_active() {
+        out.push(format!("echo cut into {}", shape.plan.describe()));
     }
-    if !config.read_delay.is_zero() {
+    if !shape.read_delay.is_zero() {
         out.push(format!(
             "reads late: waits {} ms before each read",
-            config.read_delay.as_millis()
+            shape.read_delay.as_millis()
         ));
     }
-    if let Some(n) = config.cut_after {
+    if let Some(n) = shape.cut_after {
         out.push(format!("closes each connection after echoing {n} bytes"));
+    }
+    if let Some(n) = shape.reset_after {
+        out.push(format!(
+            "resets each connection (RST) after echoing {n} bytes"
+        ));
     }
     out
 }

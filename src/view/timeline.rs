@@ -35,8 +35,11 @@ fn cell(what: &What, side: Side) -> (String, Style) {
         What::Eof => ("read    0 B  (end of stream)".to_string(), plain),
         What::Shutdown => ("shutdown(write): FIN".to_string(), plain),
         What::Close => ("close".to_string(), plain),
-        What::Cut { after } => (
-            format!("cut after {after} bytes, as configured"),
+        What::Cut { after, reset } => (
+            format!(
+                "{} after {after} bytes, as configured",
+                if *reset { "reset (RST)" } else { "cut" }
+            ),
             AnsiColor::Yellow.on_default(),
         ),
         What::Dropped { idle_ms } => (

@@ -1,0 +1,71 @@
+//! `tcp-boundary`: the scenarios of the TCP message-boundary lesson, and the
+//! tools for other people's programs. This file only parses and dispatches;
+//! each subcommand lives in a file of its own.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tcp_boundary::cli;
+use tcp_boundary::view::report;
+
+mod bench;
+mod proxy;
+mod scenarios;
+
+/// Teach, reproduce and test TCP's missing message boundaries.
+///
+/// Each scenario runs a real echo server and client on a loopback port, with the
+/// naive reader (one read per message, the classic bug) and the correct readers,
+/// and shows every write and read. The same scenario gives the same timeline on
+/// every run.
+#[derive(Debug, Parser)]
+#[command(name = "tcp-boundary", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the scenarios with their one-line lessons.
+    List,
+    /// Show what a scenario sets up and expects.
+    Show {
+        /// A scenario name (see `list`) or the path of a scenario file.
+        scenario: String,
+    },
+    /// Run a scenario: timeline, each reader's replies, verdicts.
+    Run(Box<scenarios::RunArgs>),
+    /// Measure an echo server (ours, the seed's C server, any plain echo) beside
+    /// the loopback limit measured in the same run.
+    Bench(Box<bench::BenchArgs>),
+    /// A proxy that reshapes the byte stream between any client and any server:
+    /// slicing, pacing, coalescing, cutting.
+    ///
+    /// The `--down-…` switches shape server → client, the `--up-…` switches
+    /// client → server. Example: `--down-chunk 3 --down-chunk-delay-ms 50
+    /// --up-read-delay-ms 200` slices replies and merges requests.
+    Proxy(Box<cli::ProxyArgs>),
+}
+
+fn main() -> ExitCode {
+    let args = cli::parse_or_exit(Args::try_parse());
+    cli::exit_with(run(args))
+}
+
+fn run(args: Args) -> anyhow::Result<u8> {
+    let mut out = anstream::stdout();
+    match args.command {
+        Command::List => {
+            report::list(&tcp_boundary::scenario::Scenario::builtins(), &mut out)?;
+            Ok(cli::EXIT_OK)
+        }
+        Command::Show { scenario } => {
+            report::show(&scenarios::find(&scenario)?, &mut out)?;
+            Ok(cli::EXIT_OK)
+        }
+        Command::Run(args) => scenarios::run(*args, &mut out),
+        Command::Bench(args) => bench::run(*args, &mut out),
+        Command::Proxy(args) => proxy::run(&args),
+    }
+}

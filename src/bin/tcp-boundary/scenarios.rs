@@ -1,0 +1,154 @@
+//! `tcp-boundary list`, `show` and `run`: the named scenarios.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use tcp_boundary::cli::{self, ShapeArgs, UsageError};
+use tcp_boundary::lesson::reader::ReaderKind;
+use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
+use tcp_boundary::shape::choose_seed;
+use tcp_boundary::view::report;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A scenario name (see `list`) or the path of a scenario file.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub scenario: Option<String>,
+    /// Run every shipped scenario.
+    #[arg(long)]
+    pub all: bool,
+    /// Run only this reader (its timeline is shown).
+    #[arg(long, value_enum)]
+    pub reader: Option<ReaderKind>,
+    /// Override the seed of a scenario with random cuts or pauses.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Print the reports as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Run each scenario and reader this many times and count the runs that came
+    /// out as expected and with the same timeline as the first (proof that the
+    /// runs do not depend on timing).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub repeat: Option<u64>,
+    /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
+    /// another cutting).
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+}
+
+/// A built-in scenario by name, or a file by path.
+pub fn find(name_or_path: &str) -> anyhow::Result<Scenario> {
+    if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
+        return Scenario::load(Path::new(name_or_path))
+            .map_err(|e| UsageError(e.to_string()).into());
+    }
+    Scenario::builtin(name_or_path).ok_or_else(|| {
+        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+        UsageError(format!(
+            "no scenario named '{name_or_path}' (try one of: {})",
+            names.join(", ")
+        ))
+        .into()
+    })
+}
+
+pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut scenarios = match &args.scenario {
+        Some(name) => vec![find(name)?],
+        None => Scenario::builtins(),
+    };
+    // Switches that make the server's shape random need a seed; a scenario's
+    // file gives its own, the command line may give one, else one is chosen.
+    let spec = args.shape.spec();
+    if spec.needs_seed() && args.seed.is_none() {
+        let (seed, note) = choose_seed(None, true).map_err(|e| UsageError(e.to_string()))?;
+        args.seed = Some(seed);
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+    }
+    for s in &mut scenarios {
+        s.shape_override = spec;
+    }
+    let readers: Vec<ReaderKind> = match args.reader {
+        Some(r) => vec![r],
+        None => ReaderKind::ALL.to_vec(),
+    };
+    if let Some(times) = args.repeat {
+        return repeat(
+            &scenarios,
+            &readers,
+            args.seed,
+            times as usize,
+            args.json,
+            out,
+        );
+    }
+    let mut results: Vec<(Scenario, Vec<Report>)> = Vec::new();
+    for s in scenarios {
+        let reports = readers
+            .iter()
+            .map(|&r| s.run(r, args.seed))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("scenario {}", s.name))?;
+        results.push((s, reports));
+    }
+    let ok = results
+        .iter()
+        .all(|(_, reports)| reports.iter().all(|r| r.as_expected));
+    if args.json {
+        let all: Vec<&Report> = results.iter().flat_map(|(_, r)| r).collect();
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+    } else if args.all {
+        for (s, reports) in &results {
+            report::scenario_run(s, reports, None, out)?;
+            writeln!(out)?;
+        }
+        report::all_summary(&results, out)?;
+        report::closing_line(ok, out)?;
+    } else {
+        let (s, reports) = &results[0];
+        let timeline = args.reader.unwrap_or(ReaderKind::Naive);
+        report::scenario_run(s, reports, Some(timeline), out)?;
+        writeln!(out)?;
+        report::closing_line(ok, out)?;
+    }
+    Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}
+
+fn repeat(
+    scenarios: &[Scenario],
+    readers: &[ReaderKind],
+    seed: Option<u64>,
+    times: usize,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut all = Vec::new();
+    for s in scenarios {
+        for &r in readers {
+            let rep = s
+                .repeat(r, seed, times)
+                .with_context(|| format!("scenario {}", s.name))?;
+            if !json {
+                writeln!(
+                    out,
+                    "{:<16} {:<7} {} runs: {} as expected, {} with the same timeline",
+                    rep.scenario, rep.reader, rep.runs, rep.as_expected, rep.same_timeline
+                )?;
+            }
+            all.push(rep);
+        }
+    }
+    let ok = all.iter().all(|r| r.perfect());
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+    } else {
+        report::closing_line(ok, out)?;
+    }
+    Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}

@@ -1,0 +1,103 @@
+//! The echo server's switches, shared by `echo-server` and
+//! `tcp-boundary bench --spawn-server`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::UsageError;
+use super::shape::{SeedArg, ShapeArgs, bytes_in};
+use crate::lesson::server::{MAX_BACKLOG, MAX_BUFFER, MAX_CLIENTS, MAX_IDLE_SECS, ServerConfig};
+use crate::shape::{SocketOptions, choose_seed};
+
+/// The echo server's switches (without the port).
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address to listen on. The default, loopback, is reachable from this machine
+    /// only; use 0.0.0.0 (or ::) to let a classroom network in.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Length of the listen backlog (1 to 4096): connections the kernel completes
+    /// and parks while the server is busy with another client.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = clap::value_parser!(i32).range(1..=MAX_BACKLOG as i64))]
+    pub backlog: i32,
+    /// Serve this many clients one after another, then exit (0: until killed;
+    /// at most 1000000).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=MAX_CLIENTS))]
+    pub clients: u64,
+    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
+    /// 1 to 16M).
+    #[arg(long, allow_negative_numbers = true, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
+    pub buffer_size: u64,
+    /// Leave out the per-message lines.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Drop a client that sends nothing for this many seconds (1 to 86400);
+    /// without it, one idle client holds the iterative server forever.
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_SECS))]
+    pub idle_timeout: Option<u64>,
+    /// Classroom preset: --nodelay --chunk 4 --chunk-delay-ms 150 (explicit
+    /// switches win over the preset).
+    #[arg(long)]
+    pub fragment: bool,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    #[command(flatten)]
+    pub seed: SeedArg,
+}
+
+/// The preset behind `--fragment`: small pieces, a visible pause, no Nagle.
+pub const FRAGMENT_PRESET_CHUNK: u64 = 4;
+/// The pause of the `--fragment` preset.
+pub const FRAGMENT_PRESET_DELAY_MS: u64 = 150;
+
+/// A server configuration built from the switches, with what to tell the user.
+#[derive(Debug, Clone)]
+pub struct ResolvedServer {
+    /// The configuration for [`crate::lesson::server::serve`].
+    pub config: ServerConfig,
+    /// Options for [`crate::transport::net::listen`] (buffers are set on the listener).
+    pub socket: SocketOptions,
+    /// Start-up lines for the console (the shape, the chosen seed).
+    pub notes: Vec<String>,
+}
+
+impl ServerArgs {
+    /// Turn the switches into a configuration, choosing a seed when needed.
+    pub fn resolve(&self) -> Result<ResolvedServer, UsageError> {
+        let mut spec = self.shape.spec();
+        if self.fragment {
+            spec.nodelay = true;
+            if spec.chunk.is_none() && spec.random_chunks.is_none() {
+                spec.chunk = Some(FRAGMENT_PRESET_CHUNK);
+            }
+            spec.chunk_delay_ms.get_or_insert(FRAGMENT_PRESET_DELAY_MS);
+        }
+        let usage = |e: crate::shape::ShapeError| UsageError(e.to_string());
+        let (seed, note) = choose_seed(self.seed.seed, spec.needs_seed()).map_err(usage)?;
+        let shape = spec.shape(seed).map_err(usage)?;
+        let mut notes: Vec<String> = note.into_iter().collect();
+        notes.extend(
+            shape
+                .describe()
+                .into_iter()
+                .map(|d| format!("shaping: {d}")),
+        );
+        if shape.socket.nodelay {
+            notes.push("TCP_NODELAY on accepted sockets".to_string());
+        }
+        let config = ServerConfig {
+            clients: self.clients as usize,
+            buffer_size: self.buffer_size as usize,
+            shape,
+            idle_timeout: self.idle_timeout.map(Duration::from_secs),
+            quiet: self.quiet,
+        };
+        Ok(ResolvedServer {
+            config,
+            socket: shape.socket,
+            notes,
+        })
+    }
+}

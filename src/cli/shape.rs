@@ -1,0 +1,160 @@
+//! The shaping switches: one definition, flattened wherever a stream is shaped.
+//!
+//! echo-server, echo-client (for what it writes), `tcp-boundary run` (over the
+//! scenario's server) and `bench --spawn-server` take them as they are; the
+//! proxy takes them twice, once per direction, as `--down-…` (server → client)
+//! and `--up-…` (client → server). [`shape_switches!`] writes each of those
+//! structs from the one list of switches below, so a switch added there exists
+//! everywhere, with the same help and the same limits.
+
+use clap::Args;
+
+use crate::shape::fragment::ChunkRange;
+use crate::shape::{MAX_CUT_AFTER, MAX_DELAY_MS, MAX_PIECE, MAX_SOCKET_BUFFER, ShapeSpec};
+
+/// A byte count from 1 to `max`, with an optional unit: `4096`, `64K`, `16MiB`
+/// (K, M and G are powers of 1024).
+pub fn bytes_in(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
+    move |s: &str| {
+        if s.trim_start().starts_with('-') {
+            return Err(format!("must be from {min} to {max} bytes, not negative"));
+        }
+        let n = parse_size::Config::new()
+            .with_binary()
+            .parse_size(s.trim())
+            .map_err(|e| format!("expected a number of bytes such as 4096 or 64K ({e})"))?;
+        if n < min || n > max {
+            return Err(format!("must be from {min} to {max} bytes"));
+        }
+        Ok(n)
+    }
+}
+
+/// Milliseconds from 0 to the longest pause.
+pub fn millis(s: &str) -> Result<u64, String> {
+    if s.trim_start().starts_with('-') {
+        return Err(format!("must be from 0 to {MAX_DELAY_MS} ms, not negative"));
+    }
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number of milliseconds from 0 to {MAX_DELAY_MS}"))?;
+    if n > MAX_DELAY_MS {
+        return Err(format!("must be at most {MAX_DELAY_MS} ms"));
+    }
+    Ok(n)
+}
+
+/// `MIN-MAX` piece sizes, each from 1 to the largest piece.
+pub fn chunk_range(s: &str) -> Result<ChunkRange, String> {
+    let r: ChunkRange = s.parse().map_err(|e| format!("{e}"))?;
+    if r.max as u64 > MAX_PIECE {
+        return Err(format!("MAX must be at most {MAX_PIECE} bytes"));
+    }
+    Ok(r)
+}
+
+/// Defines a clap argument struct with the shaping switches, their long names
+/// prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and its `spec()`.
+macro_rules! shape_switches {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal, $heading:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Args)]
+        #[command(next_help_heading = $heading)]
+        pub struct $name {
+            /// Cut each write into pieces of at most BYTES (1 to 16M).
+            #[arg(long = concat!($prefix, "chunk"), id = concat!($prefix, "chunk"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_PIECE),
+                  conflicts_with = concat!($prefix, "random-chunks"))]
+            pub chunk: Option<u64>,
+            /// Pause MS after each piece (0 to 60000): a reader on the other end
+            /// gets the part that has arrived.
+            #[arg(long = concat!($prefix, "chunk-delay-ms"), id = concat!($prefix, "chunk-delay-ms"),
+                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
+            pub chunk_delay_ms: Option<u64>,
+            /// Cut into pieces of random sizes between MIN and MAX bytes (seeded).
+            #[arg(long = concat!($prefix, "random-chunks"), id = concat!($prefix, "random-chunks"),
+                  value_name = "MIN-MAX", value_parser = chunk_range)]
+            pub random_chunks: Option<ChunkRange>,
+            /// Draw each pause at random between 0 and the chunk delay (seeded); a
+            /// pause of 0 sends the next piece straight after.
+            #[arg(long = concat!($prefix, "random-pauses"), id = concat!($prefix, "random-pauses"),
+                  requires = concat!($prefix, "chunk-delay-ms"))]
+            pub random_pauses: bool,
+            /// Read late: wait MS (0 to 60000) before each read, so that separate
+            /// writes arrive as one read (coalescing).
+            #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
+                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
+            pub read_delay_ms: Option<u64>,
+            /// Close the connection cleanly (FIN) after BYTES: a peer that
+            /// vanishes mid-message.
+            #[arg(long = concat!($prefix, "cut-after"), id = concat!($prefix, "cut-after"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER),
+                  conflicts_with = concat!($prefix, "reset-after"))]
+            pub cut_after: Option<u64>,
+            /// Abort the connection (RST) after BYTES.
+            #[arg(long = concat!($prefix, "reset-after"), id = concat!($prefix, "reset-after"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER))]
+            pub reset_after: Option<u64>,
+            /// Set TCP_NODELAY: every write leaves at once, so small writes are
+            /// not merged by Nagle's algorithm.
+            #[arg(long = concat!($prefix, "nodelay"), id = concat!($prefix, "nodelay"))]
+            pub nodelay: bool,
+            /// Ask for this SO_SNDBUF (1 to 64M; the kernel's size is printed).
+            #[arg(long = concat!($prefix, "send-buffer"), id = concat!($prefix, "send-buffer"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_SOCKET_BUFFER))]
+            pub send_buffer: Option<u64>,
+            /// Ask for this SO_RCVBUF (1 to 64M; the kernel's size is printed): a
+            /// small one makes a large message arrive over several reads.
+            #[arg(long = concat!($prefix, "recv-buffer"), id = concat!($prefix, "recv-buffer"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_SOCKET_BUFFER))]
+            pub recv_buffer: Option<u64>,
+        }
+
+        impl $name {
+            /// The switches as the library takes them.
+            pub fn spec(&self) -> ShapeSpec {
+                ShapeSpec {
+                    chunk: self.chunk,
+                    chunk_delay_ms: self.chunk_delay_ms,
+                    random_chunks: self.random_chunks,
+                    random_pauses: self.random_pauses,
+                    read_delay_ms: self.read_delay_ms,
+                    cut_after: self.cut_after,
+                    reset_after: self.reset_after,
+                    nodelay: self.nodelay,
+                    send_buffer: self.send_buffer,
+                    recv_buffer: self.recv_buffer,
+                }
+            }
+        }
+    };
+}
+
+shape_switches!(
+    /// The shaping switches of the echo server, the client and `run`.
+    ShapeArgs,
+    "",
+    "Shaping"
+);
+shape_switches!(
+    /// The proxy's shaping of server → client.
+    DownShapeArgs,
+    "down-",
+    "Shaping server → client (down)"
+);
+shape_switches!(
+    /// The proxy's shaping of client → server.
+    UpShapeArgs,
+    "up-",
+    "Shaping client → server (up)"
+);
+
+/// `--seed`: once per program, for every random switch in it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SeedArg {
+    /// Seed for random cuts and pauses: the same seed gives the same cuts and
+    /// pauses (one is chosen and printed when a random switch needs it).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
