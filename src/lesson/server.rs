@@ -256,9 +256,7 @@ impl Running {
     }
 
     fn shut(&mut self) -> io::Result<()> {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        // Wake the accept; if the server already ended, nothing listens.
-        let _ = std::net::TcpStream::connect(self.addr);
+        crate::transport::net::stop_accepting(&self.stop, self.addr);
         match self.thread.take() {
             Some(t) => t
                 .join()

@@ -50,12 +50,14 @@ use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::view::escape::escape;
 
+mod clients;
 pub mod conductor;
 mod file;
+mod outcome;
 mod run;
 
 pub use file::BUILTIN;
-pub use run::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
+pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 
 /// The largest message a scenario may send. Every write must fit in the socket
 /// buffers at once, because the reader only runs when the writer has stopped.

@@ -207,8 +207,7 @@ impl Proxy {
     }
 
     fn shut(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr); // wake the accept
+        crate::transport::net::stop_accepting(&self.shared.stop, self.addr);
         if let Some(t) = self.accept.take() {
             let _ = t.join();
         }

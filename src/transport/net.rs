@@ -8,6 +8,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
@@ -112,6 +113,15 @@ pub fn reset(stream: TcpStream) -> io::Result<()> {
     SockRef::from(&stream).set_linger(Some(std::time::Duration::ZERO))?;
     drop(stream);
     Ok(())
+}
+
+/// Stop a thread blocked in `accept()` on `addr`: set its stop flag, then
+/// connect once so that `accept` returns and the thread sees the flag. A
+/// blocked `accept` has no other portable wake-up. If nothing listens any more,
+/// the connect just fails, and that is fine.
+pub fn stop_accepting(stop: &AtomicBool, addr: SocketAddr) {
+    stop.store(true, Ordering::SeqCst);
+    let _ = TcpStream::connect(addr);
 }
 
 /// Resolve `host:port` to the first address, with an error that names the host.

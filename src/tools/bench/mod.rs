@@ -9,13 +9,19 @@
 //! shorter run, never a hung one.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+mod print;
+mod raw;
+
+pub use print::print;
+use raw::RawEcho;
+pub use raw::raw_throughput;
 
 /// The most bytes `--bytes` may stream: 64 GiB.
 pub const MAX_STREAM: u64 = 64 << 30;
@@ -221,61 +227,6 @@ fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     Ok(s)
 }
 
-/// A loopback echo that does no echo-server work: per connection, read what
-/// comes and write it back. `threaded`: a thread per connection (for `queue`).
-/// It stops when dropped.
-struct RawEcho {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl RawEcho {
-    fn start(threaded: bool) -> io::Result<RawEcho> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let handle = thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(mut s) = conn else { break };
-                let _ = s.set_nodelay(true);
-                let mut work = move || {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    while let Ok(n) = s.read(&mut buf) {
-                        if n == 0 || s.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                };
-                if threaded {
-                    thread::spawn(work);
-                } else {
-                    work();
-                }
-            }
-        });
-        Ok(RawEcho {
-            addr,
-            stop,
-            handle: Some(handle),
-        })
-    }
-}
-
-impl Drop for RawEcho {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr); // wake the accept
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
 fn latency(mut samples: Vec<Duration>) -> Latency {
     samples.sort();
     let n = samples.len().max(1);
@@ -390,46 +341,6 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
     })
 }
 
-/// The raw limit for throughput: a writer → reader pair on loopback, no echo.
-pub fn raw_throughput(opts: &Options) -> io::Result<Throughput> {
-    let listener = TcpListener::bind(("127.0.0.1", 0))?;
-    let addr = listener.local_addr()?;
-    let chunk = opts.write_size.max(1);
-    let reader = thread::spawn(move || -> io::Result<u64> {
-        let (mut s, _) = listener.accept()?;
-        let mut buf = vec![0u8; chunk];
-        let mut got = 0u64;
-        loop {
-            let n = s.read(&mut buf)?;
-            if n == 0 {
-                return Ok(got);
-            }
-            got += n as u64;
-        }
-    });
-    let mut w = connect(addr)?;
-    let buf = vec![b'y'; chunk];
-    let deadline = Instant::now() + opts.max_time;
-    let start = Instant::now();
-    let mut sent = 0u64;
-    while sent < opts.bytes && Instant::now() < deadline {
-        let n = chunk.min((opts.bytes - sent) as usize);
-        w.write_all(&buf[..n])?;
-        sent += n as u64;
-    }
-    w.shutdown(Shutdown::Write)?;
-    let got = reader
-        .join()
-        .map_err(|_| io::Error::other("reader thread panicked"))??;
-    let seconds = start.elapsed().as_secs_f64();
-    Ok(Throughput {
-        bytes: got,
-        seconds,
-        mb_per_s: got as f64 / seconds / 1e6,
-        peak_rss_kib: None,
-    })
-}
-
 /// `count` times: connect, one echo of `size` bytes, close.
 pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
     let msg = vec![b'z'; opts.size.max(1)];
@@ -540,95 +451,6 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
             Figures::Queue { server, raw }
         }
     })
-}
-
-/// Print `result` for a person.
-pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    match result {
-        Figures::Rtt { server, raw } => {
-            writeln!(
-                out,
-                "round trips of a small message ({} measured)",
-                server.count
-            )?;
-            writeln!(
-                out,
-                "  {:<10} {:>10} {:>10} {:>10}",
-                "", "p50 µs", "p99 µs", "mean µs"
-            )?;
-            for (name, l) in [("server", server), ("raw", raw)] {
-                writeln!(
-                    out,
-                    "  {:<10} {:>10.1} {:>10.1} {:>10.1}",
-                    name, l.p50_us, l.p99_us, l.mean_us
-                )?;
-            }
-            writeln!(
-                out,
-                "  server / raw: p50 {:.2}×, mean {:.2}×",
-                ratio(server.p50_us, raw.p50_us),
-                ratio(server.mean_us, raw.mean_us)
-            )?;
-        }
-        Figures::Throughput { server, raw } => {
-            writeln!(out, "streaming through one connection")?;
-            for (name, t) in [("server", server), ("raw", raw)] {
-                writeln!(
-                    out,
-                    "  {:<10} {:>10.1} MB/s  ({} bytes in {:.2} s)",
-                    name, t.mb_per_s, t.bytes, t.seconds
-                )?;
-            }
-            writeln!(
-                out,
-                "  server / raw: {:.2}×  (the echo carries every byte twice over loopback; the raw pair once)",
-                ratio(server.mb_per_s, raw.mb_per_s)
-            )?;
-        }
-        Figures::Connect { server, raw } => {
-            writeln!(out, "connect, one echo, close")?;
-            for (name, c) in [("server", server), ("raw", raw)] {
-                writeln!(
-                    out,
-                    "  {:<10} {:>10.0} connections/s  ({} in {:.2} s)",
-                    name, c.per_s, c.count, c.seconds
-                )?;
-            }
-            writeln!(
-                out,
-                "  server / raw: {:.2}×",
-                ratio(server.per_s, raw.per_s)
-            )?;
-        }
-        Figures::Queue { server, raw } => {
-            writeln!(
-                out,
-                "{} clients connect at once; each keeps the server {:.0} ms after its echo",
-                server.waits_ms.len(),
-                server.hold_ms
-            )?;
-            writeln!(
-                out,
-                "  {:<8} {:>14} {:>18}",
-                "served", "iterative ms", "thread-per-client ms"
-            )?;
-            for (i, w) in server.waits_ms.iter().enumerate() {
-                let r = raw.waits_ms.get(i).copied().unwrap_or(0.0);
-                writeln!(out, "  {:<8} {:>14.1} {:>18.1}", i + 1, w, r)?;
-            }
-            writeln!(
-                out,
-                "  client k waits for the k-1 before it, about (k-1) × {:.0} ms: one client at a time.",
-                server.hold_ms
-            )?;
-            writeln!(
-                out,
-                "  A server that handles several clients at once serves them all straight away."
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// Peak resident memory of process `pid` (Linux `VmHWM`), in KiB.

@@ -1,0 +1,238 @@
+//! The scenario's clients: one thread drives every client connection through
+//! the script, each with the reader under test.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::Step;
+use super::outcome::{Check, Outcome, Round, reply_row};
+use crate::event::{Side, What};
+use crate::lesson::client::{ClientConfig, ClientError, Session};
+use crate::lesson::reader::ReadError;
+use crate::scenario::conductor::{Conducted, Conductor, Stalled};
+use crate::shape::SocketOptions;
+use crate::transport::Transport;
+
+struct Pending {
+    message: Vec<u8>,
+    wire_len: usize,
+    sent_at: Instant,
+}
+
+struct Client {
+    session: Session<Conducted>,
+    owed: VecDeque<Pending>,
+    rounds: usize,
+}
+
+pub(super) struct Clients {
+    conductor: Arc<Conductor>,
+    addr: SocketAddr,
+    config: ClientConfig,
+    opts: SocketOptions,
+    open: BTreeMap<usize, Client>,
+    pub(super) rounds: Vec<Round>,
+    pub(super) checks: Vec<Check>,
+    pub(super) buffers: Vec<String>,
+}
+
+impl Clients {
+    /// No client connected yet; each connects to `addr` at its first step.
+    pub(super) fn new(
+        conductor: Arc<Conductor>,
+        addr: SocketAddr,
+        config: ClientConfig,
+        opts: SocketOptions,
+    ) -> Self {
+        Clients {
+            conductor,
+            addr,
+            config,
+            opts,
+            open: BTreeMap::new(),
+            rounds: Vec::new(),
+            checks: Vec::new(),
+            buffers: Vec::new(),
+        }
+    }
+
+    fn note(&self, k: usize, text: String, bad: bool) {
+        self.conductor
+            .note(Side::Client(k), What::Note { text, bad });
+    }
+
+    /// The open client `k`, connecting it first if needed.
+    fn client(&mut self, k: usize) -> Option<&mut Client> {
+        if !self.open.contains_key(&k) {
+            match self.conductor.connect(self.addr, &self.opts, k) {
+                Ok((stream, sizes)) => {
+                    if k == 1 {
+                        self.buffers
+                            .extend(sizes.lines().into_iter().map(|l| format!("client {l}")));
+                    }
+                    let session = Session::new(stream, &self.config);
+                    self.open.insert(
+                        k,
+                        Client {
+                            session,
+                            owed: VecDeque::new(),
+                            rounds: 0,
+                        },
+                    );
+                }
+                Err(e) => {
+                    self.checks.push(Check {
+                        what: format!("client {k} could not connect: {e}"),
+                        ok: false,
+                    });
+                    return None;
+                }
+            }
+        }
+        self.open.get_mut(&k)
+    }
+
+    pub(super) fn step(&mut self, step: &Step) {
+        match step {
+            Step::Send { client, messages } => {
+                self.write(*client, messages);
+                self.read(*client);
+            }
+            Step::Write { client, messages } => self.write(*client, messages),
+            Step::Read { client } => self.read(*client),
+            Step::Pause { client, ms } => {
+                if self.open.contains_key(client) {
+                    self.note(*client, format!("(waits {ms} ms)"), false);
+                }
+                thread::sleep(Duration::from_millis(*ms));
+            }
+            Step::Connect { client, refused } => self.connect(*client, *refused),
+            Step::Quit { client } => self.quit(*client),
+        }
+    }
+
+    fn connect(&mut self, k: usize, expect_refused: bool) {
+        if !expect_refused {
+            self.client(k);
+            return;
+        }
+        match self.conductor.connect(self.addr, &self.opts, k) {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => self.checks.push(Check {
+                what: format!("client {k} was refused: nothing listens any more"),
+                ok: true,
+            }),
+            Err(e) => self.checks.push(Check {
+                what: format!("client {k} should have been refused, but: {e}"),
+                ok: false,
+            }),
+            Ok(_connected) => {
+                self.checks.push(Check {
+                    what: format!("client {k} should have been refused, but it connected"),
+                    ok: false,
+                });
+            }
+        }
+    }
+
+    fn write(&mut self, k: usize, messages: &[Vec<u8>]) {
+        let mut failed = Vec::new();
+        if let Some(c) = self.client(k) {
+            for m in messages {
+                match c.session.send(m) {
+                    Ok(wire_len) => c.owed.push_back(Pending {
+                        message: m.clone(),
+                        wire_len,
+                        sent_at: Instant::now(),
+                    }),
+                    Err(e) => {
+                        c.rounds += 1;
+                        failed.push((c.rounds, m.clone(), e));
+                    }
+                }
+            }
+        }
+        for (round, m, e) in failed {
+            self.note(k, format!("✗ round {round}: {e}"), true);
+            self.rounds.push(Round {
+                client: k,
+                round,
+                sent: m,
+                received: None,
+                outcome: Outcome::Failed(e.to_string()),
+                waited_ms: 0,
+            });
+        }
+    }
+
+    fn read(&mut self, k: usize) {
+        let Some(c) = self.open.get_mut(&k) else {
+            return;
+        };
+        while let Some(p) = c.owed.pop_front() {
+            c.rounds += 1;
+            let result = c.session.receive(p.wire_len);
+            let waited_ms = p.sent_at.elapsed().as_millis() as u64;
+            let (received, outcome) = match result {
+                Ok(got) if got == p.message => (Some(got), Outcome::Intact),
+                Ok(got) => (Some(got), Outcome::Wrong),
+                Err(ReadError::Io(e)) if Stalled::is(&e) => (None, Outcome::Stalled),
+                Err(ReadError::ClosedMidMessage { .. }) => (None, Outcome::ClosedMidMessage),
+                Err(ReadError::Closed) => (None, Outcome::Closed),
+                Err(e) => (None, Outcome::Failed(ClientError::from(e).to_string())),
+            };
+            let round = Round {
+                client: k,
+                round: c.rounds,
+                sent: p.message,
+                received,
+                outcome,
+                waited_ms,
+            };
+            // The verdict on this reply goes into the timeline right after the
+            // reads that made it, where a class can see why.
+            self.conductor.note(Side::Client(k), reply_row(&round));
+            self.rounds.push(round);
+        }
+    }
+
+    /// Shut down the write side, read whatever is still on its way (the naive
+    /// reader leaves bytes behind), then close.
+    fn quit(&mut self, k: usize) {
+        // Replies still owed are read first, as a client would before leaving.
+        self.read(k);
+        let Some(mut c) = self.open.remove(&k) else {
+            return;
+        };
+        let stream = c.session.stream_mut();
+        if stream.close_write().is_err() {
+            return;
+        }
+        let mut left = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Bounded: the server closes once it has read our FIN.
+        for _ in 0..10_000 {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left.extend_from_slice(&buf[..n]),
+            }
+        }
+        if !left.is_empty() {
+            self.note(
+                k,
+                format!("{} bytes left unread when the client quit", left.len()),
+                false,
+            );
+        }
+    }
+
+    pub(super) fn quit_all(&mut self) {
+        let open: Vec<usize> = self.open.keys().copied().collect();
+        for k in open {
+            self.quit(k);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The conducted ends: the server's listener and log, and the stream each side
+//! reads and writes through, whose calls wait for their turn and go into the
+//! timeline.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Actor, Conductor, PATIENCE, Status};
+use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
+use crate::lesson::server::{Acceptor, ServerConfig};
+use crate::transport::Transport;
+use crate::transport::net;
+
+/// The server's log in a conducted run. The socket calls are recorded by the
+/// conducted streams themselves, as they happen; the server adds only what it
+/// alone knows: that it cut a connection on purpose, or dropped an idle client.
+#[derive(Debug)]
+pub struct ConductedLog(pub Arc<Conductor>);
+
+impl ServerLog for ConductedLog {
+    fn event(&mut self, e: ServerEvent<'_>) -> io::Result<()> {
+        let what = match e {
+            ServerEvent::Ended {
+                how: Ending::Cut(after),
+                ..
+            } => What::Cut {
+                after,
+                reset: false,
+            },
+            ServerEvent::Ended {
+                how: Ending::Reset(after),
+                ..
+            } => What::Cut { after, reset: true },
+            ServerEvent::Ended {
+                how: Ending::Idle(t),
+                ..
+            } => What::Dropped {
+                idle_ms: t.as_millis() as u64,
+            },
+            // Reads, writes and failed calls are already in the timeline.
+            _ => return Ok(()),
+        };
+        self.0.note(Side::Server, what);
+        Ok(())
+    }
+}
+
+/// Timeouts that turn a bug into an error instead of a hang: no blocking call in
+/// a conducted run should wait long.
+pub(super) fn guard_timeouts(stream: &TcpStream) -> io::Result<()> {
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))
+}
+
+/// The server's listener in a conducted run.
+#[derive(Debug)]
+pub struct ConductedListener {
+    listener: TcpListener,
+    conductor: Arc<Conductor>,
+}
+
+impl ConductedListener {
+    /// Conduct the connections accepted on `listener`.
+    pub fn new(listener: TcpListener, conductor: Arc<Conductor>) -> Self {
+        ConductedListener {
+            listener,
+            conductor,
+        }
+    }
+}
+
+impl Acceptor for ConductedListener {
+    type Conn = Conducted;
+
+    fn accept(&mut self) -> io::Result<Option<(Conducted, SocketAddr)>> {
+        self.conductor.accept(&self.listener)
+    }
+
+    fn prepare(&mut self, conn: &mut Conducted, config: &ServerConfig) -> io::Result<()> {
+        net::apply_accepted(&conn.stream, &config.shape.socket)
+    }
+}
+
+/// One end of a conducted connection: a real `TcpStream` whose calls wait for
+/// their turn and are written into the timeline.
+#[derive(Debug)]
+pub struct Conducted {
+    stream: TcpStream,
+    conductor: Arc<Conductor>,
+    me: Actor,
+    conn: usize,
+    late: bool,
+}
+
+impl Conducted {
+    pub(super) fn new(
+        stream: TcpStream,
+        conductor: Arc<Conductor>,
+        me: Actor,
+        conn: usize,
+    ) -> Self {
+        Conducted {
+            stream,
+            conductor,
+            me,
+            conn,
+            late: false,
+        }
+    }
+
+    /// Count the bytes a read or write moved and add it to the timeline.
+    fn account(&self, result: &io::Result<usize>, buf: &[u8], wrote: bool) {
+        let mut st = self.conductor.lock();
+        let side = st.side(self.me, self.conn);
+        let what = match result {
+            Ok(0) if !wrote && !buf.is_empty() => What::Eof,
+            Ok(n) => {
+                let bytes = buf[..*n].to_vec();
+                let c = &mut st.conns[self.conn];
+                if wrote {
+                    c.written[self.me.index()] += *n as u64;
+                    What::Write { bytes }
+                } else {
+                    c.consumed[self.me.other().index()] += *n as u64;
+                    What::Read { bytes }
+                }
+            }
+            Err(e) => What::Error {
+                error: ErrorKind::of(e),
+                message: describe_io(e),
+            },
+        };
+        st.record(side, what);
+    }
+
+    /// How many bytes the peer has written that this end has not read yet.
+    fn in_flight(&self) -> u64 {
+        let st = self.conductor.lock();
+        let c = &st.conns[self.conn];
+        let peer = self.me.other().index();
+        c.written[peer] - c.consumed[peer]
+    }
+
+    /// Wait until at least `want` bytes can be read without blocking. The peer's
+    /// writes have all returned, so the bytes are in the kernel already or a few
+    /// microseconds away on loopback; a receive window smaller than `want` is the
+    /// one case where they cannot all be there, and then we stop waiting.
+    fn wait_readable(&self, buf: &mut [u8]) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut last = 0;
+        let mut last_change = Instant::now();
+        loop {
+            match self.stream.peek(buf) {
+                Ok(n) if n >= buf.len() => return,
+                Ok(n) if n != last => {
+                    last = n;
+                    last_change = Instant::now();
+                }
+                Ok(_) => {}
+                Err(_) => return, // the read itself will report it
+            }
+            let now = Instant::now();
+            if now > deadline || now - last_change > Duration::from_millis(500) {
+                return;
+            }
+            thread::sleep(Duration::from_micros(50));
+        }
+    }
+}
+
+impl Read for Conducted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let late = std::mem::take(&mut self.late);
+        self.conductor.switch(
+            self.me,
+            Status::Reading {
+                conn: self.conn,
+                late,
+            },
+        )?;
+        let want = (self.in_flight().min(buf.len() as u64)) as usize;
+        if want > 0 {
+            self.wait_readable(&mut buf[..want]);
+        }
+        // The one real read, on a real socket.
+        let result = self.stream.read(buf);
+        self.account(&result, buf, false);
+        result
+    }
+}
+
+impl Write for Conducted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Writing is not a scheduling point: consecutive writes form a burst that
+        // the reader sees together, unless a pause separates them.
+        let result = self.stream.write(buf);
+        self.account(&result, buf, true);
+        result
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Conducted {
+    /// The pause lasts exactly as long as the other side needs to read what has
+    /// arrived (if it is waiting to read) and to get back to waiting.
+    fn pause(&mut self, _delay: Duration) {
+        // A stall cannot come out of a pause: the pausing side can always go on.
+        let _ = self.conductor.switch(self.me, Status::Paused);
+    }
+
+    /// The next read goes last: after the other side has done all it can.
+    fn read_late(&mut self, _delay: Duration) {
+        self.late = true;
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        self.stream.abort()
+    }
+
+    fn close_write(&mut self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)?;
+        let mut st = self.conductor.lock();
+        st.conns[self.conn].closed[self.me.index()] = true;
+        let side = st.side(self.me, self.conn);
+        st.record(side, What::Shutdown);
+        Ok(())
+    }
+}
+
+impl Drop for Conducted {
+    fn drop(&mut self) {
+        let mut st = self.conductor.lock();
+        st.conns[self.conn].closed[self.me.index()] = true;
+        let side = st.side(self.me, self.conn);
+        st.record(side, What::Close);
+        // The socket itself closes when `stream` is dropped, right after this.
+    }
+}

@@ -1,0 +1,204 @@
+//! What a run produced: rounds and their outcomes, checks, the report, and
+//! the verdict read off them.
+
+use std::io;
+
+use serde::Serialize;
+
+use super::{ScenarioError, Verdict};
+use crate::event::{Event, Side, What, as_escaped, as_escaped_opt};
+use crate::lesson::reader::ReaderKind;
+
+/// How one round (one message and its reply) went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "detail")]
+pub enum Outcome {
+    /// The reply equals the message.
+    Intact,
+    /// The reader returned something else as the reply.
+    Wrong,
+    /// The reader would have waited forever.
+    Stalled,
+    /// The reader reported that the peer closed mid-message.
+    ClosedMidMessage,
+    /// The peer closed the connection before the reply.
+    Closed,
+    /// Another error.
+    Failed(String),
+}
+
+/// One message and the reply the reader came back with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Round {
+    /// Which client.
+    pub client: usize,
+    /// The round's number for that client.
+    pub round: usize,
+    /// The message sent.
+    #[serde(serialize_with = "as_escaped")]
+    pub sent: Vec<u8>,
+    /// The reply as the reader returned it.
+    #[serde(serialize_with = "as_escaped_opt")]
+    pub received: Option<Vec<u8>>,
+    /// How it went.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Milliseconds from the message's write to its reply.
+    pub waited_ms: u64,
+}
+
+/// Something the scenario asserts besides the replies (a refused connection, the
+/// order in which clients were served).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What was checked, and what was found.
+    pub what: String,
+    /// Whether it held.
+    pub ok: bool,
+}
+
+/// Everything one run of a scenario with one reader produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The reader used.
+    pub reader: ReaderKind,
+    /// The seed of the random cuts and pauses, if any.
+    pub seed: Option<u64>,
+    /// Socket buffer sizes asked for and granted.
+    pub buffers: Vec<String>,
+    /// Every call, in order.
+    pub timeline: Vec<Event>,
+    /// Each message and its reply.
+    pub rounds: Vec<Round>,
+    /// Other checks.
+    pub checks: Vec<Check>,
+    /// How the reader came out.
+    pub verdict: Verdict,
+    /// How it was expected to come out.
+    pub expected: Verdict,
+    /// Verdict as expected and every check held.
+    pub as_expected: bool,
+}
+
+impl Report {
+    /// The timeline without anything that varies between runs: what a test
+    /// compares to prove two runs the same.
+    pub fn shape(&self) -> Vec<(Side, What)> {
+        self.timeline
+            .iter()
+            .map(|e| (e.side, e.what.clone()))
+            .collect()
+    }
+}
+
+/// The counts of [`Scenario::repeat`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repetition {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The reader.
+    pub reader: ReaderKind,
+    /// Runs made.
+    pub runs: usize,
+    /// Runs whose verdict and checks were as expected.
+    pub as_expected: usize,
+    /// Runs whose timeline was the same as the first run's.
+    pub same_timeline: usize,
+}
+
+impl Repetition {
+    /// Every run as expected and alike.
+    pub fn perfect(&self) -> bool {
+        self.as_expected == self.runs && self.same_timeline == self.runs
+    }
+}
+
+/// A run that could not be carried out (the machine, not the lesson, failed).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scenario does not validate.
+    #[error(transparent)]
+    Invalid(#[from] ScenarioError),
+    /// The loopback listener could not be set up.
+    #[error("cannot start the server on loopback: {0}")]
+    Listen(io::Error),
+    /// The server thread panicked.
+    #[error("the server side of the run failed: {0}")]
+    Server(String),
+}
+
+/// The timeline row for a reply: the reply itself, or what stopped it.
+pub(super) fn reply_row(r: &Round) -> What {
+    match (&r.received, &r.outcome) {
+        (Some(got), o) => What::Reply {
+            round: r.round,
+            ok: *o == Outcome::Intact,
+            got: got.clone(),
+            sent: r.sent.clone(),
+        },
+        (None, Outcome::Stalled) => What::Note {
+            text: format!("✗ reply {}: would wait forever", r.round),
+            bad: true,
+        },
+        (None, o) => What::Note {
+            text: format!("! reply {}: {}", r.round, outcome_words(o)),
+            bad: false,
+        },
+    }
+}
+
+fn outcome_words(o: &Outcome) -> String {
+    match o {
+        Outcome::Intact => "intact".into(),
+        Outcome::Wrong => "wrong reply".into(),
+        Outcome::Stalled => "would wait forever".into(),
+        Outcome::ClosedMidMessage => "peer closed mid-message".into(),
+        Outcome::Closed => "peer closed the connection".into(),
+        Outcome::Failed(e) => e.clone(),
+    }
+}
+
+/// The verdict from a reader's rounds: any wrong reply or stall is broken; an
+/// error without a wrong reply is an honest detection; otherwise intact.
+pub fn verdict_of(rounds: &[Round]) -> Verdict {
+    if rounds
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Wrong | Outcome::Stalled))
+    {
+        Verdict::Broken
+    } else if rounds.iter().all(|r| r.outcome == Outcome::Intact) {
+        Verdict::Intact
+    } else {
+        Verdict::Detected
+    }
+}
+
+/// With several clients: the iterative server accepted each one only after it had
+/// closed the one before. Read off the real timeline.
+pub(super) fn served_in_turn(timeline: &[Event]) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut open = false;
+    let mut accepts = 0;
+    for e in timeline.iter().filter(|e| e.side == Side::Server) {
+        match e.what {
+            What::Accept => {
+                accepts += 1;
+                if accepts > 1 {
+                    checks.push(Check {
+                        what: format!(
+                            "client {accepts} was accepted only after the server closed client {}",
+                            accepts - 1
+                        ),
+                        ok: !open,
+                    });
+                }
+                open = true;
+            }
+            What::Close => open = false,
+            _ => {}
+        }
+    }
+    checks
+}
