@@ -260,9 +260,14 @@ fn cli_list_show_and_run() {
         assert!(out.contains(name), "{out}");
     }
 
-    let show = run_with_input(tcp_boundary_bin(), &["show", "partial-read"], b"");
-    assert!(show.status.success());
-    assert!(text(&show.stdout).contains("pieces of at most 4 bytes"));
+    assert_cmd::Command::new(tcp_boundary_bin())
+        .args(["show", "partial-read"])
+        .timeout(common::LIMIT)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "  - echo cut into pieces of at most 4 bytes, 150 ms pause after each\n",
+        ));
 
     let run = run_with_input(tcp_boundary_bin(), &["run", "partial-read"], b"");
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
@@ -290,8 +295,8 @@ fn cli_run_json_is_machine_readable() {
 
 #[test]
 fn cli_exit_codes() {
-    let dir = std::env::temp_dir().join(format!("tcp-boundary-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
 
     // A verdict not as expected: exit 1.
     let surprise = dir.join("surprise.toml");
@@ -330,5 +335,4 @@ fn cli_exit_codes() {
     // Usage: exit 2.
     let out = run_with_input(tcp_boundary_bin(), &["run"], b"");
     assert_eq!(out.status.code(), Some(2));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

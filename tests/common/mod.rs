@@ -2,7 +2,7 @@
 //! ephemeral loopback port, feed them input, and never wait forever.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -106,28 +106,12 @@ impl Drop for Server {
 
 /// Run a binary with `input` on stdin; fail the test if it runs past the limit.
 pub fn run_with_input(bin: &str, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(bin)
+    assert_cmd::Command::new(bin)
         .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start binary");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = rx
-        .recv_timeout(LIMIT)
+        .write_stdin(input)
+        .timeout(LIMIT)
+        .output()
         .expect("process did not finish in time")
-        .expect("wait for process");
-    writer.join().unwrap();
-    out
 }
 
 /// `echo-client 127.0.0.1 PORT ARGS…` with `input`.
