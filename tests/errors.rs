@@ -6,13 +6,18 @@ mod common;
 use std::io::Read;
 use std::net::TcpListener;
 
-use common::{echo_client_bin, echo_server_bin, run_client, run_with_input, start_server, text};
+use common::{
+    echo_client_bin, echo_server_bin, run_client, run_with_input, start_server, tcp_boundary_bin,
+    text,
+};
 
 fn assert_one_error_line(stderr: &[u8], needle: &str) {
     let err = text(stderr);
     let first = err.lines().next().unwrap_or_default();
     assert!(first.starts_with("error: "), "{err}");
     assert!(first.contains(needle), "expected {needle:?} in {err}");
+    // The cause is said once, not once per layer of context.
+    assert_eq!(first.matches(needle).count(), 1, "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!err.contains("RUST_BACKTRACE"), "{err}");
 }
@@ -150,4 +155,24 @@ fn bad_arguments_are_exit_2_with_a_line_naming_the_flag() {
             );
         }
     }
+}
+
+#[test]
+fn no_subcommand_is_exit_2_with_an_error_line_then_the_help() {
+    let out = run_with_input(tcp_boundary_bin(), &[], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let mut lines = err.lines();
+    assert_eq!(lines.next(), Some("error: no subcommand given"));
+    assert!(err.contains("Usage: tcp-boundary <COMMAND>"), "{err}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    // `head -c 1` closes the pipe after one byte; the rest of the report then
+    // meets a closed pipe. Nothing may be printed about it, and no panic.
+    let script = format!("{} run --all --repeat 2 | head -c 1", tcp_boundary_bin());
+    let out = run_with_input("sh", &["-c", &script], b"");
+    assert_eq!(text(&out.stdout).len(), 1);
+    assert_eq!(text(&out.stderr), "", "stderr must be empty");
 }

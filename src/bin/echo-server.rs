@@ -27,6 +27,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    cli::quiet_on_closed_pipe();
     cli::exit_with(run(cli::parse_or_exit(Args::try_parse())))
 }
 

@@ -35,6 +35,19 @@ pub const EXIT_USAGE: u8 = 2;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Let a closed standard output end the program quietly, as it ends C tools
+/// (`tcp-boundary list | head -1`): restore SIGPIPE's default action, which
+/// Rust's runtime sets to "ignore". Writes to sockets are unaffected: std
+/// sends with MSG_NOSIGNAL and gets EPIPE as an error, which the programs
+/// report. Call it first thing in `main`.
+pub fn quiet_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to the default is async-signal
+    // safe and done before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Print `error: …` on one line (the causes joined by `: `) and pick the exit code.
 pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
     match result {
@@ -90,13 +103,14 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
         Err(e) => e,
     };
     use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // Nothing to do was given: say so, then show what can be done.
+        eprintln!("error: no subcommand given\n");
+        eprint!("{}", e.render());
+        std::process::exit(EXIT_USAGE.into());
     }
     let text = e.render().to_string();
     let (message, usage) = match text.find("\nUsage:") {

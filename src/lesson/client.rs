@@ -45,22 +45,28 @@ impl Default for ClientConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The message cannot be framed by the chosen reader.
-    #[error("cannot send this message with the {reader} reader: {source}")]
+    #[error("cannot send this message with the {reader} reader: {cause}")]
     Encode {
         /// The reader in use.
         reader: ReaderKind,
         /// What is wrong with the message.
-        source: EncodeError,
+        cause: EncodeError,
     },
     /// Writing to the server failed.
     #[error("sending to the server failed: {}", crate::event::describe_io(.0))]
     Send(io::Error),
     /// Reading the reply failed.
     #[error("reading the reply failed: {0}")]
-    Receive(#[from] ReadError),
+    Receive(ReadError),
     /// Writing to the console (or reading the input) failed.
     #[error("console: {0}")]
     Console(io::Error),
+}
+
+impl From<ReadError> for ClientError {
+    fn from(e: ReadError) -> Self {
+        ClientError::Receive(e)
+    }
 }
 
 /// One client connection with its reader and writer.
@@ -93,9 +99,9 @@ impl<T: Transport> Session<T> {
         let wire = self
             .reader
             .encode(message)
-            .map_err(|source| ClientError::Encode {
+            .map_err(|cause| ClientError::Encode {
                 reader: self.reader.kind(),
-                source,
+                cause,
             })?;
         self.writer
             .write(&mut self.stream, &wire, |_| {})

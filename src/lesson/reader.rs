@@ -104,7 +104,7 @@ pub enum ReadError {
         max: usize,
     },
     /// The socket failed (reset by the peer, for instance).
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 

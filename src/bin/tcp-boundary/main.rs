@@ -49,6 +49,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::quiet_on_closed_pipe();
     let args = cli::parse_or_exit(Args::try_parse());
     cli::exit_with(run(args))
 }
