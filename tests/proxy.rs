@@ -8,7 +8,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{
     LIMIT, assert_sliced_reply, first_reply, run_client, run_with_input, start_server,
@@ -419,4 +419,37 @@ fn each_direction_has_its_own_switches() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(first_reply(&out.stdout), "directions\\n");
     drop(proxy);
+}
+
+#[test]
+fn ctrl_c_ends_the_proxy_even_inside_a_long_pause() {
+    let server = start_server(&["--clients", "1"]);
+    // One byte, then a pause of a minute before the next.
+    let mut proxy = ProxyProc::start(
+        server.port,
+        &["--down-chunk", "1", "--down-chunk-delay-ms", "60000"],
+    );
+    let mut c = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    c.set_read_timeout(Some(LIMIT)).unwrap();
+    c.write_all(b"hi\n").unwrap();
+    let mut first = [0u8; 1];
+    c.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"h");
+    // The proxy is now in its pause.
+    let pid = proxy.child.id().to_string();
+    let asked = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = proxy.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "took {:?} to stop",
+        asked.elapsed()
+    );
 }

@@ -49,6 +49,7 @@ use std::time::{Duration, Instant};
 use crate::event::{ErrorKind, describe_io, is_timeout};
 use crate::event::{Event, Side, What};
 use crate::shape::Shape;
+use crate::transport::Transport;
 use crate::shape::fragment::Fragmenter;
 use crate::view::timeline;
 
@@ -283,6 +284,50 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
     }
 }
 
+/// Where one direction writes: the socket, with pauses that end early when the
+/// proxy stops, so that Ctrl-C never waits out a long `--…-chunk-delay-ms`.
+struct Paced<'a> {
+    stream: &'a TcpStream,
+    stop: &'a AtomicBool,
+}
+
+impl Read for Paced<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&mut &*self.stream).read(buf)
+    }
+}
+
+impl Write for Paced<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&mut &*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Paced<'_> {
+    fn pause(&mut self, delay: Duration) {
+        let end = Instant::now() + delay;
+        while !self.stop.load(Ordering::SeqCst) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            thread::sleep(left.min(Duration::from_millis(10)));
+        }
+    }
+
+    fn close_write(&mut self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(self.stream).set_linger(Some(Duration::ZERO))
+    }
+}
+
 fn size_buffers(s: &TcpStream, send: Option<usize>, recv: Option<usize>) -> io::Result<()> {
     let s = socket2::SockRef::from(s);
     if let Some(n) = send {
@@ -377,7 +422,10 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         let room = limit.map_or(gathered.len(), |l| {
             (l - forwarded).min(gathered.len() as u64) as usize
         });
-        let mut out = dst;
+        let mut out = Paced {
+            stream: dst,
+            stop: &shared.stop,
+        };
         let written = fragmenter.write(&mut out, &gathered[..room], |piece| {
             log.row(
                 dst_side,
