@@ -5,7 +5,9 @@ mod common;
 
 use std::io::{Read, Write};
 
-use common::{assert_sliced_reply, first_reply, run_client, start_server, text};
+use common::{
+    assert_sliced_reply, echo_server_bin, first_reply, run_client, start_server, text, wait_limited,
+};
 
 const PROMPT: &str = "Input message (Q to quit) : ";
 
@@ -150,4 +152,43 @@ fn ipv6_loopback_works() {
     let out = common::run_with_input(common::echo_client_bin(), &["::1", &port], b"v6\nq\n");
     assert!(text(&out.stdout).contains("Message from server : v6\\n"));
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn ctrl_c_flushes_the_server_log_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = std::process::Command::new(echo_server_bin())
+        .args(["0", "--clients", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(log)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let port: u16 = first.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(common::LIMIT)).unwrap();
+    std::io::Write::write_all(&mut c, b"hello\n").unwrap();
+    let mut back = [0u8; 6];
+    std::io::Read::read_exact(&mut c, &mut back).unwrap();
+    // The server has read the message; its line sits in the file's buffer.
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(killed.unwrap().success());
+    let status = wait_limited(&mut child);
+    assert_eq!(status.code(), Some(130));
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert_eq!(
+        logged,
+        "connected client 1\nMessage from client : hello\\n\n"
+    );
 }

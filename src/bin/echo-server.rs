@@ -9,7 +9,7 @@ use clap::Parser;
 use tcp_boundary::cli::{self, ServerArgs};
 use tcp_boundary::lesson::server;
 use tcp_boundary::transport::net;
-use tcp_boundary::view::console::SeedConsole;
+use tcp_boundary::view::console::{SeedConsole, SharedOut};
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
 ///
@@ -47,11 +47,18 @@ fn run(args: Args) -> anyhow::Result<u8> {
     // gathered into blocks (as C's stdio does) and flushed after each client:
     // one write per message to a file would cost as much as the echo itself.
     let stdout = io::stdout();
-    let mut out: Box<dyn Write> = if stdout.is_terminal() {
-        Box::new(stdout.lock())
+    let mut out = SharedOut::new(if stdout.is_terminal() {
+        Box::new(stdout)
     } else {
-        Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
-    };
+        Box::new(io::BufWriter::with_capacity(64 * 1024, stdout))
+    });
+    // Ctrl-C or SIGTERM: what is still buffered reaches the file first.
+    let mut last = out.clone();
+    ctrlc::set_handler(move || {
+        let _ = last.flush();
+        std::process::exit(130);
+    })
+    .context("cannot install the Ctrl-C handler")?;
     let mut err = io::stderr();
     let mut console = SeedConsole::new(&mut out, &mut err);
     console.quiet = resolved.config.quiet;

@@ -49,8 +49,8 @@ use std::time::{Duration, Instant};
 use crate::event::{ErrorKind, describe_io, is_timeout};
 use crate::event::{Event, Side, What};
 use crate::shape::Shape;
-use crate::transport::Transport;
 use crate::shape::fragment::Fragmenter;
+use crate::transport::Transport;
 use crate::view::timeline;
 
 /// Where to forward and how to reshape each direction.

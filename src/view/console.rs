@@ -7,9 +7,42 @@
 //! end cleanly.
 
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
 use crate::event::{Ending, ServerEvent, ServerLog, describe_io};
 use crate::view::escape::write_escaped;
+
+/// A console output that two threads can reach: the server writes through it,
+/// and a Ctrl-C handler can flush what is still buffered before the program
+/// ends, so a log going to a file loses nothing.
+#[derive(Clone)]
+pub struct SharedOut(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl SharedOut {
+    /// Share `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        SharedOut(Arc::new(Mutex::new(out)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Write + Send>> {
+        // A panic elsewhere must not keep the log from being flushed.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.lock().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.lock().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.lock().flush()
+    }
+}
 
 /// Renders server events as the seed's console text.
 pub struct SeedConsole<'a> {

@@ -104,6 +104,23 @@ impl Drop for Server {
     }
 }
 
+/// Wait for `child` to exit, for at most [`LIMIT`]; kill it and fail the test
+/// if it does not.
+pub fn wait_limited(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} did not exit in time", child.id());
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Run a binary with `input` on stdin; fail the test if it runs past the limit.
 pub fn run_with_input(bin: &str, args: &[&str], input: &[u8]) -> Output {
     assert_cmd::Command::new(bin)
