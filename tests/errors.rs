@@ -176,3 +176,19 @@ fn a_closed_stdout_ends_the_program_quietly() {
     assert_eq!(text(&out.stdout).len(), 1);
     assert_eq!(text(&out.stderr), "", "stderr must be empty");
 }
+
+#[test]
+fn a_server_that_never_answers_is_exit_1_after_the_client_timeout() {
+    // A listener whose backlog completes the handshake; nobody ever reads.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    for reader in ["naive", "exact", "line", "length"] {
+        let out = run_with_input(
+            echo_client_bin(),
+            &["127.0.0.1", &port, "--reader", reader, "--timeout", "1"],
+            b"hello\nq\n",
+        );
+        assert_eq!(out.status.code(), Some(1), "{reader}");
+        assert_one_error_line(&out.stderr, "no reply from the server within the timeout");
+    }
+}

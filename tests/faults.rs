@@ -197,3 +197,26 @@ fn the_client_ends_cleanly_at_end_of_input() {
     assert!(out.status.success());
     assert_eq!(server.finish().2, 0);
 }
+
+#[test]
+fn a_10_mb_message_cannot_deadlock_the_client() {
+    let mut line = vec![b'x'; 10 << 20];
+    line.extend_from_slice(b"\nq\n");
+    // exact reads the echo while the message is still being written.
+    let server = start_server(&["--clients", "1", "--quiet"]);
+    let out = run_client(server.port, &["--reader", "exact"], &line);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let reply = stdout
+        .split("Message from server : ")
+        .nth(1)
+        .expect("a reply line");
+    assert_eq!(reply.trim_end_matches(|c| c != 'x').len(), 10 << 20);
+    // naive stops after one read: the rest of the echo fills the buffers, and
+    // the client says so instead of hanging.
+    let server = start_server(&["--clients", "1", "--quiet"]);
+    let out = run_client(server.port, &["--reader", "naive"], &line);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("write-before-read deadlock"), "{err}");
+}

@@ -37,6 +37,11 @@ struct Args {
     /// Largest frame the length reader accepts (1 to 16M).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u64, value_parser = bytes_in(1, MAX_BUFFER))]
     max_frame: u64,
+    /// Give up when no byte of a reply comes within SECS seconds (1 to 3600):
+    /// exit 1 with a line saying so. Without it, the client waits as long as
+    /// the server takes.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: Option<u64>,
     /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
     /// --random-chunks and --random-pauses cut and pace each message, the
     /// socket switches set its socket's options.
@@ -80,6 +85,9 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let addr = net::resolve(&args.host, args.port)?;
     let (stream, sizes) =
         net::connect(addr, &shape.socket).with_context(|| format!("cannot connect to {addr}"))?;
+    stream
+        .set_read_timeout(args.timeout.map(std::time::Duration::from_secs))
+        .context("cannot set the read timeout")?;
     for line in sizes.lines().into_iter().chain(note) {
         eprintln!("{line}");
     }

@@ -6,7 +6,9 @@
 //! loop of the seed's client is [`run_interactive`]; the scenario runner drives
 //! the same `Session` from a script.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
 
 use crate::lesson::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
@@ -55,9 +57,22 @@ pub enum ClientError {
     /// Writing to the server failed.
     #[error("sending to the server failed: {}", crate::event::describe_io(.0))]
     Send(io::Error),
+    /// The reader stopped reading before the whole message was sent, and the
+    /// echo of the rest filled the buffers: the writer could not go on.
+    #[error(
+        "the message was not all sent: the reader stopped reading, and the echo of the rest \
+         filled the buffers (a write-before-read deadlock)"
+    )]
+    Unsent,
     /// Reading the reply failed.
     #[error("reading the reply failed: {0}")]
     Receive(ReadError),
+    /// No byte of the reply came within the read timeout.
+    #[error("no reply from the server within the timeout")]
+    NoReply,
+    /// An input line longer than [`MAX_INPUT_LINE`].
+    #[error("an input line is longer than the limit of {MAX_INPUT_LINE} bytes")]
+    LineTooLong,
     /// Writing to the console (or reading the input) failed.
     #[error("console: {0}")]
     Console(io::Error),
@@ -65,7 +80,11 @@ pub enum ClientError {
 
 impl From<ReadError> for ClientError {
     fn from(e: ReadError) -> Self {
-        ClientError::Receive(e)
+        match e {
+            // A socket read timeout (echo-client --timeout) ran out.
+            ReadError::Io(e) if crate::event::is_timeout(&e) => ClientError::NoReply,
+            e => ClientError::Receive(e),
+        }
     }
 }
 
@@ -115,11 +134,56 @@ impl<T: Transport> Session<T> {
     }
 
     /// Send `message` and read its reply.
+    ///
+    /// On a real socket the message is written on a second thread while this
+    /// one reads the echo, so that no message is too long: written first and
+    /// read after, a message longer than the buffers between client and server
+    /// blocks both in `write` for good (each waits for the other to read).
     pub fn round(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
-        let wire_len = self.send(message)?;
-        Ok(self.receive(wire_len)?)
+        let Some(socket) = self.stream.shared_socket() else {
+            let wire_len = self.send(message)?;
+            return Ok(self.receive(wire_len)?);
+        };
+        let wire = self
+            .reader
+            .encode(message)
+            .map_err(|cause| ClientError::Encode {
+                reader: self.reader.kind(),
+                cause,
+            })?;
+        let (reader, writer) = (&mut self.reader, &mut self.writer);
+        std::thread::scope(|s| {
+            let sending = s.spawn(|| writer.write(&mut &*socket, &wire, |_| {}));
+            let reply = reader.receive(&mut &*socket, wire.len());
+            // A reader that stops early (the naive one) leaves the rest of a
+            // long echo unread; the writer may then wait forever for room.
+            // Give it a moment, then end the connection to free it.
+            let deadline = Instant::now() + WRITER_GRACE;
+            while !sending.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let stuck = !sending.is_finished();
+            if stuck {
+                let _ = socket.shutdown(Shutdown::Both);
+            }
+            let sent = sending
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+            match (reply, sent) {
+                (_, Err(_)) if stuck => Err(ClientError::Unsent),
+                (Err(e), _) => Err(e.into()),
+                (Ok(_), Err(e)) => Err(ClientError::Send(e)),
+                (Ok(reply), Ok(())) => Ok(reply),
+            }
+        })
     }
 }
+
+/// The longest line the interactive client reads from its input: 64 MiB.
+pub const MAX_INPUT_LINE: u64 = 64 << 20;
+
+/// How long a writer may still need once its reader has the reply.
+const WRITER_GRACE: Duration = Duration::from_secs(2);
 
 /// The seed's prompt.
 pub const PROMPT: &str = "Input message (Q to quit) : ";
@@ -142,11 +206,16 @@ pub fn run_interactive<T: Transport>(
         write!(out, "{PROMPT}").map_err(console)?;
         out.flush().map_err(console)?;
         line.clear();
-        if input.read_until(b'\n', &mut line).map_err(console)? == 0 {
+        // A line is read whole before it is sent, so its length is bounded.
+        let mut limited = (&mut input).take(MAX_INPUT_LINE + 1);
+        if limited.read_until(b'\n', &mut line).map_err(console)? == 0 {
             // End of input (Ctrl-D, or the end of a pipe): leave like `q`, on a
             // fresh line so the shell prompt does not stick to ours.
             writeln!(out).map_err(console)?;
             return Ok(());
+        }
+        if line.len() as u64 > MAX_INPUT_LINE {
+            return Err(ClientError::LineTooLong);
         }
         let trimmed = line.strip_suffix(b"\n").unwrap_or(&line);
         let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);

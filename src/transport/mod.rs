@@ -40,12 +40,24 @@ pub trait Transport: Read + Write {
     /// Shut down the sending side (send FIN): "I will write no more, but I still read".
     fn close_write(&mut self) -> io::Result<()>;
 
+    /// The socket underneath, when two threads may share it. A client then
+    /// writes a long message on one thread while it reads the echo on another:
+    /// written first and read after, a message longer than the buffers between
+    /// the two programs would leave both blocked in `write` for good.
+    fn shared_socket(&self) -> Option<&TcpStream> {
+        None
+    }
+
     /// Make the coming close abort the connection: SO_LINGER 0, so the kernel
     /// sends RST instead of FIN and drops whatever was not sent yet.
     fn abort(&mut self) -> io::Result<()>;
 }
 
 impl Transport for TcpStream {
+    fn shared_socket(&self) -> Option<&TcpStream> {
+        Some(self)
+    }
+
     fn close_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }

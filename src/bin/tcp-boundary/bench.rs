@@ -29,8 +29,9 @@ pub struct BenchArgs {
     /// 1 to 10000000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=bench::MAX_COUNT))]
     pub count: Option<u64>,
-    /// Bytes per round trip (rtt, connect, queue; 1 to 16M).
-    #[arg(long, value_name = "BYTES", default_value = "16", value_parser = cli::bytes_in(1, bench::MAX_WRITE))]
+    /// Bytes per round trip (rtt, connect, queue; 1 to 64K: the message is
+    /// written whole before its echo is read, so it must fit the socket buffers).
+    #[arg(long, value_name = "BYTES", default_value = "16", value_parser = cli::bytes_in(1, bench::MAX_MESSAGE))]
     pub size: u64,
     /// Round trips before measuring (rtt; 0 to 10000000).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=bench::MAX_COUNT))]

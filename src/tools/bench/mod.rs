@@ -25,8 +25,12 @@ pub use raw::raw_throughput;
 
 /// The most bytes `--bytes` may stream: 64 GiB.
 pub const MAX_STREAM: u64 = 64 << 30;
-/// The largest write (`--write-size`) and round-trip message (`--size`): 16 MiB.
+/// The largest write (`--write-size`): 16 MiB.
 pub const MAX_WRITE: u64 = 16 << 20;
+/// The largest round-trip message (`--size`): 64 KiB. Each round trip writes
+/// the whole message before it reads the echo, so it must fit the socket
+/// buffers between the two ends, or both would wait in `write` for good.
+pub const MAX_MESSAGE: u64 = 64 << 10;
 /// The most round trips or connections (`--count`, `--warmup`).
 pub const MAX_COUNT: u64 = 10_000_000;
 /// The longest hold of a queued client (`--hold-ms`): 60 s.
