@@ -116,8 +116,39 @@ fn an_idle_client_is_dropped_after_the_idle_timeout_and_the_next_is_served() {
     assert!(text(&out.stdout).contains("Message from server : after the idle one\\n"));
     let (_, stderr, code) = server.finish();
     assert_eq!(code, 0);
-    assert!(stderr.contains("sent nothing for 1 s, dropped"), "{stderr}");
+    assert!(
+        stderr.contains("sent or read nothing for 1 s, dropped"),
+        "{stderr}"
+    );
     drop(idle);
+}
+
+#[test]
+fn a_client_that_sends_and_never_reads_is_dropped_after_the_idle_timeout() {
+    let server = start_server(&["--clients", "2", "--idle-timeout", "1", "--quiet"]);
+    // Send far more than the buffers hold and never read: the server's echo
+    // blocks in write once this client's receive window is full.
+    let hog = server.connect();
+    hog.set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut sent = 0usize;
+    while sent < 64 << 20 {
+        match (&hog).write(&chunk) {
+            Ok(n) => sent += n,
+            Err(_) => break, // our own send buffer is full too, or we were dropped
+        }
+    }
+    // The next client is served once the hog is dropped.
+    let out = run_client(server.port, &[], b"next\nq\n");
+    assert!(text(&out.stdout).contains("Message from server : next\\n"));
+    let (_, stderr, code) = server.finish();
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("client 1 (127.0.0.1:") && stderr.contains("read nothing for 1 s, dropped"),
+        "{stderr}"
+    );
+    drop(hog);
 }
 
 #[test]

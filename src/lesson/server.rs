@@ -50,8 +50,11 @@ impl Acceptor for TcpListener {
         crate::transport::net::apply_accepted(conn, &config.shape.socket)?;
         // Without a timeout a blocking read waits forever: one idle client holds
         // an iterative server for good. With one, the read fails after the timeout
-        // and the server moves on to the next client.
-        conn.set_read_timeout(config.idle_timeout)
+        // and the server moves on to the next client. The same for a write: a
+        // client that sends but never reads fills its receive window, and the
+        // echo's write would wait for room forever.
+        conn.set_read_timeout(config.idle_timeout)?;
+        conn.set_write_timeout(config.idle_timeout)
     }
 }
 
@@ -197,14 +200,20 @@ fn serve_client<T: Transport>(
         // writes until every byte is out, since the kernel may take fewer bytes
         // than asked when the send buffer is full.
         let mut logged = Ok(());
-        fragmenter.write(conn, send, |piece| {
+        let written = fragmenter.write(conn, send, |piece| {
             if logged.is_ok() {
                 logged = log.event(ServerEvent::Sent {
                     client,
                     bytes: piece,
                 });
             }
-        })?;
+        });
+        match written {
+            Err(e) if is_timeout(&e) => {
+                return Ok(Ending::Idle(config.idle_timeout.unwrap_or_default()));
+            }
+            other => other?,
+        }
         logged?;
         echoed += send.len() as u64;
         if limit.is_some_and(|max| echoed >= max) {

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use std::io::Read;
+
 use serde::Deserialize;
 
 use super::{ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step};
@@ -58,6 +60,9 @@ impl<'de> Deserialize<'de> for ChunkRange {
     }
 }
 
+/// The largest scenario file `load` reads: 1 MiB.
+pub const MAX_FILE: u64 = 1 << 20;
+
 fn line_at(src: &str, offset: usize) -> usize {
     src[..offset.min(src.len())].matches('\n').count() + 1
 }
@@ -110,11 +115,28 @@ impl Scenario {
     /// Load a scenario file; its name is the file name without `.toml`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let fail = |message: String| ScenarioError {
             origin: origin.clone(),
             line: None,
-            message: format!("cannot read the file: {e}"),
-        })?;
+            message,
+        };
+        // Only a regular file of a bounded size is read: a device such as
+        // /dev/zero never ends, and a FIFO blocks until someone writes.
+        let meta =
+            std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+        if !meta.is_file() {
+            return Err(fail("not a regular file".to_string()));
+        }
+        if meta.len() > MAX_FILE {
+            return Err(fail(format!(
+                "the file has {} bytes; a scenario file may have at most {MAX_FILE}",
+                meta.len()
+            )));
+        }
+        let mut src = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE + 1).read_to_string(&mut src))
+            .map_err(|e| fail(format!("cannot read the file: {e}")))?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

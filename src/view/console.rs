@@ -94,7 +94,7 @@ impl ServerLog for SeedConsole<'_> {
                     )?,
                     Ending::Idle(t) => writeln!(
                         self.err,
-                        "client {client} ({peer}): sent nothing for {} s, dropped",
+                        "client {client} ({peer}): sent or read nothing for {} s, dropped",
                         t.as_secs_f64()
                     )?,
                     Ending::Failed(e) => {

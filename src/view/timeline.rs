@@ -43,7 +43,10 @@ fn cell(what: &What, side: Side) -> (String, Style) {
             AnsiColor::Yellow.on_default(),
         ),
         What::Dropped { idle_ms } => (
-            format!("dropped: sent nothing for {} s", *idle_ms as f64 / 1000.0),
+            format!(
+                "dropped: sent or read nothing for {} s",
+                *idle_ms as f64 / 1000.0
+            ),
             AnsiColor::Yellow.on_default(),
         ),
         What::Error { message, .. } => (format!("error: {message}"), AnsiColor::Red.on_default()),
