@@ -336,3 +336,43 @@ fn cli_exit_codes() {
     let out = run_with_input(tcp_boundary_bin(), &["run"], b"");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn scenario_files_that_would_run_long_or_allocate_much_are_refused() {
+    let cases = [
+        (
+            GOOD.replace(
+                "send = [\"hi\\n\"]",
+                "send = [{ pattern = \"x\", size = 100000000000 }]",
+            ),
+            "bad.toml:9: a message of 100000000000 bytes is over the limit of 16384",
+        ),
+        (
+            GOOD.replace("chunk = 1", "chunk = 1\nsend_buffer = 1")
+                .replace(
+                    "send = [\"hi\\n\"]",
+                    "send = [{ pattern = \"x\", size = 16384 }]",
+                ),
+            "bad.toml:10: a message of 16384 bytes does not fit the socket buffer of 1 bytes \
+             asked for: a write would wait for a reader who waits for its turn",
+        ),
+        (
+            GOOD.replace("chunk = 1", "chunk = 1\nclients = 20"),
+            "bad.toml:5: [server] clients is at most 10",
+        ),
+        (
+            GOOD.replace("chunk = 1", "chunk = 1\nbuffer_size = 100000000"),
+            "bad.toml:5: [server] buffer_size is at most 1048576",
+        ),
+        (
+            GOOD.replace(
+                "send = [\"hi\\n\"]",
+                "pause_ms = 6000\n\n[[step]]\npause_ms = 6000\n\n[[step]]\nsend = [\"hi\\n\"]",
+            ),
+            "bad.toml:12: the pauses add up to more than 10000 ms",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(parse_error(&src), want);
+    }
+}

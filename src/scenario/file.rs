@@ -60,6 +60,18 @@ impl<'de> Deserialize<'de> for ChunkRange {
     }
 }
 
+/// A scenario that validates finishes within this many seconds: the bounds
+/// below (pauses, steps, clients, messages that fit the buffers) keep it so.
+pub const MAX_RUN_SECONDS: u64 = 30;
+/// The most the `pause_ms` steps of a scenario may add up to.
+pub const MAX_PAUSE_MS: u64 = 10_000;
+/// The most steps in a scenario.
+pub const MAX_STEPS: usize = 100;
+/// The most clients in a scenario (and the highest client number).
+pub const MAX_CLIENTS: usize = 10;
+/// The largest read buffer in a scenario: 1 MiB.
+pub const MAX_READ_BUFFER: usize = 1 << 20;
+
 /// The largest scenario file `load` reads: 1 MiB.
 pub const MAX_FILE: u64 = 1 << 20;
 
@@ -207,6 +219,29 @@ impl Scenario {
         if self.steps.is_empty() {
             return Err((Place::Top, "a scenario needs at least one [[step]]".into()));
         }
+        // Bounds that keep every run short (see MAX_RUN_SECONDS).
+        if s.buffer_size > MAX_READ_BUFFER {
+            return server(&format!("buffer_size is at most {MAX_READ_BUFFER}"));
+        }
+        if c.buffer_size > MAX_READ_BUFFER {
+            return client(&format!("buffer_size is at most {MAX_READ_BUFFER}"));
+        }
+        if s.clients > MAX_CLIENTS {
+            return server(&format!("clients is at most {MAX_CLIENTS}"));
+        }
+        if self.steps.len() > MAX_STEPS {
+            return Err((
+                Place::Top,
+                format!("a scenario has at most {MAX_STEPS} steps"),
+            ));
+        }
+        // Every write must fit the socket buffers while its reader waits for
+        // its turn: the smallest buffer asked for bounds the messages.
+        let smallest = [s.send_buffer, s.recv_buffer, c.send_buffer, c.recv_buffer]
+            .into_iter()
+            .flatten()
+            .min();
+        let mut paused = 0;
         // Walk the script as the runner will, to catch steps that cannot happen.
         let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
         let mut gone: Vec<usize> = Vec::new();
@@ -215,6 +250,9 @@ impl Scenario {
             let k = step.client();
             if k == 0 {
                 return at("client numbers start at 1".into());
+            }
+            if k > MAX_CLIENTS {
+                return at(format!("client numbers go up to {MAX_CLIENTS}"));
             }
             if gone.contains(&k) {
                 return at(format!("client {k} has already quit (or was refused)"));
@@ -226,6 +264,18 @@ impl Scenario {
                     }
                     for m in messages {
                         check_message(m).or_else(&at)?;
+                        // The length reader adds a 4-byte header; the kernel
+                        // gives at least 1.5 times the size asked for to data.
+                        if let Some(b) = smallest
+                            && (m.len() + 4) * 2 > b * 3
+                        {
+                            return at(format!(
+                                "a message of {} bytes does not fit the socket buffer of {b} \
+                                 bytes asked for: a write would wait for a reader who waits \
+                                 for its turn",
+                                m.len()
+                            ));
+                        }
                     }
                     if matches!(step, Step::Write { .. }) {
                         *owed.entry(k).or_default() += messages.len();
@@ -236,10 +286,12 @@ impl Scenario {
                         return at(format!("client {k} is owed no reply to read"));
                     }
                 }
-                Step::Pause { ms, .. } if *ms > 10_000 => {
-                    return at("pause_ms is at most 10000".into());
+                Step::Pause { ms, .. } => {
+                    paused += ms;
+                    if paused > MAX_PAUSE_MS {
+                        return at(format!("the pauses add up to more than {MAX_PAUSE_MS} ms"));
+                    }
                 }
-                Step::Pause { .. } => {}
                 Step::Connect { refused, .. } => {
                     if *refused {
                         gone.push(k);
@@ -293,6 +345,12 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
                         return Err(
                             "a filled message needs a pattern and a size of 2 or more".into()
                         );
+                    }
+                    // Checked before the message is built, not after.
+                    if *size > MAX_MESSAGE {
+                        return Err(format!(
+                            "a message of {size} bytes is over the limit of {MAX_MESSAGE}"
+                        ));
                     }
                     let mut bytes: Vec<u8> = pattern.bytes().cycle().take(size - 1).collect();
                     bytes.push(b'\n');

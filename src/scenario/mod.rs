@@ -56,7 +56,9 @@ mod file;
 mod outcome;
 mod run;
 
-pub use file::BUILTIN;
+pub use file::{
+    BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_RUN_SECONDS, MAX_STEPS,
+};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 
 /// The largest message a scenario may send. Every write must fit in the socket
