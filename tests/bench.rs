@@ -163,3 +163,58 @@ fn bad_bench_arguments() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn max_seconds_bounds_the_whole_run_and_every_figure_is_measured() {
+    // Counts far beyond what fits in the time: the run still ends on time, and
+    // both the server and the raw pair get measured.
+    let started = std::time::Instant::now();
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &[
+            "bench",
+            "rtt",
+            "--spawn-server",
+            "--quiet",
+            "--warmup",
+            "10000000",
+            "--count",
+            "10000000",
+            "--max-seconds",
+            "2",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["server"]["count"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["raw"]["count"].as_u64().unwrap() > 0, "{v}");
+}
+
+#[test]
+fn a_queue_longer_than_the_time_allowed_is_a_usage_error() {
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &[
+            "bench",
+            "queue",
+            "--spawn-server",
+            "--quiet",
+            "--concurrent",
+            "200",
+            "--hold-ms",
+            "1000",
+            "--max-seconds",
+            "10",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: 200 clients holding 1000 ms each need 400 s, more than the 10 s allowed \
+         (--max-seconds)\n"
+    );
+}

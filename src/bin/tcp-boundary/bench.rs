@@ -95,8 +95,13 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             addr
         }
     };
-    let result =
-        bench::run(args.mode, addr, &opts).with_context(|| format!("bench against {addr}"))?;
+    let result = match bench::run(args.mode, addr, &opts) {
+        // Asked for more than the time allowed: the user's numbers, not the network.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(cli::UsageError(e.to_string()).into());
+        }
+        other => other.with_context(|| format!("bench against {addr}"))?,
+    };
     if let Some(running) = spawned {
         running.stop().context("stopping the spawned server")?;
     }

@@ -259,8 +259,13 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
     let mut back = vec![0u8; msg.len()];
     let deadline = Instant::now() + opts.max_time;
     let mut progress = Progress::new("rtt", opts);
-    for (addr, s) in &mut conns {
-        for _ in 0..opts.warmup {
+    // Warm up every connection alike, within a quarter of the time allowed.
+    let warm_until = Instant::now() + opts.max_time / 4;
+    'warm: for _ in 0..opts.warmup {
+        for (addr, s) in &mut conns {
+            if Instant::now() > warm_until {
+                break 'warm;
+            }
             s.write_all(&msg)?;
             s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
         }
@@ -268,8 +273,14 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
     let mut samples = vec![Vec::with_capacity(opts.count); conns.len()];
     let per_batch = opts.count.div_ceil(BATCHES).max(1);
     let total = (opts.count * conns.len()) as u64;
-    'batches: for _ in 0..BATCHES {
+    let n_conns = conns.len() as u32;
+    'batches: for b in 0..BATCHES {
         for (i, (addr, s)) in conns.iter_mut().enumerate() {
+            // Each batch gets its share of the time left, so that a count too
+            // large for the time still measures every address.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let share = left / ((BATCHES - b) as u32 * n_conns);
+            let batch_end = Instant::now() + share;
             for _ in 0..per_batch.min(opts.count - samples[i].len()) {
                 let t = Instant::now();
                 s.write_all(&msg)?;
@@ -277,8 +288,12 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
                 // ends when all of it is back.
                 s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
                 samples[i].push(t.elapsed());
-                if Instant::now() > deadline {
+                let now = Instant::now();
+                if now > deadline {
                     break 'batches;
+                }
+                if now > batch_end {
+                    break;
                 }
             }
             let done: usize = samples.iter().map(Vec::len).sum();
@@ -390,7 +405,20 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
                 let msg = vec![b'q'; size];
                 s.write_all(&msg)?;
                 let mut back = vec![0u8; size];
-                s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+                s.read_exact(&mut back).map_err(|e| {
+                    if crate::event::is_timeout(&e) {
+                        io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "a client got no echo from {addr} in time: with {k} clients \
+                                 queued, the server (or the kernel's listen queue) did not \
+                                 keep up; try a smaller --concurrent or --hold-ms"
+                            ),
+                        )
+                    } else {
+                        ctx("echo from", addr)(e)
+                    }
+                })?;
                 let done = Instant::now();
                 thread::sleep(hold);
                 Ok((done, done - t))
@@ -419,7 +447,14 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
 }
 
 /// Run `mode` against the server at `addr`, then the same against a raw pair.
+///
+/// `opts.max_time` bounds the whole run: each part gets a share of it, and the
+/// queue's holds are checked against it before anything connects.
 pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> {
+    let half = Options {
+        max_time: opts.max_time / 2,
+        ..opts.clone()
+    };
     Ok(match mode {
         Mode::Rtt => {
             let raw_echo = RawEcho::start(false)?;
@@ -433,23 +468,39 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
             // The server's stream goes over one connection (a server may serve
             // only one client); the raw pair is measured half before and half
             // after it, so that drift on the machine weighs on both alike.
-            let half = Options {
+            let quarter = Options {
                 bytes: opts.bytes.div_ceil(2),
-                max_time: opts.max_time / 2,
+                max_time: opts.max_time / 4,
                 ..opts.clone()
             };
-            let mut raw = raw_throughput(&half)?;
-            let server = throughput(addr, opts)?;
-            raw.add(raw_throughput(&half)?);
+            let mut raw = raw_throughput(&quarter)?;
+            let server = throughput(addr, &half)?;
+            raw.add(raw_throughput(&quarter)?);
             Figures::Throughput { server, raw }
         }
         Mode::Connect => {
-            let server = connects(addr, opts)?;
+            let server = connects(addr, &half)?;
             // One connection at a time, like the server measured.
-            let raw = connects(RawEcho::start(false)?.addr, opts)?;
+            let raw = connects(RawEcho::start(false)?.addr, &half)?;
             Figures::Connect { server, raw }
         }
         Mode::Queue => {
+            // Each client holds the server in turn, once for the server and once
+            // for the raw pair: the holds alone must fit the time allowed.
+            let holds = opts.hold * (opts.clients as u32) * 2;
+            if holds > opts.max_time {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} clients holding {} ms each need {} s, more than the {} s allowed \
+                         (--max-seconds)",
+                        opts.clients,
+                        opts.hold.as_millis(),
+                        holds.as_secs(),
+                        opts.max_time.as_secs()
+                    ),
+                ));
+            }
             let server = queue(addr, opts)?;
             let raw = queue(RawEcho::start(true)?.addr, opts)?;
             Figures::Queue { server, raw }

@@ -6,7 +6,14 @@ use super::Figures;
 
 /// Print `result` for a person.
 pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    // A figure that could not be measured (nothing counted) has no ratio.
+    let ratio = |a: f64, b: f64| {
+        if a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() {
+            format!("{:.2}×", a / b)
+        } else {
+            "not measured".to_string()
+        }
+    };
     match result {
         Figures::Rtt { server, raw } => {
             writeln!(
@@ -20,6 +27,10 @@ pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
                 "", "p50 µs", "p99 µs", "mean µs"
             )?;
             for (name, l) in [("server", server), ("raw", raw)] {
+                if l.count == 0 {
+                    writeln!(out, "  {name:<10} {:>32}", "not measured")?;
+                    continue;
+                }
                 writeln!(
                     out,
                     "  {:<10} {:>10.1} {:>10.1} {:>10.1}",
@@ -28,7 +39,7 @@ pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(
                 out,
-                "  server / raw: p50 {:.2}×, mean {:.2}×",
+                "  server / raw: p50 {}, mean {}",
                 ratio(server.p50_us, raw.p50_us),
                 ratio(server.mean_us, raw.mean_us)
             )?;
@@ -44,7 +55,7 @@ pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(
                 out,
-                "  server / raw: {:.2}×  (the echo carries every byte twice over loopback; the raw pair once)",
+                "  server / raw: {}  (the echo carries every byte twice over loopback; the raw pair once)",
                 ratio(server.mb_per_s, raw.mb_per_s)
             )?;
         }
@@ -57,11 +68,7 @@ pub fn print(result: &Figures, out: &mut dyn Write) -> io::Result<()> {
                     name, c.per_s, c.count, c.seconds
                 )?;
             }
-            writeln!(
-                out,
-                "  server / raw: {:.2}×",
-                ratio(server.per_s, raw.per_s)
-            )?;
+            writeln!(out, "  server / raw: {}", ratio(server.per_s, raw.per_s))?;
         }
         Figures::Queue { server, raw } => {
             writeln!(
