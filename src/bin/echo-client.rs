@@ -18,7 +18,7 @@ use tcp_boundary::transport::net;
 /// Input ends the session too (Ctrl-D, or the end of a pipe), so
 /// `printf 'hi\nq\n' | echo-client 127.0.0.1 9190` works.
 #[derive(Debug, Parser)]
-#[command(name = "echo-client", version)]
+#[command(name = "echo-client", version, allow_negative_numbers = true)]
 struct Args {
     /// Server host name or address.
     host: String,
@@ -40,7 +40,7 @@ struct Args {
     /// Give up when no byte of a reply comes within SECS seconds (1 to 3600):
     /// exit 1 with a line saying so. Without it, the client waits as long as
     /// the server takes.
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = cli::number_in(1, 3600))]
     timeout: Option<u64>,
     /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
     /// --random-chunks and --random-pauses cut and pace each message, the

@@ -18,7 +18,7 @@ use tcp_boundary::view::console::{SeedConsole, SharedOut};
 /// The fragmenting switches cut and pace the echo so that a client's reads see
 /// parts of a reply, or several replies at once.
 #[derive(Debug, Parser)]
-#[command(name = "echo-server", version)]
+#[command(name = "echo-server", version, allow_negative_numbers = true)]
 struct Args {
     /// Port to listen on (0: any free port; the one chosen is printed).
     port: u16,
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<u8> {
     let resolved = args.server.resolve()?;
     let addr = SocketAddr::new(args.server.bind, args.port);
-    let (listener, sizes) = net::listen(addr, args.server.backlog, &resolved.socket)
+    let (listener, sizes) = net::listen(addr, args.server.backlog as i32, &resolved.socket)
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener
         .local_addr()

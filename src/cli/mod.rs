@@ -21,7 +21,7 @@ mod shape;
 
 pub use proxy::ProxyArgs;
 pub use server::{ResolvedServer, ServerArgs};
-pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis};
+pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
 
 /// Done as asked.
 pub const EXIT_OK: u8 = 0;

@@ -9,6 +9,7 @@ use crate::shape::{Shape, choose_seed};
 
 /// `tcp-boundary proxy`'s switches.
 #[derive(Debug, Clone, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct ProxyArgs {
     /// Where to listen: PORT, or ADDR:PORT (the address defaults to 127.0.0.1).
     #[arg(long, value_name = "[ADDR:]PORT")]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::UsageError;
-use super::shape::{SeedArg, ShapeArgs, bytes_in};
+use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lesson::server::{MAX_BACKLOG, MAX_BUFFER, MAX_CLIENTS, MAX_IDLE_SECS, ServerConfig};
 use crate::shape::{SocketOptions, choose_seed};
 
@@ -20,11 +20,11 @@ pub struct ServerArgs {
     pub bind: IpAddr,
     /// Length of the listen backlog (1 to 4096): connections the kernel completes
     /// and parks while the server is busy with another client.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = clap::value_parser!(i32).range(1..=MAX_BACKLOG as i64))]
-    pub backlog: i32,
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(1, MAX_BACKLOG as u64))]
+    pub backlog: u64,
     /// Serve this many clients one after another, then exit (0: until killed;
     /// at most 1000000).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=MAX_CLIENTS))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(0, MAX_CLIENTS))]
     pub clients: u64,
     /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
     /// 1 to 16M).
@@ -35,7 +35,7 @@ pub struct ServerArgs {
     pub quiet: bool,
     /// Drop a client that sends nothing for this many seconds (1 to 86400);
     /// without it, one idle client holds the iterative server forever.
-    #[arg(long, allow_negative_numbers = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_SECS))]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECS", value_parser = number_in(1, MAX_IDLE_SECS))]
     pub idle_timeout: Option<u64>,
     /// Classroom preset: --nodelay --chunk 4 --chunk-delay-ms 150 (explicit
     /// switches win over the preset).

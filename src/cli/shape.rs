@@ -30,6 +30,26 @@ pub fn bytes_in(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Cl
     }
 }
 
+/// A whole number from `min` to `max`, with a message that says so for any
+/// other input (negative, too large, not a number).
+pub fn number_in(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
+    move |s: &str| {
+        let s = s.trim();
+        let n: u64 = match s.parse() {
+            Ok(n) => n,
+            Err(_) if s.starts_with('-') => {
+                return Err(format!("must be from {min} to {max}, not negative"));
+            }
+            Err(_) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => u64::MAX,
+            Err(_) => return Err(format!("expected a whole number from {min} to {max}")),
+        };
+        if n < min || n > max {
+            return Err(format!("must be from {min} to {max}"));
+        }
+        Ok(n)
+    }
+}
+
 /// Milliseconds from 0 to the longest pause.
 pub fn millis(s: &str) -> Result<u64, String> {
     if s.trim_start().starts_with('-') {
@@ -74,7 +94,7 @@ macro_rules! shape_switches {
             pub chunk_delay_ms: Option<u64>,
             /// Cut into pieces of random sizes between MIN and MAX bytes (seeded).
             #[arg(long = concat!($prefix, "random-chunks"), id = concat!($prefix, "random-chunks"),
-                  value_name = "MIN-MAX", value_parser = chunk_range)]
+                  allow_hyphen_values = true, value_name = "MIN-MAX", value_parser = chunk_range)]
             pub random_chunks: Option<ChunkRange>,
             /// Draw each pause at random between 0 and the chunk delay (seeded); a
             /// pause of 0 sends the next piece straight after.
@@ -155,6 +175,6 @@ shape_switches!(
 pub struct SeedArg {
     /// Seed for random cuts and pauses: the same seed gives the same cuts and
     /// pauses (one is chosen and printed when a random switch needs it).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = number_in(0, u64::MAX))]
     pub seed: Option<u64>,
 }

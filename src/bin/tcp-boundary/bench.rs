@@ -9,6 +9,7 @@ use tcp_boundary::tools::bench;
 use tcp_boundary::transport::net;
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct BenchArgs {
     /// What to measure.
     #[arg(value_enum)]
@@ -27,14 +28,14 @@ pub struct BenchArgs {
     pub spawn_server: bool,
     /// Round trips (rtt; default 20000) or connections (connect; default 1000);
     /// 1 to 10000000.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=bench::MAX_COUNT))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(1, bench::MAX_COUNT))]
     pub count: Option<u64>,
     /// Bytes per round trip (rtt, connect, queue; 1 to 64K: the message is
     /// written whole before its echo is read, so it must fit the socket buffers).
     #[arg(long, value_name = "BYTES", default_value = "16", value_parser = cli::bytes_in(1, bench::MAX_MESSAGE))]
     pub size: u64,
     /// Round trips before measuring (rtt; 0 to 10000000).
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=bench::MAX_COUNT))]
+    #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true, value_parser = cli::number_in(0, bench::MAX_COUNT))]
     pub warmup: u64,
     /// Bytes to stream (throughput; 1 to 64G), e.g. 256M or 1G.
     #[arg(long, value_name = "BYTES", default_value = "256M", value_parser = cli::bytes_in(1, bench::MAX_STREAM))]
@@ -43,14 +44,14 @@ pub struct BenchArgs {
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = cli::bytes_in(1, bench::MAX_WRITE))]
     pub write_size: u64,
     /// Clients that connect at once (queue).
-    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=200))]
+    #[arg(long, value_name = "K", default_value_t = 5, allow_negative_numbers = true, value_parser = cli::number_in(1, 200))]
     pub concurrent: u64,
     /// How long each queued client keeps the server after its echo (queue; 0
     /// to 60000).
-    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=bench::MAX_HOLD_MS))]
+    #[arg(long, value_name = "MS", default_value_t = 100, allow_negative_numbers = true, value_parser = cli::number_in(0, bench::MAX_HOLD_MS))]
     pub hold_ms: u64,
     /// Stop measuring after this many seconds, whatever the counts.
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", default_value_t = 60, allow_negative_numbers = true, value_parser = cli::number_in(1, 3600))]
     pub max_seconds: u64,
     /// After the run, report the peak memory (VmHWM) of this process: the pid of
     /// the echo server measured with --addr.
@@ -87,7 +88,7 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             let mut resolved = args.server.resolve()?;
             resolved.config.clients = 0;
             let bind = std::net::SocketAddr::new(args.server.bind, 0);
-            let (listener, _) = net::listen(bind, args.server.backlog, &resolved.socket)
+            let (listener, _) = net::listen(bind, args.server.backlog as i32, &resolved.socket)
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let running = server::spawn(listener, resolved.config)?;
             let addr = running.addr;

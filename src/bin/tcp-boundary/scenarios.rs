@@ -11,6 +11,7 @@ use tcp_boundary::shape::choose_seed;
 use tcp_boundary::view::report;
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct RunArgs {
     /// A scenario name (see `list`) or the path of a scenario file.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -22,7 +23,7 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     pub reader: Option<ReaderKind>,
     /// Override the seed of a scenario with random cuts or pauses.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(0, u64::MAX))]
     pub seed: Option<u64>,
     /// Print the reports as JSON instead of text.
     #[arg(long)]
@@ -30,7 +31,7 @@ pub struct RunArgs {
     /// Run each scenario and reader this many times and count the runs that came
     /// out as expected and with the same timeline as the first (proof that the
     /// runs do not depend on timing).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(1, 100_000))]
     pub repeat: Option<u64>,
     /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
     /// another cutting).
