@@ -37,9 +37,10 @@ pub fn list(scenarios: &[Scenario], out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The server's settings in words.
-pub fn describe_server(s: &Scenario) -> Vec<String> {
-    let config = match s.server_config(None) {
+/// The server's settings in words, with the seed in force (`seed` overrides
+/// the file's).
+pub fn describe_server(s: &Scenario, seed: Option<u64>) -> Vec<String> {
+    let config = match s.server_config(seed) {
         Ok(config) => config,
         Err(e) => return vec![format!("cannot run: {e}")],
     };
@@ -112,7 +113,7 @@ pub fn show(s: &Scenario, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", s.description)?;
     writeln!(out)?;
     writeln!(out, "{b}server{b:#}", b = bold())?;
-    for line in describe_server(s) {
+    for line in describe_server(s, None) {
         writeln!(out, "  - {line}")?;
     }
     writeln!(out, "{b}client{b:#}", b = bold())?;
@@ -136,14 +137,12 @@ pub fn show(s: &Scenario, out: &mut dyn Write) -> io::Result<()> {
 
 fn header(s: &Scenario, report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{b}━━ {} ━━{b:#} {}", s.name, s.lesson, b = bold())?;
-    for line in describe_server(s) {
+    // The seed in force is stated once, in the server's line that uses it.
+    for line in describe_server(s, report.seed) {
         writeln!(out, "  server: {line}")?;
     }
     for line in describe_client(s) {
         writeln!(out, "  client: {line}")?;
-    }
-    if let Some(seed) = report.seed {
-        writeln!(out, "  seed: {seed} (the same seed gives the same run)")?;
     }
     for line in &report.buffers {
         writeln!(out, "  {line}")?;
