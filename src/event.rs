@@ -89,18 +89,29 @@ pub enum What {
     Connect,
     /// A client's connect was refused.
     Refused,
-    /// The server accepted a connection.
-    Accept,
+    /// The server accepted a connection: client number `client`'s.
+    Accept {
+        /// Whose connection it is.
+        client: usize,
+    },
     /// One `write` call and the bytes it wrote (`len` and the escaped `bytes`
     /// in JSON).
     Write {
+        /// Where in this direction's stream the bytes start: the count of bytes
+        /// written before them on this connection.
+        at: u64,
         /// The bytes written.
         #[serde(flatten, serialize_with = "payload")]
         bytes: Vec<u8>,
     },
-    /// One `read` call and the bytes it returned (`len` and the escaped `bytes`
-    /// in JSON).
+    /// One `read` call: how much it asked for and the bytes it returned (`len`
+    /// and the escaped `bytes` in JSON).
     Read {
+        /// The most bytes this read could return: the buffer it was given.
+        asked: usize,
+        /// Where in this direction's stream the bytes start: the count of bytes
+        /// read before them on this connection.
+        at: u64,
         /// The bytes read.
         #[serde(flatten, serialize_with = "payload")]
         bytes: Vec<u8>,
@@ -109,8 +120,12 @@ pub enum What {
     Eof,
     /// The write side was shut down (FIN sent).
     Shutdown,
-    /// The socket was closed.
-    Close,
+    /// The socket was closed (`close()`).
+    Close {
+        /// Bytes the peer had sent that were never read. Closing with unread
+        /// bytes makes the kernel answer with a reset (RST) instead of a FIN.
+        unread: u64,
+    },
     /// A socket call failed.
     Error {
         /// What kind of failure.

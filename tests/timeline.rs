@@ -19,3 +19,79 @@ fn one_seed_is_stated_once_the_one_in_force() {
     assert!(!out.contains("seed:"), "{out}");
     assert!(!out.contains("2024"), "{out}");
 }
+
+/// Every report of `run --all --json`, for every reader.
+fn all_reports() -> Vec<serde_json::Value> {
+    let out = run_with_input(tcp_boundary_bin(), &["run", "--all", "--json"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The rules every timeline keeps, checked from the JSON, not the text: a
+/// read comes after the writes of its bytes (per connection and direction),
+/// never returns more than it asked for nor asks for more than its buffer,
+/// and no client reads after it closed.
+#[test]
+fn every_timeline_keeps_causality_buffer_bounds_and_no_read_after_quit() {
+    use std::collections::{HashMap, HashSet};
+    let reports = all_reports();
+    assert_eq!(reports.len(), 36);
+    for r in &reports {
+        let name = format!("{} {}", r["scenario"], r["reader"]);
+        let client_buffer = r["client_buffer"].as_u64().unwrap();
+        let server_buffer = r["server_buffer"].as_u64().unwrap();
+        // Bytes written so far per (client, direction): 0 up, 1 down.
+        let mut written: HashMap<(u64, u8), u64> = HashMap::new();
+        let mut closed: HashSet<u64> = HashSet::new();
+        let mut serving = 0; // the client of the server's last accept
+        for e in r["timeline"].as_array().unwrap() {
+            let kind = e["kind"].as_str().unwrap();
+            let is_client = e["side"] == "client";
+            let client = if is_client {
+                e["client"].as_u64().unwrap()
+            } else {
+                serving
+            };
+            if kind == "accept" {
+                serving = e["client"].as_u64().unwrap();
+            }
+            let dir = |client_side: bool| -> u8 { if client_side { 0 } else { 1 } };
+            match kind {
+                "write" => {
+                    let len = e["len"].as_u64().unwrap();
+                    assert_eq!(
+                        e["at"].as_u64().unwrap(),
+                        written.get(&(client, dir(is_client))).copied().unwrap_or(0),
+                        "{name}: {e}"
+                    );
+                    *written.entry((client, dir(is_client))).or_default() += len;
+                }
+                "read" => {
+                    let len = e["len"].as_u64().unwrap();
+                    let asked = e["asked"].as_u64().unwrap();
+                    let at = e["at"].as_u64().unwrap();
+                    let buffer = if is_client {
+                        client_buffer
+                    } else {
+                        server_buffer
+                    };
+                    assert!(len <= asked && asked <= buffer, "{name}: {e}");
+                    // The peer's writes in this direction cover the bytes read.
+                    let peer_wrote = written.get(&(client, dir(!is_client))).copied();
+                    assert!(
+                        at + len <= peer_wrote.unwrap_or(0),
+                        "{name}: read before write: {e}"
+                    );
+                    assert!(
+                        !(is_client && closed.contains(&client)),
+                        "{name}: read after quit: {e}"
+                    );
+                }
+                "close" | "shutdown" if is_client => {
+                    closed.insert(client);
+                }
+                _ => {}
+            }
+        }
+    }
+}

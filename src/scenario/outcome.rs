@@ -68,6 +68,10 @@ pub struct Report {
     pub seed: Option<u64>,
     /// Socket buffer sizes asked for and granted.
     pub buffers: Vec<String>,
+    /// The client's read buffer: the most one of its reads can return.
+    pub client_buffer: usize,
+    /// The server's read buffer.
+    pub server_buffer: usize,
     /// Every call, in order.
     pub timeline: Vec<Event>,
     /// Each message and its reply.
@@ -183,7 +187,7 @@ pub(super) fn served_in_turn(timeline: &[Event]) -> Vec<Check> {
     let mut accepts = 0;
     for e in timeline.iter().filter(|e| e.side == Side::Server) {
         match e.what {
-            What::Accept => {
+            What::Accept { .. } => {
                 accepts += 1;
                 if accepts > 1 {
                     checks.push(Check {
@@ -196,7 +200,7 @@ pub(super) fn served_in_turn(timeline: &[Event]) -> Vec<Check> {
                 }
                 open = true;
             }
-            What::Close => open = false,
+            What::Close { .. } => open = false,
             _ => {}
         }
     }

@@ -121,6 +121,8 @@ impl Scenario {
             reader,
             seed: self.effective_seed(seed),
             buffers,
+            client_buffer: self.client.buffer_size,
+            server_buffer: self.server.buffer_size,
             as_expected: verdict == expected && checks.iter().all(|c| c.ok),
             timeline,
             rounds: clients.rounds,

@@ -64,6 +64,8 @@ pub struct ProxyConfig {
     pub upstream: Shape,
     /// Log only connections, not each read and write.
     pub quiet: bool,
+    /// How wide the logged timeline may be.
+    pub layout: timeline::Layout,
 }
 
 impl ProxyConfig {
@@ -74,6 +76,7 @@ impl ProxyConfig {
             downstream: Shape::default(),
             upstream: Shape::default(),
             quiet: true,
+            layout: timeline::Layout::new(100),
         }
     }
 
@@ -95,6 +98,7 @@ impl ProxyConfig {
 struct Log {
     out: Mutex<(usize, Box<dyn Write + Send>)>,
     quiet: bool,
+    layout: timeline::Layout,
 }
 
 impl Log {
@@ -111,7 +115,7 @@ impl Log {
             what,
         };
         // A log that cannot be written must not stop the traffic.
-        let _ = timeline::render_row(&event, out.as_mut());
+        let _ = timeline::render_row(&event, self.layout, out.as_mut());
         let _ = out.flush();
     }
 
@@ -176,6 +180,7 @@ impl Proxy {
             log: Log {
                 out: Mutex::new((0, log)),
                 quiet: config.quiet,
+                layout: config.layout,
             },
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
@@ -382,9 +387,11 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
     let mut gathered = Vec::new();
     let limit = shape.cut_after.or(shape.reset_after);
     let mut forwarded: u64 = 0;
+    // Bytes read so far in this direction: where the next read starts.
+    let mut received: u64 = 0;
     loop {
         // One read: what has arrived, as the kernel hands it over.
-        let mut eof = match read_logged(src, &mut buf, src_side, log) {
+        let mut eof = match read_logged(src, &mut buf, src_side, log, &mut received) {
             Ok(0) => true,
             Ok(k) => {
                 gathered.extend_from_slice(&buf[..k]);
@@ -404,7 +411,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                 if left.is_zero() || src.set_read_timeout(Some(left)).is_err() {
                     break;
                 }
-                match read_logged(src, &mut buf, src_side, log) {
+                match read_logged(src, &mut buf, src_side, log, &mut received) {
                     Ok(0) => {
                         eof = true;
                         break;
@@ -426,14 +433,13 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             stream: dst,
             stop: &shared.stop,
         };
+        let mut at = forwarded;
         let written = fragmenter.write(&mut out, &gathered[..room], |piece| {
-            log.row(
-                dst_side,
-                What::Write {
-                    bytes: piece.to_vec(),
-                },
-                false,
-            );
+            if !log.quiet {
+                let bytes = piece.to_vec();
+                log.row(dst_side, What::Write { at, bytes }, false);
+            }
+            at += piece.len() as u64;
         });
         if let Err(e) = written {
             log.row(dst_side, error_of(&e), true);
@@ -463,21 +469,27 @@ fn error_of(e: &io::Error) -> What {
     }
 }
 
-fn read_logged(src: &TcpStream, buf: &mut [u8], side: Side, log: &Log) -> io::Result<usize> {
+fn read_logged(
+    src: &TcpStream,
+    buf: &mut [u8],
+    side: Side,
+    log: &Log,
+    received: &mut u64,
+) -> io::Result<usize> {
     let mut src = src;
+    let asked = buf.len();
     match src.read(buf) {
         Ok(0) => {
             log.row(side, What::Eof, false);
             Ok(0)
         }
         Ok(k) => {
-            log.row(
-                side,
-                What::Read {
-                    bytes: buf[..k].to_vec(),
-                },
-                false,
-            );
+            if !log.quiet {
+                let bytes = buf[..k].to_vec();
+                let at = *received;
+                log.row(side, What::Read { asked, at, bytes }, false);
+            }
+            *received += k as u64;
             Ok(k)
         }
         Err(e) if is_timeout(&e) => Err(e),

@@ -77,6 +77,74 @@ pub fn escape_short(bytes: &[u8], max: usize) -> String {
     cut
 }
 
+/// The escape of one byte as display text, with a space at the edge of a cell
+/// shown as `␣` (a reply of one space must not look empty).
+fn unit(b: u8, edge: bool) -> String {
+    if edge && b == b' ' {
+        return "␣".to_string();
+    }
+    let mut hex = [0u8; 4];
+    match escape_of(b, &mut hex) {
+        Some(esc) => String::from_utf8_lossy(esc).into_owned(),
+        None => (b as char).to_string(),
+    }
+}
+
+/// `bytes` escaped to fit `max` columns: whole if they fit, else their start
+/// and their end with `…` between. Only the bytes that can be shown are
+/// escaped, so showing a 64 KiB read costs no more than showing 40 bytes.
+/// Spaces at either end are shown as `␣`.
+pub fn escape_fit(bytes: &[u8], max: usize) -> String {
+    let last = bytes.len().saturating_sub(1);
+    let show = |i: usize| unit(bytes[i], i == 0 || i == last);
+    // Every byte takes at least one column, so no more than `max` bytes from
+    // either end can ever be shown.
+    let mut full = String::new();
+    let mut width = 0;
+    for i in 0..bytes.len().min(max + 1) {
+        let u = show(i);
+        width += u.chars().count();
+        full.push_str(&u);
+    }
+    if width <= max && bytes.len() <= max {
+        return full;
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let room = max - 1; // for the `…`
+    let (mut head, mut tail) = (Vec::new(), Vec::new());
+    let (mut head_w, mut tail_w) = (0, 0);
+    let (mut i, mut j) = (0, bytes.len());
+    // Take from the front and the back in turn, so both ends show.
+    loop {
+        let mut moved = false;
+        if i < j {
+            let u = show(i);
+            if head_w + tail_w + u.chars().count() <= room && head_w <= tail_w {
+                head_w += u.chars().count();
+                head.push(u);
+                i += 1;
+                moved = true;
+            }
+        }
+        if i < j {
+            let u = show(j - 1);
+            if head_w + tail_w + u.chars().count() <= room && tail_w < head_w {
+                tail_w += u.chars().count();
+                tail.push(u);
+                j -= 1;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    tail.reverse();
+    format!("{}…{}", head.concat(), tail.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +160,19 @@ mod tests {
         assert_eq!(escape(&[0x00, 0x7f, 0x80, 0xff]), r"\0\x7f\x80\xff");
         // Half of a UTF-8 character ("é" is c3 a9) is shown, not replaced.
         assert_eq!(escape(&[0xc3]), r"\xc3");
+    }
+
+    #[test]
+    fn fitted_form_keeps_both_ends_and_shows_edge_spaces() {
+        assert_eq!(escape_fit(b"abcdef", 6), "abcdef");
+        assert_eq!(escape_fit(b"abcdefgh", 5), "ab…gh");
+        assert_eq!(escape_fit(b"ab\ncd\n", 7), r"ab\n…\n");
+        assert_eq!(escape_fit(b" ", 5), "␣");
+        assert_eq!(escape_fit(b" a ", 5), "␣a␣");
+        assert_eq!(escape_fit(b"abc", 0), "");
+        // A 64 KiB read shown in 20 columns.
+        let big = vec![b'x'; 64 * 1024];
+        assert_eq!(escape_fit(&big, 20).chars().count(), 20);
     }
 
     #[test]

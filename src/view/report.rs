@@ -9,8 +9,8 @@ use anstyle::{AnsiColor, Style};
 
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
-use crate::view::escape::escape_short;
-use crate::view::timeline;
+use crate::view::escape::escape_fit;
+use crate::view::timeline::{self, Layout, wrap};
 
 fn bold() -> Style {
     Style::new().bold()
@@ -28,11 +28,31 @@ fn mark(ok: bool) -> (Style, &'static str) {
     if ok { (good(), "✓") } else { (bad(), "✗") }
 }
 
-/// `tcp-boundary list`: one line per scenario.
-pub fn list(scenarios: &[Scenario], out: &mut dyn Write) -> io::Result<()> {
+/// `text` after `first` on the first line and under it on the next ones,
+/// wrapped to the layout's width.
+fn indented(out: &mut dyn Write, first: &str, text: &str, layout: Layout) -> io::Result<()> {
+    let indent = unicode_width::UnicodeWidthStr::width(first);
+    let room = layout.width.saturating_sub(indent).max(20);
+    for (i, line) in wrap(text, room).iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{first}{line}")?;
+        } else {
+            writeln!(out, "{:indent$}{line}", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// `tcp-boundary list`: one entry per scenario, its lesson wrapped to fit.
+pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let width = scenarios.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let room = layout.width.saturating_sub(width + 2).max(20);
     for s in scenarios {
-        writeln!(out, "{b}{:width$}{b:#}  {}", s.name, s.lesson, b = bold())?;
+        // The name in bold, then the lesson wrapped in a column of its own.
+        for (i, line) in wrap(&s.lesson, room).iter().enumerate() {
+            let name = if i == 0 { s.name.as_str() } else { "" };
+            writeln!(out, "{b}{name:width$}{b:#}  {line}", b = bold())?;
+        }
     }
     Ok(())
 }
@@ -107,22 +127,23 @@ fn describe_client(s: &Scenario) -> Vec<String> {
 }
 
 /// `tcp-boundary show NAME`: what the scenario sets up and expects.
-pub fn show(s: &Scenario, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{b}{}{b:#}: {}", s.name, s.lesson, b = bold())?;
+pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{b}{}{b:#}", s.name, b = bold())?;
+    indented(out, "", &s.lesson, layout)?;
     writeln!(out)?;
-    writeln!(out, "{}", s.description)?;
+    indented(out, "", &s.description.replace('\n', " "), layout)?;
     writeln!(out)?;
     writeln!(out, "{b}server{b:#}", b = bold())?;
     for line in describe_server(s, None) {
-        writeln!(out, "  - {line}")?;
+        indented(out, "  - ", &line, layout)?;
     }
     writeln!(out, "{b}client{b:#}", b = bold())?;
     for line in describe_client(s) {
-        writeln!(out, "  - {line}")?;
+        indented(out, "  - ", &line, layout)?;
     }
     writeln!(out, "{b}script{b:#}", b = bold())?;
     for (i, step) in s.steps.iter().enumerate() {
-        writeln!(out, "  {}. {}", i + 1, step.describe())?;
+        indented(out, &format!("  {}. ", i + 1), &step.describe(), layout)?;
     }
     writeln!(out, "{b}expected{b:#}", b = bold())?;
     for r in ReaderKind::ALL {
@@ -130,19 +151,20 @@ pub fn show(s: &Scenario, out: &mut dyn Write) -> io::Result<()> {
     }
     if !s.point_at.is_empty() {
         writeln!(out, "{b}what to point at{b:#}", b = bold())?;
-        writeln!(out, "  {}", s.point_at.replace('\n', "\n  "))?;
+        indented(out, "  ", &s.point_at.replace('\n', " "), layout)?;
     }
     Ok(())
 }
 
-fn header(s: &Scenario, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{b}━━ {} ━━{b:#} {}", s.name, s.lesson, b = bold())?;
+fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{b}━━ {} ━━{b:#}", s.name, b = bold())?;
+    indented(out, "  ", &s.lesson, layout)?;
     // The seed in force is stated once, in the server's line that uses it.
     for line in describe_server(s, report.seed) {
-        writeln!(out, "  server: {line}")?;
+        indented(out, "  server: ", &line, layout)?;
     }
     for line in describe_client(s) {
-        writeln!(out, "  client: {line}")?;
+        indented(out, "  client: ", &line, layout)?;
     }
     for line in &report.buffers {
         writeln!(out, "  {line}")?;
@@ -152,13 +174,22 @@ fn header(s: &Scenario, report: &Report, out: &mut dyn Write) -> io::Result<()> 
 
 fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize) -> (Style, String) {
     let (style, m) = mark(*outcome == Outcome::Intact);
+    // The longest wording that fits the column, never a word cut in two.
+    let fit = |choices: &[&str]| {
+        let room = width.saturating_sub(2);
+        choices
+            .iter()
+            .find(|c| unicode_width::UnicodeWidthStr::width(**c) <= room)
+            .unwrap_or(&choices[choices.len() - 1])
+            .to_string()
+    };
     let text = match (outcome, received) {
         (Outcome::Intact, _) => "ok".to_string(),
-        (Outcome::Wrong, Some(got)) => escape_short(got, width.saturating_sub(2)),
-        (Outcome::Stalled, _) => "waits forever".to_string(),
-        (Outcome::ClosedMidMessage, _) => "closed mid-msg".to_string(),
+        (Outcome::Wrong, Some(got)) => escape_fit(got, width.saturating_sub(2)),
+        (Outcome::Stalled, _) => fit(&["would wait forever", "waits forever", "stalls"]),
+        (Outcome::ClosedMidMessage, _) => fit(&["closed mid-message", "closed mid-msg", "cut"]),
         (Outcome::Closed, _) => "closed".to_string(),
-        (Outcome::Failed(e), _) => escape_short(e.as_bytes(), width.saturating_sub(2)),
+        (Outcome::Failed(_), _) => fit(&["error (see above)", "error"]),
         (Outcome::Wrong, None) => "?".to_string(),
     };
     let style = match outcome {
@@ -176,42 +207,51 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize) -> (Style, Str
 
 /// The rounds of several readers side by side: one row per round, one column
 /// per reader, so a class sees where the naive reader parts from the others.
-pub fn rounds_side_by_side(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
-    const W: usize = 18;
+pub fn rounds_side_by_side(
+    reports: &[Report],
+    layout: Layout,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let Some(first) = reports.first() else {
         return Ok(());
     };
-    write!(out, "  {b}{:<7} {:<W$}", "round", "sent", b = bold())?;
+    // "  round   " then the message and one column per reader, each cell
+    // followed by a space.
+    let w = ((layout.width - 10) / (reports.len() + 1))
+        .saturating_sub(1)
+        .clamp(6, 24);
+    let wide = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    write!(out, "  {b}{:<7} {:<w$}", "round", "sent", b = bold())?;
     for r in reports {
-        write!(out, " {:<W$}", r.reader.name())?;
+        write!(out, " {:<w$}", r.reader.name())?;
     }
     writeln!(out, "{b:#}", b = bold())?;
     for (i, round) in first.rounds.iter().enumerate() {
         write!(
             out,
-            "  {:<7} {:<W$}",
+            "  {:<7} {:<w$}",
             format!("c{} #{}", round.client, round.round),
-            escape_short(&round.sent, W)
+            escape_fit(&round.sent, w)
         )?;
         for r in reports {
             match r.rounds.get(i) {
                 Some(x) => {
-                    let (style, text) = cell(&x.outcome, x.received.as_deref(), W);
-                    let pad = W.saturating_sub(text.chars().count());
+                    let (style, text) = cell(&x.outcome, x.received.as_deref(), w);
+                    let pad = w.saturating_sub(wide(&text));
                     write!(out, " {style}{text}{style:#}{:pad$}", "")?;
                 }
-                None => write!(out, " {:<W$}", "-")?,
+                None => write!(out, " {:<w$}", "-")?,
             }
         }
         writeln!(out)?;
     }
     // Waits worth pointing at (a queued client).
     for round in first.rounds.iter().filter(|r| r.waited_ms >= 100) {
-        writeln!(
-            out,
-            "  client {} waited {} ms for reply {} (the server was busy with another client)",
+        let text = format!(
+            "client {} waited {} ms for reply {} (the server was busy with another client)",
             round.client, round.waited_ms, round.round
-        )?;
+        );
+        indented(out, "  ", &text, layout)?;
     }
     Ok(())
 }
@@ -251,34 +291,48 @@ pub fn scenario_run(
     s: &Scenario,
     reports: &[Report],
     timeline_of: Option<ReaderKind>,
+    layout: Layout,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let Some(first) = reports.first() else {
         return Ok(());
     };
-    header(s, first, out)?;
+    header(s, first, layout, out)?;
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
         writeln!(out, "{b}timeline, {} reader{b:#}", r.reader, b = bold())?;
-        timeline::render(&r.timeline, out)?;
+        timeline::render(&r.timeline, layout, out)?;
     }
     writeln!(out)?;
-    rounds_side_by_side(reports, out)?;
+    rounds_side_by_side(reports, layout, out)?;
     writeln!(out)?;
     verdicts(reports, out)?;
     Ok(())
 }
 
 /// One line per scenario and reader for `run --all`, then the count.
-pub fn all_summary(results: &[(Scenario, Vec<Report>)], out: &mut dyn Write) -> io::Result<bool> {
+pub fn all_summary(
+    results: &[(Scenario, Vec<Report>)],
+    layout: Layout,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
     let mut all_ok = true;
     writeln!(out, "{b}summary{b:#}", b = bold())?;
     for (s, reports) in results {
+        // Entries go on the scenario's line while they fit, then under it.
         write!(out, "  {:<16}", s.name)?;
+        let mut used = 18;
         for r in reports {
             all_ok &= r.as_expected;
             let (style, m) = mark(r.as_expected);
-            write!(out, " {style}{m}{style:#} {}={}", r.reader, r.verdict)?;
+            let entry = format!("{}={}", r.reader, r.verdict);
+            let w = entry.len() + 3;
+            if used + w > layout.width {
+                write!(out, "\n{:18}", "")?;
+                used = 18;
+            }
+            write!(out, " {style}{m}{style:#} {entry}")?;
+            used += w;
         }
         writeln!(out)?;
     }

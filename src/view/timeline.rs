@@ -1,111 +1,216 @@
-//! The timeline of a scenario run: every connect, accept, write and read, in the
-//! order they happened, and how to show it to a class.
+//! The timeline of a run: every connect, accept, write and read, in the order
+//! they happened, and how to show it to a class.
 //!
 //! Rows are printed in two columns, client on the left and server on the right,
 //! so that a write on one side and the read it turns into on the other sit a few
-//! rows apart and the eye can follow the bytes across.
+//! rows apart and the eye can follow the bytes across. The columns share the
+//! terminal's width ([`Layout`]): bytes too long for a cell are elided in the
+//! middle (their count is always shown whole), and notes wrap inside their own
+//! column, so no line is wider than the terminal.
 
 use std::io::{self, Write};
 
-use crate::event::{Event, Side, What};
-use crate::view::escape::escape_short;
 use anstyle::{AnsiColor, Style};
+use unicode_width::UnicodeWidthStr;
 
-const COLUMN: usize = 44;
+use crate::event::{Event, Side, What};
+use crate::view::escape::escape_fit;
 
-fn cell(what: &What, side: Side) -> (String, Style) {
-    let plain = Style::new();
-    let who = match side {
+/// How wide the timeline may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Terminal columns for a whole line.
+    pub width: usize,
+}
+
+/// The narrowest timeline drawn: below it, the columns would hold nothing.
+pub const MIN_WIDTH: usize = 60;
+/// The widest: beyond it, rows only get emptier.
+pub const MAX_WIDTH: usize = 160;
+
+impl Layout {
+    /// The terminal's width: `COLUMNS` if set, else the width of the terminal
+    /// on standard output, else 80.
+    pub fn from_env() -> Layout {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+            .or_else(terminal_width)
+            .unwrap_or(80);
+        Layout::new(width)
+    }
+
+    /// A layout `width` columns wide (kept within [`MIN_WIDTH`] and
+    /// [`MAX_WIDTH`]).
+    pub fn new(width: usize) -> Layout {
+        Layout {
+            width: width.clamp(MIN_WIDTH, MAX_WIDTH),
+        }
+    }
+
+    /// The width of each of the two columns: a line is `####  LEFT │ RIGHT`.
+    pub fn column(&self) -> usize {
+        (self.width - SEQ - RULE) / 2
+    }
+}
+
+/// `####  ` before the columns.
+const SEQ: usize = 6;
+/// ` │ ` between them.
+const RULE: usize = 3;
+
+fn terminal_width() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills a winsize; a zeroed one is a valid argument.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col as usize)
+}
+
+/// The colours of the kinds of row: writes and reads far apart on a
+/// projector, errors red, remarks yellow. Colour is never the only signal:
+/// every row says in words what it is.
+fn style_of(what: &What) -> Style {
+    match what {
+        What::Write { .. } => AnsiColor::Magenta.on_default(),
+        What::Read { .. } => AnsiColor::Cyan.on_default(),
+        What::Refused | What::Error { .. } => AnsiColor::Red.on_default(),
+        What::Reply { ok: true, .. } => AnsiColor::Green.on_default(),
+        What::Reply { ok: false, .. } => AnsiColor::Red.on_default().bold(),
+        What::Note { bad: true, .. } => AnsiColor::Red.on_default().bold(),
+        What::Note { bad: false, .. } | What::Cut { .. } | What::Dropped { .. } => {
+            AnsiColor::Yellow.on_default()
+        }
+        What::Close { unread } if *unread > 0 => AnsiColor::Yellow.on_default(),
+        _ => Style::new(),
+    }
+}
+
+/// A cell's words: `head` is said whole; `bytes`, if any, fill what room is
+/// left, elided in the middle.
+fn words(what: &What) -> (String, Option<&[u8]>) {
+    match what {
+        What::Connect => ("connect".into(), None),
+        What::Refused => ("connect: refused".into(), None),
+        What::Accept { client } => (format!("accept: c{client}"), None),
+        What::Write { at, bytes } => (format!("write {} B @{at}", bytes.len()), Some(bytes)),
+        What::Read { asked, at, bytes } => (
+            format!("read({asked}) → {} B @{at}", bytes.len()),
+            Some(bytes),
+        ),
+        What::Eof => ("read → 0 B: end of stream".into(), None),
+        What::Shutdown => ("shutdown(write): FIN".into(), None),
+        What::Close { unread: 0 } => ("close".into(), None),
+        What::Close { unread } => (format!("close, {unread} B unread: RST"), None),
+        What::Cut { after, reset } => (
+            format!(
+                "{} after {after} B, as configured",
+                if *reset { "reset (RST)" } else { "cut (FIN)" }
+            ),
+            None,
+        ),
+        What::Dropped { idle_ms } => (
+            format!("dropped: idle {} s", *idle_ms as f64 / 1000.0),
+            None,
+        ),
+        What::Error { message, .. } => (format!("error: {message}"), None),
+        What::Reply { round, ok, got, .. } => (
+            format!("{} reply {round}:", if *ok { "✓" } else { "✗" }),
+            Some(got),
+        ),
+        What::Note { text, .. } => (text.clone(), None),
+    }
+}
+
+/// The lines of one cell, each at most `width` columns.
+fn cell_lines(e: &Event, width: usize) -> Vec<String> {
+    let who = match e.side {
         Side::Client(n) | Side::Upstream(n) => format!("c{n} "),
         Side::Server => String::new(),
     };
-    let room = COLUMN.saturating_sub(who.len() + 16);
-    let (text, style) = match what {
-        What::Connect => ("connect".to_string(), plain),
-        What::Refused => ("connect: refused".to_string(), AnsiColor::Red.on_default()),
-        What::Accept => ("accept".to_string(), plain),
-        What::Write { bytes } => (
-            format!("write {:>3} B  {}", bytes.len(), escape_short(bytes, room)),
-            AnsiColor::Green.on_default(),
-        ),
-        What::Read { bytes } => (
-            format!("read  {:>3} B  {}", bytes.len(), escape_short(bytes, room)),
-            AnsiColor::Cyan.on_default(),
-        ),
-        What::Eof => ("read    0 B  (end of stream)".to_string(), plain),
-        What::Shutdown => ("shutdown(write): FIN".to_string(), plain),
-        What::Close => ("close".to_string(), plain),
-        What::Cut { after, reset } => (
-            format!(
-                "{} after {after} bytes, as configured",
-                if *reset { "reset (RST)" } else { "cut" }
-            ),
-            AnsiColor::Yellow.on_default(),
-        ),
-        What::Dropped { idle_ms } => (
-            format!(
-                "dropped: sent or read nothing for {} s",
-                *idle_ms as f64 / 1000.0
-            ),
-            AnsiColor::Yellow.on_default(),
-        ),
-        What::Error { message, .. } => (format!("error: {message}"), AnsiColor::Red.on_default()),
-        What::Reply { round, ok, got, .. } => {
-            let mark = if *ok { "✓" } else { "✗" };
-            let style = if *ok {
-                AnsiColor::Green.on_default()
-            } else {
-                AnsiColor::Red.on_default().bold()
-            };
-            (
-                format!("{mark} reply {round}: {}", escape_short(got, room + 2)),
-                style,
-            )
+    let (head, bytes) = words(&e.what);
+    let text = format!("{who}{head}");
+    match bytes {
+        Some(bytes) => {
+            let room = width.saturating_sub(text.width() + 1);
+            vec![format!("{text} {}", escape_fit(bytes, room))]
         }
-        What::Note { text, bad } => (
-            text.clone(),
-            if *bad {
-                AnsiColor::Red.on_default().bold()
-            } else {
-                AnsiColor::Yellow.on_default()
-            },
-        ),
-    };
-    (format!("{who}{text}"), style)
+        None => wrap(&text, width),
+    }
+}
+
+/// Words wrapped to `width` columns (a word longer than that is cut).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if line.width() + sep + word.width() > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        for c in word.chars() {
+            if line.width() + c.to_string().width() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    lines.push(line);
+    lines
 }
 
 /// The header of a two-column timeline.
-pub fn render_header(left: &str, right: &str, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_header(
+    left: &str,
+    right: &str,
+    layout: Layout,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    writeln!(out, "{dim}{:>4}  {left:<COLUMN$} │ {right}{dim:#}", "#")
+    let pad = layout.column().saturating_sub(left.width());
+    writeln!(out, "{dim}{:>4}  {left}{:pad$} │ {right}{dim:#}", "#", "")
 }
 
-/// One row of a two-column timeline: client side left, server side right.
-pub fn render_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+/// One event of a two-column timeline: client side left, server side right.
+/// A long note takes several lines, all within its column.
+pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let (text, style) = cell(&e.what, e.side);
-    let pad = COLUMN.saturating_sub(text.chars().count());
-    match e.side {
-        Side::Client(_) => writeln!(
-            out,
-            "{dim}{:>4}{dim:#}  {style}{text}{style:#}{:pad$} {dim}│{dim:#}",
-            e.seq, ""
-        ),
-        Side::Server | Side::Upstream(_) => writeln!(
-            out,
-            "{dim}{:>4}{dim:#}  {:COLUMN$} {dim}│{dim:#} {style}{text}{style:#}",
-            e.seq, ""
-        ),
+    let style = style_of(&e.what);
+    let col = layout.column();
+    for (i, text) in cell_lines(e, col).iter().enumerate() {
+        let seq = if i == 0 {
+            e.seq.to_string()
+        } else {
+            String::new()
+        };
+        match e.side {
+            Side::Client(_) => {
+                let pad = col.saturating_sub(text.width());
+                writeln!(
+                    out,
+                    "{dim}{seq:>4}{dim:#}  {style}{text}{style:#}{:pad$} {dim}│{dim:#}",
+                    ""
+                )?;
+            }
+            Side::Server | Side::Upstream(_) => writeln!(
+                out,
+                "{dim}{seq:>4}{dim:#}  {:col$} {dim}│{dim:#} {style}{text}{style:#}",
+                ""
+            )?,
+        }
     }
+    Ok(())
 }
 
 /// Print `events` as a two-column timeline. Colours are written as ANSI codes;
 /// pass an `anstream` writer to have them dropped when the output is not a
 /// terminal or NO_COLOR is set.
-pub fn render(events: &[Event], out: &mut dyn Write) -> io::Result<()> {
-    render_header("client", "server", out)?;
+pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    render_header("client", "server", layout, out)?;
     for e in events {
-        render_row(e, out)?;
+        render_row(e, layout, out)?;
     }
     Ok(())
 }

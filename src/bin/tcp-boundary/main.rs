@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tcp_boundary::cli;
+use tcp_boundary::scenario::Scenario;
 use tcp_boundary::view::report;
+use tcp_boundary::view::timeline::Layout;
 
 mod bench;
 mod proxy;
@@ -58,11 +60,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let mut out = anstream::stdout();
     match args.command {
         Command::List => {
-            report::list(&tcp_boundary::scenario::Scenario::builtins(), &mut out)?;
+            report::list(&Scenario::builtins(), Layout::from_env(), &mut out)?;
             Ok(cli::EXIT_OK)
         }
         Command::Show { scenario } => {
-            report::show(&scenarios::find(&scenario)?, &mut out)?;
+            report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut out)?;
             Ok(cli::EXIT_OK)
         }
         Command::Run(args) => scenarios::run(*args, &mut out),

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use tcp_boundary::cli;
 use tcp_boundary::tools::proxy;
+use tcp_boundary::view::timeline::{self, Layout};
 
 pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let (downstream, upstream, seed_note) = args.shapes()?;
@@ -32,10 +33,11 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
         downstream,
         upstream,
         quiet: args.quiet,
+        layout: Layout::from_env(),
     };
     let mut out = anstream::stdout();
     if !args.quiet {
-        tcp_boundary::view::timeline::render_header("client side", "server side", &mut out)?;
+        timeline::render_header("client side", "server side", config.layout, &mut out)?;
     }
     let running = proxy::Proxy::start_on(listener, config, Box::new(out))?;
     // Ctrl-C (or SIGTERM) stops the proxy cleanly: every connection is closed

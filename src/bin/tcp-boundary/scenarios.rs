@@ -9,6 +9,7 @@ use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::shape::choose_seed;
 use tcp_boundary::view::report;
+use tcp_boundary::view::timeline::Layout;
 
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
@@ -73,6 +74,7 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     for s in &mut scenarios {
         s.shape_override = spec;
     }
+    let layout = Layout::from_env();
     let readers: Vec<ReaderKind> = match args.reader {
         Some(r) => vec![r],
         None => ReaderKind::ALL.to_vec(),
@@ -105,15 +107,15 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         writeln!(out)?;
     } else if args.all {
         for (s, reports) in &results {
-            report::scenario_run(s, reports, None, out)?;
+            report::scenario_run(s, reports, None, layout, out)?;
             writeln!(out)?;
         }
-        report::all_summary(&results, out)?;
+        report::all_summary(&results, layout, out)?;
         report::closing_line(ok, out)?;
     } else {
         let (s, reports) = &results[0];
         let timeline = args.reader.unwrap_or(ReaderKind::Naive);
-        report::scenario_run(s, reports, Some(timeline), out)?;
+        report::scenario_run(s, reports, Some(timeline), layout, out)?;
         writeln!(out)?;
         report::closing_line(ok, out)?;
     }

@@ -371,7 +371,8 @@ impl Conductor {
             )));
         }
         st.conns[conn].accepted = true;
-        st.record(Side::Server, What::Accept);
+        let client = st.conns[conn].client;
+        st.record(Side::Server, What::Accept { client });
         drop(st);
         Ok(Some((
             Conducted::new(stream, self.clone(), Actor::Server, conn),

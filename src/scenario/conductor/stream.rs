@@ -3,6 +3,7 @@
 //! timeline.
 
 use std::io::{self, Read, Write};
+use std::mem::ManuallyDrop;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -88,7 +89,8 @@ impl Acceptor for ConductedListener {
 /// their turn and are written into the timeline.
 #[derive(Debug)]
 pub struct Conducted {
-    stream: TcpStream,
+    /// Closed by hand in `drop`, before the other side is let run.
+    stream: ManuallyDrop<TcpStream>,
     conductor: Arc<Conductor>,
     me: Actor,
     conn: usize,
@@ -103,7 +105,7 @@ impl Conducted {
         conn: usize,
     ) -> Self {
         Conducted {
-            stream,
+            stream: ManuallyDrop::new(stream),
             conductor,
             me,
             conn,
@@ -121,11 +123,17 @@ impl Conducted {
                 let bytes = buf[..*n].to_vec();
                 let c = &mut st.conns[self.conn];
                 if wrote {
+                    let at = c.written[self.me.index()];
                     c.written[self.me.index()] += *n as u64;
-                    What::Write { bytes }
+                    What::Write { at, bytes }
                 } else {
+                    let at = c.consumed[self.me.other().index()];
                     c.consumed[self.me.other().index()] += *n as u64;
-                    What::Read { bytes }
+                    What::Read {
+                        asked: buf.len(),
+                        at,
+                        bytes,
+                    }
                 }
             }
             Err(e) => What::Error {
@@ -234,11 +242,28 @@ impl Transport for Conducted {
 }
 
 impl Drop for Conducted {
+    /// `close()`: the socket is closed now, and a client's close is a
+    /// scheduling point, as a read is: the server, if it waits on this
+    /// connection, meets the end of stream (or the reset) before the client
+    /// goes on.
     fn drop(&mut self) {
-        let mut st = self.conductor.lock();
-        st.conns[self.conn].closed[self.me.index()] = true;
-        let side = st.side(self.me, self.conn);
-        st.record(side, What::Close);
-        // The socket itself closes when `stream` is dropped, right after this.
+        {
+            let mut st = self.conductor.lock();
+            let c = &mut st.conns[self.conn];
+            c.closed[self.me.index()] = true;
+            let peer = self.me.other().index();
+            let unread = c.written[peer] - c.consumed[peer];
+            let side = st.side(self.me, self.conn);
+            st.record(side, What::Close { unread });
+        }
+        // SAFETY: the stream is not used again: this is the end of `drop`.
+        unsafe { ManuallyDrop::drop(&mut self.stream) };
+        // A client's close lets a server that waits on this connection meet
+        // the end of stream first. (The server's own next step, accept, is a
+        // scheduling point already.) A stall cannot come out of this: the
+        // closing side can always go on.
+        if self.me == Actor::Client {
+            let _ = self.conductor.switch(self.me, Status::Paused);
+        }
     }
 }
