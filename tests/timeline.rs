@@ -95,3 +95,37 @@ fn every_timeline_keeps_causality_buffer_bounds_and_no_read_after_quit() {
         }
     }
 }
+
+#[test]
+fn every_scenario_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for (name, _) in tcp_boundary::scenario::BUILTIN {
+        for reader in ["naive", "exact", "line", "length"] {
+            let out = assert_cmd::Command::new(tcp_boundary_bin())
+                .args(["run", name, "--reader", reader])
+                .env("COLUMNS", "80")
+                .timeout(common::LIMIT)
+                .output()
+                .unwrap();
+            let text = text(&out.stdout);
+            for line in text.lines() {
+                assert!(
+                    line.width() <= 80,
+                    "{name} {reader}: {} columns: {line}",
+                    line.width()
+                );
+            }
+        }
+    }
+    for args in [&["list"][..], &["show", "random-slices"], &["run", "--all"]] {
+        let out = assert_cmd::Command::new(tcp_boundary_bin())
+            .args(args)
+            .env("COLUMNS", "80")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        for line in text(&out.stdout).lines() {
+            assert!(line.width() <= 80, "{args:?}: {line}");
+        }
+    }
+}
