@@ -129,3 +129,47 @@ fn every_scenario_fits_80_columns() {
         }
     }
 }
+
+/// random-slices shows both shapes of the lesson whatever the seed: a client
+/// read that joins bytes of two server writes, and a reply that arrives over
+/// several reads (a read that ends inside a message).
+#[test]
+fn random_slices_shows_both_shapes_for_any_seed() {
+    use tcp_boundary::event::{Side, What};
+    use tcp_boundary::lesson::reader::ReaderKind;
+    use tcp_boundary::scenario::Scenario;
+    let s = Scenario::builtin("random-slices").unwrap();
+    for seed in (0..40).chain([2024, u64::MAX]) {
+        let r = s.run(ReaderKind::Naive, Some(seed)).unwrap();
+        // The server's writes and the client's reads, as stream ranges.
+        let ranges = |server: bool| -> Vec<(u64, u64)> {
+            r.timeline
+                .iter()
+                .filter_map(|e| match (&e.what, e.side) {
+                    (What::Write { at, bytes }, Side::Server) if server => {
+                        Some((*at, at + bytes.len() as u64))
+                    }
+                    (What::Read { at, bytes, .. }, Side::Client(_)) if !server => {
+                        Some((*at, at + bytes.len() as u64))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let (writes, reads) = (ranges(true), ranges(false));
+        let joins_two_writes = reads
+            .iter()
+            .any(|&(a, b)| writes.iter().filter(|&&(wa, wb)| wa < b && a < wb).count() >= 2);
+        // Message boundaries in the stream: the ends of the messages sent.
+        let mut ends = Vec::new();
+        let mut end = 0;
+        for round in &r.rounds {
+            end += round.sent.len() as u64;
+            ends.push(end);
+        }
+        let ends_mid_message = reads.iter().any(|&(_, b)| !ends.contains(&b));
+        assert!(joins_two_writes, "seed {seed}: no read joins two writes");
+        assert!(ends_mid_message, "seed {seed}: no reply over several reads");
+        assert!(r.as_expected, "seed {seed}");
+    }
+}

@@ -10,7 +10,9 @@
 use clap::Args;
 
 use crate::shape::fragment::ChunkRange;
-use crate::shape::{MAX_CUT_AFTER, MAX_DELAY_MS, MAX_PIECE, MAX_SOCKET_BUFFER, ShapeSpec};
+use crate::shape::{
+    MAX_BURST, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_PIECE, MAX_SOCKET_BUFFER, ShapeSpec,
+};
 
 /// A byte count from 1 to `max`, with an optional unit: `4096`, `64K`, `16MiB`
 /// (K, M and G are powers of 1024).
@@ -101,6 +103,12 @@ macro_rules! shape_switches {
             #[arg(long = concat!($prefix, "random-pauses"), id = concat!($prefix, "random-pauses"),
                   requires = concat!($prefix, "chunk-delay-ms"))]
             pub random_pauses: bool,
+            /// Send the pieces in bursts of N (1 to 1000): the pause comes after
+            /// every Nth piece, so N writes in a row arrive as one read.
+            #[arg(long = concat!($prefix, "burst"), id = concat!($prefix, "burst"),
+                  allow_negative_numbers = true, value_name = "N",
+                  value_parser = number_in(1, MAX_BURST))]
+            pub burst: Option<u64>,
             /// Read late: wait MS (0 to 60000) before each read, so that separate
             /// writes arrive as one read (coalescing).
             #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
@@ -139,6 +147,7 @@ macro_rules! shape_switches {
                     chunk_delay_ms: self.chunk_delay_ms,
                     random_chunks: self.random_chunks,
                     random_pauses: self.random_pauses,
+                    burst: self.burst,
                     read_delay_ms: self.read_delay_ms,
                     cut_after: self.cut_after,
                     reset_after: self.reset_after,

@@ -110,6 +110,8 @@ pub struct ServerSettings {
     pub random_chunks: Option<ChunkRange>,
     /// Draw each pause between 0 and `chunk_delay_ms`.
     pub random_pauses: bool,
+    /// Pause only after every `burst` pieces.
+    pub burst: Option<usize>,
     /// Seed for the random cuts and pauses.
     pub seed: Option<u64>,
     /// Read late: let the client's writes pile up before each read.
@@ -128,6 +130,7 @@ impl ServerSettings {
             chunk_delay_ms: nonzero(self.chunk_delay_ms),
             random_chunks: self.random_chunks,
             random_pauses: self.random_pauses,
+            burst: self.burst.map(|n| n as u64),
             read_delay_ms: nonzero(self.read_delay_ms),
             cut_after: self.cut_after,
             reset_after: self.reset_after,
@@ -154,6 +157,7 @@ impl Default for ServerSettings {
             chunk_delay_ms: 0,
             random_chunks: None,
             random_pauses: false,
+            burst: None,
             seed: None,
             read_delay_ms: 0,
             cut_after: None,

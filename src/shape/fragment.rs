@@ -105,6 +105,10 @@ pub struct FragmentPlan {
     pub random_pauses: bool,
     /// Seed of the generator behind [`Cuts::Random`].
     pub seed: u64,
+    /// Pieces per burst: the pause comes after every `burst`-th piece (and
+    /// after the last), so the pieces of one burst leave back to back and
+    /// arrive as one read. 0 or 1: a pause after every piece.
+    pub burst: usize,
 }
 
 impl FragmentPlan {
@@ -130,6 +134,7 @@ impl FragmentPlan {
             delay,
             random_pauses: false,
             seed,
+            burst: 1,
         })
     }
 
@@ -158,6 +163,14 @@ impl FragmentPlan {
                 ", a random pause of 0-{} ms after each",
                 self.delay.as_millis()
             ),
+        };
+        let pauses = if self.burst > 1 && !self.delay.is_zero() {
+            pauses.replace(
+                " after each",
+                &format!(" after each {} in a row", self.burst),
+            )
+        } else {
+            pauses
         };
         let seed = if self.is_random() {
             format!(" (seed {})", self.seed)
@@ -232,18 +245,25 @@ impl Fragmenter {
         mut on_write: impl FnMut(&[u8]),
     ) -> io::Result<()> {
         let mut rest = data;
+        let mut pieces = 0;
         while !rest.is_empty() {
             let n = self.next_piece(rest.len());
             let (piece, tail) = rest.split_at(n);
             stream.write_all(piece)?;
             on_write(piece);
+            rest = tail;
+            pieces += 1;
+            // The pieces of one burst leave back to back: no pause between
+            // them, so a reader gets them together, two writes in one read.
+            if pieces % self.plan.burst.max(1) != 0 && !rest.is_empty() {
+                continue;
+            }
             let delay = self.next_pause();
             if !delay.is_zero() {
                 // The lesson: between these two writes the reader may well read,
                 // and then it holds only part of the message.
                 stream.pause(delay);
             }
-            rest = tail;
         }
         Ok(())
     }

@@ -27,6 +27,8 @@ pub const MAX_DELAY_MS: u64 = 60_000;
 /// The largest SO_SNDBUF or SO_RCVBUF one may ask for (the kernel caps it
 /// lower anyway): 64 MiB.
 pub const MAX_SOCKET_BUFFER: u64 = 64 << 20;
+/// The most pieces in one burst (`burst`).
+pub const MAX_BURST: u64 = 1000;
 /// The most bytes `cut_after`/`reset_after` may name: 1 TiB.
 pub const MAX_CUT_AFTER: u64 = 1 << 40;
 
@@ -121,6 +123,9 @@ pub struct ShapeSpec {
     pub random_chunks: Option<ChunkRange>,
     /// Draw each pause between 0 and `chunk_delay_ms` (seeded).
     pub random_pauses: bool,
+    /// Pause only after every `burst` pieces: the pieces between pauses
+    /// arrive together.
+    pub burst: Option<u64>,
     /// Wait this long before each read: separate writes arrive as one read.
     pub read_delay_ms: Option<u64>,
     /// Close the connection cleanly after this many bytes.
@@ -150,6 +155,7 @@ impl ShapeSpec {
             chunk_delay_ms: self.chunk_delay_ms.or(base.chunk_delay_ms),
             random_chunks: self.random_chunks.or(base.random_chunks),
             random_pauses: self.random_pauses || base.random_pauses,
+            burst: self.burst.or(base.burst),
             read_delay_ms: self.read_delay_ms.or(base.read_delay_ms),
             cut_after: self.cut_after.or(base.cut_after),
             reset_after: self.reset_after.or(base.reset_after),
@@ -180,6 +186,7 @@ impl ShapeSpec {
         if self.random_pauses && self.chunk_delay_ms.unwrap_or(0) == 0 {
             return Err(ShapeError::RandomPausesWithoutDelay);
         }
+        let burst = in_range("burst", self.burst, 1, MAX_BURST)?;
         if self.cut_after.is_some() && self.reset_after.is_some() {
             return Err(ShapeError::CutAndReset);
         }
@@ -190,6 +197,7 @@ impl ShapeSpec {
                 delay: ms(delay("chunk_delay_ms", self.chunk_delay_ms)?),
                 random_pauses: self.random_pauses,
                 seed,
+                burst: burst.unwrap_or(1) as usize,
             },
             read_delay: ms(delay("read_delay_ms", self.read_delay_ms)?),
             cut_after: after("cut_after", self.cut_after)?,
