@@ -200,7 +200,7 @@ fn bad_scenario_files_name_the_file_and_the_line() {
             GOOD.replace("chunk = 1", "chunk = 1\nchonk = 4"),
             "bad.toml:7: unknown field `chonk`, expected one of `clients`, `buffer_size`, \
              `nodelay`, `send_buffer`, `recv_buffer`, `chunk`, `chunk_delay_ms`, `random_chunks`, \
-             `random_pauses`, `seed`, `read_delay_ms`, `cut_after`, `reset_after`",
+             `random_pauses`, `burst`, `seed`, `read_delay_ms`, `cut_after`, `reset_after`",
         ),
         // A wrong type.
         (
