@@ -376,3 +376,25 @@ fn scenario_files_that_would_run_long_or_allocate_much_are_refused() {
         assert_eq!(parse_error(&src), want);
     }
 }
+
+/// README's section on each scenario says what the scenario's own file says:
+/// its lesson, description and what to point at.
+#[test]
+fn readme_scenario_sections_follow_the_scenario_files() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let join = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for s in Scenario::builtins() {
+        let section = format!(
+            "#### `{}`\n\n**{}** {}\n\n*Point at:* {}\n\n",
+            s.name,
+            s.lesson,
+            join(&s.description),
+            join(&s.point_at)
+        );
+        assert!(
+            readme.contains(&section),
+            "README's section differs:\n{section}"
+        );
+    }
+}
