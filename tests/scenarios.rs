@@ -353,7 +353,7 @@ fn scenario_files_that_would_run_long_or_allocate_much_are_refused() {
                     "send = [\"hi\\n\"]",
                     "send = [{ pattern = \"x\", size = 16384 }]",
                 ),
-            "bad.toml:10: a message of 16384 bytes does not fit the socket buffer of 1 bytes \
+            "bad.toml:10: a message of 16384 bytes does not fit the socket buffer of 1 byte \
              asked for: a write would wait for a reader who waits for its turn",
         ),
         (

@@ -84,7 +84,7 @@ pub enum ReadError {
     Closed,
     /// The peer closed the connection after part of a message: what was held is
     /// not a reply, and saying so is what separates a correct reader from the bug.
-    #[error("peer closed mid-message ({got} bytes of a message held)")]
+    #[error("peer closed mid-message ({} of a message held)", crate::view::bytes(*got as u64))]
     ClosedMidMessage {
         /// Bytes of the unfinished message received before the end of the stream.
         got: usize,

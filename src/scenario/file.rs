@@ -270,10 +270,10 @@ impl Scenario {
                             && (m.len() + 4) * 2 > b * 3
                         {
                             return at(format!(
-                                "a message of {} bytes does not fit the socket buffer of {b} \
-                                 bytes asked for: a write would wait for a reader who waits \
-                                 for its turn",
-                                m.len()
+                                "a message of {} does not fit the socket buffer of {} asked \
+                                 for: a write would wait for a reader who waits for its turn",
+                                crate::view::bytes(m.len() as u64),
+                                crate::view::bytes(b as u64)
                             ));
                         }
                     }

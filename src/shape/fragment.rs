@@ -153,7 +153,7 @@ impl FragmentPlan {
     pub fn describe(&self) -> String {
         let cuts = match self.cuts {
             Cuts::Whole => "whole writes".to_string(),
-            Cuts::Fixed(n) => format!("pieces of at most {n} bytes"),
+            Cuts::Fixed(n) => format!("pieces of at most {}", crate::view::bytes(n as u64)),
             Cuts::Random(r) => format!("random pieces of {r} bytes"),
         };
         let pauses = match (self.delay.is_zero(), self.random_pauses) {

@@ -72,10 +72,10 @@ impl Shape {
             ));
         }
         if let Some(n) = self.cut_after {
-            parts.push(format!("closed after {n} bytes"));
+            parts.push(format!("closed after {}", crate::view::bytes(n)));
         }
         if let Some(n) = self.reset_after {
-            parts.push(format!("reset after {n} bytes"));
+            parts.push(format!("reset after {}", crate::view::bytes(n)));
         }
         parts
     }

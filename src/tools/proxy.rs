@@ -516,7 +516,10 @@ fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: 
         let _ = socket2::SockRef::from(receiver).set_linger(Some(Duration::ZERO));
         log.note(
             side,
-            format!("reset after {forwarded} bytes, as configured"),
+            format!(
+                "reset after {}, as configured",
+                crate::view::bytes(forwarded)
+            ),
             true,
         );
         let _ = receiver.shutdown(Shutdown::Read);
@@ -524,7 +527,10 @@ fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: 
     } else {
         log.note(
             side,
-            format!("closed after {forwarded} bytes, as configured"),
+            format!(
+                "closed after {}, as configured",
+                crate::view::bytes(forwarded)
+            ),
             true,
         );
         link.shut();

@@ -76,7 +76,11 @@ impl ServerLog for SeedConsole<'_> {
                 self.out.write_all(b"\n")
             }
             ServerEvent::Sent { bytes, .. } if self.show_writes && !self.quiet => {
-                write!(self.out, "  write {} bytes: ", bytes.len())?;
+                write!(
+                    self.out,
+                    "  write {}: ",
+                    crate::view::bytes(bytes.len() as u64)
+                )?;
                 write_escaped(self.out, bytes)?;
                 self.out.write_all(b"\n")
             }
@@ -86,11 +90,13 @@ impl ServerLog for SeedConsole<'_> {
                     Ending::Eof => {}
                     Ending::Cut(at) => writeln!(
                         self.err,
-                        "client {client} ({peer}): cut after {at} bytes, as configured"
+                        "client {client} ({peer}): cut after {}, as configured",
+                        crate::view::bytes(at)
                     )?,
                     Ending::Reset(at) => writeln!(
                         self.err,
-                        "client {client} ({peer}): reset after {at} bytes, as configured"
+                        "client {client} ({peer}): reset after {}, as configured",
+                        crate::view::bytes(at)
                     )?,
                     Ending::Idle(t) => writeln!(
                         self.err,

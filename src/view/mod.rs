@@ -9,3 +9,11 @@ pub mod console;
 pub mod escape;
 pub mod report;
 pub mod timeline;
+
+/// A count of bytes in words: `1 byte`, `13 bytes`.
+pub fn bytes(n: impl Into<u64>) -> String {
+    match n.into() {
+        1 => "1 byte".to_string(),
+        n => format!("{n} bytes"),
+    }
+}

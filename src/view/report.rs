@@ -93,7 +93,10 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>) -> Vec<String> {
         ));
     }
     if let Some(n) = shape.cut_after {
-        out.push(format!("closes each connection after echoing {n} bytes"));
+        out.push(format!(
+            "closes each connection after echoing {}",
+            crate::view::bytes(n)
+        ));
     }
     if let Some(n) = shape.reset_after {
         out.push(format!(
@@ -116,7 +119,10 @@ fn describe_client(s: &Scenario) -> Vec<String> {
         out.push(format!("SO_RCVBUF asked: {n} bytes"));
     }
     match (c.write_chunk, c.write_delay_ms) {
-        (Some(n), 0) => out.push(format!("writes each message in pieces of {n} bytes")),
+        (Some(n), 0) => out.push(format!(
+            "writes each message in pieces of {}",
+            crate::view::bytes(n as u64)
+        )),
         (Some(n), ms) => out.push(format!(
             "writes each message in pieces of {n} bytes, {ms} ms pause after each"
         )),
@@ -258,19 +264,31 @@ pub fn rounds_side_by_side(
 
 /// Each reader's verdict against the expected one.
 pub fn verdicts(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+    // The reader's result in its own colour (broken is red even when it was
+    // predicted), then whether the scenario's prediction held: the mark is
+    // about the prediction, never about the reader's health.
+    writeln!(
+        out,
+        "  {b}{:<7} {:<9} {:<10} prediction{b:#}",
+        "reader",
+        "result",
+        "predicted",
+        b = bold()
+    )?;
     for r in reports {
-        let (style, m) = mark(r.as_expected);
-        let expected = if r.verdict == r.expected {
-            "as expected".to_string()
-        } else {
-            format!("expected {}", r.expected)
+        let result = match r.verdict {
+            crate::scenario::Verdict::Intact => good(),
+            crate::scenario::Verdict::Broken => bad(),
+            crate::scenario::Verdict::Detected => AnsiColor::Yellow.on_default(),
         };
+        let (style, m) = mark(r.as_expected);
+        let held = if r.as_expected { "held" } else { "failed" };
         writeln!(
             out,
-            "  {style}{m}{style:#} {:<7} {:<9} {}",
+            "  {:<7} {result}{:<9}{result:#} {:<10} {style}{m} {held}{style:#}",
             r.reader.name(),
             r.verdict.to_string(),
-            expected
+            r.expected.to_string(),
         )?;
     }
     let mut seen = Vec::new();
