@@ -39,10 +39,6 @@ fn run(args: Args) -> anyhow::Result<u8> {
     let local = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    eprintln!("listening on {local}");
-    for line in sizes.lines().iter().chain(&resolved.notes) {
-        eprintln!("{line}");
-    }
     // On a terminal every line shows at once. Into a file or a pipe, lines are
     // gathered into blocks (as C's stdio does) and flushed after each client:
     // one write per message to a file would cost as much as the echo itself.
@@ -59,6 +55,10 @@ fn run(args: Args) -> anyhow::Result<u8> {
         std::process::exit(130);
     })
     .context("cannot install the Ctrl-C handler")?;
+    eprintln!("listening on {local}");
+    for line in sizes.lines().iter().chain(&resolved.notes) {
+        eprintln!("{line}");
+    }
     let mut err = io::stderr();
     let mut console = SeedConsole::new(&mut out, &mut err);
     console.quiet = resolved.config.quiet;

@@ -17,6 +17,8 @@ use crate::scenario::conductor::{Conducted, Conductor, Stalled};
 use crate::shape::SocketOptions;
 
 struct Pending {
+    /// The round's number: messages are numbered in the order they are sent.
+    round: usize,
     message: Vec<u8>,
     wire_len: usize,
     sent_at: Instant,
@@ -141,16 +143,15 @@ impl Clients {
         let mut failed = Vec::new();
         if let Some(c) = self.client(k) {
             for m in messages {
+                c.rounds += 1;
                 match c.session.send(m) {
                     Ok(wire_len) => c.owed.push_back(Pending {
+                        round: c.rounds,
                         message: m.clone(),
                         wire_len,
                         sent_at: Instant::now(),
                     }),
-                    Err(e) => {
-                        c.rounds += 1;
-                        failed.push((c.rounds, m.clone(), e));
-                    }
+                    Err(e) => failed.push((c.rounds, m.clone(), e)),
                 }
             }
         }
@@ -172,7 +173,6 @@ impl Clients {
             return;
         };
         while let Some(p) = c.owed.pop_front() {
-            c.rounds += 1;
             let result = c.session.receive(p.wire_len);
             let waited_ms = p.sent_at.elapsed().as_millis() as u64;
             let (received, outcome) = match result {
@@ -185,7 +185,7 @@ impl Clients {
             };
             let round = Round {
                 client: k,
-                round: c.rounds,
+                round: p.round,
                 sent: p.message,
                 received,
                 outcome,

@@ -232,7 +232,7 @@ pub fn rounds_side_by_side(
         write!(out, " {:<w$}", r.reader.name())?;
     }
     writeln!(out, "{b:#}", b = bold())?;
-    for (i, round) in first.rounds.iter().enumerate() {
+    for round in &first.rounds {
         write!(
             out,
             "  {:<7} {:<w$}",
@@ -240,7 +240,10 @@ pub fn rounds_side_by_side(
             escape_fit(&round.sent, w)
         )?;
         for r in reports {
-            match r.rounds.get(i) {
+            // The same message in each reader's run: same client, same round.
+            let same =
+                |x: &&crate::scenario::Round| x.client == round.client && x.round == round.round;
+            match r.rounds.iter().find(same) {
                 Some(x) => {
                     let (style, text) = cell(&x.outcome, x.received.as_deref(), w);
                     let pad = w.saturating_sub(wide(&text));

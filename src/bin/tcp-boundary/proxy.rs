@@ -11,6 +11,14 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let to = cli::host_port("--to", &args.to)?;
     let listener = std::net::TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
+    // Ctrl-C (or SIGTERM) stops the proxy cleanly: every connection is closed
+    // and every thread joined before the summary line. The handler is in place
+    // before the proxy says it listens, so no Ctrl-C can come too early.
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
     let local = listener.local_addr()?;
     eprintln!("listening on {local}, forwarding to {to}");
     for (name, shape) in [
@@ -40,13 +48,6 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
         timeline::render_header("client side", "server side", config.layout, &mut out)?;
     }
     let running = proxy::Proxy::start_on(listener, config, Box::new(out))?;
-    // Ctrl-C (or SIGTERM) stops the proxy cleanly: every connection is closed
-    // and every thread joined before the summary line.
-    let (tx, rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })
-    .context("cannot install the Ctrl-C handler")?;
     let _ = rx.recv();
     let served = running.connections();
     running.stop();

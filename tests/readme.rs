@@ -1,0 +1,160 @@
+//! README's examples run as shown: every command in its `sh` blocks, and the
+//! full-option scenario file.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{
+    echo_client_bin, echo_server_bin, run_with_input, tcp_boundary_bin, text, wait_limited,
+};
+use tcp_boundary::lesson::reader::ReaderKind;
+use tcp_boundary::scenario::Scenario;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+/// The commands of README's `sh` blocks: comments dropped, continued lines
+/// joined, each as the program's name and its arguments.
+fn commands() -> Vec<(String, Vec<String>)> {
+    let readme = readme();
+    let mut out = Vec::new();
+    for block in readme.split("```sh\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        let joined = block.replace("\\\n", " ");
+        for line in joined.lines() {
+            let line = line.split(" #").next().unwrap().trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+            let (program, args) = match words.as_slice() {
+                [c, r, rel, dd, rest @ ..]
+                    if c == "cargo" && r == "run" && rel == "--release" && dd == "--" =>
+                {
+                    ("tcp-boundary".to_string(), rest.to_vec())
+                }
+                [c, r, rel, b, name, dd, rest @ ..]
+                    if c == "cargo"
+                        && r == "run"
+                        && rel == "--release"
+                        && b == "--bin"
+                        && dd == "--" =>
+                {
+                    (name.clone(), rest.to_vec())
+                }
+                [c, t] if c == "cargo" && t == "test" => continue, // this very suite
+                [first, rest @ ..] => (first.clone(), rest.to_vec()),
+                [] => continue,
+            };
+            out.push((program, args));
+        }
+    }
+    out
+}
+
+fn bin(program: &str) -> &'static str {
+    match program {
+        "tcp-boundary" => tcp_boundary_bin(),
+        "echo-server" => echo_server_bin(),
+        "echo-client" => echo_client_bin(),
+        other => panic!("README runs an unknown program: {other}"),
+    }
+}
+
+/// A program that serves until stopped: start it on a free port, wait for its
+/// first line, then stop it with Ctrl-C; it must have started and end cleanly.
+fn starts_and_stops(program: &str, args: &[String]) {
+    let mut child = Command::new(bin(program))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut first).unwrap();
+    // Keep reading what it says, so that it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    assert!(
+        first.starts_with("listening on"),
+        "{program} {args:?}: {first}"
+    );
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_limited(&mut child);
+    assert!(
+        matches!(status.code(), Some(0) | Some(130)),
+        "{program} {args:?}: {status}"
+    );
+}
+
+#[test]
+fn every_readme_command_runs_as_shown() {
+    let commands = commands();
+    assert!(commands.len() > 20, "{commands:?}");
+    for (program, mut args) in commands {
+        // Servers and the proxy run until stopped: on a free port, then Ctrl-C.
+        let serving = program == "echo-server" || args.first().map(String::as_str) == Some("proxy");
+        if serving {
+            for a in args.iter_mut() {
+                if a == "9190" || a == "7000" {
+                    *a = "0".into();
+                }
+            }
+            starts_and_stops(&program, &args);
+            continue;
+        }
+        // Clients and `bench --addr` need a server: one of ours on a free port.
+        let needs_server =
+            program == "echo-client" || args.iter().any(|a| a.starts_with("127.0.0.1:9190"));
+        let server = needs_server.then(|| common::start_server(&["--clients", "0", "--quiet"]));
+        if let Some(server) = &server {
+            let port = server.port.to_string();
+            for a in args.iter_mut() {
+                *a = a.replace("9190", &port);
+            }
+        }
+        // Proving a thousand runs takes half an hour: two make the same point here.
+        if let Some(i) = args.iter().position(|a| a == "--repeat") {
+            args[i + 1] = "2".into();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let input = if program == "echo-client" {
+            &b"hi\nq\n"[..]
+        } else {
+            b""
+        };
+        let out = run_with_input(bin(&program), &args, input);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{program} {args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_full_option_scenario_file_runs_as_its_expectations_say() {
+    let readme = readme();
+    let start = readme
+        .find("```toml\nlesson = \"One line: what this shows.\"")
+        .unwrap()
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let s = Scenario::parse("example", "README.md", &readme[start..end]).unwrap();
+    for reader in ReaderKind::ALL {
+        let r = s.run(reader, None).unwrap();
+        assert!(r.as_expected, "{reader}: {:?} {:?}", r.verdict, r.checks);
+    }
+}
