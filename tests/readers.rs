@@ -162,3 +162,79 @@ fn exact_never_reads_past_the_reply() {
     assert_eq!(reader.receive(&mut s, 4).unwrap(), b"one\n");
     assert_eq!(reader.receive(&mut s, 4).unwrap(), b"two\n");
 }
+
+// Exact limits and names: what mutation testing found unpinned.
+
+#[test]
+fn names_as_on_the_command_line_and_which_readers_frame() {
+    let names: Vec<String> = ReaderKind::ALL.iter().map(|k| k.to_string()).collect();
+    assert_eq!(names, ["naive", "exact", "line", "length"]);
+    for k in ReaderKind::ALL {
+        assert_eq!(k.name(), k.to_string());
+        assert_eq!(k.is_correct(), k != ReaderKind::Naive);
+    }
+}
+
+#[test]
+fn line_encoding_adds_one_newline_and_stops_exactly_at_the_limit() {
+    use tcp_boundary::lesson::reader::EncodeError;
+    let r = MessageReader::new(ReaderKind::Line, 64).with_limits(4, 100);
+    assert_eq!(&*r.encode(b"hi\n").unwrap(), b"hi\n");
+    assert_eq!(&*r.encode(b"hi").unwrap(), b"hi\n");
+    // Three bytes and the newline make four: the limit, accepted.
+    assert_eq!(&*r.encode(b"abc").unwrap(), b"abc\n");
+    assert_eq!(&*r.encode(b"abc\n").unwrap(), b"abc\n");
+    // One more is refused, and the error says how long the line would be.
+    match r.encode(b"abcd") {
+        Err(EncodeError::TooLarge { len, max }) => assert_eq!((len, max), (5, 4)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn line_reading_stops_exactly_at_the_limit() {
+    // A line of exactly max_line bytes (newline included) is read.
+    let mut r = MessageReader::new(ReaderKind::Line, 64).with_limits(4, 100);
+    let mut s = ScriptedStream::from_chunks([&b"abc\n"[..]]);
+    assert_eq!(r.receive(&mut s, 4).unwrap(), b"abc\n");
+    // One byte more, newline in sight: too long.
+    let mut r = MessageReader::new(ReaderKind::Line, 64).with_limits(4, 100);
+    let mut s = ScriptedStream::from_chunks([&b"abcd\n"[..]]);
+    assert!(matches!(
+        r.receive(&mut s, 5),
+        Err(ReadError::LineTooLong { max: 4 })
+    ));
+    // max_line bytes held and no newline yet: too long, without waiting for more.
+    let mut r = MessageReader::new(ReaderKind::Line, 64).with_limits(4, 100);
+    let mut s = ScriptedStream::from_chunks([&b"abcd"[..]]);
+    assert!(matches!(
+        r.receive(&mut s, 5),
+        Err(ReadError::LineTooLong { max: 4 })
+    ));
+    // Three bytes and no newline: not enough bytes yet, so it reads on (and
+    // meets the end of the stream).
+    let mut r = MessageReader::new(ReaderKind::Line, 64).with_limits(4, 100);
+    let mut s = ScriptedStream::from_chunks([&b"abc"[..]]);
+    assert!(matches!(
+        r.receive(&mut s, 4),
+        Err(ReadError::ClosedMidMessage { got: 3 })
+    ));
+}
+
+#[test]
+fn length_reading_stops_exactly_at_the_limit() {
+    let frame = |len: u32, body: &[u8]| {
+        let mut f = len.to_be_bytes().to_vec();
+        f.extend_from_slice(body);
+        f
+    };
+    let mut r = MessageReader::new(ReaderKind::Length, 64).with_limits(100, 3);
+    let mut s = ScriptedStream::from_chunks([frame(3, b"abc")]);
+    assert_eq!(r.receive(&mut s, 7).unwrap(), b"abc");
+    let mut r = MessageReader::new(ReaderKind::Length, 64).with_limits(100, 3);
+    let mut s = ScriptedStream::from_chunks([frame(4, b"abcd")]);
+    assert!(matches!(
+        r.receive(&mut s, 8),
+        Err(ReadError::FrameTooLarge { len: 4, max: 3 })
+    ));
+}
