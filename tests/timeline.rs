@@ -173,3 +173,61 @@ fn random_slices_shows_both_shapes_for_any_seed() {
         assert!(r.as_expected, "seed {seed}");
     }
 }
+
+/// Runs `tcp-boundary ARGS` on a pseudo-terminal (util-linux `script`) of
+/// `lines` rows, with a pager that announces itself.
+fn on_a_terminal(lines: &str, args: &str) -> Option<String> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let out = assert_cmd::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", tcp_boundary_bin()),
+            "/dev/null",
+        ])
+        .env("LINES", lines)
+        .env("COLUMNS", "80")
+        .env("PAGER", "echo PAGED; cat")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    Some(text(&out.stdout))
+}
+
+#[test]
+fn a_report_taller_than_the_terminal_goes_through_the_pager_with_colour() {
+    let Some(tall) = on_a_terminal("10", "run partial-read") else {
+        return;
+    };
+    assert!(tall.starts_with("PAGED"), "{tall}");
+    assert!(
+        tall.contains('\u{1b}'),
+        "colour kept through the pager: {tall}"
+    );
+    let Some(fits) = on_a_terminal("200", "run partial-read") else {
+        return;
+    };
+    assert!(!fits.contains("PAGED"), "{fits}");
+    let Some(asked_not) = on_a_terminal("10", "run partial-read --no-pager") else {
+        return;
+    };
+    assert!(!asked_not.contains("PAGED"), "{asked_not}");
+}
+
+#[test]
+fn colour_as_asked() {
+    let run = |args: &[&str]| {
+        let out = run_with_input(tcp_boundary_bin(), args, b"");
+        text(&out.stdout)
+    };
+    assert!(run(&["run", "partial-read", "--color", "always"]).contains('\u{1b}'));
+    assert!(!run(&["--color", "never", "run", "partial-read"]).contains('\u{1b}'));
+    // Piped, with the default: plain.
+    assert!(!run(&["run", "partial-read"]).contains('\u{1b}'));
+}

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tcp_boundary::cli;
 use tcp_boundary::scenario::Scenario;
-use tcp_boundary::view::report;
 use tcp_boundary::view::timeline::Layout;
+use tcp_boundary::view::{pager, report};
 
 mod bench;
 mod proxy;
@@ -25,6 +25,21 @@ mod scenarios;
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is
+    /// set), always, or never.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Write long reports straight to the terminal instead of through
+    /// $PAGER (default `less`, colours kept).
+    #[arg(long, global = true)]
+    no_pager: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,18 +72,31 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {
-    let mut out = anstream::stdout();
-    match args.command {
+    anstream::ColorChoice::write_global(match args.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    });
+    // Reports are made whole, then shown: through a pager when they are
+    // taller than the terminal. JSON and --repeat's running count go straight
+    // out.
+    let mut page = Vec::new();
+    let code = match args.command {
         Command::List => {
-            report::list(&Scenario::builtins(), Layout::from_env(), &mut out)?;
-            Ok(cli::EXIT_OK)
+            report::list(&Scenario::builtins(), Layout::from_env(), &mut page)?;
+            cli::EXIT_OK
         }
         Command::Show { scenario } => {
-            report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut out)?;
-            Ok(cli::EXIT_OK)
+            report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut page)?;
+            cli::EXIT_OK
         }
-        Command::Run(args) => scenarios::run(*args, &mut out),
-        Command::Bench(args) => bench::run(*args, &mut out),
-        Command::Proxy(args) => proxy::run(&args),
-    }
+        Command::Run(run) if run.json || run.repeat.is_some() => {
+            return scenarios::run(*run, &mut anstream::stdout());
+        }
+        Command::Run(run) => scenarios::run(*run, &mut page)?,
+        Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),
+        Command::Proxy(args) => return proxy::run(&args),
+    };
+    pager::show(&page, !args.no_pager)?;
+    Ok(code)
 }
