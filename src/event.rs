@@ -120,6 +120,16 @@ pub enum What {
     },
     /// A `read` returned 0: the peer will send no more.
     Eof,
+    /// A pause in a scripted run. A writer's pause (`chunk_delay_ms`) is not
+    /// waited out in a scenario: the conductor lets the reader run instead,
+    /// which is all the pause is for; `run --pace` waits it to show the time.
+    Pause {
+        /// How long the pause stands for, in milliseconds.
+        ms: u64,
+        /// What the pause is: `late` for a reader that reads late
+        /// (`read_delay_ms`), else a pause between writes or a script's.
+        late: bool,
+    },
     /// The write side was shut down (FIN sent).
     Shutdown,
     /// The socket was closed (`close()`).

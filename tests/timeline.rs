@@ -231,3 +231,50 @@ fn colour_as_asked() {
     // Piped, with the default: plain.
     assert!(!run(&["run", "partial-read"]).contains('\u{1b}'));
 }
+
+#[test]
+fn pace_waits_the_pauses_and_step_waits_for_enter() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    // partial-read's server pauses 150 ms twice: --pace really waits them.
+    let started = Instant::now();
+    let out = run_with_input(tcp_boundary_bin(), &["run", "partial-read", "--pace"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(text(&out.stdout).contains("(pause 150 ms)"));
+
+    // --step shows nothing of the timeline until Enter.
+    let mut child = std::process::Command::new(tcp_boundary_bin())
+        .args(["run", "partial-read", "--step"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while let Ok(chunk) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        seen.extend(chunk);
+    }
+    let before = String::from_utf8_lossy(&seen).into_owned();
+    assert!(before.contains("timeline, naive reader"), "{before}");
+    assert!(
+        !before.contains("c1 connect"),
+        "a row before Enter: {before}"
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\n").unwrap();
+    let first_row = rx.recv_timeout(common::LIMIT).unwrap();
+    assert!(String::from_utf8_lossy(&first_row).contains("c1 connect"));
+    drop(stdin); // the end of input shows the rest at once
+    assert_eq!(common::wait_limited(&mut child).code(), Some(0));
+}

@@ -107,7 +107,13 @@ impl Clients {
             Step::Read { client } => self.read(*client),
             Step::Pause { client, ms } => {
                 if self.open.contains_key(client) {
-                    self.note(*client, format!("(waits {ms} ms)"), false);
+                    self.conductor.note(
+                        Side::Client(*client),
+                        What::Pause {
+                            ms: *ms,
+                            late: false,
+                        },
+                    );
                 }
                 thread::sleep(Duration::from_millis(*ms));
             }

@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
 use crate::view::escape::escape_fit;
-use crate::view::timeline::{self, Layout, wrap};
+use crate::view::timeline::{self, Layout, Pacing, wrap};
 
 fn bold() -> Style {
     Style::new().bold()
@@ -172,6 +172,18 @@ fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) ->
     for line in describe_client(s) {
         indented(out, "  client: ", &line, layout)?;
     }
+    if let Ok(config) = s.server_config(report.seed)
+        && (!config.shape.plan.delay.is_zero() || !config.shape.read_delay.is_zero())
+    {
+        // Said once, where the pauses are announced: what they stand for here.
+        indented(
+            out,
+            "  ",
+            "(the pauses are not waited here: at each one the conductor lets the other \
+             side run, which is all a pause is for; `run --pace` waits them)",
+            layout,
+        )?;
+    }
     for line in &report.buffers {
         writeln!(out, "  {line}")?;
     }
@@ -315,6 +327,19 @@ pub fn scenario_run(
     layout: Layout,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    scenario_run_paced(s, reports, timeline_of, layout, Pacing::AtOnce, out)
+}
+
+/// [`scenario_run`] with its timeline paced (`run --pace`, `run --step`;
+/// Enter is read from standard input).
+pub fn scenario_run_paced(
+    s: &Scenario,
+    reports: &[Report],
+    timeline_of: Option<ReaderKind>,
+    layout: Layout,
+    pacing: Pacing,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let Some(first) = reports.first() else {
         return Ok(());
     };
@@ -322,7 +347,7 @@ pub fn scenario_run(
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
         writeln!(out, "{b}timeline, {} reader{b:#}", r.reader, b = bold())?;
-        timeline::render(&r.timeline, layout, out)?;
+        timeline::render_paced(&r.timeline, layout, pacing, &mut io::stdin().lock(), out)?;
     }
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;

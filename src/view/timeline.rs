@@ -99,6 +99,8 @@ fn words(what: &What) -> (String, Option<&[u8]>) {
         ),
         What::Eof => ("read → 0 B: end of stream".into(), None),
         What::Shutdown => ("shutdown(write): FIN".into(), None),
+        What::Pause { ms, late: false } => (format!("(pause {ms} ms)"), None),
+        What::Pause { ms, late: true } => (format!("(reads late: waits {ms} ms)"), None),
         What::Close { unread: 0 } => ("close".into(), None),
         What::Close { unread } => (format!("close, {unread} B unread: RST"), None),
         What::Cut { after, reset } => (
@@ -204,13 +206,50 @@ pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
+/// How the rows of a timeline appear.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pacing {
+    /// All at once.
+    #[default]
+    AtOnce,
+    /// As they happened: each pause of the run is waited out before the row
+    /// after it (`run --pace`).
+    Pace,
+    /// One row each time Enter is pressed (`run --step`), for a class to
+    /// talk over.
+    Step,
+}
+
 /// Print `events` as a two-column timeline. Colours are written as ANSI codes;
 /// pass an `anstream` writer to have them dropped when the output is not a
 /// terminal or NO_COLOR is set.
 pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    render_paced(events, layout, Pacing::AtOnce, &mut io::empty(), out)
+}
+
+/// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
+/// line from `keys` (Enter) shows the next row; when `keys` ends, the rest
+/// follows at once.
+pub fn render_paced(
+    events: &[Event],
+    layout: Layout,
+    pacing: Pacing,
+    keys: &mut dyn io::BufRead,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     render_header("client", "server", layout, out)?;
+    let mut keys_open = true;
     for e in events {
+        if pacing == Pacing::Step && keys_open {
+            out.flush()?;
+            let mut line = String::new();
+            keys_open = keys.read_line(&mut line)? > 0;
+        }
         render_row(e, layout, out)?;
+        if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
+            out.flush()?;
+            std::thread::sleep(std::time::Duration::from_millis(*ms));
+        }
     }
     Ok(())
 }

@@ -90,7 +90,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut page)?;
             cli::EXIT_OK
         }
-        Command::Run(run) if run.json || run.repeat.is_some() => {
+        Command::Run(run) if run.json || run.repeat.is_some() || run.pace || run.step => {
             return scenarios::run(*run, &mut anstream::stdout());
         }
         Command::Run(run) => scenarios::run(*run, &mut page)?,

@@ -9,7 +9,7 @@ use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::shape::choose_seed;
 use tcp_boundary::view::report;
-use tcp_boundary::view::timeline::Layout;
+use tcp_boundary::view::timeline::{Layout, Pacing};
 
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
@@ -34,6 +34,13 @@ pub struct RunArgs {
     /// runs do not depend on timing).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(1, 100_000))]
     pub repeat: Option<u64>,
+    /// Show the timeline as the run happened: each pause (which the
+    /// conductor does not wait, see README) is waited out before the next row.
+    #[arg(long, conflicts_with_all = ["step", "json", "repeat"])]
+    pub pace: bool,
+    /// Show the timeline one row at a time: Enter shows the next.
+    #[arg(long, conflicts_with_all = ["json", "repeat"])]
+    pub step: bool,
     /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
     /// another cutting).
     #[command(flatten)]
@@ -115,7 +122,12 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     } else {
         let (s, reports) = &results[0];
         let timeline = args.reader.unwrap_or(ReaderKind::Naive);
-        report::scenario_run(s, reports, Some(timeline), layout, out)?;
+        let pacing = match (args.pace, args.step) {
+            (true, _) => Pacing::Pace,
+            (_, true) => Pacing::Step,
+            _ => Pacing::AtOnce,
+        };
+        report::scenario_run_paced(s, reports, Some(timeline), layout, pacing, out)?;
         writeln!(out)?;
         report::closing_line(ok, out)?;
     }

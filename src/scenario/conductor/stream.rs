@@ -144,6 +144,14 @@ impl Conducted {
         st.record(side, what);
     }
 
+    /// A pause in the timeline: what it stands for, though it is not waited.
+    fn note_pause(&self, delay: Duration, late: bool) {
+        let mut st = self.conductor.lock();
+        let side = st.side(self.me, self.conn);
+        let ms = delay.as_millis() as u64;
+        st.record(side, What::Pause { ms, late });
+    }
+
     /// How many bytes the peer has written that this end has not read yet.
     fn in_flight(&self) -> u64 {
         let st = self.conductor.lock();
@@ -217,13 +225,15 @@ impl Write for Conducted {
 impl Transport for Conducted {
     /// The pause lasts exactly as long as the other side needs to read what has
     /// arrived (if it is waiting to read) and to get back to waiting.
-    fn pause(&mut self, _delay: Duration) {
+    fn pause(&mut self, delay: Duration) {
+        self.note_pause(delay, false);
         // A stall cannot come out of a pause: the pausing side can always go on.
         let _ = self.conductor.switch(self.me, Status::Paused);
     }
 
     /// The next read goes last: after the other side has done all it can.
-    fn read_late(&mut self, _delay: Duration) {
+    fn read_late(&mut self, delay: Duration) {
+        self.note_pause(delay, true);
         self.late = true;
     }
 
