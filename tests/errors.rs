@@ -164,7 +164,10 @@ fn no_subcommand_is_exit_2_with_an_error_line_then_the_help() {
     let err = text(&out.stderr);
     let mut lines = err.lines();
     assert_eq!(lines.next(), Some("error: no subcommand given"));
-    assert!(err.contains("Usage: tcp-boundary [OPTIONS] <COMMAND>"), "{err}");
+    assert!(
+        err.contains("Usage: tcp-boundary [OPTIONS] <COMMAND>"),
+        "{err}"
+    );
 }
 
 #[test]
