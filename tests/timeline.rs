@@ -278,3 +278,13 @@ fn pace_waits_the_pauses_and_step_waits_for_enter() {
     drop(stdin); // the end of input shows the rest at once
     assert_eq!(common::wait_limited(&mut child).code(), Some(0));
 }
+
+#[test]
+fn the_length_header_is_shown_decoded() {
+    let out = run_text(&["partial-read", "--reader", "length", "--no-pager"]);
+    assert!(
+        out.contains("c1 write 17 B @0 ⟨13⟩hello, class\\n"),
+        "{out}"
+    );
+    assert!(!out.contains("\\0\\0\\0\\r"), "{out}");
+}

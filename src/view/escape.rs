@@ -96,17 +96,28 @@ fn unit(b: u8, edge: bool) -> String {
 /// Spaces at either end are shown as `␣`.
 pub fn escape_fit(bytes: &[u8], max: usize) -> String {
     let last = bytes.len().saturating_sub(1);
-    let show = |i: usize| unit(bytes[i], i == 0 || i == last);
-    // Every byte takes at least one column, so no more than `max` bytes from
-    // either end can ever be shown.
+    fit(bytes.len(), |i| unit(bytes[i], i == 0 || i == last), max)
+}
+
+/// `units` (each already display text: an escaped byte, a decoded header)
+/// fitted to `max` columns as [`escape_fit`] does.
+pub fn fit_units(units: &[String], max: usize) -> String {
+    fit(units.len(), |i| units[i].clone(), max)
+}
+
+/// The `n` units `show(i)` gives, whole if they fit in `max` columns, else the
+/// first and the last ones with `…` between. At most `max` units from each end
+/// are looked at: every unit takes at least one column.
+fn fit(n: usize, show: impl Fn(usize) -> String, max: usize) -> String {
+    let width = |u: &str| unicode_width::UnicodeWidthStr::width(u);
     let mut full = String::new();
-    let mut width = 0;
-    for i in 0..bytes.len().min(max + 1) {
+    let mut used = 0;
+    for i in 0..n.min(max + 1) {
         let u = show(i);
-        width += u.chars().count();
+        used += width(&u);
         full.push_str(&u);
     }
-    if width <= max && bytes.len() <= max {
+    if used <= max && n <= max {
         return full;
     }
     if max == 0 {
@@ -115,14 +126,14 @@ pub fn escape_fit(bytes: &[u8], max: usize) -> String {
     let room = max - 1; // for the `…`
     let (mut head, mut tail) = (Vec::new(), Vec::new());
     let (mut head_w, mut tail_w) = (0, 0);
-    let (mut i, mut j) = (0, bytes.len());
+    let (mut i, mut j) = (0, n);
     // Take from the front and the back in turn, so both ends show.
     loop {
         let mut moved = false;
         if i < j {
             let u = show(i);
-            if head_w + tail_w + u.chars().count() <= room && head_w <= tail_w {
-                head_w += u.chars().count();
+            if head_w + tail_w + width(&u) <= room && head_w <= tail_w {
+                head_w += width(&u);
                 head.push(u);
                 i += 1;
                 moved = true;
@@ -130,8 +141,8 @@ pub fn escape_fit(bytes: &[u8], max: usize) -> String {
         }
         if i < j {
             let u = show(j - 1);
-            if head_w + tail_w + u.chars().count() <= room && tail_w < head_w {
-                tail_w += u.chars().count();
+            if head_w + tail_w + width(&u) <= room && tail_w < head_w {
+                tail_w += width(&u);
                 tail.push(u);
                 j -= 1;
                 moved = true;
@@ -143,6 +154,30 @@ pub fn escape_fit(bytes: &[u8], max: usize) -> String {
     }
     tail.reverse();
     format!("{}…{}", head.concat(), tail.concat())
+}
+
+/// `bytes` as display units, with a length reader's 4-byte headers decoded:
+/// `starts` are the stream offsets where headers begin, `at` the offset of
+/// `bytes[0]`. A header wholly inside `bytes` shows as `⟨13⟩`; one cut by the
+/// edge of a read shows as its raw bytes, as the reader saw them.
+pub fn units_with_headers(bytes: &[u8], at: u64, starts: &[u64]) -> Vec<String> {
+    let last = bytes.len().saturating_sub(1);
+    let mut units = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let here = at + i as u64;
+        if starts.contains(&here)
+            && let Some(h) = bytes.get(i..i + 4)
+        {
+            let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+            units.push(format!("⟨{len}⟩"));
+            i += 4;
+            continue;
+        }
+        units.push(unit(bytes[i], i == 0 || i == last));
+        i += 1;
+    }
+    units
 }
 
 #[cfg(test)]
@@ -173,6 +208,21 @@ mod tests {
         // A 64 KiB read shown in 20 columns.
         let big = vec![b'x'; 64 * 1024];
         assert_eq!(escape_fit(&big, 20).chars().count(), 20);
+    }
+
+    #[test]
+    fn length_headers_are_decoded_where_they_start() {
+        let mut frame = 13u32.to_be_bytes().to_vec();
+        frame.extend_from_slice(b"hello, class\n");
+        assert_eq!(
+            fit_units(&units_with_headers(&frame, 0, &[0]), 40),
+            r"⟨13⟩hello, class\n"
+        );
+        // A read that starts two bytes into the header shows them raw.
+        assert_eq!(
+            fit_units(&units_with_headers(&frame[2..6], 2, &[0]), 40),
+            r"\0\rhe"
+        );
     }
 
     #[test]

@@ -43,6 +43,24 @@ fn indented(out: &mut dyn Write, first: &str, text: &str, layout: Layout) -> io:
     Ok(())
 }
 
+/// Where the length reader's headers start in each client's stream: before
+/// each message, in the order sent (4 bytes of length, then the message).
+fn length_headers(r: &Report) -> timeline::Headers {
+    let mut headers = timeline::Headers::default();
+    if r.reader != ReaderKind::Length {
+        return headers;
+    }
+    let mut rounds: Vec<_> = r.rounds.iter().collect();
+    rounds.sort_by_key(|x| (x.client, x.round));
+    let mut next = std::collections::HashMap::new();
+    for x in rounds {
+        let at = next.entry(x.client).or_insert(0u64);
+        headers.0.entry(x.client).or_insert_with(Vec::new).push(*at);
+        *at += 4 + x.sent.len() as u64;
+    }
+    headers
+}
+
 /// `tcp-boundary list`: one entry per scenario, its lesson wrapped to fit.
 pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let width = scenarios.iter().map(|s| s.name.len()).max().unwrap_or(0);
@@ -347,7 +365,15 @@ pub fn scenario_run_paced(
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
         writeln!(out, "{b}timeline, {} reader{b:#}", r.reader, b = bold())?;
-        timeline::render_paced(&r.timeline, layout, pacing, &mut io::stdin().lock(), out)?;
+        let headers = length_headers(r);
+        timeline::render_paced(
+            &r.timeline,
+            layout,
+            pacing,
+            &headers,
+            &mut io::stdin().lock(),
+            out,
+        )?;
     }
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;

@@ -14,7 +14,9 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::event::{Event, Side, What};
-use crate::view::escape::escape_fit;
+use std::collections::HashMap;
+
+use crate::view::escape::{escape_fit, fit_units, units_with_headers};
 
 /// How wide the timeline may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +125,15 @@ fn words(what: &What) -> (String, Option<&[u8]>) {
     }
 }
 
-/// The lines of one cell, each at most `width` columns.
-fn cell_lines(e: &Event, width: usize) -> Vec<String> {
+/// Where a length reader's 4-byte headers start in each client's stream
+/// (the same offsets both ways: the server echoes), so that the timeline shows
+/// them decoded, `⟨13⟩`, instead of `\0\0\0\r`. Empty for other readers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(pub HashMap<usize, Vec<u64>>);
+
+/// The lines of one cell, each at most `width` columns. `starts`: the header
+/// offsets of this event's connection.
+fn cell_lines(e: &Event, width: usize, starts: Option<&[u64]>) -> Vec<String> {
     let who = match e.side {
         Side::Client(n) | Side::Upstream(n) => format!("c{n} "),
         Side::Server => String::new(),
@@ -134,7 +143,13 @@ fn cell_lines(e: &Event, width: usize) -> Vec<String> {
     match bytes {
         Some(bytes) => {
             let room = width.saturating_sub(text.width() + 1);
-            vec![format!("{text} {}", escape_fit(bytes, room))]
+            let shown = match (&e.what, starts) {
+                (What::Read { at, .. } | What::Write { at, .. }, Some(starts)) => {
+                    fit_units(&units_with_headers(bytes, *at, starts), room)
+                }
+                _ => escape_fit(bytes, room),
+            };
+            vec![format!("{text} {shown}")]
         }
         None => wrap(&text, width),
     }
@@ -178,10 +193,19 @@ pub fn render_header(
 /// One event of a two-column timeline: client side left, server side right.
 /// A long note takes several lines, all within its column.
 pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    render_row_with(e, layout, None, out)
+}
+
+fn render_row_with(
+    e: &Event,
+    layout: Layout,
+    starts: Option<&[u64]>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let dim = Style::new().dimmed();
     let style = style_of(&e.what);
     let col = layout.column();
-    for (i, text) in cell_lines(e, col).iter().enumerate() {
+    for (i, text) in cell_lines(e, col, starts).iter().enumerate() {
         let seq = if i == 0 {
             e.seq.to_string()
         } else {
@@ -224,7 +248,8 @@ pub enum Pacing {
 /// pass an `anstream` writer to have them dropped when the output is not a
 /// terminal or NO_COLOR is set.
 pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    render_paced(events, layout, Pacing::AtOnce, &mut io::empty(), out)
+    let none = Headers::default();
+    render_paced(events, layout, Pacing::AtOnce, &none, &mut io::empty(), out)
 }
 
 /// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
@@ -234,18 +259,29 @@ pub fn render_paced(
     events: &[Event],
     layout: Layout,
     pacing: Pacing,
+    headers: &Headers,
     keys: &mut dyn io::BufRead,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     render_header("client", "server", layout, out)?;
     let mut keys_open = true;
+    // The iterative server's connection is the client of its last accept.
+    let mut serving = 0;
     for e in events {
+        if let What::Accept { client } = e.what {
+            serving = client;
+        }
+        let client = match e.side {
+            Side::Client(n) => n,
+            _ => serving,
+        };
+        let starts = headers.0.get(&client).map(Vec::as_slice);
         if pacing == Pacing::Step && keys_open {
             out.flush()?;
             let mut line = String::new();
             keys_open = keys.read_line(&mut line)? > 0;
         }
-        render_row(e, layout, out)?;
+        render_row_with(e, layout, starts, out)?;
         if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
             out.flush()?;
             std::thread::sleep(std::time::Duration::from_millis(*ms));
