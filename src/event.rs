@@ -78,8 +78,11 @@ pub enum Side {
     Client(usize),
     /// The echo server.
     Server,
-    /// The proxy's socket towards the server, for connection N (the proxy's
-    /// timeline puts it in the right-hand column).
+    /// The proxy's socket towards client N (the proxy's timeline puts it in
+    /// the left-hand column: the client's side).
+    Downstream(usize),
+    /// The proxy's socket towards the server, for connection N (the
+    /// right-hand column: the server's side).
     Upstream(usize),
 }
 

@@ -184,11 +184,11 @@ fn downstream_cuts(seed: u64) -> Vec<usize> {
     c.shutdown(Shutdown::Both).unwrap();
     proxy.stop();
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    // Rows of writes to the client (left column) read "c1 write   N B  …".
+    // Rows of writes to the client (left column) read "to c1: write N B @…".
     log.lines()
         .filter_map(|l| {
             let (left, _) = l.split_once('│')?;
-            let rest = left.split("c1 write").nth(1)?;
+            let rest = left.split("to c1: write").nth(1)?;
             rest.trim().split(' ').next()?.parse().ok()
         })
         .collect()
@@ -452,4 +452,78 @@ fn ctrl_c_ends_the_proxy_even_inside_a_long_pause() {
         "took {:?} to stop",
         asked.elapsed()
     );
+}
+
+#[test]
+fn the_proxy_log_puts_each_write_before_the_read_of_its_bytes_in_one_convention() {
+    let server = tcp_boundary::lesson::server::spawn(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        tcp_boundary::lesson::server::ServerConfig {
+            clients: 0,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut config = ProxyConfig::new(server.addr);
+    config.quiet = false;
+    let log = Captured::default();
+    let proxy = Proxy::start_on(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        config,
+        Box::new(log.clone()),
+    )
+    .unwrap();
+    let mut c = TcpStream::connect(proxy.addr()).unwrap();
+    c.set_read_timeout(Some(LIMIT)).unwrap();
+    for _ in 0..20 {
+        c.write_all(b"ping\n").unwrap();
+        let mut back = [0u8; 5];
+        c.read_exact(&mut back).unwrap();
+    }
+    drop(c);
+    proxy.stop();
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let rows: Vec<&str> = log.lines().collect();
+    // The client's end on the left, the server's on the right, each row
+    // saying which way its bytes go.
+    let left = |r: &str| r.split('│').next().unwrap_or("").to_string();
+    let right = |r: &str| r.split('│').nth(1).unwrap_or("").to_string();
+    let from_c1 = rows
+        .iter()
+        .filter(|r| left(r).contains("from c1: read"))
+        .count();
+    let to_s1 = rows
+        .iter()
+        .filter(|r| right(r).contains("to s1: write"))
+        .count();
+    let from_s1 = rows
+        .iter()
+        .filter(|r| right(r).contains("from s1: read"))
+        .count();
+    let to_c1 = rows
+        .iter()
+        .filter(|r| left(r).contains("to c1: write"))
+        .count();
+    assert!(
+        from_c1 >= 1 && to_s1 >= 1 && from_s1 >= 1 && to_c1 >= 1,
+        "{log}"
+    );
+    // Causes before effects: each byte offset is written before it is read.
+    let offset = |r: &str, what: &str| -> Option<u64> {
+        let rest = r.split(what).nth(1)?;
+        rest.split('@').nth(1)?.split(' ').next()?.parse().ok()
+    };
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(at) = offset(r, "from s1: read") {
+            let written_before = rows[..i]
+                .iter()
+                .filter_map(|w| offset(w, "to s1: write"))
+                .any(|w| w >= at);
+            assert!(
+                written_before,
+                "row {i} reads @{at} before its write:\n{log}"
+            );
+        }
+    }
 }

@@ -93,30 +93,62 @@ impl ProxyConfig {
     }
 }
 
-/// The timeline the proxy writes: rows numbered in the order they happen,
-/// written whole, one at a time, from every connection's threads.
+/// The timeline the proxy writes, from every connection's threads: rows
+/// numbered in the order their calls began and printed in that order.
+///
+/// A write's row number is taken *before* the write, so the read that gets its
+/// bytes on the other side (another thread, microseconds later) always comes
+/// after it on screen: causes before effects. A row waits to be printed until
+/// every row before it is complete.
 struct Log {
-    out: Mutex<(usize, Box<dyn Write + Send>)>,
+    state: Mutex<LogState>,
     quiet: bool,
     layout: timeline::Layout,
 }
 
+struct LogState {
+    /// Row numbers handed out so far.
+    taken: usize,
+    /// Rows printed so far: every row up to this one.
+    printed: usize,
+    /// Complete rows waiting for an earlier one.
+    waiting: std::collections::BTreeMap<usize, Event>,
+    out: Box<dyn Write + Send>,
+}
+
 impl Log {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A row number for a call about to be made.
+    fn take(&self) -> usize {
+        let mut st = self.lock();
+        st.taken += 1;
+        st.taken
+    }
+
+    /// The row `seq` is complete: print it and every complete row after it.
+    fn fill(&self, seq: usize, side: Side, what: What) {
+        let mut st = self.lock();
+        st.waiting.insert(seq, Event { seq, side, what });
+        while let Some(event) = {
+            let next = st.printed + 1;
+            st.waiting.remove(&next)
+        } {
+            st.printed = event.seq;
+            // A log that cannot be written must not stop the traffic.
+            let _ = timeline::render_row(&event, self.layout, st.out.as_mut());
+        }
+        let _ = st.out.flush();
+    }
+
     fn row(&self, side: Side, what: What, always: bool) {
         if self.quiet && !always {
             return;
         }
-        let mut guard = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let (seq, out) = &mut *guard;
-        *seq += 1;
-        let event = Event {
-            seq: *seq,
-            side,
-            what,
-        };
-        // A log that cannot be written must not stop the traffic.
-        let _ = timeline::render_row(&event, self.layout, out.as_mut());
-        let _ = out.flush();
+        let seq = self.take();
+        self.fill(seq, side, what);
     }
 
     fn note(&self, side: Side, text: String, bad: bool) {
@@ -178,7 +210,12 @@ impl Proxy {
         let shared = Arc::new(Shared {
             config,
             log: Log {
-                out: Mutex::new((0, log)),
+                state: Mutex::new(LogState {
+                    taken: 0,
+                    printed: 0,
+                    waiting: std::collections::BTreeMap::new(),
+                    out: log,
+                }),
                 quiet: config.quiet,
                 layout: config.layout,
             },
@@ -253,7 +290,7 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             .map_or_else(|_| "?".to_string(), |a| a.to_string());
         shared
             .log
-            .note(Side::Client(n), format!("accepted {peer}"), false);
+            .note(Side::Downstream(n), format!("accepted {peer}"), false);
         let to = shared.config.to;
         let server = match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
             Ok(s) => s,
@@ -294,6 +331,10 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
 struct Paced<'a> {
     stream: &'a TcpStream,
     stop: &'a AtomicBool,
+    /// Each write is a row of this log, on this side, from this offset on.
+    log: &'a Log,
+    side: Side,
+    at: u64,
 }
 
 impl Read for Paced<'_> {
@@ -303,8 +344,30 @@ impl Read for Paced<'_> {
 }
 
 impl Write for Paced<'_> {
+    /// One write system call, and its row: numbered before the call (so the
+    /// read of its bytes on the other side comes after it), filled in after.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&mut &*self.stream).write(buf)
+        if self.log.quiet {
+            let result = (&mut &*self.stream).write(buf);
+            if let Err(e) = &result {
+                self.log.row(self.side, error_of(e), true);
+            }
+            return result;
+        }
+        let seq = self.log.take();
+        let result = (&mut &*self.stream).write(buf);
+        let what = match &result {
+            Ok(n) => What::Write {
+                at: self.at,
+                bytes: buf[..*n].to_vec(),
+            },
+            Err(e) => error_of(e),
+        };
+        self.log.fill(seq, self.side, what);
+        if let Ok(n) = result {
+            self.at += n as u64;
+        }
+        result
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -359,7 +422,7 @@ fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
     let _ = up.join();
     shared
         .log
-        .note(Side::Client(n), "connection closed".into(), false);
+        .note(Side::Downstream(n), "connection closed".into(), false);
 }
 
 /// Copy one direction of a connection, reshaped. Every read and write is one
@@ -370,7 +433,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             &link.client,
             &link.server,
             shared.config.upstream,
-            Side::Client(n),
+            Side::Downstream(n),
             Side::Upstream(n),
         ),
         Dir::Down => (
@@ -378,7 +441,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             &link.client,
             shared.config.downstream,
             Side::Upstream(n),
-            Side::Client(n),
+            Side::Downstream(n),
         ),
     };
     let log = &shared.log;
@@ -432,17 +495,15 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         let mut out = Paced {
             stream: dst,
             stop: &shared.stop,
+            log,
+            side: dst_side,
+            at: forwarded,
         };
-        let mut at = forwarded;
-        let written = fragmenter.write(&mut out, &gathered[..room], |piece| {
-            if !log.quiet {
-                let bytes = piece.to_vec();
-                log.row(dst_side, What::Write { at, bytes }, false);
-            }
-            at += piece.len() as u64;
-        });
-        if let Err(e) = written {
-            log.row(dst_side, error_of(&e), true);
+        // Each write is logged by `out` itself (a failed one as an error row).
+        if fragmenter
+            .write(&mut out, &gathered[..room], |_| {})
+            .is_err()
+        {
             link.shut();
             return;
         }
@@ -505,7 +566,7 @@ fn read_logged(
 fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: usize) {
     // The socket of the peer that was receiving, and the other one.
     let (receiver, other, side) = match dir {
-        Dir::Down => (&link.client, &link.server, Side::Client(n)),
+        Dir::Down => (&link.client, &link.server, Side::Downstream(n)),
         Dir::Up => (&link.server, &link.client, Side::Upstream(n)),
     };
     if shape.reset_after.is_some() && shape.cut_after.is_none() {

@@ -19,3 +19,13 @@ pub fn bytes(n: impl Into<u64>) -> String {
         n => format!("{n} bytes"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_byte_is_one_byte() {
+        assert_eq!(super::bytes(1u64), "1 byte");
+        assert_eq!(super::bytes(0u64), "0 bytes");
+        assert_eq!(super::bytes(13u64), "13 bytes");
+    }
+}

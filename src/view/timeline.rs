@@ -134,13 +134,24 @@ pub struct Headers(pub HashMap<usize, Vec<u64>>);
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection.
 fn cell_lines(e: &Event, width: usize, starts: Option<&[u64]>) -> Vec<String> {
-    let who = match e.side {
-        Side::Client(n) | Side::Upstream(n) => format!("c{n} "),
-        Side::Server => String::new(),
+    // A scenario's rows are each program's own calls; the proxy's are its
+    // calls on either end, so they say which way the bytes go.
+    let who = match (e.side, &e.what) {
+        (Side::Client(n), _) => format!("c{n} "),
+        (Side::Server, _) => String::new(),
+        (Side::Downstream(n), What::Read { .. }) => format!("from c{n}: "),
+        (Side::Downstream(n), What::Write { .. }) => format!("to c{n}: "),
+        (Side::Downstream(n), _) => format!("c{n}: "),
+        (Side::Upstream(n), What::Read { .. }) => format!("from s{n}: "),
+        (Side::Upstream(n), What::Write { .. }) => format!("to s{n}: "),
+        (Side::Upstream(n), _) => format!("s{n}: "),
     };
     let (head, bytes) = words(&e.what);
     let text = format!("{who}{head}");
     match bytes {
+        // No room left for the bytes beside the words: the words alone,
+        // wrapped in their column.
+        Some(_) if text.width() + 2 > width => wrap(&text, width),
         Some(bytes) => {
             let room = width.saturating_sub(text.width() + 1);
             let shown = match (&e.what, starts) {
@@ -212,7 +223,7 @@ fn render_row_with(
             String::new()
         };
         match e.side {
-            Side::Client(_) => {
+            Side::Client(_) | Side::Downstream(_) => {
                 let pad = col.saturating_sub(text.width());
                 writeln!(
                     out,

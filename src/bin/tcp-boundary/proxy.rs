@@ -45,7 +45,12 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     };
     let mut out = anstream::stdout();
     if !args.quiet {
-        timeline::render_header("client side", "server side", config.layout, &mut out)?;
+        timeline::render_header(
+            "client side (cN: client N)",
+            "server side (sN: its server end)",
+            config.layout,
+            &mut out,
+        )?;
     }
     let running = proxy::Proxy::start_on(listener, config, Box::new(out))?;
     let _ = rx.recv();
