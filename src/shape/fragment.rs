@@ -281,6 +281,63 @@ mod tests {
         }
     }
 
+    // What mutation testing found unpinned: the plan's own questions.
+
+    #[test]
+    fn a_range_is_shown_as_it_is_written() {
+        let r: ChunkRange = "2-5".parse().unwrap();
+        assert_eq!(r.to_string(), "2-5");
+    }
+
+    #[test]
+    fn a_plan_is_active_when_it_cuts_or_pauses() {
+        let ms = Duration::from_millis;
+        let with = |cuts, delay| FragmentPlan {
+            cuts,
+            delay,
+            ..FragmentPlan::default()
+        };
+        assert!(!with(Cuts::Whole, ms(0)).is_active());
+        assert!(with(Cuts::Fixed(3), ms(0)).is_active());
+        assert!(with(Cuts::Whole, ms(5)).is_active());
+    }
+
+    #[test]
+    fn a_plan_is_random_when_it_draws_cuts_or_pauses() {
+        let range = ChunkRange::new(1, 3).unwrap();
+        let with = |cuts, delay_ms, random_pauses| FragmentPlan {
+            cuts,
+            delay: Duration::from_millis(delay_ms),
+            random_pauses,
+            ..FragmentPlan::default()
+        };
+        assert!(with(Cuts::Random(range), 0, false).is_random());
+        assert!(with(Cuts::Whole, 10, true).is_random());
+        assert!(!with(Cuts::Whole, 0, true).is_random());
+        assert!(!with(Cuts::Fixed(2), 10, false).is_random());
+    }
+
+    #[test]
+    fn pauses_are_the_delay_or_drawn_up_to_it() {
+        let with = |delay_ms, random_pauses| FragmentPlan {
+            delay: Duration::from_millis(delay_ms),
+            random_pauses,
+            seed: 7,
+            ..FragmentPlan::default()
+        };
+        let mut fixed = Fragmenter::new(with(40, false));
+        assert!((0..20).all(|_| fixed.next_pause() == Duration::from_millis(40)));
+        let mut none = Fragmenter::new(with(0, true));
+        assert!((0..20).all(|_| none.next_pause().is_zero()));
+        let mut drawn = Fragmenter::new(with(40, true));
+        let pauses: Vec<Duration> = (0..50).map(|_| drawn.next_pause()).collect();
+        assert!(pauses.iter().all(|p| *p <= Duration::from_millis(40)));
+        assert!(
+            pauses.iter().any(|p| *p != Duration::from_millis(40)),
+            "{pauses:?}"
+        );
+    }
+
     #[test]
     fn same_seed_gives_same_cuts() {
         let range = ChunkRange::new(1, 7).unwrap();
