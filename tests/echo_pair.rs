@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 
 use common::{
-    assert_sliced_reply, echo_server_bin, first_reply, run_client, start_server, text, wait_limited,
+    assert_sliced_reply, echo_server_bin, first_reply, interrupt, run_client, start_server, text,
 };
 
 const PROMPT: &str = "Input message (Q to quit) : ";
@@ -179,12 +179,7 @@ fn ctrl_c_flushes_the_server_log_written_to_a_file() {
     let mut back = [0u8; 6];
     std::io::Read::read_exact(&mut c, &mut back).unwrap();
     // The server has read the message; its line sits in the file's buffer.
-    let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status();
-    assert!(killed.unwrap().success());
-    let status = wait_limited(&mut child);
+    let status = interrupt(&mut child);
     assert_eq!(status.code(), Some(130));
     let logged = std::fs::read_to_string(&log_path).unwrap();
     assert_eq!(

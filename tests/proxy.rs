@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    LIMIT, assert_sliced_reply, first_reply, run_client, run_with_input, start_server,
+    LIMIT, assert_sliced_reply, first_reply, interrupt, run_client, run_with_input, start_server,
     tcp_boundary_bin, text,
 };
 use tcp_boundary::shape::Shape;
@@ -146,9 +146,9 @@ impl Write for Captured {
     }
 }
 
-/// The sizes of the writes a seeded proxy makes to the client for one message.
-fn downstream_cuts(seed: u64) -> Vec<usize> {
-    let server = tcp_boundary::lesson::server::spawn(
+/// Our echo server in this process, serving until dropped, saying nothing.
+fn quiet_echo_server() -> tcp_boundary::lesson::server::Running {
+    tcp_boundary::lesson::server::spawn(
         TcpListener::bind("127.0.0.1:0").unwrap(),
         tcp_boundary::lesson::server::ServerConfig {
             clients: 0,
@@ -156,16 +156,11 @@ fn downstream_cuts(seed: u64) -> Vec<usize> {
             ..Default::default()
         },
     )
-    .unwrap();
-    let down = Shape {
-        plan: FragmentPlan {
-            cuts: Cuts::Random(ChunkRange::new(1, 5).unwrap()),
-            seed,
-            ..FragmentPlan::default()
-        },
-        ..Shape::default()
-    };
-    let mut config = ProxyConfig::new(server.addr).downstream(down);
+    .unwrap()
+}
+
+/// A proxy on a free loopback port whose every row is captured.
+fn logged_proxy(mut config: ProxyConfig) -> (Proxy, Captured) {
     config.quiet = false;
     let log = Captured::default();
     let proxy = Proxy::start_on(
@@ -174,6 +169,21 @@ fn downstream_cuts(seed: u64) -> Vec<usize> {
         Box::new(log.clone()),
     )
     .unwrap();
+    (proxy, log)
+}
+
+/// The sizes of the writes a seeded proxy makes to the client for one message.
+fn downstream_cuts(seed: u64) -> Vec<usize> {
+    let server = quiet_echo_server();
+    let down = Shape {
+        plan: FragmentPlan {
+            cuts: Cuts::Random(ChunkRange::new(1, 5).unwrap()),
+            seed,
+            ..FragmentPlan::default()
+        },
+        ..Shape::default()
+    };
+    let (proxy, log) = logged_proxy(ProxyConfig::new(server.addr).downstream(down));
     let mut c = TcpStream::connect(proxy.addr()).unwrap();
     c.set_read_timeout(Some(LIMIT)).unwrap();
     let msg = b"the same traffic, the same cuts\n";
@@ -274,15 +284,7 @@ fn ctrl_c_stops_the_proxy_cleanly() {
     let mut back = [0u8; 3];
     c.set_read_timeout(Some(LIMIT)).unwrap();
     c.read_exact(&mut back).unwrap();
-    let pid = proxy.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = proxy.child.wait().unwrap();
+    let status = interrupt(&mut proxy.child);
     assert_eq!(status.code(), Some(0));
     let mut err = String::new();
     proxy
@@ -436,16 +438,8 @@ fn ctrl_c_ends_the_proxy_even_inside_a_long_pause() {
     c.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"h");
     // The proxy is now in its pause.
-    let pid = proxy.child.id().to_string();
     let asked = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = proxy.child.wait().unwrap();
+    let status = interrupt(&mut proxy.child);
     assert_eq!(status.code(), Some(0));
     assert!(
         asked.elapsed() < Duration::from_secs(5),
@@ -456,24 +450,8 @@ fn ctrl_c_ends_the_proxy_even_inside_a_long_pause() {
 
 #[test]
 fn the_proxy_log_puts_each_write_before_the_read_of_its_bytes_in_one_convention() {
-    let server = tcp_boundary::lesson::server::spawn(
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-        tcp_boundary::lesson::server::ServerConfig {
-            clients: 0,
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let mut config = ProxyConfig::new(server.addr);
-    config.quiet = false;
-    let log = Captured::default();
-    let proxy = Proxy::start_on(
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-        config,
-        Box::new(log.clone()),
-    )
-    .unwrap();
+    let server = quiet_echo_server();
+    let (proxy, log) = logged_proxy(ProxyConfig::new(server.addr));
     let mut c = TcpStream::connect(proxy.addr()).unwrap();
     c.set_read_timeout(Some(LIMIT)).unwrap();
     for _ in 0..20 {

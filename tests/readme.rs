@@ -6,9 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::{
-    echo_client_bin, echo_server_bin, run_with_input, tcp_boundary_bin, text, wait_limited,
-};
+use common::{echo_client_bin, echo_server_bin, interrupt, run_with_input, tcp_boundary_bin, text};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::Scenario;
 
@@ -83,15 +81,7 @@ fn starts_and_stops(program: &str, args: &[String]) {
         first.starts_with("listening on"),
         "{program} {args:?}: {first}"
     );
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = wait_limited(&mut child);
+    let status = interrupt(&mut child);
     assert!(
         matches!(status.code(), Some(0) | Some(130)),
         "{program} {args:?}: {status}"

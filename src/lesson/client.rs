@@ -112,16 +112,20 @@ impl<T: Transport> Session<T> {
         &mut self.stream
     }
 
-    /// Frame `message` for this reader and write it; returns the bytes it took
-    /// on the wire (what the echo will bring back).
-    pub fn send(&mut self, message: &[u8]) -> Result<usize, ClientError> {
-        let wire = self
-            .reader
+    /// The bytes this reader sends for `message` (framed as it frames them).
+    fn encode<'m>(&self, message: &'m [u8]) -> Result<std::borrow::Cow<'m, [u8]>, ClientError> {
+        self.reader
             .encode(message)
             .map_err(|cause| ClientError::Encode {
                 reader: self.reader.kind(),
                 cause,
-            })?;
+            })
+    }
+
+    /// Frame `message` for this reader and write it; returns the bytes it took
+    /// on the wire (what the echo will bring back).
+    pub fn send(&mut self, message: &[u8]) -> Result<usize, ClientError> {
+        let wire = self.encode(message)?;
         self.writer
             .write(&mut self.stream, &wire, |_| {})
             .map_err(ClientError::Send)?;
@@ -144,13 +148,7 @@ impl<T: Transport> Session<T> {
             let wire_len = self.send(message)?;
             return Ok(self.receive(wire_len)?);
         };
-        let wire = self
-            .reader
-            .encode(message)
-            .map_err(|cause| ClientError::Encode {
-                reader: self.reader.kind(),
-                cause,
-            })?;
+        let wire = self.encode(message)?;
         let (reader, writer) = (&mut self.reader, &mut self.writer);
         std::thread::scope(|s| {
             let sending = s.spawn(|| writer.write(&mut &*socket, &wire, |_| {}));

@@ -121,6 +121,14 @@ pub fn wait_limited(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
+/// Ctrl-C: send SIGINT to `child` and wait (bounded) for it to end.
+pub fn interrupt(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success(), "kill -INT {pid}");
+    wait_limited(child)
+}
+
 /// Run a binary with `input` on stdin; fail the test if it runs past the limit.
 pub fn run_with_input(bin: &str, args: &[&str], input: &[u8]) -> Output {
     assert_cmd::Command::new(bin)
