@@ -346,4 +346,151 @@ mod tests {
             (b"abc".to_vec(), "Cut(3)".into())
         );
     }
+
+    /// The session's end when it fails, as the error's kind.
+    fn failure(mut conn: ScriptedStream) -> io::ErrorKind {
+        let config = ServerConfig::default();
+        let mut buf = vec![0u8; config.buffer_size];
+        let mut fragmenter = Fragmenter::new(config.shape.plan);
+        serve_client(
+            &mut conn,
+            1,
+            &config,
+            &mut buf,
+            &mut fragmenter,
+            &mut Discard,
+        )
+        .expect_err("the session should fail")
+        .kind()
+    }
+
+    #[test]
+    fn a_signal_during_read_is_not_the_end_of_the_session() {
+        let mut conn = ScriptedStream::new()
+            .chunk(b"a")
+            .error(io::ErrorKind::Interrupted)
+            .chunk(b"b");
+        let config = ServerConfig::default();
+        let mut buf = vec![0u8; 16];
+        let mut fragmenter = Fragmenter::new(config.shape.plan);
+        let ending = serve_client(
+            &mut conn,
+            1,
+            &config,
+            &mut buf,
+            &mut fragmenter,
+            &mut Discard,
+        )
+        .unwrap();
+        assert_eq!(conn.written(), b"ab");
+        assert_eq!(format!("{ending:?}"), "Eof");
+    }
+
+    #[test]
+    fn a_reset_is_a_failure_not_an_idle_client() {
+        let read = ScriptedStream::new().error(io::ErrorKind::ConnectionReset);
+        assert_eq!(failure(read), io::ErrorKind::ConnectionReset);
+        let write = ScriptedStream::from_chunks([b"hi"]).failing_writes(io::ErrorKind::BrokenPipe);
+        assert_eq!(failure(write), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn a_cut_beyond_the_read_echoes_the_whole_read() {
+        let config = ServerConfig {
+            shape: Shape {
+                cut_after: Some(100),
+                ..Shape::default()
+            },
+            ..ServerConfig::default()
+        };
+        assert_eq!(
+            echo(&config, &[b"hello"]),
+            (b"hello".to_vec(), "Eof".into())
+        );
+    }
+
+    /// Accepts that follow a script, as `ScriptedStream` reads do.
+    struct ScriptedAcceptor(Vec<io::Result<ScriptedStream>>);
+
+    impl Acceptor for ScriptedAcceptor {
+        type Conn = ScriptedStream;
+
+        fn accept(&mut self) -> io::Result<Option<(Self::Conn, SocketAddr)>> {
+            let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+            match self.0.pop() {
+                None => Ok(None),
+                Some(next) => next.map(|conn| Some((conn, peer))),
+            }
+        }
+    }
+
+    #[test]
+    fn a_client_that_gave_up_before_accept_does_not_stop_the_server() {
+        let config = ServerConfig {
+            clients: 0,
+            ..ServerConfig::default()
+        };
+        // Popped from the end: first the aborted handshake, then a client.
+        let accepts = vec![
+            Ok(ScriptedStream::from_chunks([b"hi"])),
+            Err(io::ErrorKind::ConnectionAborted.into()),
+        ];
+        serve(ScriptedAcceptor(accepts), &config, &mut Discard).unwrap();
+        // Any other accept error ends the server.
+        let accepts = vec![
+            Ok(ScriptedStream::from_chunks([b"hi"])),
+            Err(io::ErrorKind::PermissionDenied.into()),
+        ];
+        let err = serve(ScriptedAcceptor(accepts), &config, &mut Discard).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+    }
+
+    fn spawned(idle: Option<Duration>) -> Running {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = ServerConfig {
+            clients: 0,
+            idle_timeout: idle,
+            ..ServerConfig::default()
+        };
+        spawn(listener, config).unwrap()
+    }
+
+    fn connect(server: &Running) -> std::net::TcpStream {
+        let conn = std::net::TcpStream::connect(server.addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_spawned_server_echoes_until_stopped_then_closes_its_listener() {
+        use std::io::{Read, Write};
+        let server = spawned(None);
+        let addr = server.addr;
+        let mut conn = connect(&server);
+        conn.write_all(b"hi\n").unwrap();
+        let mut reply = [0u8; 3];
+        conn.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"hi\n");
+        drop(conn);
+        server.stop().unwrap();
+        let refused = std::net::TcpStream::connect(addr).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+        // Dropping a running server stops it too.
+        let server = spawned(None);
+        let addr = server.addr;
+        drop(server);
+        let refused = std::net::TcpStream::connect(addr).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn a_spawned_server_drops_a_silent_client_after_the_idle_timeout() {
+        use std::io::Read;
+        let server = spawned(Some(Duration::from_millis(100)));
+        let mut conn = connect(&server);
+        // The server's read times out and it closes: our read sees the end.
+        let mut byte = [0u8; 1];
+        assert_eq!(conn.read(&mut byte).unwrap(), 0);
+    }
 }

@@ -395,32 +395,38 @@ mod tests {
         );
     }
 
+    /// A stream that records each write, and each pause as an empty entry.
+    struct Sink(Vec<Vec<u8>>);
+    impl io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl io::Read for Sink {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+    }
+    impl Transport for Sink {
+        fn pause(&mut self, _: Duration) {
+            self.0.push(Vec::new());
+        }
+
+        fn close_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn abort(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn writes_each_piece_and_reports_it() {
-        struct Sink(Vec<Vec<u8>>);
-        impl io::Write for Sink {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.0.push(buf.to_vec());
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        impl io::Read for Sink {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Ok(0)
-            }
-        }
-        impl Transport for Sink {
-            fn close_write(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-
-            fn abort(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
         let mut sink = Sink(Vec::new());
         let mut seen = Vec::new();
         Fragmenter::new(plan(Cuts::Fixed(2), 0))
@@ -428,5 +434,46 @@ mod tests {
             .unwrap();
         assert_eq!(sink.0, vec![b"he".to_vec(), b"ll".to_vec(), b"o".to_vec()]);
         assert_eq!(seen, sink.0);
+    }
+
+    #[test]
+    fn a_burst_leaves_back_to_back_and_pauses_after_it() {
+        let burst = FragmentPlan {
+            delay: Duration::from_millis(80),
+            burst: 2,
+            ..plan(Cuts::Fixed(1), 0)
+        };
+        let mut sink = Sink(Vec::new());
+        Fragmenter::new(burst)
+            .write(&mut sink, b"abc", |_| {})
+            .unwrap();
+        let shown: Vec<&str> = sink
+            .0
+            .iter()
+            .map(|w| {
+                if w.is_empty() {
+                    "pause"
+                } else {
+                    std::str::from_utf8(w).unwrap()
+                }
+            })
+            .collect();
+        // Two pieces in a row, a pause; the last piece ends its burst early.
+        assert_eq!(shown, ["a", "b", "pause", "c", "pause"]);
+        assert_eq!(
+            burst.describe(),
+            "pieces of at most 1 byte, 80 ms pause after each 2 in a row"
+        );
+        let single = FragmentPlan { burst: 1, ..burst };
+        assert_eq!(
+            single.describe(),
+            "pieces of at most 1 byte, 80 ms pause after each"
+        );
+        let no_pause = FragmentPlan {
+            burst: 0,
+            delay: Duration::ZERO,
+            ..burst
+        };
+        assert_eq!(no_pause.describe(), "pieces of at most 1 byte");
     }
 }

@@ -26,6 +26,7 @@ use crate::transport::Transport;
 pub struct ScriptedStream {
     chunks: VecDeque<Result<Vec<u8>, io::ErrorKind>>,
     written: Vec<u8>,
+    write_error: Option<io::ErrorKind>,
 }
 
 impl ScriptedStream {
@@ -55,6 +56,12 @@ impl ScriptedStream {
     /// Add a read that fails with `kind` (a reset, say).
     pub fn error(mut self, kind: io::ErrorKind) -> Self {
         self.chunks.push_back(Err(kind));
+        self
+    }
+
+    /// Make every write fail with `kind` (a peer that reset, say).
+    pub fn failing_writes(mut self, kind: io::ErrorKind) -> Self {
+        self.write_error = Some(kind);
         self
     }
 
@@ -98,6 +105,9 @@ impl Read for ScriptedStream {
 
 impl Write for ScriptedStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(kind) = self.write_error {
+            return Err(kind.into());
+        }
         self.written.extend_from_slice(buf);
         Ok(buf.len())
     }
