@@ -24,9 +24,9 @@
 //!   by a conductor that moves one side at a time, with a report and a verdict
 //!   per reader.
 //! - [`event`]: the typed events every run records (accept, read, write,
-//!   close, …).
+//!   close, …), and [`event::flow`]: which write's bytes went into which read.
 //! - [`view`]: how events and reports are shown: the terminal timeline, the
-//!   report, escaped bytes.
+//!   report, escaped bytes, and the lesson pages for a browser.
 //!
 //! Tools for other people's programs:
 //!

@@ -92,6 +92,8 @@ fn starts_and_stops(program: &str, args: &[String]) {
 fn every_readme_command_runs_as_shown() {
     let commands = commands();
     assert!(commands.len() > 20, "{commands:?}");
+    // Files a command writes (a page, a site) go to a folder of the test's own.
+    let files = tempfile::tempdir().unwrap();
     for (program, mut args) in commands {
         // Servers and the proxy run until stopped: on a free port, then Ctrl-C.
         let serving = program == "echo-server" || args.first().map(String::as_str) == Some("proxy");
@@ -112,6 +114,11 @@ fn every_readme_command_runs_as_shown() {
             let port = server.port.to_string();
             for a in args.iter_mut() {
                 *a = a.replace("9190", &port);
+            }
+        }
+        for i in 1..args.len() {
+            if args[i - 1] == "--html" || args[i - 1] == "--out" {
+                args[i] = files.path().join(&args[i]).to_string_lossy().into_owned();
             }
         }
         // Proving a thousand runs takes half an hour: two make the same point here.

@@ -2,12 +2,14 @@
 //!
 //! - [`console`]: the echo server's console text, as the seed prints it.
 //! - [`escape`]: received bytes on a console, without letting them mangle it.
+//! - [`page`]: lesson pages, a run drawn for a browser.
 //! - [`pager`]: long reports through `$PAGER`, colours kept.
 //! - [`timeline`]: the two-column timeline of writes and reads.
 //! - [`report`]: scenarios, rounds and verdicts for a class.
 
 pub mod console;
 pub mod escape;
+pub mod page;
 pub mod pager;
 pub mod report;
 pub mod timeline;

@@ -124,7 +124,8 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>) -> Vec<String> {
     out
 }
 
-fn describe_client(s: &Scenario) -> Vec<String> {
+/// The clients' settings in words.
+pub fn describe_client(s: &Scenario) -> Vec<String> {
     let c = &s.client;
     let mut out = vec![format!("read buffer {} bytes", c.buffer_size)];
     if c.nodelay {

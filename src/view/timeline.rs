@@ -87,9 +87,9 @@ fn style_of(what: &What) -> Style {
     }
 }
 
-/// A cell's words: `head` is said whole; `bytes`, if any, fill what room is
-/// left, elided in the middle.
-fn words(what: &What) -> (String, Option<&[u8]>) {
+/// An event in words, as every view labels it: `head` is said whole; `bytes`,
+/// if any, fill what room is left, elided in the middle.
+pub fn words(what: &What) -> (String, Option<&[u8]>) {
     match what {
         What::Connect => ("connect".into(), None),
         What::Refused => ("connect: refused".into(), None),

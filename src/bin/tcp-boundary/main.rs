@@ -11,6 +11,7 @@ use tcp_boundary::view::timeline::Layout;
 use tcp_boundary::view::{pager, report};
 
 mod bench;
+mod lesson;
 mod proxy;
 mod scenarios;
 
@@ -53,6 +54,9 @@ enum Command {
     },
     /// Run a scenario: timeline, each reader's replies, verdicts.
     Run(Box<scenarios::RunArgs>),
+    /// Write the lesson as pages for a browser: an index and one page per
+    /// scenario, each a picture of the run to step through in class.
+    Lesson(lesson::LessonArgs),
     /// Measure an echo server (ours, the seed's C server, any plain echo) beside
     /// the loopback limit measured in the same run.
     Bench(Box<bench::BenchArgs>),
@@ -90,10 +94,13 @@ fn run(args: Args) -> anyhow::Result<u8> {
             report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut page)?;
             cli::EXIT_OK
         }
-        Command::Run(run) if run.json || run.repeat.is_some() || run.pace || run.step => {
+        Command::Run(run)
+            if run.json || run.repeat.is_some() || run.pace || run.step || run.html.is_some() =>
+        {
             return scenarios::run(*run, &mut anstream::stdout());
         }
         Command::Run(run) => scenarios::run(*run, &mut page)?,
+        Command::Lesson(args) => return lesson::run(args, &mut anstream::stdout()),
         Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),
         Command::Proxy(args) => return proxy::run(&args),
     };

@@ -8,8 +8,8 @@ use tcp_boundary::cli::{self, ShapeArgs, UsageError};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::shape::choose_seed;
-use tcp_boundary::view::report;
 use tcp_boundary::view::timeline::{Layout, Pacing};
+use tcp_boundary::view::{page, report};
 
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
@@ -41,6 +41,11 @@ pub struct RunArgs {
     /// Show the timeline one row at a time: Enter shows the next.
     #[arg(long, conflicts_with_all = ["json", "repeat"])]
     pub step: bool,
+    /// Write the run as a lesson page to this file: one self-contained HTML
+    /// page (every reader, the one given by --reader first) that opens in any
+    /// browser, offline.
+    #[arg(long, value_name = "PAGE.html", conflicts_with_all = ["all", "json", "repeat", "pace", "step"])]
+    pub html: Option<std::path::PathBuf>,
     /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
     /// another cutting).
     #[command(flatten)]
@@ -82,9 +87,11 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         s.shape_override = spec;
     }
     let layout = Layout::from_env();
-    let readers: Vec<ReaderKind> = match args.reader {
-        Some(r) => vec![r],
-        None => ReaderKind::ALL.to_vec(),
+    let readers: Vec<ReaderKind> = match (args.reader, &args.html) {
+        // A page shows every reader, the one asked for first.
+        (first, Some(_)) => page::reader_order(first),
+        (Some(r), None) => vec![r],
+        (None, None) => ReaderKind::ALL.to_vec(),
     };
     if let Some(times) = args.repeat {
         return repeat(
@@ -105,10 +112,20 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             .with_context(|| format!("scenario {}", s.name))?;
         results.push((s, reports));
     }
-    let ok = results
-        .iter()
-        .all(|(_, reports)| reports.iter().all(|r| r.as_expected));
-    if args.json {
+    // The exit status is about the readers asked for (all, without --reader).
+    let ok = results.iter().all(|(_, reports)| {
+        reports
+            .iter()
+            .filter(|r| args.reader.is_none_or(|k| k == r.reader))
+            .all(|r| r.as_expected)
+    });
+    if let Some(path) = &args.html {
+        let (s, reports) = &results[0];
+        std::fs::write(path, page::scenario_page(s, reports, &page::Nav::default()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
+        report::closing_line(ok, out)?;
+    } else if args.json {
         let all: Vec<&Report> = results.iter().flat_map(|(_, r)| r).collect();
         serde_json::to_writer_pretty(&mut *out, &all)?;
         writeln!(out)?;

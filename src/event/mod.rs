@@ -5,6 +5,10 @@
 //! reports its sessions ([`ServerEvent`]), and the proxy records what it
 //! forwards. Every view (the terminal timeline, the JSON report, the echo
 //! server's console) renders these values. No view reads another view's text.
+//!
+//! [`flow`] lines the calls' bytes up: which write's bytes went into which read.
+
+pub mod flow;
 
 use std::io;
 use std::net::SocketAddr;

@@ -1,0 +1,41 @@
+//! `tcp-boundary lesson`: the whole lesson as a site of pages.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tcp_boundary::cli;
+use tcp_boundary::lesson::reader::ReaderKind;
+use tcp_boundary::scenario::Scenario;
+use tcp_boundary::view::{page, report};
+
+#[derive(Debug, clap::Args)]
+pub struct LessonArgs {
+    /// The folder to write the site to (created if missing). Only
+    /// `index.html` and one `NAME.html` per scenario are written there.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut results = Vec::new();
+    for s in Scenario::builtins() {
+        let reports = ReaderKind::ALL
+            .iter()
+            .map(|&r| s.run(r, None))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("scenario {}", s.name))?;
+        results.push((s, reports));
+    }
+    let written = page::write_site(&args.out, &results)
+        .with_context(|| format!("cannot write the site to {}", args.out.display()))?;
+    writeln!(
+        out,
+        "wrote {} and {} scenario pages; open it in a browser",
+        args.out.join("index.html").display(),
+        written.len() - 1
+    )?;
+    let ok = results.iter().all(|(_, r)| r.iter().all(|r| r.as_expected));
+    report::closing_line(ok, out)?;
+    Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
+}

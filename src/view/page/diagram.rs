@@ -1,0 +1,188 @@
+//! The sequence diagram: each program a lane, time going down, each call a box,
+//! and a band from every write to each read that received its bytes.
+//!
+//! A band's thickness at each end is its share of that call's bytes, and its
+//! colour (and the tag in the box, `m1`, `m1…`) says which message the bytes
+//! belong to. Two bands meeting in one read are two writes coalesced; one
+//! write fanning out to several reads arrived in pieces.
+
+use maud::{Markup, html};
+
+use super::{Lanes, message_class, tags};
+use crate::event::flow::{Flow, Span, Stream};
+use crate::event::{Event, Side, What};
+use crate::scenario::Report;
+use crate::view::escape::escape_fit;
+use crate::view::timeline::words;
+
+/// Height of one event's row, and of the box drawn in it.
+const ROW: f64 = 58.0;
+const BOX: f64 = 46.0;
+/// Room above the first row for the lanes' names.
+const TOP: f64 = 40.0;
+/// Width of the strip inside a box that shows its bytes' messages.
+const STRIP: f64 = 8.0;
+/// Width of one character of the monospace font at the size used.
+const CHAR: f64 = 9.6;
+
+/// About how wide `text` is in the labels' font: a guess on the wide side, as
+/// the page cannot measure before it is drawn.
+fn sans_width(text: &str) -> f64 {
+    unicode_width::UnicodeWidthStr::width(text) as f64 * 8.2
+}
+
+fn top_of(row: usize) -> f64 {
+    TOP + row as f64 * ROW
+}
+
+/// The class of a box: its kind, and whether it went well.
+fn kind(what: &What) -> &'static str {
+    match what {
+        What::Write { .. } => "write",
+        What::Read { .. } => "read",
+        What::Refused | What::Error { .. } => "bad",
+        What::Reply { ok: true, .. } => "good",
+        What::Reply { ok: false, .. } | What::Note { bad: true, .. } => "bad",
+        What::Note { .. } | What::Cut { .. } | What::Dropped { .. } => "warn",
+        What::Close { unread } if *unread > 0 => "warn",
+        _ => "plain",
+    }
+}
+
+/// The lane an event is drawn in.
+fn lane_of(lanes: &Lanes, e: &Event) -> usize {
+    match e.side {
+        Side::Client(n) | Side::Downstream(n) => n.saturating_sub(1).min(lanes.clients - 1),
+        Side::Server | Side::Upstream(_) => lanes.clients,
+    }
+}
+
+/// Where a span's bytes `from..to` meet the edge of its box that faces the
+/// other program: the top and bottom y.
+fn edge(row: usize, span: &Span, from: u64, to: u64) -> (f64, f64) {
+    let len = (span.range.end - span.range.start).max(1) as f64;
+    let y = top_of(row);
+    let at = |o: u64| y + BOX * (o - span.range.start) as f64 / len;
+    (at(from), at(to))
+}
+
+/// The diagram of one report, with `say(seq)` as each event's sentence.
+pub fn diagram(
+    report: &Report,
+    flow: &Flow,
+    lanes: &Lanes,
+    say: &dyn Fn(&Event) -> String,
+) -> Markup {
+    let reader = report.reader.name();
+    let rows: std::collections::HashMap<usize, usize> = report
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(row, e)| (e.seq, row))
+        .collect();
+    let height = top_of(report.timeline.len()) + 8.0;
+    let width = lanes.width;
+    html! {
+        svg.diagram viewBox=(format!("0 0 {width} {height}")) role="group"
+            aria-label=(format!("Sequence diagram of the {reader} reader's run: one box per call, time going down")) {
+            // The lanes: a name on top, a line down.
+            @for i in 0..=lanes.clients {
+                @let (x, w) = lanes.lane(i);
+                text.lane x=(x + w / 2.0) y="24" text-anchor="middle" { (lanes.name(i)) }
+                line.life x1=(x + w / 2.0) y1="32" x2=(x + w / 2.0) y2=(height) {}
+            }
+            // Bands under the boxes, each shown once its read has happened.
+            @for stream in &flow.streams {
+                (bands(stream, lanes, &rows))
+            }
+            @for (row, e) in report.timeline.iter().enumerate() {
+                (event_box(e, row, lanes, flow, reader, &say(e)))
+            }
+        }
+    }
+}
+
+fn bands(stream: &Stream, lanes: &Lanes, rows: &std::collections::HashMap<usize, usize>) -> Markup {
+    let client_edge = lanes.lane(stream.client - 1).0 + lanes.lane(stream.client - 1).1;
+    let server_edge = lanes.lane(lanes.clients).0;
+    let span = |seq: usize| {
+        stream
+            .writes
+            .iter()
+            .chain(&stream.reads)
+            .find(|s| s.seq == seq)
+    };
+    html! {
+        @for band in stream.bands() {
+            @if let (Some(w), Some(r), Some(&wrow), Some(&rrow)) =
+                (span(band.write), span(band.read), rows.get(&band.write), rows.get(&band.read)) {
+                @let (w0, w1) = edge(wrow, w, band.range.start, band.range.end);
+                @let (r0, r1) = edge(rrow, r, band.range.start, band.range.end);
+                // The writer's end and the reader's end: up, the client writes;
+                // down, the server does.
+                @let (x_w, x_r) = match stream.direction {
+                    crate::event::flow::Direction::Up => (client_edge, server_edge),
+                    crate::event::flow::Direction::Down => (server_edge, client_edge),
+                };
+                @let mid = (x_w + x_r) / 2.0;
+                path class=(format!("band {}", message_class(stream, band.message)))
+                    data-step=(band.write.max(band.read))
+                    d=(format!(
+                        "M{x_w:.1},{w0:.1} C{mid:.1},{w0:.1} {mid:.1},{r0:.1} {x_r:.1},{r0:.1} \
+                         L{x_r:.1},{r1:.1} C{mid:.1},{r1:.1} {mid:.1},{w1:.1} {x_w:.1},{w1:.1} Z"
+                    )) {}
+            }
+        }
+    }
+}
+
+fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, say: &str) -> Markup {
+    let lane = lane_of(lanes, e);
+    let (x, w) = lanes.lane(lane);
+    let y = top_of(row);
+    let on_right = lane == lanes.clients;
+    let (head, bytes) = words(&e.what);
+    let span = flow.span_of(e.seq);
+    let tag = span
+        .map(|(stream, span)| tags(stream, &span.range))
+        .unwrap_or_default();
+    // The words and the message tag if they fit the lane, the words alone if
+    // not; words that still do not fit are drawn narrower, never cut.
+    let room_px = w - STRIP - 16.0;
+    let tagged = format!("{head} · {tag}");
+    let label = if !tag.is_empty() && sans_width(&tagged) <= room_px {
+        tagged
+    } else {
+        head
+    };
+    let squeeze = (sans_width(&label) > room_px).then_some(room_px);
+    let room = (room_px / CHAR).max(4.0) as usize;
+    html! {
+        g class=(format!("ev {}", kind(&e.what))) data-reader=(reader) data-seq=(e.seq) data-say=(say) {
+            title { (say) }
+            rect.box x=(x) y=(y) width=(w) height=(BOX) rx="6" {}
+            @if let Some((stream, span)) = span {
+                // The strip on the side facing the other program: its bytes by
+                // message, where the bands attach.
+                @let sx = if on_right { x } else { x + w - STRIP };
+                @for (range, message) in stream.split_by_message(span.range.clone()) {
+                    @let (y0, y1) = edge(row, span, range.start, range.end);
+                    rect class=(format!("strip {}", message_class(stream, message))) x=(sx) y=(y0)
+                        width=(STRIP) height=((y1 - y0).max(1.0)) {}
+                }
+            }
+            @let tx = if on_right { x + STRIP + 8.0 } else { x + 8.0 };
+            @match bytes {
+                Some(bytes) => {
+                    text.label x=(tx) y=(y + 19.0) textLength=[squeeze]
+                        lengthAdjust="spacingAndGlyphs" { (label) }
+                    text.bytes x=(tx) y=(y + 39.0) { (escape_fit(bytes, room)) }
+                }
+                None => {
+                    text.label x=(tx) y=(y + 29.0) textLength=[squeeze]
+                        lengthAdjust="spacingAndGlyphs" { (label) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! Lesson pages: a run as a picture a class can step through, in any browser.
+//!
+//! A page is one self-contained HTML file: its style, its script and its
+//! drawings are inline, and its Content-Security-Policy forbids fetching
+//! anything, so it works from `file://`, offline, on any static host. For each
+//! reader it draws:
+//!
+//! - [`diagram`]: the sequence diagram, with bands from each write to the
+//!   reads that received its bytes;
+//! - [`ribbon`]: each stream's bytes with the writes' and the reads'
+//!   boundaries, which do not line up;
+//! - [`say`]: one plain sentence per event, for stepping.
+//!
+//! Everything is drawn from the typed events of the [`Report`]s, the same
+//! values the terminal and `--json` show, and every byte from a scenario or a
+//! peer goes through maud's escaping: a message holding `</script>` is text.
+
+pub mod diagram;
+pub mod ribbon;
+pub mod say;
+
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::event::flow::{Flow, Stream};
+use crate::event::{Event, Side};
+use crate::lesson::reader::{MessageReader, ReaderKind};
+use crate::scenario::{Outcome, Report, Scenario, Verdict};
+use crate::view::escape::escape_fit;
+use crate::view::report::{describe_client, describe_server};
+
+const STYLE: &str = include_str!("page.css");
+const SCRIPT: &str = include_str!("page.js");
+/// Nothing may be fetched: no network, no other file. Inline style and script
+/// are the page's own.
+const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+/// Colours for messages; message N of client C takes colour (C - 1 + N) mod 8.
+const COLOURS: usize = 8;
+
+/// The lanes of a sequence diagram: clients on the left, the server on the
+/// right, room between them for the bands.
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes {
+    /// How many client lanes.
+    pub clients: usize,
+    /// The drawing's width.
+    pub width: f64,
+}
+
+impl Lanes {
+    const GAP: f64 = 10.0;
+
+    /// Lanes for `clients` clients (at least one).
+    pub fn new(clients: usize) -> Lanes {
+        Lanes {
+            clients: clients.max(1),
+            width: 1200.0,
+        }
+    }
+
+    fn server_width(&self) -> f64 {
+        if self.clients == 1 { 400.0 } else { 250.0 }
+    }
+
+    fn middle(&self) -> f64 {
+        if self.clients == 1 { 400.0 } else { 90.0 }
+    }
+
+    /// Lane `i`'s left edge and width (`clients` is the server's lane).
+    pub fn lane(&self, i: usize) -> (f64, f64) {
+        let server = self.server_width();
+        if i >= self.clients {
+            return (self.width - server, server);
+        }
+        let room = self.width - server - self.middle();
+        let w = (room - Self::GAP * (self.clients - 1) as f64) / self.clients as f64;
+        (i as f64 * (w + Self::GAP), w)
+    }
+
+    /// Lane `i`'s name.
+    pub fn name(&self, i: usize) -> String {
+        match i {
+            i if i >= self.clients => "server".into(),
+            0 if self.clients == 1 => "client".into(),
+            i => format!("client {}", i + 1),
+        }
+    }
+}
+
+/// The CSS class that colours message `message` of `stream`.
+pub fn message_class(stream: &Stream, message: Option<usize>) -> String {
+    match message {
+        Some(i) => format!("m{}", (stream.client - 1 + i) % COLOURS),
+        None => "mnone".into(),
+    }
+}
+
+/// Which messages a call's bytes hold, as short tags that do not rely on
+/// colour: `m1` whole, `m1…` its start, `…m1` its end, `…m1…` its middle.
+pub fn tags(stream: &Stream, range: &Range<u64>) -> String {
+    stream
+        .messages_in(range)
+        .into_iter()
+        .map(|(i, _)| {
+            let m = &stream.messages[i];
+            let before = if range.start > m.start { "…" } else { "" };
+            let after = if range.end < m.end { "…" } else { "" };
+            format!("{before}m{}{after}", i + 1)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many clients a report's run had.
+fn clients_of(report: &Report) -> usize {
+    let in_timeline = report.timeline.iter().filter_map(|e| match e.side {
+        Side::Client(n) => Some(n),
+        _ => None,
+    });
+    let in_rounds = report.rounds.iter().map(|r| r.client);
+    in_timeline.chain(in_rounds).max().unwrap_or(1)
+}
+
+/// The streams of a report: each client's messages framed as its reader sends
+/// them.
+pub fn flow_of(report: &Report) -> Flow {
+    let framing = MessageReader::new(report.reader, report.client_buffer.max(1));
+    Flow::of(&report.timeline, |client| {
+        let mut rounds: Vec<_> = report
+            .rounds
+            .iter()
+            .filter(|r| r.client == client)
+            .collect();
+        rounds.sort_by_key(|r| r.round);
+        rounds
+            .iter()
+            .map(|r| {
+                framing
+                    .encode(&r.sent)
+                    .map_or(r.sent.len(), |wire| wire.len()) as u64
+            })
+            .collect()
+    })
+}
+
+/// Links between the pages of a lesson site.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    /// The index page's file name, when the page is part of a site.
+    pub index: Option<String>,
+    /// The previous scenario's name.
+    pub prev: Option<String>,
+    /// The next scenario's name.
+    pub next: Option<String>,
+}
+
+/// A scenario page's file name in a site.
+pub fn file_name(scenario: &str) -> String {
+    format!("{scenario}.html")
+}
+
+fn outcome_said(
+    outcome: &Outcome,
+    received: Option<&[u8]>,
+) -> (&'static str, &'static str, String) {
+    match outcome {
+        Outcome::Intact => ("good", "✓", "right".into()),
+        Outcome::Wrong => (
+            "bad",
+            "✗",
+            format!("wrong: “{}”", escape_fit(received.unwrap_or_default(), 32)),
+        ),
+        Outcome::Stalled => ("bad", "✗", "would wait forever".into()),
+        Outcome::ClosedMidMessage => ("warn", "!", "error: peer closed mid-message".into()),
+        Outcome::Closed => ("warn", "!", "closed before the reply".into()),
+        Outcome::Failed(e) => ("warn", "!", format!("error: {e}")),
+    }
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Intact => "good",
+        Verdict::Broken => "bad",
+        Verdict::Detected => "warn",
+    }
+}
+
+/// The page's document: head, style, body, the report as JSON, the script.
+fn document(title: &str, body: Markup, reports: Option<&[Report]>) -> String {
+    let json = reports.map(|r| {
+        // The same JSON as `--json`. Inside a script element only `</script`
+        // could end it early: every `<` is written as its JSON escape, which a
+        // JSON parser reads back as `<`.
+        serde_json::to_string(r)
+            .expect("a report serializes")
+            .replace('<', "\\u003c")
+    });
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(POLICY);
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                (body)
+                @if let Some(json) = json {
+                    script type="application/json" id="report" { (PreEscaped(json)) }
+                    script { (PreEscaped(SCRIPT)) }
+                }
+            }
+        }
+    };
+    page.into_string()
+}
+
+fn nav(nav: &Nav) -> Markup {
+    html! {
+        @if let Some(index) = &nav.index {
+            nav aria-label="lesson" {
+                @if let Some(prev) = &nav.prev {
+                    a rel="prev" href=(file_name(prev)) { "← " (prev) }
+                }
+                a href=(index) { "all scenarios" }
+                @if let Some(next) = &nav.next {
+                    a rel="next" href=(file_name(next)) { (next) " →" }
+                }
+            }
+        }
+    }
+}
+
+/// The page of one scenario's run: `reports` holds one report per reader, the
+/// first shown first.
+pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav) -> String {
+    let Some(first) = reports.first() else {
+        return document(&s.name, html! { p { "no run" } }, None);
+    };
+    let clients = reports.iter().map(clients_of).max().unwrap_or(1);
+    let body = html! {
+        header {
+            (nav(links))
+            h1 { (s.name) }
+            p.lesson { (s.lesson) }
+        }
+        main {
+            section.about aria-label="the scenario" {
+                p { (s.description.replace('\n', " ")) }
+                div.setup {
+                    h2 { "Set-up" }
+                    ul {
+                        @for line in describe_server(s, first.seed) { li { "server: " (line) } }
+                        @for line in describe_client(s) { li { "client: " (line) } }
+                        @for line in &first.buffers { li { (line) } }
+                    }
+                    h2 { "Script" }
+                    ol {
+                        @for step in &s.steps { li { (step.describe()) } }
+                    }
+                }
+                @if !s.point_at.is_empty() {
+                    aside.point {
+                        h2 { "What to point at" }
+                        p { (s.point_at.replace('\n', " ")) }
+                    }
+                }
+            }
+            div.tabs role="tablist" aria-label="reader" {
+                @for (i, r) in reports.iter().enumerate() {
+                    button role="tab" id=(format!("tab-{}", r.reader)) aria-controls=(format!("panel-{}", r.reader))
+                        aria-selected=(if i == 0 { "true" } else { "false" }) data-reader=(r.reader.name()) {
+                        (r.reader.name())
+                        span class=(format!("verdict {}", verdict_class(r.verdict))) { " " (r.verdict) }
+                    }
+                }
+            }
+            @for (i, r) in reports.iter().enumerate() {
+                (panel(r, clients, i == 0))
+            }
+            section.results aria-label="results" {
+                h2 { "Replies, reader by reader" }
+                (rounds_table(reports))
+                h2 { "Verdicts" }
+                (verdicts_table(reports))
+            }
+        }
+        footer {
+            p { "Made by " code { "tcp-boundary run " (s.name) " --html" } ". Keys: → next step, ← previous, Home first, End last." }
+        }
+    };
+    document(&format!("{} · tcp-boundary", s.name), body, Some(reports))
+}
+
+/// One reader's panel: the stepper, the diagram, the ribbons.
+fn panel(r: &Report, clients: usize, shown: bool) -> Markup {
+    let flow = flow_of(r);
+    let lanes = Lanes::new(clients);
+    let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients);
+    let steps = r.timeline.iter().map(|e| e.seq).max().unwrap_or(0);
+    html! {
+        section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
+            data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown] {
+            h2.print-only { "The " (r.reader) " reader" }
+            div.stepper {
+                button.first type="button" aria-label="first step" { "First" }
+                button.prev type="button" aria-label="previous step" { "◀ Previous" }
+                button.next type="button" aria-label="next step" { "Next ▶" }
+                button.play type="button" aria-label="play" { "Play" }
+                label { "speed " select.speed {
+                    option value="2000" { "slow" }
+                    option value="1000" selected { "normal" }
+                    option value="500" { "fast" }
+                } }
+                span.count { "step " (steps) " of " (steps) }
+            }
+            p.say aria-live="polite" { (r.timeline.last().map(&say).unwrap_or_default()) }
+            figure {
+                (diagram::diagram(r, &flow, &lanes, &say))
+                figcaption {
+                    "Time goes down. Each box is one call; the bands carry each write's bytes to the read that got them, coloured by message (tags: "
+                    code { "m1" } " a whole message, " code { "m1…" } " its start, " code { "…m1" } " its end)."
+                }
+            }
+            h3 { "The bytes in order" }
+            @for stream in &flow.streams {
+                (ribbon::ribbon(stream, &r.timeline, r.reader, clients))
+            }
+        }
+    }
+}
+
+fn rounds_table(reports: &[Report]) -> Markup {
+    let Some(first) = reports.first() else {
+        return html! {};
+    };
+    html! {
+        table.rounds {
+            thead { tr {
+                th scope="col" { "round" }
+                th scope="col" { "sent" }
+                @for r in reports { th scope="col" { (r.reader) } }
+            } }
+            tbody {
+                @for round in &first.rounds {
+                    tr {
+                        th scope="row" { "client " (round.client) ", #" (round.round) }
+                        td { code { (escape_fit(&round.sent, 32)) } }
+                        @for r in reports {
+                            @match r.rounds.iter().find(|x| x.client == round.client && x.round == round.round) {
+                                Some(x) => {
+                                    @let (class, mark, text) = outcome_said(&x.outcome, x.received.as_deref());
+                                    td class=(class) { span.mark { (mark) } " " (text) }
+                                }
+                                None => td { "-" },
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn verdicts_table(reports: &[Report]) -> Markup {
+    // A check (the order clients were served…) is the same for every reader:
+    // said once.
+    let mut checks: Vec<&crate::scenario::Check> = Vec::new();
+    for c in reports.iter().flat_map(|r| &r.checks) {
+        if !checks.iter().any(|x| x.what == c.what) {
+            checks.push(c);
+        }
+    }
+    html! {
+        table.verdicts {
+            thead { tr {
+                th scope="col" { "reader" }
+                th scope="col" { "result" }
+                th scope="col" { "predicted" }
+                th scope="col" { "prediction" }
+            } }
+            tbody {
+                @for r in reports {
+                    tr {
+                        th scope="row" { (r.reader) }
+                        td class=(verdict_class(r.verdict)) { (r.verdict) }
+                        td { (r.expected) }
+                        @if r.as_expected { td.good { "✓ held" } } @else { td.bad { "✗ failed" } }
+                    }
+                }
+            }
+        }
+        ul.checks {
+            @for c in checks {
+                li class=(if c.ok { "good" } else { "bad" }) {
+                    span.mark { (if c.ok { "✓" } else { "✗" }) } " " (c.what)
+                }
+            }
+        }
+    }
+}
+
+/// The index of a lesson site: every scenario in teaching order.
+pub fn index_page(results: &[(Scenario, Vec<Report>)]) -> String {
+    let body = html! {
+        header {
+            h1 { "TCP has no message boundaries" }
+            p.lesson { "One write() is not one read(). Each page below is a real run of an echo server and a client, drawn so you can see which write's bytes went into which read." }
+        }
+        main {
+            ol.index {
+                @for (s, reports) in results {
+                    li {
+                        a href=(file_name(&s.name)) { (s.name) }
+                        " · " (s.lesson)
+                        @if reports.iter().any(|r| !r.as_expected) {
+                            " " span.bad { "(a verdict was not as predicted)" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    document("tcp-boundary · the lesson", body, None)
+}
+
+/// Write a lesson site to `dir`: `index.html` and one page per scenario,
+/// linked in order. Only these files are written; `dir` is created if need
+/// be. Returns the files written.
+pub fn write_site(dir: &Path, results: &[(Scenario, Vec<Report>)]) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    let index = dir.join("index.html");
+    std::fs::write(&index, index_page(results))?;
+    written.push(index);
+    for (i, (s, reports)) in results.iter().enumerate() {
+        let links = Nav {
+            index: Some("index.html".into()),
+            prev: i.checked_sub(1).map(|p| results[p].0.name.clone()),
+            next: results.get(i + 1).map(|n| n.0.name.clone()),
+        };
+        let path = dir.join(file_name(&s.name));
+        std::fs::write(&path, scenario_page(s, reports, &links))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The readers in the order a page shows them: `first` (if given), then the
+/// others.
+pub fn reader_order(first: Option<ReaderKind>) -> Vec<ReaderKind> {
+    let mut order: Vec<ReaderKind> = first.into_iter().collect();
+    order.extend(ReaderKind::ALL.iter().filter(|&&r| Some(r) != first));
+    order
+}

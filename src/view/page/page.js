@@ -1,0 +1,121 @@
+// Stepping through a run: one event at a time, for a class.
+//
+// Every drawn call carries data-seq (its event number in the report); bands and
+// ribbon marks carry data-step (the event after which they exist). The current
+// step's call gets aria-current="step" and its sentence is shown. Without this
+// script the whole picture is shown, as in print.
+(function () {
+  "use strict";
+  var panels = Array.prototype.slice.call(document.querySelectorAll('[role="tabpanel"]'));
+  var tabs = Array.prototype.slice.call(document.querySelectorAll('[role="tab"]'));
+  var timer = null;
+
+  function active() {
+    return panels.filter(function (p) { return !p.hidden; })[0] || panels[0];
+  }
+
+  function steps(panel) { return Number(panel.dataset.steps) || 0; }
+
+  function show(panel, n, quiet, keep) {
+    var last = steps(panel);
+    n = Math.max(1, Math.min(last, n));
+    panel.dataset.step = String(n);
+    panel.querySelectorAll("[data-seq]").forEach(function (el) {
+      var seq = Number(el.dataset.seq);
+      el.classList.toggle("future", seq > n);
+      if (seq === n) { el.setAttribute("aria-current", "step"); } else { el.removeAttribute("aria-current"); }
+    });
+    panel.querySelectorAll("[data-step]").forEach(function (el) {
+      el.classList.toggle("future", Number(el.dataset.step) > n);
+    });
+    var current = panel.querySelector('[data-seq="' + n + '"]');
+    panel.querySelector(".say").textContent = current ? current.dataset.say : "";
+    panel.querySelector(".count").textContent = "step " + n + " of " + last;
+    if (!quiet && current && current.scrollIntoView) {
+      current.scrollIntoView({ block: "nearest" });
+    }
+    if (keep) { return; }
+    var hash = "#" + (panel === panels[0] ? "" : "reader=" + panel.dataset.reader + "&") + "step=" + n;
+    try { history.replaceState(null, "", hash); } catch (e) { /* a browser that forbids it: the link is only a convenience */ }
+  }
+
+  function step(by) {
+    var panel = active();
+    show(panel, (Number(panel.dataset.step) || steps(panel)) + by);
+  }
+
+  function select(reader) {
+    tabs.forEach(function (t) {
+      var on = t.dataset.reader === reader;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    panels.forEach(function (p) { p.hidden = p.dataset.reader !== reader; });
+    stop();
+    var panel = active();
+    show(panel, Number(panel.dataset.step) || steps(panel), true);
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    panels.forEach(function (p) {
+      var b = p.querySelector(".play");
+      b.textContent = "Play";
+      b.setAttribute("aria-label", "play");
+    });
+  }
+
+  function play() {
+    if (timer !== null) { stop(); return; }
+    var panel = active();
+    if ((Number(panel.dataset.step) || 0) >= steps(panel)) { show(panel, 1); }
+    var b = panel.querySelector(".play");
+    b.textContent = "Pause";
+    b.setAttribute("aria-label", "pause");
+    timer = setInterval(function () {
+      if (Number(panel.dataset.step) >= steps(panel)) { stop(); return; }
+      step(1);
+    }, Number(panel.querySelector(".speed").value) || 1000);
+  }
+
+  // #step=N (and #reader=NAME&step=N): open at that moment.
+  function fromHash() {
+    var params = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) { params[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); }
+    });
+    if (params.reader && panels.some(function (p) { return p.dataset.reader === params.reader; })) {
+      select(params.reader);
+    }
+    var n = parseInt(params.step, 10);
+    if (!isNaN(n)) { show(active(), n, false, true); }
+  }
+
+  panels.forEach(function (p) {
+    p.querySelector(".first").addEventListener("click", function () { show(p, 1); });
+    p.querySelector(".prev").addEventListener("click", function () { step(-1); });
+    p.querySelector(".next").addEventListener("click", function () { step(1); });
+    p.querySelector(".play").addEventListener("click", play);
+    p.querySelector(".speed").addEventListener("change", function () { if (timer !== null) { stop(); play(); } });
+    show(p, steps(p), true, true);
+  });
+  tabs.forEach(function (t) {
+    t.addEventListener("click", function () { select(t.dataset.reader); });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var tag = (e.target && e.target.tagName) || "";
+    if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA") { return; }
+    var panel = active();
+    switch (e.key) {
+      case "ArrowRight": step(1); break;
+      case "ArrowLeft": step(-1); break;
+      case "Home": show(panel, 1); break;
+      case "End": show(panel, steps(panel)); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
+})();

@@ -1,0 +1,183 @@
+//! The byte ribbon: one direction of one connection as a strip of its bytes,
+//! coloured by message, with the writes' boundaries marked above and the
+//! reads' below. The marks do not line up, and that is the whole lesson.
+
+use std::ops::Range;
+
+use maud::{Markup, html};
+
+use super::message_class;
+use crate::event::flow::{Direction, Span, Stream};
+use crate::event::{Event, What};
+use crate::lesson::reader::ReaderKind;
+use crate::view::escape::units_with_headers;
+
+/// Streams up to this long are drawn byte by byte; longer ones to scale.
+const CELLS_UP_TO: u64 = 240;
+/// Bytes per line, and the width of each.
+const PER_LINE: u64 = 40;
+const CELL: f64 = 28.0;
+/// The strip's width when drawn to scale.
+const WIDTH: f64 = PER_LINE as f64 * CELL;
+/// A line: marks above (writes), the bytes, marks below (reads).
+const LINE: f64 = 78.0;
+const MARKS: f64 = 22.0;
+const BYTES: f64 = 32.0;
+
+/// The stream's bytes, put together from its writes.
+fn bytes_of(stream: &Stream, timeline: &[Event]) -> Vec<u8> {
+    let end = stream.writes.iter().map(|w| w.range.end).max().unwrap_or(0);
+    let mut bytes = vec![0u8; end as usize];
+    for w in &stream.writes {
+        if let Some(What::Write { bytes: b, .. }) =
+            timeline.iter().find(|e| e.seq == w.seq).map(|e| &e.what)
+        {
+            bytes[w.range.start as usize..w.range.end as usize].copy_from_slice(b);
+        }
+    }
+    bytes
+}
+
+/// The ribbon's caption: which way, and who marked what.
+pub fn caption(stream: &Stream, clients: usize) -> String {
+    let client = if clients == 1 {
+        "the client".to_string()
+    } else {
+        format!("client {}", stream.client)
+    };
+    match stream.direction {
+        Direction::Up => format!(
+            "{client} → server: the bytes as {client} wrote them (marked above) and as the \
+             server read them (marked below)"
+        ),
+        Direction::Down => format!(
+            "server → {client}: the echo as the server wrote it (marked above) and as \
+             {client} read it (marked below)"
+        ),
+    }
+}
+
+/// Where offset `o` is drawn: (line, x).
+fn place(o: u64, total: u64) -> (u64, f64) {
+    if total <= CELLS_UP_TO {
+        (o / PER_LINE, (o % PER_LINE) as f64 * CELL)
+    } else {
+        (0, WIDTH * o as f64 / total.max(1) as f64)
+    }
+}
+
+/// `range` as pieces that each stay on one line: (line, x0, x1).
+fn pieces(range: &Range<u64>, total: u64) -> Vec<(u64, f64, f64)> {
+    let mut out = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let (line, x0) = place(start, total);
+        let line_end = if total <= CELLS_UP_TO {
+            ((line + 1) * PER_LINE).min(range.end)
+        } else {
+            range.end
+        };
+        let x1 = if total <= CELLS_UP_TO {
+            x0 + (line_end - start) as f64 * CELL
+        } else {
+            place(line_end, total).1
+        };
+        out.push((line, x0, x1));
+        start = line_end;
+    }
+    out
+}
+
+/// One mark: a bracket over (writes) or under (reads) a call's bytes, with
+/// its name.
+fn marks(spans: &[Span], total: u64, above: bool, name: &str) -> Markup {
+    html! {
+        @for (i, span) in spans.iter().enumerate() {
+            @let label = format!("{name} {}", i + 1);
+            g class=(if above { "mark wmark" } else { "mark rmark" }) data-step=(span.seq) {
+                title { (format!("{label}: event {}, bytes {}-{}", span.seq, span.range.start, span.range.end)) }
+                @for (line, x0, x1) in pieces(&span.range, total) {
+                    @let base = line as f64 * LINE;
+                    @let (y, tip, ty) = if above {
+                        (base + MARKS - 4.0, base + MARKS, base + MARKS - 8.0)
+                    } else {
+                        (base + MARKS + BYTES + 4.0, base + MARKS + BYTES, base + MARKS + BYTES + 18.0)
+                    };
+                    path d=(format!("M{:.1},{tip:.1} L{:.1},{y:.1} L{:.1},{y:.1} L{:.1},{tip:.1}", x0 + 1.5, x0 + 1.5, x1 - 1.5, x1 - 1.5)) {}
+                    @if x1 - x0 >= 34.0 {
+                        text x=((x0 + x1) / 2.0) y=(ty) text-anchor="middle" { (label) }
+                    } @else if x1 - x0 >= 16.0 {
+                        text x=((x0 + x1) / 2.0) y=(ty) text-anchor="middle" { (i + 1) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ribbon of one stream.
+pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: usize) -> Markup {
+    let bytes = bytes_of(stream, timeline);
+    let total = bytes.len() as u64;
+    let lines = if total <= CELLS_UP_TO {
+        total.div_ceil(PER_LINE).max(1)
+    } else {
+        1
+    };
+    let height = lines as f64 * LINE;
+    // The length reader's 4-byte headers, decoded where a message starts.
+    let starts: Vec<u64> = match reader {
+        ReaderKind::Length => stream.messages.iter().map(|m| m.start).collect(),
+        _ => Vec::new(),
+    };
+    // Each byte a cell, a decoded header four cells wide.
+    let mut cells = Vec::new();
+    if total <= CELLS_UP_TO {
+        let mut offset = 0u64;
+        for unit in units_with_headers(&bytes, 0, &starts) {
+            let width = if unit.starts_with('⟨') { 4 } else { 1 };
+            cells.push((offset, width, unit));
+            offset += width;
+        }
+    }
+    html! {
+        figure.ribbon {
+            figcaption { (caption(stream, clients)) }
+            svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img"
+                aria-label=(format!("{}: {} bytes in {} writes and {} reads", caption(stream, clients), total, stream.writes.len(), stream.reads.len())) {
+                @if total <= CELLS_UP_TO {
+                    @for (offset, width, unit) in &cells {
+                        @let (offset, width) = (*offset, *width);
+                        @let (line, x) = place(offset, total);
+                        @let y = line as f64 * LINE + MARKS;
+                        @let w = width as f64 * CELL;
+                        g class=(format!("cell {}", message_class(stream, stream.message_at(offset)))) {
+                            rect x=(x + 0.5) y=(y) width=(w - 1.0) height=(BYTES) {}
+                            text x=(x + w / 2.0) y=(y + 22.0) text-anchor="middle"
+                                textLength=[(unit.chars().count() > 2 && width == 1).then_some(CELL - 4.0)]
+                                lengthAdjust="spacingAndGlyphs" { (unit) }
+                        }
+                    }
+                } @else {
+                    @for (i, m) in stream.messages.iter().enumerate() {
+                        @let m = m.start.min(total)..m.end.min(total);
+                        @if !m.is_empty() {
+                            @let (_, x0) = place(m.start, total);
+                            @let (_, x1) = place(m.end, total);
+                            g class=(format!("cell {}", message_class(stream, Some(i)))) {
+                                rect x=(x0) y=(MARKS) width=((x1 - x0).max(1.0)) height=(BYTES) {}
+                                @if x1 - x0 > 200.0 {
+                                    text x=((x0 + x1) / 2.0) y=(MARKS + 22.0) text-anchor="middle" {
+                                        (format!("message {}: {} bytes", i + 1, m.end - m.start))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (marks(&stream.writes, total, true, "write"))
+                (marks(&stream.reads, total, false, "read"))
+            }
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Lesson pages: `run --html` and `lesson --out`, read as files and opened in
+//! a real browser (headless Chromium), from `file://`, offline.
+//!
+//! The browser tests need Chromium (Debian: `apt-get install chromium`). On a
+//! machine without it they say so and pass; `.ci/run` installs it and sets
+//! `TCP_BOUNDARY_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use common::{LIMIT, tcp_boundary_bin};
+use serde_json::Value;
+
+/// A message no page may interpret: markup, an early end of script, quotes.
+const HOSTILE: &str = r#"</script><script>document.title='pwned'</script><b>&amp; "q" 'q'"#;
+
+fn tcp_boundary(args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::new(tcp_boundary_bin())
+        .args(args)
+        .timeout(LIMIT)
+        .assert()
+}
+
+fn site() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "the teacher's own file").unwrap();
+    tcp_boundary(&["lesson", "--out", out.to_str().unwrap()]).success();
+    (dir, out)
+}
+
+fn hostile_page(dir: &Path) -> PathBuf {
+    let file = dir.join("hostile.toml");
+    let message = HOSTILE.replace('\\', "\\\\").replace('"', "\\\"");
+    std::fs::write(
+        &file,
+        format!(
+            "lesson = \"<i>not markup</i> & neither is this\"\n\
+             description = \"</script> in a description\"\n\
+             [server]\nnodelay = true\nchunk = 7\nchunk_delay_ms = 100\n\
+             [[step]]\nsend = [\"{message}\\n\"]\n\
+             [[step]]\nquit = true\n\
+             [expect]\nnaive = \"broken\"\nexact = \"intact\"\nline = \"intact\"\nlength = \"intact\"\n"
+        ),
+    )
+    .unwrap();
+    let page = dir.join("hostile.html");
+    tcp_boundary(&[
+        "run",
+        file.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .success();
+    page
+}
+
+/// The report a page embeds, parsed.
+fn embedded_report(html: &str) -> Value {
+    let start = html
+        .find(r#"<script type="application/json" id="report">"#)
+        .expect("the page embeds its report");
+    let json = &html[start..];
+    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+    serde_json::from_str(json).expect("the embedded report is JSON")
+}
+
+/// What a run's JSON says that does not depend on timing.
+fn steady(reports: &Value) -> Vec<(Value, Value, Value)> {
+    reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let outcomes: Vec<Value> = r["rounds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["outcome"].clone())
+                .collect();
+            (r["reader"].clone(), r["timeline"].clone(), outcomes.into())
+        })
+        .collect()
+}
+
+#[test]
+fn a_page_embeds_the_same_report_as_json_with_the_chosen_reader_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    tcp_boundary(&[
+        "run",
+        "partial-read",
+        "--reader",
+        "line",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .success()
+    .stdout(predicates::str::contains("wrote"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let embedded = embedded_report(&html);
+    let readers: Vec<&str> = embedded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reader"].as_str().unwrap())
+        .collect();
+    assert_eq!(readers, ["line", "naive", "exact", "length"]);
+    let out = tcp_boundary(&["run", "partial-read", "--json"])
+        .get_output()
+        .stdout
+        .clone();
+    let json: Value = serde_json::from_slice(&out).unwrap();
+    let mut from_page = steady(&embedded);
+    from_page.sort_by_key(|x| x.0.to_string());
+    let mut from_json = steady(&json);
+    from_json.sort_by_key(|x| x.0.to_string());
+    assert_eq!(from_page, from_json);
+}
+
+#[test]
+fn a_page_fetches_nothing() {
+    let (_dir, out) = site();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(&path).unwrap();
+        for banned in [
+            "http://",
+            "https://",
+            " src=",
+            "url(",
+            "@import",
+            "@font-face",
+        ] {
+            assert!(
+                !html.contains(banned),
+                "{} contains {banned}",
+                path.display()
+            );
+        }
+        assert!(
+            html.contains("default-src 'none'"),
+            "{}: no policy",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_lesson_site_links_every_scenario_in_order_and_keeps_other_files() {
+    let (_dir, out) = site();
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "the teacher's own file"
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let listed = Command::new(tcp_boundary_bin())
+        .args(["list", "--no-pager"])
+        .env("COLUMNS", "160")
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    let names: Vec<String> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| format!("{n}.html")).collect();
+    expected.extend(["index.html".into(), "notes.txt".into()]);
+    expected.sort();
+    assert_eq!(files, expected);
+    // The index lists them in teaching order; each page links its neighbours.
+    let mut at = 0;
+    for (i, name) in names.iter().enumerate() {
+        let link = format!(r#"href="{name}.html""#);
+        let found = index[at..]
+            .find(&link)
+            .unwrap_or_else(|| panic!("{name} not in order"));
+        at += found + link.len();
+        let page = std::fs::read_to_string(out.join(format!("{name}.html"))).unwrap();
+        assert!(page.contains(r#"href="index.html""#));
+        if i > 0 {
+            assert!(page.contains(&format!(r#"rel="prev" href="{}.html""#, names[i - 1])));
+        }
+        if let Some(next) = names.get(i + 1) {
+            assert!(page.contains(&format!(r#"rel="next" href="{next}.html""#)));
+        }
+    }
+}
+
+#[test]
+fn bytes_from_a_scenario_are_text_not_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(hostile_page(dir.path())).unwrap();
+    // Our two scripts only: the report and the stepper.
+    assert_eq!(html.matches("<script").count(), 2, "{html}");
+    assert!(!html.contains("<i>not markup</i>"));
+    assert!(html.contains("&lt;i&gt;not markup&lt;/i&gt;"));
+    let report = embedded_report(&html);
+    assert!(
+        report.to_string().contains("pwned"),
+        "the message is in the report"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// In the browser.
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TCP_BOUNDARY_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
+        })
+        .find(|p| p.is_file())
+}
+
+/// Run `test` with a browser, within a time limit; without a browser, skip
+/// (or fail, when CI requires one).
+fn with_browser(test: impl FnOnce(&headless_chrome::Browser) + Send + 'static) {
+    let Some(path) = chromium() else {
+        if std::env::var_os("TCP_BOUNDARY_REQUIRE_BROWSER").is_some() {
+            panic!("no Chromium found, and TCP_BOUNDARY_REQUIRE_BROWSER is set");
+        }
+        eprintln!(
+            "browser tests skipped: no Chromium found. Install it (Debian: \
+             apt-get install chromium) or set TCP_BOUNDARY_CHROMIUM to its path."
+        );
+        return;
+    };
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let profile = tempfile::tempdir().unwrap();
+        // The flags keep a headless browser from calling home: nothing here
+        // may use the network.
+        let args: Vec<&std::ffi::OsStr> = [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+        let options = headless_chrome::LaunchOptions::default_builder()
+            .path(Some(path))
+            .sandbox(false)
+            .headless(true)
+            .window_size(Some((1280, 720)))
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .args(args)
+            .idle_browser_timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let browser = headless_chrome::Browser::new(options).expect("start Chromium");
+        test(&browser);
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(240)) {
+        Ok(()) => {}
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the browser test took over 240 s"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the browser test failed (see above)"),
+    }
+}
+
+/// Everything the page said to the console as an error, and every request
+/// it made.
+#[derive(Default)]
+struct Watch {
+    errors: Vec<String>,
+    requests: Vec<String>,
+}
+
+fn watch(tab: &headless_chrome::Tab) -> Arc<Mutex<Watch>> {
+    use headless_chrome::protocol::cdp::types::Event;
+    use headless_chrome::protocol::cdp::{Log, Network, Runtime};
+    let seen = Arc::new(Mutex::new(Watch::default()));
+    let sink = seen.clone();
+    tab.enable_log().unwrap();
+    tab.enable_runtime().unwrap();
+    tab.call_method(Network::Enable {
+        max_total_buffer_size: None,
+        max_resource_buffer_size: None,
+        max_post_data_size: None,
+        report_direct_socket_traffic: None,
+        enable_durable_messages: None,
+    })
+    .unwrap();
+    tab.add_event_listener(Arc::new(move |event: &Event| {
+        let mut w = sink.lock().unwrap();
+        match event {
+            Event::RuntimeExceptionThrown(e) => {
+                w.errors
+                    .push(format!("exception: {:?}", e.params.exception_details.text));
+            }
+            Event::RuntimeConsoleAPICalled(e)
+                if e.params.Type == Runtime::ConsoleAPICalledEventTypeOption::Error =>
+            {
+                w.errors.push(format!("console.error: {:?}", e.params.args));
+            }
+            Event::LogEntryAdded(e) if e.params.entry.level == Log::LogEntryLevel::Error => {
+                w.errors.push(format!("log: {}", e.params.entry.text));
+            }
+            Event::NetworkRequestWillBeSent(e) => w.requests.push(e.params.request.url.clone()),
+            _ => {}
+        }
+    }))
+    .unwrap();
+    seen
+}
+
+fn eval(tab: &headless_chrome::Tab, js: &str) -> Value {
+    let result = tab.evaluate(js, false).unwrap();
+    let text = result.value.expect("the script returns a value");
+    serde_json::from_str(text.as_str().expect("a JSON string")).unwrap()
+}
+
+fn url(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The `seq` of the event marked current in the panel shown.
+const CURRENT: &str = r#"JSON.stringify((document.querySelector('[role="tabpanel"]:not([hidden]) [aria-current="step"]') || {dataset: {}}).dataset.seq || null)"#;
+
+/// For every report in the page, every read and write: how many elements
+/// draw it (each must be drawn once).
+const DRAWN: &str = r#"JSON.stringify((() => {
+  const reports = JSON.parse(document.getElementById('report').textContent);
+  const wrong = []; let calls = 0;
+  for (const r of reports) for (const e of r.timeline) {
+    if (e.kind !== 'read' && e.kind !== 'write') continue;
+    calls += 1;
+    const n = document.querySelectorAll(`[data-reader="${r.reader}"][data-seq="${e.seq}"]`).length;
+    if (n !== 1) wrong.push(`${r.reader} #${e.seq} ${e.kind}: drawn ${n} times`);
+  }
+  return {wrong, calls, resources: performance.getEntriesByType('resource').length};
+})())"#;
+
+#[test]
+fn every_page_draws_every_call_and_steps_in_chromium() {
+    let (dir, out) = site();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        let seen = watch(&tab);
+        let mut pages: Vec<PathBuf> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        pages.sort();
+        for page in &pages {
+            tab.navigate_to(&url(page))
+                .unwrap()
+                .wait_until_navigated()
+                .unwrap();
+            if page.ends_with("index.html") {
+                continue;
+            }
+            let drawn = eval(&tab, DRAWN);
+            assert_eq!(drawn["wrong"], Value::Array(vec![]), "{}", page.display());
+            assert!(
+                drawn["calls"].as_u64().unwrap() >= 8,
+                "{}: {drawn}",
+                page.display()
+            );
+            assert_eq!(drawn["resources"], 0, "{}", page.display());
+            // The arrow keys move the current step; Home and End go to the ends.
+            tab.press_key("Home").unwrap();
+            assert_eq!(eval(&tab, CURRENT), "1", "{}", page.display());
+            tab.press_key("ArrowRight").unwrap();
+            tab.press_key("ArrowRight").unwrap();
+            assert_eq!(eval(&tab, CURRENT), "3");
+            tab.press_key("ArrowLeft").unwrap();
+            assert_eq!(eval(&tab, CURRENT), "2");
+        }
+        // A link to a moment opens there, for the first reader and for another.
+        let partial = out.join("partial-read.html");
+        tab.navigate_to(&format!("{}#step=6", url(&partial)))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        assert_eq!(eval(&tab, CURRENT), "6");
+        let say = eval(
+            &tab,
+            r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden]) .say').textContent)"#,
+        );
+        assert!(say.as_str().unwrap().contains("pauses 150 ms"), "{say}");
+        tab.navigate_to(&format!(
+            "{}#reader=exact&step=4",
+            url(&out.join("coalesced.html"))
+        ))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+        assert_eq!(eval(&tab, CURRENT), "4");
+        let shown = eval(
+            &tab,
+            r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden])').dataset.reader)"#,
+        );
+        assert_eq!(shown, "exact");
+        let w = seen.lock().unwrap();
+        assert!(w.errors.is_empty(), "console errors: {:?}", w.errors);
+        let pages_only = |u: &String| {
+            u.starts_with("file://") && u.split('#').next().unwrap().ends_with(".html")
+        };
+        let others: Vec<&String> = w.requests.iter().filter(|u| !pages_only(u)).collect();
+        assert!(others.is_empty(), "requests beyond the pages: {others:?}");
+    });
+}
+
+#[test]
+fn bytes_from_a_scenario_stay_text_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = hostile_page(dir.path());
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        let seen = watch(&tab);
+        tab.navigate_to(&url(&page))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let found = eval(
+            &tab,
+            r#"JSON.stringify({
+                title: document.title,
+                scripts: document.scripts.length,
+                bold: document.querySelectorAll('b').length,
+                shown: document.body.textContent.includes("</script><script>docu"),
+                report: JSON.parse(document.getElementById('report').textContent).length
+            })"#,
+        );
+        assert_eq!(found["title"], "hostile · tcp-boundary");
+        assert_eq!(found["scripts"], 2);
+        assert_eq!(found["bold"], 0);
+        assert_eq!(found["shown"], true);
+        assert_eq!(found["report"], 4);
+        let drawn = eval(&tab, DRAWN);
+        assert_eq!(drawn["wrong"], Value::Array(vec![]));
+        assert!(seen.lock().unwrap().errors.is_empty());
+    });
+}
