@@ -30,7 +30,8 @@
 //!
 //! Tools for other people's programs:
 //!
-//! - [`tools`]: the shaping proxy and the bench.
+//! - [`tools`]: the shaping proxy, `check` (any client under every shape of
+//!   fragmentation) and the bench.
 //!
 //! Plumbing:
 //!

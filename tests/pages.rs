@@ -3,7 +3,7 @@
 //!
 //! The browser tests need Chromium (Debian: `apt-get install chromium`). On a
 //! machine without it they say so and pass; `.ci/run` installs it and sets
-//! `TCP_BOUNDARY_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
+//! `TCP_BOUNDARY_REQUIRE_TOOLS=1`, which makes a missing browser a failure.
 
 mod common;
 
@@ -235,8 +235,8 @@ fn chromium() -> Option<PathBuf> {
 /// (or fail, when CI requires one).
 fn with_browser(test: impl FnOnce(&headless_chrome::Browser) + Send + 'static) {
     let Some(path) = chromium() else {
-        if std::env::var_os("TCP_BOUNDARY_REQUIRE_BROWSER").is_some() {
-            panic!("no Chromium found, and TCP_BOUNDARY_REQUIRE_BROWSER is set");
+        if std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_some() {
+            panic!("no Chromium found, and TCP_BOUNDARY_REQUIRE_TOOLS is set (CI)");
         }
         eprintln!(
             "browser tests skipped: no Chromium found. Install it (Debian: \

@@ -16,13 +16,24 @@ fn readme() -> String {
 
 /// The commands of README's `sh` blocks: comments dropped, continued lines
 /// joined, each as the program's name and its arguments.
-fn commands() -> Vec<(String, Vec<String>)> {
+fn commands() -> Vec<(String, Vec<String>, i32)> {
     let readme = readme();
     let mut out = Vec::new();
     for block in readme.split("```sh\n").skip(1) {
         let block = &block[..block.find("```").unwrap()];
         let joined = block.replace("\\\n", " ");
         for line in joined.lines() {
+            // A comment saying `exits N` is the exit status the command must give.
+            let expected = match line.split_once(" #") {
+                Some((_, comment)) if comment.trim().starts_with("exits ") => comment
+                    .trim()
+                    .trim_start_matches("exits ")
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+                _ => 0,
+            };
             let line = line.split(" #").next().unwrap().trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -47,7 +58,7 @@ fn commands() -> Vec<(String, Vec<String>)> {
                 [first, rest @ ..] => (first.clone(), rest.to_vec()),
                 [] => continue,
             };
-            out.push((program, args));
+            out.push((program, args, expected));
         }
     }
     out
@@ -94,7 +105,7 @@ fn every_readme_command_runs_as_shown() {
     assert!(commands.len() > 20, "{commands:?}");
     // Files a command writes (a page, a site) go to a folder of the test's own.
     let files = tempfile::tempdir().unwrap();
-    for (program, mut args) in commands {
+    for (program, mut args, expected) in commands {
         // Servers and the proxy run until stopped: on a free port, then Ctrl-C.
         let serving = program == "echo-server" || args.first().map(String::as_str) == Some("proxy");
         if serving {
@@ -131,10 +142,18 @@ fn every_readme_command_runs_as_shown() {
         } else {
             b""
         };
+        // `check` runs the clients README names: ours, from this build.
+        let args: Vec<&str> = args
+            .iter()
+            .map(|&a| match a {
+                "echo-client" => echo_client_bin(),
+                other => other,
+            })
+            .collect();
         let out = run_with_input(bin(&program), &args, input);
         assert_eq!(
             out.status.code(),
-            Some(0),
+            Some(expected),
             "{program} {args:?}: {}",
             text(&out.stderr)
         );

@@ -66,7 +66,14 @@ pub struct ProxyConfig {
     pub quiet: bool,
     /// How wide the logged timeline may be.
     pub layout: timeline::Layout,
+    /// Keep the timeline's events (see [`Proxy::events`]), up to
+    /// [`MAX_RECORDED`] of them.
+    pub record: bool,
 }
+
+/// The most events a recording proxy keeps: a client that streams for long
+/// does not grow the proxy's memory without bound.
+pub const MAX_RECORDED: usize = 100_000;
 
 impl ProxyConfig {
     /// Forward to `to`, passing both directions on as read.
@@ -77,6 +84,7 @@ impl ProxyConfig {
             upstream: Shape::default(),
             quiet: true,
             layout: timeline::Layout::new(100),
+            record: false,
         }
     }
 
@@ -114,6 +122,8 @@ struct LogState {
     /// Complete rows waiting for an earlier one.
     waiting: std::collections::BTreeMap<usize, Event>,
     out: Box<dyn Write + Send>,
+    /// The events kept, when recording.
+    recorded: Option<Vec<Event>>,
 }
 
 impl Log {
@@ -139,6 +149,9 @@ impl Log {
             st.printed = event.seq;
             // A log that cannot be written must not stop the traffic.
             let _ = timeline::render_row(&event, self.layout, st.out.as_mut());
+            if let Some(kept) = st.recorded.as_mut().filter(|k| k.len() < MAX_RECORDED) {
+                kept.push(event);
+            }
         }
         let _ = st.out.flush();
     }
@@ -215,6 +228,7 @@ impl Proxy {
                     printed: 0,
                     waiting: std::collections::BTreeMap::new(),
                     out: log,
+                    recorded: config.record.then(Vec::new),
                 }),
                 quiet: config.quiet,
                 layout: config.layout,
@@ -237,6 +251,11 @@ impl Proxy {
     /// Where clients should connect.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The events recorded so far (with [`ProxyConfig::record`]), in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.shared.log.lock().recorded.clone().unwrap_or_default()
     }
 
     /// Connections accepted so far.

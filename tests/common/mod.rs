@@ -201,3 +201,59 @@ pub fn assert_sliced_reply(reader: &str, reply: &str, message: &str) {
         assert_eq!(reply, escaped, "reader {reader}");
     }
 }
+
+/// A `redis-server` of its own on a free loopback port, stopped on drop.
+pub struct Redis {
+    pub addr: std::net::SocketAddr,
+    child: Child,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `redis-server`, or say why not: skipped on a machine without it,
+/// a failure where CI requires it (`.ci/run` installs it).
+pub fn redis() -> Option<Redis> {
+    let found = Command::new("redis-server").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
+            "redis-server is missing, and CI requires it"
+        );
+        eprintln!(
+            "redis tests skipped: redis-server not found (Debian: apt-get install redis-server)"
+        );
+        return None;
+    }
+    // A free port: bound and released, then given to redis (it cannot take 0).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + LIMIT;
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        thread::sleep(Duration::from_millis(20));
+    }
+    Some(Redis { addr, child })
+}

@@ -11,6 +11,7 @@ use tcp_boundary::view::timeline::Layout;
 use tcp_boundary::view::{pager, report};
 
 mod bench;
+mod check;
 mod lesson;
 mod proxy;
 mod scenarios;
@@ -60,6 +61,11 @@ enum Command {
     /// Measure an echo server (ours, the seed's C server, any plain echo) beside
     /// the loopback limit measured in the same run.
     Bench(Box<bench::BenchArgs>),
+    /// Run any client under every shape of fragmentation, and say which shape
+    /// breaks it, with the command that breaks it again.
+    ///
+    /// Example: `tcp-boundary check -- python3 client.py {addr}`.
+    Check(Box<check::CheckArgs>),
     /// A proxy that reshapes the byte stream between any client and any server:
     /// slicing, pacing, coalescing, cutting.
     ///
@@ -103,6 +109,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
         Command::Lesson(args) => return lesson::run(args, &mut anstream::stdout()),
         Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),
         Command::Proxy(args) => return proxy::run(&args),
+        Command::Check(args) => return check::run(*args, &mut anstream::stdout()),
     };
     pager::show(&page, !args.no_pager)?;
     Ok(code)

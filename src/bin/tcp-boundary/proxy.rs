@@ -42,6 +42,7 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
         upstream,
         quiet: args.quiet,
         layout: Layout::from_env(),
+        record: false,
     };
     let mut out = anstream::stdout();
     if !args.quiet {
