@@ -270,7 +270,10 @@ pub fn check(config: &CheckConfig) -> io::Result<CheckReport> {
         TcpStream::connect_timeout(&to, Duration::from_secs(5)).map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("cannot connect to the upstream server {to}: {e}"),
+                format!(
+                    "cannot connect to the upstream server {to}: {}",
+                    crate::event::describe_io(&e)
+                ),
             )
         })?;
     }
