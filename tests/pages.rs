@@ -351,7 +351,8 @@ const DRAWN: &str = r#"JSON.stringify((() => {
     const n = document.querySelectorAll(`[data-reader="${r.reader}"][data-seq="${e.seq}"]`).length;
     if (n !== 1) wrong.push(`${r.reader} #${e.seq} ${e.kind}: drawn ${n} times`);
   }
-  return {wrong, calls, resources: performance.getEntriesByType('resource').length};
+  const wide = document.documentElement.scrollWidth > window.innerWidth;
+  return {wrong, calls, wide, resources: performance.getEntriesByType('resource').length};
 })())"#;
 
 #[test]
@@ -384,6 +385,13 @@ fn every_page_draws_every_call_and_steps_in_chromium() {
                 page.display()
             );
             assert_eq!(drawn["resources"], 0, "{}", page.display());
+            // A projector's 1280 px: nothing scrolls sideways.
+            assert_eq!(
+                drawn["wide"],
+                false,
+                "{} is wider than 1280 px",
+                page.display()
+            );
             // The arrow keys move the current step; Home and End go to the ends.
             tab.press_key("Home").unwrap();
             assert_eq!(eval(&tab, CURRENT), "1", "{}", page.display());
