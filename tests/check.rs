@@ -380,3 +380,74 @@ for cmd, want in [(b"PING", b"+PONG\r\n"), (b"ECHO hello", b"$5\r\nhello\r\n")]:
     );
     reproduce_each_failure(&report);
 }
+
+/// A client in C as the chapter writes it: one `read()` per reply, stdio
+/// output, killed by SIGPIPE when it writes to a closed connection.
+const BOOK_C: &str = r#"
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#define BUF_SIZE 1024
+int main(int argc, char *argv[]) {
+    char message[BUF_SIZE];
+    struct sockaddr_in serv_addr;
+    int sock = socket(PF_INET, SOCK_STREAM, 0);
+    memset(&serv_addr, 0, sizeof(serv_addr));
+    serv_addr.sin_family = AF_INET;
+    serv_addr.sin_addr.s_addr = inet_addr(argv[1]);
+    serv_addr.sin_port = htons(atoi(argv[2]));
+    if (connect(sock, (struct sockaddr *)&serv_addr, sizeof(serv_addr)) == -1) return 1;
+    puts("connected .....");
+    while (1) {
+        fputs("Input message (Q to quit) : ", stdout);
+        if (!fgets(message, BUF_SIZE, stdin)) break;
+        if (!strcmp(message, "q\n") || !strcmp(message, "Q\n")) break;
+        write(sock, message, strlen(message));
+        int len = read(sock, message, BUF_SIZE - 1);
+        if (len < 0) len = 0;
+        message[len] = 0;
+        printf("Message from server : %s \n", message);
+    }
+    close(sock);
+    return 0;
+}
+"#;
+
+#[test]
+fn the_chapter_s_c_client_fails_even_when_sigpipe_kills_it() {
+    let cc = std::process::Command::new("cc").arg("--version").output();
+    if !cc.is_ok_and(|o| o.status.success()) {
+        eprintln!("C client test skipped: no C compiler (cc)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("client.c");
+    std::fs::write(&source, BOOK_C).unwrap();
+    let binary = dir.path().join("client");
+    let built = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&binary)
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let (report, code) = check_json(
+        &["--stdin-lines"],
+        &[binary.to_str().unwrap(), "{host}", "{port}"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    // Its output reaches us line by line (a terminal), so even the cut, after
+    // which SIGPIPE kills it, shows the half reply it printed.
+    let failed = failed_shapes(&report);
+    for shape in ["one-byte", "pieces", "cut"] {
+        assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
+    }
+    assert!(!failed.contains(&"whole".to_string()), "{report:#}");
+}

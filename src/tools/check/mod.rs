@@ -418,6 +418,17 @@ fn run_client(config: &CheckConfig, addr: SocketAddr) -> io::Result<(Ended, Vec<
         .command
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command to check"))?;
+    // A book-style client prints to a terminal, and C's stdio writes each line
+    // at once only there: on a pipe it holds its output until exit, and a
+    // client killed by SIGPIPE would lose what it printed. So its output goes
+    // to a pseudo-terminal, as when a student runs it.
+    let (stdout, terminal) = match config.stdin_lines {
+        Some(_) => {
+            let (reader, writer) = terminal()?;
+            (Stdio::from(writer), Some(reader))
+        }
+        None => (Stdio::piped(), None),
+    };
     let mut child = Command::new(substitute(program, addr))
         .args(args.iter().map(|a| substitute(a, addr)))
         .env("TCP_BOUNDARY_ADDR", addr.to_string())
@@ -428,7 +439,7 @@ fn run_client(config: &CheckConfig, addr: SocketAddr) -> io::Result<(Ended, Vec<
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
@@ -445,12 +456,42 @@ fn run_client(config: &CheckConfig, addr: SocketAddr) -> io::Result<(Ended, Vec<
             let _ = stdin.write_all(input.as_bytes());
         });
     }
-    let out = keep_tail(child.stdout.take().expect("piped"));
+    let out = match terminal {
+        Some(reader) => keep_tail(std::fs::File::from(reader)),
+        None => keep_tail(child.stdout.take().expect("piped")),
+    };
     let err = keep_tail(child.stderr.take().expect("piped"));
     let ended = wait_until(&mut child, config.timeout)?;
     let stdout = out.join().unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     Ok((ended, stdout, stderr))
+}
+
+/// A pseudo-terminal: the side we read, and the side the client writes to.
+fn terminal() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let (mut reader, mut writer) = (-1, -1);
+    // SAFETY: openpty fills two descriptors, which we then own; the name,
+    // termios and window size are optional and left null.
+    let ok = unsafe {
+        libc::openpty(
+            &mut reader,
+            &mut writer,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    if ok != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors are open and nothing else owns them.
+    Ok(unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(reader),
+            std::os::fd::OwnedFd::from_raw_fd(writer),
+        )
+    })
 }
 
 /// Wait for the child for at most `limit`; kill it if it is still running.
@@ -477,7 +518,8 @@ fn wait_until(child: &mut Child, limit: Duration) -> io::Result<Ended> {
 /// shows bytes escaped (as tcp-boundary's `echo-client` does) prints the
 /// reply's newline as `\n`: that is the end of the line too.
 pub fn printed_replies(stdout: &[u8], prefix: &str) -> Vec<String> {
-    let text = String::from_utf8_lossy(stdout);
+    // A terminal turns each newline into CR LF.
+    let text = String::from_utf8_lossy(stdout).replace("\r\n", "\n");
     text.split(prefix)
         .skip(1)
         .map(|after| {
@@ -542,7 +584,7 @@ fn judge(config: &CheckConfig, shape: ShapeName, ended: &Ended, stdout: &[u8]) -
 
 /// The last `n` lines of some output.
 fn last_lines(bytes: &[u8], n: usize) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()
