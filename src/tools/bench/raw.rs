@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Instant;
 
-use super::{Options, Throughput, connect};
+use super::measure::connect;
+use super::{Options, Throughput};
 
 /// A loopback echo that does no echo-server work: per connection, read what
 /// comes and write it back. `threaded`: a thread per connection (for `queue`).

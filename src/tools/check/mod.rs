@@ -11,12 +11,15 @@
 //!
 //! - [`report`]: the outcome as a table, JSON or JUnit XML.
 
+mod client;
+mod judge;
 pub mod report;
 
-use std::io::{self, Read, Write};
+pub use judge::{describe_shaping, printed_replies};
+
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::thread;
+
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -361,14 +364,14 @@ fn run_once(
     })?;
     let addr = proxy.addr();
     let started = Instant::now();
-    let (ended, stdout, stderr) = run_client(config, addr)?;
+    let (ended, stdout, stderr) = client::run_client(config, addr)?;
     let millis = started.elapsed().as_millis() as u64;
     let events = proxy.events();
     proxy.stop();
-    let (passed, reason) = judge(config, shape, &ended, &stdout);
-    let mut last_output = last_lines(&stdout, 8);
+    let (passed, reason) = judge::judge(config, shape, &ended, &stdout);
+    let mut last_output = judge::last_lines(&stdout, 8);
     last_output.extend(
-        last_lines(&stderr, 4)
+        judge::last_lines(&stderr, 4)
             .into_iter()
             .map(|l| format!("(stderr) {l}")),
     );
@@ -384,295 +387,6 @@ fn run_once(
         reproduce: String::new(),
     };
     Ok((run, events))
-}
-
-/// `{addr}`, `{host}` and `{port}` in a word, replaced.
-fn substitute(word: &str, addr: SocketAddr) -> String {
-    word.replace("{addr}", &addr.to_string())
-        .replace("{host}", &addr.ip().to_string())
-        .replace("{port}", &addr.port().to_string())
-}
-
-/// Keep the last `KEPT_OUTPUT` bytes of a stream, read to its end.
-fn keep_tail(mut from: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => return kept,
-                Ok(n) => {
-                    kept.extend_from_slice(&buf[..n]);
-                    if kept.len() > 2 * KEPT_OUTPUT {
-                        kept.drain(..kept.len() - KEPT_OUTPUT);
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// Run the client against `addr` until it exits or the timeout; its output.
-fn run_client(config: &CheckConfig, addr: SocketAddr) -> io::Result<(Ended, Vec<u8>, Vec<u8>)> {
-    let (program, args) = config
-        .command
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command to check"))?;
-    // A book-style client prints to a terminal, and C's stdio writes each line
-    // at once only there: on a pipe it holds its output until exit, and a
-    // client killed by SIGPIPE would lose what it printed. So its output goes
-    // to a pseudo-terminal, as when a student runs it.
-    let (stdout, terminal) = match config.stdin_lines {
-        Some(_) => {
-            let (reader, writer) = terminal()?;
-            (Stdio::from(writer), Some(reader))
-        }
-        None => (Stdio::piped(), None),
-    };
-    let mut child = Command::new(substitute(program, addr))
-        .args(args.iter().map(|a| substitute(a, addr)))
-        .env("TCP_BOUNDARY_ADDR", addr.to_string())
-        .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
-        .env("TCP_BOUNDARY_PORT", addr.port().to_string())
-        .stdin(if config.stdin_lines.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
-    if let (Some(lines), Some(mut stdin)) = (&config.stdin_lines, child.stdin.take()) {
-        // Every message as a line, then `q`; a client that stops reading its
-        // input (or has quit) is not waited for.
-        let mut input = String::new();
-        for m in &lines.messages {
-            input.push_str(m);
-            input.push('\n');
-        }
-        input.push_str("q\n");
-        thread::spawn(move || {
-            let _ = stdin.write_all(input.as_bytes());
-        });
-    }
-    let out = match terminal {
-        Some(reader) => keep_tail(std::fs::File::from(reader)),
-        None => keep_tail(child.stdout.take().expect("piped")),
-    };
-    let err = keep_tail(child.stderr.take().expect("piped"));
-    let ended = wait_until(&mut child, config.timeout)?;
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    Ok((ended, stdout, stderr))
-}
-
-/// A pseudo-terminal: the side we read, and the side the client writes to.
-fn terminal() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
-    use std::os::fd::FromRawFd;
-    let (mut reader, mut writer) = (-1, -1);
-    // SAFETY: openpty fills two descriptors, which we then own; the name,
-    // termios and window size are optional and left null.
-    let ok = unsafe {
-        libc::openpty(
-            &mut reader,
-            &mut writer,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    if ok != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors are open and nothing else owns them.
-    Ok(unsafe {
-        (
-            std::os::fd::OwnedFd::from_raw_fd(reader),
-            std::os::fd::OwnedFd::from_raw_fd(writer),
-        )
-    })
-}
-
-/// Wait for the child for at most `limit`; kill it if it is still running.
-fn wait_until(child: &mut Child, limit: Duration) -> io::Result<Ended> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(match status.code() {
-                Some(code) => Ended::Exited(code),
-                None => Ended::Signalled,
-            });
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(Ended::Hung);
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// The replies a book-style client printed: after each `prefix`, the rest of
-/// the line (or up to the next prefix), trailing spaces dropped. A client that
-/// shows bytes escaped (as tcp-boundary's `echo-client` does) prints the
-/// reply's newline as `\n`: that is the end of the line too.
-pub fn printed_replies(stdout: &[u8], prefix: &str) -> Vec<String> {
-    // A terminal turns each newline into CR LF.
-    let text = String::from_utf8_lossy(stdout).replace("\r\n", "\n");
-    text.split(prefix)
-        .skip(1)
-        .map(|after| {
-            let line = after.split('\n').next().unwrap_or("").trim_end();
-            line.strip_suffix("\\n").unwrap_or(line).to_string()
-        })
-        .collect()
-}
-
-/// Whether the run is as it must be under `shape`, and why.
-fn judge(config: &CheckConfig, shape: ShapeName, ended: &Ended, stdout: &[u8]) -> (bool, String) {
-    let secs = config.timeout.as_secs_f64();
-    if *ended == Ended::Hung {
-        return (
-            false,
-            format!("still running after {secs} s: killed (a hang)"),
-        );
-    }
-    if let Some(lines) = &config.stdin_lines {
-        let replies = printed_replies(stdout, &lines.prefix);
-        for (i, m) in lines.messages.iter().enumerate() {
-            match replies.get(i) {
-                Some(r) if r == m.trim_end() => {}
-                Some(r) => {
-                    return (
-                        false,
-                        format!("reply {} was {r:?}, not the message {m:?}", i + 1),
-                    );
-                }
-                None if shape.must_fail() => {
-                    return (
-                        true,
-                        format!(
-                            "no wrong reply; stopped after reply {i}, as it must when the reply is cut"
-                        ),
-                    );
-                }
-                None => return (false, format!("no reply to message {} ({m:?})", i + 1)),
-            }
-        }
-        return match shape.must_fail() {
-            true => (false, "printed every reply whole though the reply was cut: impossible unless it invented bytes".into()),
-            false => (true, format!("all {} replies right", lines.messages.len())),
-        };
-    }
-    match (ended, shape.must_fail()) {
-        (Ended::Exited(0), false) => (true, "exit status 0".into()),
-        (Ended::Exited(code), false) => (false, format!("exit status {code} (0 expected)")),
-        (Ended::Signalled | Ended::Hung, false) => (false, "killed by a signal".into()),
-        (Ended::Exited(0), true) => (
-            false,
-            "exit status 0 though the reply was cut mid-way: it took part of a reply for the whole"
-                .into(),
-        ),
-        (Ended::Exited(code), true) => (true, format!("exit status {code}: it noticed the cut")),
-        (Ended::Signalled | Ended::Hung, true) => (
-            true,
-            "ended by a signal: it did not take the cut reply".into(),
-        ),
-    }
-}
-
-/// The last `n` lines of some output.
-fn last_lines(bytes: &[u8], n: usize) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| crate::view::escape::escape_fit(l.as_bytes(), 100))
-        .collect()
-}
-
-/// Sizes joined as `4+4+4+1`, the first few only.
-fn sizes(sizes: &[usize]) -> String {
-    const SHOWN: usize = 12;
-    let mut s: Vec<String> = sizes.iter().take(SHOWN).map(usize::to_string).collect();
-    if sizes.len() > SHOWN {
-        s.push(format!("… ({} pieces)", sizes.len()));
-    }
-    s.join("+")
-}
-
-/// What the proxy did to each direction of the first connection, in words;
-/// with known messages, how each reply arrived.
-pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<String> {
-    let of = |side: Side, write: bool| -> Vec<usize> {
-        events
-            .iter()
-            .filter(|e| e.side == side)
-            .filter_map(|e| match (&e.what, write) {
-                (What::Write { bytes, .. }, true) | (What::Read { bytes, .. }, false) => {
-                    Some(bytes.len())
-                }
-                _ => None,
-            })
-            .collect()
-    };
-    let mut out = Vec::new();
-    let (client_reads, server_writes) =
-        (of(Side::Downstream(1), false), of(Side::Upstream(1), true));
-    let (server_reads, client_writes) =
-        (of(Side::Upstream(1), false), of(Side::Downstream(1), true));
-    if !client_reads.is_empty() {
-        out.push(format!(
-            "client → server: the client's bytes read as {}, passed on as {}",
-            sizes(&client_reads),
-            sizes(&server_writes)
-        ));
-    }
-    if !server_reads.is_empty() {
-        out.push(format!(
-            "server → client: the server's bytes read as {}, passed on as {}",
-            sizes(&server_reads),
-            sizes(&client_writes)
-        ));
-    }
-    // With the messages known, each reply's pieces as the client was sent them.
-    if let Some(lines) = lines {
-        let mut pieces = client_writes.iter().copied();
-        let mut carry = 0usize;
-        for (i, m) in lines.messages.iter().enumerate().take(3) {
-            let mut left = m.len() + 1;
-            let mut got = Vec::new();
-            if carry > 0 {
-                let take = carry.min(left);
-                got.push(take);
-                left -= take;
-                carry -= take;
-            }
-            while left > 0 {
-                let Some(p) = pieces.next() else { break };
-                let take = p.min(left);
-                got.push(take);
-                left -= take;
-                carry = p - take;
-            }
-            if got.is_empty() {
-                break;
-            }
-            out.push(format!(
-                "reply {} ({} bytes) reached the client as {} bytes{}",
-                i + 1,
-                m.len() + 1,
-                sizes(&got),
-                if left > 0 {
-                    ", then the connection ended"
-                } else {
-                    ""
-                }
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,272 @@
+//! A reshaping TCP proxy: put fragmentation in front of any client and any server.
+//!
+//! The scenarios prove the lesson on our own programs. This proxy brings the same
+//! pressure to anyone's: it sits between a TCP client and a TCP server and
+//! reshapes each direction of the byte stream on its own. It can slice it into
+//! pieces, pace the pieces, merge separate writes into one (coalescing), or end
+//! the connection part way through a message, cleanly or with a reset.
+//!
+//! Unlike the lesson's server, the proxy is not iterative: every connection gets
+//! two threads, one per direction, so many clients are served at once.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Duration;
+//! use tcp_boundary::shape::Shape;
+//! use tcp_boundary::shape::fragment::{Cuts, FragmentPlan};
+//! use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
+//!
+//! // Any server will do; here, our echo server on a free loopback port.
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//! let config = tcp_boundary::lesson::server::ServerConfig { clients: 0, ..Default::default() };
+//! let server = tcp_boundary::lesson::server::spawn(listener, config).unwrap();
+//!
+//! // Replies come back in pieces of 2 bytes, 20 ms apart.
+//! let downstream = Shape {
+//!     plan: FragmentPlan { cuts: Cuts::Fixed(2), delay: Duration::from_millis(20), ..Default::default() },
+//!     ..Shape::default()
+//! };
+//! let proxy = Proxy::start(ProxyConfig::new(server.addr).downstream(downstream)).unwrap();
+//!
+//! // A client that frames its messages still gets every reply whole.
+//! let mut client = TcpStream::connect(proxy.addr()).unwrap();
+//! client.write_all(b"hello, proxy\n").unwrap();
+//! let mut reply = [0u8; 13];
+//! client.read_exact(&mut reply).unwrap(); // read until all 13 bytes are back
+//! assert_eq!(&reply, b"hello, proxy\n");
+//! drop(client);
+//! proxy.stop();
+//! ```
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crate::event::ErrorKind;
+use crate::event::{Event, Side, What};
+use crate::shape::Shape;
+use crate::view::timeline;
+
+mod log;
+mod pump;
+
+use log::Log;
+use pump::{error_of, serve_link, size_buffers};
+
+/// Where to forward and how to reshape each direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// The server to forward to.
+    pub to: SocketAddr,
+    /// Server → client.
+    pub downstream: Shape,
+    /// Client → server.
+    pub upstream: Shape,
+    /// Log only connections, not each read and write.
+    pub quiet: bool,
+    /// How wide the logged timeline may be.
+    pub layout: timeline::Layout,
+    /// Keep the timeline's events (see [`Proxy::events`]), up to
+    /// [`MAX_RECORDED`] of them.
+    pub record: bool,
+}
+
+/// The most events a recording proxy keeps: a client that streams for long
+/// does not grow the proxy's memory without bound.
+pub const MAX_RECORDED: usize = 100_000;
+
+impl ProxyConfig {
+    /// Forward to `to`, passing both directions on as read.
+    pub fn new(to: SocketAddr) -> Self {
+        ProxyConfig {
+            to,
+            downstream: Shape::default(),
+            upstream: Shape::default(),
+            quiet: true,
+            layout: timeline::Layout::new(100),
+            record: false,
+        }
+    }
+
+    /// Reshape server → client.
+    pub fn downstream(mut self, shape: Shape) -> Self {
+        self.downstream = shape;
+        self
+    }
+
+    /// Reshape client → server.
+    pub fn upstream(mut self, shape: Shape) -> Self {
+        self.upstream = shape;
+        self
+    }
+}
+
+/// One proxied connection: the client's socket and the server's.
+struct Link {
+    client: TcpStream,
+    server: TcpStream,
+}
+
+impl Link {
+    /// End both sides at once (waking any thread blocked in a read).
+    fn shut(&self) {
+        let _ = self.client.shutdown(Shutdown::Both);
+        let _ = self.server.shutdown(Shutdown::Both);
+    }
+}
+
+struct Shared {
+    config: ProxyConfig,
+    log: Log,
+    stop: AtomicBool,
+    connections: AtomicUsize,
+    live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
+}
+
+/// A running proxy. Dropping it (or [`Proxy::stop`]) closes the listener and
+/// every connection, and waits for their threads.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("addr", &self.addr).finish()
+    }
+}
+
+impl Proxy {
+    /// Start a proxy on an ephemeral loopback port, its log discarded: the form
+    /// for regression tests.
+    pub fn start(config: ProxyConfig) -> io::Result<Proxy> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        Proxy::start_on(listener, config, Box::new(io::sink()))
+    }
+
+    /// Start a proxy on `listener`, writing its timeline to `log`.
+    pub fn start_on(
+        listener: TcpListener,
+        config: ProxyConfig,
+        log: Box<dyn Write + Send>,
+    ) -> io::Result<Proxy> {
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            log: Log::new(log, &config),
+            stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+            live: Mutex::new(Vec::new()),
+        });
+        let accept = {
+            let shared = shared.clone();
+            thread::spawn(move || accept_loop(listener, &shared))
+        };
+        Ok(Proxy {
+            addr,
+            shared,
+            accept: Some(accept),
+        })
+    }
+
+    /// Where clients should connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The events recorded so far (with [`ProxyConfig::record`]), in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.shared.log.recorded()
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Stop accepting, end every connection, wait for all threads.
+    pub fn stop(mut self) {
+        self.shut();
+    }
+
+    fn shut(&mut self) {
+        crate::transport::net::stop_accepting(&self.shared.stop, self.addr);
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+        let live = std::mem::take(&mut *self.shared.live.lock().unwrap_or_else(|e| e.into_inner()));
+        for (link, handle) in live {
+            if let Some(link) = link.upgrade() {
+                link.shut();
+            }
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
+    for conn in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let client = match conn {
+            Ok(c) => c,
+            Err(e) => {
+                shared
+                    .log
+                    .note(Side::Server, format!("accept failed: {e}"), true);
+                continue;
+            }
+        };
+        let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        let peer = client
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        shared
+            .log
+            .note(Side::Downstream(n), format!("accepted {peer}"), false);
+        let to = shared.config.to;
+        let server = match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
+            Ok(s) => s,
+            Err(e) => {
+                // This client gets a closed connection; the proxy goes on.
+                let what = match ErrorKind::of(&e) {
+                    ErrorKind::Refused => What::Refused,
+                    _ => error_of(&e),
+                };
+                shared.log.row(Side::Upstream(n), what, true);
+                continue;
+            }
+        };
+        // Forward each piece the moment it is written, as the shape decides,
+        // instead of letting Nagle's algorithm merge pieces behind our back.
+        let _ = client.set_nodelay(true);
+        let _ = server.set_nodelay(true);
+        // A direction's buffer sizes: its sender's send buffer, its receiver's
+        // receive buffer.
+        let (down, up) = (
+            shared.config.downstream.socket,
+            shared.config.upstream.socket,
+        );
+        let _ = size_buffers(&client, down.send_buffer, up.recv_buffer);
+        let _ = size_buffers(&server, up.send_buffer, down.recv_buffer);
+        let link = Arc::new(Link { client, server });
+        let weak = Arc::downgrade(&link);
+        let shared_conn = shared.clone();
+        let handle = thread::spawn(move || serve_link(n, &link, &shared_conn));
+        let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|(l, _)| l.strong_count() > 0);
+        live.push((weak, handle));
+    }
+}

@@ -1,0 +1,293 @@
+//! One connection through the proxy: two pumps, one per direction, each
+//! reading from one socket and writing to the other with the direction's shape.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::log::Log;
+use super::{Link, Shared};
+use crate::event::{ErrorKind, describe_io, is_timeout};
+use crate::event::{Side, What};
+use crate::shape::Shape;
+use crate::shape::fragment::Fragmenter;
+use crate::transport::Transport;
+
+/// Where one direction writes: the socket, with pauses that end early when the
+/// proxy stops, so that Ctrl-C never waits out a long `--…-chunk-delay-ms`.
+struct Paced<'a> {
+    stream: &'a TcpStream,
+    stop: &'a AtomicBool,
+    /// Each write is a row of this log, on this side, from this offset on.
+    log: &'a Log,
+    side: Side,
+    at: u64,
+}
+
+impl Read for Paced<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&mut &*self.stream).read(buf)
+    }
+}
+
+impl Write for Paced<'_> {
+    /// One write system call, and its row: numbered before the call (so the
+    /// read of its bytes on the other side comes after it), filled in after.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.log.quiet {
+            let result = (&mut &*self.stream).write(buf);
+            if let Err(e) = &result {
+                self.log.row(self.side, error_of(e), true);
+            }
+            return result;
+        }
+        let seq = self.log.take();
+        let result = (&mut &*self.stream).write(buf);
+        let what = match &result {
+            Ok(n) => What::Write {
+                at: self.at,
+                bytes: buf[..*n].to_vec(),
+            },
+            Err(e) => error_of(e),
+        };
+        self.log.fill(seq, self.side, what);
+        if let Ok(n) = result {
+            self.at += n as u64;
+        }
+        result
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Paced<'_> {
+    fn pause(&mut self, delay: Duration) {
+        let end = Instant::now() + delay;
+        while !self.stop.load(Ordering::SeqCst) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            thread::sleep(left.min(Duration::from_millis(10)));
+        }
+    }
+
+    fn close_write(&mut self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(self.stream).set_linger(Some(Duration::ZERO))
+    }
+}
+
+pub(super) fn size_buffers(
+    s: &TcpStream,
+    send: Option<usize>,
+    recv: Option<usize>,
+) -> io::Result<()> {
+    let s = socket2::SockRef::from(s);
+    if let Some(n) = send {
+        s.set_send_buffer_size(n)?;
+    }
+    if let Some(n) = recv {
+        s.set_recv_buffer_size(n)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Dir {
+    Up,
+    Down,
+}
+
+pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
+    let up = {
+        let (link, shared) = (link.clone(), shared.clone());
+        thread::spawn(move || pump(n, Dir::Up, &link, &shared))
+    };
+    pump(n, Dir::Down, link, shared);
+    let _ = up.join();
+    shared
+        .log
+        .note(Side::Downstream(n), "connection closed".into(), false);
+}
+
+/// Copy one direction of a connection, reshaped. Every read and write is one
+/// system call and one row of the timeline.
+fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
+    let (src, dst, shape, src_side, dst_side) = match dir {
+        Dir::Up => (
+            &link.client,
+            &link.server,
+            shared.config.upstream,
+            Side::Downstream(n),
+            Side::Upstream(n),
+        ),
+        Dir::Down => (
+            &link.server,
+            &link.client,
+            shared.config.downstream,
+            Side::Upstream(n),
+            Side::Downstream(n),
+        ),
+    };
+    let log = &shared.log;
+    let mut fragmenter = Fragmenter::new(shape.plan);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut gathered = Vec::new();
+    let limit = shape.cut_after.or(shape.reset_after);
+    let mut forwarded: u64 = 0;
+    // Bytes read so far in this direction: where the next read starts.
+    let mut received: u64 = 0;
+    loop {
+        // One read: what has arrived, as the kernel hands it over.
+        let mut eof = match read_logged(src, &mut buf, src_side, log, &mut received) {
+            Ok(0) => true,
+            Ok(k) => {
+                gathered.extend_from_slice(&buf[..k]);
+                false
+            }
+            Err(_) => {
+                link.shut();
+                return;
+            }
+        };
+        if !shape.read_delay.is_zero() && !eof {
+            // A late reader: keep reading until the delay after the first byte
+            // has passed, so separate writes go on as one.
+            let deadline = Instant::now() + shape.read_delay;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() || src.set_read_timeout(Some(left)).is_err() {
+                    break;
+                }
+                match read_logged(src, &mut buf, src_side, log, &mut received) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(k) => gathered.extend_from_slice(&buf[..k]),
+                    Err(e) if is_timeout(&e) => break,
+                    Err(_) => {
+                        link.shut();
+                        return;
+                    }
+                }
+            }
+            let _ = src.set_read_timeout(None);
+        }
+        let room = limit.map_or(gathered.len(), |l| {
+            (l - forwarded).min(gathered.len() as u64) as usize
+        });
+        let mut out = Paced {
+            stream: dst,
+            stop: &shared.stop,
+            log,
+            side: dst_side,
+            at: forwarded,
+        };
+        // Each write is logged by `out` itself (a failed one as an error row).
+        if fragmenter
+            .write(&mut out, &gathered[..room], |_| {})
+            .is_err()
+        {
+            link.shut();
+            return;
+        }
+        forwarded += room as u64;
+        gathered.clear();
+        if limit.is_some_and(|l| forwarded >= l) {
+            end_early(link, dir, shape, forwarded, log, n);
+            return;
+        }
+        if eof {
+            // Pass the half-close on: the other side learns there is no more.
+            let _ = dst.shutdown(Shutdown::Write);
+            log.row(dst_side, What::Shutdown, false);
+            return;
+        }
+    }
+}
+
+/// The timeline row for a failed socket call.
+pub(super) fn error_of(e: &io::Error) -> What {
+    What::Error {
+        error: ErrorKind::of(e),
+        message: describe_io(e),
+    }
+}
+
+fn read_logged(
+    src: &TcpStream,
+    buf: &mut [u8],
+    side: Side,
+    log: &Log,
+    received: &mut u64,
+) -> io::Result<usize> {
+    let mut src = src;
+    let asked = buf.len();
+    match src.read(buf) {
+        Ok(0) => {
+            log.row(side, What::Eof, false);
+            Ok(0)
+        }
+        Ok(k) => {
+            if !log.quiet {
+                let bytes = buf[..k].to_vec();
+                let at = *received;
+                log.row(side, What::Read { asked, at, bytes }, false);
+            }
+            *received += k as u64;
+            Ok(k)
+        }
+        Err(e) if is_timeout(&e) => Err(e),
+        Err(e) => {
+            log.row(side, error_of(&e), true);
+            Err(e)
+        }
+    }
+}
+
+/// `--cut-after` / `--reset-after`: end the connection after `forwarded` bytes,
+/// in the middle of whatever message was passing.
+fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: usize) {
+    // The socket of the peer that was receiving, and the other one.
+    let (receiver, other, side) = match dir {
+        Dir::Down => (&link.client, &link.server, Side::Downstream(n)),
+        Dir::Up => (&link.server, &link.client, Side::Upstream(n)),
+    };
+    if shape.reset_after.is_some() && shape.cut_after.is_none() {
+        // SO_LINGER 0: when the last reference to the socket closes, the kernel
+        // sends RST instead of FIN. Only the read side is shut down here (a
+        // write-side shutdown would send a FIN first); that wakes the thread of
+        // the other direction, which then lets go of the socket.
+        let _ = socket2::SockRef::from(receiver).set_linger(Some(Duration::ZERO));
+        log.note(
+            side,
+            format!(
+                "reset after {}, as configured",
+                crate::view::bytes(forwarded)
+            ),
+            true,
+        );
+        let _ = receiver.shutdown(Shutdown::Read);
+        let _ = other.shutdown(Shutdown::Both);
+    } else {
+        log.note(
+            side,
+            format!(
+                "closed after {}, as configured",
+                crate::view::bytes(forwarded)
+            ),
+            true,
+        );
+        link.shut();
+    }
+}
