@@ -1,108 +1,207 @@
 //! Showing bytes on a console without mangling them.
 //!
-//! TCP carries bytes, not text. A reply may hold half a UTF-8 character, a NUL, or
-//! two lines at once, and each of those is part of the lesson. So the console never
-//! prints received bytes raw: every byte that is not printable ASCII is written as
-//! an escape (`\n`, `\0`, `\xff`), and a backslash as `\\`. Two messages that
-//! arrived in one read then show up on one line, `hello\nworld\n`, which is exactly
-//! what a reader needs to see.
+//! TCP carries bytes, not text. A reply may hold half a UTF-8 character, a NUL,
+//! or two lines at once, and each of those is part of the lesson. So received
+//! bytes are never printed raw. Text is shown as text (`hello`, `안녕하세요`),
+//! and everything else as an escape:
+//!
+//! - a byte that is not part of a whole UTF-8 character (a character cut by
+//!   the edge of a read, or bytes that are not text at all): `\xec\x95`;
+//! - control bytes, which would move the cursor or start an ANSI sequence:
+//!   `\n`, `\r`, `\t`, `\0`, `\x1b`;
+//! - characters that are invisible or steer the text around them (bidi
+//!   overrides, zero-width spaces, Hangul fillers, unassigned code points):
+//!   `\u{202e}`;
+//! - and the backslash itself, `\\`, so that an escape is never ambiguous.
+//!
+//! Two messages that arrived in one read then show up on one line,
+//! `hello\nworld\n`, which is exactly what a reader needs to see; and a read
+//! that ends inside a character shows the character's first bytes escaped,
+//! `안\xeb\x85`, the reason a reader must not decode a partial read as text.
 
 use std::io::{self, Write};
 
-/// The escape for one byte that cannot be shown as itself, or `None` for
-/// printable ASCII (other than the backslash).
-fn escape_of(b: u8, hex: &mut [u8; 4]) -> Option<&[u8]> {
-    Some(match b {
-        b'\n' => b"\\n",
-        b'\r' => b"\\r",
-        b'\t' => b"\\t",
-        b'\0' => b"\\0",
-        b'\\' => b"\\\\",
-        0x20..=0x7e => return None,
-        _ => {
-            const DIGITS: &[u8; 16] = b"0123456789abcdef";
-            *hex = [
-                b'\\',
-                b'x',
-                DIGITS[(b >> 4) as usize],
-                DIGITS[(b & 15) as usize],
-            ];
-            hex
-        }
-    })
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+use unicode_width::UnicodeWidthChar;
+
+/// One thing shown: text as it is, or an escape for what cannot be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit<'a> {
+    /// Printable text, shown as itself: a character and the combining marks
+    /// that follow it.
+    Text(&'a str),
+    /// A byte that cannot be shown as itself.
+    Byte(u8),
+    /// A whole character that must not be shown as itself.
+    Char(char),
 }
 
-/// Escape `bytes` for display: printable ASCII as is, everything else escaped.
+impl Unit<'_> {
+    /// How many bytes of the input the unit stands for.
+    fn len(&self) -> usize {
+        match self {
+            Unit::Text(t) => t.len(),
+            Unit::Byte(_) => 1,
+            Unit::Char(c) => c.len_utf8(),
+        }
+    }
+
+    fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
+        match *self {
+            Unit::Text(t) => out.write_all(t.as_bytes()),
+            Unit::Byte(b'\n') => out.write_all(b"\\n"),
+            Unit::Byte(b'\r') => out.write_all(b"\\r"),
+            Unit::Byte(b'\t') => out.write_all(b"\\t"),
+            Unit::Byte(b'\0') => out.write_all(b"\\0"),
+            Unit::Byte(b'\\') => out.write_all(b"\\\\"),
+            Unit::Byte(b) => write!(out, "\\x{b:02x}"),
+            Unit::Char(c) => write!(out, "\\u{{{:x}}}", c as u32),
+        }
+    }
+
+    fn to_text(self) -> String {
+        let mut out = Vec::new();
+        self.write_to(&mut out)
+            .expect("writing to a Vec cannot fail");
+        String::from_utf8(out).expect("units are UTF-8")
+    }
+}
+
+/// Whether a character, whole and valid, may be shown as itself: not a
+/// control character, not invisible, nothing that steers the text around it.
+fn shown(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c) && c != '\\';
+    }
+    // Hangul fillers: letters by category, but blank on screen, and a known
+    // way to make a message look empty or different.
+    if matches!(c, '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}') {
+        return false;
+    }
+    !matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+    )
+}
+
+/// Call `each` with the units of `bytes`, in order. A combining mark (zero
+/// columns wide) joins the character before it; with none before it (a read
+/// that starts with one), it is escaped, as it would otherwise land on
+/// whatever the screen shows to its left.
+fn for_each_unit<'a>(bytes: &'a [u8], mut each: impl FnMut(Unit<'a>)) {
+    for chunk in bytes.utf8_chunks() {
+        let text = chunk.valid();
+        // The shown text not yet given out: a character and its marks.
+        let mut run: Option<(usize, usize)> = None;
+        for (i, c) in text.char_indices() {
+            let end = i + c.len_utf8();
+            let mark = !c.is_ascii() && c.width() == Some(0) && shown(c);
+            match (run, mark) {
+                (Some((from, _)), true) => run = Some((from, end)),
+                (_, _) => {
+                    if let Some((from, to)) = run.take() {
+                        each(Unit::Text(&text[from..to]));
+                    }
+                    if shown(c) && !mark {
+                        run = Some((i, end));
+                    } else if c.is_ascii() {
+                        each(Unit::Byte(c as u8));
+                    } else {
+                        each(Unit::Char(c));
+                    }
+                }
+            }
+        }
+        if let Some((from, to)) = run {
+            each(Unit::Text(&text[from..to]));
+        }
+        for &b in chunk.invalid() {
+            each(Unit::Byte(b));
+        }
+    }
+}
+
+/// Escape `bytes` for display: text as it is, everything else escaped.
 ///
 /// ```
-/// assert_eq!(tcp_boundary::view::escape::escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
+/// use tcp_boundary::view::escape::escape;
+/// assert_eq!(escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
+/// assert_eq!(escape("안녕".as_bytes()), "안녕");
+/// // A read that ends inside a character: `녕` is eb 85 95.
+/// assert_eq!(escape(&"안녕".as_bytes()[..4]), r"안\xeb");
 /// ```
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     write_escaped(&mut out, bytes).expect("writing to a Vec cannot fail");
-    String::from_utf8(out).expect("escaped output is ASCII")
+    String::from_utf8(out).expect("escaped output is UTF-8")
 }
 
-/// Write `bytes` escaped to `out` without allocating: runs of printable bytes
-/// are written as they are, each other byte as its escape. The echo server
-/// uses this for every message it shows, so showing costs no allocation.
+/// Write `bytes` escaped to `out` without allocating: text is written as it
+/// is, in runs, each other unit as its escape. The echo server uses this for
+/// every message it shows, so showing costs no allocation.
 pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
-    let mut hex = [0u8; 4];
-    let mut rest = bytes;
-    loop {
-        // A tight scan for the next byte that needs escaping: most messages are
-        // text, and the run before it is written in one piece.
-        let run = rest
-            .iter()
-            .position(|&b| !(0x20..=0x7e).contains(&b) || b == b'\\')
-            .unwrap_or(rest.len());
-        out.write_all(&rest[..run])?;
-        let Some((&b, tail)) = rest[run..].split_first() else {
-            return Ok(());
-        };
-        out.write_all(escape_of(b, &mut hex).unwrap_or(&[b]))?;
-        rest = tail;
-    }
+    let mut result = Ok(());
+    for_each_unit(bytes, |u| {
+        if result.is_ok() {
+            result = u.write_to(out);
+        }
+    });
+    result
 }
 
-/// Like [`escape`], but keeps at most `max` characters of output, ending in `…`
-/// when it had to cut. Used where a column on a projector has a fixed width.
-pub fn escape_short(bytes: &[u8], max: usize) -> String {
-    let full = escape(bytes);
-    if full.chars().count() <= max {
-        return full;
-    }
-    let mut cut: String = full.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+/// The units of `bytes` as (bytes stood for, display text).
+fn units(bytes: &[u8]) -> Vec<(usize, String)> {
+    let mut units = Vec::new();
+    for_each_unit(bytes, |u| units.push((u.len(), u.to_text())));
+    units
 }
 
-/// The escape of one byte as display text, with a space at the edge of a cell
-/// shown as `␣` (a reply of one space must not look empty).
-fn unit(b: u8, edge: bool) -> String {
-    if edge && b == b' ' {
-        return "␣".to_string();
+/// A space at either end shown as `␣`: a reply of one space must not look
+/// empty, nor a reply ending in one look like it ends before it.
+fn with_edges(mut units: Vec<(usize, String)>) -> Vec<(usize, String)> {
+    let last = units.len().saturating_sub(1);
+    for i in [0, last] {
+        if let Some(u) = units.get_mut(i).filter(|u| u.1 == " ") {
+            u.1 = "␣".into();
+        }
     }
-    let mut hex = [0u8; 4];
-    match escape_of(b, &mut hex) {
-        Some(esc) => String::from_utf8_lossy(esc).into_owned(),
-        None => (b as char).to_string(),
-    }
+    units
 }
 
 /// `bytes` escaped to fit `max` columns: whole if they fit, else their start
-/// and their end with `…` between. Only the bytes that can be shown are
-/// escaped, so showing a 64 KiB read costs no more than showing 40 bytes.
+/// and their end with `…` between. Only the bytes near either end are looked
+/// at, so showing a 64 KiB read costs no more than showing a short one.
 /// Spaces at either end are shown as `␣`.
 pub fn escape_fit(bytes: &[u8], max: usize) -> String {
-    let last = bytes.len().saturating_sub(1);
-    fit(bytes.len(), |i| unit(bytes[i], i == 0 || i == last), max)
+    // Every unit takes at least one column and stands for at most a few
+    // bytes (a character and its marks): this much of either end is enough.
+    let window = 16 * (max + 1);
+    if bytes.len() <= 2 * window {
+        return fit_units(&with_edges(units(bytes)), max);
+    }
+    // The tail starts at the start of a character, so it is cut as a whole
+    // decoding would cut it.
+    let mut from = bytes.len() - window;
+    while from > bytes.len() - window - 3 && (bytes[from] & 0xc0) == 0x80 {
+        from -= 1;
+    }
+    let mut all = units(&bytes[..window]);
+    // Never shown: `fit` elides the middle of anything this long.
+    all.push((from - window, "…".into()));
+    all.extend(units(&bytes[from..]));
+    fit_units(&with_edges(all), max)
 }
 
-/// `units` (each already display text: an escaped byte, a decoded header)
-/// fitted to `max` columns as [`escape_fit`] does.
-pub fn fit_units(units: &[String], max: usize) -> String {
-    fit(units.len(), |i| units[i].clone(), max)
+/// `units` (each the bytes it stands for and its display text) fitted to
+/// `max` columns as [`escape_fit`] does.
+pub fn fit_units(units: &[(usize, String)], max: usize) -> String {
+    fit(units.len(), |i| units[i].1.clone(), max)
 }
 
 /// The `n` units `show(i)` gives, whole if they fit in `max` columns, else the
@@ -156,28 +255,31 @@ fn fit(n: usize, show: impl Fn(usize) -> String, max: usize) -> String {
     format!("{}…{}", head.concat(), tail.concat())
 }
 
-/// `bytes` as display units, with a length reader's 4-byte headers decoded:
-/// `starts` are the stream offsets where headers begin, `at` the offset of
-/// `bytes[0]`. A header wholly inside `bytes` shows as `⟨13⟩`; one cut by the
-/// edge of a read shows as its raw bytes, as the reader saw them.
-pub fn units_with_headers(bytes: &[u8], at: u64, starts: &[u64]) -> Vec<String> {
-    let last = bytes.len().saturating_sub(1);
-    let mut units = Vec::with_capacity(bytes.len());
+/// `bytes` as display units (each the bytes it stands for and its text),
+/// with a length reader's 4-byte headers decoded: `starts` are the stream
+/// offsets where headers begin, `at` the offset of `bytes[0]`. A header wholly
+/// inside `bytes` shows as `⟨13⟩`; one cut by the edge of a read shows as its
+/// raw bytes, as the reader saw them.
+pub fn units_with_headers(bytes: &[u8], at: u64, starts: &[u64]) -> Vec<(usize, String)> {
+    let mut units = Vec::new();
+    // The bytes between headers, shown as text; each whole header decoded.
+    let mut from = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let here = at + i as u64;
-        if starts.contains(&here)
+        if starts.contains(&(at + i as u64))
             && let Some(h) = bytes.get(i..i + 4)
         {
+            units.extend(self::units(&bytes[from..i]));
             let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-            units.push(format!("⟨{len}⟩"));
+            units.push((4, format!("⟨{len}⟩")));
             i += 4;
+            from = i;
             continue;
         }
-        units.push(unit(bytes[i], i == 0 || i == last));
         i += 1;
     }
-    units
+    units.extend(self::units(&bytes[from..]));
+    with_edges(units)
 }
 
 #[cfg(test)]
@@ -226,8 +328,45 @@ mod tests {
     }
 
     #[test]
-    fn short_form_cuts_with_an_ellipsis() {
-        assert_eq!(escape_short(b"abcdef", 4), "abc…");
-        assert_eq!(escape_short(b"abc", 4), "abc");
+    fn hangul_is_shown_and_a_cut_character_is_escaped() {
+        let hello = "안녕하세요".as_bytes();
+        assert_eq!(escape(hello), "안녕하세요");
+        // 4-byte pieces: `안` and a third of `녕`, then the rest of it.
+        assert_eq!(escape(&hello[..4]), r"안\xeb");
+        assert_eq!(escape(&hello[4..8]), r"\x85\x95\xed\x95");
+        // Hangul takes two columns: five characters need ten.
+        assert_eq!(escape_fit(hello, 10), "안녕하세요");
+        assert_eq!(escape_fit(hello, 9), "안녕…세요");
+    }
+
+    #[test]
+    fn what_could_fool_the_terminal_or_the_eye_is_escaped() {
+        // An ANSI escape, a bidi override, a zero-width space, a Hangul filler.
+        assert_eq!(escape(b"\x1b[2J"), r"\x1b[2J");
+        assert_eq!(escape("a\u{202e}b".as_bytes()), r"a\u{202e}b");
+        assert_eq!(escape("a\u{200b}b".as_bytes()), r"a\u{200b}b");
+        assert_eq!(escape("\u{3164}".as_bytes()), r"\u{3164}");
+        // C1 controls, as characters.
+        assert_eq!(escape("\u{9b}".as_bytes()), r"\u{9b}");
+        // A combining mark stays on its letter; alone, it is escaped.
+        assert_eq!(escape("e\u{301}".as_bytes()), "e\u{301}");
+        assert_eq!(escape("\u{301}e".as_bytes()), r"\u{301}e");
+    }
+
+    #[test]
+    fn a_long_read_is_fitted_from_its_ends() {
+        let mut big = "안".repeat(30_000).into_bytes();
+        big.push(b'!');
+        assert_eq!(escape_fit(&big, 9), "안안…안!");
+        // The tail starts inside a character: it is still cut as a whole.
+        let big = [&b"x"[..], &"녕".repeat(40_000).into_bytes()].concat();
+        assert_eq!(escape_fit(&big, 6), "x녕…녕");
+    }
+
+    #[test]
+    fn the_server_console_gets_the_same_text() {
+        let mut out = Vec::new();
+        write_escaped(&mut out, "안녕\n".as_bytes()).unwrap();
+        assert_eq!(out, r"안녕\n".as_bytes());
     }
 }

@@ -115,6 +115,21 @@ fn marks(spans: &[Span], total: u64, above: bool, name: &str) -> Markup {
     }
 }
 
+/// Where a unit `width` cells wide at `offset` is drawn, when drawn cell by
+/// cell: (line, x, cells) for each line it is on, the text in the widest part
+/// (the first, on a tie).
+fn cell_parts(offset: u64, width: u64) -> Vec<(u64, f64, u64)> {
+    let mut parts: Vec<(u64, f64, u64)> = Vec::new();
+    let (mut at, end) = (offset, offset + width);
+    while at < end {
+        let line = at / PER_LINE;
+        let cells = end.min((line + 1) * PER_LINE) - at;
+        parts.push((line, (at % PER_LINE) as f64 * CELL, cells));
+        at += cells;
+    }
+    parts
+}
+
 /// The ribbon of one stream.
 pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: usize) -> Markup {
     let bytes = bytes_of(stream, timeline);
@@ -134,8 +149,10 @@ pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: 
     let mut cells = Vec::new();
     if total <= CELLS_UP_TO {
         let mut offset = 0u64;
-        for unit in units_with_headers(&bytes, 0, &starts) {
-            let width = if unit.starts_with('⟨') { 4 } else { 1 };
+        // A character is as many cells wide as it has bytes, so a read that
+        // ends inside it is drawn through it.
+        for (width, unit) in units_with_headers(&bytes, 0, &starts) {
+            let width = width as u64;
             cells.push((offset, width, unit));
             offset += width;
         }
@@ -148,14 +165,21 @@ pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: 
                 @if total <= CELLS_UP_TO {
                     @for (offset, width, unit) in &cells {
                         @let (offset, width) = (*offset, *width);
-                        @let (line, x) = place(offset, total);
-                        @let y = line as f64 * LINE + MARKS;
-                        @let w = width as f64 * CELL;
+                        // A unit that does not fit at the end of a line goes on
+                        // over the next: a box on each, the text in the wider.
+                        @let parts = cell_parts(offset, width);
+                        @let widest = (0..parts.len()).max_by_key(|&i| (parts[i].2, usize::MAX - i));
                         g class=(format!("cell {}", message_class(stream, stream.message_at(offset)))) {
-                            rect x=(x + 0.5) y=(y) width=(w - 1.0) height=(BYTES) {}
-                            text x=(x + w / 2.0) y=(y + 22.0) text-anchor="middle"
-                                textLength=[(unit.chars().count() > 2 && width == 1).then_some(CELL - 4.0)]
-                                lengthAdjust="spacingAndGlyphs" { (unit) }
+                            @for (i, (line, x, cells)) in parts.iter().enumerate() {
+                                @let y = *line as f64 * LINE + MARKS;
+                                @let w = *cells as f64 * CELL;
+                                rect x=(x + 0.5) y=(y) width=(w - 1.0) height=(BYTES) {}
+                                @if Some(i) == widest {
+                                    text x=(x + w / 2.0) y=(y + 22.0) text-anchor="middle"
+                                        textLength=[(unit.chars().count() as u64 > 2 * cells).then_some(w - 4.0)]
+                                        lengthAdjust="spacingAndGlyphs" { (unit) }
+                                }
+                            }
                         }
                     }
                 } @else {
