@@ -27,6 +27,8 @@
 //!   close, …), and [`event::flow`]: which write's bytes went into which read.
 //! - [`view`]: how events and reports are shown: the terminal timeline, the
 //!   report, escaped bytes, and the lesson pages for a browser.
+//! - [`lang`]: the class's language: every word the views show comes from a
+//!   catalogue in `locales/` (English, Korean).
 //!
 //! Tools for other people's programs:
 //!
@@ -41,6 +43,7 @@
 
 pub mod cli;
 pub mod event;
+pub mod lang;
 pub mod lesson;
 pub mod scenario;
 pub mod shape;

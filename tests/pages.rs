@@ -19,8 +19,12 @@ use serde_json::Value;
 const HOSTILE: &str = r#"</script><script>document.title='pwned'</script><b>&amp; "q" 'q'"#;
 
 fn tcp_boundary(args: &[&str]) -> assert_cmd::assert::Assert {
+    // English unless a test asks otherwise, whatever the machine's locale.
     Command::new(tcp_boundary_bin())
         .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .timeout(LIMIT)
         .assert()
 }
@@ -199,6 +203,52 @@ fn the_lesson_site_links_every_scenario_in_order_and_keeps_other_files() {
             assert!(page.contains(&format!(r#"rel="next" href="{next}.html""#)));
         }
     }
+}
+
+#[test]
+fn a_korean_page_is_in_korean_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    tcp_boundary(&[
+        "run",
+        "partial-read",
+        "--lang",
+        "ko",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .success()
+    .stdout(predicates::str::contains("를 만들었습니다"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(r#"<html lang="ko">"#), "no lang=ko");
+    // The scenario's Korean lesson, the headings, a stepping sentence and the
+    // stepper's words for the script.
+    for korean in [
+        "naive 판독기는 응답의 일부만 출력합니다",
+        "판독기별 응답",
+        "write()를 한 번 호출해",
+        r#"data-step-of="{last}단계 중 {n}단계""#,
+    ] {
+        assert!(html.contains(korean), "missing: {korean}");
+    }
+    // The English page of the same run is English.
+    let en = dir.path().join("en.html");
+    tcp_boundary(&["run", "partial-read", "--html", en.to_str().unwrap()]).success();
+    let html = std::fs::read_to_string(&en).unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("Replies, reader by reader"));
+}
+
+#[test]
+fn a_split_character_is_drawn_as_a_character_and_its_stray_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    tcp_boundary(&["run", "split-character", "--html", page.to_str().unwrap()]).success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The naive reader's wrong reply: a whole syllable, then the first byte of
+    // the next, escaped.
+    assert!(html.contains(r"wrong: “안\xeb”"), "no split reply");
+    assert!(html.contains("안녕하세요"), "the message as sent");
 }
 
 #[test]
@@ -467,5 +517,47 @@ fn bytes_from_a_scenario_stay_text_in_chromium() {
         let drawn = eval(&tab, DRAWN);
         assert_eq!(drawn["wrong"], Value::Array(vec![]));
         assert!(seen.lock().unwrap().errors.is_empty());
+    });
+}
+
+#[test]
+fn a_korean_page_steps_in_korean_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("ko.html");
+    tcp_boundary(&[
+        "run",
+        "split-character",
+        "--lang",
+        "ko",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .success();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        tab.navigate_to(&format!("{}#step=2", url(&page)))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let shown = |what: &str| {
+            eval(
+                &tab,
+                &format!(
+                    r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden]) {what}').textContent)"#
+                ),
+            )
+        };
+        assert_eq!(eval(&tab, CURRENT), "2");
+        let count = shown(".count");
+        assert!(count.as_str().unwrap().ends_with("중 2단계"), "{count}");
+        let say = shown(".say");
+        assert!(
+            say.as_str().unwrap().contains("write()를 한 번 호출해"),
+            "{say}"
+        );
+        let lang = eval(&tab, "JSON.stringify(document.documentElement.lang)");
+        assert_eq!(lang, "ko");
     });
 }

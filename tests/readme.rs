@@ -16,7 +16,9 @@ fn readme() -> String {
 
 /// The commands of README's `sh` blocks: comments dropped, continued lines
 /// joined, each as the program's name and its arguments.
-fn commands() -> Vec<(String, Vec<String>, i32)> {
+type Env = Vec<(String, String)>;
+
+fn commands() -> Vec<(Env, String, Vec<String>, i32)> {
     let readme = readme();
     let mut out = Vec::new();
     for block in readme.split("```sh\n").skip(1) {
@@ -38,7 +40,17 @@ fn commands() -> Vec<(String, Vec<String>, i32)> {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+            let mut words: Vec<String> = line.split_whitespace().map(String::from).collect();
+            // `LANG=ko_KR.UTF-8 cargo run …`: variables for the command.
+            let env: Vec<(String, String)> = words
+                .iter()
+                .take_while(|w| w.starts_with(|c: char| c.is_ascii_uppercase()) && w.contains('='))
+                .map(|w| {
+                    let (k, v) = w.split_once('=').unwrap();
+                    (k.to_string(), v.to_string())
+                })
+                .collect();
+            words.drain(..env.len());
             let (program, args) = match words.as_slice() {
                 [c, r, rel, dd, rest @ ..]
                     if c == "cargo" && r == "run" && rel == "--release" && dd == "--" =>
@@ -58,7 +70,7 @@ fn commands() -> Vec<(String, Vec<String>, i32)> {
                 [first, rest @ ..] => (first.clone(), rest.to_vec()),
                 [] => continue,
             };
-            out.push((program, args, expected));
+            out.push((env, program, args, expected));
         }
     }
     out
@@ -105,7 +117,7 @@ fn every_readme_command_runs_as_shown() {
     assert!(commands.len() > 20, "{commands:?}");
     // Files a command writes (a page, a site) go to a folder of the test's own.
     let files = tempfile::tempdir().unwrap();
-    for (program, mut args, expected) in commands {
+    for (env, program, mut args, expected) in commands {
         // Servers and the proxy run until stopped: on a free port, then Ctrl-C.
         let serving = program == "echo-server" || args.first().map(String::as_str) == Some("proxy");
         if serving {
@@ -150,7 +162,19 @@ fn every_readme_command_runs_as_shown() {
                 other => other,
             })
             .collect();
-        let out = run_with_input(bin(&program), &args, input);
+        let out = if env.is_empty() {
+            run_with_input(bin(&program), &args, input)
+        } else {
+            assert_cmd::Command::new(bin(&program))
+                .args(&args)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .env_remove("LC_ALL")
+                .env_remove("LC_MESSAGES")
+                .write_stdin(input)
+                .timeout(common::LIMIT)
+                .output()
+                .unwrap()
+        };
         assert_eq!(
             out.status.code(),
             Some(expected),

@@ -35,7 +35,8 @@ fn all_reports() -> Vec<serde_json::Value> {
 fn every_timeline_keeps_causality_buffer_bounds_and_no_read_after_quit() {
     use std::collections::{HashMap, HashSet};
     let reports = all_reports();
-    assert_eq!(reports.len(), 36);
+    // Ten scenarios, four readers each.
+    assert_eq!(reports.len(), 40);
     for r in &reports {
         let name = format!("{} {}", r["scenario"], r["reader"]);
         let client_buffer = r["client_buffer"].as_u64().unwrap();
@@ -97,35 +98,44 @@ fn every_timeline_keeps_causality_buffer_bounds_and_no_read_after_quit() {
 }
 
 #[test]
-fn every_scenario_fits_80_columns() {
+fn every_scenario_fits_80_columns_in_both_languages() {
     use unicode_width::UnicodeWidthStr;
-    for (name, _) in tcp_boundary::scenario::BUILTIN {
-        for reader in ["naive", "exact", "line", "length"] {
+    for lang in ["en", "ko"] {
+        for (name, _) in tcp_boundary::scenario::BUILTIN {
+            for reader in ["naive", "exact", "line", "length"] {
+                let out = assert_cmd::Command::new(tcp_boundary_bin())
+                    .args(["run", name, "--reader", reader, "--lang", lang])
+                    .env("COLUMNS", "80")
+                    .timeout(common::LIMIT)
+                    .output()
+                    .unwrap();
+                let text = text(&out.stdout);
+                assert!(!text.is_empty(), "{name} {reader} {lang}: no output");
+                for line in text.lines() {
+                    assert!(
+                        line.width() <= 80,
+                        "{name} {reader} {lang}: {} columns: {line}",
+                        line.width()
+                    );
+                }
+            }
+        }
+        for args in [
+            &["list"][..],
+            &["show", "random-slices"],
+            &["show", "split-character"],
+            &["run", "--all"],
+        ] {
             let out = assert_cmd::Command::new(tcp_boundary_bin())
-                .args(["run", name, "--reader", reader])
+                .args(args)
+                .args(["--lang", lang])
                 .env("COLUMNS", "80")
                 .timeout(common::LIMIT)
                 .output()
                 .unwrap();
-            let text = text(&out.stdout);
-            for line in text.lines() {
-                assert!(
-                    line.width() <= 80,
-                    "{name} {reader}: {} columns: {line}",
-                    line.width()
-                );
+            for line in text(&out.stdout).lines() {
+                assert!(line.width() <= 80, "{args:?} {lang}: {line}");
             }
-        }
-    }
-    for args in [&["list"][..], &["show", "random-slices"], &["run", "--all"]] {
-        let out = assert_cmd::Command::new(tcp_boundary_bin())
-            .args(args)
-            .env("COLUMNS", "80")
-            .timeout(common::LIMIT)
-            .output()
-            .unwrap();
-        for line in text(&out.stdout).lines() {
-            assert!(line.width() <= 80, "{args:?}: {line}");
         }
     }
 }

@@ -30,6 +30,25 @@ pub const EXIT_FAILURE: u8 = 1;
 /// A usage error: bad argument or bad scenario file.
 pub const EXIT_USAGE: u8 = 2;
 
+/// `--lang`: the language of the lesson text, for every subcommand that shows
+/// some.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct LangArg {
+    /// The language of the lesson text: en (English) or ko (한국어). Without
+    /// it, LC_ALL, LC_MESSAGES or LANG starting with `ko` selects Korean,
+    /// anything else English. The echo pair's console text is the book's in
+    /// both.
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+}
+
+impl LangArg {
+    /// The language asked for, else the locale's.
+    pub fn lang(&self) -> crate::lang::Lang {
+        crate::lang::Lang::or_env(self.lang)
+    }
+}
+
 /// An error that is the user's input, not the network: exits with [`EXIT_USAGE`].
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use crate::lang::Msg;
 use crate::view::escape::escape;
 
 /// What went wrong in a socket call, as a kind a view can word and a test can
@@ -181,8 +182,8 @@ pub enum What {
     },
     /// A remark from the runner (a stall, a pause, a quit).
     Note {
-        /// The remark.
-        text: String,
+        /// The remark, said in the view's language (English in JSON).
+        text: Msg,
         /// True when it reports something that went wrong.
         bad: bool,
     },

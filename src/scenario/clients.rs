@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::Step;
 use super::outcome::{Check, Outcome, Round, reply_row};
 use crate::event::{Side, What};
+use crate::lang::Msg;
 use crate::lesson::client::{ClientConfig, ClientError, Session};
 use crate::lesson::reader::ReadError;
 use crate::scenario::conductor::{Conducted, Conductor, Stalled};
@@ -38,7 +39,7 @@ pub(super) struct Clients {
     open: BTreeMap<usize, Client>,
     pub(super) rounds: Vec<Round>,
     pub(super) checks: Vec<Check>,
-    pub(super) buffers: Vec<String>,
+    pub(super) buffers: Vec<Msg>,
 }
 
 impl Clients {
@@ -61,7 +62,7 @@ impl Clients {
         }
     }
 
-    fn note(&self, k: usize, text: String, bad: bool) {
+    fn note(&self, k: usize, text: Msg, bad: bool) {
         self.conductor
             .note(Side::Client(k), What::Note { text, bad });
     }
@@ -73,7 +74,7 @@ impl Clients {
                 Ok((stream, sizes)) => {
                     if k == 1 {
                         self.buffers
-                            .extend(sizes.lines().into_iter().map(|l| format!("client {l}")));
+                            .extend(sizes.said(Some(Msg::new("col-client"))));
                     }
                     let session = Session::new(stream, &self.config);
                     self.open.insert(
@@ -87,7 +88,9 @@ impl Clients {
                 }
                 Err(e) => {
                     self.checks.push(Check {
-                        what: format!("client {k} could not connect: {e}"),
+                        what: Msg::new("check-could-not-connect")
+                            .arg("client", k)
+                            .arg("error", e.to_string()),
                         ok: false,
                     });
                     return None;
@@ -129,16 +132,18 @@ impl Clients {
         }
         match self.conductor.connect(self.addr, &self.opts, k) {
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => self.checks.push(Check {
-                what: format!("client {k} was refused: nothing listens any more"),
+                what: Msg::new("check-refused").arg("client", k),
                 ok: true,
             }),
             Err(e) => self.checks.push(Check {
-                what: format!("client {k} should have been refused, but: {e}"),
+                what: Msg::new("check-not-refused-error")
+                    .arg("client", k)
+                    .arg("error", e.to_string()),
                 ok: false,
             }),
             Ok(_connected) => {
                 self.checks.push(Check {
-                    what: format!("client {k} should have been refused, but it connected"),
+                    what: Msg::new("check-not-refused").arg("client", k),
                     ok: false,
                 });
             }
@@ -162,7 +167,13 @@ impl Clients {
             }
         }
         for (round, m, e) in failed {
-            self.note(k, format!("✗ round {round}: {e}"), true);
+            self.note(
+                k,
+                Msg::new("note-round-failed")
+                    .arg("round", round)
+                    .arg("error", e.to_string()),
+                true,
+            );
             self.rounds.push(Round {
                 client: k,
                 round,

@@ -7,7 +7,9 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use super::{ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step};
+use super::{
+    ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step, Texts,
+};
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::view::escape::escape;
@@ -19,10 +21,21 @@ struct File {
     description: String,
     #[serde(default)]
     point_at: String,
+    /// The same texts in Korean (optional: English is shown without them).
+    ko: Option<TextsFile>,
     server: Option<toml::Spanned<ServerSettings>>,
     client: Option<toml::Spanned<ClientSettings>>,
     step: Vec<toml::Spanned<StepFile>>,
     expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextsFile {
+    lesson: String,
+    description: String,
+    #[serde(default)]
+    point_at: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +119,11 @@ impl Scenario {
             lesson: file.lesson.trim().to_string(),
             description: file.description.trim().to_string(),
             point_at: file.point_at.trim().to_string(),
+            ko: file.ko.map(|t| Texts {
+                lesson: t.lesson.trim().to_string(),
+                description: t.description.trim().to_string(),
+                point_at: t.point_at.trim().to_string(),
+            }),
             server: file.server.map(|s| s.into_inner()).unwrap_or_default(),
             client: file.client.map(|c| c.into_inner()).unwrap_or_default(),
             steps: steps.iter().map(|(s, _)| s.clone()).collect(),
@@ -410,6 +428,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "partial-read",
         include_str!("../../scenarios/partial-read.toml"),
+    ),
+    (
+        "split-character",
+        include_str!("../../scenarios/split-character.toml"),
     ),
     ("coalesced", include_str!("../../scenarios/coalesced.toml")),
     (

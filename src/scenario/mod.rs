@@ -45,9 +45,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
+use crate::tr;
+use crate::view;
 use crate::view::escape::escape;
 
 mod clients;
@@ -76,6 +79,17 @@ pub enum Verdict {
     /// The reader reported an error (such as "peer closed mid-message") and took
     /// no wrong reply: the honest outcome when the peer vanishes.
     Detected,
+}
+
+impl Verdict {
+    /// The verdict in `lang`.
+    pub fn said(self, lang: Lang) -> String {
+        match self {
+            Verdict::Intact => tr!(lang, "verdict-intact"),
+            Verdict::Broken => tr!(lang, "verdict-broken"),
+            Verdict::Detected => tr!(lang, "verdict-detected"),
+        }
+    }
 }
 
 impl fmt::Display for Verdict {
@@ -269,12 +283,16 @@ impl Step {
     }
 
     /// The step in words, for `show`.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, lang: Lang) -> String {
         let list = |m: &[Vec<u8>]| {
             m.iter()
                 .map(|m| {
                     if m.len() > 40 {
-                        format!("'{}…' ({} bytes)", escape(&m[..24]), m.len())
+                        format!(
+                            "'{}…' ({})",
+                            escape(&m[..24]),
+                            view::bytes_in(m.len() as u64, lang)
+                        )
                     } else {
                         format!("'{}'", escape(m))
                     }
@@ -284,28 +302,32 @@ impl Step {
         };
         match self {
             Step::Send { client, messages } => {
-                format!(
-                    "client {client} sends {} and reads the replies",
-                    list(messages)
+                tr!(
+                    lang,
+                    "step-send",
+                    client = *client,
+                    messages = list(messages)
                 )
             }
             Step::Write { client, messages } => {
-                format!(
-                    "client {client} writes {} (replies read later)",
-                    list(messages)
+                tr!(
+                    lang,
+                    "step-write",
+                    client = *client,
+                    messages = list(messages)
                 )
             }
-            Step::Read { client } => format!("client {client} reads the replies it is owed"),
-            Step::Pause { client, ms } => format!("client {client} waits {ms} ms"),
-            Step::Connect { client, refused } => format!(
-                "client {client} connects{}",
-                if *refused {
-                    ", expecting to be refused"
-                } else {
-                    ""
-                }
-            ),
-            Step::Quit { client } => format!("client {client} quits"),
+            Step::Read { client } => tr!(lang, "step-read", client = *client),
+            Step::Pause { client, ms } => tr!(lang, "step-pause", client = *client, ms = *ms),
+            Step::Connect {
+                client,
+                refused: false,
+            } => tr!(lang, "step-connect", client = *client),
+            Step::Connect {
+                client,
+                refused: true,
+            } => tr!(lang, "step-connect-refused", client = *client),
+            Step::Quit { client } => tr!(lang, "step-quit", client = *client),
         }
     }
 }
@@ -358,6 +380,9 @@ pub struct Scenario {
     pub description: String,
     /// What to point at on screen while it runs.
     pub point_at: String,
+    /// The lesson, description and what to point at in Korean, when the
+    /// scenario gives them (its `[ko]` table).
+    pub ko: Option<Texts>,
     /// The server's settings.
     pub server: ServerSettings,
     /// The clients' settings.
@@ -369,6 +394,49 @@ pub struct Scenario {
     /// Shaping switches over the server's keys (`tcp-boundary run NAME
     /// --chunk 3`): empty unless the command line gives some.
     pub shape_override: ShapeSpec,
+}
+
+/// A scenario's texts in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Texts {
+    /// The lesson in one line.
+    pub lesson: String,
+    /// What happens, in a few sentences.
+    pub description: String,
+    /// What to point at on screen while it runs (may be empty).
+    pub point_at: String,
+}
+
+impl Scenario {
+    /// The texts in `lang`, when the scenario has them in it.
+    fn texts(&self, lang: Lang) -> Option<&Texts> {
+        match lang {
+            Lang::Ko => self.ko.as_ref(),
+            Lang::En => None,
+        }
+    }
+
+    /// The lesson in one line, in `lang` (else in English).
+    pub fn lesson_in(&self, lang: Lang) -> &str {
+        self.texts(lang).map_or(&self.lesson, |t| &t.lesson)
+    }
+
+    /// What happens, in `lang` (else in English), as one paragraph.
+    pub fn description_in(&self, lang: Lang) -> String {
+        let text = self
+            .texts(lang)
+            .map_or(&self.description, |t| &t.description);
+        text.replace('\n', " ")
+    }
+
+    /// What to point at, in `lang` (else in English), as one paragraph.
+    pub fn point_at_in(&self, lang: Lang) -> String {
+        let text = self
+            .texts(lang)
+            .filter(|t| !t.point_at.is_empty())
+            .map_or(&self.point_at, |t| &t.point_at);
+        text.replace('\n', " ")
+    }
 }
 
 /// A bad scenario file or definition, with where it is.

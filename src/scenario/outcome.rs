@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{ScenarioError, Verdict};
 use crate::event::{Event, Side, What, as_escaped, as_escaped_opt};
+use crate::lang::Msg;
 use crate::lesson::reader::ReaderKind;
 
 /// How one round (one message and its reply) went.
@@ -52,7 +53,7 @@ pub struct Round {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// What was checked, and what was found.
-    pub what: String,
+    pub what: Msg,
     /// Whether it held.
     pub ok: bool,
 }
@@ -67,7 +68,7 @@ pub struct Report {
     /// The seed of the random cuts and pauses, if any.
     pub seed: Option<u64>,
     /// Socket buffer sizes asked for and granted.
-    pub buffers: Vec<String>,
+    pub buffers: Vec<Msg>,
     /// The client's read buffer: the most one of its reads can return.
     pub client_buffer: usize,
     /// The server's read buffer.
@@ -143,24 +144,29 @@ pub(super) fn reply_row(r: &Round) -> What {
             sent: r.sent.clone(),
         },
         (None, Outcome::Stalled) => What::Note {
-            text: format!("✗ reply {}: would wait forever", r.round),
+            text: Msg::new("note-stalled").arg("round", r.round),
             bad: true,
         },
         (None, o) => What::Note {
-            text: format!("! reply {}: {}", r.round, outcome_words(o)),
+            text: Msg::new("note-no-reply")
+                .arg("round", r.round)
+                .arg("why", o.said()),
             bad: false,
         },
     }
 }
 
-fn outcome_words(o: &Outcome) -> String {
-    match o {
-        Outcome::Intact => "intact".into(),
-        Outcome::Wrong => "wrong reply".into(),
-        Outcome::Stalled => "would wait forever".into(),
-        Outcome::ClosedMidMessage => "peer closed mid-message".into(),
-        Outcome::Closed => "peer closed the connection".into(),
-        Outcome::Failed(e) => e.clone(),
+impl Outcome {
+    /// The outcome in words.
+    pub fn said(&self) -> Msg {
+        match self {
+            Outcome::Intact => Msg::new("outcome-intact"),
+            Outcome::Wrong => Msg::new("outcome-wrong"),
+            Outcome::Stalled => Msg::new("outcome-stalled"),
+            Outcome::ClosedMidMessage => Msg::new("outcome-closed-mid-message"),
+            Outcome::Closed => Msg::new("outcome-closed"),
+            Outcome::Failed(e) => Msg::new("outcome-failed").arg("error", e.as_str()),
+        }
     }
 }
 
@@ -191,10 +197,9 @@ pub(super) fn served_in_turn(timeline: &[Event]) -> Vec<Check> {
                 accepts += 1;
                 if accepts > 1 {
                     checks.push(Check {
-                        what: format!(
-                            "client {accepts} was accepted only after the server closed client {}",
-                            accepts - 1
-                        ),
+                        what: Msg::new("check-served-in-turn")
+                            .arg("client", accepts)
+                            .arg("before", accepts - 1),
                         ok: !open,
                     });
                 }

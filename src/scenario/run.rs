@@ -9,6 +9,7 @@ use std::thread;
 use super::clients::Clients;
 use super::outcome::{Check, Repetition, Report, RunError, served_in_turn, verdict_of};
 use super::{Scenario, ScenarioError};
+use crate::lang::Msg;
 use crate::lesson::client::ClientConfig;
 use crate::lesson::reader::ReaderKind;
 use crate::lesson::server::{self, ServerConfig};
@@ -99,7 +100,7 @@ impl Scenario {
         match server.join() {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => clients.checks.push(Check {
-                what: format!("the server failed: {e}"),
+                what: Msg::new("check-server-failed").arg("error", e.to_string()),
                 ok: false,
             }),
             Err(_) => return Err(RunError::Server("the server thread panicked".into())),
@@ -110,11 +111,7 @@ impl Scenario {
         checks.extend(served_in_turn(&timeline));
         let verdict = verdict_of(&clients.rounds);
         let expected = self.expect.of(reader);
-        let mut buffers: Vec<String> = server_sizes
-            .lines()
-            .into_iter()
-            .map(|l| format!("server {l}"))
-            .collect();
+        let mut buffers = server_sizes.said(Some(Msg::new("col-server")));
         buffers.extend(clients.buffers);
         Ok(Report {
             scenario: self.name.clone(),

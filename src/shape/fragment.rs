@@ -14,6 +14,8 @@ use std::io;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::lang::Lang;
+use crate::tr;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -151,29 +153,29 @@ impl FragmentPlan {
     /// A one-line description for start-up messages, e.g.
     /// `random pieces of 2-5 bytes (seed 42), 100 ms pause after each`.
     pub fn describe(&self) -> String {
+        self.describe_in(Lang::En)
+    }
+
+    /// [`FragmentPlan::describe`] in `lang`.
+    pub fn describe_in(&self, lang: Lang) -> String {
         let cuts = match self.cuts {
-            Cuts::Whole => "whole writes".to_string(),
-            Cuts::Fixed(n) => format!("pieces of at most {}", crate::view::bytes(n as u64)),
-            Cuts::Random(r) => format!("random pieces of {r} bytes"),
+            Cuts::Whole => tr!(lang, "plan-whole"),
+            Cuts::Fixed(n) => tr!(
+                lang,
+                "plan-fixed",
+                n = crate::view::bytes_in(n as u64, lang)
+            ),
+            Cuts::Random(r) => tr!(lang, "plan-random", range = r.to_string()),
         };
+        let ms = self.delay.as_millis() as u64;
+        let burst = self.burst.max(1);
         let pauses = match (self.delay.is_zero(), self.random_pauses) {
             (true, _) => String::new(),
-            (false, false) => format!(", {} ms pause after each", self.delay.as_millis()),
-            (false, true) => format!(
-                ", a random pause of 0-{} ms after each",
-                self.delay.as_millis()
-            ),
-        };
-        let pauses = if self.burst > 1 && !self.delay.is_zero() {
-            pauses.replace(
-                " after each",
-                &format!(" after each {} in a row", self.burst),
-            )
-        } else {
-            pauses
+            (false, false) => tr!(lang, "plan-pause", ms = ms, burst = burst),
+            (false, true) => tr!(lang, "plan-random-pause", ms = ms, burst = burst),
         };
         let seed = if self.is_random() {
-            format!(" (seed {})", self.seed)
+            tr!(lang, "plan-seed", seed = self.seed.to_string())
         } else {
             String::new()
         };

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
+use crate::lang::{Lang, Msg};
+
 /// Socket options shared by the server, the clients and the proxy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SocketOptions {
@@ -36,15 +38,28 @@ pub struct BufferSizes {
 }
 
 impl BufferSizes {
-    /// One line per buffer that was asked for, e.g.
+    /// One line per buffer that was asked for, in English for the echo
+    /// pair's console, e.g.
     /// `SO_RCVBUF: asked for 4096 bytes, the kernel reports 8192`.
     pub fn lines(&self) -> Vec<String> {
+        self.said(None).iter().map(|m| m.say(Lang::En)).collect()
+    }
+
+    /// One message per buffer that was asked for, `who`'s, e.g.
+    /// `client SO_RCVBUF: asked for 4096 bytes, the kernel reports 8192`.
+    pub fn said(&self, who: Option<Msg>) -> Vec<Msg> {
         let mut out = Vec::new();
         for (name, pair) in [("SO_SNDBUF", self.send), ("SO_RCVBUF", self.recv)] {
             if let Some((asked, actual)) = pair {
-                out.push(format!(
-                    "{name}: asked for {asked} bytes, the kernel reports {actual}"
-                ));
+                let msg = match &who {
+                    Some(who) => Msg::new("buffer-size").arg("who", who.clone()),
+                    None => Msg::new("buffer-size-own"),
+                };
+                out.push(
+                    msg.arg("name", name)
+                        .arg("asked", asked)
+                        .arg("actual", actual),
+                );
             }
         }
         out

@@ -16,10 +16,12 @@ pub mod timeline;
 
 /// A count of bytes in words: `1 byte`, `13 bytes`.
 pub fn bytes(n: impl Into<u64>) -> String {
-    match n.into() {
-        1 => "1 byte".to_string(),
-        n => format!("{n} bytes"),
-    }
+    bytes_in(n, crate::lang::Lang::En)
+}
+
+/// A count of bytes in words, in `lang`: `13 bytes`, `13바이트`.
+pub fn bytes_in(n: impl Into<u64>, lang: crate::lang::Lang) -> String {
+    crate::tr!(lang, "bytes", n = n.into())
 }
 
 #[cfg(test)]

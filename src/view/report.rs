@@ -7,8 +7,11 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
+use crate::tr;
+use crate::view;
 use crate::view::escape::escape_fit;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
 
@@ -67,7 +70,7 @@ pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::
     let room = layout.width.saturating_sub(width + 2).max(20);
     for s in scenarios {
         // The name in bold, then the lesson wrapped in a column of its own.
-        for (i, line) in wrap(&s.lesson, room).iter().enumerate() {
+        for (i, line) in wrap(s.lesson_in(layout.lang), room).iter().enumerate() {
             let name = if i == 0 { s.name.as_str() } else { "" };
             writeln!(out, "{b}{name:width$}{b:#}  {line}", b = bold())?;
         }
@@ -77,156 +80,161 @@ pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::
 
 /// The server's settings in words, with the seed in force (`seed` overrides
 /// the file's).
-pub fn describe_server(s: &Scenario, seed: Option<u64>) -> Vec<String> {
+pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<String> {
     let config = match s.server_config(seed) {
         Ok(config) => config,
-        Err(e) => return vec![format!("cannot run: {e}")],
+        Err(e) => return vec![tr!(lang, "server-cannot-run", error = e.to_string())],
     };
     let shape = &config.shape;
-    let mut out = vec![format!(
-        "iterative echo server, read buffer {} bytes, serves {} client{}",
-        config.buffer_size,
-        match config.clients {
-            0 => "any number of".to_string(),
-            n => n.to_string(),
-        },
-        if config.clients == 1 { "" } else { "s" }
+    let mut out = vec![tr!(
+        lang,
+        "server-iterative",
+        buffer = config.buffer_size,
+        clients = config.clients
     )];
     if shape.socket.nodelay {
-        out.push("TCP_NODELAY on: each write leaves at once".into());
+        out.push(tr!(lang, "server-nodelay"));
     }
     if let Some(n) = shape.socket.send_buffer {
-        out.push(format!("SO_SNDBUF asked: {n} bytes"));
+        out.push(tr!(lang, "sndbuf-asked", n = n));
     }
     if let Some(n) = shape.socket.recv_buffer {
-        out.push(format!("SO_RCVBUF asked: {n} bytes"));
+        out.push(tr!(lang, "rcvbuf-asked", n = n));
     }
     if shape.plan.is_active() {
-        out.push(format!("echo cut into {}", shape.plan.describe()));
+        out.push(tr!(lang, "server-cut", plan = shape.plan.describe_in(lang)));
     }
     if !shape.read_delay.is_zero() {
-        out.push(format!(
-            "reads late: waits {} ms before each read",
-            shape.read_delay.as_millis()
+        out.push(tr!(
+            lang,
+            "server-reads-late",
+            ms = shape.read_delay.as_millis() as u64
         ));
     }
     if let Some(n) = shape.cut_after {
-        out.push(format!(
-            "closes each connection after echoing {}",
-            crate::view::bytes(n)
-        ));
+        out.push(tr!(lang, "server-cut-after", n = view::bytes_in(n, lang)));
     }
     if let Some(n) = shape.reset_after {
-        out.push(format!(
-            "resets each connection (RST) after echoing {n} bytes"
-        ));
+        out.push(tr!(lang, "server-reset-after", n = n));
     }
     out
 }
 
 /// The clients' settings in words.
-pub fn describe_client(s: &Scenario) -> Vec<String> {
+pub fn describe_client(s: &Scenario, lang: Lang) -> Vec<String> {
     let c = &s.client;
-    let mut out = vec![format!("read buffer {} bytes", c.buffer_size)];
+    let mut out = vec![tr!(lang, "client-buffer", n = c.buffer_size)];
     if c.nodelay {
-        out.push("TCP_NODELAY on".into());
+        out.push(tr!(lang, "client-nodelay"));
     }
     if let Some(n) = c.send_buffer {
-        out.push(format!("SO_SNDBUF asked: {n} bytes"));
+        out.push(tr!(lang, "sndbuf-asked", n = n));
     }
     if let Some(n) = c.recv_buffer {
-        out.push(format!("SO_RCVBUF asked: {n} bytes"));
+        out.push(tr!(lang, "rcvbuf-asked", n = n));
     }
     match (c.write_chunk, c.write_delay_ms) {
-        (Some(n), 0) => out.push(format!(
-            "writes each message in pieces of {}",
-            crate::view::bytes(n as u64)
+        (Some(n), 0) => out.push(tr!(
+            lang,
+            "client-pieces",
+            n = view::bytes_in(n as u64, lang)
         )),
-        (Some(n), ms) => out.push(format!(
-            "writes each message in pieces of {n} bytes, {ms} ms pause after each"
-        )),
+        (Some(n), ms) => out.push(tr!(lang, "client-pieces-paused", n = n, ms = ms)),
         (None, 0) => {}
-        (None, ms) => out.push(format!("pauses {ms} ms after each write")),
+        (None, ms) => out.push(tr!(lang, "client-pauses", ms = ms)),
     }
     out
 }
 
+/// `text` padded with spaces to `width` terminal columns (Hangul takes two
+/// columns, so `{:<7}` would not line a table up).
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{:1$}", "", width.saturating_sub(w))
+}
+
 /// `tcp-boundary show NAME`: what the scenario sets up and expects.
 pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    let lang = layout.lang;
+    let heading =
+        |out: &mut dyn Write, id: &str| writeln!(out, "{b}{}{b:#}", tr!(lang, id), b = bold());
     writeln!(out, "{b}{}{b:#}", s.name, b = bold())?;
-    indented(out, "", &s.lesson, layout)?;
+    indented(out, "", s.lesson_in(lang), layout)?;
     writeln!(out)?;
-    indented(out, "", &s.description.replace('\n', " "), layout)?;
+    indented(out, "", &s.description_in(lang), layout)?;
     writeln!(out)?;
-    writeln!(out, "{b}server{b:#}", b = bold())?;
-    for line in describe_server(s, None) {
+    heading(out, "col-server")?;
+    for line in describe_server(s, None, lang) {
         indented(out, "  - ", &line, layout)?;
     }
-    writeln!(out, "{b}client{b:#}", b = bold())?;
-    for line in describe_client(s) {
+    heading(out, "col-client")?;
+    for line in describe_client(s, lang) {
         indented(out, "  - ", &line, layout)?;
     }
-    writeln!(out, "{b}script{b:#}", b = bold())?;
+    heading(out, "show-script")?;
     for (i, step) in s.steps.iter().enumerate() {
-        indented(out, &format!("  {}. ", i + 1), &step.describe(), layout)?;
+        indented(out, &format!("  {}. ", i + 1), &step.describe(lang), layout)?;
     }
-    writeln!(out, "{b}expected{b:#}", b = bold())?;
+    heading(out, "show-expected")?;
     for r in ReaderKind::ALL {
-        writeln!(out, "  {:<7} {}", r.name(), s.expect.of(r))?;
+        writeln!(out, "  {:<7} {}", r.name(), s.expect.of(r).said(lang))?;
     }
-    if !s.point_at.is_empty() {
-        writeln!(out, "{b}what to point at{b:#}", b = bold())?;
-        indented(out, "  ", &s.point_at.replace('\n', " "), layout)?;
+    let point_at = s.point_at_in(lang);
+    if !point_at.is_empty() {
+        heading(out, "show-point-at")?;
+        indented(out, "  ", &point_at, layout)?;
     }
     Ok(())
 }
 
 fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    let lang = layout.lang;
     writeln!(out, "{b}━━ {} ━━{b:#}", s.name, b = bold())?;
-    indented(out, "  ", &s.lesson, layout)?;
+    indented(out, "  ", s.lesson_in(lang), layout)?;
     // The seed in force is stated once, in the server's line that uses it.
-    for line in describe_server(s, report.seed) {
-        indented(out, "  server: ", &line, layout)?;
+    let server = format!("  {}: ", tr!(lang, "col-server"));
+    for line in describe_server(s, report.seed, lang) {
+        indented(out, &server, &line, layout)?;
     }
-    for line in describe_client(s) {
-        indented(out, "  client: ", &line, layout)?;
+    let client = format!("  {}: ", tr!(lang, "col-client"));
+    for line in describe_client(s, lang) {
+        indented(out, &client, &line, layout)?;
     }
     if let Ok(config) = s.server_config(report.seed)
         && (!config.shape.plan.delay.is_zero() || !config.shape.read_delay.is_zero())
     {
         // Said once, where the pauses are announced: what they stand for here.
-        indented(
-            out,
-            "  ",
-            "(the pauses are not waited here: at each one the conductor lets the other \
-             side run, which is all a pause is for; `run --pace` waits them)",
-            layout,
-        )?;
+        indented(out, "  ", &tr!(lang, "pauses-not-waited"), layout)?;
     }
     for line in &report.buffers {
-        writeln!(out, "  {line}")?;
+        indented(out, "  ", &line.say(lang), layout)?;
     }
     Ok(())
 }
 
-fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize) -> (Style, String) {
+fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) -> (Style, String) {
     let (style, m) = mark(*outcome == Outcome::Intact);
     // The longest wording that fits the column, never a word cut in two.
-    let fit = |choices: &[&str]| {
+    let fit = |ids: &[&str]| {
         let room = width.saturating_sub(2);
+        let choices: Vec<String> = ids.iter().map(|id| tr!(lang, id)).collect();
         choices
             .iter()
-            .find(|c| unicode_width::UnicodeWidthStr::width(**c) <= room)
+            .find(|c| unicode_width::UnicodeWidthStr::width(c.as_str()) <= room)
             .unwrap_or(&choices[choices.len() - 1])
-            .to_string()
+            .clone()
     };
     let text = match (outcome, received) {
-        (Outcome::Intact, _) => "ok".to_string(),
+        (Outcome::Intact, _) => tr!(lang, "cell-ok"),
         (Outcome::Wrong, Some(got)) => escape_fit(got, width.saturating_sub(2)),
-        (Outcome::Stalled, _) => fit(&["would wait forever", "waits forever", "stalls"]),
-        (Outcome::ClosedMidMessage, _) => fit(&["closed mid-message", "closed mid-msg", "cut"]),
-        (Outcome::Closed, _) => "closed".to_string(),
-        (Outcome::Failed(_), _) => fit(&["error (see above)", "error"]),
+        (Outcome::Stalled, _) => fit(&[
+            "cell-stalled",
+            "cell-stalled-short",
+            "cell-stalled-shortest",
+        ]),
+        (Outcome::ClosedMidMessage, _) => fit(&["cell-cut", "cell-cut-short", "cell-cut-shortest"]),
+        (Outcome::Closed, _) => tr!(lang, "cell-closed"),
+        (Outcome::Failed(_), _) => fit(&["cell-error", "cell-error-short"]),
         (Outcome::Wrong, None) => "?".to_string(),
     };
     let style = match outcome {
@@ -252,13 +260,20 @@ pub fn rounds_side_by_side(
     let Some(first) = reports.first() else {
         return Ok(());
     };
+    let lang = layout.lang;
     // "  round   " then the message and one column per reader, each cell
     // followed by a space.
     let w = ((layout.width - 10) / (reports.len() + 1))
         .saturating_sub(1)
         .clamp(6, 24);
     let wide = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    write!(out, "  {b}{:<7} {:<w$}", "round", "sent", b = bold())?;
+    write!(
+        out,
+        "  {b}{} {}",
+        pad(&tr!(lang, "rounds-round"), 7),
+        pad(&tr!(lang, "rounds-sent"), w),
+        b = bold()
+    )?;
     for r in reports {
         write!(out, " {:<w$}", r.reader.name())?;
     }
@@ -266,9 +281,9 @@ pub fn rounds_side_by_side(
     for round in &first.rounds {
         write!(
             out,
-            "  {:<7} {:<w$}",
+            "  {:<7} {}",
             format!("c{} #{}", round.client, round.round),
-            escape_fit(&round.sent, w)
+            pad(&escape_fit(&round.sent, w), w)
         )?;
         for r in reports {
             // The same message in each reader's run: same client, same round.
@@ -276,7 +291,7 @@ pub fn rounds_side_by_side(
                 |x: &&crate::scenario::Round| x.client == round.client && x.round == round.round;
             match r.rounds.iter().find(same) {
                 Some(x) => {
-                    let (style, text) = cell(&x.outcome, x.received.as_deref(), w);
+                    let (style, text) = cell(&x.outcome, x.received.as_deref(), w, lang);
                     let pad = w.saturating_sub(wide(&text));
                     write!(out, " {style}{text}{style:#}{:pad$}", "")?;
                 }
@@ -287,9 +302,12 @@ pub fn rounds_side_by_side(
     }
     // Waits worth pointing at (a queued client).
     for round in first.rounds.iter().filter(|r| r.waited_ms >= 100) {
-        let text = format!(
-            "client {} waited {} ms for reply {} (the server was busy with another client)",
-            round.client, round.waited_ms, round.round
+        let text = tr!(
+            lang,
+            "rounds-waited",
+            client = round.client,
+            ms = round.waited_ms,
+            round = round.round
         );
         indented(out, "  ", &text, layout)?;
     }
@@ -297,16 +315,19 @@ pub fn rounds_side_by_side(
 }
 
 /// Each reader's verdict against the expected one.
-pub fn verdicts(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+pub fn verdicts(reports: &[Report], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    let lang = layout.lang;
     // The reader's result in its own colour (broken is red even when it was
     // predicted), then whether the scenario's prediction held: the mark is
     // about the prediction, never about the reader's health.
+    let (rw, pw) = (9, 10);
     writeln!(
         out,
-        "  {b}{:<7} {:<9} {:<10} prediction{b:#}",
-        "reader",
-        "result",
-        "predicted",
+        "  {b}{} {} {} {}{b:#}",
+        pad(&tr!(lang, "verdicts-reader"), 7),
+        pad(&tr!(lang, "verdicts-result"), rw),
+        pad(&tr!(lang, "verdicts-predicted"), pw),
+        tr!(lang, "verdicts-prediction"),
         b = bold()
     )?;
     for r in reports {
@@ -316,13 +337,17 @@ pub fn verdicts(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
             crate::scenario::Verdict::Detected => AnsiColor::Yellow.on_default(),
         };
         let (style, m) = mark(r.as_expected);
-        let held = if r.as_expected { "held" } else { "failed" };
+        let held = if r.as_expected {
+            tr!(lang, "verdicts-held")
+        } else {
+            tr!(lang, "verdicts-failed")
+        };
         writeln!(
             out,
-            "  {:<7} {result}{:<9}{result:#} {:<10} {style}{m} {held}{style:#}",
+            "  {:<7} {result}{}{result:#} {} {style}{m} {held}{style:#}",
             r.reader.name(),
-            r.verdict.to_string(),
-            r.expected.to_string(),
+            pad(&r.verdict.said(lang), rw),
+            pad(&r.expected.said(lang), pw),
         )?;
     }
     let mut seen = Vec::new();
@@ -332,7 +357,17 @@ pub fn verdicts(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
         }
         seen.push(&c.what);
         let (style, m) = mark(c.ok);
-        writeln!(out, "  {style}{m}{style:#} {}", c.what)?;
+        let first = format!("  {style}{m}{style:#} ");
+        // The mark's colour codes take no columns: indent by what shows.
+        let text = c.what.say(lang);
+        let room = layout.width.saturating_sub(4).max(20);
+        for (i, line) in wrap(&text, room).iter().enumerate() {
+            if i == 0 {
+                writeln!(out, "{first}{line}")?;
+            } else {
+                writeln!(out, "    {line}")?;
+            }
+        }
     }
     Ok(())
 }
@@ -365,7 +400,8 @@ pub fn scenario_run_paced(
     header(s, first, layout, out)?;
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
-        writeln!(out, "{b}timeline, {} reader{b:#}", r.reader, b = bold())?;
+        let title = tr!(layout.lang, "timeline-of", reader = r.reader.name());
+        writeln!(out, "{b}{title}{b:#}", b = bold())?;
         let headers = length_headers(r);
         timeline::render_paced(
             &r.timeline,
@@ -379,7 +415,7 @@ pub fn scenario_run_paced(
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;
     writeln!(out)?;
-    verdicts(reports, out)?;
+    verdicts(reports, layout, out)?;
     Ok(())
 }
 
@@ -390,7 +426,8 @@ pub fn all_summary(
     out: &mut dyn Write,
 ) -> io::Result<bool> {
     let mut all_ok = true;
-    writeln!(out, "{b}summary{b:#}", b = bold())?;
+    let lang = layout.lang;
+    writeln!(out, "{b}{}{b:#}", tr!(lang, "summary"), b = bold())?;
     for (s, reports) in results {
         // Entries go on the scenario's line while they fit, then under it.
         write!(out, "  {:<16}", s.name)?;
@@ -398,8 +435,8 @@ pub fn all_summary(
         for r in reports {
             all_ok &= r.as_expected;
             let (style, m) = mark(r.as_expected);
-            let entry = format!("{}={}", r.reader, r.verdict);
-            let w = entry.len() + 3;
+            let entry = format!("{}={}", r.reader, r.verdict.said(lang));
+            let w = unicode_width::UnicodeWidthStr::width(entry.as_str()) + 3;
             if used + w > layout.width {
                 write!(out, "\n{:18}", "")?;
                 used = 18;
@@ -413,10 +450,15 @@ pub fn all_summary(
 }
 
 /// "all as expected" or the count of surprises, as the last line.
-pub fn closing_line(ok: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn closing_line(ok: bool, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     if ok {
-        writeln!(out, "{g}every verdict as expected{g:#}", g = good())
+        writeln!(out, "{g}{}{g:#}", tr!(lang, "all-as-expected"), g = good())
     } else {
-        writeln!(out, "{r}some verdicts were not as expected{r:#}", r = bad())
+        writeln!(
+            out,
+            "{r}{}{r:#}",
+            tr!(lang, "not-all-as-expected"),
+            r = bad()
+        )
     }
 }

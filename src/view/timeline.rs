@@ -14,15 +14,20 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::event::{Event, Side, What};
+use crate::lang::Lang;
+use crate::tr;
 use std::collections::HashMap;
 
 use crate::view::escape::{escape_fit, fit_units, units_with_headers};
 
-/// How wide the timeline may be.
+/// How the timeline and the reports are laid out: how wide, in which
+/// language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
     /// Terminal columns for a whole line.
     pub width: usize,
+    /// The language of the words.
+    pub lang: Lang,
 }
 
 /// The narrowest timeline drawn: below it, the columns would hold nothing.
@@ -47,7 +52,13 @@ impl Layout {
     pub fn new(width: usize) -> Layout {
         Layout {
             width: width.clamp(MIN_WIDTH, MAX_WIDTH),
+            lang: Lang::En,
         }
+    }
+
+    /// The same layout, in `lang`.
+    pub fn in_lang(self, lang: Lang) -> Layout {
+        Layout { lang, ..self }
     }
 
     /// The width of each of the two columns: a line is `####  LEFT │ RIGHT`.
@@ -89,39 +100,44 @@ fn style_of(what: &What) -> Style {
 
 /// An event in words, as every view labels it: `head` is said whole; `bytes`,
 /// if any, fill what room is left, elided in the middle.
-pub fn words(what: &What) -> (String, Option<&[u8]>) {
+pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
     match what {
-        What::Connect => ("connect".into(), None),
-        What::Refused => ("connect: refused".into(), None),
-        What::Accept { client } => (format!("accept: c{client}"), None),
-        What::Write { at, bytes } => (format!("write {} B @{at}", bytes.len()), Some(bytes)),
-        What::Read { asked, at, bytes } => (
-            format!("read({asked}) → {} B @{at}", bytes.len()),
+        What::Connect => (tr!(lang, "ev-connect"), None),
+        What::Refused => (tr!(lang, "ev-refused"), None),
+        What::Accept { client } => (tr!(lang, "ev-accept", client = *client), None),
+        What::Write { at, bytes } => (
+            tr!(lang, "ev-write", n = bytes.len(), at = *at),
             Some(bytes),
         ),
-        What::Eof => ("read → 0 B: end of stream".into(), None),
-        What::Shutdown => ("shutdown(write): FIN".into(), None),
-        What::Pause { ms, late: false } => (format!("(pause {ms} ms)"), None),
-        What::Pause { ms, late: true } => (format!("(reads late: waits {ms} ms)"), None),
-        What::Close { unread: 0 } => ("close".into(), None),
-        What::Close { unread } => (format!("close, {unread} B unread: RST"), None),
-        What::Cut { after, reset } => (
-            format!(
-                "{} after {after} B, as configured",
-                if *reset { "reset (RST)" } else { "cut (FIN)" }
+        What::Read { asked, at, bytes } => (
+            tr!(lang, "ev-read", asked = *asked, n = bytes.len(), at = *at),
+            Some(bytes),
+        ),
+        What::Eof => (tr!(lang, "ev-eof"), None),
+        What::Shutdown => (tr!(lang, "ev-shutdown"), None),
+        What::Pause { ms, late: false } => (tr!(lang, "ev-pause", ms = *ms), None),
+        What::Pause { ms, late: true } => (tr!(lang, "ev-pause-late", ms = *ms), None),
+        What::Close { unread: 0 } => (tr!(lang, "ev-close"), None),
+        What::Close { unread } => (tr!(lang, "ev-close-unread", unread = *unread), None),
+        What::Cut {
+            after,
+            reset: false,
+        } => (tr!(lang, "ev-cut", after = *after), None),
+        What::Cut { after, reset: true } => (tr!(lang, "ev-reset", after = *after), None),
+        What::Dropped { idle_ms } => (
+            tr!(
+                lang,
+                "ev-dropped",
+                secs = format!("{}", *idle_ms as f64 / 1000.0)
             ),
             None,
         ),
-        What::Dropped { idle_ms } => (
-            format!("dropped: idle {} s", *idle_ms as f64 / 1000.0),
-            None,
-        ),
-        What::Error { message, .. } => (format!("error: {message}"), None),
-        What::Reply { round, ok, got, .. } => (
-            format!("{} reply {round}:", if *ok { "✓" } else { "✗" }),
-            Some(got),
-        ),
-        What::Note { text, .. } => (text.clone(), None),
+        What::Error { message, .. } => (tr!(lang, "ev-error", message = message), None),
+        What::Reply { round, ok, got, .. } => {
+            let id = if *ok { "ev-reply-ok" } else { "ev-reply-bad" };
+            (tr!(lang, id, round = *round), Some(got))
+        }
+        What::Note { text, .. } => (text.say(lang), None),
     }
 }
 
@@ -133,7 +149,7 @@ pub struct Headers(pub HashMap<usize, Vec<u64>>);
 
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection.
-fn cell_lines(e: &Event, width: usize, starts: Option<&[u64]>) -> Vec<String> {
+fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Vec<String> {
     // A scenario's rows are each program's own calls; the proxy's are its
     // calls on either end, so they say which way the bytes go.
     let who = match (e.side, &e.what) {
@@ -146,7 +162,7 @@ fn cell_lines(e: &Event, width: usize, starts: Option<&[u64]>) -> Vec<String> {
         (Side::Upstream(n), What::Write { .. }) => format!("to s{n}: "),
         (Side::Upstream(n), _) => format!("s{n}: "),
     };
-    let (head, bytes) = words(&e.what);
+    let (head, bytes) = words(&e.what, lang);
     let text = format!("{who}{head}");
     match bytes {
         // No room left for the bytes beside the words: the words alone,
@@ -216,7 +232,7 @@ fn render_row_with(
     let dim = Style::new().dimmed();
     let style = style_of(&e.what);
     let col = layout.column();
-    for (i, text) in cell_lines(e, col, starts).iter().enumerate() {
+    for (i, text) in cell_lines(e, col, layout.lang, starts).iter().enumerate() {
         let seq = if i == 0 {
             e.seq.to_string()
         } else {
@@ -274,7 +290,13 @@ pub fn render_paced(
     keys: &mut dyn io::BufRead,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    render_header("client", "server", layout, out)?;
+    let lang = layout.lang;
+    render_header(
+        &tr!(lang, "col-client"),
+        &tr!(lang, "col-server"),
+        layout,
+        out,
+    )?;
     let mut keys_open = true;
     // The iterative server's connection is the client of its last accept.
     let mut serving = 0;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use tcp_boundary::cli;
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::Scenario;
+use tcp_boundary::tr;
 use tcp_boundary::view::{page, report};
 
 #[derive(Debug, clap::Args)]
@@ -15,6 +16,8 @@ pub struct LessonArgs {
     /// `index.html` and one `NAME.html` per scenario are written there.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub lang: cli::LangArg,
 }
 
 pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -27,15 +30,18 @@ pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             .with_context(|| format!("scenario {}", s.name))?;
         results.push((s, reports));
     }
-    let written = page::write_site(&args.out, &results)
+    let lang = args.lang.lang();
+    let written = page::write_site(&args.out, &results, lang)
         .with_context(|| format!("cannot write the site to {}", args.out.display()))?;
-    writeln!(
-        out,
-        "wrote {} and {} scenario pages; open it in a browser",
-        args.out.join("index.html").display(),
-        written.len() - 1
-    )?;
+    let index = args.out.join("index.html");
+    let said = tr!(
+        lang,
+        "wrote-site",
+        index = index.display().to_string(),
+        pages = written.len() - 1
+    );
+    writeln!(out, "{said}")?;
     let ok = results.iter().all(|(_, r)| r.iter().all(|r| r.as_expected));
-    report::closing_line(ok, out)?;
+    report::closing_line(ok, lang, out)?;
     Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
 }

@@ -47,11 +47,16 @@ enum Color {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the scenarios with their one-line lessons.
-    List,
+    List {
+        #[command(flatten)]
+        lang: cli::LangArg,
+    },
     /// Show what a scenario sets up and expects.
     Show {
         /// A scenario name (see `list`) or the path of a scenario file.
         scenario: String,
+        #[command(flatten)]
+        lang: cli::LangArg,
     },
     /// Run a scenario: timeline, each reader's replies, verdicts.
     Run(Box<scenarios::RunArgs>),
@@ -92,12 +97,14 @@ fn run(args: Args) -> anyhow::Result<u8> {
     // out.
     let mut page = Vec::new();
     let code = match args.command {
-        Command::List => {
-            report::list(&Scenario::builtins(), Layout::from_env(), &mut page)?;
+        Command::List { lang } => {
+            let layout = Layout::from_env().in_lang(lang.lang());
+            report::list(&Scenario::builtins(), layout, &mut page)?;
             cli::EXIT_OK
         }
-        Command::Show { scenario } => {
-            report::show(&scenarios::find(&scenario)?, Layout::from_env(), &mut page)?;
+        Command::Show { scenario, lang } => {
+            let layout = Layout::from_env().in_lang(lang.lang());
+            report::show(&scenarios::find(&scenario)?, layout, &mut page)?;
             cli::EXIT_OK
         }
         Command::Run(run)

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use tcp_boundary::cli::{self, ShapeArgs, UsageError};
+use tcp_boundary::lang::Lang;
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::shape::choose_seed;
+use tcp_boundary::tr;
 use tcp_boundary::view::timeline::{Layout, Pacing};
 use tcp_boundary::view::{page, report};
 
@@ -50,6 +52,8 @@ pub struct RunArgs {
     /// another cutting).
     #[command(flatten)]
     pub shape: ShapeArgs,
+    #[command(flatten)]
+    pub lang: cli::LangArg,
 }
 
 /// A built-in scenario by name, or a file by path.
@@ -86,7 +90,8 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     for s in &mut scenarios {
         s.shape_override = spec;
     }
-    let layout = Layout::from_env();
+    let lang = args.lang.lang();
+    let layout = Layout::from_env().in_lang(lang);
     let readers: Vec<ReaderKind> = match (args.reader, &args.html) {
         // A page shows every reader, the one asked for first.
         (first, Some(_)) => page::reader_order(first),
@@ -97,9 +102,9 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         return repeat(
             &scenarios,
             &readers,
-            args.seed,
-            times as usize,
+            (args.seed, times as usize),
             args.json,
+            lang,
             out,
         );
     }
@@ -121,10 +126,11 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     });
     if let Some(path) = &args.html {
         let (s, reports) = &results[0];
-        std::fs::write(path, page::scenario_page(s, reports, &page::Nav::default()))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        writeln!(out, "wrote {}", path.display())?;
-        report::closing_line(ok, out)?;
+        let html = page::scenario_page(s, reports, &page::Nav::default(), lang);
+        std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        let said = tr!(lang, "wrote-page", page = path.display().to_string());
+        writeln!(out, "{said}")?;
+        report::closing_line(ok, lang, out)?;
     } else if args.json {
         let all: Vec<&Report> = results.iter().flat_map(|(_, r)| r).collect();
         serde_json::to_writer_pretty(&mut *out, &all)?;
@@ -135,7 +141,7 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         report::all_summary(&results, layout, out)?;
-        report::closing_line(ok, out)?;
+        report::closing_line(ok, lang, out)?;
     } else {
         let (s, reports) = &results[0];
         let timeline = args.reader.unwrap_or(ReaderKind::Naive);
@@ -146,7 +152,7 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         };
         report::scenario_run_paced(s, reports, Some(timeline), layout, pacing, out)?;
         writeln!(out)?;
-        report::closing_line(ok, out)?;
+        report::closing_line(ok, lang, out)?;
     }
     Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
 }
@@ -154,9 +160,9 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 fn repeat(
     scenarios: &[Scenario],
     readers: &[ReaderKind],
-    seed: Option<u64>,
-    times: usize,
+    (seed, times): (Option<u64>, usize),
     json: bool,
+    lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut all = Vec::new();
@@ -166,11 +172,14 @@ fn repeat(
                 .repeat(r, seed, times)
                 .with_context(|| format!("scenario {}", s.name))?;
             if !json {
-                writeln!(
-                    out,
-                    "{:<16} {:<7} {} runs: {} as expected, {} with the same timeline",
-                    rep.scenario, rep.reader, rep.runs, rep.as_expected, rep.same_timeline
-                )?;
+                let said = tr!(
+                    lang,
+                    "repeat-line",
+                    runs = rep.runs,
+                    expected = rep.as_expected,
+                    same = rep.same_timeline
+                );
+                writeln!(out, "{:<16} {:<7} {said}", rep.scenario, rep.reader)?;
             }
             all.push(rep);
         }
@@ -180,7 +189,7 @@ fn repeat(
         serde_json::to_writer_pretty(&mut *out, &all)?;
         writeln!(out)?;
     } else {
-        report::closing_line(ok, out)?;
+        report::closing_line(ok, lang, out)?;
     }
     Ok(if ok { cli::EXIT_OK } else { cli::EXIT_FAILURE })
 }

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use super::{MAX_RECORDED, ProxyConfig};
 use crate::event::{Event, Side, What};
+use crate::lang::Msg;
 use crate::view::timeline;
 
 /// The timeline the proxy writes, from every connection's threads: rows
@@ -91,7 +92,7 @@ impl Log {
         self.fill(seq, side, what);
     }
 
-    pub(super) fn note(&self, side: Side, text: String, bad: bool) {
+    pub(super) fn note(&self, side: Side, text: Msg, bad: bool) {
         self.row(side, What::Note { text, bad }, true);
     }
 }

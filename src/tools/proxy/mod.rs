@@ -48,6 +48,7 @@ use std::time::Duration;
 
 use crate::event::ErrorKind;
 use crate::event::{Event, Side, What};
+use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::view::timeline;
 
@@ -223,9 +224,11 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         let client = match conn {
             Ok(c) => c,
             Err(e) => {
-                shared
-                    .log
-                    .note(Side::Server, format!("accept failed: {e}"), true);
+                shared.log.note(
+                    Side::Server,
+                    Msg::new("proxy-accept-failed").arg("error", e.to_string()),
+                    true,
+                );
                 continue;
             }
         };
@@ -233,9 +236,11 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         let peer = client
             .peer_addr()
             .map_or_else(|_| "?".to_string(), |a| a.to_string());
-        shared
-            .log
-            .note(Side::Downstream(n), format!("accepted {peer}"), false);
+        shared.log.note(
+            Side::Downstream(n),
+            Msg::new("proxy-accepted").arg("peer", peer.to_string()),
+            false,
+        );
         let to = shared.config.to;
         let server = match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
             Ok(s) => s,

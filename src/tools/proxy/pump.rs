@@ -12,6 +12,7 @@ use super::log::Log;
 use super::{Link, Shared};
 use crate::event::{ErrorKind, describe_io, is_timeout};
 use crate::event::{Side, What};
+use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::shape::fragment::Fragmenter;
 use crate::transport::Transport;
@@ -116,7 +117,7 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
     let _ = up.join();
     shared
         .log
-        .note(Side::Downstream(n), "connection closed".into(), false);
+        .note(Side::Downstream(n), Msg::new("proxy-closed"), false);
 }
 
 /// Copy one direction of a connection, reshaped. Every read and write is one
@@ -271,10 +272,7 @@ fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: 
         let _ = socket2::SockRef::from(receiver).set_linger(Some(Duration::ZERO));
         log.note(
             side,
-            format!(
-                "reset after {}, as configured",
-                crate::view::bytes(forwarded)
-            ),
+            Msg::new("proxy-reset").arg("n", Msg::new("bytes").arg("n", forwarded)),
             true,
         );
         let _ = receiver.shutdown(Shutdown::Read);
@@ -282,10 +280,7 @@ fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: 
     } else {
         log.note(
             side,
-            format!(
-                "closed after {}, as configured",
-                crate::view::bytes(forwarded)
-            ),
+            Msg::new("proxy-cut").arg("n", Msg::new("bytes").arg("n", forwarded)),
             true,
         );
         link.shut();

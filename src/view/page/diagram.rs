@@ -12,6 +12,7 @@ use super::{Lanes, message_class, tags};
 use crate::event::flow::{Flow, Span, Stream};
 use crate::event::{Event, Side, What};
 use crate::scenario::Report;
+use crate::tr;
 use crate::view::escape::escape_fit;
 use crate::view::timeline::words;
 
@@ -84,7 +85,7 @@ pub fn diagram(
     let width = lanes.width;
     html! {
         svg.diagram viewBox=(format!("0 0 {width} {height}")) role="group"
-            aria-label=(format!("Sequence diagram of the {reader} reader's run: one box per call, time going down")) {
+            aria-label=(tr!(lanes.lang, "page-diagram-label", reader = reader)) {
             // The lanes: a name on top, a line down.
             @for i in 0..=lanes.clients {
                 @let (x, w) = lanes.lane(i);
@@ -141,7 +142,7 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
     let (x, w) = lanes.lane(lane);
     let y = top_of(row);
     let on_right = lane == lanes.clients;
-    let (head, bytes) = words(&e.what);
+    let (head, bytes) = words(&e.what, lanes.lang);
     let span = flow.span_of(e.seq);
     let tag = span
         .map(|(stream, span)| tags(stream, &span.range))

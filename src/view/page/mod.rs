@@ -27,8 +27,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::event::flow::{Flow, Stream};
 use crate::event::{Event, Side};
+use crate::lang::Lang;
 use crate::lesson::reader::{MessageReader, ReaderKind};
 use crate::scenario::{Outcome, Report, Scenario, Verdict};
+use crate::tr;
 use crate::view::escape::escape_fit;
 use crate::view::report::{describe_client, describe_server};
 
@@ -48,16 +50,19 @@ pub struct Lanes {
     pub clients: usize,
     /// The drawing's width.
     pub width: f64,
+    /// The language of the words in it.
+    pub lang: Lang,
 }
 
 impl Lanes {
     const GAP: f64 = 10.0;
 
     /// Lanes for `clients` clients (at least one).
-    pub fn new(clients: usize) -> Lanes {
+    pub fn new(clients: usize, lang: Lang) -> Lanes {
         Lanes {
             clients: clients.max(1),
             width: 1200.0,
+            lang,
         }
     }
 
@@ -83,9 +88,9 @@ impl Lanes {
     /// Lane `i`'s name.
     pub fn name(&self, i: usize) -> String {
         match i {
-            i if i >= self.clients => "server".into(),
-            0 if self.clients == 1 => "client".into(),
-            i => format!("client {}", i + 1),
+            i if i >= self.clients => tr!(self.lang, "col-server"),
+            0 if self.clients == 1 => tr!(self.lang, "col-client"),
+            i => tr!(self.lang, "who-client", n = i + 1),
         }
     }
 }
@@ -165,18 +170,23 @@ pub fn file_name(scenario: &str) -> String {
 fn outcome_said(
     outcome: &Outcome,
     received: Option<&[u8]>,
+    lang: Lang,
 ) -> (&'static str, &'static str, String) {
     match outcome {
-        Outcome::Intact => ("good", "✓", "right".into()),
+        Outcome::Intact => ("good", "✓", tr!(lang, "page-right")),
         Outcome::Wrong => (
             "bad",
             "✗",
-            format!("wrong: “{}”", escape_fit(received.unwrap_or_default(), 32)),
+            tr!(
+                lang,
+                "page-wrong",
+                got = escape_fit(received.unwrap_or_default(), 32)
+            ),
         ),
-        Outcome::Stalled => ("bad", "✗", "would wait forever".into()),
-        Outcome::ClosedMidMessage => ("warn", "!", "error: peer closed mid-message".into()),
-        Outcome::Closed => ("warn", "!", "closed before the reply".into()),
-        Outcome::Failed(e) => ("warn", "!", format!("error: {e}")),
+        Outcome::Stalled => ("bad", "✗", tr!(lang, "cell-stalled")),
+        Outcome::ClosedMidMessage => ("warn", "!", tr!(lang, "page-closed-mid-message")),
+        Outcome::Closed => ("warn", "!", tr!(lang, "page-closed")),
+        Outcome::Failed(e) => ("warn", "!", tr!(lang, "page-error", error = e)),
     }
 }
 
@@ -189,7 +199,7 @@ fn verdict_class(v: Verdict) -> &'static str {
 }
 
 /// The page's document: head, style, body, the report as JSON, the script.
-fn document(title: &str, body: Markup, reports: Option<&[Report]>) -> String {
+fn document(title: &str, body: Markup, reports: Option<&[Report]>, lang: Lang) -> String {
     let json = reports.map(|r| {
         // The same JSON as `--json`. Inside a script element only `</script`
         // could end it early: every `<` is written as its JSON escape, which a
@@ -200,7 +210,7 @@ fn document(title: &str, body: Markup, reports: Option<&[Report]>) -> String {
     });
     let page = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content=(POLICY);
@@ -220,14 +230,14 @@ fn document(title: &str, body: Markup, reports: Option<&[Report]>) -> String {
     page.into_string()
 }
 
-fn nav(nav: &Nav) -> Markup {
+fn nav(nav: &Nav, lang: Lang) -> Markup {
     html! {
         @if let Some(index) = &nav.index {
-            nav aria-label="lesson" {
+            nav aria-label=(tr!(lang, "page-nav")) {
                 @if let Some(prev) = &nav.prev {
                     a rel="prev" href=(file_name(prev)) { "← " (prev) }
                 }
-                a href=(index) { "all scenarios" }
+                a href=(index) { (tr!(lang, "page-all-scenarios")) }
                 @if let Some(next) = &nav.next {
                     a rel="next" href=(file_name(next)) { (next) " →" }
                 }
@@ -238,123 +248,140 @@ fn nav(nav: &Nav) -> Markup {
 
 /// The page of one scenario's run: `reports` holds one report per reader, the
 /// first shown first.
-pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav) -> String {
+pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) -> String {
     let Some(first) = reports.first() else {
-        return document(&s.name, html! { p { "no run" } }, None);
+        return document(
+            &s.name,
+            html! { p { (tr!(lang, "page-no-run")) } },
+            None,
+            lang,
+        );
     };
+    let point_at = s.point_at_in(lang);
+    let t = |id: &str| tr!(lang, id);
     let clients = reports.iter().map(clients_of).max().unwrap_or(1);
     let body = html! {
         header {
-            (nav(links))
+            (nav(links, lang))
             h1 { (s.name) }
-            p.lesson { (s.lesson) }
+            p.lesson { (s.lesson_in(lang)) }
         }
         main {
-            section.about aria-label="the scenario" {
-                p { (s.description.replace('\n', " ")) }
+            section.about aria-label=(t("page-about")) {
+                p { (s.description_in(lang)) }
                 div.setup {
-                    h2 { "Set-up" }
+                    h2 { (t("page-setup")) }
                     ul {
-                        @for line in describe_server(s, first.seed) { li { "server: " (line) } }
-                        @for line in describe_client(s) { li { "client: " (line) } }
-                        @for line in &first.buffers { li { (line) } }
+                        @for line in describe_server(s, first.seed, lang) { li { (t("col-server")) ": " (line) } }
+                        @for line in describe_client(s, lang) { li { (t("col-client")) ": " (line) } }
+                        @for line in &first.buffers { li { (line.say(lang)) } }
                     }
-                    h2 { "Script" }
+                    h2 { (t("page-script")) }
                     ol {
-                        @for step in &s.steps { li { (step.describe()) } }
+                        @for step in &s.steps { li { (step.describe(lang)) } }
                     }
                 }
-                @if !s.point_at.is_empty() {
+                @if !point_at.is_empty() {
                     aside.point {
-                        h2 { "What to point at" }
-                        p { (s.point_at.replace('\n', " ")) }
+                        h2 { (t("page-point-at")) }
+                        p { (point_at) }
                     }
                 }
             }
-            div.tabs role="tablist" aria-label="reader" {
+            div.tabs role="tablist" aria-label=(t("verdicts-reader")) {
                 @for (i, r) in reports.iter().enumerate() {
                     button role="tab" id=(format!("tab-{}", r.reader)) aria-controls=(format!("panel-{}", r.reader))
                         aria-selected=(if i == 0 { "true" } else { "false" }) data-reader=(r.reader.name()) {
                         (r.reader.name())
-                        span class=(format!("verdict {}", verdict_class(r.verdict))) { " " (r.verdict) }
+                        span class=(format!("verdict {}", verdict_class(r.verdict))) { " " (r.verdict.said(lang)) }
                     }
                 }
             }
             @for (i, r) in reports.iter().enumerate() {
-                (panel(r, clients, i == 0))
+                (panel(r, clients, i == 0, lang))
             }
-            section.results aria-label="results" {
-                h2 { "Replies, reader by reader" }
-                (rounds_table(reports))
-                h2 { "Verdicts" }
-                (verdicts_table(reports))
+            section.results aria-label=(t("page-results")) {
+                h2 { (t("page-replies")) }
+                (rounds_table(reports, lang))
+                h2 { (t("page-verdicts")) }
+                (verdicts_table(reports, lang))
             }
         }
         footer {
-            p { "Made by " code { "tcp-boundary run " (s.name) " --html" } ". Keys: → next step, ← previous, Home first, End last." }
+            p {
+                (t("page-made-by")) " " code { "tcp-boundary run " (s.name) " --html" @if lang != Lang::En { " --lang " (lang.code()) } } ". "
+                (t("page-keys"))
+            }
         }
     };
-    document(&format!("{} · tcp-boundary", s.name), body, Some(reports))
+    document(
+        &format!("{} · tcp-boundary", s.name),
+        body,
+        Some(reports),
+        lang,
+    )
 }
 
 /// One reader's panel: the stepper, the diagram, the ribbons.
-fn panel(r: &Report, clients: usize, shown: bool) -> Markup {
+fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
     let flow = flow_of(r);
-    let lanes = Lanes::new(clients);
-    let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients);
+    let lanes = Lanes::new(clients, lang);
+    let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients, lang);
+    let t = |id: &str| tr!(lang, id);
     let steps = r.timeline.iter().map(|e| e.seq).max().unwrap_or(0);
     html! {
         section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
-            data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown] {
-            h2.print-only { "The " (r.reader) " reader" }
+            data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown]
+            data-step-of=(t("page-step-of")) data-play=(t("page-play")) data-pause=(t("page-pause")) {
+            h2.print-only { (tr!(lang, "page-reader", reader = r.reader.name())) }
             div.stepper {
-                button.first type="button" aria-label="first step" { "First" }
-                button.prev type="button" aria-label="previous step" { "◀ Previous" }
-                button.next type="button" aria-label="next step" { "Next ▶" }
-                button.play type="button" aria-label="play" { "Play" }
-                label { "speed " select.speed {
-                    option value="2000" { "slow" }
-                    option value="1000" selected { "normal" }
-                    option value="500" { "fast" }
+                button.first type="button" aria-label=(t("page-first-step")) { (t("page-first")) }
+                button.prev type="button" aria-label=(t("page-previous-step")) { "◀ " (t("page-previous")) }
+                button.next type="button" aria-label=(t("page-next-step")) { (t("page-next")) " ▶" }
+                button.play type="button" aria-label=(t("page-play")) { (t("page-play")) }
+                label { (t("page-speed")) " " select.speed {
+                    option value="2000" { (t("page-slow")) }
+                    option value="1000" selected { (t("page-normal")) }
+                    option value="500" { (t("page-fast")) }
                 } }
-                span.count { "step " (steps) " of " (steps) }
+                span.count { (tr!(lang, "page-step-count", n = steps, last = steps)) }
             }
             p.say aria-live="polite" { (r.timeline.last().map(&say).unwrap_or_default()) }
             figure {
                 (diagram::diagram(r, &flow, &lanes, &say))
                 figcaption {
-                    "Time goes down. Each box is one call; the bands carry each write's bytes to the read that got them, coloured by message (tags: "
-                    code { "m1" } " a whole message, " code { "m1…" } " its start, " code { "…m1" } " its end)."
+                    (t("page-diagram-caption")) " ("
+                    code { "m1" } " " (t("page-tag-whole")) ", " code { "m1…" } " " (t("page-tag-start")) ", " code { "…m1" } " " (t("page-tag-end")) ")."
                 }
             }
-            h3 { "The bytes in order" }
+            h3 { (t("page-bytes-in-order")) }
             @for stream in &flow.streams {
-                (ribbon::ribbon(stream, &r.timeline, r.reader, clients))
+                (ribbon::ribbon(stream, &r.timeline, r.reader, clients, lang))
             }
         }
     }
 }
 
-fn rounds_table(reports: &[Report]) -> Markup {
+fn rounds_table(reports: &[Report], lang: Lang) -> Markup {
     let Some(first) = reports.first() else {
         return html! {};
     };
     html! {
         table.rounds {
             thead { tr {
-                th scope="col" { "round" }
-                th scope="col" { "sent" }
+                th scope="col" { (tr!(lang, "rounds-round")) }
+                th scope="col" { (tr!(lang, "rounds-sent")) }
                 @for r in reports { th scope="col" { (r.reader) } }
             } }
             tbody {
                 @for round in &first.rounds {
                     tr {
-                        th scope="row" { "client " (round.client) ", #" (round.round) }
+                        th scope="row" { (tr!(lang, "page-round", client = round.client, round = round.round)) }
                         td { code { (escape_fit(&round.sent, 32)) } }
                         @for r in reports {
                             @match r.rounds.iter().find(|x| x.client == round.client && x.round == round.round) {
                                 Some(x) => {
-                                    @let (class, mark, text) = outcome_said(&x.outcome, x.received.as_deref());
+                                    @let (class, mark, text) = outcome_said(&x.outcome, x.received.as_deref(), lang);
                                     td class=(class) { span.mark { (mark) } " " (text) }
                                 }
                                 None => td { "-" },
@@ -367,7 +394,8 @@ fn rounds_table(reports: &[Report]) -> Markup {
     }
 }
 
-fn verdicts_table(reports: &[Report]) -> Markup {
+fn verdicts_table(reports: &[Report], lang: Lang) -> Markup {
+    let t = |id: &str| tr!(lang, id);
     // A check (the order clients were served…) is the same for every reader:
     // said once.
     let mut checks: Vec<&crate::scenario::Check> = Vec::new();
@@ -379,18 +407,18 @@ fn verdicts_table(reports: &[Report]) -> Markup {
     html! {
         table.verdicts {
             thead { tr {
-                th scope="col" { "reader" }
-                th scope="col" { "result" }
-                th scope="col" { "predicted" }
-                th scope="col" { "prediction" }
+                th scope="col" { (t("verdicts-reader")) }
+                th scope="col" { (t("verdicts-result")) }
+                th scope="col" { (t("verdicts-predicted")) }
+                th scope="col" { (t("verdicts-prediction")) }
             } }
             tbody {
                 @for r in reports {
                     tr {
                         th scope="row" { (r.reader) }
-                        td class=(verdict_class(r.verdict)) { (r.verdict) }
-                        td { (r.expected) }
-                        @if r.as_expected { td.good { "✓ held" } } @else { td.bad { "✗ failed" } }
+                        td class=(verdict_class(r.verdict)) { (r.verdict.said(lang)) }
+                        td { (r.expected.said(lang)) }
+                        @if r.as_expected { td.good { "✓ " (t("verdicts-held")) } } @else { td.bad { "✗ " (t("verdicts-failed")) } }
                     }
                 }
             }
@@ -398,7 +426,7 @@ fn verdicts_table(reports: &[Report]) -> Markup {
         ul.checks {
             @for c in checks {
                 li class=(if c.ok { "good" } else { "bad" }) {
-                    span.mark { (if c.ok { "✓" } else { "✗" }) } " " (c.what)
+                    span.mark { (if c.ok { "✓" } else { "✗" }) } " " (c.what.say(lang))
                 }
             }
         }
@@ -406,37 +434,41 @@ fn verdicts_table(reports: &[Report]) -> Markup {
 }
 
 /// The index of a lesson site: every scenario in teaching order.
-pub fn index_page(results: &[(Scenario, Vec<Report>)]) -> String {
+pub fn index_page(results: &[(Scenario, Vec<Report>)], lang: Lang) -> String {
     let body = html! {
         header {
-            h1 { "TCP has no message boundaries" }
-            p.lesson { "One write() is not one read(). Each page below is a real run of an echo server and a client, drawn so you can see which write's bytes went into which read." }
+            h1 { (tr!(lang, "index-title")) }
+            p.lesson { (tr!(lang, "index-lesson")) }
         }
         main {
             ol.index {
                 @for (s, reports) in results {
                     li {
                         a href=(file_name(&s.name)) { (s.name) }
-                        " · " (s.lesson)
+                        " · " (s.lesson_in(lang))
                         @if reports.iter().any(|r| !r.as_expected) {
-                            " " span.bad { "(a verdict was not as predicted)" }
+                            " " span.bad { (tr!(lang, "index-surprise")) }
                         }
                     }
                 }
             }
         }
     };
-    document("tcp-boundary · the lesson", body, None)
+    document(&tr!(lang, "index-page-title"), body, None, lang)
 }
 
 /// Write a lesson site to `dir`: `index.html` and one page per scenario,
 /// linked in order. Only these files are written; `dir` is created if need
 /// be. Returns the files written.
-pub fn write_site(dir: &Path, results: &[(Scenario, Vec<Report>)]) -> io::Result<Vec<PathBuf>> {
+pub fn write_site(
+    dir: &Path,
+    results: &[(Scenario, Vec<Report>)],
+    lang: Lang,
+) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     let index = dir.join("index.html");
-    std::fs::write(&index, index_page(results))?;
+    std::fs::write(&index, index_page(results, lang))?;
     written.push(index);
     for (i, (s, reports)) in results.iter().enumerate() {
         let links = Nav {
@@ -445,7 +477,7 @@ pub fn write_site(dir: &Path, results: &[(Scenario, Vec<Report>)]) -> io::Result
             next: results.get(i + 1).map(|n| n.0.name.clone()),
         };
         let path = dir.join(file_name(&s.name));
-        std::fs::write(&path, scenario_page(s, reports, &links))?;
+        std::fs::write(&path, scenario_page(s, reports, &links, lang))?;
         written.push(path);
     }
     Ok(written)

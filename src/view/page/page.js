@@ -30,7 +30,9 @@
     });
     var current = panel.querySelector('[data-seq="' + n + '"]');
     panel.querySelector(".say").textContent = current ? current.dataset.say : "";
-    panel.querySelector(".count").textContent = "step " + n + " of " + last;
+    // The words come from the page, in its language: "step {n} of {last}".
+    panel.querySelector(".count").textContent =
+      panel.dataset.stepOf.replace("{n}", n).replace("{last}", last);
     if (!quiet && current && current.scrollIntoView) {
       current.scrollIntoView({ block: "nearest" });
     }
@@ -59,8 +61,8 @@
     if (timer !== null) { clearInterval(timer); timer = null; }
     panels.forEach(function (p) {
       var b = p.querySelector(".play");
-      b.textContent = "Play";
-      b.setAttribute("aria-label", "play");
+      b.textContent = p.dataset.play;
+      b.setAttribute("aria-label", p.dataset.play);
     });
   }
 
@@ -69,8 +71,8 @@
     var panel = active();
     if ((Number(panel.dataset.step) || 0) >= steps(panel)) { show(panel, 1); }
     var b = panel.querySelector(".play");
-    b.textContent = "Pause";
-    b.setAttribute("aria-label", "pause");
+    b.textContent = panel.dataset.pause;
+    b.setAttribute("aria-label", panel.dataset.pause);
     timer = setInterval(function () {
       if (Number(panel.dataset.step) >= steps(panel)) { stop(); return; }
       step(1);

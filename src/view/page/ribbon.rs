@@ -9,7 +9,10 @@ use maud::{Markup, html};
 use super::message_class;
 use crate::event::flow::{Direction, Span, Stream};
 use crate::event::{Event, What};
+use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
+use crate::tr;
+use crate::view::bytes_in;
 use crate::view::escape::units_with_headers;
 
 /// Streams up to this long are drawn byte by byte; longer ones to scale.
@@ -39,21 +42,15 @@ fn bytes_of(stream: &Stream, timeline: &[Event]) -> Vec<u8> {
 }
 
 /// The ribbon's caption: which way, and who marked what.
-pub fn caption(stream: &Stream, clients: usize) -> String {
+pub fn caption(stream: &Stream, clients: usize, lang: Lang) -> String {
     let client = if clients == 1 {
-        "the client".to_string()
+        tr!(lang, "who-the-client")
     } else {
-        format!("client {}", stream.client)
+        tr!(lang, "who-client", n = stream.client)
     };
     match stream.direction {
-        Direction::Up => format!(
-            "{client} → server: the bytes as {client} wrote them (marked above) and as the \
-             server read them (marked below)"
-        ),
-        Direction::Down => format!(
-            "server → {client}: the echo as the server wrote it (marked above) and as \
-             {client} read it (marked below)"
-        ),
+        Direction::Up => tr!(lang, "ribbon-up", client = client),
+        Direction::Down => tr!(lang, "ribbon-down", client = client),
     }
 }
 
@@ -131,7 +128,14 @@ fn cell_parts(offset: u64, width: u64) -> Vec<(u64, f64, u64)> {
 }
 
 /// The ribbon of one stream.
-pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: usize) -> Markup {
+pub fn ribbon(
+    stream: &Stream,
+    timeline: &[Event],
+    reader: ReaderKind,
+    clients: usize,
+    lang: Lang,
+) -> Markup {
+    let caption = caption(stream, clients, lang);
     let bytes = bytes_of(stream, timeline);
     let total = bytes.len() as u64;
     let lines = if total <= CELLS_UP_TO {
@@ -159,9 +163,9 @@ pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: 
     }
     html! {
         figure.ribbon {
-            figcaption { (caption(stream, clients)) }
+            figcaption { (caption) }
             svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img"
-                aria-label=(format!("{}: {} bytes in {} writes and {} reads", caption(stream, clients), total, stream.writes.len(), stream.reads.len())) {
+                aria-label=(tr!(lang, "ribbon-label", caption = &caption, n = bytes_in(total, lang), writes = stream.writes.len(), reads = stream.reads.len())) {
                 @if total <= CELLS_UP_TO {
                     @for (offset, width, unit) in &cells {
                         @let (offset, width) = (*offset, *width);
@@ -192,7 +196,7 @@ pub fn ribbon(stream: &Stream, timeline: &[Event], reader: ReaderKind, clients: 
                                 rect x=(x0) y=(MARKS) width=((x1 - x0).max(1.0)) height=(BYTES) {}
                                 @if x1 - x0 > 200.0 {
                                     text x=((x0 + x1) / 2.0) y=(MARKS + 22.0) text-anchor="middle" {
-                                        (format!("message {}: {} bytes", i + 1, m.end - m.start))
+                                        (tr!(lang, "ribbon-message", m = i + 1, n = bytes_in(m.end - m.start, lang)))
                                     }
                                 }
                             }

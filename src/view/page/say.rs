@@ -9,27 +9,25 @@ use std::ops::Range;
 
 use crate::event::flow::{Flow, Stream};
 use crate::event::{Event, Side, What};
+use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
+use crate::tr;
+use crate::view::bytes_in;
 use crate::view::escape::escape_fit;
 
 /// Who did it, as the subject of a sentence.
-fn who(side: Side, clients: usize) -> String {
+fn who(side: Side, clients: usize, lang: Lang) -> String {
     match side {
-        Side::Client(_) if clients == 1 => "the client".into(),
-        Side::Client(n) | Side::Downstream(n) => format!("client {n}"),
-        Side::Server => "the server".into(),
-        Side::Upstream(n) => format!("the server (connection {n})"),
+        Side::Client(_) if clients == 1 => tr!(lang, "who-the-client"),
+        Side::Client(n) | Side::Downstream(n) => tr!(lang, "who-client", n = n),
+        Side::Server => tr!(lang, "who-the-server"),
+        Side::Upstream(n) => tr!(lang, "who-server-connection", n = n),
     }
-}
-
-/// The count in words: "1 byte", "13 bytes".
-fn count(n: u64) -> String {
-    crate::view::bytes(n)
 }
 
 /// Which part of which messages `range` holds, in words: "all of message 1",
 /// "the last 9 bytes of message 1 and the first 2 bytes of message 2".
-pub fn parts(stream: &Stream, range: &Range<u64>) -> String {
+pub fn parts(stream: &Stream, range: &Range<u64>, lang: Lang) -> String {
     let said: Vec<String> = stream
         .messages_in(range)
         .into_iter()
@@ -37,23 +35,21 @@ pub fn parts(stream: &Stream, range: &Range<u64>) -> String {
             let m = &stream.messages[i];
             let n = i + 1;
             if whole {
-                return format!("all of message {n}");
+                return tr!(lang, "part-all", m = n);
             }
             let from = range.start.max(m.start) - m.start;
             let to = range.end.min(m.end) - m.start;
             let k = to - from;
             let len = m.end - m.start;
-            match (from == 0, to == len, k) {
-                (true, _, 1) => format!("the first byte of message {n}"),
-                (true, _, _) => format!("the first {k} bytes of message {n}"),
-                (_, true, 1) => format!("the last byte of message {n}"),
-                (_, true, _) => format!("the last {k} bytes of message {n}"),
-                (_, _, 1) => format!("byte {} of message {n}", from + 1),
-                _ => format!("bytes {}-{to} of message {n}", from + 1),
+            match (from == 0, to == len) {
+                (true, _) => tr!(lang, "part-first", k = k, m = n),
+                (_, true) => tr!(lang, "part-last", k = k, m = n),
+                _ if k == 1 => tr!(lang, "part-byte", at = from + 1, m = n),
+                _ => tr!(lang, "part-bytes", from = from + 1, to = to, m = n),
             }
         })
         .collect();
-    said.join(" and ")
+    said.join(&tr!(lang, "part-and"))
 }
 
 fn quoted(bytes: &[u8]) -> String {
@@ -76,12 +72,13 @@ pub fn sentence(
     flow: &Flow,
     reader: ReaderKind,
     clients: usize,
+    lang: Lang,
 ) -> String {
-    let subject = who(e.side, clients);
+    let subject = who(e.side, clients, lang);
     let span = flow.span_of(e.seq);
     let what_bytes = |bytes: &[u8]| match span {
         Some((stream, span)) => {
-            let p = parts(stream, &span.range);
+            let p = parts(stream, &span.range, lang);
             if p.is_empty() {
                 quoted(bytes)
             } else {
@@ -90,102 +87,89 @@ pub fn sentence(
         }
         None => quoted(bytes),
     };
+    let reader = reader.name();
+    let count = |n: u64| bytes_in(n, lang);
     let text = match &e.what {
-        What::Connect => format!(
-            "{subject} connects: connect() returns as soon as the kernel has completed the \
-             handshake, whether or not the server has called accept() yet."
+        What::Connect => tr!(lang, "say-connect", who = &subject),
+        What::Refused => tr!(lang, "say-refused", who = &subject),
+        What::Accept { client } => tr!(
+            lang,
+            "say-accept",
+            client = who(Side::Client(*client), clients, lang)
         ),
-        What::Refused => {
-            format!("{subject}'s connect() is refused: the kernel answers with a reset (RST).")
-        }
-        What::Accept { client } => format!(
-            "The server's accept() returns {}'s connection, which was waiting in the listen \
-             queue.",
-            who(Side::Client(*client), clients)
-        ),
-        What::Write { bytes, .. } => format!(
-            "{subject} calls write() once with {}: {}.",
-            count(bytes.len() as u64),
-            what_bytes(bytes)
+        What::Write { bytes, .. } => tr!(
+            lang,
+            "say-write",
+            who = &subject,
+            n = count(bytes.len() as u64),
+            bytes = what_bytes(bytes)
         ),
         What::Read { asked, bytes, .. } => read_sentence(
             e,
             timeline,
             flow,
-            reader,
+            (reader, lang),
             &subject,
             *asked,
             bytes,
             what_bytes(bytes),
         ),
-        What::Eof => format!(
-            "{subject}'s read() returns 0: the other side has closed; no more bytes will come."
-        ),
-        What::Shutdown => format!(
-            "{subject} shuts down its writing side: a FIN tells the peer no more bytes will \
-             come; it can still read."
-        ),
-        What::Pause { ms, late: true } => format!(
-            "{subject} waits {ms} ms before reading, so separate writes pile up in its \
-             receive buffer."
-        ),
+        What::Eof => tr!(lang, "say-eof", who = &subject),
+        What::Shutdown => tr!(lang, "say-shutdown", who = &subject),
+        What::Pause { ms, late: true } => tr!(lang, "say-pause-late", who = &subject, ms = *ms),
         What::Pause { ms, late: false } => match e.side {
-            Side::Server => format!(
-                "The server pauses {ms} ms before its next write: time for the reader to read \
-                 what has arrived so far."
-            ),
-            _ => format!("{subject} pauses {ms} ms."),
+            Side::Server => tr!(lang, "say-pause-server", ms = *ms),
+            _ => tr!(lang, "say-pause", who = &subject, ms = *ms),
         },
         What::Close { unread: 0 } => match (e.side, flow.connection_of(e.seq)) {
-            (Side::Server, Some(n)) => format!(
-                "The server closes {}'s socket, then goes back to accept().",
-                who(Side::Client(n), clients)
+            (Side::Server, Some(n)) => tr!(
+                lang,
+                "say-close-server",
+                client = who(Side::Client(n), clients, lang)
             ),
-            _ => format!("{subject} closes its socket."),
+            _ => tr!(lang, "say-close", who = &subject),
         },
-        What::Close { unread } => format!(
-            "{subject} closes its socket with {} it never read: the kernel answers with a \
-             reset (RST) instead of a FIN.",
-            count(*unread)
-        ),
-        What::Error { message, .. } => format!("{subject}'s call fails: {message}."),
-        What::Cut { after, reset } => format!(
-            "The server hangs up after echoing {}, in the middle of a reply, as configured: \
-             {}.",
-            count(*after),
-            if *reset {
-                "a reset (RST)"
-            } else {
-                "a FIN, as if the reply had ended"
-            }
-        ),
-        What::Dropped { idle_ms } => format!(
-            "The server drops {subject}: it sent nothing for {} s.",
-            *idle_ms as f64 / 1000.0
+        What::Close { unread } => tr!(lang, "say-close-unread", who = &subject, n = count(*unread)),
+        What::Error { message, .. } => tr!(lang, "say-error", who = &subject, error = message),
+        What::Cut {
+            after,
+            reset: false,
+        } => tr!(lang, "say-cut", n = count(*after)),
+        What::Cut { after, reset: true } => tr!(lang, "say-reset", n = count(*after)),
+        What::Dropped { idle_ms } => tr!(
+            lang,
+            "say-dropped",
+            who = &subject,
+            secs = format!("{}", *idle_ms as f64 / 1000.0)
         ),
         What::Reply {
             round,
             ok: true,
             got,
             ..
-        } => format!(
-            "Reply {round} is right: the {reader} reader returned exactly the {} that were \
-             sent.",
-            count(got.len() as u64)
+        } => tr!(
+            lang,
+            "say-reply-ok",
+            round = *round,
+            reader = reader,
+            n = count(got.len() as u64)
         ),
         What::Reply {
             round,
             ok: false,
             got,
             sent,
-        } => format!(
-            "Reply {round} is wrong: the {reader} reader returned {} ({}) for {} ({}).",
-            quoted(got),
-            count(got.len() as u64),
-            quoted(sent),
-            count(sent.len() as u64)
+        } => tr!(
+            lang,
+            "say-reply-bad",
+            round = *round,
+            reader = reader,
+            got = quoted(got),
+            got_n = count(got.len() as u64),
+            sent = quoted(sent),
+            sent_n = count(sent.len() as u64)
         ),
-        What::Note { text, .. } => format!("{subject}: {text}."),
+        What::Note { text, .. } => tr!(lang, "say-note", who = &subject, text = text.say(lang)),
     };
     capitalized(text)
 }
@@ -196,15 +180,19 @@ fn read_sentence(
     e: &Event,
     timeline: &[Event],
     flow: &Flow,
-    reader: ReaderKind,
+    (reader, lang): (&str, Lang),
     subject: &str,
     asked: usize,
     bytes: &[u8],
     said: String,
 ) -> String {
-    let mut s = format!(
-        "{subject}'s read({asked}) returns the {} that have arrived: {said}.",
-        count(bytes.len() as u64)
+    let mut s = tr!(
+        lang,
+        "say-read",
+        who = subject,
+        asked = asked,
+        n = bytes_in(bytes.len() as u64, lang),
+        bytes = said
     );
     if let Some((stream, span)) = flow.span_of(e.seq) {
         let writes = stream
@@ -213,7 +201,8 @@ fn read_sentence(
             .filter(|w| w.range.start < span.range.end && span.range.start < w.range.end)
             .count();
         if writes > 1 {
-            s.push_str(&format!(" {writes} separate writes arrive as one read."));
+            s.push(' ');
+            s.push_str(&tr!(lang, "say-read-coalesced", writes = writes));
         }
     }
     if let Side::Client(n) = e.side {
@@ -223,17 +212,20 @@ fn read_sentence(
             .iter()
             .filter(|x| x.seq > e.seq && x.side == Side::Client(n))
             .find(|x| matches!(x.what, What::Reply { .. } | What::Read { .. } | What::Eof));
-        match (reader, next.map(|x| &x.what)) {
-            (ReaderKind::Naive, Some(What::Reply { .. })) => s.push_str(
-                " The naive client does one read per message and takes them as the whole reply.",
-            ),
-            (_, Some(What::Reply { round, .. })) => s.push_str(&format!(
-                " The {reader} reader now has the whole of reply {round}."
-            )),
-            (_, Some(What::Read { .. } | What::Eof)) if reader != ReaderKind::Naive => s.push_str(
-                &format!(" The {reader} reader does not have a whole reply yet: it reads again."),
-            ),
-            _ => {}
+        let naive = reader == ReaderKind::Naive.name();
+        let then = match next.map(|x| &x.what) {
+            Some(What::Reply { .. }) if naive => Some(tr!(lang, "say-read-naive")),
+            Some(What::Reply { round, .. }) => {
+                Some(tr!(lang, "say-read-whole", reader = reader, round = *round))
+            }
+            Some(What::Read { .. } | What::Eof) if !naive => {
+                Some(tr!(lang, "say-read-again", reader = reader))
+            }
+            _ => None,
+        };
+        if let Some(then) = then {
+            s.push(' ');
+            s.push_str(&then);
         }
     }
     s
@@ -257,14 +249,20 @@ mod tests {
     #[test]
     fn parts_say_which_bytes_of_which_message() {
         let s = stream(vec![0..13, 13..26]);
-        assert_eq!(parts(&s, &(0..13)), "all of message 1");
-        assert_eq!(parts(&s, &(0..4)), "the first 4 bytes of message 1");
-        assert_eq!(parts(&s, &(4..8)), "bytes 5-8 of message 1");
+        let en = |r: Range<u64>| parts(&s, &r, Lang::En);
+        assert_eq!(en(0..13), "all of message 1");
+        assert_eq!(en(0..4), "the first 4 bytes of message 1");
+        assert_eq!(en(4..8), "bytes 5-8 of message 1");
+        assert_eq!(en(5..6), "byte 6 of message 1");
         assert_eq!(
-            parts(&s, &(12..14)),
+            en(12..14),
             "the last byte of message 1 and the first byte of message 2"
         );
-        assert_eq!(parts(&s, &(0..26)), "all of message 1 and all of message 2");
-        assert_eq!(parts(&s, &(30..31)), "");
+        assert_eq!(en(0..26), "all of message 1 and all of message 2");
+        assert_eq!(en(30..31), "");
+        assert_eq!(
+            parts(&s, &(12..14), Lang::Ko),
+            "1번 메시지의 마지막 1바이트, 2번 메시지의 첫 1바이트"
+        );
     }
 }

@@ -1,0 +1,253 @@
+# The lesson's words in English: the fallback for every message.
+#
+# Each message has an id (left of `=`) that the code names, and may take
+# arguments (`{ $n }`). A number argument picks a plural form:
+#   { $n -> [one] 1 byte *[other] { $n } bytes }
+# An argument that is a count of bytes is given already said (`13 bytes`,
+# `13바이트`), from the message `bytes`.
+# The Korean catalogue, ko.ftl, has the same ids (a test holds them alike).
+
+## Counts
+
+bytes = { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+}
+
+## The timeline (terminal): one row per call
+
+col-client = client
+col-server = server
+ev-connect = connect
+ev-refused = connect: refused
+ev-accept = accept: c{ $client }
+ev-write = write { $n } B @{ $at }
+ev-read = read({ $asked }) → { $n } B @{ $at }
+ev-eof = read → 0 B: end of stream
+ev-shutdown = shutdown(write): FIN
+ev-pause = (pause { $ms } ms)
+ev-pause-late = (reads late: waits { $ms } ms)
+ev-close = close
+ev-close-unread = close, { $unread } B unread: RST
+ev-cut = cut (FIN) after { $after } B, as configured
+ev-reset = reset (RST) after { $after } B, as configured
+ev-dropped = dropped: idle { $secs } s
+ev-error = error: { $message }
+ev-reply-ok = ✓ reply { $round }:
+ev-reply-bad = ✗ reply { $round }:
+note-stalled = ✗ reply { $round }: would wait forever
+note-no-reply = ! reply { $round }: { $why }
+note-round-failed = ✗ round { $round }: { $error }
+
+## How a reply turned out
+
+outcome-intact = intact
+outcome-wrong = wrong reply
+outcome-stalled = would wait forever
+outcome-closed-mid-message = peer closed mid-message
+outcome-closed = peer closed the connection
+outcome-failed = { $error }
+
+## The proxy's own rows
+
+proxy-accepted = accepted { $peer }
+proxy-accept-failed = accept failed: { $error }
+proxy-closed = connection closed
+proxy-cut = closed after { $n }, as configured
+proxy-reset = reset after { $n }, as configured
+
+## How a stream is cut and paced
+
+plan-whole = whole writes
+plan-fixed = pieces of at most { $n }
+plan-random = random pieces of { $range } bytes
+plan-pause = { $burst ->
+    [1] , { $ms } ms pause after each
+   *[other] , { $ms } ms pause after each { $burst } in a row
+}
+plan-random-pause = { $burst ->
+    [1] , a random pause of 0-{ $ms } ms after each
+   *[other] , a random pause of 0-{ $ms } ms after each { $burst } in a row
+}
+plan-seed = { " " }(seed { $seed })
+
+## A scenario's script (`show`, pages)
+
+step-send = client { $client } sends { $messages } and reads the replies
+step-write = client { $client } writes { $messages } (replies read later)
+step-read = client { $client } reads the replies it is owed
+step-pause = client { $client } waits { $ms } ms
+step-connect = client { $client } connects
+step-connect-refused = client { $client } connects, expecting to be refused
+step-quit = client { $client } quits
+
+## Verdicts
+
+verdict-intact = intact
+verdict-broken = broken
+verdict-detected = detected
+
+## What a scenario checks besides the replies
+
+check-served-in-turn = client { $client } was accepted only after the server closed client { $before }
+check-could-not-connect = client { $client } could not connect: { $error }
+check-refused = client { $client } was refused: nothing listens any more
+check-not-refused-error = client { $client } should have been refused, but: { $error }
+check-not-refused = client { $client } should have been refused, but it connected
+check-server-failed = the server failed: { $error }
+buffer-size = { $who } { $name }: asked for { $asked } bytes, the kernel reports { $actual }
+buffer-size-own = { $name }: asked for { $asked } bytes, the kernel reports { $actual }
+
+## A scenario's set-up (`show`, `run`, pages)
+
+server-cannot-run = cannot run: { $error }
+server-iterative = iterative echo server, read buffer { $buffer } bytes, { $clients ->
+    [0] serves any number of clients
+    [one] serves 1 client
+   *[other] serves { $clients } clients
+}
+server-nodelay = TCP_NODELAY on: each write leaves at once
+sndbuf-asked = SO_SNDBUF asked: { $n } bytes
+rcvbuf-asked = SO_RCVBUF asked: { $n } bytes
+server-cut = echo cut into { $plan }
+server-reads-late = reads late: waits { $ms } ms before each read
+server-cut-after = closes each connection after echoing { $n }
+server-reset-after = resets each connection (RST) after echoing { $n } bytes
+client-buffer = read buffer { $n } bytes
+client-nodelay = TCP_NODELAY on
+client-pieces = writes each message in pieces of { $n }
+client-pieces-paused = writes each message in pieces of { $n } bytes, { $ms } ms pause after each
+client-pauses = pauses { $ms } ms after each write
+pauses-not-waited = (the pauses are not waited here: at each one the conductor lets the other side run, which is all a pause is for; `run --pace` waits them)
+
+## `show`
+
+show-script = script
+show-expected = expected
+show-point-at = what to point at
+
+## `run`: the rounds side by side, the verdicts
+
+timeline-of = timeline, { $reader } reader
+rounds-round = round
+rounds-sent = sent
+cell-ok = ok
+cell-stalled = would wait forever
+cell-stalled-short = waits forever
+cell-stalled-shortest = stalls
+cell-cut = closed mid-message
+cell-cut-short = closed mid-msg
+cell-cut-shortest = cut
+cell-closed = closed
+cell-error = error (see above)
+cell-error-short = error
+rounds-waited = client { $client } waited { $ms } ms for reply { $round } (the server was busy with another client)
+verdicts-reader = reader
+verdicts-result = result
+verdicts-predicted = predicted
+verdicts-prediction = prediction
+verdicts-held = held
+verdicts-failed = failed
+summary = summary
+all-as-expected = every verdict as expected
+not-all-as-expected = some verdicts were not as expected
+
+## The lesson pages: one sentence per step
+
+who-the-client = the client
+who-client = client { $n }
+who-the-server = the server
+who-server-connection = the server (connection { $n })
+part-all = all of message { $m }
+part-first = { $k ->
+    [one] the first byte of message { $m }
+   *[other] the first { $k } bytes of message { $m }
+}
+part-last = { $k ->
+    [one] the last byte of message { $m }
+   *[other] the last { $k } bytes of message { $m }
+}
+part-byte = byte { $at } of message { $m }
+part-bytes = bytes { $from }-{ $to } of message { $m }
+part-and = { " " }and{ " " }
+say-connect = { $who } connects: connect() returns as soon as the kernel has completed the handshake, whether or not the server has called accept() yet.
+say-refused = { $who }'s connect() is refused: the kernel answers with a reset (RST).
+say-accept = The server's accept() returns { $client }'s connection, which was waiting in the listen queue.
+say-write = { $who } calls write() once with { $n }: { $bytes }.
+say-read = { $who }'s read({ $asked }) returns the { $n } that have arrived: { $bytes }.
+say-read-coalesced = { $writes } separate writes arrive as one read.
+say-read-naive = The naive client does one read per message and takes them as the whole reply.
+say-read-whole = The { $reader } reader now has the whole of reply { $round }.
+say-read-again = The { $reader } reader does not have a whole reply yet: it reads again.
+say-eof = { $who }'s read() returns 0: the other side has closed; no more bytes will come.
+say-shutdown = { $who } shuts down its writing side: a FIN tells the peer no more bytes will come; it can still read.
+say-pause-late = { $who } waits { $ms } ms before reading, so separate writes pile up in its receive buffer.
+say-pause-server = The server pauses { $ms } ms before its next write: time for the reader to read what has arrived so far.
+say-pause = { $who } pauses { $ms } ms.
+say-close-server = The server closes { $client }'s socket, then goes back to accept().
+say-close = { $who } closes its socket.
+say-close-unread = { $who } closes its socket with { $n } it never read: the kernel answers with a reset (RST) instead of a FIN.
+say-error = { $who }'s call fails: { $error }.
+say-cut = The server hangs up after echoing { $n }, in the middle of a reply, as configured: a FIN, as if the reply had ended.
+say-reset = The server hangs up after echoing { $n }, in the middle of a reply, as configured: a reset (RST).
+say-dropped = The server drops { $who }: it sent nothing for { $secs } s.
+say-reply-ok = Reply { $round } is right: the { $reader } reader returned exactly the { $n } that were sent.
+say-reply-bad = Reply { $round } is wrong: the { $reader } reader returned { $got } ({ $got_n }) for { $sent } ({ $sent_n }).
+say-note = { $who }: { $text }.
+page-diagram-label = Sequence diagram of the { $reader } reader's run: one box per call, time going down
+ribbon-up = { $client } → server: the bytes as { $client } wrote them (marked above) and as the server read them (marked below)
+ribbon-down = server → { $client }: the echo as the server wrote it (marked above) and as { $client } read it (marked below)
+ribbon-label = { $caption }: { $n } in { $writes } writes and { $reads } reads
+ribbon-message = message { $m }: { $n }
+
+## The lesson pages: headings, controls, tables
+
+page-nav = lesson
+page-all-scenarios = all scenarios
+page-no-run = no run
+page-about = the scenario
+page-setup = Set-up
+page-script = Script
+page-point-at = What to point at
+page-results = results
+page-replies = Replies, reader by reader
+page-verdicts = Verdicts
+page-made-by = Made by
+page-keys = Keys: → next step, ← previous, Home first, End last.
+page-reader = The { $reader } reader
+page-first-step = first step
+page-first = First
+page-previous-step = previous step
+page-previous = Previous
+page-next-step = next step
+page-next = Next
+page-play = Play
+page-pause = Pause
+page-speed = speed
+page-slow = slow
+page-normal = normal
+page-fast = fast
+page-step-count = step { $n } of { $last }
+# The stepping script fills in {n} and {last} (not Fluent's arguments).
+page-step-of = step {"{"}n{"}"} of {"{"}last{"}"}
+page-diagram-caption = Time goes down. Each box is one call; the bands carry each write's bytes to the read that got them, coloured by message (tags:
+page-tag-whole = a whole message
+page-tag-start = its start
+page-tag-end = its end
+page-bytes-in-order = The bytes in order
+page-round = client { $client }, #{ $round }
+page-right = right
+page-wrong = wrong: “{ $got }”
+page-closed-mid-message = error: peer closed mid-message
+page-closed = closed before the reply
+page-error = error: { $error }
+index-title = TCP has no message boundaries
+index-lesson = One write() is not one read(). Each page below is a real run of an echo server and a client, drawn so you can see which write's bytes went into which read.
+index-surprise = (a verdict was not as predicted)
+index-page-title = tcp-boundary · the lesson
+
+## What the commands say when they are done
+
+wrote-page = wrote { $page }
+wrote-site = wrote { $index } and { $pages } scenario pages; open it in a browser
+repeat-line = { $runs } runs: { $expected } as expected, { $same } with the same timeline

@@ -1,0 +1,240 @@
+# 수업 화면에 나오는 말, 한국어판. 아이디(`=` 왼쪽)는 en.ftl 과 같습니다.
+#
+# 용어는 교재의 것을 씁니다: 에코 서버, 에코 클라이언트, 연결요청 대기 큐,
+# 데이터의 경계, 조각, 바이트. 함수 이름(read, write, accept, close)과
+# 판독기 이름(naive, exact, line, length)은 코드에 나오는 그대로 둡니다.
+
+## 개수
+
+bytes = { $n }바이트
+
+## 타임라인(터미널): 호출 하나에 한 줄
+
+col-client = 클라이언트
+col-server = 서버
+ev-connect = connect
+ev-refused = connect: 거부됨
+ev-accept = accept: c{ $client }
+ev-write = write { $n } B @{ $at }
+ev-read = read({ $asked }) → { $n } B @{ $at }
+ev-eof = read → 0 B: 스트림의 끝
+ev-shutdown = shutdown(write): FIN
+ev-pause = (쉼 { $ms } ms)
+ev-pause-late = (늦게 읽음: { $ms } ms 기다림)
+ev-close = close
+ev-close-unread = close, 안 읽은 { $unread } B: RST
+ev-cut = 설정대로 { $after } B 뒤 끊음 (FIN)
+ev-reset = 설정대로 { $after } B 뒤 리셋 (RST)
+ev-dropped = 끊음: { $secs }초 동안 조용함
+ev-error = 오류: { $message }
+ev-reply-ok = ✓ 응답 { $round }:
+ev-reply-bad = ✗ 응답 { $round }:
+note-stalled = ✗ 응답 { $round }: 영원히 기다릴 것
+note-no-reply = ! 응답 { $round }: { $why }
+note-round-failed = ✗ { $round }회차: { $error }
+
+## 응답의 결과
+
+outcome-intact = 온전함
+outcome-wrong = 틀린 응답
+outcome-stalled = 영원히 기다릴 것
+outcome-closed-mid-message = 상대가 메시지 중간에 연결을 닫음
+outcome-closed = 상대가 연결을 닫음
+outcome-failed = { $error }
+
+## 프록시의 줄
+
+proxy-accepted = { $peer } 연결 수락
+proxy-accept-failed = accept 실패: { $error }
+proxy-closed = 연결 닫힘
+proxy-cut = 설정대로 { $n } 뒤 끊음
+proxy-reset = 설정대로 { $n } 뒤 리셋
+
+## 스트림을 자르고 쉬는 방식
+
+plan-whole = 자르지 않은 write
+plan-fixed = 최대 { $n }씩의 조각
+plan-random = { $range }바이트 사이의 무작위 조각
+plan-pause = { $burst ->
+    [1] , 조각마다 { $ms } ms 쉼
+   *[other] , 조각 { $burst }개마다 { $ms } ms 쉼
+}
+plan-random-pause = { $burst ->
+    [1] , 조각마다 0-{ $ms } ms 무작위로 쉼
+   *[other] , 조각 { $burst }개마다 0-{ $ms } ms 무작위로 쉼
+}
+plan-seed = { " " }(시드 { $seed })
+
+## 시나리오의 대본 (`show`, 페이지)
+
+step-send = { $client }번 클라이언트: { $messages } 보내고 응답을 읽음
+step-write = { $client }번 클라이언트: { $messages } 씀 (응답은 나중에 읽음)
+step-read = { $client }번 클라이언트: 받아야 할 응답을 읽음
+step-pause = { $client }번 클라이언트: { $ms } ms 기다림
+step-connect = { $client }번 클라이언트: 연결
+step-connect-refused = { $client }번 클라이언트: 연결, 거부될 것을 예상
+step-quit = { $client }번 클라이언트: 종료
+
+## 판정
+
+verdict-intact = 온전함
+verdict-broken = 깨짐
+verdict-detected = 감지함
+
+## 시나리오가 응답 말고 확인하는 것
+
+check-served-in-turn = 서버가 { $before }번 클라이언트의 연결을 닫은 뒤에야 { $client }번 클라이언트를 accept 함
+check-could-not-connect = { $client }번 클라이언트 연결 실패: { $error }
+check-refused = { $client }번 클라이언트 거부됨: 이제 아무도 listen 하지 않음
+check-not-refused-error = { $client }번 클라이언트는 거부되어야 했지만: { $error }
+check-not-refused = { $client }번 클라이언트는 거부되어야 했지만 연결됨
+check-server-failed = 서버 실패: { $error }
+buffer-size = { $who } { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
+buffer-size-own = { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
+
+## 시나리오의 설정 (`show`, `run`, 페이지)
+
+server-cannot-run = 실행할 수 없음: { $error }
+server-iterative = Iterative 에코 서버, 읽기 버퍼 { $buffer }바이트, { $clients ->
+    [0] 클라이언트 수 제한 없음
+   *[other] 클라이언트 { $clients }개를 처리
+}
+server-nodelay = TCP_NODELAY 켬: write 마다 바로 전송
+sndbuf-asked = SO_SNDBUF 요청: { $n }바이트
+rcvbuf-asked = SO_RCVBUF 요청: { $n }바이트
+server-cut = 에코를 나눠 보냄: { $plan }
+server-reads-late = 늦게 읽음: read 전마다 { $ms } ms 기다림
+server-cut-after = 연결마다 { $n }를 에코한 뒤 닫음
+server-reset-after = 연결마다 { $n }바이트를 에코한 뒤 리셋 (RST)
+client-buffer = 읽기 버퍼 { $n }바이트
+client-nodelay = TCP_NODELAY 켬
+client-pieces = 메시지마다 { $n }씩 나눠서 씀
+client-pieces-paused = 메시지마다 { $n }바이트씩 나눠서 쓰고, 조각마다 { $ms } ms 쉼
+client-pauses = write 마다 { $ms } ms 쉼
+pauses-not-waited = (여기서는 쉬는 시간을 실제로 기다리지 않습니다: 쉴 때마다 지휘자가 상대편을 실행시키며, 쉼의 목적은 그것뿐입니다. `run --pace` 는 실제로 기다립니다)
+
+## `show`
+
+show-script = 대본
+show-expected = 예상 판정
+show-point-at = 짚어 줄 곳
+
+## `run`: 회차별 응답, 판정
+
+timeline-of = 타임라인, { $reader } 판독기
+rounds-round = 회차
+rounds-sent = 보낸 것
+cell-ok = 정상
+cell-stalled = 영원히 기다림
+cell-stalled-short = 무한 대기
+cell-stalled-shortest = 멈춤
+cell-cut = 메시지 중간에 닫힘
+cell-cut-short = 중간에 닫힘
+cell-cut-shortest = 끊김
+cell-closed = 닫힘
+cell-error = 오류 (위 참고)
+cell-error-short = 오류
+rounds-waited = { $client }번 클라이언트는 응답 { $round }를 { $ms } ms 기다렸습니다 (서버가 다른 클라이언트를 처리하는 중이었습니다)
+verdicts-reader = 판독기
+verdicts-result = 결과
+verdicts-predicted = 예상
+verdicts-prediction = 예측
+verdicts-held = 맞음
+verdicts-failed = 틀림
+summary = 요약
+all-as-expected = 모든 판정이 예상대로입니다
+not-all-as-expected = 예상과 다른 판정이 있습니다
+
+## 수업 페이지: 단계마다 한 문장
+
+who-the-client = 클라이언트
+who-client = { $n }번 클라이언트
+who-the-server = 서버
+who-server-connection = 서버 (연결 { $n })
+part-all = { $m }번 메시지 전체
+part-first = { $m }번 메시지의 첫 { $k }바이트
+part-last = { $m }번 메시지의 마지막 { $k }바이트
+part-byte = { $m }번 메시지의 { $at }번째 바이트
+part-bytes = { $m }번 메시지의 { $from }-{ $to }번째 바이트
+part-and = ,{ " " }
+say-connect = { $who }가 connect 합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
+say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으로 답합니다.
+say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
+say-write = { $who }가 write()를 한 번 호출해 { $n }를 보냅니다: { $bytes }.
+say-read = { $who }의 read({ $asked })가 지금까지 도착한 { $n }를 돌려줍니다: { $bytes }.
+say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
+say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
+say-read-whole = 이제 { $reader } 판독기가 응답 { $round } 전체를 가졌습니다.
+say-read-again = { $reader } 판독기는 아직 응답 전체를 받지 못했으므로 다시 read 합니다.
+say-eof = { $who }의 read()가 0을 돌려줍니다: 상대가 연결을 닫았으므로 더 올 데이터가 없습니다.
+say-shutdown = { $who }가 쓰기 쪽을 닫습니다(shutdown): FIN이 상대에게 더 보낼 데이터가 없음을 알립니다. 읽기는 계속할 수 있습니다.
+say-pause-late = { $who }가 read 전에 { $ms } ms 기다립니다. 그동안 따로 보낸 데이터가 수신 버퍼에 쌓입니다.
+say-pause-server = 서버가 다음 write 전에 { $ms } ms 쉽니다: 받는 쪽이 지금까지 도착한 것을 읽을 시간입니다.
+say-pause = { $who }가 { $ms } ms 쉽니다.
+say-close-server = 서버가 { $client }의 소켓을 닫고(close) 다시 accept()로 돌아갑니다.
+say-close = { $who }가 소켓을 닫습니다(close).
+say-close-unread = { $who }가 읽지 않은 { $n }를 남긴 채 소켓을 닫습니다: 커널은 FIN 대신 리셋(RST)으로 답합니다.
+say-error = { $who }의 호출이 실패합니다: { $error }.
+say-cut = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 응답이 끝난 것처럼 FIN을 보냅니다.
+say-reset = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 리셋(RST)을 보냅니다.
+say-dropped = 서버가 { $who }의 연결을 끊습니다: { $secs }초 동안 아무것도 보내지 않았습니다.
+say-reply-ok = 응답 { $round }는 맞습니다: { $reader } 판독기가 보낸 { $n }를 정확히 돌려받았습니다.
+say-reply-bad = 응답 { $round }는 틀렸습니다: { $reader } 판독기는 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
+say-note = { $who }: { $text }.
+page-diagram-label = { $reader } 판독기 실행의 순서도: 호출마다 상자 하나, 시간은 아래로 흐릅니다
+ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서버가 읽은 대로(아래 표시)의 바이트
+ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }가 읽은 대로(아래 표시)의 에코
+ribbon-label = { $caption }: { $n }, write { $writes }번, read { $reads }번
+ribbon-message = { $m }번 메시지: { $n }
+
+## 수업 페이지: 제목, 버튼, 표
+
+page-nav = 수업
+page-all-scenarios = 모든 시나리오
+page-no-run = 실행 결과 없음
+page-about = 시나리오
+page-setup = 설정
+page-script = 대본
+page-point-at = 짚어 줄 곳
+page-results = 결과
+page-replies = 판독기별 응답
+page-verdicts = 판정
+page-made-by = 만든 명령:
+page-keys = 키: → 다음 단계, ← 이전, Home 처음, End 마지막.
+page-reader = { $reader } 판독기
+page-first-step = 첫 단계
+page-first = 처음
+page-previous-step = 이전 단계
+page-previous = 이전
+page-next-step = 다음 단계
+page-next = 다음
+page-play = 재생
+page-pause = 일시 정지
+page-speed = 속도
+page-slow = 느리게
+page-normal = 보통
+page-fast = 빠르게
+page-step-count = { $last }단계 중 { $n }단계
+# 페이지의 스크립트가 {n} 과 {last} 를 채웁니다 (Fluent 인자가 아닙니다).
+page-step-of = {"{"}last{"}"}단계 중 {"{"}n{"}"}단계
+page-diagram-caption = 시간은 아래로 흐릅니다. 상자 하나가 호출 하나이고, 띠는 각 write의 바이트가 어느 read로 들어갔는지 보여 줍니다. 색은 메시지를 나타냅니다 (표시:
+page-tag-whole = 메시지 전체
+page-tag-start = 메시지의 앞부분
+page-tag-end = 메시지의 뒷부분
+page-bytes-in-order = 차례대로 본 바이트
+page-round = { $client }번 클라이언트, { $round }회차
+page-right = 맞음
+page-wrong = 틀림: “{ $got }”
+page-closed-mid-message = 오류: 상대가 메시지 중간에 연결을 닫음
+page-closed = 응답 전에 닫힘
+page-error = 오류: { $error }
+index-title = TCP에는 데이터의 경계가 없습니다
+index-lesson = write() 한 번이 read() 한 번이 아닙니다. 아래의 각 페이지는 에코 서버와 클라이언트를 실제로 실행한 기록이며, 어느 write의 바이트가 어느 read로 들어갔는지 그림으로 보여 줍니다.
+index-surprise = (예상과 다른 판정이 있음)
+index-page-title = tcp-boundary · 수업
+
+## 명령이 끝나면 하는 말
+
+wrote-page = { $page } 를 만들었습니다
+wrote-site = { $index } 와 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
+repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 같은 타임라인

@@ -1,0 +1,194 @@
+//! The class's language: the catalogues hold the same messages, every message
+//! the code names exists, every shipped scenario speaks Korean, and a
+//! scenario without Korean still runs in English.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tcp_boundary::lang::{self, EN_FTL, KO_FTL, Lang};
+use tcp_boundary::scenario::Scenario;
+
+#[test]
+fn both_catalogues_parse_whole() {
+    assert_eq!(lang::problems(EN_FTL), Vec::<String>::new(), "en.ftl");
+    assert_eq!(lang::problems(KO_FTL), Vec::<String>::new(), "ko.ftl");
+}
+
+#[test]
+fn every_english_message_has_a_korean_one_and_no_more() {
+    let en: BTreeSet<String> = lang::ids(EN_FTL).into_iter().collect();
+    let ko: BTreeSet<String> = lang::ids(KO_FTL).into_iter().collect();
+    assert!(en.len() > 100, "{} messages", en.len());
+    let missing: Vec<&String> = en.difference(&ko).collect();
+    let extra: Vec<&String> = ko.difference(&en).collect();
+    assert!(missing.is_empty(), "no Korean for: {missing:?}");
+    assert!(extra.is_empty(), "Korean only: {extra:?}");
+    // Said, not fallen back: every Korean message differs from its English
+    // one, but for the few that are the same in both (function names).
+    let same: Vec<&String> = en
+        .iter()
+        .filter(|id| Lang::Ko.say(id, &[]) == Lang::En.say(id, &[]))
+        .collect();
+    let alike = [
+        "ev-connect",
+        "ev-close",
+        "ev-shutdown",
+        "ev-accept",
+        "ev-write",
+        "ev-read",
+        "outcome-failed",
+        "say-note",
+    ];
+    let unexpected: Vec<&&String> = same
+        .iter()
+        .filter(|id| !alike.contains(&id.as_str()))
+        .collect();
+    assert!(unexpected.is_empty(), "not translated: {unexpected:?}");
+}
+
+/// Every source file under `dir`, read.
+fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push((path.display().to_string(), text));
+        }
+    }
+}
+
+#[test]
+fn every_message_the_code_names_is_in_the_catalogue_and_every_message_is_used() {
+    let en: BTreeSet<String> = lang::ids(EN_FTL).into_iter().collect();
+    let mut files = Vec::new();
+    sources(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path(),
+        &mut files,
+    );
+    // `tr!(lang, "id"…`, `Msg::new("id")`, `t("id")`, `heading(out, "id")`;
+    // and, with a hyphen, ids listed for a choice of wordings
+    // (`&["cell-cut", …]`) or chosen by an `if` (`{ "ev-reply-ok" }`).
+    let named = [
+        r#"(?:tr!\([^,]+,\s*|Msg::new\(|\bt\(|heading\(out,\s*)"([a-z]+(?:-[a-z0-9]+)*)""#,
+        r#"(?:\[|,\s*|\{\s*)"([a-z]+(?:-[a-z0-9]+)+)""#,
+    ]
+    .map(|r| regex_lite::Regex::new(r).unwrap());
+    let mut used = BTreeSet::new();
+    for (file, text) in &files {
+        for c in named.iter().flat_map(|r| r.captures_iter(text)) {
+            used.insert((c[1].to_string(), file.clone()));
+        }
+    }
+    let ids: BTreeSet<&String> = used.iter().map(|(id, _)| id).collect();
+    let unknown: Vec<&(String, String)> = used
+        .iter()
+        .filter(|(id, _)| !en.contains(id) && looks_like_message(id, &en))
+        .collect();
+    assert!(unknown.is_empty(), "named but not in en.ftl: {unknown:?}");
+    let unused: Vec<&String> = en.iter().filter(|id| !ids.contains(id)).collect();
+    assert!(unused.is_empty(), "in en.ftl but never named: {unused:?}");
+}
+
+/// An id shaped like the catalogue's: its prefix is one the catalogue uses.
+fn looks_like_message(id: &str, en: &BTreeSet<String>) -> bool {
+    let prefix = id.split('-').next().unwrap_or("");
+    en.iter()
+        .any(|known| known.split('-').next() == Some(prefix))
+}
+
+#[test]
+fn every_shipped_scenario_speaks_korean() {
+    for s in Scenario::builtins() {
+        let ko =
+            s.ko.as_ref()
+                .unwrap_or_else(|| panic!("{}: no [ko]", s.name));
+        for (what, text) in [
+            ("lesson", &ko.lesson),
+            ("description", &ko.description),
+            ("point_at", &ko.point_at),
+        ] {
+            assert!(
+                text.chars().any(|c| ('가'..='힣').contains(&c)),
+                "{}: ko.{what} has no Hangul: {text}",
+                s.name
+            );
+        }
+        assert_eq!(s.lesson_in(Lang::Ko), ko.lesson);
+        assert_eq!(s.lesson_in(Lang::En), s.lesson);
+    }
+}
+
+#[test]
+fn a_scenario_without_korean_is_valid_and_shown_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let text = tcp_boundary::scenario::BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "partial-read")
+        .unwrap()
+        .1;
+    // The same file with its [ko] table taken out.
+    let start = text.find("[ko]").unwrap();
+    let end = text[start..].find("[server]").unwrap() + start;
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let s = Scenario::load(&path).unwrap();
+    assert!(s.ko.is_none());
+    assert_eq!(s.lesson_in(Lang::Ko), s.lesson);
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["show", path.to_str().unwrap(), "--lang", "ko"])
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    // English lesson, Korean headings.
+    assert!(shown.contains(&s.lesson[..20]), "{shown}");
+    assert!(shown.contains("대본"), "{shown}");
+}
+
+#[test]
+fn the_locale_chooses_korean_and_lang_overrides_it() {
+    let run = |args: &[&str], lang: &str| {
+        let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+            .args(args)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&["show", "classic"], "ko_KR.UTF-8").contains("예상 판정"));
+    assert!(run(&["show", "classic"], "en_US.UTF-8").contains("expected"));
+    assert!(run(&["show", "classic", "--lang", "en"], "ko_KR.UTF-8").contains("expected"));
+    assert!(run(&["show", "classic", "--lang", "ko"], "C").contains("예상 판정"));
+}
+
+#[test]
+fn the_echo_pair_keeps_the_book_s_console_text_in_korean() {
+    let server = common::start_server(&["--clients", "1"]);
+    let out = assert_cmd::Command::new(common::echo_client_bin())
+        .args(["127.0.0.1", &server.port.to_string()])
+        .env("LANG", "ko_KR.UTF-8")
+        .write_stdin("안녕하세요\nq\n")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    // Hangul as typed; the newline escaped, as for every reply.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "connected .....\nInput message (Q to quit) : Message from server : 안녕하세요\\n\n\
+         Input message (Q to quit) : "
+    );
+    let (stdout, _, code) = server.finish();
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("Message from client : 안녕하세요\\n"),
+        "{stdout}"
+    );
+}
