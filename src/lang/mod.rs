@@ -27,8 +27,7 @@ pub const EN_FTL: &str = include_str!("../../locales/en.ftl");
 pub const KO_FTL: &str = include_str!("../../locales/ko.ftl");
 
 /// A language the lesson is written in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// English.
     #[default]
@@ -236,11 +235,6 @@ impl Msg {
     /// The message in `lang`.
     pub fn say(&self, lang: Lang) -> String {
         lang.say(self.id, &self.args)
-    }
-
-    /// The message's id.
-    pub fn id(&self) -> &'static str {
-        self.id
     }
 }
 

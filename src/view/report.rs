@@ -33,8 +33,10 @@ fn mark(ok: bool) -> (Style, &'static str) {
 
 /// `text` after `first` on the first line and under it on the next ones,
 /// wrapped to the layout's width.
+/// `first` may carry colour codes: the indent is the width of what shows.
 fn indented(out: &mut dyn Write, first: &str, text: &str, layout: Layout) -> io::Result<()> {
-    let indent = unicode_width::UnicodeWidthStr::width(first);
+    let shown = anstream::adapter::strip_str(first).to_string();
+    let indent = unicode_width::UnicodeWidthStr::width(shown.as_str());
     let room = layout.width.saturating_sub(indent).max(20);
     for (i, line) in wrap(text, room).iter().enumerate() {
         if i == 0 {
@@ -358,16 +360,7 @@ pub fn verdicts(reports: &[Report], layout: Layout, out: &mut dyn Write) -> io::
         seen.push(&c.what);
         let (style, m) = mark(c.ok);
         let first = format!("  {style}{m}{style:#} ");
-        // The mark's colour codes take no columns: indent by what shows.
-        let text = c.what.say(lang);
-        let room = layout.width.saturating_sub(4).max(20);
-        for (i, line) in wrap(&text, room).iter().enumerate() {
-            if i == 0 {
-                writeln!(out, "{first}{line}")?;
-            } else {
-                writeln!(out, "    {line}")?;
-            }
-        }
+        indented(out, &first, &c.what.say(lang), layout)?;
     }
     Ok(())
 }

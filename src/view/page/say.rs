@@ -87,7 +87,6 @@ pub fn sentence(
         }
         None => quoted(bytes),
     };
-    let reader = reader.name();
     let count = |n: u64| bytes_in(n, lang);
     let text = match &e.what {
         What::Connect => tr!(lang, "say-connect", who = &subject),
@@ -108,7 +107,8 @@ pub fn sentence(
             e,
             timeline,
             flow,
-            (reader, lang),
+            reader,
+            lang,
             &subject,
             *asked,
             bytes,
@@ -151,7 +151,7 @@ pub fn sentence(
             lang,
             "say-reply-ok",
             round = *round,
-            reader = reader,
+            reader = reader.name(),
             n = count(got.len() as u64)
         ),
         What::Reply {
@@ -163,7 +163,7 @@ pub fn sentence(
             lang,
             "say-reply-bad",
             round = *round,
-            reader = reader,
+            reader = reader.name(),
             got = quoted(got),
             got_n = count(got.len() as u64),
             sent = quoted(sent),
@@ -180,7 +180,8 @@ fn read_sentence(
     e: &Event,
     timeline: &[Event],
     flow: &Flow,
-    (reader, lang): (&str, Lang),
+    reader: ReaderKind,
+    lang: Lang,
     subject: &str,
     asked: usize,
     bytes: &[u8],
@@ -212,14 +213,17 @@ fn read_sentence(
             .iter()
             .filter(|x| x.seq > e.seq && x.side == Side::Client(n))
             .find(|x| matches!(x.what, What::Reply { .. } | What::Read { .. } | What::Eof));
-        let naive = reader == ReaderKind::Naive.name();
+        let naive = reader == ReaderKind::Naive;
         let then = match next.map(|x| &x.what) {
             Some(What::Reply { .. }) if naive => Some(tr!(lang, "say-read-naive")),
-            Some(What::Reply { round, .. }) => {
-                Some(tr!(lang, "say-read-whole", reader = reader, round = *round))
-            }
+            Some(What::Reply { round, .. }) => Some(tr!(
+                lang,
+                "say-read-whole",
+                reader = reader.name(),
+                round = *round
+            )),
             Some(What::Read { .. } | What::Eof) if !naive => {
-                Some(tr!(lang, "say-read-again", reader = reader))
+                Some(tr!(lang, "say-read-again", reader = reader.name()))
             }
             _ => None,
         };
