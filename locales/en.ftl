@@ -39,6 +39,14 @@ note-stalled = ✗ reply { $round }: would wait forever
 note-no-reply = ! reply { $round }: { $why }
 note-round-failed = ✗ round { $round }: { $error }
 
+## What went wrong in a socket call
+
+err-refused = connection refused: nothing listens there
+err-reset = the peer reset the connection (it closed with bytes unread, or aborted)
+err-broken-pipe = broken pipe: the peer had closed the connection when we wrote
+err-aborted = connection aborted
+err-timed-out = timed out
+
 ## How a reply turned out
 
 outcome-intact = intact
@@ -251,3 +259,49 @@ index-page-title = tcp-boundary · the lesson
 wrote-page = wrote { $page }
 wrote-site = wrote { $index } and { $pages } scenario pages; open it in a browser
 repeat-line = { $runs } runs: { $expected } as expected, { $same } with the same timeline
+
+## `check`: a client under every shape
+
+chk-checking = checking: { $command }
+chk-against = against:  { $server }
+chk-server-ours = tcp-boundary's echo server, through a shaping proxy
+chk-server-at = the server at { $addr }, through a shaping proxy
+chk-col-shape = shape
+chk-col-seed = seed
+chk-col-result = result
+chk-col-time = time
+chk-pass = ✓ pass
+chk-fail = ✗ FAIL
+chk-all-as-expected = every shape as expected: the client frames its messages
+chk-failed = ✗ { $shape }: { $reason }
+chk-failed-seed = ✗ { $shape } (seed { $seed }): { $reason }
+chk-shaped = shaped: { $line }
+chk-last-output = the client's last output:
+chk-reproduce = reproduce: { $command }
+chk-broke = { $n } of { $runs } runs broke the client
+chk-hung = still running after { $secs } s: killed (a hang)
+chk-reply-wrong = reply { $n } was { $got }, not the message { $want }
+chk-stopped-at-cut = no wrong reply; stopped after reply { $n }, as it must when the reply is cut
+chk-no-reply = no reply to message { $n } ({ $want })
+chk-invented = printed every reply whole though the reply was cut: impossible unless it invented bytes
+chk-all-replies = { $n ->
+    [one] the reply right
+   *[other] all { $n } replies right
+}
+chk-exit-ok = exit status 0
+chk-exit-bad = exit status { $code } (0 expected)
+chk-signalled = killed by a signal
+chk-exit-ok-cut = exit status 0 though the reply was cut mid-way: it took part of a reply for the whole
+chk-exit-noticed = exit status { $code }: it noticed the cut
+chk-signalled-cut = ended by a signal: it did not take the cut reply
+chk-sizes-more = { $sizes }+… ({ $n } pieces)
+chk-shaped-up = client → server: the client's bytes read as { $read }, passed on as { $written }
+chk-shaped-down = server → client: the server's bytes read as { $read }, passed on as { $written }
+chk-shaped-reply = reply { $n } ({ $size ->
+    [one] 1 byte
+   *[other] { $size } bytes
+}) reached the client as { $sizes } bytes
+chk-shaped-reply-ended = reply { $n } ({ $size ->
+    [one] 1 byte
+   *[other] { $size } bytes
+}) reached the client as { $sizes } bytes, then the connection ended

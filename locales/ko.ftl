@@ -33,6 +33,14 @@ note-stalled = ✗ 응답 { $round }: 영원히 기다릴 것
 note-no-reply = ! 응답 { $round }: { $why }
 note-round-failed = ✗ { $round }회차: { $error }
 
+## 소켓 호출이 실패한 까닭
+
+err-refused = 연결 거부됨: 그 주소에서 listen 하는 곳이 없음
+err-reset = 상대가 연결을 리셋함 (RST: 읽지 않은 바이트를 남긴 채 닫았거나 중단함)
+err-broken-pipe = broken pipe: write 할 때 상대는 이미 연결을 닫은 뒤였음
+err-aborted = 연결이 중단됨
+err-timed-out = 시간 초과
+
 ## 응답의 결과
 
 outcome-intact = 온전함
@@ -238,3 +246,40 @@ index-page-title = tcp-boundary · 수업
 wrote-page = { $page } 를 만들었습니다
 wrote-site = { $index } 와 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
 repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 같은 타임라인
+
+## `check`: 여러 모양으로 나뉜 스트림 앞의 클라이언트
+
+chk-checking = 검사 대상: { $command }
+chk-against = 상대 서버: { $server }
+chk-server-ours = tcp-boundary 의 에코 서버 (앞에 스트림을 나누는 프록시)
+chk-server-at = { $addr } 의 서버 (앞에 스트림을 나누는 프록시)
+chk-col-shape = 모양
+chk-col-seed = 시드
+chk-col-result = 결과
+chk-col-time = 시간
+chk-pass = ✓ 통과
+chk-fail = ✗ 실패
+chk-all-as-expected = 모든 모양에서 예상대로: 이 클라이언트는 메시지의 경계를 스스로 찾습니다
+chk-failed = ✗ { $shape }: { $reason }
+chk-failed-seed = ✗ { $shape } (시드 { $seed }): { $reason }
+chk-shaped = 나뉜 모양: { $line }
+chk-last-output = 클라이언트가 마지막으로 출력한 것:
+chk-reproduce = 다시 해 보기: { $command }
+chk-broke = { $runs }번 중 { $n }번 클라이언트가 잘못 동작함
+chk-hung = { $secs }초가 지나도 끝나지 않아 강제로 종료함 (멈춤)
+chk-reply-wrong = { $n }번째 응답이 { $got } 였음: 보낸 메시지 { $want } 와 다름
+chk-stopped-at-cut = 틀린 응답 없음: 응답이 잘렸으니 { $n }번째 응답 뒤에서 멈춘 것이 맞음
+chk-no-reply = { $n }번째 메시지 ({ $want }) 에 대한 응답이 없음
+chk-invented = 응답이 잘렸는데도 모든 응답을 온전히 출력함: 없는 바이트를 지어내지 않고는 불가능
+chk-all-replies = 응답 { $n }개가 모두 맞음
+chk-exit-ok = 종료 코드 0
+chk-exit-bad = 종료 코드 { $code } (0 이어야 함)
+chk-signalled = 시그널로 종료됨
+chk-exit-ok-cut = 응답이 중간에 잘렸는데도 종료 코드 0: 응답의 일부를 전체로 받아들임
+chk-exit-noticed = 종료 코드 { $code }: 잘린 것을 알아챔
+chk-signalled-cut = 시그널로 종료됨: 잘린 응답을 받아들이지 않음
+chk-sizes-more = { $sizes }+… (조각 { $n }개)
+chk-shaped-up = 클라이언트 → 서버: 클라이언트가 보낸 바이트를 읽은 크기 { $read }, 넘긴 크기 { $written }
+chk-shaped-down = 서버 → 클라이언트: 서버가 보낸 바이트를 읽은 크기 { $read }, 넘긴 크기 { $written }
+chk-shaped-reply = { $n }번째 응답({ $size }바이트)은 { $sizes }바이트로 나뉘어 클라이언트에 도착함
+chk-shaped-reply-ended = { $n }번째 응답({ $size }바이트)은 { $sizes }바이트만 도착하고 연결이 끊김

@@ -40,6 +40,7 @@ fn every_english_message_has_a_korean_one_and_no_more() {
         "ev-read",
         "outcome-failed",
         "say-note",
+        "chk-failed",
     ];
     let unexpected: Vec<&&String> = same
         .iter()
@@ -71,10 +72,11 @@ fn every_message_the_code_names_is_in_the_catalogue_and_every_message_is_used() 
     );
     // `tr!(lang, "id"…`, `Msg::new("id")`, `t("id")`, `heading(out, "id")`;
     // and, with a hyphen, ids listed for a choice of wordings
-    // (`&["cell-cut", …]`) or chosen by an `if` (`{ "ev-reply-ok" }`).
+    // (`&["cell-cut", …]`), chosen by an `if` (`{ "ev-reply-ok" }`) or by a
+    // `match` (`Kind::Reset => "err-reset"`).
     let named = [
         r#"(?:tr!\([^,]+,\s*|Msg::new\(|\bt\(|heading\(out,\s*)"([a-z]+(?:-[a-z0-9]+)*)""#,
-        r#"(?:\[|,\s*|\{\s*)"([a-z]+(?:-[a-z0-9]+)+)""#,
+        r#"(?:\[|,\s*|\{\s*|=>\s*)"([a-z]+(?:-[a-z0-9]+)+)""#,
     ]
     .map(|r| regex_lite::Regex::new(r).unwrap());
     let mut used = BTreeSet::new();
@@ -190,5 +192,43 @@ fn the_echo_pair_keeps_the_book_s_console_text_in_korean() {
     assert!(
         stdout.contains("Message from client : 안녕하세요\\n"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn check_reports_in_korean_and_its_json_stays_english() {
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--stdin-lines", "--shape", "pieces"];
+        args.extend(extra);
+        args.extend(["--", common::echo_client_bin(), "--reader", "naive"]);
+        args.extend(["{host}", "{port}"]);
+        let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+            .args(&args)
+            .env("LANG", "ko_KR.UTF-8")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The locale chose Korean: the table, the reason, the shaping and the
+    // command that repeats it.
+    let text = check(&[]);
+    for said in [
+        "결과",
+        "✗ 실패",
+        r#"✗ pieces: 1번째 응답이 "hel" 였음: 보낸 메시지 "hello, class" 와 다름"#,
+        "1번째 응답(13바이트)은 3+3+3",
+        "다시 해 보기: tcp-boundary check --shape pieces",
+        "1번 중 1번 클라이언트가 잘못 동작함",
+    ] {
+        assert!(text.contains(said), "{said:?} not in:\n{text}");
+    }
+    assert!(check(&["--lang", "en"]).contains(r#"reply 1 was "hel""#));
+    // JSON is for programs: English whatever the language.
+    let json: serde_json::Value = serde_json::from_str(&check(&["--json"])).unwrap();
+    assert_eq!(
+        json["runs"][0]["reason"],
+        r#"reply 1 was "hel", not the message "hello, class""#
     );
 }

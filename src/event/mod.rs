@@ -63,16 +63,7 @@ pub fn is_timeout(e: &io::Error) -> bool {
 
 /// A socket error in the words of the lesson.
 pub fn describe_io(e: &io::Error) -> String {
-    match ErrorKind::of(e) {
-        ErrorKind::Reset => {
-            "the peer reset the connection (it closed with bytes unread, or aborted)".to_string()
-        }
-        ErrorKind::BrokenPipe => {
-            "broken pipe: the peer had closed the connection when we wrote".to_string()
-        }
-        ErrorKind::Aborted => "connection aborted".to_string(),
-        _ => e.to_string(),
-    }
+    crate::view::error_in(ErrorKind::of(e), &e.to_string(), crate::lang::Lang::En)
 }
 
 /// Which program did something.

@@ -132,7 +132,14 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             ),
             None,
         ),
-        What::Error { message, .. } => (tr!(lang, "ev-error", message = message), None),
+        What::Error { error, message } => (
+            tr!(
+                lang,
+                "ev-error",
+                message = super::error_in(*error, message, lang)
+            ),
+            None,
+        ),
         What::Reply { round, ok, got, .. } => {
             let id = if *ok { "ev-reply-ok" } else { "ev-reply-bad" };
             (tr!(lang, id, round = *round), Some(got))

@@ -50,9 +50,11 @@ pub struct CheckArgs {
     /// What a --stdin-lines client prints before each reply.
     #[arg(long, value_name = "TEXT", requires = "stdin_lines", default_value = BOOK_PREFIX)]
     pub reply_prefix: String,
-    /// Print the report as JSON.
+    /// Print the report as JSON (in English, whatever --lang says).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub lang: cli::LangArg,
     /// Also write the report as JUnit XML to this file (one test case per
     /// shape and seed).
     #[arg(long, value_name = "FILE")]
@@ -127,7 +129,7 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if args.json {
         report::json(&outcome, out)?;
     } else {
-        report::text(&outcome, out)?;
+        report::text(&outcome, args.lang.lang(), out)?;
     }
     Ok(if outcome.passed() {
         cli::EXIT_OK

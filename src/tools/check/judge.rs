@@ -2,6 +2,7 @@
 //! shape did to its bytes; and saying what the shape did, in words.
 
 use crate::event::{Event, Side, What};
+use crate::lang::{Arg, Msg};
 
 use super::{CheckConfig, Ended, ShapeName, StdinLines};
 
@@ -27,13 +28,10 @@ pub(super) fn judge(
     shape: ShapeName,
     ended: &Ended,
     stdout: &[u8],
-) -> (bool, String) {
-    let secs = config.timeout.as_secs_f64();
+) -> (bool, Msg) {
     if *ended == Ended::Hung {
-        return (
-            false,
-            format!("still running after {secs} s: killed (a hang)"),
-        );
+        let secs = config.timeout.as_secs_f64().to_string();
+        return (false, Msg::new("chk-hung").arg("secs", secs));
     }
     if let Some(lines) = &config.stdin_lines {
         let replies = printed_replies(stdout, &lines.prefix);
@@ -41,42 +39,44 @@ pub(super) fn judge(
             match replies.get(i) {
                 Some(r) if r == m.trim_end() => {}
                 Some(r) => {
-                    return (
-                        false,
-                        format!("reply {} was {r:?}, not the message {m:?}", i + 1),
-                    );
+                    let wrong = Msg::new("chk-reply-wrong")
+                        .arg("n", i + 1)
+                        .arg("got", format!("{r:?}"))
+                        .arg("want", format!("{m:?}"));
+                    return (false, wrong);
                 }
                 None if shape.must_fail() => {
-                    return (
-                        true,
-                        format!(
-                            "no wrong reply; stopped after reply {i}, as it must when the reply is cut"
-                        ),
-                    );
+                    return (true, Msg::new("chk-stopped-at-cut").arg("n", i));
                 }
-                None => return (false, format!("no reply to message {} ({m:?})", i + 1)),
+                None => {
+                    let none = Msg::new("chk-no-reply")
+                        .arg("n", i + 1)
+                        .arg("want", format!("{m:?}"));
+                    return (false, none);
+                }
             }
         }
         return match shape.must_fail() {
-            true => (false, "printed every reply whole though the reply was cut: impossible unless it invented bytes".into()),
-            false => (true, format!("all {} replies right", lines.messages.len())),
+            true => (false, Msg::new("chk-invented")),
+            false => (
+                true,
+                Msg::new("chk-all-replies").arg("n", lines.messages.len()),
+            ),
         };
     }
-    match (ended, shape.must_fail()) {
-        (Ended::Exited(0), false) => (true, "exit status 0".into()),
-        (Ended::Exited(code), false) => (false, format!("exit status {code} (0 expected)")),
-        (Ended::Signalled | Ended::Hung, false) => (false, "killed by a signal".into()),
-        (Ended::Exited(0), true) => (
-            false,
-            "exit status 0 though the reply was cut mid-way: it took part of a reply for the whole"
-                .into(),
-        ),
-        (Ended::Exited(code), true) => (true, format!("exit status {code}: it noticed the cut")),
-        (Ended::Signalled | Ended::Hung, true) => (
-            true,
-            "ended by a signal: it did not take the cut reply".into(),
-        ),
-    }
+    let said = match (ended, shape.must_fail()) {
+        (Ended::Exited(0), false) => Msg::new("chk-exit-ok"),
+        (Ended::Exited(code), false) => Msg::new("chk-exit-bad").arg("code", *code),
+        (Ended::Signalled | Ended::Hung, false) => Msg::new("chk-signalled"),
+        (Ended::Exited(0), true) => Msg::new("chk-exit-ok-cut"),
+        (Ended::Exited(code), true) => Msg::new("chk-exit-noticed").arg("code", *code),
+        (Ended::Signalled | Ended::Hung, true) => Msg::new("chk-signalled-cut"),
+    };
+    let passed = match ended {
+        Ended::Exited(0) => !shape.must_fail(),
+        _ => shape.must_fail(),
+    };
+    (passed, said)
 }
 
 /// The last `n` lines of some output.
@@ -90,18 +90,22 @@ pub(super) fn last_lines(bytes: &[u8], n: usize) -> Vec<String> {
 }
 
 /// Sizes joined as `4+4+4+1`, the first few only.
-fn sizes(sizes: &[usize]) -> String {
+fn sizes(sizes: &[usize]) -> Arg {
     const SHOWN: usize = 12;
-    let mut s: Vec<String> = sizes.iter().take(SHOWN).map(usize::to_string).collect();
-    if sizes.len() > SHOWN {
-        s.push(format!("… ({} pieces)", sizes.len()));
+    let shown: Vec<String> = sizes.iter().take(SHOWN).map(usize::to_string).collect();
+    let joined = shown.join("+");
+    match sizes.len() > SHOWN {
+        true => Msg::new("chk-sizes-more")
+            .arg("sizes", joined)
+            .arg("n", sizes.len())
+            .into(),
+        false => Arg::Text(joined),
     }
-    s.join("+")
 }
 
 /// What the proxy did to each direction of the first connection, in words;
 /// with known messages, how each reply arrived.
-pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<String> {
+pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Msg> {
     let of = |side: Side, write: bool| -> Vec<usize> {
         events
             .iter()
@@ -120,18 +124,18 @@ pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Str
     let (server_reads, client_writes) =
         (of(Side::Upstream(1), false), of(Side::Downstream(1), true));
     if !client_reads.is_empty() {
-        out.push(format!(
-            "client → server: the client's bytes read as {}, passed on as {}",
-            sizes(&client_reads),
-            sizes(&server_writes)
-        ));
+        out.push(
+            Msg::new("chk-shaped-up")
+                .arg("read", sizes(&client_reads))
+                .arg("written", sizes(&server_writes)),
+        );
     }
     if !server_reads.is_empty() {
-        out.push(format!(
-            "server → client: the server's bytes read as {}, passed on as {}",
-            sizes(&server_reads),
-            sizes(&client_writes)
-        ));
+        out.push(
+            Msg::new("chk-shaped-down")
+                .arg("read", sizes(&server_reads))
+                .arg("written", sizes(&client_writes)),
+        );
     }
     // With the messages known, each reply's pieces as the client was sent them.
     if let Some(lines) = lines {
@@ -156,17 +160,16 @@ pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Str
             if got.is_empty() {
                 break;
             }
-            out.push(format!(
-                "reply {} ({} bytes) reached the client as {} bytes{}",
-                i + 1,
-                m.len() + 1,
-                sizes(&got),
-                if left > 0 {
-                    ", then the connection ended"
-                } else {
-                    ""
-                }
-            ));
+            let id = match left > 0 {
+                true => "chk-shaped-reply-ended",
+                false => "chk-shaped-reply",
+            };
+            out.push(
+                Msg::new(id)
+                    .arg("n", i + 1)
+                    .arg("size", m.len() + 1)
+                    .arg("sizes", sizes(&got)),
+            );
         }
     }
     out

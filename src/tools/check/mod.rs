@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::event::{Event, Side, What};
+use crate::lang::Msg;
 use crate::lesson::server::{self, ServerConfig};
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{Shape, ShapeSpec};
@@ -217,9 +218,9 @@ pub struct Run {
     /// How the client ended.
     pub ended: Ended,
     /// Why it passed or failed, in words.
-    pub reason: String,
+    pub reason: Msg,
     /// What the shape did to the bytes, in words.
-    pub shaped: Vec<String>,
+    pub shaped: Vec<Msg>,
     /// The client's last lines of output (standard output, then error).
     pub last_output: Vec<String>,
     /// How long the run took, in milliseconds.
@@ -234,7 +235,7 @@ pub struct CheckReport {
     /// The client's command.
     pub command: Vec<String>,
     /// What the client talked to.
-    pub server: String,
+    pub server: Msg,
     /// Each run, in order.
     pub runs: Vec<Run>,
 }
@@ -301,8 +302,8 @@ pub fn check(config: &CheckConfig) -> io::Result<CheckReport> {
     Ok(CheckReport {
         command: config.command.clone(),
         server: match config.upstream {
-            Some(addr) => format!("the server at {addr}, through a shaping proxy"),
-            None => "tcp-boundary's echo server, through a shaping proxy".into(),
+            Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
+            None => Msg::new("chk-server-ours"),
         },
         runs,
     })

@@ -4,59 +4,90 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Run};
+use crate::lang::Lang;
+use crate::tr;
 
-/// The table of runs, then the failures, the simplest shape first.
-pub fn text(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+/// The table of runs, then the failures, the simplest shape first, in `lang`.
+pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let command = shlex::try_join(report.command.iter().map(String::as_str))
         .unwrap_or_else(|_| report.command.join(" "));
-    writeln!(out, "checking: {command}")?;
-    writeln!(out, "against:  {}", report.server)?;
+    writeln!(out, "{}", tr!(lang, "chk-checking", command = command))?;
+    let against = tr!(lang, "chk-against", server = report.server.clone());
+    writeln!(out, "{against}")?;
     writeln!(out)?;
+    // Columns padded by what shows: a Korean heading is twice as wide as its
+    // characters.
+    let align_right = |text: &str, w: usize| {
+        let shown = unicode_width::UnicodeWidthStr::width(text);
+        format!("{:1$}{text}", "", w.saturating_sub(shown))
+    };
+    let align_left = |text: &str, w: usize| {
+        let shown = unicode_width::UnicodeWidthStr::width(text);
+        format!("{text}{:1$}", "", w.saturating_sub(shown))
+    };
     writeln!(
         out,
-        "  {:<14} {:>4}  {:<6} {:>8}",
-        "shape", "seed", "result", "time"
+        "  {} {}  {} {}",
+        align_left(&tr!(lang, "chk-col-shape"), 14),
+        align_right(&tr!(lang, "chk-col-seed"), 4),
+        align_left(&tr!(lang, "chk-col-result"), 6),
+        align_right(&tr!(lang, "chk-col-time"), 8),
     )?;
+    let (pass, fail) = (tr!(lang, "chk-pass"), tr!(lang, "chk-fail"));
     for r in &report.runs {
+        let seed = r.seed.map(|s| s.to_string()).unwrap_or_default();
+        let time = format!("{:.2} s", r.millis as f64 / 1000.0);
         writeln!(
             out,
-            "  {:<14} {:>4}  {:<6} {:>6.2} s",
+            "  {:<14} {:>4}  {} {:>8}",
             r.shape.name(),
-            r.seed.map(|s| s.to_string()).unwrap_or_default(),
-            if r.passed { "✓ pass" } else { "✗ FAIL" },
-            r.millis as f64 / 1000.0
+            seed,
+            align_left(if r.passed { &pass } else { &fail }, 6),
+            time
         )?;
     }
     let failed: Vec<&Run> = report.runs.iter().filter(|r| !r.passed).collect();
     writeln!(out)?;
     if failed.is_empty() {
-        writeln!(
-            out,
-            "every shape as expected: the client frames its messages"
-        )?;
+        writeln!(out, "{}", tr!(lang, "chk-all-as-expected"))?;
         return Ok(());
     }
     for r in &failed {
-        let seed = r.seed.map(|s| format!(" (seed {s})")).unwrap_or_default();
-        writeln!(out, "✗ {}{seed}: {}", r.shape, r.reason)?;
+        let (shape, reason) = (r.shape.name(), r.reason.say(lang));
+        let head = match r.seed {
+            Some(seed) => tr!(
+                lang,
+                "chk-failed-seed",
+                shape = shape,
+                seed = seed.to_string(),
+                reason = reason
+            ),
+            None => tr!(lang, "chk-failed", shape = shape, reason = reason),
+        };
+        writeln!(out, "{head}")?;
         for line in &r.shaped {
-            writeln!(out, "  shaped: {line}")?;
+            writeln!(out, "  {}", tr!(lang, "chk-shaped", line = line.say(lang)))?;
         }
         if !r.last_output.is_empty() {
-            writeln!(out, "  the client's last output:")?;
+            writeln!(out, "  {}", tr!(lang, "chk-last-output"))?;
             for line in &r.last_output {
                 writeln!(out, "    | {line}")?;
             }
         }
-        writeln!(out, "  reproduce: {}", r.reproduce)?;
+        writeln!(
+            out,
+            "  {}",
+            tr!(lang, "chk-reproduce", command = &r.reproduce)
+        )?;
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "{} of {} runs broke the client",
-        failed.len(),
-        report.runs.len()
-    )
+    let broke = tr!(
+        lang,
+        "chk-broke",
+        n = failed.len(),
+        runs = report.runs.len()
+    );
+    writeln!(out, "{broke}")
 }
 
 /// The report as JSON.
@@ -79,10 +110,14 @@ pub fn junit(report: &CheckReport) -> io::Result<String> {
             TestCaseStatus::success()
         } else {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(r.reason.clone());
+            s.set_message(r.reason.to_string());
             s.set_description(format!(
                 "{}\nreproduce: {}",
-                r.shaped.join("\n"),
+                r.shaped
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 r.reproduce
             ));
             s

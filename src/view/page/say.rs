@@ -130,7 +130,12 @@ pub fn sentence(
             _ => tr!(lang, "say-close", who = &subject),
         },
         What::Close { unread } => tr!(lang, "say-close-unread", who = &subject, n = count(*unread)),
-        What::Error { message, .. } => tr!(lang, "say-error", who = &subject, error = message),
+        What::Error { error, message } => tr!(
+            lang,
+            "say-error",
+            who = &subject,
+            error = crate::view::error_in(*error, message, lang)
+        ),
         What::Cut {
             after,
             reset: false,
