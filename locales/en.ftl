@@ -18,8 +18,17 @@ bytes = { $n ->
 
 col-client = client
 col-server = server
+col-server-steps = server, [N] = step N in the chapter
 ev-connect = connect
 ev-refused = connect: refused
+ev-connect-waits = connect… waits: queue full
+ev-connect-retried = connect returns (SYN resent)
+ev-socket = socket()
+ev-bind = bind()
+ev-listen = listen(backlog { $backlog })
+ev-setup = socket, bind, listen({ $backlog })
+ev-close-listener = close(server): listener closed
+ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
 ev-read = read({ $asked }) → { $n } B @{ $at }
@@ -37,6 +46,7 @@ ev-reply-ok = ✓ reply { $round }:
 ev-reply-bad = ✗ reply { $round }:
 note-stalled = ✗ reply { $round }: would wait forever
 note-no-reply = ! reply { $round }: { $why }
+note-bad-reply = ✗ reply { $round }: { $why }
 note-round-failed = ✗ round { $round }: { $error }
 
 ## What went wrong in a socket call
@@ -54,6 +64,11 @@ outcome-wrong = wrong reply
 outcome-stalled = would wait forever
 outcome-closed-mid-message = peer closed mid-message
 outcome-closed = peer closed the connection
+outcome-loops-forever = read returned 0: would loop forever
+outcome-overflows = would overflow the buffer by { $n ->
+    [one] 1 byte
+   *[other] { $n } bytes
+}
 outcome-failed = { $error }
 
 ## The proxy's own rows
@@ -87,6 +102,7 @@ step-read = client { $client } reads the replies it is owed
 step-pause = client { $client } waits { $ms } ms
 step-connect = client { $client } connects
 step-connect-refused = client { $client } connects, expecting to be refused
+step-connect-waits = client { $client } connects, expecting to wait: the listen queue is full
 step-quit = client { $client } quits
 
 ## Verdicts
@@ -102,6 +118,11 @@ check-could-not-connect = client { $client } could not connect: { $error }
 check-refused = client { $client } was refused: nothing listens any more
 check-not-refused-error = client { $client } should have been refused, but: { $error }
 check-not-refused = client { $client } should have been refused, but it connected
+check-connected-at-once = client { $client } connected at once: its connection waits in the listen queue
+check-waits = client { $client }'s connect waits: the queue is full, so the kernel dropped its SYN
+check-connect-retried = client { $client }'s connect returned after { $secs } s, when a resent SYN found room in the queue
+check-not-waited = client { $client } should have waited on a full queue, but connected at once
+check-waited = client { $client } should have connected at once, but its connect waited: the listen queue was full
 check-server-failed = the server failed: { $error }
 buffer-size = { $who } { $name }: asked for { $asked } bytes, the kernel reports { $actual }
 buffer-size-own = { $name }: asked for { $asked } bytes, the kernel reports { $actual }
@@ -147,6 +168,10 @@ cell-cut = closed mid-message
 cell-cut-short = closed mid-msg
 cell-cut-shortest = cut
 cell-closed = closed
+cell-loops = loops forever
+cell-loops-short = loops
+cell-overflows = overflows by { $n }
+cell-overflows-short = overflows
 cell-error = error (see above)
 cell-error-short = error
 rounds-waited = client { $client } waited { $ms } ms for reply { $round } (the server was busy with another client)
@@ -179,6 +204,12 @@ part-byte = byte { $at } of message { $m }
 part-bytes = bytes { $from }-{ $to } of message { $m }
 part-and = { " " }and{ " " }
 say-connect = { $who } connects: connect() returns as soon as the kernel has completed the handshake, whether or not the server has called accept() yet.
+say-connect-waits = { $who } calls connect(), but the server's listen queue is full: the kernel drops the handshake's first packet (SYN), and connect() does not return. It is not refused: { $who }'s kernel sends the SYN again about a second later, then after 2 s more, 4 s more…
+say-connect-retried = { $who }'s connect() returns at last: the server has accepted a connection since, so a resent SYN found room in the queue.
+say-socket = Step 1 of the chapter: the server creates a TCP socket with socket(). It has no address yet.
+say-bind = Step 2: bind() gives the socket its address: the IP address and port clients will connect to.
+say-listen = Step 3: listen() makes it a listening socket with a backlog of { $backlog }. From now on the kernel completes handshakes by itself and queues the connections for accept(): Linux queues { $queue }, one more than the backlog. Steps 4 to 6 (accept, read/write, close) then repeat for each client.
+say-close-listener = Step 7: the server has served all its clients and closes its listening socket with close(server). Connections still in its queue are reset, and a client that connects now is refused: nothing listens on the port any more.
 say-refused = { $who }'s connect() is refused: the kernel answers with a reset (RST).
 say-accept = The server's accept() returns { $client }'s connection, which was waiting in the listen queue.
 say-write = { $who } calls write() once with { $n }: { $bytes }.

@@ -12,8 +12,17 @@ bytes = { $n }바이트
 
 col-client = 클라이언트
 col-server = 서버
+col-server-steps = 서버, [N] = 교재의 N단계
 ev-connect = connect
 ev-refused = connect: 거부됨
+ev-connect-waits = connect… 기다림: 큐가 가득 참
+ev-connect-retried = connect 반환 (SYN 재전송)
+ev-socket = socket(): 소켓 생성
+ev-bind = bind(): 주소 할당
+ev-listen = listen(대기 큐 { $backlog })
+ev-setup = socket, bind, listen({ $backlog })
+ev-close-listener = close(server): 서버 연결 종료
+ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
 ev-read = read({ $asked }) → { $n } B @{ $at }
@@ -31,6 +40,7 @@ ev-reply-ok = ✓ 응답 { $round }:
 ev-reply-bad = ✗ 응답 { $round }:
 note-stalled = ✗ 응답 { $round }: 영원히 기다릴 것
 note-no-reply = ! 응답 { $round }: { $why }
+note-bad-reply = ✗ 응답 { $round }: { $why }
 note-round-failed = ✗ { $round }회차: { $error }
 
 ## 소켓 호출이 실패한 까닭
@@ -48,6 +58,8 @@ outcome-wrong = 틀린 응답
 outcome-stalled = 영원히 기다릴 것
 outcome-closed-mid-message = 상대가 메시지 중간에 연결을 닫음
 outcome-closed = 상대가 연결을 닫음
+outcome-loops-forever = read 가 0 을 반환: 영원히 반복하게 됨
+outcome-overflows = 버퍼를 { $n }바이트 넘쳐 쓰게 됨
 outcome-failed = { $error }
 
 ## 프록시의 줄
@@ -81,6 +93,7 @@ step-read = { $client }번 클라이언트: 받아야 할 응답을 읽음
 step-pause = { $client }번 클라이언트: { $ms } ms 기다림
 step-connect = { $client }번 클라이언트: 연결
 step-connect-refused = { $client }번 클라이언트: 연결, 거부될 것을 예상
+step-connect-waits = { $client }번 클라이언트: 연결, 대기 큐가 가득 차서 기다릴 것을 예상
 step-quit = { $client }번 클라이언트: 종료
 
 ## 판정
@@ -96,6 +109,11 @@ check-could-not-connect = { $client }번 클라이언트 연결 실패: { $error
 check-refused = { $client }번 클라이언트 거부됨: 이제 아무도 listen 하지 않음
 check-not-refused-error = { $client }번 클라이언트는 거부되어야 했지만: { $error }
 check-not-refused = { $client }번 클라이언트는 거부되어야 했지만 연결됨
+check-connected-at-once = { $client }번 클라이언트는 곧바로 연결됨: 그 연결은 연결요청 대기 큐에서 기다림
+check-waits = { $client }번 클라이언트의 connect 는 기다림: 큐가 가득 차서 커널이 SYN 을 버림
+check-connect-retried = { $client }번 클라이언트의 connect 는 { $secs }초 뒤에 돌아옴: 다시 보낸 SYN 이 큐에서 자리를 얻음
+check-not-waited = { $client }번 클라이언트는 가득 찬 큐 때문에 기다려야 했지만 곧바로 연결됨
+check-waited = { $client }번 클라이언트는 곧바로 연결되어야 했지만 connect 가 기다림: 연결요청 대기 큐가 가득 차 있었음
 check-server-failed = 서버 실패: { $error }
 buffer-size = { $who } { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
 buffer-size-own = { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
@@ -140,6 +158,10 @@ cell-cut = 메시지 중간에 닫힘
 cell-cut-short = 중간에 닫힘
 cell-cut-shortest = 끊김
 cell-closed = 닫힘
+cell-loops = 무한 반복
+cell-loops-short = 무한
+cell-overflows = { $n }B 넘침
+cell-overflows-short = 넘침
 cell-error = 오류 (위 참고)
 cell-error-short = 오류
 rounds-waited = { $client }번 클라이언트는 응답 { $round }를 { $ms } ms 기다렸습니다 (서버가 다른 클라이언트를 처리하는 중이었습니다)
@@ -166,6 +188,12 @@ part-byte = { $m }번 메시지의 { $at }번째 바이트
 part-bytes = { $m }번 메시지의 { $from }-{ $to }번째 바이트
 part-and = ,{ " " }
 say-connect = { $who }가 connect 합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
+say-connect-waits = { $who }가 connect()를 호출하지만 서버의 연결요청 대기 큐가 가득 찼습니다: 커널이 연결 설정의 첫 패킷(SYN)을 버리므로 connect()는 돌아오지 않습니다. 거부된 것은 아닙니다: { $who }의 커널이 약 1초 뒤에 SYN 을 다시 보내고, 그다음엔 2초 뒤, 4초 뒤…에 또 보냅니다.
+say-connect-retried = 드디어 { $who }의 connect()가 돌아옵니다: 그사이 서버가 연결 하나를 accept 했으므로, 다시 보낸 SYN 이 큐에서 자리를 얻었습니다.
+say-socket = 교재의 1단계: 서버가 socket()으로 TCP 소켓을 만듭니다. 아직 주소는 없습니다.
+say-bind = 2단계: bind()가 소켓에 주소를 할당합니다: 클라이언트가 연결해 올 IP 주소와 포트입니다.
+say-listen = 3단계: listen()이 이 소켓을 연결요청 대기 상태로 만듭니다. 대기 큐의 크기(backlog)는 { $backlog }입니다. 이제부터 커널이 알아서 연결 설정을 마치고, 그 연결을 accept()를 위해 큐에 넣어 둡니다. 리눅스는 backlog 보다 하나 많은 { $queue }개까지 넣어 둡니다. 그다음 4단계부터 6단계(accept, read/write, close)가 클라이언트마다 되풀이됩니다.
+say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 close(server)로 듣기 소켓을 닫습니다. 큐에 남아 있던 연결은 리셋되고, 이제 connect 하는 클라이언트는 거부됩니다: 그 포트에서 더는 아무도 listen 하지 않습니다.
 say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으로 답합니다.
 say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
 say-write = { $who }가 write()를 한 번 호출해 { $n }를 보냅니다: { $bytes }.

@@ -41,6 +41,8 @@ fn every_english_message_has_a_korean_one_and_no_more() {
         "outcome-failed",
         "say-note",
         "chk-failed",
+        "ev-close-client",
+        "ev-setup",
     ];
     let unexpected: Vec<&&String> = same
         .iter()
@@ -70,12 +72,13 @@ fn every_message_the_code_names_is_in_the_catalogue_and_every_message_is_used() 
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path(),
         &mut files,
     );
-    // `tr!(lang, "id"…`, `Msg::new("id")`, `t("id")`, `heading(out, "id")`;
+    // `tr!(lang, "id"…`, `Msg::new("id")`, `t("id")`, `check("id"…`,
+    // `heading(out, "id")`;
     // and, with a hyphen, ids listed for a choice of wordings
     // (`&["cell-cut", …]`), chosen by an `if` (`{ "ev-reply-ok" }`) or by a
     // `match` (`Kind::Reset => "err-reset"`).
     let named = [
-        r#"(?:tr!\([^,]+,\s*|Msg::new\(|\bt\(|heading\(out,\s*)"([a-z]+(?:-[a-z0-9]+)*)""#,
+        r#"(?:tr!\([^,]+,\s*|Msg::new\(|\bt\(|\bcheck\(|heading\(out,\s*)"([a-z]+(?:-[a-z0-9]+)*)""#,
         r#"(?:\[|,\s*|\{\s*|=>\s*)"([a-z]+(?:-[a-z0-9]+)+)""#,
     ]
     .map(|r| regex_lite::Regex::new(r).unwrap());

@@ -114,7 +114,7 @@ fn a_page_embeds_the_same_report_as_json_with_the_chosen_reader_first() {
         .iter()
         .map(|r| r["reader"].as_str().unwrap())
         .collect();
-    assert_eq!(readers, ["line", "naive", "exact", "length"]);
+    assert_eq!(readers, ["line", "naive", "exact", "length", "book"]);
     let out = tcp_boundary(&["run", "partial-read", "--json"])
         .get_output()
         .stdout
@@ -453,24 +453,25 @@ fn every_page_draws_every_call_and_steps_in_chromium() {
         }
         // A link to a moment opens there, for the first reader and for another.
         let partial = out.join("partial-read.html");
-        tab.navigate_to(&format!("{}#step=6", url(&partial)))
+        // Steps 1 to 3 are the server's socket, bind and listen.
+        tab.navigate_to(&format!("{}#step=9", url(&partial)))
             .unwrap()
             .wait_until_navigated()
             .unwrap();
-        assert_eq!(eval(&tab, CURRENT), "6");
+        assert_eq!(eval(&tab, CURRENT), "9");
         let say = eval(
             &tab,
             r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden]) .say').textContent)"#,
         );
         assert!(say.as_str().unwrap().contains("pauses 150 ms"), "{say}");
         tab.navigate_to(&format!(
-            "{}#reader=exact&step=4",
+            "{}#reader=exact&step=7",
             url(&out.join("coalesced.html"))
         ))
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-        assert_eq!(eval(&tab, CURRENT), "4");
+        assert_eq!(eval(&tab, CURRENT), "7");
         let shown = eval(
             &tab,
             r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden])').dataset.reader)"#,
@@ -513,7 +514,7 @@ fn bytes_from_a_scenario_stay_text_in_chromium() {
         assert_eq!(found["scripts"], 2);
         assert_eq!(found["bold"], 0);
         assert_eq!(found["shown"], true);
-        assert_eq!(found["report"], 4);
+        assert_eq!(found["report"], 5);
         let drawn = eval(&tab, DRAWN);
         assert_eq!(drawn["wrong"], Value::Array(vec![]));
         assert!(seen.lock().unwrap().errors.is_empty());
@@ -537,7 +538,7 @@ fn a_korean_page_steps_in_korean_in_chromium() {
         let _keep = dir;
         let tab = browser.new_tab().unwrap();
         tab.set_default_timeout(Duration::from_secs(30));
-        tab.navigate_to(&format!("{}#step=2", url(&page)))
+        tab.navigate_to(&format!("{}#step=5", url(&page)))
             .unwrap()
             .wait_until_navigated()
             .unwrap();
@@ -549,9 +550,9 @@ fn a_korean_page_steps_in_korean_in_chromium() {
                 ),
             )
         };
-        assert_eq!(eval(&tab, CURRENT), "2");
+        assert_eq!(eval(&tab, CURRENT), "5");
         let count = shown(".count");
-        assert!(count.as_str().unwrap().ends_with("중 2단계"), "{count}");
+        assert!(count.as_str().unwrap().ends_with("중 5단계"), "{count}");
         let say = shown(".say");
         assert!(
             say.as_str().unwrap().contains("write()를 한 번 호출해"),

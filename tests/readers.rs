@@ -168,10 +168,11 @@ fn exact_never_reads_past_the_reply() {
 #[test]
 fn names_as_on_the_command_line_and_which_readers_frame() {
     let names: Vec<String> = ReaderKind::ALL.iter().map(|k| k.to_string()).collect();
-    assert_eq!(names, ["naive", "exact", "line", "length"]);
+    assert_eq!(names, ["naive", "exact", "line", "length", "book"]);
     for k in ReaderKind::ALL {
         assert_eq!(k.name(), k.to_string());
-        assert_eq!(k.is_correct(), k != ReaderKind::Naive);
+        let frames_always = !matches!(k, ReaderKind::Naive | ReaderKind::Book);
+        assert_eq!(k.is_correct(), frames_always);
     }
 }
 
@@ -237,4 +238,61 @@ fn length_reading_stops_exactly_at_the_limit() {
         r.receive(&mut s, 8),
         Err(ReadError::FrameTooLarge { len: 4, max: 3 })
     ));
+}
+
+// The textbook's fix (`book`): what it fixes, and its two flaws, reported and
+// never committed.
+
+#[test]
+fn book_gathers_a_reply_that_comes_in_pieces() {
+    let mut s = ScriptedStream::from_chunks([&b"hel"[..], b"lo, c", b"lass\n"]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 1024);
+    assert_eq!(reader.receive(&mut s, 13).unwrap(), b"hello, class\n");
+}
+
+#[test]
+fn book_would_loop_forever_when_the_stream_ends_mid_reply() {
+    let mut s = ScriptedStream::from_chunks([&b"hello,"[..]]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 1024);
+    match reader.receive(&mut s, 13) {
+        Err(ReadError::WouldLoopForever { held }) => assert_eq!(held, 6),
+        other => panic!("{other:?}"),
+    }
+    // A buffer of one byte asks read() for 0 bytes: the same endless loop.
+    let mut s = ScriptedStream::from_chunks([&b"x"[..]]);
+    let mut tiny = MessageReader::new(ReaderKind::Book, 1);
+    assert!(matches!(
+        tiny.receive(&mut s, 1),
+        Err(ReadError::WouldLoopForever { held: 0 })
+    ));
+}
+
+#[test]
+fn book_would_overflow_a_buffer_shorter_than_the_reply() {
+    // BUF_SIZE 8: each read asks for 7 bytes wherever it writes. 7 + 7 = 14
+    // bytes into 8: 6 past the end.
+    let mut s = ScriptedStream::from_chunks([&b"0123456"[..], b"789abcd", b"ef\n"]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 8);
+    match reader.receive(&mut s, 17) {
+        Err(ReadError::WouldOverflow { by }) => assert_eq!(by, 6),
+        other => panic!("{other:?}"),
+    }
+    // A reply that fills the buffer exactly leaves no room for its NUL.
+    let mut s = ScriptedStream::from_chunks([&b"0123"[..], b"456\n"]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 8);
+    assert!(matches!(
+        reader.receive(&mut s, 8),
+        Err(ReadError::WouldOverflow { by: 1 })
+    ));
+    // One byte shorter fits, NUL and all.
+    let mut s = ScriptedStream::from_chunks([&b"012"[..], b"345\n"]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 8);
+    assert_eq!(reader.receive(&mut s, 7).unwrap(), b"012345\n");
+}
+
+#[test]
+fn book_takes_the_start_of_the_next_reply_as_part_of_this_one() {
+    let mut s = ScriptedStream::from_chunks([&b"one\ntwo\n"[..]]);
+    let mut reader = MessageReader::new(ReaderKind::Book, 1024);
+    assert_eq!(reader.receive(&mut s, 4).unwrap(), b"one\ntwo\n");
 }

@@ -86,8 +86,28 @@ pub enum Side {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum What {
+    /// The server created its socket (the chapter's step 1, `socket()`).
+    Socket,
+    /// The server gave its socket an address (step 2, `bind()`).
+    Bind,
+    /// The server made its socket a listening one (step 3, `listen()`), with a
+    /// queue of `backlog` connections waiting for `accept`.
+    Listen {
+        /// The backlog asked for; Linux queues one more than this.
+        backlog: u32,
+    },
+    /// The server closed its listening socket (step 7, `close(server)`): it
+    /// has served its clients, and a client that connects now is refused.
+    CloseListener,
     /// A client's connect returned: the kernel completed the handshake.
     Connect,
+    /// A client's connect has not returned: the server's listen queue was
+    /// full, so the kernel dropped the handshake's first packet (SYN) and the
+    /// client's kernel will send it again, about a second later.
+    ConnectWaits,
+    /// A client's connect returned after waiting: a retried SYN found room in
+    /// the listen queue.
+    ConnectRetried,
     /// A client's connect was refused.
     Refused,
     /// The server accepted a connection: client number `client`'s.
@@ -241,6 +261,9 @@ pub enum ServerEvent<'a> {
         /// What the write wrote.
         bytes: &'a [u8],
     },
+    /// The server has served its clients and closed its listening socket
+    /// (`close(server)`).
+    Closed,
     /// The session with a client ended, and how.
     Ended {
         /// The client's number.

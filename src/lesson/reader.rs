@@ -12,6 +12,7 @@
 //! | `exact`  | after as many bytes as were sent (an echo's length)  | yes |
 //! | `line`   | after the next `\n`                                  | yes |
 //! | `length` | after a 4-byte big-endian length and that many bytes | yes |
+//! | `book`   | after as many bytes as were sent, the textbook's loop | mostly: it keeps two flaws |
 //!
 //! The correct readers share one shape, borrowed from how real protocol code is
 //! written: look at the bytes held so far; if a whole message is there, take it;
@@ -36,15 +37,19 @@ pub enum ReaderKind {
     Line,
     /// Send a 4-byte big-endian length before each message; read one such frame back.
     Length,
+    /// The next chapter's fix as the textbook writes it: read until as many
+    /// bytes as were sent have come, asking for BUF_SIZE - 1 each time.
+    Book,
 }
 
 impl ReaderKind {
-    /// Every reader, the buggy one first.
-    pub const ALL: [ReaderKind; 4] = [
+    /// Every reader, the buggy one first, the textbook's fix last.
+    pub const ALL: [ReaderKind; 5] = [
         ReaderKind::Naive,
         ReaderKind::Exact,
         ReaderKind::Line,
         ReaderKind::Length,
+        ReaderKind::Book,
     ];
 
     /// The reader's name as written on the command line and in scenario files.
@@ -54,12 +59,18 @@ impl ReaderKind {
             ReaderKind::Exact => "exact",
             ReaderKind::Line => "line",
             ReaderKind::Length => "length",
+            ReaderKind::Book => "book",
         }
     }
 
-    /// True for the readers that frame their messages.
+    /// True for the readers that frame their messages whatever the stream
+    /// does (`book` frames them too, but not at the end of the stream or past
+    /// its buffer).
     pub fn is_correct(self) -> bool {
-        self != ReaderKind::Naive
+        matches!(
+            self,
+            ReaderKind::Exact | ReaderKind::Line | ReaderKind::Length
+        )
     }
 }
 
@@ -102,6 +113,22 @@ pub enum ReadError {
         len: usize,
         /// The maximum frame size.
         max: usize,
+    },
+    /// The textbook's loop met the end of the stream: its `read` returned 0,
+    /// which adds nothing to `recv_len`, so `while (recv_len < str_len)` would
+    /// go round for ever. Reported instead of done.
+    #[error("read returned 0 with {} of the reply held: the textbook's loop would spin forever", crate::view::bytes(*held as u64))]
+    WouldLoopForever {
+        /// Bytes of the reply received before the end of the stream.
+        held: usize,
+    },
+    /// The textbook's loop would have written past the end of its buffer
+    /// (`read(sock, &message[recv_len], BUF_SIZE - 1)` with more bytes coming
+    /// than the buffer has room for). Reported instead of done.
+    #[error("the textbook's loop would overflow its buffer by {}", crate::view::bytes(*by as u64))]
+    WouldOverflow {
+        /// How many bytes past the end of the buffer it would write.
+        by: usize,
     },
     /// The socket failed (reset by the peer, for instance).
     #[error(transparent)]
@@ -174,7 +201,7 @@ impl MessageReader {
     /// server returns these bytes unchanged, so the same framing comes back.
     pub fn encode<'a>(&self, message: &'a [u8]) -> Result<Cow<'a, [u8]>, EncodeError> {
         match self.kind {
-            ReaderKind::Naive | ReaderKind::Exact => Ok(Cow::Borrowed(message)),
+            ReaderKind::Naive | ReaderKind::Exact | ReaderKind::Book => Ok(Cow::Borrowed(message)),
             ReaderKind::Line => {
                 let body = message.strip_suffix(b"\n").unwrap_or(message);
                 if body.contains(&b'\n') {
@@ -214,7 +241,8 @@ impl MessageReader {
     ///
     /// Returns the reply as the reader understands it: the bytes of one read
     /// (`naive`), `sent_len` bytes (`exact`), one line including its `\n` (`line`),
-    /// or one frame's payload (`length`).
+    /// one frame's payload (`length`), or all the bytes the textbook's loop
+    /// gathered (`book`).
     pub fn receive<R: Read + ?Sized>(
         &mut self,
         stream: &mut R,
@@ -225,6 +253,7 @@ impl MessageReader {
             ReaderKind::Exact => self.receive_exact(stream, sent_len),
             ReaderKind::Line => self.receive_framed(stream, Self::parse_line),
             ReaderKind::Length => self.receive_framed(stream, Self::parse_frame),
+            ReaderKind::Book => self.receive_book(stream, sent_len),
         }
     }
 
@@ -266,6 +295,65 @@ impl MessageReader {
             }
             // A short read is normal: the rest is still on its way.
             reply.extend_from_slice(&self.buf[..n]);
+        }
+        Ok(reply)
+    }
+
+    /// The next chapter's fix as the textbook prints it, flaws and all:
+    ///
+    /// ```c
+    /// recv_len = 0;
+    /// while (recv_len < str_len) {
+    ///     recv_cnt = read(sock, &message[recv_len], BUF_SIZE - 1);
+    ///     recv_len += recv_cnt;
+    /// }
+    /// message[recv_len] = 0;
+    /// ```
+    ///
+    /// It cures the partial read: a reply that comes in pieces is gathered
+    /// whole. But it keeps two flaws, which this reader shows and never
+    /// commits:
+    ///
+    /// - a `read` of 0 (the server closed) adds nothing to `recv_len`, so the
+    ///   loop would spin forever: [`ReadError::WouldLoopForever`];
+    /// - every `read` asks for `BUF_SIZE - 1` bytes wherever it writes, so
+    ///   once more bytes come than the buffer holds (a reply longer than the
+    ///   buffer), it writes past its end: [`ReadError::WouldOverflow`]. Here
+    ///   each read lands in a scratch buffer of `BUF_SIZE` bytes, and the
+    ///   overflow is counted, not made.
+    ///
+    /// And a read that returns more than the reply (the start of the next
+    /// one) is taken as part of this reply, as the C code does.
+    fn receive_book<R: Read + ?Sized>(
+        &mut self,
+        stream: &mut R,
+        sent_len: usize,
+    ) -> Result<Vec<u8>, ReadError> {
+        let size = self.buf.len(); // BUF_SIZE
+        let asked = size - 1; // what every read asks for
+        let mut reply = Vec::with_capacity(sent_len.min(size));
+        while reply.len() < sent_len {
+            // read(sock, buf, 0) returns 0 at once: the same endless loop.
+            if asked == 0 {
+                return Err(ReadError::WouldLoopForever { held: reply.len() });
+            }
+            let n = stream.read(&mut self.buf[..asked])?;
+            if n == 0 {
+                return Err(ReadError::WouldLoopForever { held: reply.len() });
+            }
+            // &message[recv_len] + n bytes: past the end of message[BUF_SIZE]?
+            if reply.len() + n > size {
+                return Err(ReadError::WouldOverflow {
+                    by: reply.len() + n - size,
+                });
+            }
+            reply.extend_from_slice(&self.buf[..n]);
+        }
+        // message[recv_len] = 0 needs one byte more.
+        if reply.len() + 1 > size {
+            return Err(ReadError::WouldOverflow {
+                by: reply.len() + 1 - size,
+            });
         }
         Ok(reply)
     }

@@ -1,9 +1,14 @@
 //! The iterative echo server: one client at a time, as in the seed.
 //!
+//! The chapter's seven steps, as the code below numbers them:
+//!
 //! ```text
-//! socket → bind → listen(backlog)            (done by the caller: see net::listen)
-//! loop: accept → (read → write)* until EOF → close(client)
-//! close(listener)
+//! 1. socket()  2. bind()  3. listen(backlog)   (done by the caller: net::listen)
+//! loop:
+//!     4. accept()
+//!     5. read() / write()                      until read() returns 0
+//!     6. close(client)
+//! 7. close(server)
 //! ```
 //!
 //! "Iterative" means the server is busy with one client until that client leaves.
@@ -122,8 +127,8 @@ pub fn serve<A: Acceptor>(
     let mut served = 0;
 
     while config.clients == 0 || served < config.clients {
-        // accept() blocks until the kernel has a connection whose handshake is
-        // complete. Clients that connected meanwhile wait in the listen
+        // 4. accept() blocks until the kernel has a connection whose handshake
+        // is complete. Clients that connected meanwhile wait in the listen
         // backlog: their connect() has already returned.
         let (mut conn, peer) = match acceptor.accept() {
             Ok(Some(pair)) => pair,
@@ -147,8 +152,16 @@ pub fn serve<A: Acceptor>(
             conn.abort()?;
         }
         log.event(ServerEvent::Ended { client, peer, how })?;
-        // Dropping `conn` at the end of this turn closes the client's socket
-        // (the seed's close(clientSock)); only then is the next client accepted.
+        // 6. close(client): dropping `conn` at the end of this turn closes the
+        // client's socket (the seed's close(clientSock)); only then is the
+        // next client accepted.
+    }
+    // 7. close(server): the listening socket is closed. The clients still in
+    // its queue are reset, and a client that connects from now on is refused:
+    // nothing listens on the port any more.
+    drop(acceptor);
+    if config.clients != 0 && served == config.clients {
+        log.event(ServerEvent::Closed)?;
     }
     Ok(())
 }
@@ -172,8 +185,9 @@ fn serve_client<T: Transport>(
         if !shape.read_delay.is_zero() {
             conn.read_late(shape.read_delay);
         }
-        // One read: whatever has arrived, up to the buffer size. The server does
-        // not care where the client's messages begin or end; it echoes bytes.
+        // 5. read() / write(). One read: whatever has arrived, up to the
+        // buffer size. The server does not care where the client's messages
+        // begin or end; it echoes bytes.
         let n = match conn.read(buf) {
             // 0 is not "nothing yet" (that would block): it is the end of the
             // stream. The client closed its side and will send no more.

@@ -1,21 +1,22 @@
 //! The scenario's clients: one thread drives every client connection through
 //! the script, each with the reader under test.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::Step;
 use super::outcome::{Check, Outcome, Round, reply_row};
-use crate::event::{Side, What};
+use super::{Connects, Step};
+use crate::event::{Side, What, describe_io};
 use crate::lang::Msg;
 use crate::lesson::client::{ClientConfig, ClientError, Session};
 use crate::lesson::reader::ReadError;
-use crate::scenario::conductor::{Conducted, Conductor, Stalled};
+use crate::scenario::conductor::{Conducted, Conductor, Connecting, Stalled, Waiting};
 use crate::shape::SocketOptions;
+use crate::transport::net::BufferSizes;
 
 struct Pending {
     /// The round's number: messages are numbered in the order they are sent.
@@ -37,6 +38,11 @@ pub(super) struct Clients {
     config: ClientConfig,
     opts: SocketOptions,
     open: BTreeMap<usize, Client>,
+    /// Clients whose connect waits on a full listen queue.
+    waiting: BTreeMap<usize, Waiting>,
+    /// Clients that can do nothing more (the textbook's loop would spin
+    /// forever, or overflow its buffer).
+    stopped: BTreeSet<usize>,
     pub(super) rounds: Vec<Round>,
     pub(super) checks: Vec<Check>,
     pub(super) buffers: Vec<Msg>,
@@ -56,6 +62,8 @@ impl Clients {
             config,
             opts,
             open: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            stopped: BTreeSet::new(),
             rounds: Vec::new(),
             checks: Vec::new(),
             buffers: Vec::new(),
@@ -67,37 +75,62 @@ impl Clients {
             .note(Side::Client(k), What::Note { text, bad });
     }
 
-    /// The open client `k`, connecting it first if needed.
+    /// The open client `k`, connecting it first if needed (and waiting for a
+    /// connect that waits on a full listen queue).
     fn client(&mut self, k: usize) -> Option<&mut Client> {
-        if !self.open.contains_key(&k) {
+        if self.stopped.contains(&k) {
+            return None;
+        }
+        if let Some(waiting) = self.waiting.remove(&k) {
+            self.retried(k, waiting);
+        } else if !self.open.contains_key(&k) {
             match self.conductor.connect(self.addr, &self.opts, k) {
-                Ok((stream, sizes)) => {
-                    if k == 1 {
-                        self.buffers
-                            .extend(sizes.said(Some(Msg::new("col-client"))));
-                    }
-                    let session = Session::new(stream, &self.config);
-                    self.open.insert(
-                        k,
-                        Client {
-                            session,
-                            owed: VecDeque::new(),
-                            rounds: 0,
-                        },
-                    );
-                }
-                Err(e) => {
-                    self.checks.push(Check {
-                        what: Msg::new("check-could-not-connect")
-                            .arg("client", k)
-                            .arg("error", e.to_string()),
-                        ok: false,
-                    });
-                    return None;
-                }
+                Ok(Connecting::Done(stream, sizes)) => self.opened(k, stream, sizes),
+                // Not asked to wait: wait all the same, as the real client would.
+                Ok(Connecting::Waits(waiting)) => self.retried(k, waiting),
+                Err(e) => self.could_not_connect(k, &e),
             }
         }
         self.open.get_mut(&k)
+    }
+
+    fn opened(&mut self, k: usize, stream: Conducted, sizes: BufferSizes) {
+        if k == 1 {
+            self.buffers
+                .extend(sizes.said(Some(Msg::new("col-client"))));
+        }
+        let session = Session::new(stream, &self.config);
+        let client = Client {
+            session,
+            owed: VecDeque::new(),
+            rounds: 0,
+        };
+        self.open.insert(k, client);
+    }
+
+    /// Wait for client `k`'s connect, which waited on a full queue.
+    fn retried(&mut self, k: usize, waiting: Waiting) {
+        match self.conductor.connect_retried(waiting) {
+            Ok((stream, sizes, took)) => {
+                self.checks.push(Check {
+                    what: Msg::new("check-connect-retried")
+                        .arg("client", k)
+                        .arg("secs", format!("{:.1}", took.as_secs_f64())),
+                    ok: true,
+                });
+                self.opened(k, stream, sizes);
+            }
+            Err(e) => self.could_not_connect(k, &e),
+        }
+    }
+
+    fn could_not_connect(&mut self, k: usize, e: &io::Error) {
+        self.checks.push(Check {
+            what: Msg::new("check-could-not-connect")
+                .arg("client", k)
+                .arg("error", describe_io(e)),
+            ok: false,
+        });
     }
 
     pub(super) fn step(&mut self, step: &Step) {
@@ -120,33 +153,45 @@ impl Clients {
                 }
                 thread::sleep(Duration::from_millis(*ms));
             }
-            Step::Connect { client, refused } => self.connect(*client, *refused),
+            Step::Connect { client, expect } => self.connect(*client, *expect),
             Step::Quit { client } => self.quit(*client),
         }
     }
 
-    fn connect(&mut self, k: usize, expect_refused: bool) {
-        if !expect_refused {
-            self.client(k);
-            return;
-        }
-        match self.conductor.connect(self.addr, &self.opts, k) {
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => self.checks.push(Check {
-                what: Msg::new("check-refused").arg("client", k),
-                ok: true,
-            }),
-            Err(e) => self.checks.push(Check {
+    /// An explicit connect step, checked against what it expects.
+    fn connect(&mut self, k: usize, expect: Connects) {
+        let check = |id: &'static str, ok: bool| Check {
+            what: Msg::new(id).arg("client", k),
+            ok,
+        };
+        match (self.conductor.connect(self.addr, &self.opts, k), expect) {
+            (Ok(Connecting::Done(stream, sizes)), _) => {
+                self.checks.push(match expect {
+                    Connects::AtOnce => check("check-connected-at-once", true),
+                    Connects::Waits => check("check-not-waited", false),
+                    Connects::Refused => check("check-not-refused", false),
+                });
+                self.opened(k, stream, sizes);
+            }
+            (Ok(Connecting::Waits(waiting)), Connects::Waits) => {
+                self.checks.push(check("check-waits", true));
+                // Its next step waits for it.
+                self.waiting.insert(k, waiting);
+            }
+            (Ok(Connecting::Waits(waiting)), _) => {
+                self.checks.push(check("check-waited", false));
+                self.waiting.insert(k, waiting);
+            }
+            (Err(e), Connects::Refused) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                self.checks.push(check("check-refused", true));
+            }
+            (Err(e), Connects::Refused) => self.checks.push(Check {
                 what: Msg::new("check-not-refused-error")
                     .arg("client", k)
-                    .arg("error", e.to_string()),
+                    .arg("error", describe_io(&e)),
                 ok: false,
             }),
-            Ok(_connected) => {
-                self.checks.push(Check {
-                    what: Msg::new("check-not-refused").arg("client", k),
-                    ok: false,
-                });
-            }
+            (Err(e), _) => self.could_not_connect(k, &e),
         }
     }
 
@@ -186,6 +231,9 @@ impl Clients {
     }
 
     fn read(&mut self, k: usize) {
+        if self.stopped.contains(&k) {
+            return;
+        }
         let Some(c) = self.open.get_mut(&k) else {
             return;
         };
@@ -198,6 +246,8 @@ impl Clients {
                 Err(ReadError::Io(e)) if Stalled::is(&e) => (None, Outcome::Stalled),
                 Err(ReadError::ClosedMidMessage { .. }) => (None, Outcome::ClosedMidMessage),
                 Err(ReadError::Closed) => (None, Outcome::Closed),
+                Err(ReadError::WouldLoopForever { .. }) => (None, Outcome::LoopsForever),
+                Err(ReadError::WouldOverflow { by }) => (None, Outcome::Overflows(by)),
                 Err(e) => (None, Outcome::Failed(ClientError::from(e).to_string())),
             };
             let round = Round {
@@ -211,7 +261,14 @@ impl Clients {
             // The verdict on this reply goes into the timeline right after the
             // reads that made it, where a class can see why.
             self.conductor.note(Side::Client(k), reply_row(&round));
+            let gone = matches!(round.outcome, Outcome::LoopsForever | Outcome::Overflows(_));
             self.rounds.push(round);
+            if gone {
+                // The textbook's client would be spinning, or writing over
+                // its own memory: it does nothing more in this script.
+                self.stopped.insert(k);
+                break;
+            }
         }
     }
 
@@ -226,10 +283,20 @@ impl Clients {
         self.open.remove(&k);
     }
 
+    /// Quit every client still open, in order; one whose connect is still
+    /// waiting is waited for first (it gets in once a client before it has
+    /// left the queue).
     pub(super) fn quit_all(&mut self) {
-        let open: Vec<usize> = self.open.keys().copied().collect();
-        for k in open {
-            self.quit(k);
+        let mut left: Vec<usize> = self.open.keys().copied().collect();
+        left.extend(self.waiting.keys().copied());
+        left.sort_unstable();
+        for k in left {
+            if self.waiting.contains_key(&k) {
+                self.client(k);
+            }
+            if self.open.contains_key(&k) {
+                self.quit(k);
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use std::io::Read;
 use serde::Deserialize;
 
 use super::{
-    ClientSettings, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step, Texts,
+    ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
+    Texts,
 };
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
@@ -54,6 +55,7 @@ struct StepFile {
 #[serde(rename_all = "lowercase")]
 enum ConnectFile {
     Ok,
+    Waits,
     Refused,
 }
 
@@ -82,6 +84,8 @@ pub const MAX_PAUSE_MS: u64 = 10_000;
 pub const MAX_STEPS: usize = 100;
 /// The most clients in a scenario (and the highest client number).
 pub const MAX_CLIENTS: usize = 10;
+/// The longest listen backlog in a scenario: room for every client and more.
+pub const MAX_BACKLOG: u32 = 100;
 /// The largest read buffer in a scenario: 1 MiB.
 pub const MAX_READ_BUFFER: usize = 1 << 20;
 
@@ -247,6 +251,9 @@ impl Scenario {
         if s.clients > MAX_CLIENTS {
             return server(&format!("clients is at most {MAX_CLIENTS}"));
         }
+        if s.backlog > MAX_BACKLOG {
+            return server(&format!("backlog is at most {MAX_BACKLOG}"));
+        }
         if self.steps.len() > MAX_STEPS {
             return Err((
                 Place::Top,
@@ -310,8 +317,8 @@ impl Scenario {
                         return at(format!("the pauses add up to more than {MAX_PAUSE_MS} ms"));
                     }
                 }
-                Step::Connect { refused, .. } => {
-                    if *refused {
+                Step::Connect { expect, .. } => {
+                    if *expect == Connects::Refused {
                         gone.push(k);
                     }
                 }
@@ -399,7 +406,11 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
     if let Some(c) = &f.connect {
         actions.push(Step::Connect {
             client,
-            refused: matches!(c, ConnectFile::Refused),
+            expect: match c {
+                ConnectFile::Ok => Connects::AtOnce,
+                ConnectFile::Waits => Connects::Waits,
+                ConnectFile::Refused => Connects::Refused,
+            },
         });
     }
     if f.quit == Some(true) {
@@ -414,13 +425,16 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
     }
 }
 
-/// The shipped scenarios, in teaching order.
+/// The shipped scenarios, in the chapter's order: the programs, the server's
+/// life (its steps, its queue, `accept`), the problem the chapter ends on,
+/// then the next chapter's fix.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("classic", include_str!("../../scenarios/classic.toml")),
     (
         "five-clients",
         include_str!("../../scenarios/five-clients.toml"),
     ),
+    ("backlog", include_str!("../../scenarios/backlog.toml")),
     (
         "queued-client",
         include_str!("../../scenarios/queued-client.toml"),
@@ -433,11 +447,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "split-character",
         include_str!("../../scenarios/split-character.toml"),
     ),
-    ("coalesced", include_str!("../../scenarios/coalesced.toml")),
     (
         "large-message",
         include_str!("../../scenarios/large-message.toml"),
     ),
+    ("coalesced", include_str!("../../scenarios/coalesced.toml")),
     (
         "out-of-step",
         include_str!("../../scenarios/out-of-step.toml"),

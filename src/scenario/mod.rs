@@ -108,6 +108,9 @@ impl fmt::Display for Verdict {
 pub struct ServerSettings {
     /// Clients to serve before exiting (0: until the script ends).
     pub clients: usize,
+    /// The listen backlog: `listen(sock, backlog)`. Linux queues one
+    /// connection more than this for `accept`.
+    pub backlog: u32,
     /// Read buffer size.
     pub buffer_size: usize,
     /// TCP_NODELAY on accepted sockets.
@@ -163,6 +166,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             clients: 1,
+            backlog: 5,
             buffer_size: 1024,
             nodelay: false,
             send_buffer: None,
@@ -255,12 +259,12 @@ pub enum Step {
         /// How long.
         ms: u64,
     },
-    /// Connect, and say whether the connection should be refused.
+    /// Connect, and say how the connect should go.
     Connect {
         /// Which client.
         client: usize,
-        /// True if the connect is expected to be refused.
-        refused: bool,
+        /// What the connect should do.
+        expect: Connects,
     },
     /// Quit: shut down the write side, read what is left, close.
     Quit {
@@ -319,17 +323,32 @@ impl Step {
             }
             Step::Read { client } => tr!(lang, "step-read", client = *client),
             Step::Pause { client, ms } => tr!(lang, "step-pause", client = *client, ms = *ms),
-            Step::Connect {
-                client,
-                refused: false,
-            } => tr!(lang, "step-connect", client = *client),
-            Step::Connect {
-                client,
-                refused: true,
-            } => tr!(lang, "step-connect-refused", client = *client),
+            Step::Connect { client, expect } => {
+                let id = match expect {
+                    Connects::AtOnce => "step-connect",
+                    Connects::Waits => "step-connect-waits",
+                    Connects::Refused => "step-connect-refused",
+                };
+                tr!(lang, id, client = *client)
+            }
             Step::Quit { client } => tr!(lang, "step-quit", client = *client),
         }
     }
+}
+
+/// How a `connect` step expects the connect to go (`connect = "ok"`,
+/// `"waits"` or `"refused"` in a scenario file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connects {
+    /// It returns at once: the kernel completes the handshake and queues the
+    /// connection for `accept`, whether or not the server is accepting.
+    AtOnce,
+    /// It waits: the server's listen queue is full, the kernel drops the SYN,
+    /// and the connect returns only when a retried SYN finds room. The
+    /// client's next step waits for it.
+    Waits,
+    /// It is refused: nothing listens any more.
+    Refused,
 }
 
 /// The verdict each reader should come out with.
@@ -344,6 +363,10 @@ pub struct Expect {
     pub line: Verdict,
     /// The length reader.
     pub length: Verdict,
+    /// The textbook's fix (`book`). Optional in a file: without it, the same
+    /// as `exact`, which it matches unless the stream ends mid-reply, a read
+    /// brings more than the reply, or a reply outgrows the buffer.
+    pub book: Option<Verdict>,
 }
 
 impl Default for Expect {
@@ -353,6 +376,7 @@ impl Default for Expect {
             exact: Verdict::Intact,
             line: Verdict::Intact,
             length: Verdict::Intact,
+            book: None,
         }
     }
 }
@@ -365,6 +389,7 @@ impl Expect {
             ReaderKind::Exact => self.exact,
             ReaderKind::Line => self.line,
             ReaderKind::Length => self.length,
+            ReaderKind::Book => self.book.unwrap_or(self.exact),
         }
     }
 }

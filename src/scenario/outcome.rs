@@ -24,6 +24,10 @@ pub enum Outcome {
     ClosedMidMessage,
     /// The peer closed the connection before the reply.
     Closed,
+    /// The textbook's loop met the end of the stream and would spin forever.
+    LoopsForever,
+    /// The textbook's loop would write this many bytes past its buffer.
+    Overflows(usize),
     /// Another error.
     Failed(String),
 }
@@ -147,6 +151,12 @@ pub(super) fn reply_row(r: &Round) -> What {
             text: Msg::new("note-stalled").arg("round", r.round),
             bad: true,
         },
+        (None, o @ (Outcome::LoopsForever | Outcome::Overflows(_))) => What::Note {
+            text: Msg::new("note-bad-reply")
+                .arg("round", r.round)
+                .arg("why", o.said()),
+            bad: true,
+        },
         (None, o) => What::Note {
             text: Msg::new("note-no-reply")
                 .arg("round", r.round)
@@ -165,18 +175,23 @@ impl Outcome {
             Outcome::Stalled => Msg::new("outcome-stalled"),
             Outcome::ClosedMidMessage => Msg::new("outcome-closed-mid-message"),
             Outcome::Closed => Msg::new("outcome-closed"),
+            Outcome::LoopsForever => Msg::new("outcome-loops-forever"),
+            Outcome::Overflows(by) => Msg::new("outcome-overflows").arg("n", *by),
             Outcome::Failed(e) => Msg::new("outcome-failed").arg("error", e.as_str()),
         }
     }
 }
 
-/// The verdict from a reader's rounds: any wrong reply or stall is broken; an
-/// error without a wrong reply is an honest detection; otherwise intact.
+/// The verdict from a reader's rounds: any wrong reply, stall, endless loop or
+/// overflow is broken; an error without one is an honest detection; otherwise
+/// intact.
 pub fn verdict_of(rounds: &[Round]) -> Verdict {
-    if rounds
-        .iter()
-        .any(|r| matches!(r.outcome, Outcome::Wrong | Outcome::Stalled))
-    {
+    if rounds.iter().any(|r| {
+        matches!(
+            r.outcome,
+            Outcome::Wrong | Outcome::Stalled | Outcome::LoopsForever | Outcome::Overflows(_)
+        )
+    }) {
         Verdict::Broken
     } else if rounds.iter().all(|r| r.outcome == Outcome::Intact) {
         Verdict::Intact

@@ -9,6 +9,7 @@ use std::thread;
 use super::clients::Clients;
 use super::outcome::{Check, Repetition, Report, RunError, served_in_turn, verdict_of};
 use super::{Scenario, ScenarioError};
+use crate::event::{Side, What};
 use crate::lang::Msg;
 use crate::lesson::client::ClientConfig;
 use crate::lesson::reader::ReaderKind;
@@ -76,10 +77,16 @@ impl Scenario {
         };
         let config = self.server_config(seed).map_err(bad_shape)?;
         let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let backlog = self.server.backlog;
         let (listener, server_sizes) =
-            net::listen(addr, 5, &config.shape.socket).map_err(RunError::Listen)?;
+            net::listen(addr, backlog as i32, &config.shape.socket).map_err(RunError::Listen)?;
         let addr = listener.local_addr().map_err(RunError::Listen)?;
         let conductor = Arc::new(Conductor::new());
+        // The chapter's steps 1 to 3, done by net::listen before any client
+        // could connect: the timeline starts with them.
+        for what in [What::Socket, What::Bind, What::Listen { backlog }] {
+            conductor.note(Side::Server, what);
+        }
 
         let server = {
             let conductor = conductor.clone();

@@ -93,6 +93,7 @@ pub fn listen(
     backlog: i32,
     opts: &SocketOptions,
 ) -> io::Result<(TcpListener, BufferSizes)> {
+    // 1. socket(): a TCP socket, not yet anywhere.
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
@@ -100,7 +101,12 @@ pub fn listen(
         socket.set_only_v6(true)?;
     }
     let sizes = configure(&socket, opts)?;
+    // 2. bind(): the address and port clients will connect to.
     socket.bind(&addr.into())?;
+    // 3. listen(): from now on the kernel completes handshakes by itself and
+    // queues the connections for accept(), `backlog` of them (Linux: one
+    // more). When the queue is full it drops a new client's SYN, and that
+    // client's connect() waits for its kernel to send the SYN again.
     socket.listen(backlog)?;
     Ok((socket.into(), sizes))
 }
@@ -110,6 +116,20 @@ pub fn connect(addr: SocketAddr, opts: &SocketOptions) -> io::Result<(TcpStream,
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     let sizes = configure(&socket, opts)?;
     socket.connect(&addr.into())?;
+    Ok((socket.into(), sizes))
+}
+
+/// [`connect`], giving up after `limit`. A connect to a server whose listen
+/// queue is full waits for its SYN to be sent again (after 1 s, 3 s, 7 s…):
+/// the limit keeps that wait bounded.
+pub fn connect_within(
+    addr: SocketAddr,
+    opts: &SocketOptions,
+    limit: std::time::Duration,
+) -> io::Result<(TcpStream, BufferSizes)> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let sizes = configure(&socket, opts)?;
+    socket.connect_timeout(&addr.into(), limit)?;
     Ok((socket.into(), sizes))
 }
 

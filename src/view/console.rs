@@ -85,6 +85,8 @@ impl ServerLog for SeedConsole<'_> {
                 self.out.write_all(b"\n")
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => Ok(()),
+            // The book's server closes its listening socket without a word.
+            ServerEvent::Closed => Ok(()),
             ServerEvent::Ended { client, peer, how } => {
                 match how {
                     Ending::Eof => {}

@@ -236,6 +236,14 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
         ]),
         (Outcome::ClosedMidMessage, _) => fit(&["cell-cut", "cell-cut-short", "cell-cut-shortest"]),
         (Outcome::Closed, _) => tr!(lang, "cell-closed"),
+        (Outcome::LoopsForever, _) => fit(&["cell-loops", "cell-loops-short"]),
+        (Outcome::Overflows(by), _) => {
+            let long = tr!(lang, "cell-overflows", n = *by);
+            match unicode_width::UnicodeWidthStr::width(long.as_str()) <= width.saturating_sub(2) {
+                true => long,
+                false => tr!(lang, "cell-overflows-short"),
+            }
+        }
         (Outcome::Failed(_), _) => fit(&["cell-error", "cell-error-short"]),
         (Outcome::Wrong, None) => "?".to_string(),
     };

@@ -87,6 +87,7 @@ fn style_of(what: &What) -> Style {
         What::Write { .. } => AnsiColor::Magenta.on_default(),
         What::Read { .. } => AnsiColor::Cyan.on_default(),
         What::Refused | What::Error { .. } => AnsiColor::Red.on_default(),
+        What::ConnectWaits => AnsiColor::Yellow.on_default(),
         What::Reply { ok: true, .. } => AnsiColor::Green.on_default(),
         What::Reply { ok: false, .. } => AnsiColor::Red.on_default().bold(),
         What::Note { bad: true, .. } => AnsiColor::Red.on_default().bold(),
@@ -102,7 +103,13 @@ fn style_of(what: &What) -> Style {
 /// if any, fill what room is left, elided in the middle.
 pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
     match what {
+        What::Socket => (tr!(lang, "ev-socket"), None),
+        What::Bind => (tr!(lang, "ev-bind"), None),
+        What::Listen { backlog } => (tr!(lang, "ev-listen", backlog = *backlog), None),
+        What::CloseListener => (tr!(lang, "ev-close-listener"), None),
         What::Connect => (tr!(lang, "ev-connect"), None),
+        What::ConnectWaits => (tr!(lang, "ev-connect-waits"), None),
+        What::ConnectRetried => (tr!(lang, "ev-connect-retried"), None),
         What::Refused => (tr!(lang, "ev-refused"), None),
         What::Accept { client } => (tr!(lang, "ev-accept", client = *client), None),
         What::Write { at, bytes } => (
@@ -148,6 +155,40 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
     }
 }
 
+/// Which of the chapter's seven steps a server's call is:
+///
+/// 1 `socket()`, 2 `bind()`, 3 `listen()`, then for each client 4 `accept()`,
+/// 5 `read()` / `write()`, 6 `close(client)`, and last 7 `close(server)`.
+pub fn step_of(side: Side, what: &What) -> Option<u8> {
+    if side != Side::Server {
+        return None;
+    }
+    match what {
+        What::Socket => Some(1),
+        What::Bind => Some(2),
+        What::Listen { .. } => Some(3),
+        What::Accept { .. } => Some(4),
+        What::Read { .. } | What::Write { .. } | What::Eof => Some(5),
+        What::Close { .. } => Some(6),
+        What::CloseListener => Some(7),
+        _ => None,
+    }
+}
+
+/// An event's words with its step of the chapter before them: `[4] accept: c1`.
+pub fn words_with_step(e: &Event, lang: Lang) -> (String, Option<&[u8]>) {
+    let (head, bytes) = match (e.side, &e.what) {
+        // The server's close of a client's socket is the chapter's step 6,
+        // close(client), as opposed to step 7, close(server).
+        (Side::Server, What::Close { unread: 0 }) => (tr!(lang, "ev-close-client"), None),
+        _ => words(&e.what, lang),
+    };
+    match step_of(e.side, &e.what) {
+        Some(n) => (format!("[{n}] {head}"), bytes),
+        None => (head, bytes),
+    }
+}
+
 /// Where a length reader's 4-byte headers start in each client's stream
 /// (the same offsets both ways: the server echoes), so that the timeline shows
 /// them decoded, `⟨13⟩`, instead of `\0\0\0\r`. Empty for other readers.
@@ -169,7 +210,7 @@ fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Ve
         (Side::Upstream(n), What::Write { .. }) => format!("to s{n}: "),
         (Side::Upstream(n), _) => format!("s{n}: "),
     };
-    let (head, bytes) = words(&e.what, lang);
+    let (head, bytes) = words_with_step(e, lang);
     let text = format!("{who}{head}");
     match bytes {
         // No room left for the bytes beside the words: the words alone,
@@ -236,16 +277,31 @@ fn render_row_with(
     starts: Option<&[u64]>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let lines = cell_lines(e, layout.column(), layout.lang, starts);
+    put_lines(
+        &e.seq.to_string(),
+        e.side,
+        style_of(&e.what),
+        &lines,
+        layout,
+        out,
+    )
+}
+
+/// The lines of one cell in their column, `seq` before the first.
+fn put_lines(
+    seq: &str,
+    side: Side,
+    style: Style,
+    lines: &[String],
+    layout: Layout,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let style = style_of(&e.what);
     let col = layout.column();
-    for (i, text) in cell_lines(e, col, layout.lang, starts).iter().enumerate() {
-        let seq = if i == 0 {
-            e.seq.to_string()
-        } else {
-            String::new()
-        };
-        match e.side {
+    for (i, text) in lines.iter().enumerate() {
+        let seq = if i == 0 { seq } else { "" };
+        match side {
             Side::Client(_) | Side::Downstream(_) => {
                 let pad = col.saturating_sub(text.width());
                 writeln!(
@@ -262,6 +318,34 @@ fn render_row_with(
         }
     }
     Ok(())
+}
+
+/// Below this width the server's first three steps share one row.
+pub const FOLD_BELOW: usize = 100;
+
+/// The server's `socket`, `bind` and `listen` as one row, `[1-3] socket,
+/// bind, listen(5)`, when `events` starts with them and the terminal is
+/// narrower than [`FOLD_BELOW`]: rows are scarce on a projector. `None`: show
+/// them one by one.
+fn folded_setup(events: &[Event], layout: Layout) -> Option<(String, Vec<String>)> {
+    if layout.width >= FOLD_BELOW {
+        return None;
+    }
+    match events {
+        [a, b, c, ..]
+            if a.side == Side::Server
+                && (&a.what, &b.what) == (&What::Socket, &What::Bind)
+                && b.side == Side::Server
+                && c.side == Side::Server =>
+        {
+            let What::Listen { backlog } = c.what else {
+                return None;
+            };
+            let text = format!("[1-3] {}", tr!(layout.lang, "ev-setup", backlog = backlog));
+            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, layout.column())))
+        }
+        _ => None,
+    }
 }
 
 /// How the rows of a timeline appear.
@@ -298,16 +382,21 @@ pub fn render_paced(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let lang = layout.lang;
-    render_header(
-        &tr!(lang, "col-client"),
-        &tr!(lang, "col-server"),
-        layout,
-        out,
-    )?;
+    // Step numbers on the server's rows are the chapter's: say so above them.
+    let server = match events.iter().any(|e| step_of(e.side, &e.what).is_some()) {
+        true => tr!(lang, "col-server-steps"),
+        false => tr!(lang, "col-server"),
+    };
+    render_header(&tr!(lang, "col-client"), &server, layout, out)?;
     let mut keys_open = true;
+    let mut rest = events;
+    if let Some((seq, lines)) = folded_setup(events, layout) {
+        put_lines(&seq, Side::Server, Style::new(), &lines, layout, out)?;
+        rest = &events[3..];
+    }
     // The iterative server's connection is the client of its last accept.
     let mut serving = 0;
-    for e in events {
+    for e in rest {
         if let What::Accept { client } = e.what {
             serving = client;
         }

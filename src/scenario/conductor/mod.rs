@@ -37,7 +37,8 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::event::{ErrorKind, Event, Side, What, describe_io};
@@ -52,6 +53,32 @@ pub use stream::{Conducted, ConductedListener, ConductedLog};
 /// bytes). Far beyond what any step takes even on a loaded machine; it only
 /// exists so that a bug cannot turn into a hang.
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A connect that has not returned within this long is waiting for its SYN
+/// to be sent again: on loopback a handshake the queue has room for takes
+/// microseconds, and the first retry comes after a second.
+pub const AT_ONCE: Duration = Duration::from_millis(200);
+
+/// The longest a connect may wait on a full listen queue: long enough for the
+/// kernel's first two retries of the SYN (after 1 s, then 2 s more).
+pub const RETRY_PATIENCE: Duration = Duration::from_millis(3500);
+
+/// How a connect went: returned at once, or waiting on a full listen queue.
+#[derive(Debug)]
+pub enum Connecting {
+    /// The connect returned: the connection and its buffer sizes.
+    Done(Conducted, net::BufferSizes),
+    /// The connect has not returned: the listen queue was full.
+    Waits(Waiting),
+}
+
+/// A connect still waiting for a retried SYN to find room in the queue.
+#[derive(Debug)]
+pub struct Waiting {
+    client: usize,
+    result: mpsc::Receiver<io::Result<(std::net::TcpStream, net::BufferSizes)>>,
+    since: Instant,
+}
 
 /// The two sides of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,16 +335,71 @@ impl Conductor {
         Ok(st)
     }
 
-    /// Connect client number `client` to `addr` (the client side holds the baton).
-    /// Connecting is not a scheduling point: the kernel completes the handshake
-    /// whether or not the server is accepting, and queues the connection.
+    /// Connect client number `client` to `addr` (the client side holds the
+    /// baton). Connecting is not a scheduling point: the kernel completes the
+    /// handshake whether or not the server is accepting, and queues the
+    /// connection. Unless the queue is full: then the kernel drops the SYN and
+    /// the connect waits for its retry, so a connect that has not returned
+    /// within [`AT_ONCE`] comes back as [`Connecting::Waits`] and goes on in
+    /// the background.
     pub fn connect(
         self: &Arc<Self>,
         addr: SocketAddr,
         opts: &SocketOptions,
         client: usize,
+    ) -> io::Result<Connecting> {
+        let (tx, rx) = mpsc::channel();
+        let opts = *opts;
+        // The thread ends by itself: the connect succeeds, is refused, or
+        // gives up after RETRY_PATIENCE.
+        thread::Builder::new()
+            .name(format!("connect-c{client}"))
+            .spawn(move || {
+                let _ = tx.send(net::connect_within(addr, &opts, RETRY_PATIENCE));
+            })?;
+        let since = Instant::now();
+        match rx.recv_timeout(AT_ONCE) {
+            Ok(result) => {
+                let (stream, sizes) = self.connected(result, client, What::Connect)?;
+                Ok(Connecting::Done(stream, sizes))
+            }
+            Err(_) => {
+                self.note(Side::Client(client), What::ConnectWaits);
+                Ok(Connecting::Waits(Waiting {
+                    client,
+                    result: rx,
+                    since,
+                }))
+            }
+        }
+    }
+
+    /// Wait for a connect that waited (at most [`RETRY_PATIENCE`] since it
+    /// began): the connection, and how long the connect took.
+    pub fn connect_retried(
+        self: &Arc<Self>,
+        waiting: Waiting,
+    ) -> io::Result<(Conducted, net::BufferSizes, Duration)> {
+        let left = RETRY_PATIENCE.saturating_sub(waiting.since.elapsed()) + AT_ONCE;
+        let result = waiting.result.recv_timeout(left).unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connect still waiting: nothing made room in the listen queue",
+            ))
+        });
+        let (stream, sizes) = self.connected(result, waiting.client, What::ConnectRetried)?;
+        Ok((stream, sizes, waiting.since.elapsed()))
+    }
+
+    /// Record how a connect ended (`done`: the row for a success) and put a
+    /// new connection in the accept queue.
+    fn connected(
+        self: &Arc<Self>,
+        result: io::Result<(std::net::TcpStream, net::BufferSizes)>,
+        client: usize,
+        done: What,
     ) -> io::Result<(Conducted, net::BufferSizes)> {
-        let (stream, sizes) = match net::connect(addr, opts) {
+        let (stream, sizes) = match result {
             Ok(pair) => pair,
             Err(e) => {
                 let what = match ErrorKind::of(&e) {
@@ -343,7 +425,7 @@ impl Conductor {
             client_addr: stream.local_addr()?,
         });
         st.accept_queue.push_back(conn);
-        st.record(Side::Client(client), What::Connect);
+        st.record(Side::Client(client), done);
         drop(st);
         Ok((
             Conducted::new(stream, self.clone(), Actor::Client, conn),

@@ -41,6 +41,7 @@ impl ServerLog for ConductedLog {
             } => What::Dropped {
                 idle_ms: t.as_millis() as u64,
             },
+            ServerEvent::Closed => What::CloseListener,
             // Reads, writes and failed calls are already in the timeline.
             _ => return Ok(()),
         };

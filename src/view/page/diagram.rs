@@ -14,7 +14,7 @@ use crate::event::{Event, Side, What};
 use crate::scenario::Report;
 use crate::tr;
 use crate::view::escape::escape_fit;
-use crate::view::timeline::words;
+use crate::view::timeline::words_with_step;
 
 /// Height of one event's row, and of the box drawn in it.
 const ROW: f64 = 58.0;
@@ -42,6 +42,7 @@ fn kind(what: &What) -> &'static str {
         What::Write { .. } => "write",
         What::Read { .. } => "read",
         What::Refused | What::Error { .. } => "bad",
+        What::ConnectWaits => "warn",
         What::Reply { ok: true, .. } => "good",
         What::Reply { ok: false, .. } | What::Note { bad: true, .. } => "bad",
         What::Note { .. } | What::Cut { .. } | What::Dropped { .. } => "warn",
@@ -142,7 +143,7 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
     let (x, w) = lanes.lane(lane);
     let y = top_of(row);
     let on_right = lane == lanes.clients;
-    let (head, bytes) = words(&e.what, lanes.lang);
+    let (head, bytes) = words_with_step(e, lanes.lang);
     let span = flow.span_of(e.seq);
     let tag = span
         .map(|(stream, span)| tags(stream, &span.range))

@@ -186,6 +186,8 @@ fn outcome_said(
         Outcome::Stalled => ("bad", "✗", tr!(lang, "cell-stalled")),
         Outcome::ClosedMidMessage => ("warn", "!", tr!(lang, "page-closed-mid-message")),
         Outcome::Closed => ("warn", "!", tr!(lang, "page-closed")),
+        Outcome::LoopsForever => ("bad", "✗", tr!(lang, "outcome-loops-forever")),
+        Outcome::Overflows(by) => ("bad", "✗", tr!(lang, "outcome-overflows", n = *by)),
         Outcome::Failed(e) => ("warn", "!", tr!(lang, "page-error", error = e)),
     }
 }

@@ -89,7 +89,18 @@ pub fn sentence(
     };
     let count = |n: u64| bytes_in(n, lang);
     let text = match &e.what {
+        What::Socket => tr!(lang, "say-socket"),
+        What::Bind => tr!(lang, "say-bind"),
+        What::Listen { backlog } => tr!(
+            lang,
+            "say-listen",
+            backlog = *backlog,
+            queue = u64::from(*backlog) + 1
+        ),
+        What::CloseListener => tr!(lang, "say-close-listener"),
         What::Connect => tr!(lang, "say-connect", who = &subject),
+        What::ConnectWaits => tr!(lang, "say-connect-waits", who = &subject),
+        What::ConnectRetried => tr!(lang, "say-connect-retried", who = &subject),
         What::Refused => tr!(lang, "say-refused", who = &subject),
         What::Accept { client } => tr!(
             lang,
