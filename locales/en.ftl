@@ -52,8 +52,8 @@ note-round-failed = ✗ round { $round }: { $error }
 ## What went wrong in a socket call
 
 err-refused = connection refused: nothing listens there
-err-reset = the peer reset the connection (it closed with bytes unread, or aborted)
-err-broken-pipe = broken pipe: the peer had closed the connection when we wrote
+err-reset = the peer reset the connection (RST)
+err-broken-pipe = broken pipe: the peer had closed
 err-aborted = connection aborted
 err-timed-out = timed out
 

@@ -1,4 +1,4 @@
-# 수업 화면에 나오는 말, 한국어판. 아이디(`=` 왼쪽)는 en.ftl 과 같습니다.
+# 수업 화면에 나오는 말, 한국어판. 아이디(`=` 왼쪽)는 en.ftl과 같습니다.
 #
 # 용어는 교재의 것을 씁니다: 에코 서버, 에코 클라이언트, 연결요청 대기 큐,
 # 데이터의 경계, 조각, 바이트. 함수 이름(read, write, accept, close)과
@@ -38,7 +38,7 @@ ev-dropped = 끊음: { $secs }초 동안 조용함
 ev-error = 오류: { $message }
 ev-reply-ok = ✓ 응답 { $round }:
 ev-reply-bad = ✗ 응답 { $round }:
-note-stalled = ✗ 응답 { $round }: 영원히 기다릴 것
+note-stalled = ✗ 응답 { $round }: 영원히 기다리게 됨
 note-no-reply = ! 응답 { $round }: { $why }
 note-bad-reply = ✗ 응답 { $round }: { $why }
 note-round-failed = ✗ { $round }회차: { $error }
@@ -46,8 +46,8 @@ note-round-failed = ✗ { $round }회차: { $error }
 ## 소켓 호출이 실패한 까닭
 
 err-refused = 연결 거부됨: 그 주소에서 listen 하는 곳이 없음
-err-reset = 상대가 연결을 리셋함 (RST: 읽지 않은 바이트를 남긴 채 닫았거나 중단함)
-err-broken-pipe = broken pipe: write 할 때 상대는 이미 연결을 닫은 뒤였음
+err-reset = 상대가 연결을 리셋함 (RST)
+err-broken-pipe = broken pipe: 상대가 이미 닫음
 err-aborted = 연결이 중단됨
 err-timed-out = 시간 초과
 
@@ -55,10 +55,10 @@ err-timed-out = 시간 초과
 
 outcome-intact = 온전함
 outcome-wrong = 틀린 응답
-outcome-stalled = 영원히 기다릴 것
-outcome-closed-mid-message = 상대가 메시지 중간에 연결을 닫음
+outcome-stalled = 영원히 기다리게 됨
+outcome-closed-mid-message = 메시지 중간에 닫힘
 outcome-closed = 상대가 연결을 닫음
-outcome-loops-forever = read 가 0 을 반환: 영원히 반복하게 됨
+outcome-loops-forever = read가 0을 반환: 영원히 반복하게 됨
 outcome-overflows = 버퍼를 { $n }바이트 넘쳐 쓰게 됨
 outcome-failed = { $error }
 
@@ -106,17 +106,17 @@ verdict-detected = 감지함
 
 check-served-in-turn = 서버가 { $before }번 클라이언트의 연결을 닫은 뒤에야 { $client }번 클라이언트를 accept 함
 check-could-not-connect = { $client }번 클라이언트 연결 실패: { $error }
-check-refused = { $client }번 클라이언트 거부됨: 이제 아무도 listen 하지 않음
+check-refused = { $client }번 클라이언트 거부됨: 이제 아무도 listen하지 않음
 check-not-refused-error = { $client }번 클라이언트는 거부되어야 했지만: { $error }
 check-not-refused = { $client }번 클라이언트는 거부되어야 했지만 연결됨
 check-connected-at-once = { $client }번 클라이언트는 곧바로 연결됨: 그 연결은 연결요청 대기 큐에서 기다림
-check-waits = { $client }번 클라이언트의 connect 는 기다림: 큐가 가득 차서 커널이 SYN 을 버림
-check-connect-retried = { $client }번 클라이언트의 connect 는 { $secs }초 뒤에 돌아옴: 다시 보낸 SYN 이 큐에서 자리를 얻음
+check-waits = { $client }번 클라이언트의 connect는 기다림: 큐가 가득 차서 커널이 SYN을 버림
+check-connect-retried = { $client }번 클라이언트의 connect는 { $secs }초 뒤에 돌아옴: 다시 보낸 SYN이 큐에서 자리를 얻음
 check-not-waited = { $client }번 클라이언트는 가득 찬 큐 때문에 기다려야 했지만 곧바로 연결됨
-check-waited = { $client }번 클라이언트는 곧바로 연결되어야 했지만 connect 가 기다림: 연결요청 대기 큐가 가득 차 있었음
+check-waited = { $client }번 클라이언트는 곧바로 연결되어야 했지만 connect가 기다림: 연결요청 대기 큐가 가득 차 있었음
 check-server-failed = 서버 실패: { $error }
-buffer-size = { $who } { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
-buffer-size-own = { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }
+buffer-size = { $who } { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }바이트
+buffer-size-own = { $name }: { $asked }바이트를 요청, 커널이 알려 준 값은 { $actual }바이트
 
 ## 시나리오의 설정 (`show`, `run`, 페이지)
 
@@ -125,7 +125,7 @@ server-iterative = Iterative 에코 서버, 읽기 버퍼 { $buffer }바이트, 
     [0] 클라이언트 수 제한 없음
    *[other] 클라이언트 { $clients }개를 처리
 }
-server-nodelay = TCP_NODELAY 켬: write 마다 바로 전송
+server-nodelay = TCP_NODELAY 켬: write마다 바로 전송
 sndbuf-asked = SO_SNDBUF 요청: { $n }바이트
 rcvbuf-asked = SO_RCVBUF 요청: { $n }바이트
 server-cut = 에코를 나눠 보냄: { $plan }
@@ -136,8 +136,8 @@ client-buffer = 읽기 버퍼 { $n }바이트
 client-nodelay = TCP_NODELAY 켬
 client-pieces = 메시지마다 { $n }씩 나눠서 씀
 client-pieces-paused = 메시지마다 { $n }바이트씩 나눠서 쓰고, 조각마다 { $ms } ms 쉼
-client-pauses = write 마다 { $ms } ms 쉼
-pauses-not-waited = (여기서는 쉬는 시간을 실제로 기다리지 않습니다: 쉴 때마다 지휘자가 상대편을 실행시키며, 쉼의 목적은 그것뿐입니다. `run --pace` 는 실제로 기다립니다)
+client-pauses = write마다 { $ms } ms 쉼
+pauses-not-waited = (이 실행에서는 쉼을 실제로 기다리지 않습니다. 쉼은 그동안 상대편이 먼저 움직인다는 뜻일 뿐입니다. 실제로 기다리려면 `run --pace`)
 
 ## `show`
 
@@ -164,11 +164,11 @@ cell-overflows = { $n }B 넘침
 cell-overflows-short = 넘침
 cell-error = 오류 (위 참고)
 cell-error-short = 오류
-rounds-waited = { $client }번 클라이언트는 응답 { $round }를 { $ms } ms 기다렸습니다 (서버가 다른 클라이언트를 처리하는 중이었습니다)
+rounds-waited = { $client }번 클라이언트는 { $round }번 응답을 { $ms } ms 기다렸습니다 (서버가 다른 클라이언트를 처리하는 중이었습니다)
 verdicts-reader = 판독기
 verdicts-result = 결과
 verdicts-predicted = 예상
-verdicts-prediction = 예측
+verdicts-prediction = 일치
 verdicts-held = 맞음
 verdicts-failed = 틀림
 summary = 요약
@@ -180,28 +180,28 @@ not-all-as-expected = 예상과 다른 판정이 있습니다
 who-the-client = 클라이언트
 who-client = { $n }번 클라이언트
 who-the-server = 서버
-who-server-connection = 서버 (연결 { $n })
+who-server-connection = { $n }번 연결의 서버
 part-all = { $m }번 메시지 전체
 part-first = { $m }번 메시지의 첫 { $k }바이트
 part-last = { $m }번 메시지의 마지막 { $k }바이트
 part-byte = { $m }번 메시지의 { $at }번째 바이트
 part-bytes = { $m }번 메시지의 { $from }-{ $to }번째 바이트
 part-and = ,{ " " }
-say-connect = { $who }가 connect 합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
-say-connect-waits = { $who }가 connect()를 호출하지만 서버의 연결요청 대기 큐가 가득 찼습니다: 커널이 연결 설정의 첫 패킷(SYN)을 버리므로 connect()는 돌아오지 않습니다. 거부된 것은 아닙니다: { $who }의 커널이 약 1초 뒤에 SYN 을 다시 보내고, 그다음엔 2초 뒤, 4초 뒤…에 또 보냅니다.
-say-connect-retried = 드디어 { $who }의 connect()가 돌아옵니다: 그사이 서버가 연결 하나를 accept 했으므로, 다시 보낸 SYN 이 큐에서 자리를 얻었습니다.
+say-connect = { $who }가 connect합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
+say-connect-waits = { $who }가 connect()를 호출하지만 서버의 연결요청 대기 큐가 가득 찼습니다: 커널이 연결 설정의 첫 패킷(SYN)을 버리므로 connect()는 돌아오지 않습니다. 거부된 것은 아닙니다: { $who }의 커널이 약 1초 뒤에 SYN을 다시 보내고, 그다음엔 2초 뒤, 4초 뒤…에 또 보냅니다.
+say-connect-retried = 드디어 { $who }의 connect()가 돌아옵니다: 그사이 서버가 연결 하나를 accept 했으므로, 다시 보낸 SYN이 큐에서 자리를 얻었습니다.
 say-socket = 교재의 1단계: 서버가 socket()으로 TCP 소켓을 만듭니다. 아직 주소는 없습니다.
 say-bind = 2단계: bind()가 소켓에 주소를 할당합니다: 클라이언트가 연결해 올 IP 주소와 포트입니다.
 say-listen = 3단계: listen()이 이 소켓을 연결요청 대기 상태로 만듭니다. 대기 큐의 크기(backlog)는 { $backlog }입니다. 이제부터 커널이 알아서 연결 설정을 마치고, 그 연결을 accept()를 위해 큐에 넣어 둡니다. 리눅스는 backlog 보다 하나 많은 { $queue }개까지 넣어 둡니다. 그다음 4단계부터 6단계(accept, read/write, close)가 클라이언트마다 되풀이됩니다.
-say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 close(server)로 듣기 소켓을 닫습니다. 큐에 남아 있던 연결은 리셋되고, 이제 connect 하는 클라이언트는 거부됩니다: 그 포트에서 더는 아무도 listen 하지 않습니다.
+say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 close(server)로 듣기 소켓을 닫습니다. 큐에 남아 있던 연결은 리셋되고, 이제 connect 하는 클라이언트는 거부됩니다: 그 포트에서 더는 아무도 listen하지 않습니다.
 say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으로 답합니다.
 say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
 say-write = { $who }가 write()를 한 번 호출해 { $n }를 보냅니다: { $bytes }.
-say-read = { $who }의 read({ $asked })가 지금까지 도착한 { $n }를 돌려줍니다: { $bytes }.
+say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }를 돌려줍니다: { $bytes }.
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
 say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
 say-read-whole = 이제 { $reader } 판독기가 응답 { $round } 전체를 가졌습니다.
-say-read-again = { $reader } 판독기는 아직 응답 전체를 받지 못했으므로 다시 read 합니다.
+say-read-again = { $reader } 판독기는 아직 응답 전체를 받지 못했으므로 다시 read합니다.
 say-eof = { $who }의 read()가 0을 돌려줍니다: 상대가 연결을 닫았으므로 더 올 데이터가 없습니다.
 say-shutdown = { $who }가 쓰기 쪽을 닫습니다(shutdown): FIN이 상대에게 더 보낼 데이터가 없음을 알립니다. 읽기는 계속할 수 있습니다.
 say-pause-late = { $who }가 read 전에 { $ms } ms 기다립니다. 그동안 따로 보낸 데이터가 수신 버퍼에 쌓입니다.
@@ -214,8 +214,8 @@ say-error = { $who }의 호출이 실패합니다: { $error }.
 say-cut = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 응답이 끝난 것처럼 FIN을 보냅니다.
 say-reset = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 리셋(RST)을 보냅니다.
 say-dropped = 서버가 { $who }의 연결을 끊습니다: { $secs }초 동안 아무것도 보내지 않았습니다.
-say-reply-ok = 응답 { $round }는 맞습니다: { $reader } 판독기가 보낸 { $n }를 정확히 돌려받았습니다.
-say-reply-bad = 응답 { $round }는 틀렸습니다: { $reader } 판독기는 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
+say-reply-ok = { $round }번 응답은 맞습니다: { $reader } 판독기가 보낸 { $n }를 정확히 돌려받았습니다.
+say-reply-bad = { $round }번 응답은 틀렸습니다: { $reader } 판독기는 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
 say-note = { $who }: { $text }.
 page-diagram-label = { $reader } 판독기 실행의 순서도: 호출마다 상자 하나, 시간은 아래로 흐릅니다
 ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서버가 읽은 대로(아래 표시)의 바이트
@@ -261,7 +261,7 @@ page-bytes-in-order = 차례대로 본 바이트
 page-round = { $client }번 클라이언트, { $round }회차
 page-right = 맞음
 page-wrong = 틀림: “{ $got }”
-page-closed-mid-message = 오류: 상대가 메시지 중간에 연결을 닫음
+page-closed-mid-message = 오류: 메시지 중간에 닫힘
 page-closed = 응답 전에 닫힘
 page-error = 오류: { $error }
 index-title = TCP에는 데이터의 경계가 없습니다
@@ -279,7 +279,7 @@ repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 �
 
 chk-checking = 검사 대상: { $command }
 chk-against = 상대 서버: { $server }
-chk-server-ours = tcp-boundary 의 에코 서버 (앞에 스트림을 나누는 프록시)
+chk-server-ours = tcp-boundary의 에코 서버 (앞에 스트림을 나누는 프록시)
 chk-server-at = { $addr } 의 서버 (앞에 스트림을 나누는 프록시)
 chk-col-shape = 모양
 chk-col-seed = 시드
@@ -293,21 +293,21 @@ chk-failed-seed = ✗ { $shape } (시드 { $seed }): { $reason }
 chk-shaped = 나뉜 모양: { $line }
 chk-last-output = 클라이언트가 마지막으로 출력한 것:
 chk-reproduce = 다시 해 보기: { $command }
-chk-broke = { $runs }번 중 { $n }번 클라이언트가 잘못 동작함
+chk-broke = 실행 { $runs }번 중 { $n }번에서 클라이언트가 잘못 동작함
 chk-hung = { $secs }초가 지나도 끝나지 않아 강제로 종료함 (멈춤)
-chk-reply-wrong = { $n }번째 응답이 { $got } 였음: 보낸 메시지 { $want } 와 다름
+chk-reply-wrong = { $n }번째 응답: { $got } (보낸 메시지: { $want })
 chk-stopped-at-cut = 틀린 응답 없음: 응답이 잘렸으니 { $n }번째 응답 뒤에서 멈춘 것이 맞음
-chk-no-reply = { $n }번째 메시지 ({ $want }) 에 대한 응답이 없음
+chk-no-reply = { $n }번째 메시지 ({ $want })에 대한 응답이 없음
 chk-invented = 응답이 잘렸는데도 모든 응답을 온전히 출력함: 없는 바이트를 지어내지 않고는 불가능
 chk-all-replies = 응답 { $n }개가 모두 맞음
 chk-exit-ok = 종료 코드 0
-chk-exit-bad = 종료 코드 { $code } (0 이어야 함)
+chk-exit-bad = 종료 코드 { $code } (0이어야 함)
 chk-signalled = 시그널로 종료됨
 chk-exit-ok-cut = 응답이 중간에 잘렸는데도 종료 코드 0: 응답의 일부를 전체로 받아들임
 chk-exit-noticed = 종료 코드 { $code }: 잘린 것을 알아챔
 chk-signalled-cut = 시그널로 종료됨: 잘린 응답을 받아들이지 않음
 chk-sizes-more = { $sizes }+… (조각 { $n }개)
-chk-shaped-up = 클라이언트 → 서버: 클라이언트가 보낸 바이트를 읽은 크기 { $read }, 넘긴 크기 { $written }
-chk-shaped-down = 서버 → 클라이언트: 서버가 보낸 바이트를 읽은 크기 { $read }, 넘긴 크기 { $written }
+chk-shaped-up = 클라이언트 → 서버: { $read }바이트로 받아 { $written }바이트로 나눠 넘김
+chk-shaped-down = 서버 → 클라이언트: { $read }바이트로 받아 { $written }바이트로 나눠 넘김
 chk-shaped-reply = { $n }번째 응답({ $size }바이트)은 { $sizes }바이트로 나뉘어 클라이언트에 도착함
-chk-shaped-reply-ended = { $n }번째 응답({ $size }바이트)은 { $sizes }바이트만 도착하고 연결이 끊김
+chk-shaped-reply-ended = { $n }번째 응답({ $size }바이트)은 { $sizes }바이트만 도착하고 연결이 닫힘
