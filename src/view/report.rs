@@ -148,11 +148,29 @@ pub fn describe_client(s: &Scenario, lang: Lang) -> Vec<String> {
     out
 }
 
-/// `text` padded with spaces to `width` terminal columns (Hangul takes two
-/// columns, so `{:<7}` would not line a table up).
-fn pad(text: &str, width: usize) -> String {
+/// `text` padded with spaces after it to `width` terminal columns (Hangul
+/// takes two columns, so `{:<7}` would not line a table up).
+pub fn pad(text: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(text);
     format!("{text}{:1$}", "", width.saturating_sub(w))
+}
+
+/// `text` padded with spaces before it to `width` terminal columns: `{:>7}`
+/// by display width.
+pub fn pad_before(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{:1$}{text}", "", width.saturating_sub(w))
+}
+
+/// The first of `choices` at most `room` columns wide, else the last (the
+/// shortest wording), never a word cut in two.
+fn first_fitting(choices: Vec<String>, room: usize) -> String {
+    let last = choices.len().saturating_sub(1);
+    let i = choices
+        .iter()
+        .position(|c| unicode_width::UnicodeWidthStr::width(c.as_str()) <= room)
+        .unwrap_or(last);
+    choices.into_iter().nth(i).unwrap_or_default()
 }
 
 /// `tcp-boundary show NAME`: what the scenario sets up and expects.
@@ -216,16 +234,9 @@ fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) ->
 
 fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) -> (Style, String) {
     let (style, m) = mark(*outcome == Outcome::Intact);
-    // The longest wording that fits the column, never a word cut in two.
-    let fit = |ids: &[&str]| {
-        let room = width.saturating_sub(2);
-        let choices: Vec<String> = ids.iter().map(|id| tr!(lang, id)).collect();
-        choices
-            .iter()
-            .find(|c| unicode_width::UnicodeWidthStr::width(c.as_str()) <= room)
-            .unwrap_or(&choices[choices.len() - 1])
-            .clone()
-    };
+    // The longest wording that fits the column.
+    let room = width.saturating_sub(2);
+    let fit = |ids: &[&str]| first_fitting(ids.iter().map(|id| tr!(lang, id)).collect(), room);
     let text = match (outcome, received) {
         (Outcome::Intact, _) => tr!(lang, "cell-ok"),
         (Outcome::Wrong, Some(got)) => escape_fit(got, width.saturating_sub(2)),
@@ -237,13 +248,13 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
         (Outcome::ClosedMidMessage, _) => fit(&["cell-cut", "cell-cut-short", "cell-cut-shortest"]),
         (Outcome::Closed, _) => tr!(lang, "cell-closed"),
         (Outcome::LoopsForever, _) => fit(&["cell-loops", "cell-loops-short"]),
-        (Outcome::Overflows(by), _) => {
-            let long = tr!(lang, "cell-overflows", n = *by);
-            match unicode_width::UnicodeWidthStr::width(long.as_str()) <= width.saturating_sub(2) {
-                true => long,
-                false => tr!(lang, "cell-overflows-short"),
-            }
-        }
+        (Outcome::Overflows(by), _) => first_fitting(
+            vec![
+                tr!(lang, "cell-overflows", n = *by),
+                tr!(lang, "cell-overflows-short"),
+            ],
+            room,
+        ),
         (Outcome::Failed(_), _) => fit(&["cell-error", "cell-error-short"]),
         (Outcome::Wrong, None) => "?".to_string(),
     };

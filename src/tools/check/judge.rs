@@ -64,19 +64,14 @@ pub(super) fn judge(
             ),
         };
     }
-    let said = match (ended, shape.must_fail()) {
-        (Ended::Exited(0), false) => Msg::new("chk-exit-ok"),
-        (Ended::Exited(code), false) => Msg::new("chk-exit-bad").arg("code", *code),
-        (Ended::Signalled | Ended::Hung, false) => Msg::new("chk-signalled"),
-        (Ended::Exited(0), true) => Msg::new("chk-exit-ok-cut"),
-        (Ended::Exited(code), true) => Msg::new("chk-exit-noticed").arg("code", *code),
-        (Ended::Signalled | Ended::Hung, true) => Msg::new("chk-signalled-cut"),
-    };
-    let passed = match ended {
-        Ended::Exited(0) => !shape.must_fail(),
-        _ => shape.must_fail(),
-    };
-    (passed, said)
+    match (ended, shape.must_fail()) {
+        (Ended::Exited(0), false) => (true, Msg::new("chk-exit-ok")),
+        (Ended::Exited(code), false) => (false, Msg::new("chk-exit-bad").arg("code", *code)),
+        (Ended::Signalled | Ended::Hung, false) => (false, Msg::new("chk-signalled")),
+        (Ended::Exited(0), true) => (false, Msg::new("chk-exit-ok-cut")),
+        (Ended::Exited(code), true) => (true, Msg::new("chk-exit-noticed").arg("code", *code)),
+        (Ended::Signalled | Ended::Hung, true) => (true, Msg::new("chk-signalled-cut")),
+    }
 }
 
 /// The last `n` lines of some output.

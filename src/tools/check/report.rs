@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::{CheckReport, Run};
 use crate::lang::Lang;
 use crate::tr;
+use crate::view::report::{pad, pad_before};
 
 /// The table of runs, then the failures, the simplest shape first, in `lang`.
 pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
@@ -17,21 +18,13 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
     writeln!(out)?;
     // Columns padded by what shows: a Korean heading is twice as wide as its
     // characters.
-    let align_right = |text: &str, w: usize| {
-        let shown = unicode_width::UnicodeWidthStr::width(text);
-        format!("{:1$}{text}", "", w.saturating_sub(shown))
-    };
-    let align_left = |text: &str, w: usize| {
-        let shown = unicode_width::UnicodeWidthStr::width(text);
-        format!("{text}{:1$}", "", w.saturating_sub(shown))
-    };
     writeln!(
         out,
         "  {} {}  {} {}",
-        align_left(&tr!(lang, "chk-col-shape"), 14),
-        align_right(&tr!(lang, "chk-col-seed"), 4),
-        align_left(&tr!(lang, "chk-col-result"), 6),
-        align_right(&tr!(lang, "chk-col-time"), 8),
+        pad(&tr!(lang, "chk-col-shape"), 14),
+        pad_before(&tr!(lang, "chk-col-seed"), 4),
+        pad(&tr!(lang, "chk-col-result"), 6),
+        pad_before(&tr!(lang, "chk-col-time"), 8),
     )?;
     let (pass, fail) = (tr!(lang, "chk-pass"), tr!(lang, "chk-fail"));
     for r in &report.runs {
@@ -42,7 +35,7 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
             "  {:<14} {:>4}  {} {:>8}",
             r.shape.name(),
             seed,
-            align_left(if r.passed { &pass } else { &fail }, 6),
+            pad(if r.passed { &pass } else { &fail }, 6),
             time
         )?;
     }
