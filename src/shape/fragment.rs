@@ -111,6 +111,11 @@ pub struct FragmentPlan {
     /// after the last), so the pieces of one burst leave back to back and
     /// arrive as one read. 0 or 1: a pause after every piece.
     pub burst: usize,
+    /// Cut only the edges of each buffer: its first `edges` pieces and its
+    /// last `edges` pieces as the plan says, the middle as one write. The
+    /// boundaries a reader can trip on (where a message starts and ends) are
+    /// still cut, at a cost that does not grow with the buffer. 0: cut it all.
+    pub edges: usize,
 }
 
 impl FragmentPlan {
@@ -137,6 +142,7 @@ impl FragmentPlan {
             random_pauses: false,
             seed,
             burst: 1,
+            edges: 0,
         })
     }
 
@@ -233,6 +239,30 @@ impl Fragmenter {
         out
     }
 
+    /// With [`FragmentPlan::edges`], the sizes of every piece of a buffer of
+    /// `len` bytes: the first and the last `edges` pieces as the plan cuts
+    /// them, and one piece for what lies between.
+    fn edge_pieces(&mut self, len: usize) -> Option<std::collections::VecDeque<usize>> {
+        let edges = self.plan.edges;
+        if edges == 0 {
+            return None;
+        }
+        let mut left = len;
+        let mut draw = |count: usize| {
+            let mut sizes = Vec::new();
+            while sizes.len() < count && left > 0 {
+                let n = self.next_piece(left);
+                sizes.push(n);
+                left -= n;
+            }
+            sizes
+        };
+        let head = draw(edges);
+        let tail = draw(edges);
+        let middle = (left > 0).then_some(left);
+        Some(head.into_iter().chain(middle).chain(tail).collect())
+    }
+
     /// Write `data` as a series of pieces, pausing after each one if the plan says
     /// so. `on_write` sees each piece once it has been written in full.
     ///
@@ -248,8 +278,12 @@ impl Fragmenter {
     ) -> io::Result<()> {
         let mut rest = data;
         let mut pieces = 0;
+        let mut planned = self.edge_pieces(data.len());
         while !rest.is_empty() {
-            let n = self.next_piece(rest.len());
+            let n = match planned.as_mut() {
+                Some(sizes) => sizes.pop_front().unwrap_or(rest.len()),
+                None => self.next_piece(rest.len()),
+            };
             let (piece, tail) = rest.split_at(n);
             stream.write_all(piece)?;
             on_write(piece);

@@ -44,6 +44,9 @@ pub struct Shape {
     pub cut_after: Option<u64>,
     /// After this many bytes, abort the connection (RST).
     pub reset_after: Option<u64>,
+    /// Hold the first buffer back half way for this long: a reply stalled
+    /// mid-way, longer than a reader that frames by waiting waits.
+    pub stall: Option<Duration>,
     /// TCP_NODELAY and buffer sizes.
     pub socket: SocketOptions,
 }
@@ -56,6 +59,7 @@ impl Shape {
             || !self.read_delay.is_zero()
             || self.cut_after.is_some()
             || self.reset_after.is_some()
+            || self.stall.is_some()
     }
 
     /// The shape in words, one phrase per part: `pieces of at most 3 bytes, 50
@@ -76,6 +80,9 @@ impl Shape {
         }
         if let Some(n) = self.reset_after {
             parts.push(format!("reset after {}", crate::view::bytes(n)));
+        }
+        if let Some(d) = self.stall {
+            parts.push(format!("held back half way for {} ms", d.as_millis()));
         }
         parts
     }
@@ -198,7 +205,9 @@ impl ShapeSpec {
                 random_pauses: self.random_pauses,
                 seed,
                 burst: burst.unwrap_or(1) as usize,
+                edges: 0,
             },
+            stall: None,
             read_delay: ms(delay("read_delay_ms", self.read_delay_ms)?),
             cut_after: after("cut_after", self.cut_after)?,
             reset_after: after("reset_after", self.reset_after)?,

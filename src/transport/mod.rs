@@ -10,6 +10,7 @@
 
 pub mod mock;
 pub mod net;
+pub mod queue;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -37,12 +37,11 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
         eprintln!("{note}");
     }
     let config = proxy::ProxyConfig {
-        to,
-        downstream,
-        upstream,
         quiet: args.quiet,
         layout: Layout::from_env(),
-        record: false,
+        ..proxy::ProxyConfig::new(to)
+            .downstream(downstream)
+            .upstream(upstream)
     };
     let mut out = anstream::stdout();
     if !args.quiet {

@@ -52,9 +52,12 @@ use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::view::timeline;
 
+mod activity;
 mod log;
 mod pump;
 
+use activity::Activity;
+pub use activity::Traffic;
 use log::Log;
 use pump::{error_of, serve_link, size_buffers};
 
@@ -74,6 +77,13 @@ pub struct ProxyConfig {
     /// Keep the timeline's events (see [`Proxy::events`]), up to
     /// [`MAX_RECORDED`] of them.
     pub record: bool,
+    /// End each pause of a shape as soon as the receiver has read what was
+    /// written before it (its receive queue is empty: see
+    /// [`PeerQueue`](crate::transport::queue::PeerQueue)), instead of at the
+    /// end of the pause. Each piece is still read alone by a reader that is
+    /// reading, at the speed of that reader; a receiver that does not read
+    /// waits out one pause, then gets the rest of the buffer without pauses.
+    pub paced_by_reader: bool,
 }
 
 /// The most events a recording proxy keeps: a client that streams for long
@@ -90,6 +100,7 @@ impl ProxyConfig {
             quiet: true,
             layout: timeline::Layout::new(100),
             record: false,
+            paced_by_reader: false,
         }
     }
 
@@ -123,6 +134,7 @@ impl Link {
 struct Shared {
     config: ProxyConfig,
     log: Log,
+    activity: Activity,
     stop: AtomicBool,
     connections: AtomicUsize,
     live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
@@ -160,6 +172,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             config,
             log: Log::new(log, &config),
+            activity: Activity::new(),
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
             live: Mutex::new(Vec::new()),
@@ -183,6 +196,28 @@ impl Proxy {
     /// The events recorded so far (with [`ProxyConfig::record`]), in order.
     pub fn events(&self) -> Vec<Event> {
         self.shared.log.recorded()
+    }
+
+    /// The bytes moved so far, and how long nothing has moved.
+    pub fn traffic(&self) -> Traffic {
+        self.shared.activity.snapshot()
+    }
+
+    /// Wait, for at most `limit`, until every connection has ended and
+    /// nothing has moved for a moment: what a client sent just before it
+    /// exited is then counted.
+    pub fn settle(&self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            let ended = {
+                let live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+                live.iter().all(|(_, handle)| handle.is_finished())
+            };
+            if ended && self.traffic().idle >= Duration::from_millis(20) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Connections accepted so far.

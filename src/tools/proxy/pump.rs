@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::activity::{Activity, Leg};
 use super::log::Log;
 use super::{Link, Shared};
 use crate::event::{ErrorKind, describe_io, is_timeout};
@@ -16,6 +17,7 @@ use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::shape::fragment::Fragmenter;
 use crate::transport::Transport;
+use crate::transport::queue::{self, PeerQueue};
 
 /// Where one direction writes: the socket, with pauses that end early when the
 /// proxy stops, so that Ctrl-C never waits out a long `--…-chunk-delay-ms`.
@@ -26,7 +28,21 @@ struct Paced<'a> {
     log: &'a Log,
     side: Side,
     at: u64,
+    /// What the proxy has moved, and which count these writes add to.
+    activity: &'a Activity,
+    leg: Leg,
+    /// With [`ProxyConfig::paced_by_reader`](super::ProxyConfig): the
+    /// receiver's queue, asked after each piece.
+    probe: &'a mut Option<PeerQueue>,
+    /// How much longer pauses may wait for a receiver that is not reading,
+    /// in all: a client that writes a large request before it reads the
+    /// reply is not slowed down for long.
+    patience: &'a mut Duration,
 }
+
+/// The most a direction waits, in all, for a receiver that does not read
+/// within a pause (see [`Paced::patience`]).
+const PATIENCE: Duration = Duration::from_secs(1);
 
 impl Read for Paced<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -40,8 +56,9 @@ impl Write for Paced<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.log.quiet {
             let result = (&mut &*self.stream).write(buf);
-            if let Err(e) = &result {
-                self.log.row(self.side, error_of(e), true);
+            match &result {
+                Ok(n) => self.activity.moved(self.leg, *n),
+                Err(e) => self.log.row(self.side, error_of(e), true),
             }
             return result;
         }
@@ -57,6 +74,7 @@ impl Write for Paced<'_> {
         self.log.fill(seq, self.side, what);
         if let Ok(n) = result {
             self.at += n as u64;
+            self.activity.moved(self.leg, n);
         }
         result
     }
@@ -66,8 +84,41 @@ impl Write for Paced<'_> {
     }
 }
 
-impl Transport for Paced<'_> {
-    fn pause(&mut self, delay: Duration) {
+impl Paced<'_> {
+    /// Wait until the receiver has read every byte written so far, or
+    /// `end`. `None`: the receiver's queue cannot be seen (not a socket of
+    /// this machine), so the pause is the clock's.
+    fn wait_until_read(&mut self, end: Instant) -> Option<bool> {
+        let probe = self.probe.as_mut()?;
+        // Short naps at first: a reader that is waiting in `read()` takes
+        // the bytes within microseconds.
+        let mut nap = Duration::from_micros(20);
+        loop {
+            // Every byte written has reached the receiver (it says how many
+            // it received), and none waits in its queue: it has read them.
+            let Some(peer) = probe.ask().ok().flatten() else {
+                *self.probe = None;
+                return None;
+            };
+            let arrived = match peer.received {
+                Some(n) => n >= self.at,
+                // An older kernel: nothing left in our send queue.
+                None => queue::outq(self.stream).ok()? == 0,
+            };
+            if arrived && peer.unread == 0 {
+                return Some(true);
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.stop.load(Ordering::SeqCst) {
+                return Some(false);
+            }
+            thread::sleep(nap.min(left));
+            nap = (nap * 2).min(Duration::from_millis(1));
+        }
+    }
+
+    /// A pause of the clock, ended early when the proxy stops.
+    fn sleep(&self, delay: Duration) {
         let end = Instant::now() + delay;
         while !self.stop.load(Ordering::SeqCst) {
             let left = end.saturating_duration_since(Instant::now());
@@ -76,6 +127,25 @@ impl Transport for Paced<'_> {
             }
             thread::sleep(left.min(Duration::from_millis(10)));
         }
+    }
+}
+
+impl Transport for Paced<'_> {
+    fn pause(&mut self, delay: Duration) {
+        let activity = self.activity;
+        activity.pausing(|| {
+            // A receiver that is not reading now is waited for only as long
+            // as patience lasts: waiting after every piece would make a
+            // large message slow, not cut it more.
+            let began = Instant::now();
+            match self.wait_until_read(began + delay.min(*self.patience)) {
+                Some(true) => {}
+                Some(false) => {
+                    *self.patience = self.patience.saturating_sub(began.elapsed());
+                }
+                None => self.sleep(delay),
+            }
+        });
     }
 
     fn close_write(&mut self) -> io::Result<()> {
@@ -123,13 +193,15 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
 /// Copy one direction of a connection, reshaped. Every read and write is one
 /// system call and one row of the timeline.
 fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
-    let (src, dst, shape, src_side, dst_side) = match dir {
+    let (src, dst, shape, src_side, dst_side, leg_in, leg_out) = match dir {
         Dir::Up => (
             &link.client,
             &link.server,
             shared.config.upstream,
             Side::Downstream(n),
             Side::Upstream(n),
+            Leg::FromClient,
+            Leg::ToServer,
         ),
         Dir::Down => (
             &link.server,
@@ -137,9 +209,20 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             shared.config.downstream,
             Side::Upstream(n),
             Side::Downstream(n),
+            Leg::FromServer,
+            Leg::ToClient,
         ),
     };
     let log = &shared.log;
+    let activity = &shared.activity;
+    // Paced by the reader: the receiver's queue, asked through the kernel.
+    let mut probe = match shared.config.paced_by_reader {
+        true => PeerQueue::of(dst).ok(),
+        false => None,
+    };
+    let mut patience = PATIENCE;
+    // The stall shape holds back the first buffer only.
+    let mut stall = shape.stall;
     let mut fragmenter = Fragmenter::new(shape.plan);
     let mut buf = vec![0u8; 64 * 1024];
     let mut gathered = Vec::new();
@@ -152,6 +235,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         let mut eof = match read_logged(src, &mut buf, src_side, log, &mut received) {
             Ok(0) => true,
             Ok(k) => {
+                activity.moved(leg_in, k);
                 gathered.extend_from_slice(&buf[..k]);
                 false
             }
@@ -174,7 +258,10 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                         eof = true;
                         break;
                     }
-                    Ok(k) => gathered.extend_from_slice(&buf[..k]),
+                    Ok(k) => {
+                        activity.moved(leg_in, k);
+                        gathered.extend_from_slice(&buf[..k]);
+                    }
                     Err(e) if is_timeout(&e) => break,
                     Err(_) => {
                         link.shut();
@@ -193,12 +280,25 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             log,
             side: dst_side,
             at: forwarded,
+            activity,
+            leg: leg_out,
+            probe: &mut probe,
+            patience: &mut patience,
         };
+        // Stalled: the first half goes now, the rest after the stall, so a
+        // reader that waits a while and then reads once gets half.
+        let mut now = &gathered[..room];
+        if let Some(hold) = stall.take().filter(|_| room > 0) {
+            let (first, rest) = now.split_at(room.div_ceil(2));
+            if fragmenter.write(&mut out, first, |_| {}).is_err() {
+                link.shut();
+                return;
+            }
+            activity.pausing(|| out.sleep(hold));
+            now = rest;
+        }
         // Each write is logged by `out` itself (a failed one as an error row).
-        if fragmenter
-            .write(&mut out, &gathered[..room], |_| {})
-            .is_err()
-        {
+        if fragmenter.write(&mut out, now, |_| {}).is_err() {
             link.shut();
             return;
         }
