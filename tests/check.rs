@@ -183,7 +183,9 @@ fn each_buggy_client_fails_with_a_command_that_fails_again() {
         (
             "one_read",
             ONE_READ,
-            vec!["one-byte", "pieces", "random 1", "random 2", "random 3"],
+            vec![
+                "one-byte", "pieces", "random 1", "random 2", "random 3", "stall",
+            ],
         ),
         (
             "whole_header",
@@ -214,11 +216,20 @@ fn a_correct_client_passes_every_shape_and_junit_says_so() {
         &[py, script.to_str().unwrap(), "{addr}"],
     );
     assert_eq!(code, 0, "{report:#}");
-    assert_eq!(report["runs"].as_array().unwrap().len(), 9);
+    assert_eq!(report["runs"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        (report["verdict"].clone(), report["failures"].clone()),
+        ("pass".into(), 0.into())
+    );
+    assert_eq!(report["schema"], 2);
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(xml.matches("<testcase ").count(), 9, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 10, "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");
     assert!(xml.contains(r#"name="random seed 3""#), "{xml}");
+    // Named after the script, without the dot a JUnit reader takes for a
+    // package.
+    assert!(xml.contains(r#"<testsuite name="correct_py""#), "{xml}");
+    assert!(xml.contains(r#"classname="correct_py""#), "{xml}");
 }
 
 #[test]
@@ -267,7 +278,7 @@ fn a_client_that_hangs_fails_within_its_timeout() {
         &[py, script.to_str().unwrap(), "{addr}"],
     );
     assert_eq!(code, 1);
-    assert_eq!(report["runs"][0]["ended"]["ended"], "hung", "{report:#}");
+    assert_eq!(report["runs"][0]["ended"], "hung", "{report:#}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
 
@@ -324,7 +335,7 @@ fn stdin_lines_judges_a_book_client_by_what_it_prints() {
     // What it printed after the prefix: the piece, then its next prompt.
     assert_eq!(
         pieces["reason"],
-        r#"reply 1 was "helInput message(Q to quit):", not the message "hello, class""#
+        r#"reply 1 was "helInput message(Q to quit): ", not the message "hello, class""#
     );
     assert!(
         pieces["shaped"]
@@ -446,8 +457,393 @@ fn the_chapter_s_c_client_fails_even_when_sigpipe_kills_it() {
     // Its output reaches us line by line (a terminal), so even the cut, after
     // which SIGPIPE kills it, shows the half reply it printed.
     let failed = failed_shapes(&report);
-    for shape in ["one-byte", "pieces", "cut"] {
+    for shape in ["one-byte", "pieces", "stall", "cut"] {
         assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
     }
     assert!(!failed.contains(&"whole".to_string()), "{report:#}");
+}
+
+/// A correct client of messages of `SIZE` bytes (its second argument): each
+/// echo read until it is whole.
+const SIZED: &str = r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+size = int(sys.argv[2])
+s = socket.create_connection((host, int(port)))
+for i in range(3):
+    m = (b"%d" % i) * (size - 1) + b"\n"
+    s.sendall(m)
+    got = b""
+    while len(got) < len(m):
+        c = s.recv(65536)
+        if not c:
+            sys.exit("the server closed mid-reply")
+        got += c
+    if got != m:
+        sys.exit("wrong reply")
+"#;
+
+/// One `recv` for the whole of a large message: the bug, with big buffers.
+const SIZED_NAIVE: &str = r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+size = int(sys.argv[2])
+s = socket.create_connection((host, int(port)))
+m = b"x" * (size - 1) + b"\n"
+s.sendall(m)
+got = s.recv(1 << 20)
+if got != m:
+    sys.exit("got %d of %d bytes" % (len(got), len(m)))
+"#;
+
+fn script(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, body).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn reasons(report: &Value) -> Vec<String> {
+    report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_correct_client_with_large_messages_passes_every_shape() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sized = script(dir.path(), "sized", SIZED);
+    // Paced by the reader, a shape costs what the client's reads cost, not
+    // a pause per piece: messages of 64 KiB pass every shape, no run hangs.
+    for size in ["3000", "65536"] {
+        let (report, code) = check_json(&[], &[py, &sized, "{addr}", size]);
+        assert_eq!(code, 0, "{size}: {report:#}");
+        assert_eq!(report["runs"].as_array().unwrap().len(), 10, "{size}");
+    }
+}
+
+#[test]
+fn a_client_that_exchanges_nothing_fails_every_shape() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (report, code) = check_json(&[], &["true"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(failed_shapes(&report).len(), 10, "{report:#}");
+    assert!(
+        reasons(&report)
+            .iter()
+            .all(|r| r == "the client never connected"),
+        "{report:#}"
+    );
+    let silent = script(
+        dir.path(),
+        "silent",
+        "import socket, sys\nh, p = sys.argv[1].rsplit(':', 1)\nsocket.create_connection((h, int(p))).close()\n",
+    );
+    let (report, code) = check_json(&[], &[py, &silent, "{addr}"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(failed_shapes(&report).len(), 10, "{report:#}");
+    assert!(
+        reasons(&report)
+            .iter()
+            .all(|r| r == "the client connected but sent nothing"),
+        "{report:#}"
+    );
+    // Not a failure of its reads: nothing to blame on a direction.
+    assert!(report["runs"][1]["blame"].is_null(), "{report:#}");
+}
+
+#[test]
+fn a_client_that_frames_by_sleeping_fails_the_stall() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sleeper = client(
+        dir.path(),
+        "sleeper",
+        r#"
+import time
+for m in MESSAGES:
+    s.sendall(m)
+    time.sleep(0.3)
+    r = s.recv(1024)
+    if r != m:
+        fail("wrong reply %r" % r)
+"#,
+    );
+    let (report, code) = check_json(
+        &["--shape", "stall"],
+        &[py, sleeper.to_str().unwrap(), "{addr}"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let run = &report["runs"][0];
+    assert_eq!(run["blame"], "client", "{run:#}");
+    assert_eq!(run["reason"], "exit status 1 (0 expected)", "{run:#}");
+    // Held half way: the first reply reached it in two writes.
+    assert_eq!(run["shaping"]["replies"]["written"][0], 7, "{run:#}");
+}
+
+#[test]
+fn a_naive_client_with_a_large_message_fails_the_same_way_every_time() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let naive = script(dir.path(), "naive", SIZED_NAIVE);
+    for shape in [&["--shape", "small-buffers"][..], &["--seed", "2"]] {
+        let verdicts: Vec<(Value, Value)> = (0..5)
+            .map(|_| {
+                let (report, _) = check_json(shape, &[py, &naive, "{addr}", "65536"]);
+                let run = &report["runs"][0];
+                (run["passed"].clone(), run["reason"].clone())
+            })
+            .collect();
+        assert!(
+            verdicts
+                .iter()
+                .all(|v| v.0 == false && v.1 == verdicts[0].1),
+            "{shape:?}: {verdicts:?}"
+        );
+    }
+}
+
+/// Whether a process whose command line holds `marker` is running.
+fn running(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| {
+            String::from_utf8_lossy(&c)
+                .replace('\0', " ")
+                .contains(marker)
+        })
+    })
+}
+
+#[test]
+fn the_client_s_whole_process_group_ends_with_its_run() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sized = script(dir.path(), "sized", SIZED);
+    // A child left running does not keep the check waiting, and is gone.
+    // (The markers are arguments of `sh -c`, so that check's own command
+    // line does not hold `sleep MARKER`.)
+    let marker = "37.25";
+    let started = std::time::Instant::now();
+    let command = format!("sleep \"$1\" & exec {py} {sized} \"$0\" 13");
+    let (report, code) = check_json(
+        &["--shape", "pieces"],
+        &["sh", "-c", &command, "{addr}", marker],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(!running(&format!("sleep {marker}")));
+    // SIGTERM to check ends its client, children included.
+    let marker = "41.75";
+    let mut check = std::process::Command::new(tcp_boundary_bin())
+        .args(["check", "--shape", "whole", "--", "sh", "-c"])
+        .args(["sleep \"$0\"; sleep \"$0\"", marker])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !running(&format!("sleep {marker}")) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = check.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    common::wait_limited(&mut check);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        !running(&format!("sleep {marker}")),
+        "the client outlived check"
+    );
+}
+
+#[test]
+fn a_book_client_that_exits_at_once_is_a_failing_row_not_a_silent_death() {
+    // More input than a pipe holds, and a client that reads none of it.
+    let long = "x".repeat(60_000);
+    let out = check(&[
+        "--stdin-lines",
+        "--shape",
+        "whole",
+        "--message",
+        &long,
+        "--message",
+        &long,
+        "--",
+        "sh",
+        "-c",
+        "exit 0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("✗ whole: the client never connected"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_book_client_is_judged_by_the_bytes_it_was_sent() {
+    // Our echo-client shows replies escaped: a backslash as \\, a tab as \t,
+    // the newline as \n; a trailing space is part of the message.
+    let message = "a\\b\tc ";
+    let (report, code) = check_json(
+        &[
+            "--stdin-lines",
+            "--message",
+            message,
+            "--message",
+            "hello, class",
+        ],
+        &[common::echo_client_bin(), "{host}", "{port}"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let (report, code) = check_json(
+        &["--stdin-lines", "--shape", "whole", "--message", "a\\b\tc"],
+        &[
+            "sh",
+            "-c",
+            "printf 'Message from server : a\\\\\\\\b\\\\tc \\\\n\\n'; sleep 1",
+            "{addr}",
+        ],
+    );
+    assert_eq!(code, 1, "{report:#}");
+}
+
+/// A line server that takes one `recv` for one request: the server-side bug.
+/// It prints its port, then serves until the test ends.
+const NAIVE_SERVER: &str = r#"
+import socket, sys, threading
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(16)
+print(srv.getsockname()[1], flush=True)
+def serve(c):
+    while True:
+        d = c.recv(1024)
+        if not d:
+            break
+        c.sendall(d if d.endswith(b"\n") else b"?" * len(d))
+    c.close()
+srv.settimeout(60)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
+#[test]
+fn blame_falls_on_the_server_whose_reads_broke() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = script(dir.path(), "naive_server", NAIVE_SERVER);
+    let mut child = std::process::Command::new(py)
+        .arg(&server)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let upstream = format!("127.0.0.1:{}", port.trim());
+    let correct = client(dir.path(), "correct", CORRECT);
+    let (report, code) = check_json(
+        &["--upstream", &upstream, "--shape", "pieces"],
+        &[py, correct.to_str().unwrap(), "{addr}"],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 1, "{report:#}");
+    let run = &report["runs"][0];
+    assert_eq!(run["blame"], "server", "{run:#}");
+    assert_eq!(
+        run["blamed"], "the server's: requests shaped alone break it",
+        "{run:#}"
+    );
+    assert!(
+        run["reproduce"]
+            .as_str()
+            .unwrap()
+            .contains("--direction up"),
+        "{run:#}"
+    );
+}
+
+#[test]
+fn a_check_that_cannot_be_made_exits_3_before_any_run() {
+    let refused = common::refused_port();
+    let unwritable = "/nonexistent-dir/check.xml";
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--", "no-such-client-program"],
+            "cannot run no-such-client-program",
+        ),
+        (
+            &["--upstream", &refused.addr.to_string(), "--", "true"],
+            "cannot connect to the upstream server",
+        ),
+        (
+            &["--junit", unwritable, "--", "true"],
+            "cannot write the JUnit report",
+        ),
+    ];
+    for (args, said) in cases {
+        let started = std::time::Instant::now();
+        let out = check(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("error: ") && err.contains(said), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty(), "no run before the error");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn a_slow_client_is_too_slow_and_a_killed_one_is_named_by_its_signal() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Bytes keep moving, so it is not hung; it never ends, so it is too slow.
+    let trickle = client(
+        dir.path(),
+        "trickle",
+        "import time\nwhile True:\n    s.sendall(b'x')\n    time.sleep(0.2)\n",
+    );
+    let (report, _) = check_json(
+        &["--shape", "whole", "--timeout", "1", "--run-limit", "2"],
+        &[py, trickle.to_str().unwrap(), "{addr}"],
+    );
+    let run = &report["runs"][0];
+    assert_eq!(run["ended"], "too_slow", "{run:#}");
+    assert!(
+        run["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("too slow for this shape"),
+        "{run:#}"
+    );
+    let segv = client(
+        dir.path(),
+        "segv",
+        "import os, signal\ns.sendall(b'hi\\n')\nos.kill(os.getpid(), signal.SIGSEGV)\n",
+    );
+    let (report, _) = check_json(
+        &["--shape", "whole"],
+        &[py, segv.to_str().unwrap(), "{addr}"],
+    );
+    let run = &report["runs"][0];
+    assert_eq!(run["signal"], "SIGSEGV", "{run:#}");
+    assert_eq!(run["reason"], "killed by SIGSEGV", "{run:#}");
 }

@@ -223,7 +223,8 @@ fn check_reports_in_korean_and_its_json_stays_english() {
         r#"✗ pieces: 1번째 응답: "hel" (보낸 메시지: "hello, class")"#,
         "1번째 응답(13바이트)은 3+3+3",
         "다시 해 보기: tcp-boundary check --shape pieces",
-        "실행 1번 중 1번에서 클라이언트가 잘못 동작함",
+        "실행 1번 중 1번 실패",
+        "잘못 읽은 쪽: 클라이언트",
     ] {
         assert!(text.contains(said), "{said:?} not in:\n{text}");
     }

@@ -12,6 +12,7 @@
 //! | 0 | done as asked (for `run`: every verdict as expected) |
 //! | 1 | a runtime failure (address in use, connection refused, a reset…) or, for `run`, a verdict not as expected |
 //! | 2 | a usage error: a bad argument, a bad scenario file |
+//! | 3 | `check` could not be made: no such command, an upstream server that refuses, a report that cannot be written |
 
 use std::process::ExitCode;
 
@@ -29,6 +30,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// A usage error: bad argument or bad scenario file.
 pub const EXIT_USAGE: u8 = 2;
+/// `check` could not be made (its command, its server or its report), as
+/// opposed to a program that a shape broke.
+pub const EXIT_CANNOT_CHECK: u8 = 3;
 
 /// `--lang`: the language of the lesson text, for every subcommand that shows
 /// some.
@@ -76,6 +80,8 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
             eprintln!("error: {line}");
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::from(EXIT_USAGE)
+            } else if e.chain().any(|c| c.is::<crate::tools::check::CheckError>()) {
+                ExitCode::from(EXIT_CANNOT_CHECK)
             } else {
                 ExitCode::from(EXIT_FAILURE)
             }

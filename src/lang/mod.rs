@@ -226,6 +226,11 @@ impl Msg {
         }
     }
 
+    /// The message's id in the catalogues.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
     /// The message with one more argument.
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Msg {
         self.args.push((name, value.into()));

@@ -282,8 +282,72 @@ pub fn units_with_headers(bytes: &[u8], at: u64, starts: &[u64]) -> Vec<(usize, 
     with_edges(units)
 }
 
+/// The bytes an [`escape`]d text stands for: the inverse of [`escape`], so a
+/// program that shows what it received escaped (as `echo-client` does) can be
+/// held against the bytes it was sent. `None` for a text that is not an
+/// escape's output (a lone backslash, an unknown escape).
+pub fn unescape(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let (&kind, tail) = rest.split_first()?;
+        rest = tail;
+        match kind {
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'0' => out.push(0),
+            b'\\' => out.push(b'\\'),
+            b'x' => {
+                let hex = std::str::from_utf8(rest.get(..2)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                rest = &rest[2..];
+            }
+            b'u' => {
+                let close = rest.iter().position(|&c| c == b'}')?;
+                let digits = std::str::from_utf8(rest.get(1..close)?).ok()?;
+                if rest.first() != Some(&b'{') {
+                    return None;
+                }
+                let c = char::from_u32(u32::from_str_radix(digits, 16).ok()?)?;
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                rest = &rest[close + 1..];
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unescape_gives_back_the_bytes_escape_shows() {
+        let samples: [&[u8]; 5] = [
+            b"a\\b\tc \n",
+            "안녕\u{202e}".as_bytes(),
+            &[0xec, 0x95, b'\r', 0, 0x1b],
+            b"",
+            b"plain text",
+        ];
+        for bytes in samples {
+            let shown = super::escape(bytes);
+            assert_eq!(
+                super::unescape(shown.as_bytes()).as_deref(),
+                Some(bytes),
+                "{shown}"
+            );
+        }
+        assert_eq!(super::unescape(b"a\\"), None);
+        assert_eq!(super::unescape(b"\\q"), None);
+        assert_eq!(super::unescape(b"\\x4"), None);
+    }
+
     use super::*;
 
     #[test]

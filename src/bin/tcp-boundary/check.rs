@@ -8,12 +8,15 @@ use anyhow::Context;
 use tcp_boundary::cli::{self, UsageError};
 use tcp_boundary::shape::MAX_CUT_AFTER;
 use tcp_boundary::tools::check::{
-    self, BOOK_PREFIX, CheckConfig, DEFAULT_MESSAGES, MAX_MESSAGE, MAX_MESSAGES, MAX_SEEDS,
-    MAX_TIMEOUT_SECS, ShapeName, StdinLines, report,
+    self, BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS,
+    DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Direction, MAX_MESSAGE, MAX_MESSAGES,
+    MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS, ShapeName, StdinLines, report,
 };
 
 /// Run COMMAND once per shape of fragmentation; its exit status is its
-/// verdict (0: every reply it got was right).
+/// verdict (0: every reply it got was right). Exit status of check: 0 every
+/// shape as expected, 1 a shape broke the program, 2 bad usage, 3 the check
+/// could not be made (no such command, upstream refused, report unwritable).
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
 pub struct CheckArgs {
@@ -31,10 +34,25 @@ pub struct CheckArgs {
     /// How many seeds of the random shape to run (seeds 1 to N).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = cli::number_in(1, MAX_SEEDS))]
     pub seeds: u64,
-    /// The longest one run may take, in seconds; a client still running then
-    /// is killed and counted as hung.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = cli::number_in(1, MAX_TIMEOUT_SECS))]
+    /// Which directions to shape: both, down (replies: the client's reads)
+    /// or up (requests: the server's reads). A failing shape is also run
+    /// one direction at a time against an --upstream server, to say whose
+    /// reads broke.
+    #[arg(long, value_enum, value_name = "DIRECTION", default_value_t = Direction::Both)]
+    pub direction: Direction,
+    /// How long a run may go with no byte moving either way (the proxy
+    /// holding nothing back) before the client counts as hung and is killed,
+    /// in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = cli::number_in(1, MAX_TIMEOUT_SECS))]
     pub timeout: u64,
+    /// The longest one run may take in all, in seconds: a client still
+    /// running then, bytes still moving, is too slow for the shape.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_RUN_LIMIT_SECS, value_parser = cli::number_in(1, MAX_RUN_LIMIT_SECS))]
+    pub run_limit: u64,
+    /// How long the stall shape holds the first reply back half way, in
+    /// milliseconds: longer than a client that frames by waiting waits.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_STALL_MS, value_parser = cli::number_in(1, MAX_STALL_MS))]
+    pub stall_ms: u64,
     /// Where the cut shape cuts the reply, in bytes (default: half of the first
     /// reply, measured by a run without shaping).
     #[arg(long, value_name = "BYTES", value_parser = cli::number_in(0, MAX_CUT_AFTER))]
@@ -59,6 +77,10 @@ pub struct CheckArgs {
     /// shape and seed).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// The JUnit suite's and test cases' class name (default: the command's
+    /// file name).
+    #[arg(long, value_name = "NAME", requires = "junit")]
+    pub name: Option<String>,
     /// The client to run, and its arguments: `{addr}` (HOST:PORT), `{host}`
     /// and `{port}` are replaced, and TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and
     /// TCP_BOUNDARY_PORT are set.
@@ -83,6 +105,14 @@ impl CheckArgs {
             (Some(shape), None) => vec![(shape, 0)],
             (None, None) => CheckConfig::every_shape(self.seeds),
         };
+        if let Some(shape) = self.shape.filter(|s| s.replies_only())
+            && self.direction == Direction::Up
+        {
+            return Err(UsageError(format!(
+                "--shape {shape} shapes replies only: it cannot run with --direction up"
+            ))
+            .into());
+        }
         let stdin_lines = self.stdin_lines.then(|| StdinLines {
             messages: if self.message.is_empty() {
                 DEFAULT_MESSAGES.iter().map(|m| m.to_string()).collect()
@@ -105,14 +135,22 @@ impl CheckArgs {
             }
         }
         let upstream = match &self.upstream {
-            Some(s) => Some(cli::host_port("--upstream", s)?),
+            Some(s) => Some(cli::host_port("--upstream", s).map_err(
+                |e| match e.is::<UsageError>() {
+                    true => e,
+                    false => CheckError(format!("--upstream {s}: {e:#}")).into(),
+                },
+            )?),
             None => None,
         };
         Ok(CheckConfig {
             command: self.command.clone(),
             upstream,
             runs,
+            direction: self.direction,
             timeout: Duration::from_secs(self.timeout),
+            run_limit: Duration::from_secs(self.run_limit),
+            stall: Duration::from_millis(self.stall_ms),
             stdin_lines,
             cut_after: self.cut_after,
         })
@@ -121,9 +159,29 @@ impl CheckArgs {
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let config = args.config()?;
+    // The report's file is opened before the first run: a path that cannot
+    // be written is found in a second, not after every shape has run.
+    let junit = match &args.junit {
+        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
+            CheckError(format!(
+                "cannot write the JUnit report {}: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    // Ctrl-C or SIGTERM: the client's whole process group ends with us.
+    let _ = ctrlc::set_handler(|| {
+        check::end_client();
+        std::process::exit(130);
+    });
     let outcome = check::check(&config)?;
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report::junit(&outcome)?)
+    if let (Some(mut file), Some(path)) = (junit, &args.junit) {
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| report::default_name(&config.command));
+        file.write_all(report::junit(&outcome, &name)?.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {

@@ -1,14 +1,47 @@
 //! Running the client under test: its command with the proxy's address put
-//! in, its output kept (the tail of it), a terminal for its output when it is
-//! a book-style client, and a time limit.
+//! in, in a process group of its own (so that it ends whole, children
+//! included), its output kept (the tail of it, in the order it was written),
+//! a terminal for its output when it is a book-style client, and the limits
+//! of a run: no progress for `timeout`, or a run longer than `run_limit`.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{CheckConfig, Ended, KEPT_OUTPUT};
+
+/// The process group of the client running now (0: none), for
+/// [`end_client`].
+static GROUP: AtomicI32 = AtomicI32::new(0);
+/// A client is being started: its group is not known yet.
+static STARTING: AtomicBool = AtomicBool::new(false);
+
+/// End the client that is running now, and every process it started: for a
+/// Ctrl-C or SIGTERM to `check` (called from the handler's thread, not from
+/// the signal itself).
+pub fn end_client() {
+    // A client being started has a group a moment later: wait for it, so
+    // that it does not outlive us.
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while STARTING.load(Ordering::SeqCst) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let group = GROUP.load(Ordering::SeqCst);
+    if group > 0 {
+        // SAFETY: killpg with a group we created; a group already gone is an
+        // error we ignore.
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
+        }
+    }
+}
 
 /// `{addr}`, `{host}` and `{port}` in a word, replaced.
 fn substitute(word: &str, addr: SocketAddr) -> String {
@@ -17,30 +50,140 @@ fn substitute(word: &str, addr: SocketAddr) -> String {
         .replace("{port}", &addr.port().to_string())
 }
 
-/// Keep the last `KEPT_OUTPUT` bytes of a stream, read to its end.
-fn keep_tail(mut from: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => return kept,
-                Ok(n) => {
-                    kept.extend_from_slice(&buf[..n]);
-                    if kept.len() > 2 * KEPT_OUTPUT {
-                        kept.drain(..kept.len() - KEPT_OUTPUT);
-                    }
+/// Where `program` would be run from: itself when it names a path, else the
+/// first match on PATH. Found before the first run, so a misspelt command is
+/// an error of the check, not a failing client.
+pub(super) fn find_program(program: &str) -> io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let not_found =
+        |why: &str| io::Error::new(io::ErrorKind::NotFound, format!("{program}: {why}"));
+    if program.is_empty() {
+        return Err(not_found("an empty command"));
+    }
+    if program.contains('/') {
+        let path = PathBuf::from(program);
+        return match runnable(&path) {
+            true => Ok(path),
+            false if path.exists() => Err(not_found("not an executable file")),
+            false => Err(not_found("no such file")),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| runnable(p))
+        .ok_or_else(|| not_found("command not found on PATH"))
+}
+
+/// Which stream a piece of output came on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stream {
+    Out,
+    Err,
+}
+
+/// What a client printed: each stream alone, and both in the order the
+/// pieces arrived (as far as the operating system tells: two pipes read in
+/// one loop).
+#[derive(Debug, Default)]
+pub(super) struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub both: Vec<(Stream, Vec<u8>)>,
+}
+
+impl Output {
+    fn keep(&mut self, stream: Stream, bytes: &[u8]) {
+        let kept = match stream {
+            Stream::Out => &mut self.stdout,
+            Stream::Err => &mut self.stderr,
+        };
+        kept.extend_from_slice(bytes);
+        if kept.len() > 2 * KEPT_OUTPUT {
+            kept.drain(..kept.len() - KEPT_OUTPUT);
+        }
+        match self.both.last_mut() {
+            Some((s, b)) if *s == stream => b.extend_from_slice(bytes),
+            _ => self.both.push((stream, bytes.to_vec())),
+        }
+        // The tail only: drop the oldest pieces once there is twice enough.
+        let total: usize = self.both.iter().map(|(_, b)| b.len()).sum();
+        if total > 2 * KEPT_OUTPUT {
+            let mut over = total - KEPT_OUTPUT;
+            while over > 0 && !self.both.is_empty() {
+                let first = &mut self.both[0].1;
+                if first.len() <= over {
+                    over -= first.len();
+                    self.both.remove(0);
+                } else {
+                    first.drain(..over);
+                    over = 0;
                 }
             }
         }
+    }
+}
+
+/// Read both streams in one loop until both end or `stop` is set.
+fn read_output(out: OwnedFd, err: OwnedFd, stop: Arc<AtomicBool>) -> thread::JoinHandle<Output> {
+    thread::spawn(move || {
+        let mut kept = Output::default();
+        let mut open = [Some((out, Stream::Out)), Some((err, Stream::Err))];
+        let mut buf = [0u8; 8192];
+        while open.iter().any(Option::is_some) && !stop.load(Ordering::SeqCst) {
+            let mut fds: Vec<libc::pollfd> = open
+                .iter()
+                .flatten()
+                .map(|(fd, _)| libc::pollfd {
+                    fd: fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                })
+                .collect();
+            // SAFETY: fds is a valid array of its length.
+            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 50) };
+            if ready < 0 {
+                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                break;
+            }
+            for pfd in fds.iter().filter(|p| p.revents != 0) {
+                let slot = open
+                    .iter_mut()
+                    .find(|s| s.as_ref().is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd))
+                    .expect("polled descriptors are open");
+                let stream = slot.as_ref().map(|(_, s)| *s).expect("open");
+                // SAFETY: the buffer is valid for its length.
+                let n = unsafe { libc::read(pfd.fd, buf.as_mut_ptr().cast(), buf.len()) };
+                match n {
+                    // End of the stream; a terminal whose other side closed
+                    // says EIO.
+                    0 => *slot = None,
+                    n if n < 0 => {
+                        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                            *slot = None;
+                        }
+                    }
+                    n => kept.keep(stream, &buf[..n as usize]),
+                }
+            }
+        }
+        kept
     })
 }
 
-/// Run the client against `addr` until it exits or the timeout; its output.
+/// Run the client against `addr` until it exits or a limit; its output.
+/// `idle` says how long nothing has moved between the client and the server.
 pub(super) fn run_client(
     config: &CheckConfig,
     addr: SocketAddr,
-) -> io::Result<(Ended, Vec<u8>, Vec<u8>)> {
+    idle: &dyn Fn() -> Duration,
+) -> io::Result<(Ended, Output)> {
     let (program, args) = config
         .command
         .split_first()
@@ -49,14 +192,19 @@ pub(super) fn run_client(
     // at once only there: on a pipe it holds its output until exit, and a
     // client killed by SIGPIPE would lose what it printed. So its output goes
     // to a pseudo-terminal, as when a student runs it.
-    let (stdout, terminal) = match config.stdin_lines {
+    let (stdout, out_reader) = match config.stdin_lines {
         Some(_) => {
             let (reader, writer) = terminal()?;
-            (Stdio::from(writer), Some(reader))
+            (Stdio::from(writer), reader)
         }
-        None => (Stdio::piped(), None),
+        None => {
+            let (reader, writer) = std::io::pipe()?;
+            (Stdio::from(writer), OwnedFd::from(reader))
+        }
     };
-    let mut child = Command::new(substitute(program, addr))
+    let (err_reader, err_writer) = std::io::pipe()?;
+    let mut command = Command::new(substitute(program, addr));
+    command
         .args(args.iter().map(|a| substitute(a, addr)))
         .env("TCP_BOUNDARY_ADDR", addr.to_string())
         .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
@@ -67,35 +215,74 @@ pub(super) fn run_client(
             Stdio::null()
         })
         .stdout(stdout)
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
-    if let (Some(lines), Some(mut stdin)) = (&config.stdin_lines, child.stdin.take()) {
-        // Every message as a line, then `q`; a client that stops reading its
-        // input (or has quit) is not waited for.
-        let mut input = String::new();
-        for m in &lines.messages {
-            input.push_str(m);
-            input.push('\n');
-        }
-        input.push_str("q\n");
-        thread::spawn(move || {
-            let _ = stdin.write_all(input.as_bytes());
-        });
+        .stderr(Stdio::from(err_writer))
+        // A group of its own: a timeout or a Ctrl-C ends the client and
+        // everything it started, and nothing it left behind keeps us waiting.
+        .process_group(0);
+    STARTING.store(true, Ordering::SeqCst);
+    let spawned = command.spawn();
+    if let Ok(child) = &spawned {
+        GROUP.store(child.id() as i32, Ordering::SeqCst);
     }
-    let out = match terminal {
-        Some(reader) => keep_tail(std::fs::File::from(reader)),
-        None => keep_tail(child.stdout.take().expect("piped")),
-    };
-    let err = keep_tail(child.stderr.take().expect("piped"));
-    let ended = wait_until(&mut child, config.timeout)?;
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    Ok((ended, stdout, stderr))
+    STARTING.store(false, Ordering::SeqCst);
+    let mut child =
+        spawned.map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
+    // Our copies of the writing ends go with the command, so the streams end
+    // when the client's processes have all closed them.
+    drop(command);
+    let group = child.id() as i32;
+    if let (Some(lines), Some(stdin)) = (&config.stdin_lines, child.stdin.take()) {
+        feed(stdin, lines);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = read_output(out_reader, OwnedFd::from(err_reader), stop.clone());
+    let ended = wait_until(&mut child, config, idle);
+    // Whatever the client started and left running ends with it.
+    // SAFETY: the group is the one the client was started in.
+    unsafe {
+        libc::killpg(group, libc::SIGKILL);
+    }
+    GROUP.store(0, Ordering::SeqCst);
+    // What is still in the pipes is read; a process that escaped the group
+    // and holds them open is not waited for.
+    let drain = Instant::now() + Duration::from_millis(500);
+    while !reader.is_finished() && Instant::now() < drain {
+        thread::sleep(Duration::from_millis(5));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let output = reader.join().unwrap_or_default();
+    Ok((ended?, output))
+}
+
+/// Every message as a line, then `q`, on the client's standard input, from a
+/// thread of its own: a client that stops reading its input (or has quit) is
+/// not waited for, and its closed pipe is an error of that write, not a
+/// SIGPIPE that ends `check`.
+fn feed(mut stdin: std::process::ChildStdin, lines: &super::StdinLines) {
+    let mut input = Vec::new();
+    for m in &lines.messages {
+        input.extend_from_slice(m.as_bytes());
+        input.push(b'\n');
+    }
+    input.extend_from_slice(b"q\n");
+    thread::spawn(move || {
+        // SIGPIPE blocked for this thread only: a write to a pipe with no
+        // reader then fails with EPIPE, and the signal, directed at this
+        // thread, waits unseen until the thread ends.
+        // SAFETY: a signal set built by sigemptyset/sigaddset, applied to
+        // this thread.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGPIPE);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        }
+        let _ = stdin.write_all(&input);
+    });
 }
 
 /// A pseudo-terminal: the side we read, and the side the client writes to.
-fn terminal() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
     use std::os::fd::FromRawFd;
     let (mut reader, mut writer) = (-1, -1);
     // SAFETY: openpty fills two descriptors, which we then own; the name,
@@ -113,28 +300,40 @@ fn terminal() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: both descriptors are open and nothing else owns them.
-    Ok(unsafe {
-        (
-            std::os::fd::OwnedFd::from_raw_fd(reader),
-            std::os::fd::OwnedFd::from_raw_fd(writer),
-        )
-    })
+    Ok(unsafe { (OwnedFd::from_raw_fd(reader), OwnedFd::from_raw_fd(writer)) })
 }
 
-/// Wait for the child for at most `limit`; kill it if it is still running.
-fn wait_until(child: &mut Child, limit: Duration) -> io::Result<Ended> {
-    let deadline = Instant::now() + limit;
+/// Wait for the child until it exits, nothing has moved for the timeout
+/// (a hang), or the run has taken its whole limit (too slow).
+fn wait_until(
+    child: &mut Child,
+    config: &CheckConfig,
+    idle: &dyn Fn() -> Duration,
+) -> io::Result<Ended> {
+    let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(match status.code() {
-                Some(code) => Ended::Exited(code),
-                None => Ended::Signalled,
+            return Ok(match (status.code(), status.signal()) {
+                (Some(code), _) => Ended::Exited(code),
+                (None, signal) => Ended::Signalled(signal.unwrap_or(0)),
             });
         }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
+        // Quiet since the start counts too: a client that never connects.
+        let quiet = idle().min(started.elapsed());
+        let ended = if quiet >= config.timeout {
+            Some(Ended::Hung)
+        } else if started.elapsed() >= config.run_limit {
+            Some(Ended::TooSlow)
+        } else {
+            None
+        };
+        if let Some(ended) = ended {
+            // SAFETY: the child's own group.
+            unsafe {
+                libc::killpg(child.id() as i32, libc::SIGKILL);
+            }
             let _ = child.wait();
-            return Ok(Ended::Hung);
+            return Ok(ended);
         }
         thread::sleep(Duration::from_millis(5));
     }

@@ -4,22 +4,65 @@
 use crate::event::{Event, Side, What};
 use crate::lang::{Arg, Msg};
 
-use super::{CheckConfig, Ended, ShapeName, StdinLines};
+use super::client::Stream;
+use super::{CheckConfig, Ended, Flow, ShapeName, Shaping, StdinLines};
+use crate::tools::proxy::Traffic;
 
-/// The replies a book-style client printed: after each `prefix`, the rest of
-/// the line (or up to the next prefix), trailing spaces dropped. A client that
-/// shows bytes escaped (as tcp-boundary's `echo-client` does) prints the
-/// reply's newline as `\n`: that is the end of the line too.
-pub fn printed_replies(stdout: &[u8], prefix: &str) -> Vec<String> {
-    // A terminal turns each newline into CR LF.
-    let text = String::from_utf8_lossy(stdout).replace("\r\n", "\n");
-    text.split(prefix)
-        .skip(1)
-        .map(|after| {
-            let line = after.split('\n').next().unwrap_or("").trim_end();
-            line.strip_suffix("\\n").unwrap_or(line).to_string()
+/// The replies a book-style client printed, as bytes: after each `prefix`,
+/// the rest of the line (or up to the next prefix). A terminal ends each
+/// line with CR LF; the CR is dropped, nothing else is.
+pub fn printed_replies(stdout: &[u8], prefix: &str) -> Vec<Vec<u8>> {
+    let prefix = prefix.as_bytes();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find(&stdout[at..], prefix) {
+        starts.push(at + i + prefix.len());
+        at += i + prefix.len().max(1);
+    }
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &from)| {
+            // Up to the next prefix, the end of the line, or the end.
+            let next = starts
+                .get(k + 1)
+                .map_or(stdout.len(), |&n| n - prefix.len());
+            let part = &stdout[from..next];
+            let line = part.split(|&b| b == b'\n').next().unwrap_or(b"");
+            line.strip_suffix(b"\r").unwrap_or(line).to_vec()
         })
         .collect()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Whether a printed reply is `message`: the bytes themselves (a client in
+/// C prints what it received, the message's newline ending the line), or
+/// the bytes shown escaped as `echo-client` shows them (`\t`, `\\`, the
+/// newline as `\n`).
+pub fn reply_is(printed: &[u8], message: &str) -> bool {
+    let m = message.as_bytes();
+    if printed == m {
+        return true;
+    }
+    match crate::view::escape::unescape(printed) {
+        Some(bytes) => bytes == m || bytes.strip_suffix(b"\n") == Some(m),
+        None => false,
+    }
+}
+
+/// What moved in a run, for the verdict: a client must connect and send.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Exchange {
+    /// Connections the proxy accepted.
+    pub connections: usize,
+    /// The bytes it moved.
+    pub traffic: Traffic,
 }
 
 /// Whether the run is as it must be under `shape`, and why.
@@ -28,20 +71,38 @@ pub(super) fn judge(
     shape: ShapeName,
     ended: &Ended,
     stdout: &[u8],
+    exchange: &Exchange,
 ) -> (bool, Msg) {
-    if *ended == Ended::Hung {
-        let secs = config.timeout.as_secs_f64().to_string();
-        return (false, Msg::new("chk-hung").arg("secs", secs));
+    // No exchange, no verdict on framing: in every shape, a failure.
+    if exchange.connections == 0 {
+        return (false, Msg::new("chk-never-connected"));
+    }
+    if exchange.traffic.from_client == 0 {
+        return (false, Msg::new("chk-sent-nothing"));
+    }
+    let secs = |d: std::time::Duration| d.as_secs_f64().to_string();
+    match ended {
+        Ended::Hung => {
+            let (up, down) = exchange.traffic.undelivered();
+            let hung = Msg::new("chk-hung").arg("secs", secs(config.timeout));
+            return (false, pending(hung, up, down));
+        }
+        Ended::TooSlow => {
+            let (up, down) = exchange.traffic.undelivered();
+            let slow = Msg::new("chk-too-slow").arg("secs", secs(config.run_limit));
+            return (false, pending(slow, up, down));
+        }
+        _ => {}
     }
     if let Some(lines) = &config.stdin_lines {
         let replies = printed_replies(stdout, &lines.prefix);
         for (i, m) in lines.messages.iter().enumerate() {
             match replies.get(i) {
-                Some(r) if r == m.trim_end() => {}
+                Some(r) if reply_is(r, m) => {}
                 Some(r) => {
                     let wrong = Msg::new("chk-reply-wrong")
                         .arg("n", i + 1)
-                        .arg("got", format!("{r:?}"))
+                        .arg("got", format!("\"{}\"", crate::view::escape::escape(r)))
                         .arg("want", format!("{m:?}"));
                     return (false, wrong);
                 }
@@ -64,24 +125,88 @@ pub(super) fn judge(
             ),
         };
     }
+    let signal = |s: i32| super::signal_name(s);
     match (ended, shape.must_fail()) {
         (Ended::Exited(0), false) => (true, Msg::new("chk-exit-ok")),
         (Ended::Exited(code), false) => (false, Msg::new("chk-exit-bad").arg("code", *code)),
-        (Ended::Signalled | Ended::Hung, false) => (false, Msg::new("chk-signalled")),
+        (Ended::Signalled(s), false) => {
+            (false, Msg::new("chk-signalled").arg("signal", signal(*s)))
+        }
         (Ended::Exited(0), true) => (false, Msg::new("chk-exit-ok-cut")),
         (Ended::Exited(code), true) => (true, Msg::new("chk-exit-noticed").arg("code", *code)),
-        (Ended::Signalled | Ended::Hung, true) => (true, Msg::new("chk-signalled-cut")),
+        (Ended::Signalled(s), true) => (
+            true,
+            Msg::new("chk-signalled-cut").arg("signal", signal(*s)),
+        ),
+        (Ended::Hung | Ended::TooSlow, _) => unreachable!("judged above"),
     }
 }
 
-/// The last `n` lines of some output.
-pub(super) fn last_lines(bytes: &[u8], n: usize) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
-    let lines: Vec<&str> = text.lines().collect();
+/// A hang or a slow run, with the bytes the proxy still held.
+fn pending(said: Msg, up: u64, down: u64) -> Msg {
+    said.arg("up", Msg::new("bytes").arg("n", up))
+        .arg("down", Msg::new("bytes").arg("n", down))
+}
+
+/// The last `n` lines of a client's output, both streams in the order they
+/// came, error lines marked.
+pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
+    let mut lines: Vec<(Stream, Vec<u8>)> = Vec::new();
+    for (stream, bytes) in both {
+        // A terminal turns each newline into CR LF.
+        for (k, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match lines.last_mut() {
+                // The first piece continues the stream's unfinished line.
+                Some((s, last)) if k == 0 && *s == *stream => last.extend_from_slice(line),
+                _ => lines.push((*stream, line.to_vec())),
+            }
+        }
+    }
+    // A final newline leaves an empty piece that is no line.
+    while lines.last().is_some_and(|(_, l)| l.is_empty()) {
+        lines.pop();
+    }
     lines[lines.len().saturating_sub(n)..]
         .iter()
-        .map(|l| crate::view::escape::escape_fit(l.as_bytes(), 100))
+        .map(|(stream, l)| {
+            let shown = crate::view::escape::escape_fit(l, 100);
+            match stream {
+                Stream::Out => shown,
+                Stream::Err => format!("(stderr) {shown}"),
+            }
+        })
         .collect()
+}
+
+/// What the proxy did to each direction of the first connection, as data.
+pub(super) fn shaping(events: &[Event]) -> Shaping {
+    let flow = |from: Side, to: Side| {
+        let mut f = Flow::default();
+        for e in events {
+            match &e.what {
+                What::Read { bytes, .. } if e.side == from => {
+                    f.reads += 1;
+                    if f.read.len() < Flow::SHOWN {
+                        f.read.push(bytes.len());
+                    }
+                }
+                What::Write { bytes, .. } if e.side == to => {
+                    f.writes += 1;
+                    f.bytes += bytes.len() as u64;
+                    if f.written.len() < Flow::SHOWN {
+                        f.written.push(bytes.len());
+                    }
+                }
+                _ => {}
+            }
+        }
+        f
+    };
+    Shaping {
+        requests: flow(Side::Downstream(1), Side::Upstream(1)),
+        replies: flow(Side::Upstream(1), Side::Downstream(1)),
+    }
 }
 
 /// Sizes joined as `4+4+4+1`, the first few only.

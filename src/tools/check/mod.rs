@@ -15,7 +15,8 @@ mod client;
 mod judge;
 pub mod report;
 
-pub use judge::{describe_shaping, printed_replies};
+pub use client::end_client;
+pub use judge::{describe_shaping, printed_replies, reply_is};
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -31,8 +32,12 @@ use crate::shape::fragment::ChunkRange;
 use crate::shape::{Shape, ShapeSpec};
 use crate::tools::proxy::{Proxy, ProxyConfig};
 
-/// The longest a run may take (`--timeout`), in seconds.
+/// The longest a run may go without any byte moving (`--timeout`), in seconds.
 pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The longest one run may take in all (`--run-limit`), in seconds.
+pub const MAX_RUN_LIMIT_SECS: u64 = 86_400;
+/// The longest stall of the stall shape (`--stall-ms`), in milliseconds.
+pub const MAX_STALL_MS: u64 = 60_000;
 /// The most seeds of the random shape (`--seeds`).
 pub const MAX_SEEDS: u64 = 1000;
 /// The most messages fed to a book-style client (`--message`).
@@ -41,6 +46,15 @@ pub const MAX_MESSAGES: usize = 100;
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// How much of a client's output is kept, per stream: its last bytes.
 pub const KEPT_OUTPUT: usize = 1 << 20;
+/// The version of the JSON report's layout: it grows when a field changes
+/// meaning or goes away.
+pub const SCHEMA: u32 = 2;
+/// How many pieces at each end of a buffer a shape cuts (see
+/// [`FragmentPlan::edges`](crate::shape::fragment::FragmentPlan::edges)):
+/// where messages start and end, their headers and their last bytes, are
+/// cut as the shape says, and a large message's middle passes in one write,
+/// so a run's cost does not grow with the size of the messages.
+pub const EDGE_PIECES: usize = 64;
 /// The messages a book-style client is given when none are named.
 pub const DEFAULT_MESSAGES: [&str; 3] = [
     "hello, class",
@@ -51,21 +65,29 @@ pub const DEFAULT_MESSAGES: [&str; 3] = [
 pub const BOOK_PREFIX: &str = "Message from server : ";
 
 /// The shapes, from gentle to hostile.
+///
+/// Every shape with pauses is paced by the reader: a pause ends as soon as
+/// the receiver has read the piece before it (its kernel's receive queue is
+/// empty), so each piece is one read, as fast as the receiver reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShapeName {
     /// Passed on as it comes: a client that fails here is broken regardless.
     Whole,
-    /// One byte per write, both ways, with a short pause after each.
+    /// One byte per write, each read before the next is written.
     OneByte,
-    /// Pieces of 3 bytes with a pause after each: partial reads.
+    /// Pieces of 3 bytes, each read before the next: partial reads.
     Pieces,
     /// Separate writes read late and passed on as one: coalescing.
     Merged,
-    /// Small socket buffers: a large write arrives over many reads.
+    /// As through small socket buffers: a large message passed on 4 KiB at a
+    /// time, each read before the next, so it arrives over many reads.
     SmallBuffers,
-    /// Pieces of random sizes, 1-8 bytes, seeded, with a pause after each.
+    /// Pieces of random sizes, 1-8 bytes, seeded, each read before the next.
     Random,
+    /// The first reply held back half way (`--stall-ms`): a client that
+    /// waits a while and then reads once gets half of it.
+    Stall,
     /// The reply cut in the middle, then the connection closed: the client
     /// must fail, since taking half a reply for a whole one is the bug.
     Cut,
@@ -73,13 +95,14 @@ pub enum ShapeName {
 
 impl ShapeName {
     /// Every shape, in order.
-    pub const ALL: [ShapeName; 7] = [
+    pub const ALL: [ShapeName; 8] = [
         ShapeName::Whole,
         ShapeName::OneByte,
         ShapeName::Pieces,
         ShapeName::Merged,
         ShapeName::SmallBuffers,
         ShapeName::Random,
+        ShapeName::Stall,
         ShapeName::Cut,
     ];
 
@@ -92,6 +115,7 @@ impl ShapeName {
             ShapeName::Merged => "merged",
             ShapeName::SmallBuffers => "small-buffers",
             ShapeName::Random => "random",
+            ShapeName::Stall => "stall",
             ShapeName::Cut => "cut",
         }
     }
@@ -101,39 +125,39 @@ impl ShapeName {
         self == ShapeName::Cut
     }
 
+    /// True for the shapes of replies only (server → client).
+    pub fn replies_only(self) -> bool {
+        matches!(self, ShapeName::Stall | ShapeName::Cut)
+    }
+
     /// The shaping switches of each direction: (server → client, client →
-    /// server). `cut_after` is the cut shape's byte count.
+    /// server). `cut_after` is the cut shape's byte count. The stall is
+    /// not a switch: see [`shapes`].
     pub fn specs(self, cut_after: u64) -> (ShapeSpec, ShapeSpec) {
         let both = |spec: ShapeSpec| (spec, spec);
+        // The pauses are the longest a piece waits for its reader: a reader
+        // that is reading takes it within microseconds.
+        let paced = |chunk, random| ShapeSpec {
+            chunk,
+            random_chunks: random,
+            chunk_delay_ms: Some(250),
+            ..ShapeSpec::default()
+        };
         match self {
-            ShapeName::Whole => both(ShapeSpec::default()),
-            ShapeName::OneByte => both(ShapeSpec {
-                chunk: Some(1),
-                chunk_delay_ms: Some(2),
-                ..ShapeSpec::default()
-            }),
-            ShapeName::Pieces => both(ShapeSpec {
-                chunk: Some(3),
-                chunk_delay_ms: Some(20),
-                ..ShapeSpec::default()
-            }),
+            ShapeName::Whole | ShapeName::Stall => both(ShapeSpec::default()),
+            ShapeName::OneByte => both(paced(Some(1), None)),
+            ShapeName::Pieces => both(paced(Some(3), None)),
             ShapeName::Merged => both(ShapeSpec {
                 read_delay_ms: Some(60),
                 ..ShapeSpec::default()
             }),
-            ShapeName::SmallBuffers => both(ShapeSpec {
-                send_buffer: Some(4096),
-                recv_buffer: Some(4096),
-                ..ShapeSpec::default()
-            }),
-            // Pauses of a fixed length, long beside the scheduler's jitter:
-            // each piece is read alone, so a seed gives the same reads on
-            // every run.
-            ShapeName::Random => both(ShapeSpec {
-                random_chunks: Some(ChunkRange { min: 1, max: 8 }),
-                chunk_delay_ms: Some(10),
-                ..ShapeSpec::default()
-            }),
+            // Not the socket options themselves: windows that small make
+            // loopback TCP wait on delayed acknowledgements (a 64 KiB echo
+            // took seconds, 1 MiB over a minute), and how much one read gets
+            // then depends on timing. Pieces of 4 KiB, each read before the
+            // next, are what such buffers let through, on every run.
+            ShapeName::SmallBuffers => both(paced(Some(4096), None)),
+            ShapeName::Random => both(paced(None, Some(ChunkRange { min: 1, max: 8 }))),
             ShapeName::Cut => (
                 ShapeSpec {
                     cut_after: Some(cut_after),
@@ -149,6 +173,42 @@ impl std::fmt::Display for ShapeName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Which directions a run shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Requests and replies.
+    #[default]
+    Both,
+    /// Replies only (server → client): what the client's reads get.
+    Down,
+    /// Requests only (client → server): what the server's reads get.
+    Up,
+}
+
+impl Direction {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Both => "both",
+            Direction::Down => "down",
+            Direction::Up => "up",
+        }
+    }
+}
+
+/// Whose reads a shape broke, found by shaping each direction alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Blame {
+    /// Replies shaped alone break it: the client's reads.
+    Client,
+    /// Requests shaped alone break it: the server's reads.
+    Server,
+    /// Each direction alone breaks it, or only both together do.
+    Both,
 }
 
 /// A client in the book's style: it reads lines from standard input, sends
@@ -172,8 +232,16 @@ pub struct CheckConfig {
     pub upstream: Option<SocketAddr>,
     /// The runs: each shape with its seed (the random shape's).
     pub runs: Vec<(ShapeName, u64)>,
-    /// The longest a run may take; a client still running then is killed.
+    /// Which directions are shaped.
+    pub direction: Direction,
+    /// How long a run may go with no byte moving either way (and the proxy
+    /// holding nothing back) before the client counts as hung.
     pub timeout: Duration,
+    /// The longest one run may take in all: a client still running then is
+    /// too slow for the shape.
+    pub run_limit: Duration,
+    /// How long the stall shape holds a reply back.
+    pub stall: Duration,
     /// Feed messages on standard input and judge the printed replies.
     pub stdin_lines: Option<StdinLines>,
     /// Where the cut shape cuts (bytes of the reply); `None`: half of the
@@ -181,7 +249,31 @@ pub struct CheckConfig {
     pub cut_after: Option<u64>,
 }
 
+/// `--timeout`'s default, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 5;
+/// `--run-limit`'s default, in seconds.
+pub const DEFAULT_RUN_LIMIT_SECS: u64 = 60;
+/// `--stall-ms`'s default: longer than a client that frames by waiting
+/// waits, short enough for a check to stay quick.
+pub const DEFAULT_STALL_MS: u64 = 1000;
+
 impl CheckConfig {
+    /// A check of `command` against our echo server, every shape, the
+    /// limits at their defaults.
+    pub fn new(command: Vec<String>) -> CheckConfig {
+        CheckConfig {
+            command,
+            upstream: None,
+            runs: CheckConfig::every_shape(3),
+            direction: Direction::Both,
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            run_limit: Duration::from_secs(DEFAULT_RUN_LIMIT_SECS),
+            stall: Duration::from_millis(DEFAULT_STALL_MS),
+            stdin_lines: None,
+            cut_after: None,
+        }
+    }
+
     /// Every shape, the random one with seeds `1..=seeds`.
     pub fn every_shape(seeds: u64) -> Vec<(ShapeName, u64)> {
         ShapeName::ALL
@@ -200,10 +292,68 @@ impl CheckConfig {
 pub enum Ended {
     /// It exited with this status.
     Exited(i32),
-    /// A signal ended it.
-    Signalled,
-    /// It was still running at the timeout, and was killed.
+    /// This signal ended it.
+    Signalled(i32),
+    /// Nothing moved either way for the timeout: killed.
     Hung,
+    /// Still running at the run's limit, bytes still moving: killed.
+    TooSlow,
+}
+
+/// A signal's name: `SIGSEGV`, or `signal 42` for one without a usual name.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+/// One direction of a run's bytes: the sizes the proxy read and the sizes
+/// it wrote (the first [`Flow::SHOWN`] of each), their counts, the bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    /// Sizes of the proxy's reads from the sender, first ones.
+    pub read: Vec<usize>,
+    /// Sizes of the proxy's writes to the receiver: what the receiver's
+    /// reads could get at most, first ones.
+    pub written: Vec<usize>,
+    /// How many reads.
+    pub reads: usize,
+    /// How many writes.
+    pub writes: usize,
+    /// Bytes passed on.
+    pub bytes: u64,
+}
+
+impl Flow {
+    /// How many sizes are kept.
+    pub const SHOWN: usize = 64;
+}
+
+/// What the shape did to the first connection's bytes, as data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Shaping {
+    /// Client → server.
+    pub requests: Flow,
+    /// Server → client.
+    pub replies: Flow,
 }
 
 /// One run of the client under one shape.
@@ -213,15 +363,28 @@ pub struct Run {
     pub shape: ShapeName,
     /// The seed (random shape only).
     pub seed: Option<u64>,
+    /// Which directions were shaped.
+    pub direction: Direction,
     /// Whether the client behaved as it must under this shape.
     pub passed: bool,
+    /// Whose reads the shape broke (failed runs only; none when the failure
+    /// is not the shape's, such as a client that never connected).
+    pub blame: Option<Blame>,
     /// How the client ended.
+    #[serde(flatten)]
     pub ended: Ended,
+    /// The signal's name, when a signal ended it.
+    pub signal: Option<String>,
     /// Why it passed or failed, in words.
     pub reason: Msg,
+    /// Whose reads broke, in words.
+    pub blamed: Option<Msg>,
     /// What the shape did to the bytes, in words.
     pub shaped: Vec<Msg>,
-    /// The client's last lines of output (standard output, then error).
+    /// What the shape did to the bytes, as data.
+    pub shaping: Shaping,
+    /// The client's last lines of output, standard output and error in the
+    /// order they came (error lines marked).
     pub last_output: Vec<String>,
     /// How long the run took, in milliseconds.
     pub millis: u64,
@@ -229,13 +392,31 @@ pub struct Run {
     pub reproduce: String,
 }
 
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every shape as it must be.
+    Pass,
+    /// A shape broke the program.
+    Fail,
+}
+
 /// The outcome of a check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
+    /// [`SCHEMA`]: the layout of this report.
+    pub schema: u32,
+    /// Pass when every run is as it must be.
+    pub verdict: Verdict,
+    /// How many runs failed.
+    pub failures: usize,
     /// The client's command.
     pub command: Vec<String>,
     /// What the client talked to.
     pub server: Msg,
+    /// Which directions were shaped.
+    pub direction: Direction,
     /// Each run, in order.
     pub runs: Vec<Run>,
 }
@@ -247,70 +428,166 @@ impl CheckReport {
     }
 }
 
-/// Run the check. Errors are the machine's (a port, a process that cannot
-/// start), not the client's: a client that fails is a failed [`Run`].
-pub fn check(config: &CheckConfig) -> io::Result<CheckReport> {
+/// What makes a check impossible to make, found before the first run: the
+/// command cannot be found, the upstream server refuses. Exit code 3, not a
+/// verdict.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CheckError(pub String);
+
+/// Run the check. Errors are the check's (no such command, an upstream that
+/// refuses, a port), not the client's: a client that fails is a failed
+/// [`Run`].
+pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
+    let error = |e: io::Error| CheckError(e.to_string());
+    // Everything that can make the check impossible, before the first run.
+    let program = config
+        .command
+        .first()
+        .ok_or_else(|| CheckError("no command to check".into()))?;
+    client::find_program(program).map_err(|e| CheckError(format!("cannot run {e}")))?;
     // The server: the user's, or our echo server (iterative, as the book's),
     // serving until the check ends.
     let ours = match config.upstream {
         Some(_) => None,
         None => {
-            let listener = TcpListener::bind(("127.0.0.1", 0))?;
+            let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(error)?;
             let cfg = ServerConfig {
                 clients: 0,
                 idle_timeout: Some(config.timeout),
                 quiet: true,
                 ..ServerConfig::default()
             };
-            Some(server::spawn(listener, cfg)?)
+            Some(server::spawn(listener, cfg).map_err(error)?)
         }
     };
     let to = match (&ours, config.upstream) {
         (Some(s), _) => s.addr,
         (None, Some(addr)) => addr,
-        (None, None) => return Err(io::Error::other("no server to check against")),
+        (None, None) => return Err(CheckError("no server to check against".into())),
     };
     if config.upstream.is_some() {
         TcpStream::connect_timeout(&to, Duration::from_secs(5)).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot connect to the upstream server {to}: {}",
-                    crate::event::describe_io(&e)
-                ),
-            )
+            CheckError(format!(
+                "cannot connect to the upstream server {to}: {}",
+                crate::event::describe_io(&e)
+            ))
         })?;
     }
     // Where the cut falls: half of the first reply, as an unshaped run sees it.
     let mut cut_after = config.cut_after;
     if cut_after.is_none() && config.runs.iter().any(|(s, _)| *s == ShapeName::Cut) {
-        let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0)?;
+        let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
         let first = events.iter().find_map(|e| match (&e.side, &e.what) {
             (Side::Upstream(_), What::Read { bytes, .. }) => Some(bytes.len() as u64),
             _ => None,
         });
         cut_after = Some(first.unwrap_or(0) / 2);
     }
+    let cut = cut_after.unwrap_or(0);
     let mut runs = Vec::new();
     for &(shape, seed) in &config.runs {
-        let cut = cut_after.unwrap_or(0);
-        let (mut run, _) = run_once(config, to, shape, seed, cut)?;
-        run.reproduce = reproduce(config, shape, seed, cut);
+        // A shape of replies has nothing to shape when only requests are.
+        if shape.replies_only() && config.direction == Direction::Up {
+            continue;
+        }
+        let (mut run, _) = run_once(config, to, shape, seed, cut, config.direction)?;
+        if !run.passed {
+            run.blame = blame(config, to, &run, cut)?;
+        }
+        // The narrowest run that fails again: one direction, when one alone
+        // was seen to break it.
+        let direction = match (run.blame, config.direction, config.upstream) {
+            (Some(Blame::Client), Direction::Both, Some(_)) if !shape.replies_only() => {
+                Direction::Down
+            }
+            (Some(Blame::Server), Direction::Both, Some(_)) => Direction::Up,
+            (_, d, _) => d,
+        };
+        run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));
+        run.reproduce = reproduce(config, shape, seed, cut, direction);
         runs.push(run);
     }
     drop(ours);
+    let failures = runs.iter().filter(|r| !r.passed).count();
     Ok(CheckReport {
+        schema: SCHEMA,
+        verdict: match failures {
+            0 => Verdict::Pass,
+            _ => Verdict::Fail,
+        },
+        failures,
         command: config.command.clone(),
         server: match config.upstream {
             Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
             None => Msg::new("chk-server-ours"),
         },
+        direction: config.direction,
         runs,
     })
 }
 
+/// Whose reads a failed run broke. Our echo server reads every byte and
+/// echoes what it read, so against it the client's reads are the ones that
+/// broke. Against a user's server each direction is shaped alone, once.
+fn blame(
+    config: &CheckConfig,
+    to: SocketAddr,
+    run: &Run,
+    cut: u64,
+) -> Result<Option<Blame>, CheckError> {
+    // A failure that is not the shape's: nothing to blame on a direction.
+    if run.shape == ShapeName::Whole || run.blame_free() {
+        return Ok(None);
+    }
+    if config.upstream.is_none() || run.shape.replies_only() {
+        return Ok(Some(Blame::Client));
+    }
+    Ok(Some(match config.direction {
+        Direction::Down => Blame::Client,
+        Direction::Up => Blame::Server,
+        Direction::Both => {
+            let seed = run.seed.unwrap_or(0);
+            let alone = |direction| -> Result<bool, CheckError> {
+                Ok(run_once(config, to, run.shape, seed, cut, direction)?
+                    .0
+                    .passed)
+            };
+            match (alone(Direction::Down)?, alone(Direction::Up)?) {
+                (false, true) => Blame::Client,
+                (true, false) => Blame::Server,
+                _ => Blame::Both,
+            }
+        }
+    }))
+}
+
+/// Whose reads broke, in words.
+fn blamed(blame: Blame, upstream: bool) -> Msg {
+    match (blame, upstream) {
+        (Blame::Client, false) => Msg::new("chk-blame-client-ours"),
+        (Blame::Client, true) => Msg::new("chk-blame-client"),
+        (Blame::Server, _) => Msg::new("chk-blame-server"),
+        (Blame::Both, _) => Msg::new("chk-blame-both"),
+    }
+}
+
+impl Run {
+    /// A failure that no shape caused: the client never connected, or sent
+    /// nothing.
+    fn blame_free(&self) -> bool {
+        matches!(self.reason.id(), "chk-never-connected" | "chk-sent-nothing")
+    }
+}
+
 /// The command line that runs one shape (and seed) again.
-fn reproduce(config: &CheckConfig, shape: ShapeName, seed: u64, cut: u64) -> String {
+fn reproduce(
+    config: &CheckConfig,
+    shape: ShapeName,
+    seed: u64,
+    cut: u64,
+    direction: Direction,
+) -> String {
     let mut words: Vec<String> = vec!["tcp-boundary".into(), "check".into()];
     words.extend(["--shape".into(), shape.name().into()]);
     if shape == ShapeName::Random {
@@ -319,13 +596,23 @@ fn reproduce(config: &CheckConfig, shape: ShapeName, seed: u64, cut: u64) -> Str
     if shape == ShapeName::Cut {
         words.extend(["--cut-after".into(), cut.to_string()]);
     }
+    if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
+        words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);
+    }
+    if direction != Direction::Both {
+        words.extend(["--direction".into(), direction.name().into()]);
+    }
     if let Some(addr) = config.upstream {
         words.extend(["--upstream".into(), addr.to_string()]);
     }
-    words.extend([
-        "--timeout".into(),
-        config.timeout.as_secs().max(1).to_string(),
-    ]);
+    if config.timeout != Duration::from_secs(DEFAULT_TIMEOUT_SECS) {
+        let secs = config.timeout.as_secs().max(1).to_string();
+        words.extend(["--timeout".into(), secs]);
+    }
+    if config.run_limit != Duration::from_secs(DEFAULT_RUN_LIMIT_SECS) {
+        let secs = config.run_limit.as_secs().max(1).to_string();
+        words.extend(["--run-limit".into(), secs]);
+    }
     if let Some(lines) = &config.stdin_lines {
         words.push("--stdin-lines".into());
         if lines.messages != DEFAULT_MESSAGES {
@@ -342,11 +629,31 @@ fn reproduce(config: &CheckConfig, shape: ShapeName, seed: u64, cut: u64) -> Str
     shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "))
 }
 
-/// The shapes of one run, as the proxy takes them.
-fn shapes(shape: ShapeName, seed: u64, cut: u64) -> io::Result<(Shape, Shape)> {
+/// The shapes of one run, as the proxy takes them: (server → client,
+/// client → server), the direction not shaped passed on as it comes.
+pub fn shapes(
+    shape: ShapeName,
+    seed: u64,
+    cut: u64,
+    stall: Duration,
+    direction: Direction,
+) -> io::Result<(Shape, Shape)> {
     let (down, up) = shape.specs(cut);
-    let make = |spec: ShapeSpec| spec.shape(seed).map_err(io::Error::other);
-    Ok((make(down)?, make(up)?))
+    let make = |spec: ShapeSpec| -> io::Result<Shape> {
+        let mut made = spec.shape(seed).map_err(io::Error::other)?;
+        made.plan.edges = EDGE_PIECES;
+        Ok(made)
+    };
+    let (mut down, mut up) = (make(down)?, make(up)?);
+    if shape == ShapeName::Stall {
+        down.stall = Some(stall);
+    }
+    match direction {
+        Direction::Both => {}
+        Direction::Down => up = Shape::default(),
+        Direction::Up => down = Shape::default(),
+    }
+    Ok((down, up))
 }
 
 /// One run: a proxy with the shape, the client through it, the verdict.
@@ -356,34 +663,48 @@ fn run_once(
     shape: ShapeName,
     seed: u64,
     cut: u64,
-) -> io::Result<(Run, Vec<Event>)> {
-    let (down, up) = shapes(shape, seed, cut)?;
+    direction: Direction,
+) -> Result<(Run, Vec<Event>), CheckError> {
+    let error = |e: io::Error| CheckError(e.to_string());
+    let (down, up) = shapes(shape, seed, cut, config.stall, direction).map_err(error)?;
     let proxy = Proxy::start(ProxyConfig {
         quiet: false,
         record: true,
+        paced_by_reader: true,
         ..ProxyConfig::new(to).downstream(down).upstream(up)
-    })?;
+    })
+    .map_err(error)?;
     let addr = proxy.addr();
     let started = Instant::now();
-    let (ended, stdout, stderr) = client::run_client(config, addr)?;
+    let (ended, output) =
+        client::run_client(config, addr, &|| proxy.traffic().idle).map_err(error)?;
     let millis = started.elapsed().as_millis() as u64;
+    proxy.settle(Duration::from_millis(500));
+    let traffic = proxy.traffic();
+    let connections = proxy.connections();
     let events = proxy.events();
     proxy.stop();
-    let (passed, reason) = judge::judge(config, shape, &ended, &stdout);
-    let mut last_output = judge::last_lines(&stdout, 8);
-    last_output.extend(
-        judge::last_lines(&stderr, 4)
-            .into_iter()
-            .map(|l| format!("(stderr) {l}")),
-    );
+    let exchange = judge::Exchange {
+        connections,
+        traffic,
+    };
+    let (passed, reason) = judge::judge(config, shape, &ended, &output.stdout, &exchange);
     let run = Run {
         shape,
         seed: (shape == ShapeName::Random).then_some(seed),
+        direction,
         passed,
+        blame: None,
+        signal: match ended {
+            Ended::Signalled(s) => Some(signal_name(s)),
+            _ => None,
+        },
         ended,
         reason,
+        blamed: None,
         shaped: describe_shaping(&events, config.stdin_lines.as_ref()),
-        last_output,
+        shaping: judge::shaping(&events),
+        last_output: judge::last_lines(&output.both, 12),
         millis,
         reproduce: String::new(),
     };
@@ -400,10 +721,22 @@ mod tests {
                     Input message(Q to quit): Message from server : helInput message(Q to quit): Message from server : lo\n";
         assert_eq!(
             printed_replies(out, BOOK_PREFIX),
-            ["hello, class", "helInput message(Q to quit):", "lo"]
+            [
+                &b"hello, class"[..],
+                b"helInput message(Q to quit): ",
+                b"lo"
+            ]
         );
-        let escaped = b"Input message (Q to quit) : Message from server : hello, class\\n\n";
-        assert_eq!(printed_replies(escaped, BOOK_PREFIX), ["hello, class"]);
+        let escaped = b"Input message (Q to quit) : Message from server : a\\\\b\\tc \\n\r\n";
+        let replies = printed_replies(escaped, BOOK_PREFIX);
+        assert_eq!(replies, [&b"a\\\\b\\tc \\n"[..]]);
+        assert!(reply_is(&replies[0], "a\\b\tc "));
+        assert!(
+            !reply_is(&replies[0], "a\\b\tc"),
+            "a trailing space is part of a message"
+        );
+        assert!(reply_is(b"a\\b\tc ", "a\\b\tc "), "the bytes themselves");
+        assert!(!reply_is(b"hel", "hello"));
     }
 
     #[test]
@@ -420,6 +753,7 @@ mod tests {
                 "small-buffers0",
                 "random1",
                 "random2",
+                "stall0",
                 "cut0"
             ]
         );
@@ -428,16 +762,16 @@ mod tests {
     #[test]
     fn a_reproduce_command_quotes_what_the_shell_would_split() {
         let config = CheckConfig {
-            command: vec!["python3".into(), "my client.py".into(), "{addr}".into()],
-            upstream: None,
-            runs: Vec::new(),
             timeout: Duration::from_secs(10),
-            stdin_lines: None,
-            cut_after: None,
+            ..CheckConfig::new(vec![
+                "python3".into(),
+                "my client.py".into(),
+                "{addr}".into(),
+            ])
         };
         assert_eq!(
-            reproduce(&config, ShapeName::Random, 7, 0),
-            "tcp-boundary check --shape random --seed 7 --timeout 10 -- python3 'my client.py' '{addr}'"
+            reproduce(&config, ShapeName::Random, 7, 0, Direction::Down),
+            "tcp-boundary check --shape random --seed 7 --direction down --timeout 10 -- python3 'my client.py' '{addr}'"
         );
     }
 }

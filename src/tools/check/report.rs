@@ -58,6 +58,9 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
             None => tr!(lang, "chk-failed", shape = shape, reason = reason),
         };
         writeln!(out, "{head}")?;
+        if let Some(blamed) = &r.blamed {
+            writeln!(out, "  {}", tr!(lang, "chk-blamed", who = blamed.say(lang)))?;
+        }
         for line in &r.shaped {
             writeln!(out, "  {}", tr!(lang, "chk-shaped", line = line.say(lang)))?;
         }
@@ -89,11 +92,42 @@ pub fn json(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The report as JUnit XML: one test case per shape and seed.
-pub fn junit(report: &CheckReport) -> io::Result<String> {
+/// The name a JUnit report gives a check when none is chosen: the command's
+/// file name (`client` for `./client.py`), without dots, which JUnit
+/// readers take for packages.
+pub fn default_name(command: &[String]) -> String {
+    let file_name = |word: &str| {
+        std::path::Path::new(word)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| word.to_string())
+    };
+    let program = command.first().map(String::as_str).unwrap_or("client");
+    let mut file = file_name(program);
+    // `python3 client.py`: the script names the client, not the interpreter.
+    const INTERPRETERS: [&str; 9] = [
+        "python", "sh", "bash", "dash", "zsh", "node", "ruby", "perl", "php",
+    ];
+    if INTERPRETERS.iter().any(|i| file.starts_with(i))
+        && let Some(script) = command[1..]
+            .iter()
+            .find(|w| !w.starts_with('-') && !w.contains('{'))
+    {
+        file = file_name(script);
+    }
+    let name = file.replace('.', "_");
+    match name.is_empty() {
+        true => "client".into(),
+        false => name,
+    }
+}
+
+/// The report as JUnit XML, the suite and the test cases' class named
+/// `name`: one test case per shape and seed.
+pub fn junit(report: &CheckReport, name: &str) -> io::Result<String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let command = report.command.join(" ");
-    let mut suite = TestSuite::new("tcp-boundary check");
+    let command = name.to_string();
+    let mut suite = TestSuite::new(name);
     for r in &report.runs {
         let name = match r.seed {
             Some(seed) => format!("{} seed {seed}", r.shape),
@@ -104,8 +138,10 @@ pub fn junit(report: &CheckReport) -> io::Result<String> {
         } else {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(r.reason.to_string());
+            let blamed = r.blamed.iter().map(|b| format!("{b}\n"));
             s.set_description(format!(
-                "{}\nreproduce: {}",
+                "{}{}\nreproduce: {}",
+                blamed.collect::<String>(),
                 r.shaped
                     .iter()
                     .map(ToString::to_string)
