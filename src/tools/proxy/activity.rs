@@ -14,6 +14,8 @@ pub(super) struct Activity {
     /// Pumps in a pause of their shape: the proxy itself is holding bytes
     /// back, which is not the client being stuck.
     pausing: AtomicUsize,
+    /// Connections accepted and not yet ended.
+    open: AtomicUsize,
     from_client: AtomicU64,
     to_client: AtomicU64,
     from_server: AtomicU64,
@@ -35,6 +37,7 @@ impl Activity {
             started: Instant::now(),
             last: AtomicU64::new(0),
             pausing: AtomicUsize::new(0),
+            open: AtomicUsize::new(0),
             from_client: AtomicU64::new(0),
             to_client: AtomicU64::new(0),
             from_server: AtomicU64::new(0),
@@ -49,6 +52,23 @@ impl Activity {
     /// Something happened: bytes moved, or a pause ended.
     pub(super) fn touch(&self) {
         self.last.fetch_max(self.now(), Ordering::SeqCst);
+    }
+
+    /// A connection was accepted.
+    pub(super) fn opened(&self) {
+        self.open.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    /// A connection ended.
+    pub(super) fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    /// Connections accepted and not yet ended.
+    pub(super) fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
     }
 
     /// `n` bytes moved on `leg`.

@@ -209,11 +209,8 @@ impl Proxy {
     pub fn settle(&self, limit: Duration) {
         let deadline = std::time::Instant::now() + limit;
         while std::time::Instant::now() < deadline {
-            let ended = {
-                let live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
-                live.iter().all(|(_, handle)| handle.is_finished())
-            };
-            if ended && self.traffic().idle >= Duration::from_millis(20) {
+            let activity = &self.shared.activity;
+            if activity.open() == 0 && self.traffic().idle >= Duration::from_millis(50) {
                 return;
             }
             thread::sleep(Duration::from_millis(2));
@@ -267,6 +264,7 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                 continue;
             }
         };
+        shared.activity.opened();
         let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let peer = client
             .peer_addr()
@@ -286,6 +284,7 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                     _ => error_of(&e),
                 };
                 shared.log.row(Side::Upstream(n), what, true);
+                shared.activity.closed();
                 continue;
             }
         };
@@ -304,7 +303,10 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         let link = Arc::new(Link { client, server });
         let weak = Arc::downgrade(&link);
         let shared_conn = shared.clone();
-        let handle = thread::spawn(move || serve_link(n, &link, &shared_conn));
+        let handle = thread::spawn(move || {
+            serve_link(n, &link, &shared_conn);
+            shared_conn.activity.closed();
+        });
         let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
         live.retain(|(l, _)| l.strong_count() > 0);
         live.push((weak, handle));
