@@ -5,7 +5,8 @@
 //! - `tcp_boundary`: `tcp-boundary`'s subcommands ([`TcpBoundaryArgs`]), with
 //!   each subcommand's switches in a file of its own: `scenarios`
 //!   ([`RunArgs`], and the scenario argument), `lesson`, `bench`, `check`,
-//!   `proxy` ([`ProxyArgs`]).
+//!   `proxy` ([`ProxyArgs`]) and `install` (completions and man pages, made
+//!   from these definitions).
 //! - `echo`: `echo-server`'s and `echo-client`'s ([`EchoServerArgs`],
 //!   [`EchoClientArgs`]).
 //! - `shape`: the shaping switches, defined once ([`ShapeArgs`], and per
@@ -25,6 +26,7 @@ use std::process::ExitCode;
 mod bench;
 mod check;
 mod echo;
+mod install;
 mod lesson;
 mod proxy;
 mod scenarios;
@@ -35,6 +37,10 @@ mod tcp_boundary;
 pub use bench::BenchArgs;
 pub use check::CheckArgs;
 pub use echo::{EchoClientArgs, EchoServerArgs};
+pub use install::{
+    CompletionsArgs, ManArgs, ManPage, Program, completion_script, man_page, man_pages,
+    write_man_pages,
+};
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
 pub use scenarios::{RunArgs, ScenarioValue};

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use super::LangArg;
 use super::bench::BenchArgs;
 use super::check::CheckArgs;
+use super::install::{CompletionsArgs, ManArgs};
 use super::lesson::LessonArgs;
 use super::proxy::ProxyArgs;
 use super::scenarios::{RunArgs, ScenarioValue};
@@ -76,4 +77,14 @@ pub enum TcpBoundaryCommand {
     /// client → server. Example: `--down-chunk 3 --down-chunk-delay-ms 50
     /// --up-read-delay-ms 200` slices replies and merges requests.
     Proxy(Box<ProxyArgs>),
+    /// Print the shell completion script of tcp-boundary, echo-server and
+    /// echo-client (bash, zsh, fish, elvish or powershell).
+    ///
+    /// Example: `source <(tcp-boundary completions bash)`, in ~/.bashrc.
+    Completions(CompletionsArgs),
+    /// Print a man page of tcp-boundary, echo-server or echo-client, or write
+    /// them all to a folder.
+    ///
+    /// Example: `tcp-boundary man --out ~/.local/share/man/man1`.
+    Man(ManArgs),
 }

@@ -13,6 +13,7 @@ use tcp_boundary::view::{pager, report};
 
 mod bench;
 mod check;
+mod install;
 mod lesson;
 mod proxy;
 mod scenarios;
@@ -54,6 +55,8 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
         Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),
         Command::Proxy(args) => return proxy::run(&args),
         Command::Check(args) => return check::run(*args, &mut anstream::stdout()),
+        Command::Completions(args) => return install::completions(&args),
+        Command::Man(args) => return install::man(&args),
     };
     pager::show(&page, !args.no_pager)?;
     Ok(code)
