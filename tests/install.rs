@@ -66,23 +66,6 @@ fn flag_words(command: &clap::Command) -> Vec<String> {
     words
 }
 
-/// A shell to check a script with, or why not: skipped on a machine without
-/// it, a failure where CI requires it (`.ci/run` installs zsh and fish).
-fn shell(name: &str) -> bool {
-    let found = std::process::Command::new(name)
-        .args(["-c", "exit 0"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
-            "{name} is missing, and CI requires it"
-        );
-        eprintln!("{name} check skipped: {name} not found (Debian: apt-get install {name})");
-    }
-    found
-}
-
 /// Run `shell ARGS…` with a time limit; it must succeed. Its standard output.
 fn run_shell(shell: &str, args: &[&str]) -> String {
     let out = assert_cmd::Command::new(shell)
@@ -251,7 +234,7 @@ fn every_shell_gets_a_script_for_each_program_or_the_one_asked_for() {
 fn the_zsh_and_fish_scripts_parse() {
     let dir = tempfile::tempdir().unwrap();
     for (name, check) in [("zsh", "-n"), ("fish", "--no-execute")] {
-        if !shell(name) {
+        if !common::tool(name) {
             continue;
         }
         let path = dir.path().join(format!("completions.{name}"));
