@@ -186,7 +186,11 @@ fn page_names() -> Vec<String> {
     let mut names = Vec::new();
     for program in Program::ALL {
         names.push(program.name().to_string());
-        for sub in program.command().get_subcommands() {
+        for sub in program
+            .command()
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+        {
             names.push(format!("{}-{}", program.name(), sub.get_name()));
         }
     }

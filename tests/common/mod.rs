@@ -219,8 +219,9 @@ impl Drop for Redis {
 /// it is not, the check that needs it is skipped on a machine without it, and
 /// fails where CI requires it (`.ci/run` installs it).
 pub fn tool(name: &str) -> bool {
-    let found = Command::new(name)
+    let found = assert_cmd::Command::new(name)
         .args(["-c", "exit 0"])
+        .timeout(LIMIT)
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
