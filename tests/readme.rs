@@ -1,9 +1,11 @@
-//! README's examples run as shown: every command in its `sh` blocks, and the
+//! README's examples run as shown: every command in its `sh` blocks, the
+//! Install section's `bash` blocks (run whole, as a shell session), and the
 //! full-option scenario file.
 
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{echo_client_bin, echo_server_bin, interrupt, run_with_input, tcp_boundary_bin, text};
@@ -196,5 +198,94 @@ fn the_full_option_scenario_file_runs_as_its_expectations_say() {
     for reader in ReaderKind::ALL {
         let r = s.run(reader, None).unwrap();
         assert!(r.as_expected, "{reader}: {:?} {:?}", r.verdict, r.checks);
+    }
+}
+
+/// README's Install section works as shown: its `bash` blocks run whole in
+/// bash, in a home folder of the test's own, with this build's programs on
+/// PATH (which is what `cargo install --path .` gives; the install itself, a
+/// release build of its own, is left out). Then a new bash and a new zsh
+/// complete the three programs, and the pages are where README says.
+#[test]
+fn the_install_section_works_as_shown() {
+    let readme = readme();
+    let start = readme.find("\n## Install\n").expect("an Install section");
+    let end = start + 1 + readme[start + 1..].find("\n## ").unwrap();
+    let section = &readme[start..end];
+    let blocks: Vec<&str> = section
+        .split("```bash\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks.len() >= 3, "{section}");
+    let script: String = blocks
+        .concat()
+        .lines()
+        .filter(|l| !l.starts_with("cargo install "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(script.contains("tcp-boundary completions bash"), "{script}");
+    assert!(script.contains("tcp-boundary completions zsh"), "{script}");
+    assert!(script.contains("tcp-boundary man --out"), "{script}");
+
+    let home = tempfile::tempdir().unwrap();
+    let bin_dir = Path::new(tcp_boundary_bin()).parent().unwrap().to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let shell = |program: &str, args: &[&str]| {
+        let out = assert_cmd::Command::new(program)
+            .args(args)
+            .env("HOME", home.path())
+            .env("PATH", &path)
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .env_remove("ZDOTDIR")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let said = shell("bash", &["-e", "-c", &script]);
+    // `man -l` shows the pages it was given.
+    assert!(said.contains("tcp-boundary-check"), "{said}");
+    assert!(said.contains("echo-client"), "{said}");
+    let man1 = home.path().join(".local/share/man/man1");
+    for page in [
+        "tcp-boundary.1",
+        "tcp-boundary-run.1",
+        "echo-server.1",
+        "echo-client.1",
+    ] {
+        assert!(man1.join(page).is_file(), "{page}");
+    }
+
+    let registered = shell(
+        "bash",
+        &[
+            "-c",
+            "source ~/.bashrc; complete -p tcp-boundary echo-server echo-client",
+        ],
+    );
+    assert_eq!(registered.lines().count(), 3, "{registered}");
+    if common::tool("zsh") {
+        let registered = shell(
+            "zsh",
+            &[
+                "-c",
+                "source ~/.zshrc; print -l $_comps[tcp-boundary] $_comps[echo-server] $_comps[echo-client]",
+            ],
+        );
+        assert_eq!(
+            registered.lines().collect::<Vec<_>>(),
+            ["_tcp-boundary", "_echo-server", "_echo-client"]
+        );
     }
 }

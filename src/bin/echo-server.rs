@@ -1,4 +1,5 @@
-//! `echo-server <PORT>`: the seed's iterative echo server, with a fragmenting mode.
+//! `echo-server <PORT>`: the seed's iterative echo server, with a fragmenting
+//! mode. Its command line is [`tcp_boundary::cli::EchoServerArgs`].
 
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -6,32 +7,17 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use tcp_boundary::cli::{self, ServerArgs};
+use tcp_boundary::cli::{self, EchoServerArgs};
 use tcp_boundary::lesson::server;
 use tcp_boundary::transport::net;
 use tcp_boundary::view::console::{SeedConsole, SharedOut};
 
-/// An iterative echo server: one client at a time, five by default, then it exits.
-///
-/// It prints `connected client N` on each accept and `Message from client : TEXT`
-/// for each read (TEXT escaped: \n, \0, \xff), and echoes every byte back exactly.
-/// The fragmenting switches cut and pace the echo so that a client's reads see
-/// parts of a reply, or several replies at once.
-#[derive(Debug, Parser)]
-#[command(name = "echo-server", version, allow_negative_numbers = true)]
-struct Args {
-    /// Port to listen on (0: any free port; the one chosen is printed).
-    port: u16,
-    #[command(flatten)]
-    server: ServerArgs,
-}
-
 fn main() -> ExitCode {
     cli::quiet_on_closed_pipe();
-    cli::exit_with(run(cli::parse_or_exit(Args::try_parse())))
+    cli::exit_with(run(cli::parse_or_exit(EchoServerArgs::try_parse())))
 }
 
-fn run(args: Args) -> anyhow::Result<u8> {
+fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
     let resolved = args.server.resolve()?;
     let addr = SocketAddr::new(args.server.bind, args.port);
     let (listener, sizes) = net::listen(addr, args.server.backlog as i32, &resolved.socket)

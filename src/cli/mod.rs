@@ -1,9 +1,17 @@
-//! What the binaries share: argument groups, exit codes and the error line.
+//! The three programs' command lines, and what the binaries share: argument
+//! groups, exit codes and the error line. Each binary parses its struct from
+//! here and calls the library.
 //!
+//! - `tcp_boundary`: `tcp-boundary`'s subcommands ([`TcpBoundaryArgs`]), with
+//!   each subcommand's switches in a file of its own: `scenarios`
+//!   ([`RunArgs`], and the scenario argument), `lesson`, `bench`, `check`,
+//!   `proxy` ([`ProxyArgs`]) and `install` (completions and man pages, made
+//!   from these definitions).
+//! - `echo`: `echo-server`'s and `echo-client`'s ([`EchoServerArgs`],
+//!   [`EchoClientArgs`]).
 //! - `shape`: the shaping switches, defined once ([`ShapeArgs`], and per
 //!   direction for the proxy), and `--seed`.
 //! - `server`: the echo server's switches ([`ServerArgs`]).
-//! - `proxy`: the proxy's switches ([`ProxyArgs`]).
 //!
 //! Exit codes, the same for every binary:
 //!
@@ -16,13 +24,30 @@
 
 use std::process::ExitCode;
 
+mod bench;
+mod check;
+mod echo;
+mod install;
+mod lesson;
 mod proxy;
+mod scenarios;
 mod server;
 mod shape;
+mod tcp_boundary;
 
+pub use bench::BenchArgs;
+pub use check::CheckArgs;
+pub use echo::{EchoClientArgs, EchoServerArgs};
+pub use install::{
+    CompletionsArgs, ManArgs, ManPage, Program, completion_script, man_page, man_pages,
+    write_man_pages,
+};
+pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
+pub use scenarios::{RunArgs, ScenarioValue};
 pub use server::{ResolvedServer, ServerArgs};
 pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
+pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};
 
 /// Done as asked.
 pub const EXIT_OK: u8 = 0;

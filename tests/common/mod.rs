@@ -215,6 +215,25 @@ impl Drop for Redis {
     }
 }
 
+/// Whether the program `name` (a shell, as zsh or fish) is here to run; when
+/// it is not, the check that needs it is skipped on a machine without it, and
+/// fails where CI requires it (`.ci/run` installs it).
+pub fn tool(name: &str) -> bool {
+    let found = assert_cmd::Command::new(name)
+        .args(["-c", "exit 0"])
+        .timeout(LIMIT)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
+            "{name} is missing, and CI requires it"
+        );
+        eprintln!("{name} check skipped: {name} not found (Debian: apt-get install {name})");
+    }
+    found
+}
+
 /// Start `redis-server`, or say why not: skipped on a machine without it,
 /// a failure where CI requires it (`.ci/run` installs it).
 pub fn redis() -> Option<Redis> {

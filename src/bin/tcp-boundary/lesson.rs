@@ -1,24 +1,13 @@
 //! `tcp-boundary lesson`: the whole lesson as a site of pages.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context;
-use tcp_boundary::cli;
+use tcp_boundary::cli::{self, LessonArgs};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::Scenario;
 use tcp_boundary::tr;
 use tcp_boundary::view::{page, report};
-
-#[derive(Debug, clap::Args)]
-pub struct LessonArgs {
-    /// The folder to write the site to (created if missing). Only
-    /// `index.html` and one `NAME.html` per scenario are written there.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    #[command(flatten)]
-    pub lang: cli::LangArg,
-}
 
 pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut results = Vec::new();

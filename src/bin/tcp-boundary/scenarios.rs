@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use tcp_boundary::cli::{self, ShapeArgs, UsageError};
+use tcp_boundary::cli::{self, RunArgs, UsageError};
 use tcp_boundary::lang::Lang;
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
@@ -12,49 +12,6 @@ use tcp_boundary::shape::choose_seed;
 use tcp_boundary::tr;
 use tcp_boundary::view::timeline::{Layout, Pacing};
 use tcp_boundary::view::{page, report};
-
-#[derive(Debug, clap::Args)]
-#[command(allow_negative_numbers = true)]
-pub struct RunArgs {
-    /// A scenario name (see `list`) or the path of a scenario file.
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
-    pub scenario: Option<String>,
-    /// Run every shipped scenario.
-    #[arg(long)]
-    pub all: bool,
-    /// Run only this reader (its timeline is shown).
-    #[arg(long, value_enum)]
-    pub reader: Option<ReaderKind>,
-    /// Override the seed of a scenario with random cuts or pauses.
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(0, u64::MAX))]
-    pub seed: Option<u64>,
-    /// Print the reports as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Run each scenario and reader this many times and count the runs that came
-    /// out as expected and with the same timeline as the first (proof that the
-    /// runs do not depend on timing).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cli::number_in(1, 100_000))]
-    pub repeat: Option<u64>,
-    /// Show the timeline as the run happened: each pause (which the
-    /// conductor does not wait, see README) is waited out before the next row.
-    #[arg(long, conflicts_with_all = ["step", "json", "repeat"])]
-    pub pace: bool,
-    /// Show the timeline one row at a time: Enter shows the next.
-    #[arg(long, conflicts_with_all = ["json", "repeat"])]
-    pub step: bool,
-    /// Write the run as a lesson page to this file: one self-contained HTML
-    /// page (every reader, the one given by --reader first) that opens in any
-    /// browser, offline.
-    #[arg(long, value_name = "PAGE.html", conflicts_with_all = ["all", "json", "repeat", "pace", "step"])]
-    pub html: Option<std::path::PathBuf>,
-    /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
-    /// another cutting).
-    #[command(flatten)]
-    pub shape: ShapeArgs,
-    #[command(flatten)]
-    pub lang: cli::LangArg,
-}
 
 /// A built-in scenario by name, or a file by path.
 pub fn find(name_or_path: &str) -> anyhow::Result<Scenario> {

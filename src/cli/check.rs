@@ -1,0 +1,158 @@
+//! `tcp-boundary check`'s switches, and the run they ask for.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::shape::number_in;
+use super::{LangArg, UsageError, host_port};
+use crate::shape::MAX_CUT_AFTER;
+use crate::tools::check::{
+    BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS,
+    DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Direction, MAX_MESSAGE, MAX_MESSAGES,
+    MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS, ShapeName, StdinLines,
+};
+
+/// Run COMMAND once per shape of fragmentation; its exit status is its
+/// verdict (0: every reply it got was right). Exit status of check: 0 every
+/// shape as expected, 1 a shape broke the program, 2 bad usage, 3 the check
+/// could not be made (no such command, upstream refused, report unwritable).
+#[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
+pub struct CheckArgs {
+    /// Check against this server instead of our echo server: a shaping proxy
+    /// is put in front of it, both directions shaped.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub upstream: Option<String>,
+    /// Run this shape alone.
+    #[arg(long, value_enum)]
+    pub shape: Option<ShapeName>,
+    /// The seed of the random shape (with no --shape: the random shape alone,
+    /// with this seed).
+    #[arg(long, value_name = "N", value_parser = number_in(0, u64::MAX))]
+    pub seed: Option<u64>,
+    /// How many seeds of the random shape to run (seeds 1 to N).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = number_in(1, MAX_SEEDS))]
+    pub seeds: u64,
+    /// Which directions to shape: both, down (replies: the client's reads)
+    /// or up (requests: the server's reads). A failing shape is also run
+    /// one direction at a time against an --upstream server, to say whose
+    /// reads broke.
+    #[arg(long, value_enum, value_name = "DIRECTION", default_value_t = Direction::Both)]
+    pub direction: Direction,
+    /// How long a run may go with no byte moving either way (the proxy
+    /// holding nothing back) before the client counts as hung and is killed,
+    /// in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = number_in(1, MAX_TIMEOUT_SECS))]
+    pub timeout: u64,
+    /// The longest one run may take in all, in seconds: a client still
+    /// running then, bytes still moving, is too slow for the shape.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_RUN_LIMIT_SECS, value_parser = number_in(1, MAX_RUN_LIMIT_SECS))]
+    pub run_limit: u64,
+    /// How long the stall shape holds the first reply back half way, in
+    /// milliseconds: longer than a client that frames by waiting waits.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_STALL_MS, value_parser = number_in(1, MAX_STALL_MS))]
+    pub stall_ms: u64,
+    /// Where the cut shape cuts the reply, in bytes (default: half of the first
+    /// reply, measured by a run without shaping).
+    #[arg(long, value_name = "BYTES", value_parser = number_in(0, MAX_CUT_AFTER))]
+    pub cut_after: Option<u64>,
+    /// A client in the book's style: feed each message as a line on its
+    /// standard input, then `q`, and judge the replies it prints.
+    #[arg(long)]
+    pub stdin_lines: bool,
+    /// A message for --stdin-lines (repeat for more; default three short
+    /// lines).
+    #[arg(long, value_name = "TEXT", requires = "stdin_lines")]
+    pub message: Vec<String>,
+    /// What a --stdin-lines client prints before each reply.
+    #[arg(long, value_name = "TEXT", requires = "stdin_lines", default_value = BOOK_PREFIX)]
+    pub reply_prefix: String,
+    /// Print the report as JSON (in English, whatever --lang says).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub lang: LangArg,
+    /// Also write the report as JUnit XML to this file (one test case per
+    /// shape and seed).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub junit: Option<PathBuf>,
+    /// The JUnit suite's and test cases' class name (default: the command's
+    /// file name).
+    #[arg(long, value_name = "NAME", requires = "junit")]
+    pub name: Option<String>,
+    /// The client to run, and its arguments: `{addr}` (HOST:PORT), `{host}`
+    /// and `{port}` are replaced, and TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and
+    /// TCP_BOUNDARY_PORT are set.
+    #[arg(last = true, required = true, value_name = "COMMAND", value_hint = clap::ValueHint::CommandWithArguments)]
+    pub command: Vec<String>,
+}
+
+impl CheckArgs {
+    /// The check these switches ask for, every rule between them checked.
+    pub fn config(&self) -> anyhow::Result<CheckConfig> {
+        let runs = match (self.shape, self.seed) {
+            (Some(ShapeName::Random) | None, Some(seed)) => vec![(ShapeName::Random, seed)],
+            (Some(shape), Some(_)) => {
+                return Err(UsageError(format!(
+                    "--seed is for the random shape only, not {shape}"
+                ))
+                .into());
+            }
+            (Some(ShapeName::Random), None) => CheckConfig::every_shape(self.seeds)
+                .into_iter()
+                .filter(|(s, _)| *s == ShapeName::Random)
+                .collect(),
+            (Some(shape), None) => vec![(shape, 0)],
+            (None, None) => CheckConfig::every_shape(self.seeds),
+        };
+        if let Some(shape) = self.shape.filter(|s| s.replies_only())
+            && self.direction == Direction::Up
+        {
+            return Err(UsageError(format!(
+                "--shape {shape} shapes replies only: it cannot run with --direction up"
+            ))
+            .into());
+        }
+        let stdin_lines = self.stdin_lines.then(|| StdinLines {
+            messages: if self.message.is_empty() {
+                DEFAULT_MESSAGES.iter().map(|m| m.to_string()).collect()
+            } else {
+                self.message.clone()
+            },
+            prefix: self.reply_prefix.clone(),
+        });
+        if let Some(lines) = &stdin_lines {
+            if lines.messages.len() > MAX_MESSAGES {
+                return Err(UsageError(format!("at most {MAX_MESSAGES} --message")).into());
+            }
+            for m in &lines.messages {
+                if m.len() > MAX_MESSAGE || m.contains('\n') || m.trim().eq_ignore_ascii_case("q") {
+                    return Err(UsageError(format!(
+                        "--message {m:?}: one line of at most {MAX_MESSAGE} bytes, and not `q` (which quits)"
+                    ))
+                    .into());
+                }
+            }
+        }
+        let upstream = match &self.upstream {
+            Some(s) => Some(host_port("--upstream", s).map_err(
+                |e| match e.is::<UsageError>() {
+                    true => e,
+                    false => CheckError(format!("--upstream {s}: {e:#}")).into(),
+                },
+            )?),
+            None => None,
+        };
+        Ok(CheckConfig {
+            command: self.command.clone(),
+            upstream,
+            runs,
+            direction: self.direction,
+            timeout: Duration::from_secs(self.timeout),
+            run_limit: Duration::from_secs(self.run_limit),
+            stall: Duration::from_millis(self.stall_ms),
+            stdin_lines,
+            cut_after: self.cut_after,
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! The command lines of `echo-server` and `echo-client`: defined here, beside
+//! `tcp-boundary`'s, so that `tcp-boundary completions` and `tcp-boundary man`
+//! describe all three programs from the one definition each binary parses.
+
+use clap::Parser;
+
+use super::server::ServerArgs;
+use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
+use crate::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
+use crate::lesson::server::MAX_BUFFER;
+
+/// An iterative echo server: one client at a time, five by default, then it exits.
+///
+/// It prints `connected client N` on each accept and `Message from client : TEXT`
+/// for each read (TEXT escaped: \n, \0, \xff), and echoes every byte back exactly.
+/// The fragmenting switches cut and pace the echo so that a client's reads see
+/// parts of a reply, or several replies at once.
+#[derive(Debug, Parser)]
+#[command(name = "echo-server", version, allow_negative_numbers = true)]
+pub struct EchoServerArgs {
+    /// Port to listen on (0: any free port; the one chosen is printed).
+    pub port: u16,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// An interactive echo client: type a line, see the server's reply; Q quits.
+///
+/// Input ends the session too (Ctrl-D, or the end of a pipe), so
+/// `printf 'hi\nq\n' | echo-client 127.0.0.1 9190` works.
+#[derive(Debug, Parser)]
+#[command(name = "echo-client", version, allow_negative_numbers = true)]
+pub struct EchoClientArgs {
+    /// Server host name or address.
+    #[arg(value_hint = clap::ValueHint::Hostname)]
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// How replies are read.
+    #[arg(long, value_enum, default_value_t = ReaderKind::Exact)]
+    pub reader: ReaderKind,
+    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
+    /// 1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
+    pub buffer_size: u64,
+    /// Longest line the line reader accepts (1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE as u64, value_parser = bytes_in(1, MAX_BUFFER))]
+    pub max_line: u64,
+    /// Largest frame the length reader accepts (1 to 16M).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u64, value_parser = bytes_in(1, MAX_BUFFER))]
+    pub max_frame: u64,
+    /// Give up when no byte of a reply comes within SECS seconds (1 to 3600):
+    /// exit 1 with a line saying so. Without it, the client waits as long as
+    /// the server takes.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = number_in(1, 3600))]
+    pub timeout: Option<u64>,
+    /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
+    /// --random-chunks and --random-pauses cut and pace each message, the
+    /// socket switches set its socket's options.
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    #[command(flatten)]
+    pub seed: SeedArg,
+}
