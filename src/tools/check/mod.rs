@@ -478,11 +478,7 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
     let mut cut_after = config.cut_after;
     if cut_after.is_none() && config.runs.iter().any(|(s, _)| *s == ShapeName::Cut) {
         let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
-        let first = events.iter().find_map(|e| match (&e.side, &e.what) {
-            (Side::Upstream(_), What::Read { bytes, .. }) => Some(bytes.len() as u64),
-            _ => None,
-        });
-        cut_after = Some(first.unwrap_or(0) / 2);
+        cut_after = Some(first_reply(&events) / 2);
     }
     let cut = cut_after.unwrap_or(0);
     let mut runs = Vec::new();
@@ -525,6 +521,24 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         direction: config.direction,
         runs,
     })
+}
+
+/// The first reply's length on the first connection: every byte the server
+/// sent from its first until the client spoke again (or the end). A reply
+/// written in parts (an HTTP server's headers, then its body) is one reply:
+/// a cut in its middle falls where a client can know it is short.
+fn first_reply(events: &[Event]) -> u64 {
+    let mut reply = 0u64;
+    for e in events {
+        match (&e.side, &e.what) {
+            (Side::Upstream(1), What::Read { bytes, .. }) => reply += bytes.len() as u64,
+            (Side::Downstream(1), What::Read { bytes, .. }) if reply > 0 && !bytes.is_empty() => {
+                break;
+            }
+            _ => {}
+        }
+    }
+    reply
 }
 
 /// Whose reads a failed run broke. Our echo server reads every byte and
@@ -737,6 +751,36 @@ mod tests {
         );
         assert!(reply_is(b"a\\b\tc ", "a\\b\tc "), "the bytes themselves");
         assert!(!reply_is(b"hel", "hello"));
+    }
+
+    #[test]
+    fn the_first_reply_runs_until_the_client_speaks_again() {
+        let read = |seq, side, n: usize| Event {
+            seq,
+            side,
+            what: What::Read {
+                asked: 65536,
+                at: 0,
+                bytes: vec![b'x'; n],
+            },
+        };
+        let (client, server) = (Side::Downstream(1), Side::Upstream(1));
+        // Headers, then a body: one reply of 3202 bytes.
+        let http = [
+            read(1, client, 84),
+            read(2, server, 202),
+            read(3, server, 3000),
+        ];
+        assert_eq!(first_reply(&http), 3202);
+        // An echo: the client's next message ends the first reply.
+        let echo = [
+            read(1, client, 13),
+            read(2, server, 13),
+            read(3, client, 21),
+            read(4, server, 21),
+        ];
+        assert_eq!(first_reply(&echo), 13);
+        assert_eq!(first_reply(&[read(1, client, 5)]), 0);
     }
 
     #[test]
