@@ -78,6 +78,7 @@ proxy-accept-failed = accept failed: { $error }
 proxy-closed = connection closed
 proxy-cut = closed after { $n }, as configured
 proxy-reset = reset after { $n }, as configured
+proxy-short-write = the kernel took { $n } of the { $of }; the rest goes in the next write
 
 ## How a stream is cut and paced
 

@@ -69,6 +69,7 @@ proxy-accept-failed = accept 실패: { $error }
 proxy-closed = 연결 닫힘
 proxy-cut = 설정대로 { $n } 뒤 끊음
 proxy-reset = 설정대로 { $n } 뒤 리셋
+proxy-short-write = 커널이 { $of } 중 { $n }만 받음: 나머지는 다음 write로 보냄
 
 ## 스트림을 자르고 쉬는 방식
 

@@ -505,3 +505,108 @@ fn the_proxy_log_puts_each_write_before_the_read_of_its_bytes_in_one_convention(
         }
     }
 }
+
+/// The most memory the proxy process has held (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_peer_that_stops_reading_does_not_grow_the_proxy_s_memory() {
+    // The server: its first connection floods and never reads, its second
+    // reads everything and answers nothing.
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = upstream.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let (mut flood, _) = upstream.accept().unwrap();
+        thread::spawn(move || {
+            let chunk = [b'x'; 65536];
+            while flood.write_all(&chunk).is_ok() {}
+        });
+        let (mut sink, _) = upstream.accept().unwrap();
+        let mut buf = vec![0; 65536];
+        while matches!(sink.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    // The proxy with its log (every row, to a file).
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let to = format!("127.0.0.1:{to}");
+    let mut child = Command::new(tcp_boundary_bin())
+        .args(["proxy", "--listen", "0", "--to", &to])
+        .stdout(log)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its standard error stays open (a closed pipe would end it on its next
+    // line).
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let port: u16 = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let proxy = ProxyProc {
+        child,
+        port,
+        shapes: Vec::new(),
+    };
+    // A client that never reads: the proxy's write to it blocks for good.
+    let _stalled = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    thread::sleep(Duration::from_millis(300));
+    // Beside it, a busy one: 300 MB through the proxy.
+    let mut busy = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    let deadline = Instant::now() + LIMIT;
+    let chunk = vec![b'y'; 1 << 20];
+    for _ in 0..300 {
+        busy.write_all(&chunk).unwrap();
+        assert!(Instant::now() < deadline, "300 MB did not pass in time");
+    }
+    let peak = peak_kib(proxy.child.id());
+    assert!(peak < 100 * 1024, "the proxy held {peak} KiB at its peak");
+    drop(stderr);
+}
+
+#[test]
+fn a_read_delay_gathers_at_most_its_limit_before_passing_bytes_on() {
+    // A server that says when its first bytes came.
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = upstream.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let (mut conn, _) = upstream.accept().unwrap();
+        let mut buf = vec![0; 1 << 16];
+        let n = conn.read(&mut buf).unwrap();
+        let _ = tx.send(n);
+        while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    // Requests read 30 s late: without a limit, nothing would reach the
+    // server for 30 s while the client sends 2 MiB.
+    let late = Shape {
+        read_delay: Duration::from_secs(30),
+        ..Shape::default()
+    };
+    let proxy = Proxy::start(ProxyConfig::new(to).upstream(late)).unwrap();
+    let started = Instant::now();
+    let mut client = TcpStream::connect(proxy.addr()).unwrap();
+    let sender = thread::spawn(move || {
+        let _ = client.write_all(&vec![b'z'; 2 << 20]);
+        client
+    });
+    let first = rx.recv_timeout(LIMIT).expect("no bytes reached the server");
+    assert!(first > 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the first bytes came after {:?}",
+        started.elapsed()
+    );
+    drop(proxy);
+    let _ = sender.join();
+}

@@ -198,6 +198,18 @@ pub struct Headers(pub HashMap<usize, Vec<u64>>);
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection.
 fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Vec<String> {
+    cell_lines_of(e, width, lang, starts, None)
+}
+
+/// [`cell_lines`], the call's byte count `len` when its bytes were kept
+/// only at either end.
+fn cell_lines_of(
+    e: &Event,
+    width: usize,
+    lang: Lang,
+    starts: Option<&[u64]>,
+    len: Option<usize>,
+) -> Vec<String> {
     // A scenario's rows are each program's own calls; the proxy's are its
     // calls on either end, so they say which way the bytes go.
     let who = match (e.side, &e.what) {
@@ -210,7 +222,14 @@ fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Ve
         (Side::Upstream(n), What::Write { .. }) => format!("to s{n}: "),
         (Side::Upstream(n), _) => format!("s{n}: "),
     };
-    let (head, bytes) = words_with_step(e, lang);
+    let (mut head, bytes) = words_with_step(e, lang);
+    match (&e.what, len) {
+        (What::Write { at, .. }, Some(n)) => head = tr!(lang, "ev-write", n = n, at = *at),
+        (What::Read { asked, at, .. }, Some(n)) => {
+            head = tr!(lang, "ev-read", asked = *asked, n = n, at = *at)
+        }
+        _ => {}
+    }
     let text = format!("{who}{head}");
     match bytes {
         // No room left for the bytes beside the words: the words alone,
@@ -269,6 +288,25 @@ pub fn render_header(
 /// A long note takes several lines, all within its column.
 pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     render_row_with(e, layout, None, out)
+}
+
+/// [`render_row`] for a read or write whose bytes were kept only at either
+/// end (what a row can show): `len` is how many bytes the call moved.
+pub fn render_row_of_len(
+    e: &Event,
+    len: usize,
+    layout: Layout,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let lines = cell_lines_of(e, layout.column(), layout.lang, None, Some(len));
+    put_lines(
+        &e.seq.to_string(),
+        e.side,
+        style_of(&e.what),
+        &lines,
+        layout,
+        out,
+    )
 }
 
 fn render_row_with(

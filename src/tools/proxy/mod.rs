@@ -89,6 +89,12 @@ pub struct ProxyConfig {
 /// The most events a recording proxy keeps: a client that streams for long
 /// does not grow the proxy's memory without bound.
 pub const MAX_RECORDED: usize = 100_000;
+/// The most bytes the events a recording proxy keeps may hold: 32 MiB.
+pub const MAX_RECORDED_BYTES: usize = 32 << 20;
+/// The most a read delay gathers before it passes the bytes on: 256 KiB,
+/// about what a socket's buffers hold.
+pub const MAX_GATHER: usize = 256 << 10;
+pub use log::LOG_BUDGET;
 
 impl ProxyConfig {
     /// Forward to `to`, passing both directions on as read.
@@ -239,6 +245,7 @@ impl Proxy {
             }
             let _ = handle.join();
         }
+        self.shared.log.finish();
     }
 }
 

@@ -51,30 +51,25 @@ impl Read for Paced<'_> {
 }
 
 impl Write for Paced<'_> {
-    /// One write system call, and its row: numbered before the call (so the
-    /// read of its bytes on the other side comes after it), filled in after.
+    /// One write system call, and its row: handed to the log before the
+    /// call, so the read of its bytes on the other side comes after it, and
+    /// a write that blocks for good holds back no other row.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.log.quiet {
-            let result = (&mut &*self.stream).write(buf);
-            match &result {
-                Ok(n) => self.activity.moved(self.leg, *n),
-                Err(e) => self.log.row(self.side, error_of(e), true),
-            }
-            return result;
-        }
-        let seq = self.log.take();
+        self.log.call(self.side, None, self.at, buf);
         let result = (&mut &*self.stream).write(buf);
-        let what = match &result {
-            Ok(n) => What::Write {
-                at: self.at,
-                bytes: buf[..*n].to_vec(),
-            },
-            Err(e) => error_of(e),
-        };
-        self.log.fill(seq, self.side, what);
-        if let Ok(n) = result {
-            self.at += n as u64;
-            self.activity.moved(self.leg, n);
+        match &result {
+            Ok(n) => {
+                self.activity.moved(self.leg, *n);
+                self.at += *n as u64;
+                // The kernel took part of it: the rest goes in the next call.
+                if *n < buf.len() && !self.log.quiet {
+                    let short = Msg::new("proxy-short-write")
+                        .arg("n", Msg::new("bytes").arg("n", *n as u64))
+                        .arg("of", Msg::new("bytes").arg("n", buf.len() as u64));
+                    self.log.note(self.side, short, false);
+                }
+            }
+            Err(e) => self.log.row(self.side, error_of(e), true),
         }
         result
     }
@@ -246,9 +241,10 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         };
         if !shape.read_delay.is_zero() && !eof {
             // A late reader: keep reading until the delay after the first byte
-            // has passed, so separate writes go on as one.
+            // has passed, so separate writes go on as one; at most
+            // MAX_GATHER bytes, then they go on at once.
             let deadline = Instant::now() + shape.read_delay;
-            loop {
+            while gathered.len() < super::MAX_GATHER {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() || src.set_read_timeout(Some(left)).is_err() {
                     break;
@@ -340,11 +336,7 @@ fn read_logged(
             Ok(0)
         }
         Ok(k) => {
-            if !log.quiet {
-                let bytes = buf[..k].to_vec();
-                let at = *received;
-                log.row(side, What::Read { asked, at, bytes }, false);
-            }
+            log.call(side, Some(asked), *received, &buf[..k]);
             *received += k as u64;
             Ok(k)
         }
