@@ -847,3 +847,27 @@ fn a_slow_client_is_too_slow_and_a_killed_one_is_named_by_its_signal() {
     assert_eq!(run["signal"], "SIGSEGV", "{run:#}");
     assert_eq!(run["reason"], "killed by SIGSEGV", "{run:#}");
 }
+
+#[test]
+fn a_command_s_control_characters_are_quoted_not_printed() {
+    // The client's argument holds a terminal's title sequence.
+    let out = check(&["--shape", "whole", "--", "true", "a\u{1b}]0;owned\u{7}b"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "{out:?}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r"reproduce: tcp-boundary check --shape whole -- true $'a\x1b]0;owned\x07b'"),
+        "{text}"
+    );
+    let (report, _) = check_json(&["--shape", "whole"], &["true", "a\u{202e}b"]);
+    assert!(
+        report["runs"][0]["reproduce"]
+            .as_str()
+            .unwrap()
+            .ends_with(r"true $'a\u202eb'"),
+        "{report:#}"
+    );
+}

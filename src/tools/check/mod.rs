@@ -13,6 +13,7 @@
 
 mod client;
 mod judge;
+pub mod quote;
 pub mod report;
 
 pub use client::end_client;
@@ -640,7 +641,7 @@ fn reproduce(
     }
     words.push("--".into());
     words.extend(config.command.iter().cloned());
-    shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "))
+    quote::line(words.iter().map(String::as_str))
 }
 
 /// The shapes of one run, as the proxy takes them: (server → client,

@@ -10,8 +10,7 @@ use crate::view::report::{pad, pad_before};
 
 /// The table of runs, then the failures, the simplest shape first, in `lang`.
 pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
-    let command = shlex::try_join(report.command.iter().map(String::as_str))
-        .unwrap_or_else(|_| report.command.join(" "));
+    let command = super::quote::line(report.command.iter().map(String::as_str));
     writeln!(out, "{}", tr!(lang, "chk-checking", command = command))?;
     let against = tr!(lang, "chk-against", server = report.server.clone());
     writeln!(out, "{against}")?;
