@@ -345,3 +345,21 @@ chk-shaped-reply-ended = reply { $n } ({ $size ->
     [one] 1 byte
    *[other] { $size } bytes
 }) reached the client as { $sizes } bytes, then the connection ended
+
+srv-against = { $n ->
+    [one] our client, sending 1 request whole, then shaped
+   *[other] our client, sending { $n } requests whole, then shaped
+}
+srv-all-as-expected = every shape as expected: the server frames its requests
+srv-same-replies = the same replies as the requests sent whole
+srv-sweep-ok = the same replies at every one of { $points } split points
+srv-split-broke = request { $request } split after byte { $at } ({ $marked }): { $why }; { $failed } of { $points } split points fail
+srv-reply-differs = reply { $n } was { $got }, not { $want } as when sent whole
+srv-no-reply = no reply { $n } within { $secs } s: { $got } of its { $want } bytes came
+srv-closed-mid-reply = the server closed the connection { $got } bytes into reply { $n } (of { $want })
+srv-io = the connection failed: { $error }
+srv-died = the server { $how } during the { $shape } run
+srv-last-output = the server's last output:
+srv-died-after = the server { $how } after { $sent }
+srv-sent-split = request { $request } split after byte { $at } ({ $marked })
+srv-sent-cut = a request cut after byte { $at } and closed

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::shape::number_in;
 use super::{LangArg, UsageError, host_port};
 use crate::shape::MAX_CUT_AFTER;
+use crate::tools::check::server::{self, DEFAULT_START_SECS, MAX_START_SECS, ServerConfig};
 use crate::tools::check::{
     BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS,
     DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Direction, MAX_MESSAGE, MAX_MESSAGES,
@@ -80,14 +81,158 @@ pub struct CheckArgs {
     /// file name).
     #[arg(long, value_name = "NAME", requires = "junit")]
     pub name: Option<String>,
-    /// The client to run, and its arguments: `{addr}` (HOST:PORT), `{host}`
-    /// and `{port}` are replaced, and TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and
-    /// TCP_BOUNDARY_PORT are set.
+    /// Check a server instead of a client: COMMAND is the server, started
+    /// with `{port}` (and `{addr}`, `{host}`) where it must listen; our
+    /// client sends the requests whole, then shaped, and every shaped run must
+    /// get the same replies.
+    #[arg(long, conflicts_with_all = ["upstream", "stdin_lines", "direction", "stall_ms", "cut_after"])]
+    pub server: bool,
+    /// A request for --server (repeat for more; `\r`, `\n`, `\t`, `\\`,
+    /// `\xHH` understood; default: three lines of the echo protocol).
+    #[arg(long, value_name = "TEXT", requires = "server")]
+    pub request: Vec<String>,
+    /// A request for --server read from a file, its bytes sent as they are
+    /// (repeat for more; after the --request ones).
+    #[arg(long, value_name = "FILE", requires = "server", value_hint = clap::ValueHint::FilePath)]
+    pub requests: Vec<PathBuf>,
+    /// With --shape split: only this split point, BYTE of the first request
+    /// or REQUEST:BYTE (from 1).
+    #[arg(long, value_name = "[REQUEST:]BYTE", requires = "server")]
+    pub at: Option<String>,
+    /// How long the server may take to listen, in seconds.
+    #[arg(long, value_name = "SECS", requires = "server", default_value_t = DEFAULT_START_SECS, value_parser = number_in(1, MAX_START_SECS))]
+    pub start_timeout: u64,
+    /// A pattern (regular expression, on bytes) whose matches in a reply may
+    /// differ from run to run, such as a clock (repeat for more). An HTTP
+    /// `Date:` line is ignored unless a pattern is given.
+    #[arg(long, value_name = "REGEX", requires = "server")]
+    pub ignore: Vec<String>,
+    /// The client to run (with --server: the server), and its arguments:
+    /// `{addr}` (HOST:PORT), `{host}` and `{port}` are replaced, and
+    /// TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and TCP_BOUNDARY_PORT are set.
     #[arg(last = true, required = true, value_name = "COMMAND", value_hint = clap::ValueHint::CommandWithArguments)]
     pub command: Vec<String>,
 }
 
 impl CheckArgs {
+    /// The server check these switches ask for (with `--server`).
+    pub fn server_config(&self) -> anyhow::Result<ServerConfig> {
+        let usage = |m: String| anyhow::Error::from(UsageError(m));
+        let runs = match (self.shape, self.seed) {
+            (Some(ShapeName::Random) | None, Some(seed)) => vec![(ShapeName::Random, seed)],
+            (Some(shape), Some(_)) => {
+                return Err(usage(format!(
+                    "--seed is for the random shape only, not {shape}"
+                )));
+            }
+            (Some(ShapeName::Random), None) => server::every_shape(self.seeds)
+                .into_iter()
+                .filter(|(s, _)| *s == ShapeName::Random)
+                .collect(),
+            (Some(shape), None) if server::SERVER_SHAPES.contains(&shape) => vec![(shape, 0)],
+            (Some(shape), None) => {
+                let names: Vec<&str> = server::SERVER_SHAPES.iter().map(|s| s.name()).collect();
+                return Err(usage(format!(
+                    "--shape {shape} is for clients; a server's shapes are {}",
+                    names.join(", ")
+                )));
+            }
+            (None, None) => server::every_shape(self.seeds),
+        };
+        let mut requests = Vec::new();
+        for r in &self.request {
+            requests
+                .push(server::unescape_request(r).map_err(|e| usage(format!("--request {e}")))?);
+        }
+        for path in &self.requests {
+            let size = std::fs::metadata(path)
+                .map_err(|e| usage(format!("--requests {}: {e}", path.display())))?
+                .len();
+            if size > server::MAX_REQUEST as u64 {
+                return Err(usage(format!(
+                    "--requests {}: {size} bytes, more than the {} a request may hold",
+                    path.display(),
+                    server::MAX_REQUEST
+                )));
+            }
+            requests.push(
+                std::fs::read(path)
+                    .map_err(|e| usage(format!("--requests {}: {e}", path.display())))?,
+            );
+        }
+        if requests.is_empty() {
+            requests = DEFAULT_MESSAGES
+                .iter()
+                .map(|m| format!("{m}\n").into_bytes())
+                .collect();
+        }
+        if requests.len() > server::MAX_REQUESTS {
+            return Err(usage(format!("at most {} requests", server::MAX_REQUESTS)));
+        }
+        if let Some(r) = requests
+            .iter()
+            .find(|r| r.is_empty() || r.len() > server::MAX_REQUEST)
+        {
+            return Err(usage(format!(
+                "a request of {} bytes: each holds 1 to {} bytes",
+                r.len(),
+                server::MAX_REQUEST
+            )));
+        }
+        let at = match &self.at {
+            None => None,
+            Some(_) if self.shape != Some(ShapeName::Split) => {
+                return Err(usage("--at needs --shape split".into()));
+            }
+            Some(text) => {
+                let (r, k) = match text.split_once(':') {
+                    Some((r, k)) => (r.parse::<usize>().ok(), k.parse::<usize>().ok()),
+                    None => (Some(1), text.parse::<usize>().ok()),
+                };
+                match (r, k) {
+                    (Some(r), Some(k))
+                        if r >= 1 && r <= requests.len() && k >= 1 && k < requests[r - 1].len() =>
+                    {
+                        Some((r, k))
+                    }
+                    _ => {
+                        return Err(usage(format!(
+                            "--at {text}: expected BYTE or REQUEST:BYTE inside a request (request 1 to {}, byte 1 to its length - 1)",
+                            requests.len()
+                        )));
+                    }
+                }
+            }
+        };
+        let patterns = match self.ignore.is_empty() {
+            true => vec![server::DEFAULT_IGNORE.to_string()],
+            false => self.ignore.clone(),
+        };
+        let mut ignore = Vec::new();
+        for p in &patterns {
+            ignore.push(
+                regex::bytes::RegexBuilder::new(p)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        usage(format!(
+                            "--ignore {p:?}: {}",
+                            e.to_string().lines().last().unwrap_or("")
+                        ))
+                    })?,
+            );
+        }
+        Ok(ServerConfig {
+            command: self.command.clone(),
+            requests,
+            runs,
+            at,
+            start_timeout: Duration::from_secs(self.start_timeout),
+            timeout: Duration::from_secs(self.timeout),
+            ignore,
+        })
+    }
+
     /// The check these switches ask for, every rule between them checked.
     pub fn config(&self) -> anyhow::Result<CheckConfig> {
         let runs = match (self.shape, self.seed) {
@@ -102,6 +247,13 @@ impl CheckArgs {
                 .into_iter()
                 .filter(|(s, _)| *s == ShapeName::Random)
                 .collect(),
+            (Some(ShapeName::Split | ShapeName::Concurrent), None) => {
+                return Err(UsageError(format!(
+                    "--shape {} is for servers: add --server",
+                    self.shape.map_or("", |s| s.name())
+                ))
+                .into());
+            }
             (Some(shape), None) => vec![(shape, 0)],
             (None, None) => CheckConfig::every_shape(self.seeds),
         };

@@ -7,7 +7,14 @@ use tcp_boundary::cli::{self, CheckArgs};
 use tcp_boundary::tools::check::{self, CheckError, report};
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let config = args.config()?;
+    enum Which {
+        Client(Box<check::CheckConfig>),
+        Server(Box<check::server::ServerConfig>),
+    }
+    let which = match args.server {
+        true => Which::Server(Box::new(args.server_config()?)),
+        false => Which::Client(Box::new(args.config()?)),
+    };
     // The report's file is opened before the first run: a path that cannot
     // be written is found in a second, not after every shape has run.
     let junit = match &args.junit {
@@ -19,17 +26,21 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         })?),
         None => None,
     };
-    // Ctrl-C or SIGTERM: the client's whole process group ends with us.
+    // Ctrl-C or SIGTERM: the client's (or server's) whole process group
+    // ends with us.
     let _ = ctrlc::set_handler(|| {
         check::end_client();
         std::process::exit(130);
     });
-    let outcome = check::check(&config)?;
+    let outcome = match &which {
+        Which::Client(config) => check::check(config)?,
+        Which::Server(config) => check::server::check_server(config)?,
+    };
     if let (Some(mut file), Some(path)) = (junit, &args.junit) {
         let name = args
             .name
             .clone()
-            .unwrap_or_else(|| report::default_name(&config.command));
+            .unwrap_or_else(|| report::default_name(&args.command));
         file.write_all(report::junit(&outcome, &name)?.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }

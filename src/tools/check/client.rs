@@ -43,8 +43,25 @@ pub fn end_client() {
     }
 }
 
+/// Start `command` (in a process group of its own) as the program
+/// [`end_client`] ends.
+pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {
+    STARTING.store(true, Ordering::SeqCst);
+    let spawned = command.spawn();
+    if let Ok(child) = &spawned {
+        GROUP.store(child.id() as i32, Ordering::SeqCst);
+    }
+    STARTING.store(false, Ordering::SeqCst);
+    spawned
+}
+
+/// The tracked program has ended: nothing for [`end_client`] to end.
+pub(super) fn forget_group() {
+    GROUP.store(0, Ordering::SeqCst);
+}
+
 /// `{addr}`, `{host}` and `{port}` in a word, replaced.
-fn substitute(word: &str, addr: SocketAddr) -> String {
+pub(super) fn substitute(word: &str, addr: SocketAddr) -> String {
     word.replace("{addr}", &addr.to_string())
         .replace("{host}", &addr.ip().to_string())
         .replace("{port}", &addr.port().to_string())
@@ -129,7 +146,11 @@ impl Output {
 }
 
 /// Read both streams in one loop until both end or `stop` is set.
-fn read_output(out: OwnedFd, err: OwnedFd, stop: Arc<AtomicBool>) -> thread::JoinHandle<Output> {
+pub(super) fn read_output(
+    out: OwnedFd,
+    err: OwnedFd,
+    stop: Arc<AtomicBool>,
+) -> thread::JoinHandle<Output> {
     thread::spawn(move || {
         let mut kept = Output::default();
         let mut open = [Some((out, Stream::Out)), Some((err, Stream::Err))];

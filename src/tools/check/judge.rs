@@ -138,7 +138,9 @@ pub(super) fn judge(
             true,
             Msg::new("chk-signalled-cut").arg("signal", signal(*s)),
         ),
-        (Ended::Hung | Ended::TooSlow, _) => unreachable!("judged above"),
+        (Ended::Hung | Ended::TooSlow | Ended::Running, _) => {
+            unreachable!("a client's run ends with its exit")
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod client;
 mod judge;
 pub mod quote;
 pub mod report;
+pub mod server;
 
 pub use client::end_client;
 pub use judge::{describe_shaping, printed_replies, reply_is};
@@ -28,7 +29,7 @@ use serde::Serialize;
 
 use crate::event::{Event, Side, What};
 use crate::lang::Msg;
-use crate::lesson::server::{self, ServerConfig};
+use crate::lesson::server::{self as echo_server, ServerConfig};
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{Shape, ShapeSpec};
 use crate::tools::proxy::{Proxy, ProxyConfig};
@@ -90,8 +91,16 @@ pub enum ShapeName {
     /// waits a while and then reads once gets half of it.
     Stall,
     /// The reply cut in the middle, then the connection closed: the client
-    /// must fail, since taking half a reply for a whole one is the bug.
+    /// must fail, since taking half a reply for a whole one is the bug. For
+    /// a server: a request cut half way and the connection closed; the
+    /// server must go on answering new connections.
     Cut,
+    /// Servers: each request split once, at every byte in turn (`--at` for
+    /// one split).
+    Split,
+    /// Servers: a second connection opened, its requests sent, while the
+    /// first is mid-request.
+    Concurrent,
 }
 
 impl ShapeName {
@@ -118,6 +127,8 @@ impl ShapeName {
             ShapeName::Random => "random",
             ShapeName::Stall => "stall",
             ShapeName::Cut => "cut",
+            ShapeName::Split => "split",
+            ShapeName::Concurrent => "concurrent",
         }
     }
 
@@ -145,7 +156,9 @@ impl ShapeName {
             ..ShapeSpec::default()
         };
         match self {
-            ShapeName::Whole | ShapeName::Stall => both(ShapeSpec::default()),
+            ShapeName::Whole | ShapeName::Stall | ShapeName::Split | ShapeName::Concurrent => {
+                both(ShapeSpec::default())
+            }
             ShapeName::OneByte => both(paced(Some(1), None)),
             ShapeName::Pieces => both(paced(Some(3), None)),
             ShapeName::Merged => both(ShapeSpec {
@@ -295,6 +308,9 @@ pub enum Ended {
     Exited(i32),
     /// This signal ended it.
     Signalled(i32),
+    /// Still running at the end of the run: a server under test that
+    /// served it.
+    Running,
     /// Nothing moved either way for the timeout: killed.
     Hung,
     /// Still running at the run's limit, bytes still moving: killed.
@@ -459,7 +475,7 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
                 quiet: true,
                 ..ServerConfig::default()
             };
-            Some(server::spawn(listener, cfg).map_err(error)?)
+            Some(echo_server::spawn(listener, cfg).map_err(error)?)
         }
     };
     let to = match (&ours, config.upstream) {

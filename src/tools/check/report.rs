@@ -41,7 +41,11 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
     let failed: Vec<&Run> = report.runs.iter().filter(|r| !r.passed).collect();
     writeln!(out)?;
     if failed.is_empty() {
-        writeln!(out, "{}", tr!(lang, "chk-all-as-expected"))?;
+        let id = match report.server.id() {
+            "srv-against" => "srv-all-as-expected",
+            _ => "chk-all-as-expected",
+        };
+        writeln!(out, "{}", tr!(lang, id))?;
         return Ok(());
     }
     for r in &failed {
@@ -64,7 +68,11 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
             writeln!(out, "  {}", tr!(lang, "chk-shaped", line = line.say(lang)))?;
         }
         if !r.last_output.is_empty() {
-            writeln!(out, "  {}", tr!(lang, "chk-last-output"))?;
+            let id = match report.server.id() {
+                "srv-against" => "srv-last-output",
+                _ => "chk-last-output",
+            };
+            writeln!(out, "  {}", tr!(lang, id))?;
             for line in &r.last_output {
                 writeln!(out, "    | {line}")?;
             }
