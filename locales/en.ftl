@@ -363,3 +363,5 @@ srv-last-output = the server's last output:
 srv-died-after = the server { $how } after { $sent }
 srv-sent-split = request { $request } split after byte { $at } ({ $marked })
 srv-sent-cut = a request cut after byte { $at } and closed
+chk-split-broke = each reply split after byte { $at }: { $why }; { $failed } of { $points } split points fail
+chk-sweep-ok = every reply whole at each of { $points } split points

@@ -335,3 +335,5 @@ srv-last-output = 서버가 마지막으로 출력한 것:
 srv-died-after = { $sent } 뒤에 서버가 끝남: { $how }
 srv-sent-split = { $request }번째 요청을 { $at }바이트 뒤에서 나눈 것({ $marked })
 srv-sent-cut = 요청을 { $at }바이트 뒤에서 자르고 연결을 닫은 것
+chk-split-broke = 응답마다 { $at }바이트 뒤에서 나눔: { $why }; 나누는 지점 { $points }곳 중 { $failed }곳에서 실패
+chk-sweep-ok = 나누는 지점 { $points }곳 모두에서 응답을 온전히 받음

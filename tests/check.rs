@@ -871,3 +871,45 @@ fn a_command_s_control_characters_are_quoted_not_printed() {
         "{report:#}"
     );
 }
+
+#[test]
+fn the_split_sweep_names_the_first_split_point_that_breaks_a_client() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let one_read = client(dir.path(), "one_read", ONE_READ);
+    let (report, code) = check_json(
+        &["--shape", "split"],
+        &[py, one_read.to_str().unwrap(), "{addr}"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let run = &report["runs"][0];
+    let reason = run["reason"].as_str().unwrap();
+    // The first reply, "hello, class\n", has 12 points to split after.
+    assert!(
+        reason.starts_with("each reply split after byte 1: exit status 1")
+            && reason.ends_with("12 of 12 split points fail"),
+        "{reason}"
+    );
+    assert!(
+        run["reproduce"]
+            .as_str()
+            .unwrap()
+            .contains("--shape split --at 1 --"),
+        "{run:#}"
+    );
+    let (again, code) = check_json(
+        &["--shape", "split", "--at", "1"],
+        &[py, one_read.to_str().unwrap(), "{addr}"],
+    );
+    assert_eq!(code, 1, "{again:#}");
+    assert_eq!(
+        again["runs"][0]["reason"],
+        "each reply split after byte 1: exit status 1 (0 expected); 1 of 1 split points fail"
+    );
+    let correct = client(dir.path(), "correct", CORRECT);
+    let (report, code) = check_json(
+        &["--shape", "split", "--at", "5"],
+        &[py, correct.to_str().unwrap(), "{addr}"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+}

@@ -95,9 +95,9 @@ pub struct CheckArgs {
     /// (repeat for more; after the --request ones).
     #[arg(long, value_name = "FILE", requires = "server", value_hint = clap::ValueHint::FilePath)]
     pub requests: Vec<PathBuf>,
-    /// With --shape split: only this split point, BYTE of the first request
-    /// or REQUEST:BYTE (from 1).
-    #[arg(long, value_name = "[REQUEST:]BYTE", requires = "server")]
+    /// With --shape split: only this split point, after BYTE of each reply
+    /// (a client) or of the first request (--server), or REQUEST:BYTE.
+    #[arg(long, value_name = "[REQUEST:]BYTE")]
     pub at: Option<String>,
     /// How long the server may take to listen, in seconds.
     #[arg(long, value_name = "SECS", requires = "server", default_value_t = DEFAULT_START_SECS, value_parser = number_in(1, MAX_START_SECS))]
@@ -247,12 +247,10 @@ impl CheckArgs {
                 .into_iter()
                 .filter(|(s, _)| *s == ShapeName::Random)
                 .collect(),
-            (Some(ShapeName::Split | ShapeName::Concurrent), None) => {
-                return Err(UsageError(format!(
-                    "--shape {} is for servers: add --server",
-                    self.shape.map_or("", |s| s.name())
-                ))
-                .into());
+            (Some(ShapeName::Concurrent), None) => {
+                return Err(
+                    UsageError("--shape concurrent is for servers: add --server".into()).into(),
+                );
             }
             (Some(shape), None) => vec![(shape, 0)],
             (None, None) => CheckConfig::every_shape(self.seeds),
@@ -305,6 +303,21 @@ impl CheckArgs {
             stall: Duration::from_millis(self.stall_ms),
             stdin_lines,
             cut_after: self.cut_after,
+            split_at: match (&self.at, self.shape) {
+                (None, _) => None,
+                (Some(at), Some(ShapeName::Split)) => Some(
+                    at.parse::<u64>()
+                        .ok()
+                        .filter(|&k| (1..=server::MAX_REQUEST as u64).contains(&k))
+                        .ok_or_else(|| {
+                            UsageError(format!(
+                                "--at {at}: a byte of the reply to split after, 1 to {}",
+                                server::MAX_REQUEST
+                            ))
+                        })?,
+                ),
+                (Some(_), _) => return Err(UsageError("--at needs --shape split".into()).into()),
+            },
         })
     }
 }

@@ -47,6 +47,9 @@ pub struct Shape {
     /// Hold the first buffer back half way for this long: a reply stalled
     /// mid-way, longer than a reader that frames by waiting waits.
     pub stall: Option<Duration>,
+    /// Split each buffer once, after this many bytes; the rest goes once the
+    /// receiver has read the first part (see the proxy's `paced_by_reader`).
+    pub split_at: Option<usize>,
     /// TCP_NODELAY and buffer sizes.
     pub socket: SocketOptions,
 }
@@ -60,6 +63,7 @@ impl Shape {
             || self.cut_after.is_some()
             || self.reset_after.is_some()
             || self.stall.is_some()
+            || self.split_at.is_some()
     }
 
     /// The shape in words, one phrase per part: `pieces of at most 3 bytes, 50
@@ -83,6 +87,12 @@ impl Shape {
         }
         if let Some(d) = self.stall {
             parts.push(format!("held back half way for {} ms", d.as_millis()));
+        }
+        if let Some(k) = self.split_at {
+            parts.push(format!(
+                "each buffer split once after {}",
+                crate::view::bytes(k as u64)
+            ));
         }
         parts
     }
@@ -208,6 +218,7 @@ impl ShapeSpec {
                 edges: 0,
             },
             stall: None,
+            split_at: None,
             read_delay: ms(delay("read_delay_ms", self.read_delay_ms)?),
             cut_after: after("cut_after", self.cut_after)?,
             reset_after: after("reset_after", self.reset_after)?,

@@ -95,8 +95,9 @@ pub enum ShapeName {
     /// a server: a request cut half way and the connection closed; the
     /// server must go on answering new connections.
     Cut,
-    /// Servers: each request split once, at every byte in turn (`--at` for
-    /// one split).
+    /// Each request (servers) or each reply (clients) split once, at every
+    /// byte in turn (`--at` for one split). Not among a client's shapes
+    /// unless asked for: a client runs once per split point.
     Split,
     /// Servers: a second connection opened, its requests sent, while the
     /// first is mid-request.
@@ -139,7 +140,7 @@ impl ShapeName {
 
     /// True for the shapes of replies only (server → client).
     pub fn replies_only(self) -> bool {
-        matches!(self, ShapeName::Stall | ShapeName::Cut)
+        matches!(self, ShapeName::Stall | ShapeName::Cut | ShapeName::Split)
     }
 
     /// The shaping switches of each direction: (server → client, client →
@@ -261,6 +262,9 @@ pub struct CheckConfig {
     /// Where the cut shape cuts (bytes of the reply); `None`: half of the
     /// first reply, measured by a run without shaping.
     pub cut_after: Option<u64>,
+    /// Where the split shape splits each reply; `None`: at every byte of the
+    /// first reply in turn (its first and last 32 when it is longer).
+    pub split_at: Option<u64>,
 }
 
 /// `--timeout`'s default, in seconds.
@@ -285,6 +289,7 @@ impl CheckConfig {
             stall: Duration::from_millis(DEFAULT_STALL_MS),
             stdin_lines: None,
             cut_after: None,
+            split_at: None,
         }
     }
 
@@ -491,17 +496,26 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
             ))
         })?;
     }
-    // Where the cut falls: half of the first reply, as an unshaped run sees it.
-    let mut cut_after = config.cut_after;
-    if cut_after.is_none() && config.runs.iter().any(|(s, _)| *s == ShapeName::Cut) {
+    // Where the cut falls: half of the first reply, as an unshaped run sees
+    // it; and the split points of the sweep.
+    let asks = |shape| config.runs.iter().any(|(s, _)| *s == shape);
+    let needs_reply = (asks(ShapeName::Cut) && config.cut_after.is_none())
+        || (asks(ShapeName::Split) && config.split_at.is_none());
+    let mut reply = 0;
+    if needs_reply {
         let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
-        cut_after = Some(first_reply(&events) / 2);
+        reply = first_reply(&events);
     }
+    let cut_after = config.cut_after.or(Some(reply / 2));
     let cut = cut_after.unwrap_or(0);
     let mut runs = Vec::new();
     for &(shape, seed) in &config.runs {
         // A shape of replies has nothing to shape when only requests are.
         if shape.replies_only() && config.direction == Direction::Up {
+            continue;
+        }
+        if shape == ShapeName::Split {
+            runs.push(sweep(config, to, reply)?);
             continue;
         }
         let (mut run, _) = run_once(config, to, shape, seed, cut, config.direction)?;
@@ -538,6 +552,73 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         direction: config.direction,
         runs,
     })
+}
+
+/// The split points of a reply of `len` bytes: after each byte but the
+/// last, or the first and last 32 of a longer one.
+fn split_points(len: u64) -> Vec<u64> {
+    match len {
+        0..=65 => (1..len).collect(),
+        _ => (1..=32).chain(len - 32..len).collect(),
+    }
+}
+
+/// The split shape: the client once per split point, each reply split there;
+/// one row, naming the first split point that breaks it.
+fn sweep(config: &CheckConfig, to: SocketAddr, reply: u64) -> Result<Run, CheckError> {
+    let started = Instant::now();
+    let points = match config.split_at {
+        Some(k) => vec![k],
+        None => split_points(reply),
+    };
+    let mut failed = 0;
+    let mut first: Option<(u64, Run)> = None;
+    let mut last = None;
+    for &k in &points {
+        let (run, _) = run_once(config, to, ShapeName::Split, 0, k, Direction::Down)?;
+        if !run.passed {
+            failed += 1;
+            if first.is_none() {
+                first = Some((k, run));
+                continue;
+            }
+        }
+        last.get_or_insert(run);
+    }
+    let (mut run, reason, at) = match first {
+        Some((k, run)) => {
+            let reason = Msg::new("chk-split-broke")
+                .arg("at", k)
+                .arg("why", run.reason.clone())
+                .arg("failed", failed)
+                .arg("points", points.len());
+            (run, reason, Some(k))
+        }
+        None => {
+            let run = last.ok_or_else(|| {
+                CheckError(format!(
+                    "the first reply ({reply} bytes) has no byte to split after"
+                ))
+            })?;
+            (
+                run,
+                Msg::new("chk-sweep-ok").arg("points", points.len()),
+                None,
+            )
+        }
+    };
+    run.reason = reason;
+    run.blame = (!run.passed).then_some(Blame::Client);
+    run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));
+    run.millis = started.elapsed().as_millis() as u64;
+    run.reproduce = reproduce(
+        config,
+        ShapeName::Split,
+        0,
+        at.unwrap_or(0),
+        Direction::Both,
+    );
+    Ok(run)
 }
 
 /// The first reply's length on the first connection: every byte the server
@@ -627,6 +708,9 @@ fn reproduce(
     if shape == ShapeName::Cut {
         words.extend(["--cut-after".into(), cut.to_string()]);
     }
+    if shape == ShapeName::Split && cut > 0 {
+        words.extend(["--at".into(), cut.to_string()]);
+    }
     if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
         words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);
     }
@@ -678,6 +762,9 @@ pub fn shapes(
     let (mut down, mut up) = (make(down)?, make(up)?);
     if shape == ShapeName::Stall {
         down.stall = Some(stall);
+    }
+    if shape == ShapeName::Split {
+        down.split_at = Some(cut as usize);
     }
     match direction {
         Direction::Both => {}

@@ -40,6 +40,9 @@ struct Paced<'a> {
     patience: &'a mut Duration,
 }
 
+/// The longest the split shape waits for the first part to be read.
+const SPLIT_WAIT: Duration = Duration::from_millis(250);
+
 /// The most a direction waits, in all, for a receiver that does not read
 /// within a pause (see [`Paced::patience`]).
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -291,6 +294,16 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                 return;
             }
             activity.pausing(|| out.sleep(hold));
+            now = rest;
+        }
+        // Split once: the first part, a pause until it is read, the rest.
+        if let Some(k) = shape.split_at.filter(|&k| k > 0 && k < now.len()) {
+            let (first, rest) = now.split_at(k);
+            if fragmenter.write(&mut out, first, |_| {}).is_err() {
+                link.shut();
+                return;
+            }
+            out.pause(SPLIT_WAIT);
             now = rest;
         }
         // Each write is logged by `out` itself (a failed one as an error row).
