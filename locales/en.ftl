@@ -365,3 +365,5 @@ srv-sent-split = request { $request } split after byte { $at } ({ $marked })
 srv-sent-cut = a request cut after byte { $at } and closed
 chk-split-broke = each reply split after byte { $at }: { $why }; { $failed } of { $points } split points fail
 chk-sweep-ok = every reply whole at each of { $points } split points
+chk-sweep-none = a first reply of { $n } bytes has no byte to split after
+chk-upstream-refused = the upstream server refused the proxy's connection: it is not serving any more

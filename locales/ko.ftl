@@ -337,3 +337,5 @@ srv-sent-split = { $request }번째 요청을 { $at }바이트 뒤에서 나눈 
 srv-sent-cut = 요청을 { $at }바이트 뒤에서 자르고 연결을 닫은 것
 chk-split-broke = 응답마다 { $at }바이트 뒤에서 나눔: { $why }; 나누는 지점 { $points }곳 중 { $failed }곳에서 실패
 chk-sweep-ok = 나누는 지점 { $points }곳 모두에서 응답을 온전히 받음
+chk-sweep-none = 첫 응답이 { $n }바이트라 나눌 지점이 없음
+chk-upstream-refused = 상대 서버가 프록시의 연결을 거부함: 더 이상 서비스하지 않음

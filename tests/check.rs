@@ -913,3 +913,68 @@ fn the_split_sweep_names_the_first_split_point_that_breaks_a_client() {
     );
     assert_eq!(code, 0, "{report:#}");
 }
+
+#[test]
+fn a_client_that_waits_before_a_later_reply_fails_the_stall() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Its first reply read until whole; each later one after a wait, in one
+    // recv: every reply is stalled, not only the first.
+    let later = client(
+        dir.path(),
+        "later",
+        r#"
+import time
+for i, m in enumerate(MESSAGES):
+    s.sendall(m)
+    if i == 0:
+        got = b""
+        while len(got) < len(m):
+            got += s.recv(1024)
+    else:
+        time.sleep(0.4)
+        got = s.recv(1024)
+    if got != m:
+        fail("wrong reply %r" % got)
+"#,
+    );
+    let (report, code) = check_json(&["--shape", "stall"], &[py, later.to_str().unwrap(), "{addr}"]);
+    assert_eq!(code, 1, "{report:#}");
+    // And a correct client does not wait out the stalls.
+    let correct = client(dir.path(), "correct", CORRECT);
+    let started = std::time::Instant::now();
+    let (report, code) = check_json(&["--shape", "stall"], &[py, correct.to_str().unwrap(), "{addr}"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+#[test]
+fn reports_keep_what_was_there_and_say_only_what_was_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A check that cannot be made leaves the previous JUnit report alone.
+    let old = dir.path().join("old.xml");
+    std::fs::write(&old, "<old/>").unwrap();
+    let out = check(&["--junit", old.to_str().unwrap(), "--", "no-such-client-program"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "<old/>");
+    let new = dir.path().join("new.xml");
+    let out = check(&["--junit", new.to_str().unwrap(), "--", "no-such-client-program"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!new.exists(), "no empty report left behind");
+    // Lines of both streams in the order they came, no empty ones between.
+    let (report, _) = check_json(
+        &["--shape", "whole"],
+        &["sh", "-c", "echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit 1"],
+    );
+    let last = &report["runs"][0]["last_output"];
+    assert_eq!(
+        last.as_array().unwrap().len(),
+        4,
+        "{last:#}"
+    );
+    assert_eq!(last[0], "out1");
+    assert_eq!(last[3], "(stderr) err2");
+    // A seed past 64 bits is a usage error, not the largest seed.
+    let out = check(&["--seed", "18446744073709551616", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -118,7 +118,7 @@ fn a_server_that_takes_one_read_for_one_request_fails_at_its_first_split() {
         reason.starts_with(r"request 1 split after byte 1 (h│ello, class\n)"),
         "{reason}"
     );
-    assert!(reason.ends_with("59 of 61 split points fail"), "{reason}");
+    assert!(reason.ends_with("60 of 61 split points fail"), "{reason}");
     // The reproduce command fails again, at that split alone.
     let words = shlex::split(split["reproduce"].as_str().unwrap()).unwrap();
     assert_eq!(words[..4], ["tcp-boundary", "check", "--server", "--shape"]);
@@ -335,7 +335,7 @@ fn server_shapes_and_split_points_are_checked_as_usage() {
             "--request",
         ),
         (&["--server", "--ignore", "(", "--", "true"], "--ignore"),
-        (&["--shape", "split", "--", "true"], "is for servers"),
+        (&["--shape", "concurrent", "--", "true"], "is for servers"),
     ] {
         let out = check(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");

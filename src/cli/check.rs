@@ -271,7 +271,21 @@ impl CheckArgs {
             },
             prefix: self.reply_prefix.clone(),
         });
+        if self.stall_ms >= self.run_limit.saturating_mul(1000) {
+            return Err(UsageError(format!(
+                "--stall-ms {} holds a reply for longer than --run-limit {} s lets a run take",
+                self.stall_ms, self.run_limit
+            ))
+            .into());
+        }
         if let Some(lines) = &stdin_lines {
+            if let Some(m) = lines.messages.iter().find(|m| m.contains(&lines.prefix)) {
+                return Err(UsageError(format!(
+                    "--message {m:?} holds the reply prefix {:?}: its reply could not be told from the next",
+                    lines.prefix
+                ))
+                .into());
+            }
             if lines.messages.len() > MAX_MESSAGES {
                 return Err(UsageError(format!("at most {MAX_MESSAGES} --message")).into());
             }

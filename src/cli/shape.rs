@@ -42,7 +42,10 @@ pub fn number_in(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + C
             Err(_) if s.starts_with('-') => {
                 return Err(format!("must be from {min} to {max}, not negative"));
             }
-            Err(_) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => u64::MAX,
+            // Too large for 64 bits: past any maximum.
+            Err(_) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(format!("must be from {min} to {max}"));
+            }
             Err(_) => return Err(format!("expected a whole number from {min} to {max}")),
         };
         if n < min || n > max {

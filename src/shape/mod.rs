@@ -44,8 +44,9 @@ pub struct Shape {
     pub cut_after: Option<u64>,
     /// After this many bytes, abort the connection (RST).
     pub reset_after: Option<u64>,
-    /// Hold the first buffer back half way for this long: a reply stalled
-    /// mid-way, longer than a reader that frames by waiting waits.
+    /// Hold each buffer back half way, for this long or (paced by the
+    /// reader) until the first half is read: a reply stalled mid-way, longer
+    /// than a reader that frames by waiting waits.
     pub stall: Option<Duration>,
     /// Split each buffer once, after this many bytes; the rest goes once the
     /// receiver has read the first part (see the proxy's `paced_by_reader`).

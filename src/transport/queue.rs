@@ -232,6 +232,7 @@ impl PeerQueue {
                     .unwrap_or(&[]);
                 return Ok(Some(PeerReceived {
                     unread: answer.rqueue as usize,
+                    unsent: answer.wqueue as usize,
                     received: bytes_received(attrs),
                 }));
             }
@@ -246,6 +247,9 @@ impl PeerQueue {
 pub struct PeerReceived {
     /// Bytes in its receive queue: arrived, not yet read.
     pub unread: usize,
+    /// Bytes in its send queue: written, not yet taken by our side. A peer
+    /// with bytes here is (or was just) blocked writing to us.
+    pub unsent: usize,
     /// Every byte it has received, read or not (`tcpi_bytes_received`;
     /// `None` on kernels before 4.1).
     pub received: Option<u64>,

@@ -17,13 +17,24 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     };
     // The report's file is opened before the first run: a path that cannot
     // be written is found in a second, not after every shape has run.
+    // Opened without emptying it: a check that cannot be made leaves the
+    // previous report as it was (and no new empty file).
     let junit = match &args.junit {
-        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
-            CheckError(format!(
-                "cannot write the JUnit report {}: {e}",
-                path.display()
-            ))
-        })?),
+        Some(path) => {
+            let existed = path.exists();
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| {
+                    CheckError(format!(
+                        "cannot write the JUnit report {}: {e}",
+                        path.display()
+                    ))
+                })?;
+            Some((file, existed))
+        }
         None => None,
     };
     // Ctrl-C or SIGTERM: the client's (or server's) whole process group
@@ -33,10 +44,20 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         std::process::exit(130);
     });
     let outcome = match &which {
-        Which::Client(config) => check::check(config)?,
-        Which::Server(config) => check::server::check_server(config)?,
+        Which::Client(config) => check::check(config),
+        Which::Server(config) => check::server::check_server(config),
     };
-    if let (Some(mut file), Some(path)) = (junit, &args.junit) {
+    let outcome = match (outcome, &junit, &args.junit) {
+        (Ok(outcome), _, _) => outcome,
+        (Err(e), Some((_, false)), Some(path)) => {
+            let _ = std::fs::remove_file(path);
+            return Err(e.into());
+        }
+        (Err(e), _, _) => return Err(e.into()),
+    };
+    if let (Some((mut file, _)), Some(path)) = (junit, &args.junit) {
+        file.set_len(0)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let name = args
             .name
             .clone()

@@ -46,6 +46,15 @@ pub fn end_client() {
 /// Start `command` (in a process group of its own) as the program
 /// [`end_client`] ends.
 pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {
+    // If `check` itself is killed (SIGKILL, SIGQUIT: nothing it can catch),
+    // the kernel ends the program it started.
+    // SAFETY: prctl is async-signal-safe, as pre_exec requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     STARTING.store(true, Ordering::SeqCst);
     let spawned = command.spawn();
     if let Ok(child) = &spawned {
@@ -213,9 +222,14 @@ pub(super) fn run_client(
     // at once only there: on a pipe it holds its output until exit, and a
     // client killed by SIGPIPE would lose what it printed. So its output goes
     // to a pseudo-terminal, as when a student runs it.
+    // Our own copy of the terminal's client side, closed only once the
+    // client has ended and its last lines have crossed the terminal: a
+    // terminal whose every writer is gone may drop what it still holds.
+    let mut held_terminal = None;
     let (stdout, out_reader) = match config.stdin_lines {
         Some(_) => {
             let (reader, writer) = terminal()?;
+            held_terminal = Some(writer.try_clone()?);
             (Stdio::from(writer), reader)
         }
         None => {
@@ -264,6 +278,10 @@ pub(super) fn run_client(
         libc::killpg(group, libc::SIGKILL);
     }
     GROUP.store(0, Ordering::SeqCst);
+    if let Some(held) = held_terminal.take() {
+        thread::sleep(Duration::from_millis(50));
+        drop(held);
+    }
     // What is still in the pipes is read; a process that escaped the group
     // and holds them open is not waited for.
     let drain = Instant::now() + Duration::from_millis(500);

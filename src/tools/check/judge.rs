@@ -63,6 +63,9 @@ pub(super) struct Exchange {
     pub connections: usize,
     /// The bytes it moved.
     pub traffic: Traffic,
+    /// The server refused the proxy's connection (an upstream that stopped
+    /// serving).
+    pub refused: bool,
 }
 
 /// Whether the run is as it must be under `shape`, and why.
@@ -74,6 +77,9 @@ pub(super) fn judge(
     exchange: &Exchange,
 ) -> (bool, Msg) {
     // No exchange, no verdict on framing: in every shape, a failure.
+    if exchange.refused {
+        return (false, Msg::new("chk-upstream-refused"));
+    }
     if exchange.connections == 0 {
         return (false, Msg::new("chk-never-connected"));
     }
@@ -153,25 +159,37 @@ fn pending(said: Msg, up: u64, down: u64) -> Msg {
 /// The last `n` lines of a client's output, both streams in the order they
 /// came, error lines marked.
 pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
+    // Each stream's unfinished line is its own: output switching streams
+    // mid-line does not join them, nor leave an empty line between them.
     let mut lines: Vec<(Stream, Vec<u8>)> = Vec::new();
+    let mut open: [Option<usize>; 2] = [None, None];
     for (stream, bytes) in both {
-        // A terminal turns each newline into CR LF.
-        for (k, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match lines.last_mut() {
-                // The first piece continues the stream's unfinished line.
-                Some((s, last)) if k == 0 && *s == *stream => last.extend_from_slice(line),
-                _ => lines.push((*stream, line.to_vec())),
+        let slot = match stream {
+            Stream::Out => 0,
+            Stream::Err => 1,
+        };
+        for (k, piece) in bytes.split(|&b| b == b'\n').enumerate() {
+            if k > 0 {
+                // A newline ended the line before this piece.
+                open[slot] = None;
+            }
+            if piece.is_empty() {
+                continue;
+            }
+            match open[slot] {
+                Some(i) => lines[i].1.extend_from_slice(piece),
+                None => {
+                    open[slot] = Some(lines.len());
+                    lines.push((*stream, piece.to_vec()));
+                }
             }
         }
-    }
-    // A final newline leaves an empty piece that is no line.
-    while lines.last().is_some_and(|(_, l)| l.is_empty()) {
-        lines.pop();
     }
     lines[lines.len().saturating_sub(n)..]
         .iter()
         .map(|(stream, l)| {
+            // A terminal turns each newline into CR LF.
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
             let shown = crate::view::escape::escape_fit(l, 100);
             match stream {
                 Stream::Out => shown,

@@ -12,6 +12,7 @@
 //! - [`report`]: the outcome as a table, JSON or JUnit XML.
 
 mod client;
+mod echo;
 mod judge;
 pub mod quote;
 pub mod report;
@@ -21,7 +22,7 @@ pub use client::end_client;
 pub use judge::{describe_shaping, printed_replies, reply_is};
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,6 @@ use serde::Serialize;
 
 use crate::event::{Event, Side, What};
 use crate::lang::Msg;
-use crate::lesson::server::{self as echo_server, ServerConfig};
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{Shape, ShapeSpec};
 use crate::tools::proxy::{Proxy, ProxyConfig};
@@ -87,8 +87,9 @@ pub enum ShapeName {
     SmallBuffers,
     /// Pieces of random sizes, 1-8 bytes, seeded, each read before the next.
     Random,
-    /// The first reply held back half way (`--stall-ms`): a client that
-    /// waits a while and then reads once gets half of it.
+    /// Each reply held back half way until the first half is read (at most
+    /// `--stall-ms`): a client that waits a while and then reads once gets
+    /// half of it.
     Stall,
     /// The reply cut in the middle, then the connection closed: the client
     /// must fail, since taking half a reply for a whole one is the bug. For
@@ -274,6 +275,9 @@ pub const DEFAULT_RUN_LIMIT_SECS: u64 = 60;
 /// `--stall-ms`'s default: longer than a client that frames by waiting
 /// waits, short enough for a check to stay quick.
 pub const DEFAULT_STALL_MS: u64 = 1000;
+/// How many stalls' worth a direction waits in all for a receiver that
+/// neither reads nor writes (see [`ProxyConfig::patience`]).
+pub const PATIENCE_STALLS: u32 = 4;
 
 impl CheckConfig {
     /// A check of `command` against our echo server, every shape, the
@@ -472,16 +476,7 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
     // serving until the check ends.
     let ours = match config.upstream {
         Some(_) => None,
-        None => {
-            let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(error)?;
-            let cfg = ServerConfig {
-                clients: 0,
-                idle_timeout: Some(config.timeout),
-                quiet: true,
-                ..ServerConfig::default()
-            };
-            Some(echo_server::spawn(listener, cfg).map_err(error)?)
-        }
+        None => Some(echo::Echo::start(config.timeout).map_err(error)?),
     };
     let to = match (&ours, config.upstream) {
         (Some(s), _) => s.addr,
@@ -506,9 +501,12 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
         reply = first_reply(&events);
     }
-    let cut_after = config.cut_after.or(Some(reply / 2));
+    // The cut withholds the first reply's last byte: a reply short by one
+    // byte is one every framing can tell (a length, a line's end, a body's
+    // Content-Length), where a cut inside a header may not be.
+    let cut_after = config.cut_after.or(Some(reply.saturating_sub(1)));
     let cut = cut_after.unwrap_or(0);
-    let mut runs = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     for &(shape, seed) in &config.runs {
         // A shape of replies has nothing to shape when only requests are.
         if shape.replies_only() && config.direction == Direction::Up {
@@ -519,7 +517,12 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
             continue;
         }
         let (mut run, _) = run_once(config, to, shape, seed, cut, config.direction)?;
-        if !run.passed {
+        // Broken without any shaping: no shape is to blame, and re-running
+        // it one direction at a time would only take longer.
+        let broken_anyway = runs
+            .iter()
+            .any(|r| r.shape == ShapeName::Whole && !r.passed);
+        if !run.passed && !broken_anyway {
             run.blame = blame(config, to, &run, cut)?;
         }
         // The narrowest run that fails again: one direction, when one alone
@@ -571,6 +574,16 @@ fn sweep(config: &CheckConfig, to: SocketAddr, reply: u64) -> Result<Run, CheckE
         Some(k) => vec![k],
         None => split_points(reply),
     };
+    if points.is_empty() {
+        // No reply (a client that never connected or sent nothing), or one
+        // of a single byte: the run says which.
+        let (mut run, _) = run_once(config, to, ShapeName::Split, 0, 0, Direction::Down)?;
+        if run.passed {
+            run.reason = Msg::new("chk-sweep-none").arg("n", reply);
+        }
+        run.reproduce = reproduce(config, ShapeName::Split, 0, 0, Direction::Both);
+        return Ok(run);
+    }
     let mut failed = 0;
     let mut first: Option<(u64, Run)> = None;
     let mut last = None;
@@ -757,6 +770,11 @@ pub fn shapes(
     let make = |spec: ShapeSpec| -> io::Result<Shape> {
         let mut made = spec.shape(seed).map_err(io::Error::other)?;
         made.plan.edges = EDGE_PIECES;
+        // A piece waits for its reader as long as a stall holds: a reader
+        // that waits a while before it reads still gets one piece.
+        if !made.plan.delay.is_zero() {
+            made.plan.delay = stall;
+        }
         Ok(made)
     };
     let (mut down, mut up) = (make(down)?, make(up)?);
@@ -789,6 +807,7 @@ fn run_once(
         quiet: false,
         record: true,
         paced_by_reader: true,
+        patience: config.stall * PATIENCE_STALLS,
         ..ProxyConfig::new(to).downstream(down).upstream(up)
     })
     .map_err(error)?;
@@ -805,6 +824,9 @@ fn run_once(
     let exchange = judge::Exchange {
         connections,
         traffic,
+        refused: events
+            .iter()
+            .any(|e| matches!((e.side, &e.what), (Side::Upstream(_), What::Refused))),
     };
     let (passed, reason) = judge::judge(config, shape, &ended, &output.stdout, &exchange);
     let run = Run {

@@ -109,6 +109,11 @@ pub fn default_name(command: &[String]) -> String {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_else(|| word.to_string())
     };
+    // `/usr/bin/env python3 x.py`: env names nothing.
+    let command = match command.first().map(|w| file_name(w)) {
+        Some(f) if f == "env" => &command[1..],
+        _ => command,
+    };
     let program = command.first().map(String::as_str).unwrap_or("client");
     let mut file = file_name(program);
     // `python3 client.py`: the script names the client, not the interpreter.

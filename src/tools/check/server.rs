@@ -366,7 +366,13 @@ fn write_pieces(
 ) -> io::Result<()> {
     let mut probe = PeerQueue::of(s).ok();
     let mut rest = data;
-    let mut written = 0u64;
+    // What the server received before this request (each earlier one was
+    // waited for): the count the pieces add to.
+    let mut written = probe
+        .as_mut()
+        .and_then(|p| p.ask().ok().flatten())
+        .and_then(|p| p.received)
+        .unwrap_or(0);
     for &n in sizes {
         let n = n.clamp(1, rest.len().max(1)).min(rest.len());
         if n == 0 {
@@ -377,13 +383,15 @@ fn write_pieces(
         note(flow, n);
         written += n as u64;
         rest = tail;
-        if !rest.is_empty() {
-            wait_read(s, &mut probe, written);
-        }
+        // Each piece read alone, the last one too: a next request must not
+        // join it in the server's read.
+        wait_read(s, &mut probe, written);
     }
     if !rest.is_empty() {
         s.write_all(rest)?;
         note(flow, rest.len());
+        written += rest.len() as u64;
+        wait_read(s, &mut probe, written);
     }
     Ok(())
 }

@@ -84,6 +84,10 @@ pub struct ProxyConfig {
     /// reading, at the speed of that reader; a receiver that does not read
     /// waits out one pause, then gets the rest of the buffer without pauses.
     pub paced_by_reader: bool,
+    /// With `paced_by_reader`: how long, in all, each direction waits for a
+    /// receiver that neither reads nor writes (one that is blocked writing to
+    /// us is never waited for: it reads once its write is done).
+    pub patience: Duration,
 }
 
 /// The most events a recording proxy keeps: a client that streams for long
@@ -107,6 +111,7 @@ impl ProxyConfig {
             layout: timeline::Layout::new(100),
             record: false,
             paced_by_reader: false,
+            patience: Duration::from_secs(1),
         }
     }
 

@@ -40,12 +40,18 @@ struct Paced<'a> {
     patience: &'a mut Duration,
 }
 
+/// How a wait for the receiver ended.
+enum Waited {
+    /// It read every byte written.
+    Read,
+    /// It is blocked writing to us.
+    Writing,
+    /// The wait ran out.
+    NotReading,
+}
+
 /// The longest the split shape waits for the first part to be read.
 const SPLIT_WAIT: Duration = Duration::from_millis(250);
-
-/// The most a direction waits, in all, for a receiver that does not read
-/// within a pause (see [`Paced::patience`]).
-const PATIENCE: Duration = Duration::from_secs(1);
 
 impl Read for Paced<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -86,7 +92,7 @@ impl Paced<'_> {
     /// Wait until the receiver has read every byte written so far, or
     /// `end`. `None`: the receiver's queue cannot be seen (not a socket of
     /// this machine), so the pause is the clock's.
-    fn wait_until_read(&mut self, end: Instant) -> Option<bool> {
+    fn wait_until_read(&mut self, end: Instant) -> Option<Waited> {
         let probe = self.probe.as_mut()?;
         // Short naps at first: a reader that is waiting in `read()` takes
         // the bytes within microseconds.
@@ -104,11 +110,17 @@ impl Paced<'_> {
                 None => queue::outq(self.stream).ok()? == 0,
             };
             if arrived && peer.unread == 0 {
-                return Some(true);
+                return Some(Waited::Read);
+            }
+            // Blocked writing to us (a client sending a large request before
+            // it reads the reply): it reads once that write is done, and
+            // waiting for it would only hold its write up.
+            if peer.unsent > 0 {
+                return Some(Waited::Writing);
             }
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() || self.stop.load(Ordering::SeqCst) {
-                return Some(false);
+                return Some(Waited::NotReading);
             }
             thread::sleep(nap.min(left));
             nap = (nap * 2).min(Duration::from_millis(1));
@@ -137,8 +149,8 @@ impl Transport for Paced<'_> {
             // large message slow, not cut it more.
             let began = Instant::now();
             match self.wait_until_read(began + delay.min(*self.patience)) {
-                Some(true) => {}
-                Some(false) => {
+                Some(Waited::Read | Waited::Writing) => {}
+                Some(Waited::NotReading) => {
                     *self.patience = self.patience.saturating_sub(began.elapsed());
                 }
                 None => self.sleep(delay),
@@ -218,9 +230,8 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         true => PeerQueue::of(dst).ok(),
         false => None,
     };
-    let mut patience = PATIENCE;
-    // The stall shape holds back the first buffer only.
-    let mut stall = shape.stall;
+    let mut patience = shared.config.patience;
+    let stall = shape.stall;
     let mut fragmenter = Fragmenter::new(shape.plan);
     let mut buf = vec![0u8; 64 * 1024];
     let mut gathered = Vec::new();
@@ -287,13 +298,15 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         // Stalled: the first half goes now, the rest after the stall, so a
         // reader that waits a while and then reads once gets half.
         let mut now = &gathered[..room];
-        if let Some(hold) = stall.take().filter(|_| room > 0) {
+        if let Some(hold) = stall.filter(|_| room > 1) {
             let (first, rest) = now.split_at(room.div_ceil(2));
             if fragmenter.write(&mut out, first, |_| {}).is_err() {
                 link.shut();
                 return;
             }
-            activity.pausing(|| out.sleep(hold));
+            // Held until the first half is read, or for the whole hold: a
+            // reader that frames by waiting reads once and has half.
+            out.pause(hold);
             now = rest;
         }
         // Split once: the first part, a pause until it is read, the rest.
