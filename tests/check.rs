@@ -938,14 +938,24 @@ for i, m in enumerate(MESSAGES):
         fail("wrong reply %r" % got)
 "#,
     );
-    let (report, code) = check_json(&["--shape", "stall"], &[py, later.to_str().unwrap(), "{addr}"]);
+    let (report, code) = check_json(
+        &["--shape", "stall"],
+        &[py, later.to_str().unwrap(), "{addr}"],
+    );
     assert_eq!(code, 1, "{report:#}");
     // And a correct client does not wait out the stalls.
     let correct = client(dir.path(), "correct", CORRECT);
     let started = std::time::Instant::now();
-    let (report, code) = check_json(&["--shape", "stall"], &[py, correct.to_str().unwrap(), "{addr}"]);
+    let (report, code) = check_json(
+        &["--shape", "stall"],
+        &[py, correct.to_str().unwrap(), "{addr}"],
+    );
     assert_eq!(code, 0, "{report:#}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -954,24 +964,34 @@ fn reports_keep_what_was_there_and_say_only_what_was_printed() {
     // A check that cannot be made leaves the previous JUnit report alone.
     let old = dir.path().join("old.xml");
     std::fs::write(&old, "<old/>").unwrap();
-    let out = check(&["--junit", old.to_str().unwrap(), "--", "no-such-client-program"]);
+    let out = check(&[
+        "--junit",
+        old.to_str().unwrap(),
+        "--",
+        "no-such-client-program",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(std::fs::read_to_string(&old).unwrap(), "<old/>");
     let new = dir.path().join("new.xml");
-    let out = check(&["--junit", new.to_str().unwrap(), "--", "no-such-client-program"]);
+    let out = check(&[
+        "--junit",
+        new.to_str().unwrap(),
+        "--",
+        "no-such-client-program",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(!new.exists(), "no empty report left behind");
     // Lines of both streams in the order they came, no empty ones between.
     let (report, _) = check_json(
         &["--shape", "whole"],
-        &["sh", "-c", "echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit 1"],
+        &[
+            "sh",
+            "-c",
+            "echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit 1",
+        ],
     );
     let last = &report["runs"][0]["last_output"];
-    assert_eq!(
-        last.as_array().unwrap().len(),
-        4,
-        "{last:#}"
-    );
+    assert_eq!(last.as_array().unwrap().len(), 4, "{last:#}");
     assert_eq!(last[0], "out1");
     assert_eq!(last[3], "(stderr) err2");
     // A seed past 64 bits is a usage error, not the largest seed.

@@ -218,23 +218,25 @@ pub(super) fn run_client(
         .command
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command to check"))?;
-    // A book-style client prints to a terminal, and C's stdio writes each line
-    // at once only there: on a pipe it holds its output until exit, and a
-    // client killed by SIGPIPE would lose what it printed. So its output goes
-    // to a pseudo-terminal, as when a student runs it.
-    // Our own copy of the terminal's client side, closed only once the
+    // A book-style client reads and prints on a terminal, as when a student
+    // runs it: C's stdio writes each line at once only there, and before it
+    // reads a line typed at the terminal it writes out what it printed so far
+    // (on pipes it holds it, and a client killed by SIGPIPE loses it).
+    // Our own copy of the terminal's client side is closed only once the
     // client has ended and its last lines have crossed the terminal: a
     // terminal whose every writer is gone may drop what it still holds.
     let mut held_terminal = None;
-    let (stdout, out_reader) = match config.stdin_lines {
+    let mut typed = None;
+    let (stdin, stdout, out_reader) = match config.stdin_lines {
         Some(_) => {
-            let (reader, writer) = terminal()?;
-            held_terminal = Some(writer.try_clone()?);
-            (Stdio::from(writer), reader)
+            let (ours, theirs) = terminal()?;
+            held_terminal = Some(theirs.try_clone()?);
+            typed = Some(ours.try_clone()?);
+            (Stdio::from(theirs.try_clone()?), Stdio::from(theirs), ours)
         }
         None => {
             let (reader, writer) = std::io::pipe()?;
-            (Stdio::from(writer), OwnedFd::from(reader))
+            (Stdio::null(), Stdio::from(writer), OwnedFd::from(reader))
         }
     };
     let (err_reader, err_writer) = std::io::pipe()?;
@@ -244,32 +246,27 @@ pub(super) fn run_client(
         .env("TCP_BOUNDARY_ADDR", addr.to_string())
         .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
         .env("TCP_BOUNDARY_PORT", addr.port().to_string())
-        .stdin(if config.stdin_lines.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(stdin)
         .stdout(stdout)
         .stderr(Stdio::from(err_writer))
         // A group of its own: a timeout or a Ctrl-C ends the client and
         // everything it started, and nothing it left behind keeps us waiting.
         .process_group(0);
-    STARTING.store(true, Ordering::SeqCst);
-    let spawned = command.spawn();
-    if let Ok(child) = &spawned {
-        GROUP.store(child.id() as i32, Ordering::SeqCst);
-    }
-    STARTING.store(false, Ordering::SeqCst);
-    let mut child =
-        spawned.map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
+    let mut child = spawn_tracked(&mut command)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     // Our copies of the writing ends go with the command, so the streams end
     // when the client's processes have all closed them.
     drop(command);
     let group = child.id() as i32;
-    if let (Some(lines), Some(stdin)) = (&config.stdin_lines, child.stdin.take()) {
-        feed(stdin, lines);
-    }
     let stop = Arc::new(AtomicBool::new(false));
+    if let (Some(lines), Some(typed), Some(held)) = (&config.stdin_lines, typed, &held_terminal) {
+        feed(
+            std::fs::File::from(typed),
+            held.try_clone()?,
+            lines,
+            stop.clone(),
+        );
+    }
     let reader = read_output(out_reader, OwnedFd::from(err_reader), stop.clone());
     let ended = wait_until(&mut child, config, idle);
     // Whatever the client started and left running ends with it.
@@ -293,32 +290,56 @@ pub(super) fn run_client(
     Ok((ended?, output))
 }
 
-/// Every message as a line, then `q`, on the client's standard input, from a
-/// thread of its own: a client that stops reading its input (or has quit) is
-/// not waited for, and its closed pipe is an error of that write, not a
-/// SIGPIPE that ends `check`.
-fn feed(mut stdin: std::process::ChildStdin, lines: &super::StdinLines) {
-    let mut input = Vec::new();
-    for m in &lines.messages {
-        input.extend_from_slice(m.as_bytes());
-        input.push(b'\n');
-    }
-    input.extend_from_slice(b"q\n");
+/// Every message as a line, then `q`, typed at the client's terminal, one
+/// line at a time as a student types them: the next once the client has read
+/// the last (C's stdio writes out what the client printed before it reads a
+/// new line from the terminal). From a thread of its own: a client that
+/// stops reading its input (or has quit) is not waited for.
+fn feed(
+    mut keys: std::fs::File,
+    terminal: OwnedFd,
+    lines: &super::StdinLines,
+    stop: Arc<AtomicBool>,
+) {
+    let mut typed: Vec<Vec<u8>> = lines
+        .messages
+        .iter()
+        .map(|m| format!("{m}\n").into_bytes())
+        .collect();
+    typed.push(b"q\n".to_vec());
     thread::spawn(move || {
-        // SIGPIPE blocked for this thread only: a write to a pipe with no
-        // reader then fails with EPIPE, and the signal, directed at this
-        // thread, waits unseen until the thread ends.
-        // SAFETY: a signal set built by sigemptyset/sigaddset, applied to
-        // this thread.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGPIPE);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        for line in typed {
+            if keys.write_all(&line).is_err() {
+                return;
+            }
+            // Until the client has read it: the line reaches the terminal's
+            // input (the terminal passes it on a moment after our write),
+            // then nothing is left there. A client that stops reading is
+            // given up on after a while.
+            let waiting = || {
+                let mut n: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one int through a valid pointer.
+                let r = unsafe { libc::ioctl(terminal.as_raw_fd(), libc::FIONREAD, &mut n) };
+                (r >= 0).then_some(n)
+            };
+            let arrive = Instant::now() + Duration::from_millis(100);
+            while waiting() == Some(0) && Instant::now() < arrive {
+                thread::sleep(Duration::from_micros(200));
+            }
+            let read = Instant::now() + FEED_PATIENCE;
+            while waiting().is_some_and(|n| n > 0) {
+                if Instant::now() > read || stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
         }
-        let _ = stdin.write_all(&input);
     });
 }
+
+/// How long a line typed at a book-style client waits to be read before the
+/// rest is given up on (the client has quit, or reads no more).
+const FEED_PATIENCE: Duration = Duration::from_secs(30);
 
 /// A pseudo-terminal: the side we read, and the side the client writes to.
 fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
@@ -339,7 +360,22 @@ fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: both descriptors are open and nothing else owns them.
-    Ok(unsafe { (OwnedFd::from_raw_fd(reader), OwnedFd::from_raw_fd(writer)) })
+    let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(reader), OwnedFd::from_raw_fd(writer)) };
+    // What we type reaches the client byte for byte: no line editing (whose
+    // lines are at most 4 KiB), no echo, no signals from its bytes, no CR
+    // turned into LF. Output is processed as on any terminal.
+    // SAFETY: a termios read from, then written to, an open terminal.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(theirs.as_raw_fd(), &mut t) == 0 {
+            t.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
+            t.c_iflag &= !(libc::ICRNL | libc::INLCR | libc::IGNCR | libc::IXON | libc::ISTRIP);
+            t.c_cc[libc::VMIN] = 1;
+            t.c_cc[libc::VTIME] = 0;
+            libc::tcsetattr(theirs.as_raw_fd(), libc::TCSANOW, &t);
+        }
+    }
+    Ok((ours, theirs))
 }
 
 /// Wait for the child until it exits, nothing has moved for the timeout
