@@ -75,6 +75,7 @@ outcome-failed = { $error }
 
 proxy-accepted = accepted { $peer }
 proxy-accept-failed = accept failed: { $error }
+proxy-no-thread = refused: no thread could be started for it ({ $error })
 proxy-closed = connection closed
 proxy-cut = closed after { $n }, as configured
 proxy-reset = reset after { $n }, as configured

@@ -218,3 +218,164 @@ fn a_queue_longer_than_the_time_allowed_is_a_usage_error() {
          (--max-seconds)\n"
     );
 }
+
+/// A hostile server written here, on 127.0.0.1 port 0: each connection (at
+/// most 64) is given to `serve` in a thread of its own, and every `serve`
+/// below ends within [`common::LIMIT`].
+fn hostile(serve: fn(std::net::TcpStream)) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(64) {
+            let Ok(c) = conn else { break };
+            std::thread::spawn(move || serve(c));
+        }
+    });
+    addr
+}
+
+/// Writes as fast as it can, and never reads.
+fn flood(mut c: std::net::TcpStream) {
+    use std::io::Write;
+    let start = std::time::Instant::now();
+    let _ = c.set_write_timeout(Some(common::LIMIT));
+    let block = vec![b'y'; 64 * 1024];
+    while start.elapsed() < common::LIMIT && c.write_all(&block).is_ok() {}
+}
+
+/// Accepts, then neither reads nor writes.
+fn silent(c: std::net::TcpStream) {
+    std::thread::sleep(common::LIMIT);
+    drop(c);
+}
+
+/// Reads everything, and writes nothing back.
+fn sink(mut c: std::net::TcpStream) {
+    let _ = c.set_read_timeout(Some(common::LIMIT));
+    let _ = std::io::copy(&mut c, &mut std::io::sink());
+}
+
+/// Echoes everything, one message late: 16 bytes of its own come first.
+fn one_behind(mut c: std::net::TcpStream) {
+    use std::io::Write;
+    let _ = c.set_read_timeout(Some(common::LIMIT));
+    let mut back = c.try_clone().unwrap();
+    if back.write_all(b"an old message!\n").is_ok() {
+        let _ = std::io::copy(&mut c, &mut back);
+    }
+}
+
+/// Echoes everything, but the 1001st byte of the stream comes back as `#`.
+fn corrupting(mut c: std::net::TcpStream) {
+    use std::io::{Read, Write};
+    let _ = c.set_read_timeout(Some(common::LIMIT));
+    let mut at = 0usize;
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = c.read(&mut buf) {
+        if (at..at + n).contains(&1000) {
+            buf[1000 - at] = b'#';
+        }
+        at += n;
+        if c.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+}
+
+/// `bench MODE --addr ADDR ARGS…`: its exit status, its stderr, and how long
+/// it took.
+fn bench_against(mode: &str, addr: &str, args: &[&str]) -> (Option<i32>, String, f64) {
+    let started = std::time::Instant::now();
+    let mut all = vec!["bench", mode, "--addr", addr];
+    all.extend_from_slice(args);
+    let out = run_with_input(tcp_boundary_bin(), &all, b"");
+    (
+        out.status.code(),
+        text(&out.stderr),
+        started.elapsed().as_secs_f64(),
+    )
+}
+
+/// Every mode against `server` with `--max-seconds 2`: exit 1 within the two
+/// seconds and the grace (1 s) with a margin for a loaded machine, and one
+/// line of error in words that contains one of `said`.
+fn every_mode_ends_on_time(server: fn(std::net::TcpStream), said: &[&str]) {
+    let addr = hostile(server);
+    for mode in ["rtt", "throughput", "connect", "queue"] {
+        let (code, stderr, secs) = bench_against(mode, &addr, &["--max-seconds", "2"]);
+        assert_eq!(code, Some(1), "{mode}: {stderr}");
+        assert!(secs < 2.0 + 1.0 + 3.0, "{mode} took {secs:.1} s: {stderr}");
+        assert!(stderr.starts_with("error: "), "{mode}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{mode}: {stderr}");
+        assert!(!stderr.contains("os error"), "{mode}: {stderr}");
+        assert!(said.iter().any(|s| stderr.contains(s)), "{mode}: {stderr}");
+    }
+}
+
+#[test]
+fn a_server_that_floods_and_never_reads_ends_the_run_at_once() {
+    every_mode_ends_on_time(
+        flood,
+        &["is not what was sent", "sent back more than it was sent"],
+    );
+}
+
+#[test]
+fn a_silent_server_ends_the_run_at_max_seconds() {
+    every_mode_ends_on_time(silent, &["before the time allowed ran out (--max-seconds)"]);
+}
+
+#[test]
+fn a_server_that_reads_and_never_answers_ends_the_run_at_max_seconds() {
+    // It closes once it has read everything: the throughput's end.
+    every_mode_ends_on_time(
+        sink,
+        &[
+            "before the time allowed ran out (--max-seconds)",
+            "echoed 0 of the 268435456 bytes sent",
+        ],
+    );
+}
+
+#[test]
+fn a_server_that_stops_answering_is_said_in_words_after_ten_seconds() {
+    // Far from --max-seconds: what ends the wait is the stall of 10 s.
+    let addr = hostile(silent);
+    let (code, stderr, secs) = bench_against("rtt", &addr, &["--max-seconds", "60"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!((9.5..20.0).contains(&secs), "took {secs:.1} s: {stderr}");
+    assert_eq!(
+        stderr,
+        format!("error: no echo from {addr} for 10 s: the server is not answering\n")
+    );
+}
+
+#[test]
+fn rtt_checks_that_every_echo_is_what_it_sent() {
+    // An echo one message behind has the right length every time.
+    let addr = hostile(one_behind);
+    let (code, stderr, _) = bench_against("rtt", &addr, &["--count", "100"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the echo from {addr} is not what was sent: in round trip 1, byte 1 of 16 came back \
+             as 'a' where"
+        )),
+        "{stderr}"
+    );
+    // One byte wrong in the 63rd round trip of 16 bytes (the 1001st byte).
+    let addr = hostile(corrupting);
+    let (code, stderr, _) = bench_against("rtt", &addr, &["--count", "100", "--warmup", "0"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("in round trip 63, byte 9 of 16 came back as '#' where"),
+        "{stderr}"
+    );
+    // connect and queue check their echoes too.
+    for mode in ["connect", "queue"] {
+        let addr = hostile(one_behind);
+        let (code, stderr, _) = bench_against(mode, &addr, &[]);
+        assert_eq!(code, Some(1), "{mode}: {stderr}");
+        assert!(stderr.contains("is not what was sent"), "{mode}: {stderr}");
+    }
+}

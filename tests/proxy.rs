@@ -610,3 +610,172 @@ fn a_read_delay_gathers_at_most_its_limit_before_passing_bytes_on() {
     drop(proxy);
     let _ = sender.join();
 }
+
+/// A backend that echoes each of at most `n` connections in a thread of its
+/// own, so that only the proxy can make a client wait.
+fn concurrent_echo(n: usize) -> u16 {
+    let backend = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = backend.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for s in backend.incoming().take(n) {
+            let Ok(mut s) = s else { break };
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(LIMIT));
+                let mut buf = [0u8; 64];
+                while let Ok(n @ 1..) = s.read(&mut buf) {
+                    if s.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// The proxy started through `sh -c 'ulimit -v KIB; exec …'` (no limit:
+/// `None`), with one malloc arena, so that a thread costs its stack (2 MiB)
+/// and not an arena of 64 MiB as well: its process, port, timeline file and
+/// standard error, line by line.
+fn proxy_in_sh(
+    to: u16,
+    kib: Option<u64>,
+    dir: &std::path::Path,
+) -> (
+    Child,
+    u16,
+    std::path::PathBuf,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let limit = kib.map_or(String::new(), |k| format!("ulimit -v {k} && "));
+    let timeline = dir.join(format!("timeline-{}.txt", kib.unwrap_or(0)));
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "{limit}exec {} proxy --listen 0 --to 127.0.0.1:{to} --quiet",
+                tcp_boundary_bin()
+            ),
+        ])
+        .env("MALLOC_ARENA_MAX", "1")
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&timeline).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("the proxy printed no line");
+    let port = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    (child, port, timeline, rx)
+}
+
+/// The virtual memory of process `pid`, in KiB.
+fn vm_size_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// Connect through the proxy and send a line: `true` if it came back,
+/// `false` if the proxy closed the connection instead.
+fn echoed(port: u16) -> (bool, TcpStream) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    let sent = s.write_all(b"hi\n").is_ok();
+    let mut back = [0u8; 3];
+    let came_back = sent && s.read_exact(&mut back).is_ok() && &back == b"hi\n";
+    (came_back, s)
+}
+
+#[test]
+fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let to = concurrent_echo(64);
+    // The proxy's size with one connection served (its two threads
+    // running), measured without a limit...
+    let (mut free, free_port, _, _free_stderr) = proxy_in_sh(to, None, tmp.path());
+    let (served, one) = echoed(free_port);
+    assert!(served);
+    let with_one = vm_size_kib(free.id());
+    drop(one);
+    let _ = free.kill();
+    let _ = free.wait();
+    // ...then a limit that leaves room for a second connection (two threads
+    // of 2 MiB each, and a little heap), and about 1 MiB more: not enough for
+    // a third.
+    let (mut child, port, timeline, stderr) =
+        proxy_in_sh(to, Some(with_one + 5 * 1024), tmp.path());
+    let mut open = Vec::new();
+    let mut outcomes = Vec::new();
+    for _ in 0..8 {
+        let (served, s) = echoed(port);
+        outcomes.push(served);
+        open.push(s);
+    }
+    let served = outcomes.iter().filter(|&&s| s).count();
+    let refused = outcomes.len() - served;
+    // Served while there was room, refused from then on.
+    assert!(served >= 1 && refused >= 1, "served: {outcomes:?}");
+    assert!(
+        outcomes[..served].iter().all(|&s| s),
+        "served: {outcomes:?}"
+    );
+    // One line on stderr for each refused connection.
+    let mut lines = Vec::new();
+    while lines.len() < refused {
+        let line = stderr
+            .recv_timeout(LIMIT)
+            .expect("no line for a refused connection");
+        // The start-up lines describe the shapes.
+        if !line.starts_with("downstream") && !line.starts_with("upstream") {
+            lines.push(line);
+        }
+    }
+    for line in &lines {
+        assert!(
+            line.starts_with("connection ")
+                && line.contains(" refused: no thread could be started for it ("),
+            "{lines:?}"
+        );
+    }
+    // Once the served ones close, the listener, which went on accepting,
+    // serves again (their threads are let go at the next connection).
+    drop(open);
+    let deadline = Instant::now() + LIMIT;
+    let later = loop {
+        let (served, s) = echoed(port);
+        if served || Instant::now() > deadline {
+            break served;
+        }
+        drop(s);
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert!(later, "no connection served after the refused ones");
+    let _ = child.kill();
+    let _ = child.wait();
+    let rest: Vec<String> = stderr.try_iter().collect();
+    assert!(!rest.iter().any(|l| l.contains("panicked")), "{rest:?}");
+    // And a row in the timeline for each.
+    let rows = std::fs::read_to_string(timeline).unwrap();
+    let noted = rows
+        .matches("refused: no thread could be started for it")
+        .count();
+    assert!(noted >= refused, "{rows}");
+}

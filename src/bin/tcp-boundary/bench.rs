@@ -45,7 +45,8 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
             return Err(cli::UsageError(e.to_string()).into());
         }
-        other => other.with_context(|| format!("bench against {addr}"))?,
+        // Every other error names the server it concerns and says what it did.
+        other => other?,
     };
     if let Some(running) = spawned {
         running.stop().context("stopping the spawned server")?;

@@ -1,18 +1,17 @@
 //! The four measurements, each bounded in count and in time: round trips,
 //! a stream's throughput, connections per second, and a queue of clients.
+//! Every read and write goes through [`Conn`]: bounded by the measurement's
+//! end, and every echo checked.
 
-use std::io::{self, IsTerminal, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{self, IsTerminal};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::conn::{Conn, Deadline, STALL, message};
 use super::{Connects, Latency, Options, Queue, Throughput, peak_rss_kib};
-
-/// What went wrong while measuring.
-fn ctx(what: &str, addr: SocketAddr) -> impl Fn(io::Error) -> io::Error + '_ {
-    move |e| io::Error::new(e.kind(), format!("{what} {addr}: {e}"))
-}
 
 struct Progress {
     on: bool,
@@ -43,14 +42,6 @@ impl Progress {
     }
 }
 
-pub(super) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let s = TcpStream::connect(addr).map_err(ctx("cannot connect to", addr))?;
-    s.set_nodelay(true)?;
-    // A server that stops answering ends the run with an error, not a hang.
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    Ok(s)
-}
-
 fn latency(mut samples: Vec<Duration>) -> Latency {
     samples.sort();
     let n = samples.len().max(1);
@@ -69,47 +60,53 @@ fn latency(mut samples: Vec<Duration>) -> Latency {
 const BATCHES: usize = 10;
 
 /// `count` round trips of `size` bytes to each of `addrs`, after `warmup`, in
-/// alternating batches; returns one latency summary per address.
+/// alternating batches; returns one latency summary per address. Every echo is
+/// checked against what was sent.
 pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
+    let deadline = Deadline::after(opts.max_time);
     let mut conns = addrs
         .iter()
-        .map(|&a| connect(a).map(|s| (a, s)))
+        .map(|&a| Conn::connect(a, deadline))
         .collect::<io::Result<Vec<_>>>()?;
-    let msg = vec![b'x'; opts.size.max(1)];
-    let mut back = vec![0u8; msg.len()];
-    let deadline = Instant::now() + opts.max_time;
+    let size = opts.size.max(1);
+    let mut msg = vec![0u8; size];
+    let mut back = vec![0u8; size];
+    let mut rounds = vec![0usize; conns.len()];
+    let started = Instant::now();
     let mut progress = Progress::new("rtt", opts);
     // Warm up every connection alike, within a quarter of the time allowed.
-    let warm_until = Instant::now() + opts.max_time / 4;
+    let warm_until = started + opts.max_time / 4;
     'warm: for _ in 0..opts.warmup {
-        for (addr, s) in &mut conns {
+        for (s, round) in conns.iter_mut().zip(&mut rounds) {
             if Instant::now() > warm_until {
                 break 'warm;
             }
-            s.write_all(&msg)?;
-            s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
+            *round += 1;
+            message(*round, &mut msg);
+            s.round_trip(&msg, &mut back, *round)?;
         }
     }
     let mut samples = vec![Vec::with_capacity(opts.count); conns.len()];
     let per_batch = opts.count.div_ceil(BATCHES).max(1);
     let total = (opts.count * conns.len()) as u64;
     let n_conns = conns.len() as u32;
+    let end = started + opts.max_time;
     'batches: for b in 0..BATCHES {
-        for (i, (addr, s)) in conns.iter_mut().enumerate() {
+        for (i, s) in conns.iter_mut().enumerate() {
             // Each batch gets its share of the time left, so that a count too
             // large for the time still measures every address.
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = end.saturating_duration_since(Instant::now());
             let share = left / ((BATCHES - b) as u32 * n_conns);
             let batch_end = Instant::now() + share;
             for _ in 0..per_batch.min(opts.count - samples[i].len()) {
-                let t = Instant::now();
-                s.write_all(&msg)?;
-                // read_exact: the echo may come back in pieces; a round trip
-                // ends when all of it is back.
-                s.read_exact(&mut back).map_err(ctx("echo from", *addr))?;
-                samples[i].push(t.elapsed());
+                rounds[i] += 1;
+                message(rounds[i], &mut msg);
+                // The echo may come back in pieces; a round trip ends when
+                // all of it is back, and counts only if it is what was sent.
+                let took = s.round_trip(&msg, &mut back, rounds[i])?;
+                samples[i].push(took);
                 let now = Instant::now();
-                if now > deadline {
+                if deadline.passed() {
                     break 'batches;
                 }
                 if now > batch_end {
@@ -125,51 +122,84 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
 }
 
 /// A writer thread sends `bytes` in writes of `write_size`; the reader reads
-/// the echo back. Measures the whole trip.
+/// the echo back. Measures the whole trip. A server that sends back more than
+/// it was sent is not echoing, and is told so at once.
 pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
-    let s = connect(addr)?;
-    let mut writer = s.try_clone()?;
+    let deadline = Deadline::after(opts.max_time);
+    let mut reader = Conn::connect(addr, deadline)?;
+    let mut writer = reader.try_clone()?;
     let total = opts.bytes;
     let chunk = opts.write_size.max(1);
-    let deadline = Instant::now() + opts.max_time;
     let start = Instant::now();
-    let send = thread::spawn(move || -> io::Result<u64> {
-        let buf = vec![b'y'; chunk];
-        let mut sent = 0u64;
-        while sent < total && Instant::now() < deadline {
-            let n = chunk.min((total - sent) as usize);
-            writer.write_all(&buf[..n])?;
-            sent += n as u64;
-        }
-        writer.shutdown(Shutdown::Write)?;
-        Ok(sent)
-    });
-    let mut reader = s;
+    let sent = Arc::new(AtomicU64::new(0));
+    let sending = sent.clone();
+    let send =
+        thread::Builder::new()
+            .name("bench-writer".into())
+            .spawn(move || -> io::Result<()> {
+                let buf = vec![b'y'; chunk];
+                let mut done = 0u64;
+                while done < total && !deadline.passed() {
+                    let n = chunk.min((total - done) as usize);
+                    writer.send(&buf[..n], |k| {
+                        sending.fetch_add(k as u64, Ordering::Relaxed);
+                    })?;
+                    done += n as u64;
+                }
+                writer.shutdown(Shutdown::Write)
+            })?;
     let mut buf = vec![0u8; chunk];
     let mut got = 0u64;
     let mut progress = Progress::new("throughput", opts);
     let mut peak = None;
     let mut next_sample = 0u64;
-    loop {
-        let n = reader.read(&mut buf).map_err(ctx("echo from", addr))?;
-        if n == 0 {
-            break;
-        }
+    let read = loop {
+        let n = match reader.receive(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                let written = sent.load(Ordering::Relaxed);
+                break Err(io::Error::new(
+                    e.kind(),
+                    format!("{e}; {got} of the {written} bytes sent came back"),
+                ));
+            }
+            Err(e) => break Err(e),
+        };
         got += n as u64;
+        // What is back can be at most what was written, plus the write under
+        // way (its bytes may be echoed before it returns).
+        let written = sent.load(Ordering::Relaxed);
+        if got > written + chunk as u64 {
+            break Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{addr} sent back more than it was sent ({got} bytes back, {written} \
+                     sent): it is not echoing"
+                ),
+            ));
+        }
         progress.show(got, total);
         if let Some(pid) = opts.watch_pid.filter(|_| got >= next_sample) {
             next_sample = got + 8 * 1024 * 1024;
             peak = peak.max(peak_rss_kib(pid));
         }
-    }
+    };
     let seconds = start.elapsed().as_secs_f64();
     progress.done();
-    let sent = send
+    if read.is_err() {
+        // Free a writer waiting on a server that is not reading.
+        let _ = reader.shutdown(Shutdown::Both);
+    }
+    let wrote = send
         .join()
-        .map_err(|_| io::Error::other("writer thread panicked"))??;
+        .map_err(|_| io::Error::other("the bench's writer thread panicked"))?;
+    read?;
+    wrote?;
+    let sent = sent.load(Ordering::Relaxed);
     if got != sent {
         return Err(io::Error::other(format!(
-            "sent {sent} bytes but {got} came back"
+            "{addr} echoed {got} of the {sent} bytes sent"
         )));
     }
     Ok(Throughput {
@@ -180,18 +210,18 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
     })
 }
 
-/// `count` times: connect, one echo of `size` bytes, close.
+/// `count` times: connect, one echo of `size` bytes (checked), close.
 pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
-    let msg = vec![b'z'; opts.size.max(1)];
+    let deadline = Deadline::after(opts.max_time);
+    let mut msg = vec![0u8; opts.size.max(1)];
     let mut back = vec![0u8; msg.len()];
-    let deadline = Instant::now() + opts.max_time;
     let start = Instant::now();
     let mut progress = Progress::new("connect", opts);
     let mut count = 0;
-    while count < opts.count && Instant::now() < deadline {
-        let mut s = connect(addr)?;
-        s.write_all(&msg)?;
-        s.read_exact(&mut back).map_err(ctx("echo from", addr))?;
+    while count < opts.count && !deadline.passed() {
+        let mut s = Conn::connect(addr, deadline)?;
+        message(count + 1, &mut msg);
+        s.round_trip(&msg, &mut back, count + 1)?;
         drop(s);
         count += 1;
         progress.show(count as u64, opts.count as u64);
@@ -206,50 +236,56 @@ pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
 }
 
 /// `clients` clients connect at the same moment; each sends one message, waits
-/// for its echo, keeps the connection for `hold`, and closes. Returns the waits
-/// from connect to echo, in the order the echoes came.
+/// for its echo (checked), keeps the connection for `hold`, and closes.
+/// Returns the waits from connect to echo, in the order the echoes came.
 pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
+    let deadline = Deadline::after(opts.max_time);
     let k = opts.clients.max(1);
     let barrier = Arc::new(Barrier::new(k));
     let hold = opts.hold;
     let start = Instant::now();
     let size = opts.size.max(1);
-    let workers: Vec<_> = (0..k)
-        .map(|_| {
+    let workers = (0..k)
+        .map(|i| {
             let barrier = barrier.clone();
-            thread::spawn(move || -> io::Result<(Instant, Duration)> {
-                barrier.wait();
-                let t = Instant::now();
-                let mut s = connect(addr)?;
-                s.set_read_timeout(Some(hold * (k as u32 + 1) + Duration::from_secs(10)))?;
-                let msg = vec![b'q'; size];
-                s.write_all(&msg)?;
-                let mut back = vec![0u8; size];
-                s.read_exact(&mut back).map_err(|e| {
-                    if crate::event::is_timeout(&e) {
-                        io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!(
-                                "a client got no echo from {addr} in time: with {k} clients \
-                                 queued, the server (or the kernel's listen queue) did not \
-                                 keep up; try a smaller --concurrent or --hold-ms"
-                            ),
-                        )
-                    } else {
-                        ctx("echo from", addr)(e)
-                    }
-                })?;
-                let done = Instant::now();
-                thread::sleep(hold);
-                Ok((done, done - t))
-            })
+            thread::Builder::new()
+                .name(format!("bench-client-{}", i + 1))
+                .spawn(move || -> io::Result<(Instant, Duration)> {
+                    barrier.wait();
+                    let t = Instant::now();
+                    let mut s = Conn::connect(addr, deadline)?;
+                    // A client waits for the ones served before it.
+                    let stall = hold * (k as u32 + 1) + STALL;
+                    s.set_stall(stall);
+                    let mut msg = vec![0u8; size];
+                    message(i + 1, &mut msg);
+                    let mut back = vec![0u8; size];
+                    s.round_trip(&msg, &mut back, i + 1).map_err(|e| {
+                        if e.kind() == io::ErrorKind::TimedOut && !deadline.passed() {
+                            io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                format!(
+                                    "a client got no echo from {addr} in {} s: with {k} clients \
+                                     queued, the server (or the kernel's listen queue) did not \
+                                     keep up; try a smaller --concurrent or --hold-ms",
+                                    stall.as_secs()
+                                ),
+                            )
+                        } else {
+                            e
+                        }
+                    })?;
+                    let done = Instant::now();
+                    thread::sleep(hold);
+                    Ok((done, done - t))
+                })
         })
-        .collect();
+        .collect::<io::Result<Vec<_>>>()?;
     let mut results = Vec::with_capacity(k);
     for w in workers {
         results.push(
             w.join()
-                .map_err(|_| io::Error::other("client thread panicked"))??,
+                .map_err(|_| io::Error::other("a bench client thread panicked"))??,
         );
     }
     results.sort_by_key(|(done, _)| *done);

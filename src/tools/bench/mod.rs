@@ -6,7 +6,11 @@
 //! the ratio says how close the echo server comes to it.
 //!
 //! Every run is bounded in count and in time (`max_time`): a slow server gives a
-//! shorter run, never a hung one.
+//! shorter run, never a hung one. Every read and write waits at most until
+//! the end of its measurement plus [`GRACE`], and at most [`STALL`] for a
+//! server that stops answering or reading; every echo is checked against what
+//! was sent. A server that floods, never reads or falls silent ends the run on
+//! time with an error that says so.
 
 use std::io;
 use std::net::SocketAddr;
@@ -14,10 +18,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+mod conn;
 mod measure;
 mod print;
 mod raw;
 
+pub use conn::{GRACE, STALL};
 pub use measure::{connects, queue, rtt, throughput};
 
 pub use print::print;
@@ -204,7 +210,9 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
             let raw_echo = RawEcho::start(false)?;
             let mut both = rtt(&[addr, raw_echo.addr], opts)?.into_iter();
             let (Some(server), Some(raw)) = (both.next(), both.next()) else {
-                return Err(io::Error::other("no round trips measured"));
+                return Err(io::Error::other(format!(
+                    "no round trips measured against {addr}"
+                )));
             };
             Figures::Rtt { server, raw }
         }
@@ -245,8 +253,8 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
                     ),
                 ));
             }
-            let server = queue(addr, opts)?;
-            let raw = queue(RawEcho::start(true)?.addr, opts)?;
+            let server = queue(addr, &half)?;
+            let raw = queue(RawEcho::start(true)?.addr, &half)?;
             Figures::Queue { server, raw }
         }
     })

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Instant;
 
-use super::measure::connect;
+use super::conn::{Conn, Deadline};
 use super::{Options, Throughput};
 
 /// A loopback echo that does no echo-server work: per connection, read what
@@ -22,11 +22,14 @@ pub(super) struct RawEcho {
 
 impl RawEcho {
     pub(super) fn start(threaded: bool) -> io::Result<RawEcho> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        let addr = listener.local_addr()?;
+        let cannot = |e: io::Error| {
+            io::Error::new(e.kind(), format!("cannot start the raw loopback echo: {e}"))
+        };
+        let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(cannot)?;
+        let addr = listener.local_addr().map_err(cannot)?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
-        let handle = thread::spawn(move || {
+        let handle = thread::Builder::new().spawn(move || {
             for conn in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
@@ -42,12 +45,15 @@ impl RawEcho {
                     }
                 };
                 if threaded {
-                    thread::spawn(work);
+                    // No thread for this client: it is refused (closed),
+                    // and the bench that made it says so.
+                    let _ = thread::Builder::new().spawn(work);
                 } else {
                     work();
                 }
             }
         });
+        let handle = handle.map_err(cannot)?;
         Ok(RawEcho {
             addr,
             stop,
@@ -82,14 +88,14 @@ pub fn raw_throughput(opts: &Options) -> io::Result<Throughput> {
             got += n as u64;
         }
     });
-    let mut w = connect(addr)?;
+    let deadline = Deadline::after(opts.max_time);
+    let mut w = Conn::connect(addr, deadline)?;
     let buf = vec![b'y'; chunk];
-    let deadline = Instant::now() + opts.max_time;
     let start = Instant::now();
     let mut sent = 0u64;
-    while sent < opts.bytes && Instant::now() < deadline {
+    while sent < opts.bytes && !deadline.passed() {
         let n = chunk.min((opts.bytes - sent) as usize);
-        w.write_all(&buf[..n])?;
+        w.send(&buf[..n], |_| {})?;
         sent += n as u64;
     }
     w.shutdown(Shutdown::Write)?;

@@ -315,12 +315,31 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         let link = Arc::new(Link { client, server });
         let weak = Arc::downgrade(&link);
         let shared_conn = shared.clone();
-        let handle = thread::spawn(move || {
+        let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        // Let go of the threads of links that have ended first: their stacks
+        // are what a new thread may need.
+        live.retain(|(l, _)| l.strong_count() > 0);
+        let spawned = thread::Builder::new().spawn(move || {
             serve_link(n, &link, &shared_conn);
             shared_conn.activity.closed();
         });
-        let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.retain(|(l, _)| l.strong_count() > 0);
-        live.push((weak, handle));
+        match spawned {
+            Ok(handle) => live.push((weak, handle)),
+            Err(e) => {
+                drop(live);
+                // No thread for this connection (a limit on threads or
+                // memory): the failed spawn dropped the link, which closed
+                // both ends. It is refused; the proxy goes on accepting.
+                eprintln!(
+                    "connection {n} from {peer} refused: no thread could be started for it ({e})"
+                );
+                shared.log.note(
+                    Side::Downstream(n),
+                    Msg::new("proxy-no-thread").arg("error", e.to_string()),
+                    true,
+                );
+                shared.activity.closed();
+            }
+        }
     }
 }

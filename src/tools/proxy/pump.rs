@@ -191,7 +191,25 @@ enum Dir {
 pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
     let up = {
         let (link, shared) = (link.clone(), shared.clone());
-        thread::spawn(move || pump(n, Dir::Up, &link, &shared))
+        thread::Builder::new().spawn(move || pump(n, Dir::Up, &link, &shared))
+    };
+    let up = match up {
+        Ok(up) => up,
+        // No thread for the other direction: the connection is refused as
+        // one with no thread at all is.
+        Err(e) => {
+            let peer = link
+                .client
+                .peer_addr()
+                .map_or_else(|_| "?".to_string(), |a| a.to_string());
+            eprintln!(
+                "connection {n} from {peer} refused: no thread could be started for it ({e})"
+            );
+            let said = Msg::new("proxy-no-thread").arg("error", e.to_string());
+            shared.log.note(Side::Downstream(n), said, true);
+            link.shut();
+            return;
+        }
     };
     pump(n, Dir::Down, link, shared);
     let _ = up.join();
