@@ -768,14 +768,22 @@ fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
         thread::sleep(Duration::from_millis(50));
     };
     assert!(later, "no connection served after the refused ones");
+    // And a row in the timeline for each (written by the log's own thread,
+    // a moment later).
+    let deadline = Instant::now() + LIMIT;
+    let (rows, noted) = loop {
+        let rows = std::fs::read_to_string(&timeline).unwrap();
+        let noted = rows
+            .matches("refused: no thread could be started for it")
+            .count();
+        if noted >= refused || Instant::now() > deadline {
+            break (rows, noted);
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
     let _ = child.kill();
     let _ = child.wait();
     let rest: Vec<String> = stderr.try_iter().collect();
     assert!(!rest.iter().any(|l| l.contains("panicked")), "{rest:?}");
-    // And a row in the timeline for each.
-    let rows = std::fs::read_to_string(timeline).unwrap();
-    let noted = rows
-        .matches("refused: no thread could be started for it")
-        .count();
     assert!(noted >= refused, "{rows}");
 }

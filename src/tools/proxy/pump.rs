@@ -40,6 +40,10 @@ struct Paced<'a> {
     patience: &'a mut Duration,
 }
 
+/// What one read may take: 256 KiB, so that a fast stream costs few calls
+/// (and few rows of the log) and a connection a fixed amount of memory.
+const READ_BUFFER: usize = 256 << 10;
+
 /// How a wait for the receiver ended.
 enum Waited {
     /// It read every byte written.
@@ -251,7 +255,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
     let mut patience = shared.config.patience;
     let stall = shape.stall;
     let mut fragmenter = Fragmenter::new(shape.plan);
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; READ_BUFFER];
     let mut gathered = Vec::new();
     let limit = shape.cut_after.or(shape.reset_after);
     let mut forwarded: u64 = 0;
