@@ -52,6 +52,8 @@ enum Waited {
     Writing,
     /// The wait ran out.
     NotReading,
+    /// It has closed.
+    Gone,
 }
 
 /// The longest the split shape waits for the first part to be read.
@@ -104,9 +106,15 @@ impl Paced<'_> {
         loop {
             // Every byte written has reached the receiver (it says how many
             // it received), and none waits in its queue: it has read them.
-            let Some(peer) = probe.ask().ok().flatten() else {
-                *self.probe = None;
-                return None;
+            let peer = match probe.ask() {
+                Ok(Some(peer)) => peer,
+                // Gone (it closed): nothing to wait for.
+                Ok(None) => return Some(Waited::Gone),
+                // sock_diag refused: the clock paces from now on.
+                Err(_) => {
+                    *self.probe = None;
+                    return None;
+                }
             };
             let arrived = match peer.received {
                 Some(n) => n >= self.at,
@@ -153,7 +161,7 @@ impl Transport for Paced<'_> {
             // large message slow, not cut it more.
             let began = Instant::now();
             match self.wait_until_read(began + delay.min(*self.patience)) {
-                Some(Waited::Read | Waited::Writing) => {}
+                Some(Waited::Read | Waited::Writing | Waited::Gone) => {}
                 Some(Waited::NotReading) => {
                     *self.patience = self.patience.saturating_sub(began.elapsed());
                 }
@@ -248,8 +256,12 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
     let log = &shared.log;
     let activity = &shared.activity;
     // Paced by the reader: the receiver's queue, asked through the kernel.
+    // A receiver the kernel does not know (not on this machine) is paced by
+    // the clock.
     let mut probe = match shared.config.paced_by_reader {
-        true => PeerQueue::of(dst).ok(),
+        true => PeerQueue::of(dst)
+            .ok()
+            .and_then(|mut p| matches!(p.ask(), Ok(Some(_))).then_some(p)),
         false => None,
     };
     let mut patience = shared.config.patience;
