@@ -268,7 +268,28 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
         Outcome::ClosedMidMessage | Outcome::Closed | Outcome::Failed(_) => "!",
         _ => m,
     };
-    (style, format!("{m} {text}"))
+    (style, cut_to(&format!("{m} {text}"), width))
+}
+
+/// `text` cut to `width` columns, with `…` where it was cut: a cell never
+/// pushes the row past the terminal's width, whatever the wording.
+fn cut_to(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// The rounds of several readers side by side: one row per round, one column
