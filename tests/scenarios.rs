@@ -402,3 +402,181 @@ fn readme_scenario_sections_follow_the_scenario_files() {
         );
     }
 }
+
+/// Escape codes in TOML's own escapes: a window title and BEL, clear screen,
+/// a C1 CSI (U+009B), a bidi override (U+202E) and a zero-width space.
+const CODES: &str = r"\u001b]0;owned\u0007\u001b[2J\u009b31m\u202e\u200b";
+/// The same characters, decoded.
+const RAW: [&str; 5] = ["\u{1b}", "\u{7}", "\u{9b}", "\u{202e}", "\u{200b}"];
+
+/// A scenario file whose every text holds escape codes, in a folder, under a
+/// file name that holds some too; and the path to it.
+fn hostile_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = |what: &str| format!("\"{what} {CODES} end\"");
+    let src = format!(
+        "lesson = {}\ndescription = {}\npoint_at = {}\n\
+         [ko]\nlesson = {}\ndescription = {}\npoint_at = {}\n\
+         [[step]]\nsend = [\"hi {CODES}\\n\"]\n\
+         [[step]]\nsend = [{{ pattern = \"{CODES}\", size = 64 }}]\n\
+         [expect]\nnaive = \"intact\"\nexact = \"intact\"\nline = \"intact\"\nlength = \"intact\"\n",
+        text("lesson"),
+        text("description"),
+        text("point"),
+        text("수업"),
+        text("설명"),
+        text("짚기"),
+    );
+    let path = dir.join("evil\u{1b}[31m\u{202e}\u{9b}.toml");
+    std::fs::write(&path, src).unwrap();
+    path
+}
+
+fn assert_inert(what: &str, out: &str) {
+    for raw in RAW {
+        assert!(!out.contains(raw), "{what}: {raw:?} passed raw: {out:?}");
+    }
+}
+
+/// Text from a file is shown like bytes from a peer: escaped on a terminal,
+/// on a pipe and on a tty alike (`--color always` writes what a tty gets),
+/// for `show` and `run`, and in error lines quoting the path, keys and values.
+#[test]
+fn text_from_a_file_is_escaped_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = hostile_file(tmp.path());
+    for (args, color) in [
+        (vec!["show"], "never"),
+        (vec!["show"], "always"),
+        (vec!["show", "--lang", "ko"], "never"),
+        (vec!["run"], "never"),
+        (vec!["run"], "always"),
+        (vec!["run", "--lang", "ko", "--repeat", "1"], "never"),
+    ] {
+        let out = assert_cmd::Command::new(tcp_boundary_bin())
+            .args(&args)
+            .arg(&path)
+            .args(["--color", color, "--no-pager"])
+            .env("COLUMNS", "200")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let shown = if color == "always" {
+            // Only the report's own colours: every ESC starts one.
+            stdout.replace("\u{1b}[", "").replace("\u{1b}[0m", "")
+        } else {
+            stdout.clone()
+        };
+        assert_inert(&format!("{args:?} {color}"), &shown);
+        // `--repeat` shows the name alone.
+        assert!(
+            args.contains(&"--repeat")
+                || stdout.contains(r"\x1b]0;owned\x07\x1b[2J\u{9b}31m\u{202e}\u{200b}"),
+            "{args:?}: {stdout}"
+        );
+        assert!(stdout.contains(r"evil\x1b[31m\u{202e}\u{9b}"), "{stdout}");
+    }
+
+    // Error lines: a key, a value and a path, each with escape codes.
+    let bad = |from: &str, to: &str| {
+        let src = std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen(from, to, 1);
+        let p = tmp.path().join(format!("bad\u{1b}[2J{}.toml", from.len()));
+        std::fs::write(&p, src).unwrap();
+        p
+    };
+    for (file, quoted) in [
+        (
+            bad("[[step]]", &format!("\"{CODES}\" = 1\n[[step]]")),
+            "unknown field",
+        ),
+        (
+            bad("naive = \"intact\"", &format!("naive = \"{CODES}\"")),
+            "unknown variant",
+        ),
+        (tmp.path().join("missing\u{1b}]0;x\u{7}.toml"), "missing"),
+    ] {
+        let out = assert_cmd::Command::new(tcp_boundary_bin())
+            .arg("show")
+            .arg(&file)
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert_inert("error line", &err);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(quoted), "{err}");
+        assert!(err.contains(r"\x1b"), "{err}");
+    }
+}
+
+/// On a real terminal (util-linux `script`), the same.
+#[test]
+fn text_from_a_file_is_escaped_on_a_tty() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = hostile_file(tmp.path());
+    let out = assert_cmd::Command::new("script")
+        .args(["-qec", "\"$BIN\" show \"$FILE\" --no-pager", "/dev/null"])
+        .env("BIN", tcp_boundary_bin())
+        .env("FILE", &path)
+        .env("COLUMNS", "200")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(r"\u{202e}"), "{stdout}");
+    let shown = stdout.replace("\u{1b}[", "");
+    assert_inert("show on a tty", &shown);
+}
+
+/// In JSON and in a page the text is exact once decoded, and the output
+/// itself holds none of the raw codes.
+#[test]
+fn text_from_a_file_is_exact_but_inert_in_json_and_html() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = hostile_file(tmp.path());
+    let out = assert_cmd::Command::new(tcp_boundary_bin())
+        .arg("run")
+        .arg(&path)
+        .arg("--json")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert_inert("run --json", &json);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["scenario"], "evil\u{1b}[31m\u{202e}\u{9b}");
+
+    let page = tmp.path().join("page\u{1b}[2J.html");
+    let out = assert_cmd::Command::new(tcp_boundary_bin())
+        .arg("run")
+        .arg(&path)
+        .arg("--html")
+        .arg(&page)
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_inert("run --html's line", &text(&out.stdout));
+    assert!(text(&out.stdout).contains(r"page\x1b[2J.html"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_inert("the page", &html);
+    let lesson = tcp_boundary::view::escape::html_text(&format!(
+        "lesson {} end",
+        "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{200b}"
+    ));
+    assert!(lesson.contains("&#x202e;"), "{lesson}");
+    assert!(html.contains(&format!("<bdi>{lesson}</bdi>")), "{html}");
+}

@@ -101,7 +101,10 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let line = format!("{e:#}").replace('\n', " ");
+            // Paths, file names, TOML errors quoting keys and values, command
+            // line arguments: text from outside, escaped as bytes from a peer
+            // are, on one line.
+            let line = crate::view::escape::escape_text(&format!("{e:#}").replace('\n', " "));
             eprintln!("error: {line}");
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::from(EXIT_USAGE)
@@ -175,6 +178,9 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
         .partition(|l| l.starts_with("tip:"));
+    // The offending argument is quoted: escaped, as any text from outside.
+    let safe = crate::view::escape::escape_text;
+    let rule: Vec<String> = rule.iter().map(|l| safe(l)).collect();
     eprintln!(
         "{}",
         rule.join(" ")
@@ -183,10 +189,10 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
             .join(" ")
     );
     for tip in tips {
-        eprintln!("{tip}");
+        eprintln!("{}", safe(tip));
     }
     match usage {
-        Some(usage) => eprintln!("{usage}"),
+        Some(usage) => eprintln!("{}", safe(usage)),
         None => eprintln!("For more information, try '--help'."),
     }
     std::process::exit(EXIT_USAGE.into())
