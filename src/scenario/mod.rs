@@ -55,13 +55,13 @@ use crate::view::escape::escape;
 
 mod clients;
 pub mod conductor;
+pub mod cost;
 mod file;
 mod outcome;
 mod run;
 
-pub use file::{
-    BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_RUN_SECONDS, MAX_STEPS,
-};
+pub use cost::{Cost, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT};
+pub use file::{BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 
 /// The largest message a scenario may send. Every write must fit in the socket

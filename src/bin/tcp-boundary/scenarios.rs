@@ -47,6 +47,9 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     for s in &mut scenarios {
         s.shape_override = spec;
+        // The command line's shaping changes what a run costs: checked
+        // against the limits before anything runs, as a file's keys are.
+        s.validate().map_err(|e| UsageError(e.to_string()))?;
     }
     let lang = args.lang.lang();
     let layout = Layout::from_env().in_lang(lang);
