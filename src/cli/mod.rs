@@ -64,7 +64,8 @@ pub const EXIT_CANNOT_CHECK: u8 = 3;
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct LangArg {
     /// The language of the lesson text: en (English) or ko (한국어). Without
-    /// it, LC_ALL, LC_MESSAGES or LANG starting with `ko` selects Korean,
+    /// it, LC_ALL, LC_MESSAGES or LANG starting with `ko` in UTF-8 selects
+    /// Korean (ko_KR.UTF-8; ko_KR.EUC-KR gets English: the text is UTF-8),
     /// anything else English. The echo pair's console text is the book's in
     /// both.
     #[arg(long, value_enum, value_name = "LANG")]

@@ -471,7 +471,8 @@ pub fn index_page(results: &[(Scenario, Vec<Report>)], lang: Lang) -> String {
 
 /// Write a lesson site to `dir`: `index.html` and one page per scenario,
 /// linked in order. Only these files are written; `dir` is created if need
-/// be. Returns the files written.
+/// be. A symbolic link found in a page's place is replaced by the page,
+/// never written through. Returns the files written.
 pub fn write_site(
     dir: &Path,
     results: &[(Scenario, Vec<Report>)],
@@ -480,7 +481,7 @@ pub fn write_site(
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     let index = dir.join("index.html");
-    std::fs::write(&index, index_page(results, lang))?;
+    replace_file(&index, &index_page(results, lang))?;
     written.push(index);
     for (i, (s, reports)) in results.iter().enumerate() {
         let links = Nav {
@@ -489,10 +490,32 @@ pub fn write_site(
             next: results.get(i + 1).map(|n| n.0.name.clone()),
         };
         let path = dir.join(file_name(&s.name));
-        std::fs::write(&path, scenario_page(s, reports, &links, lang))?;
+        replace_file(&path, &scenario_page(s, reports, &links, lang))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Write `text` as the file `path`, never through what is there: it is
+/// written to a new file beside it (created, not opened: a link in its place
+/// makes this fail) and renamed over `path`, which replaces a symbolic link
+/// found there instead of writing to the file it points at.
+fn replace_file(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// The readers in the order a page shows them: `first` (if given), then the
