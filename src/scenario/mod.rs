@@ -12,7 +12,9 @@
 //!
 //! - this module: what a scenario is (settings, script, expectations);
 //! - `file`: the TOML format, its validation and the shipped scenarios;
-//! - `run`: running a scenario and the [`Report`] it produces.
+//! - `run`: running a scenario and the [`Report`] it produces;
+//! - [`cost`]: what a run costs (rows, time, page), worked out and checked
+//!   before anything runs.
 //!
 //! ```
 //! use tcp_boundary::lesson::reader::ReaderKind;
