@@ -172,6 +172,11 @@ fn the_locale_chooses_korean_and_lang_overrides_it() {
     assert!(run(&["show", "classic"], "en_US.UTF-8").contains("expected"));
     assert!(run(&["show", "classic", "--lang", "en"], "ko_KR.UTF-8").contains("expected"));
     assert!(run(&["show", "classic", "--lang", "ko"], "C").contains("예상 판정"));
+    // Korean is printed in UTF-8: a Korean locale in another codeset gets
+    // English, which it can show, rather than Korean it would garble.
+    let euc = run(&["show", "classic"], "ko_KR.EUC-KR");
+    assert!(euc.contains("expected") && euc.is_ascii(), "{euc}");
+    assert!(run(&["show", "classic"], "ko_KR.utf8").contains("예상 판정"));
 }
 
 #[test]

@@ -562,3 +562,36 @@ fn a_korean_page_steps_in_korean_in_chromium() {
         assert_eq!(lang, "ko");
     });
 }
+
+/// `lesson --out DIR` replaces a symbolic link it finds in a page's place,
+/// and never writes through it: the file it points at is left as it was.
+#[test]
+fn a_symlink_in_the_output_folder_is_replaced_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    std::fs::create_dir(&out).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "not a page").unwrap();
+    for page in ["index.html", "classic.html"] {
+        std::os::unix::fs::symlink(&victim, out.join(page)).unwrap();
+    }
+    tcp_boundary(&["lesson", "--out", out.to_str().unwrap()]).success();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not a page");
+    for page in ["index.html", "classic.html"] {
+        let meta = std::fs::symlink_metadata(out.join(page)).unwrap();
+        assert!(meta.file_type().is_file(), "{page} is not a plain file");
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{page}");
+    }
+    // Nothing left behind but the pages.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.ends_with(".html") && !n.starts_with('.')),
+        "{names:?}"
+    );
+}

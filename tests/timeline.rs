@@ -140,6 +140,59 @@ fn every_scenario_fits_80_columns_in_both_languages() {
     }
 }
 
+/// At the narrowest layout (60 columns) every line still fits: the
+/// timeline's header wraps its titles in their columns and a cell of the
+/// rounds table is cut to its column (`✗ overflows` was one column too wide).
+#[test]
+fn every_line_fits_60_columns_in_both_languages() {
+    use unicode_width::UnicodeWidthStr;
+    for lang in ["en", "ko"] {
+        let mut runs: Vec<Vec<&str>> = tcp_boundary::scenario::BUILTIN
+            .iter()
+            .map(|(name, _)| vec!["run", name])
+            .collect();
+        runs.extend([
+            vec!["run", "large-message", "--reader", "length"],
+            vec!["run", "--all"],
+            vec!["list"],
+            vec!["show", "backlog"],
+        ]);
+        for args in runs {
+            let out = assert_cmd::Command::new(tcp_boundary_bin())
+                .args(&args)
+                .args(["--lang", lang])
+                .env("COLUMNS", "60")
+                .timeout(common::LIMIT)
+                .output()
+                .unwrap();
+            let text = text(&out.stdout);
+            assert!(text.lines().count() > 1, "{args:?} {lang}: no output");
+            for line in text.lines() {
+                assert!(
+                    line.width() <= 60,
+                    "{args:?} {lang}: {} columns: {line}",
+                    line.width()
+                );
+            }
+        }
+    }
+}
+
+/// Wrapping is linear in the text's length: a word of 40,000 combining
+/// marks (one column in all) took 6 to 20 s when each added character
+/// measured the whole line again.
+#[test]
+fn wrapping_40000_combining_marks_is_quick() {
+    let word = format!("e{}", "\u{301}".repeat(40_000));
+    let text = format!("a {word} b");
+    let started = std::time::Instant::now();
+    let lines = tcp_boundary::view::timeline::wrap(&text, 20);
+    let took = started.elapsed();
+    // Five columns in all: one line.
+    assert_eq!(lines, vec![text.clone()]);
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+}
+
 /// random-slices shows both shapes of the lesson whatever the seed: a client
 /// read that joins bytes of two server writes, and a reply that arrives over
 /// several reads (a read that ends inside a message).

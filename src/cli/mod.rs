@@ -64,7 +64,8 @@ pub const EXIT_CANNOT_CHECK: u8 = 3;
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct LangArg {
     /// The language of the lesson text: en (English) or ko (한국어). Without
-    /// it, LC_ALL, LC_MESSAGES or LANG starting with `ko` selects Korean,
+    /// it, LC_ALL, LC_MESSAGES or LANG starting with `ko` in UTF-8 selects
+    /// Korean (ko_KR.UTF-8; ko_KR.EUC-KR gets English: the text is UTF-8),
     /// anything else English. The echo pair's console text is the book's in
     /// both.
     #[arg(long, value_enum, value_name = "LANG")]
@@ -101,7 +102,10 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let line = format!("{e:#}").replace('\n', " ");
+            // Paths, file names, TOML errors quoting keys and values, command
+            // line arguments: text from outside, escaped as bytes from a peer
+            // are, on one line.
+            let line = crate::view::escape::escape_text(&format!("{e:#}").replace('\n', " "));
             eprintln!("error: {line}");
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::from(EXIT_USAGE)
@@ -175,6 +179,9 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
         .partition(|l| l.starts_with("tip:"));
+    // The offending argument is quoted: escaped, as any text from outside.
+    let safe = crate::view::escape::escape_text;
+    let rule: Vec<String> = rule.iter().map(|l| safe(l)).collect();
     eprintln!(
         "{}",
         rule.join(" ")
@@ -183,10 +190,10 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
             .join(" ")
     );
     for tip in tips {
-        eprintln!("{tip}");
+        eprintln!("{}", safe(tip));
     }
     match usage {
-        Some(usage) => eprintln!("{usage}"),
+        Some(usage) => eprintln!("{}", safe(usage)),
         None => eprintln!("For more information, try '--help'."),
     }
     std::process::exit(EXIT_USAGE.into())

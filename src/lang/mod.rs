@@ -41,8 +41,8 @@ impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
 
     /// The language of the locale: the first of `LC_ALL`, `LC_MESSAGES` and
-    /// `LANG` that is set and not empty; Korean if it starts with `ko`, else
-    /// English.
+    /// `LANG` that is set and not empty; Korean if it starts with `ko` and is
+    /// in UTF-8 (see [`Lang::of_locale`]), else English.
     pub fn from_env() -> Lang {
         let var = |name| std::env::var(name).ok();
         Lang::from_vars(var("LC_ALL"), var("LC_MESSAGES"), var("LANG"))
@@ -71,9 +71,30 @@ impl Lang {
         Lang::of_locale(locale.as_deref().unwrap_or(""))
     }
 
-    /// The language of a locale name such as `ko_KR.UTF-8`.
+    /// The language of a locale name such as `ko_KR.UTF-8`: Korean for a
+    /// Korean locale in UTF-8 (or naming no codeset), else English. Every
+    /// word is printed in UTF-8, so a locale in another codeset
+    /// (`ko_KR.EUC-KR`) gets English, which reads the same in any of them,
+    /// rather than Korean its terminal would garble.
+    ///
+    /// ```
+    /// use tcp_boundary::lang::Lang;
+    /// assert_eq!(Lang::of_locale("ko_KR.UTF-8"), Lang::Ko);
+    /// assert_eq!(Lang::of_locale("ko_KR.utf8"), Lang::Ko);
+    /// assert_eq!(Lang::of_locale("ko"), Lang::Ko);
+    /// assert_eq!(Lang::of_locale("ko_KR.EUC-KR"), Lang::En);
+    /// assert_eq!(Lang::of_locale("en_US.UTF-8"), Lang::En);
+    /// ```
     pub fn of_locale(locale: &str) -> Lang {
-        if locale.starts_with("ko") {
+        let name = locale.split('@').next().unwrap_or("");
+        let utf8 = match name.split_once('.') {
+            None => true,
+            Some((_, codeset)) => {
+                let c = codeset.to_ascii_lowercase().replace('-', "");
+                c == "utf8"
+            }
+        };
+        if name.starts_with("ko") && utf8 {
             Lang::Ko
         } else {
             Lang::En

@@ -124,7 +124,11 @@ impl Clients {
         }
     }
 
+    /// A client whose connect failed does nothing more in the script: it
+    /// does not try again at each of its steps (each try could wait 3.7 s on
+    /// a full listen queue), so a client costs at most one wait.
     fn could_not_connect(&mut self, k: usize, e: &io::Error) {
+        self.stopped.insert(k);
         self.checks.push(Check {
             what: Msg::new("check-could-not-connect")
                 .arg("client", k)

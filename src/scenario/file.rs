@@ -7,6 +7,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 
+use super::cost::{MAX_MESSAGES, MAX_SENT};
 use super::{
     ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
     Texts,
@@ -75,11 +76,9 @@ impl<'de> Deserialize<'de> for ChunkRange {
     }
 }
 
-/// A scenario that validates finishes within this many seconds: the bounds
-/// below (pauses, steps, clients, messages that fit the buffers) keep it so.
-pub const MAX_RUN_SECONDS: u64 = 30;
-/// The most the `pause_ms` steps of a scenario may add up to.
-pub const MAX_PAUSE_MS: u64 = 10_000;
+/// The most the `pause_ms` steps of a scenario may add up to (within the
+/// time a run may take, see [`super::cost`]).
+pub const MAX_PAUSE_MS: u64 = 5_000;
 /// The most steps in a scenario.
 pub const MAX_STEPS: usize = 100;
 /// The most clients in a scenario (and the highest client number).
@@ -112,6 +111,35 @@ impl Scenario {
 
         let server_line = file.server.as_ref().and_then(|s| section_line(s.span()));
         let client_line = file.client.as_ref().and_then(|c| section_line(c.span()));
+        // What the messages add up to, counted before any is built: a small
+        // file can ask for many large messages.
+        let (mut count, mut sent) = (0usize, 0u64);
+        for spanned in &file.step {
+            let f = spanned.get_ref();
+            for m in f.send.iter().chain(&f.write).flatten() {
+                count += 1;
+                sent += 4 + match m {
+                    MessageFile::Text(t) => t.len() as u64,
+                    // One over the limit of a message is said as such below.
+                    MessageFile::Filled { size, .. } => (*size).min(MAX_MESSAGE + 1) as u64,
+                };
+                let over = if count > MAX_MESSAGES {
+                    Some(format!(
+                        "the script has more than {MAX_MESSAGES} messages, the limit"
+                    ))
+                } else if sent > MAX_SENT {
+                    Some(format!(
+                        "the messages up to here add up to {sent} bytes (with 4-byte length \
+                         headers); the limit is {MAX_SENT}"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(m) = over {
+                    return Err(err(section_line(spanned.span()), m));
+                }
+            }
+        }
         let mut steps = Vec::new();
         for spanned in &file.step {
             let line = section_line(spanned.span());
@@ -241,7 +269,7 @@ impl Scenario {
         if self.steps.is_empty() {
             return Err((Place::Top, "a scenario needs at least one [[step]]".into()));
         }
-        // Bounds that keep every run short (see MAX_RUN_SECONDS).
+        // Bounds that keep every run short (see `super::cost`).
         if s.buffer_size > MAX_READ_BUFFER {
             return server(&format!("buffer_size is at most {MAX_READ_BUFFER}"));
         }
@@ -269,6 +297,7 @@ impl Scenario {
         let mut paused = 0;
         // Walk the script as the runner will, to catch steps that cannot happen.
         let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut owed_bytes: BTreeMap<usize, usize> = BTreeMap::new();
         let mut gone: Vec<usize> = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
             let at = |m: String| Err((Place::Step(i), m));
@@ -302,11 +331,28 @@ impl Scenario {
                             ));
                         }
                     }
+                    // Bytes written and not read back yet sit in the buffers
+                    // between client and server: they must fit as a message
+                    // must.
+                    let wire: usize = messages.iter().map(|m| m.len() + 4).sum();
+                    let in_flight = owed_bytes.get(&k).copied().unwrap_or(0) + wire;
+                    if let Some(b) = smallest
+                        && in_flight * 2 > b * 3
+                    {
+                        return at(format!(
+                            "{} written and not yet read back do not fit the socket buffer of \
+                             {} asked for: a write would wait for a reader who waits for its turn",
+                            crate::view::bytes(in_flight as u64),
+                            crate::view::bytes(b as u64)
+                        ));
+                    }
                     if matches!(step, Step::Write { .. }) {
                         *owed.entry(k).or_default() += messages.len();
+                        *owed_bytes.entry(k).or_default() += wire;
                     }
                 }
                 Step::Read { .. } => {
+                    owed_bytes.remove(&k);
                     if owed.remove(&k).unwrap_or(0) == 0 {
                         return at(format!("client {k} is owed no reply to read"));
                     }
@@ -324,6 +370,10 @@ impl Scenario {
                 }
                 Step::Quit { .. } => gone.push(k),
             }
+        }
+        // What a run costs, worked out before it runs.
+        if let Some(m) = self.over_a_limit() {
+            return Err((Place::Top, m));
         }
         Ok(())
     }

@@ -12,7 +12,9 @@
 //!
 //! - this module: what a scenario is (settings, script, expectations);
 //! - `file`: the TOML format, its validation and the shipped scenarios;
-//! - `run`: running a scenario and the [`Report`] it produces.
+//! - `run`: running a scenario and the [`Report`] it produces;
+//! - [`cost`]: what a run costs (rows, time, page), worked out and checked
+//!   before anything runs.
 //!
 //! ```
 //! use tcp_boundary::lesson::reader::ReaderKind;
@@ -55,13 +57,13 @@ use crate::view::escape::escape;
 
 mod clients;
 pub mod conductor;
+pub mod cost;
 mod file;
 mod outcome;
 mod run;
 
-pub use file::{
-    BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_RUN_SECONDS, MAX_STEPS,
-};
+pub use cost::{Cost, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT};
+pub use file::{BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 
 /// The largest message a scenario may send. Every write must fit in the socket

@@ -18,6 +18,13 @@
 //! `hello\nworld\n`, which is exactly what a reader needs to see; and a read
 //! that ends inside a character shows the character's first bytes escaped,
 //! `안\xeb\x85`, the reason a reader must not decode a partial read as text.
+//!
+//! Text that comes from a file (a scenario's lesson, description, name and
+//! messages, a path, the keys and values a TOML error quotes) is shown the
+//! same way, by the same rules: [`escape_text`] on a terminal (on a pipe as on
+//! a tty: `anstream` strips ESC sequences from a pipe, but not a bidi override
+//! or a C1 control such as U+009B), [`write_json`] in JSON and [`html_text`]
+//! in a page, both of which keep the text exact once decoded.
 
 use std::io::{self, Write};
 
@@ -153,6 +160,144 @@ pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result
         }
     });
     result
+}
+
+/// Text from a file, a path or an error line, for a terminal: shown as
+/// itself, except what would steer the terminal or the eye, which is escaped
+/// as [`escape`] escapes it (`\x1b`, `\n`, `\u{202e}`, `\u{9b}`, a combining
+/// mark with nothing before it). A backslash is kept as it is: text is not
+/// bytes, and lessons quote escapes (`hello\nworld\n`) in their prose.
+///
+/// ```
+/// use tcp_boundary::view::escape::escape_text;
+/// assert_eq!(escape_text("a \\n b"), "a \\n b");
+/// assert_eq!(escape_text("\x1b]0;owned\x07"), r"\x1b]0;owned\x07");
+/// assert_eq!(escape_text("abc\u{202e}def"), r"abc\u{202e}def");
+/// assert_eq!(escape_text("안녕"), "안녕");
+/// ```
+pub fn escape_text(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    for_each_unit(text.as_bytes(), |u| {
+        let _ = match u {
+            Unit::Byte(b'\\') => out.write_all(b"\\"),
+            u => u.write_to(&mut out),
+        };
+    });
+    String::from_utf8(out).expect("escaped output is UTF-8")
+}
+
+/// Whether a character of text may go into JSON or HTML as itself: not a
+/// control, format or bidi character, nothing invisible ([`escape`]'s rule);
+/// the markup's own characters are the markup's business.
+fn inert(c: char) -> bool {
+    shown(c) || matches!(c, ' ' | '\\' | '\n' | '\t')
+}
+
+/// A JSON formatter that writes every character [`escape`] would escape as
+/// a `\uXXXX` escape (a surrogate pair beyond U+FFFF): a JSON parser gives
+/// the same text back, and the JSON itself is safe on a terminal.
+struct SafeJson<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        out: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut from = 0;
+        for (i, c) in fragment.char_indices() {
+            if inert(c) {
+                continue;
+            }
+            out.write_all(&fragment.as_bytes()[from..i])?;
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                write!(out, "\\u{unit:04x}")?;
+            }
+            from = i + c.len_utf8();
+        }
+        out.write_all(&fragment.as_bytes()[from..])
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// `value` as JSON (indented if `pretty`), every string kept exact but with
+/// each character [`escape`] would escape written as `\uXXXX`: the JSON of a
+/// scenario whose name holds ESC or U+202E is safe to print.
+///
+/// ```
+/// let mut out = Vec::new();
+/// tcp_boundary::view::escape::write_json(&mut out, &"a\u{1b}\u{202e}b", false).unwrap();
+/// assert_eq!(out, br#""a\u001b\u202eb""#);
+/// ```
+pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    pretty: bool,
+) -> serde_json::Result<()> {
+    if pretty {
+        let f = SafeJson(serde_json::ser::PrettyFormatter::new());
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, f))
+    } else {
+        let f = SafeJson(serde_json::ser::CompactFormatter);
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, f))
+    }
+}
+
+/// Text for an HTML page, markup escaped (`&`, `<`, `>`, `"`, `'`), and each
+/// character [`escape`] would escape written as a character reference
+/// (`&#x202e;`): the page gives the exact text back, and its source is safe
+/// on a terminal. The few an HTML parser does not give back from a
+/// reference (NUL, CR, the C1 controls U+0080 to U+009F) are shown as on a
+/// terminal, `\u{9b}`. Put the result in a `<bdi>`, so that a bidi override
+/// cannot reorder the page around it.
+///
+/// ```
+/// use tcp_boundary::view::escape::html_text;
+/// assert_eq!(html_text("<b>\u{202e}"), "&lt;b&gt;&#x202e;");
+/// assert_eq!(html_text("\u{9b}2J"), r"\u{9b}2J");
+/// ```
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if inert(c) => out.push(c),
+            '\0' | '\r' => out.push_str(&Unit::Byte(c as u8).to_text()),
+            '\u{80}'..='\u{9f}' => out.push_str(&Unit::Char(c).to_text()),
+            c => out.push_str(&format!("&#x{:x};", c as u32)),
+        }
+    }
+    out
 }
 
 /// The units of `bytes` as (bytes stood for, display text).

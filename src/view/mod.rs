@@ -1,7 +1,8 @@
 //! Views: how runs are shown to people.
 //!
 //! - [`console`]: the echo server's console text, as the seed prints it.
-//! - [`escape`]: received bytes on a console, without letting them mangle it.
+//! - [`escape`]: received bytes and text from files on a console, in JSON
+//!   and in pages, without letting them mangle it.
 //! - [`page`]: lesson pages, a run drawn for a browser.
 //! - [`pager`]: long reports through `$PAGER`, colours kept.
 //! - [`timeline`]: the two-column timeline of writes and reads.

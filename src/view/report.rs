@@ -12,7 +12,7 @@ use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
 use crate::tr;
 use crate::view;
-use crate::view::escape::escape_fit;
+use crate::view::escape::{escape_fit, escape_text};
 use crate::view::timeline::{self, Layout, Pacing, wrap};
 
 fn bold() -> Style {
@@ -67,14 +67,21 @@ fn length_headers(r: &Report) -> timeline::Headers {
 }
 
 /// `tcp-boundary list`: one entry per scenario, its lesson wrapped to fit.
+/// Names and lessons are text from files: escaped ([`escape_text`]).
 pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    let width = scenarios.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let names: Vec<String> = scenarios.iter().map(|s| escape_text(&s.name)).collect();
+    let width = names
+        .iter()
+        .map(|n| unicode_width::UnicodeWidthStr::width(n.as_str()))
+        .max()
+        .unwrap_or(0);
     let room = layout.width.saturating_sub(width + 2).max(20);
-    for s in scenarios {
+    for (s, name) in scenarios.iter().zip(&names) {
         // The name in bold, then the lesson wrapped in a column of its own.
-        for (i, line) in wrap(s.lesson_in(layout.lang), room).iter().enumerate() {
-            let name = if i == 0 { s.name.as_str() } else { "" };
-            writeln!(out, "{b}{name:width$}{b:#}  {line}", b = bold())?;
+        let lesson = escape_text(s.lesson_in(layout.lang));
+        for (i, line) in wrap(&lesson, room).iter().enumerate() {
+            let name = if i == 0 { name.as_str() } else { "" };
+            writeln!(out, "{b}{}{b:#}  {line}", pad(name, width), b = bold())?;
         }
     }
     Ok(())
@@ -173,15 +180,17 @@ fn first_fitting(choices: Vec<String>, room: usize) -> String {
     choices.into_iter().nth(i).unwrap_or_default()
 }
 
-/// `tcp-boundary show NAME`: what the scenario sets up and expects.
+/// `tcp-boundary show NAME`: what the scenario sets up and expects. The
+/// scenario's texts are escaped ([`escape_text`]): a file's text is shown as
+/// bytes from a peer are.
 pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let lang = layout.lang;
     let heading =
         |out: &mut dyn Write, id: &str| writeln!(out, "{b}{}{b:#}", tr!(lang, id), b = bold());
-    writeln!(out, "{b}{}{b:#}", s.name, b = bold())?;
-    indented(out, "", s.lesson_in(lang), layout)?;
+    writeln!(out, "{b}{}{b:#}", escape_text(&s.name), b = bold())?;
+    indented(out, "", &escape_text(s.lesson_in(lang)), layout)?;
     writeln!(out)?;
-    indented(out, "", &s.description_in(lang), layout)?;
+    indented(out, "", &escape_text(&s.description_in(lang)), layout)?;
     writeln!(out)?;
     heading(out, "col-server")?;
     for line in describe_server(s, None, lang) {
@@ -202,15 +211,15 @@ pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()>
     let point_at = s.point_at_in(lang);
     if !point_at.is_empty() {
         heading(out, "show-point-at")?;
-        indented(out, "  ", &point_at, layout)?;
+        indented(out, "  ", &escape_text(&point_at), layout)?;
     }
     Ok(())
 }
 
 fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let lang = layout.lang;
-    writeln!(out, "{b}━━ {} ━━{b:#}", s.name, b = bold())?;
-    indented(out, "  ", s.lesson_in(lang), layout)?;
+    writeln!(out, "{b}━━ {} ━━{b:#}", escape_text(&s.name), b = bold())?;
+    indented(out, "  ", &escape_text(s.lesson_in(lang)), layout)?;
     // The seed in force is stated once, in the server's line that uses it.
     let server = format!("  {}: ", tr!(lang, "col-server"));
     for line in describe_server(s, report.seed, lang) {
@@ -268,7 +277,28 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
         Outcome::ClosedMidMessage | Outcome::Closed | Outcome::Failed(_) => "!",
         _ => m,
     };
-    (style, format!("{m} {text}"))
+    (style, cut_to(&format!("{m} {text}"), width))
+}
+
+/// `text` cut to `width` columns, with `…` where it was cut: a cell never
+/// pushes the row past the terminal's width, whatever the wording.
+fn cut_to(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// The rounds of several readers side by side: one row per round, one column
@@ -442,7 +472,7 @@ pub fn all_summary(
     writeln!(out, "{b}{}{b:#}", tr!(lang, "summary"), b = bold())?;
     for (s, reports) in results {
         // Entries go on the scenario's line while they fit, then under it.
-        write!(out, "  {:<16}", s.name)?;
+        write!(out, "  {}", pad(&escape_text(&s.name), 16))?;
         let mut used = 18;
         for r in reports {
             all_ok &= r.as_expected;

@@ -250,29 +250,42 @@ fn cell_lines_of(
 }
 
 /// Words wrapped to `width` columns (a word longer than that is cut).
+///
+/// Linear in the text's length: the width of the line being filled is kept
+/// as characters are added, never measured again (a word of 40,000 combining
+/// marks is wrapped as fast as 40,000 letters).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let char_width = |c: char| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
     let mut lines = Vec::new();
     let mut line = String::new();
+    // The width of `line`, kept up to date.
+    let mut used = 0;
     for word in text.split(' ') {
-        let sep = usize::from(!line.is_empty());
-        if line.width() + sep + word.width() > width && !line.is_empty() {
+        let word_width: usize = word.chars().map(char_width).sum();
+        if !line.is_empty() && used + 1 + word_width > width {
             lines.push(std::mem::take(&mut line));
+            used = 0;
         }
         if !line.is_empty() {
             line.push(' ');
+            used += 1;
         }
         for c in word.chars() {
-            if line.width() + c.to_string().width() > width {
+            let w = char_width(c);
+            if used + w > width && !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
+                used = 0;
             }
             line.push(c);
+            used += w;
         }
     }
     lines.push(line);
     lines
 }
 
-/// The header of a two-column timeline.
+/// The header of a two-column timeline. A title wider than its column wraps
+/// inside it, so the header is never wider than the layout.
 pub fn render_header(
     left: &str,
     right: &str,
@@ -280,8 +293,16 @@ pub fn render_header(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let pad = layout.column().saturating_sub(left.width());
-    writeln!(out, "{dim}{:>4}  {left}{:pad$} │ {right}{dim:#}", "#", "")
+    let col = layout.column();
+    let (left, right) = (wrap(left, col), wrap(right, col));
+    for i in 0..left.len().max(right.len()) {
+        let seq = if i == 0 { "#" } else { "" };
+        let l = left.get(i).map_or("", String::as_str);
+        let r = right.get(i).map_or("", String::as_str);
+        let pad = col.saturating_sub(l.width());
+        writeln!(out, "{dim}{seq:>4}  {l}{:pad$} │ {r}{dim:#}", "")?;
+    }
+    Ok(())
 }
 
 /// One event of a two-column timeline: client side left, server side right.

@@ -7,6 +7,7 @@ use tcp_boundary::cli::{self, LessonArgs};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::Scenario;
 use tcp_boundary::tr;
+use tcp_boundary::view::escape::escape_text;
 use tcp_boundary::view::{page, report};
 
 pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -26,7 +27,7 @@ pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let said = tr!(
         lang,
         "wrote-site",
-        index = index.display().to_string(),
+        index = escape_text(&index.display().to_string()),
         pages = written.len() - 1
     );
     writeln!(out, "{said}")?;

@@ -10,6 +10,7 @@ use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{BUILTIN, Report, Scenario};
 use tcp_boundary::shape::choose_seed;
 use tcp_boundary::tr;
+use tcp_boundary::view::escape::{escape_text, write_json};
 use tcp_boundary::view::timeline::{Layout, Pacing};
 use tcp_boundary::view::{page, report};
 
@@ -46,6 +47,9 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     for s in &mut scenarios {
         s.shape_override = spec;
+        // The command line's shaping changes what a run costs: checked
+        // against the limits before anything runs, as a file's keys are.
+        s.validate().map_err(|e| UsageError(e.to_string()))?;
     }
     let lang = args.lang.lang();
     let layout = Layout::from_env().in_lang(lang);
@@ -85,12 +89,16 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         let (s, reports) = &results[0];
         let html = page::scenario_page(s, reports, &page::Nav::default(), lang);
         std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
-        let said = tr!(lang, "wrote-page", page = path.display().to_string());
+        let said = tr!(
+            lang,
+            "wrote-page",
+            page = escape_text(&path.display().to_string())
+        );
         writeln!(out, "{said}")?;
         report::closing_line(ok, lang, out)?;
     } else if args.json {
         let all: Vec<&Report> = results.iter().flat_map(|(_, r)| r).collect();
-        serde_json::to_writer_pretty(&mut *out, &all)?;
+        write_json(&mut *out, &all, true)?;
         writeln!(out)?;
     } else if args.all {
         for (s, reports) in &results {
@@ -136,14 +144,15 @@ fn repeat(
                     expected = rep.as_expected,
                     same = rep.same_timeline
                 );
-                writeln!(out, "{:<16} {:<7} {said}", rep.scenario, rep.reader)?;
+                let name = report::pad(&escape_text(&rep.scenario), 16);
+                writeln!(out, "{name} {:<7} {said}", rep.reader)?;
             }
             all.push(rep);
         }
     }
     let ok = all.iter().all(|r| r.perfect());
     if json {
-        serde_json::to_writer_pretty(&mut *out, &all)?;
+        write_json(&mut *out, &all, true)?;
         writeln!(out)?;
     } else {
         report::closing_line(ok, lang, out)?;

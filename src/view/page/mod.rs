@@ -31,7 +31,7 @@ use crate::lang::Lang;
 use crate::lesson::reader::{MessageReader, ReaderKind};
 use crate::scenario::{Outcome, Report, Scenario, Verdict};
 use crate::tr;
-use crate::view::escape::escape_fit;
+use crate::view::escape::{escape_fit, html_text, write_json};
 use crate::view::report::{describe_client, describe_server};
 
 const STYLE: &str = include_str!("page.css");
@@ -162,6 +162,14 @@ pub struct Nav {
     pub next: Option<String>,
 }
 
+/// Text from a scenario file in a page: exact once the page is read, each
+/// character a terminal would escape written as a character reference
+/// ([`html_text`]), and isolated in a `<bdi>` so that a bidi override in it
+/// cannot reorder the page around it.
+fn file_text(text: &str) -> Markup {
+    html! { bdi { (PreEscaped(html_text(text))) } }
+}
+
 /// A scenario page's file name in a site.
 pub fn file_name(scenario: &str) -> String {
     format!("{scenario}.html")
@@ -206,8 +214,10 @@ fn document(title: &str, body: Markup, reports: Option<&[Report]>, lang: Lang) -
         // The same JSON as `--json`. Inside a script element only `</script`
         // could end it early: every `<` is written as its JSON escape, which a
         // JSON parser reads back as `<`.
-        serde_json::to_string(r)
-            .expect("a report serializes")
+        let mut json = Vec::new();
+        write_json(&mut json, r, false).expect("a report serializes");
+        String::from_utf8(json)
+            .expect("JSON is UTF-8")
             .replace('<', "\\u003c")
     });
     let page = html! {
@@ -217,7 +227,7 @@ fn document(title: &str, body: Markup, reports: Option<&[Report]>, lang: Lang) -
                 meta charset="utf-8";
                 meta http-equiv="Content-Security-Policy" content=(POLICY);
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
+                title { (PreEscaped(html_text(title))) }
                 style { (PreEscaped(STYLE)) }
             }
             body {
@@ -237,11 +247,11 @@ fn nav(nav: &Nav, lang: Lang) -> Markup {
         @if let Some(index) = &nav.index {
             nav aria-label=(tr!(lang, "page-nav")) {
                 @if let Some(prev) = &nav.prev {
-                    a rel="prev" href=(file_name(prev)) { "← " (prev) }
+                    a rel="prev" href=(file_name(prev)) { "← " (file_text(prev)) }
                 }
                 a href=(index) { (tr!(lang, "page-all-scenarios")) }
                 @if let Some(next) = &nav.next {
-                    a rel="next" href=(file_name(next)) { (next) " →" }
+                    a rel="next" href=(file_name(next)) { (file_text(next)) " →" }
                 }
             }
         }
@@ -265,12 +275,12 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
     let body = html! {
         header {
             (nav(links, lang))
-            h1 { (s.name) }
-            p.lesson { (s.lesson_in(lang)) }
+            h1 { (file_text(&s.name)) }
+            p.lesson { (file_text(s.lesson_in(lang))) }
         }
         main {
             section.about aria-label=(t("page-about")) {
-                p { (s.description_in(lang)) }
+                p { (file_text(&s.description_in(lang))) }
                 div.setup {
                     h2 { (t("page-setup")) }
                     ul {
@@ -286,7 +296,7 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                 @if !point_at.is_empty() {
                     aside.point {
                         h2 { (t("page-point-at")) }
-                        p { (point_at) }
+                        p { (file_text(&point_at)) }
                     }
                 }
             }
@@ -311,7 +321,7 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
         }
         footer {
             p {
-                (t("page-made-by")) " " code { "tcp-boundary run " (s.name) " --html" @if lang != Lang::En { " --lang " (lang.code()) } } ". "
+                (t("page-made-by")) " " code { "tcp-boundary run " (file_text(&s.name)) " --html" @if lang != Lang::En { " --lang " (lang.code()) } } ". "
                 (t("page-keys"))
             }
         }
@@ -446,8 +456,8 @@ pub fn index_page(results: &[(Scenario, Vec<Report>)], lang: Lang) -> String {
             ol.index {
                 @for (s, reports) in results {
                     li {
-                        a href=(file_name(&s.name)) { (s.name) }
-                        " · " (s.lesson_in(lang))
+                        a href=(file_name(&s.name)) { (file_text(&s.name)) }
+                        " · " (file_text(s.lesson_in(lang)))
                         @if reports.iter().any(|r| !r.as_expected) {
                             " " span.bad { (tr!(lang, "index-surprise")) }
                         }
@@ -461,7 +471,8 @@ pub fn index_page(results: &[(Scenario, Vec<Report>)], lang: Lang) -> String {
 
 /// Write a lesson site to `dir`: `index.html` and one page per scenario,
 /// linked in order. Only these files are written; `dir` is created if need
-/// be. Returns the files written.
+/// be. A symbolic link found in a page's place is replaced by the page,
+/// never written through. Returns the files written.
 pub fn write_site(
     dir: &Path,
     results: &[(Scenario, Vec<Report>)],
@@ -470,7 +481,7 @@ pub fn write_site(
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     let index = dir.join("index.html");
-    std::fs::write(&index, index_page(results, lang))?;
+    replace_file(&index, &index_page(results, lang))?;
     written.push(index);
     for (i, (s, reports)) in results.iter().enumerate() {
         let links = Nav {
@@ -479,10 +490,32 @@ pub fn write_site(
             next: results.get(i + 1).map(|n| n.0.name.clone()),
         };
         let path = dir.join(file_name(&s.name));
-        std::fs::write(&path, scenario_page(s, reports, &links, lang))?;
+        replace_file(&path, &scenario_page(s, reports, &links, lang))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Write `text` as the file `path`, never through what is there: it is
+/// written to a new file beside it (created, not opened: a link in its place
+/// makes this fail) and renamed over `path`, which replaces a symbolic link
+/// found there instead of writing to the file it points at.
+fn replace_file(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// The readers in the order a page shows them: `first` (if given), then the
