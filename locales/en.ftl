@@ -368,3 +368,13 @@ chk-split-broke = each reply split after byte { $at }: { $why }; { $failed } of 
 chk-sweep-ok = every reply whole at each of { $points } split points
 chk-sweep-none = a first reply of { $n } bytes has no byte to split after
 chk-upstream-refused = the upstream server refused the proxy's connection: it is not serving any more
+proxy-listening = listening on { $local }, forwarding to { $to }
+proxy-down = downstream (server → client): { $words }
+proxy-up = upstream (client → server): { $words }
+proxy-as-read = passed on as read
+proxy-left = client side (cN: client N)
+proxy-right = server side (sN: its server end)
+proxy-stopped = { $n ->
+    [one] proxy stopped after 1 connection
+   *[other] proxy stopped after { $n } connections
+}

@@ -195,3 +195,25 @@ fn a_server_that_never_answers_is_exit_1_after_the_client_timeout() {
         assert_one_error_line(&out.stderr, "no reply from the server within the timeout");
     }
 }
+
+#[test]
+fn echo_client_offers_only_the_switches_it_takes() {
+    let help = assert_cmd::Command::new(common::echo_client_bin())
+        .arg("--help")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--chunk"), "{help}");
+    for flag in ["--read-delay-ms", "--cut-after", "--reset-after"] {
+        assert!(!help.contains(flag), "{flag} in:\n{help}");
+        let out = assert_cmd::Command::new(common::echo_client_bin())
+            .args(["127.0.0.1", "9", flag, "5"])
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}: {out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("echo-client does not take it"), "{err}");
+    }
+}

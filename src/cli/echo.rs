@@ -30,6 +30,11 @@ pub struct EchoServerArgs {
 /// `printf 'hi\nq\n' | echo-client 127.0.0.1 9190` works.
 #[derive(Debug, Parser)]
 #[command(name = "echo-client", version, allow_negative_numbers = true)]
+// A late read, a cut or a reset are the server's or the proxy's to make: the
+// client's help does not offer them (given anyway, they are refused in words).
+#[command(mut_arg("read-delay-ms", |a| a.hide(true)))]
+#[command(mut_arg("cut-after", |a| a.hide(true)))]
+#[command(mut_arg("reset-after", |a| a.hide(true)))]
 pub struct EchoClientArgs {
     /// Server host name or address.
     #[arg(value_hint = clap::ValueHint::Hostname)]

@@ -26,6 +26,8 @@ pub struct ProxyArgs {
     pub up: UpShapeArgs,
     #[command(flatten)]
     pub seed: SeedArg,
+    #[command(flatten)]
+    pub lang: super::LangArg,
 }
 
 impl ProxyArgs {

@@ -57,28 +57,16 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         let now = bench::peak_rss_kib(pid);
         (pid, now.max(result.sampled_peak_rss_kib()))
     });
+    let report = bench::Report {
+        addr,
+        figures: result,
+        pid: peak.map(|(pid, _)| pid),
+        peak_rss_kib: peak.map(|(_, kib)| kib),
+    };
     if args.json {
-        let mut v = serde_json::to_value(&result)?;
-        v["addr"] = serde_json::Value::String(addr.to_string());
-        if let Some((pid, kib)) = peak {
-            v["pid"] = pid.into();
-            v["peak_rss_kib"] = kib.into();
-        }
-        serde_json::to_writer_pretty(&mut *out, &v)?;
-        writeln!(out)?;
+        report.json(out)?;
     } else {
-        writeln!(out, "echo server at {addr}")?;
-        bench::print(&result, out)?;
-        if let Some((pid, kib)) = peak {
-            match kib {
-                Some(k) => writeln!(
-                    out,
-                    "peak RSS of process {pid}: {k} KiB ({:.1} MiB)",
-                    k as f64 / 1024.0
-                )?,
-                None => writeln!(out, "peak RSS of process {pid}: not readable")?,
-            }
-        }
+        report.text(out)?;
     }
     Ok(cli::EXIT_OK)
 }

@@ -1,9 +1,9 @@
 //! `tcp-boundary proxy`: reshape the stream between any client and any server.
 
 use anyhow::Context;
-use tcp_boundary::cli;
 use tcp_boundary::tools::proxy;
 use tcp_boundary::view::timeline::{self, Layout};
+use tcp_boundary::{cli, tr};
 
 pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let (downstream, upstream, seed_note) = args.shapes()?;
@@ -20,25 +20,27 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     })
     .context("cannot install the Ctrl-C handler")?;
     let local = listener.local_addr()?;
-    eprintln!("listening on {local}, forwarding to {to}");
-    for (name, shape) in [
-        ("downstream (server → client)", downstream),
-        ("upstream (client → server)", upstream),
-    ] {
+    let lang = args.lang.lang();
+    let (local_s, to_s) = (local.to_string(), to.to_string());
+    eprintln!(
+        "{}",
+        tr!(lang, "proxy-listening", local = local_s, to = to_s)
+    );
+    let words = |shape: tcp_boundary::shape::Shape| {
         let parts = shape.describe();
-        let words = if parts.is_empty() {
-            "passed on as read".to_string()
-        } else {
-            parts.join("; ")
-        };
-        eprintln!("{name}: {words}");
-    }
+        match parts.is_empty() {
+            true => tr!(lang, "proxy-as-read"),
+            false => parts.join("; "),
+        }
+    };
+    eprintln!("{}", tr!(lang, "proxy-down", words = words(downstream)));
+    eprintln!("{}", tr!(lang, "proxy-up", words = words(upstream)));
     if let Some(note) = seed_note {
         eprintln!("{note}");
     }
     let config = proxy::ProxyConfig {
         quiet: args.quiet,
-        layout: Layout::from_env(),
+        layout: Layout::from_env().in_lang(lang),
         ..proxy::ProxyConfig::new(to)
             .downstream(downstream)
             .upstream(upstream)
@@ -46,9 +48,9 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let mut out = anstream::stdout();
     if !args.quiet {
         timeline::render_header(
-            "client side (cN: client N)",
-            "server side (sN: its server end)",
-            config.layout,
+            &tr!(lang, "proxy-left"),
+            &tr!(lang, "proxy-right"),
+            config.layout.in_lang(lang),
             &mut out,
         )?;
     }
@@ -56,9 +58,6 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let _ = rx.recv();
     let served = running.connections();
     running.stop();
-    eprintln!(
-        "proxy stopped after {served} connection{}",
-        if served == 1 { "" } else { "s" }
-    );
+    eprintln!("{}", tr!(lang, "proxy-stopped", n = served));
     Ok(cli::EXIT_OK)
 }

@@ -196,6 +196,48 @@ pub enum Figures {
     },
 }
 
+/// What a bench reports: the server measured, its figures, and the peak
+/// memory of a process watched while it ran (`--pid`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The echo server measured.
+    pub addr: SocketAddr,
+    /// The figures, with their mode.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// The process watched, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Its peak resident memory in KiB (`null`: not readable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<Option<u64>>,
+}
+
+impl Report {
+    /// The report as JSON.
+    pub fn json(&self, out: &mut dyn std::io::Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+
+    /// The report in words.
+    pub fn text(&self, out: &mut dyn std::io::Write) -> io::Result<()> {
+        writeln!(out, "echo server at {}", self.addr)?;
+        print(&self.figures, out)?;
+        if let (Some(pid), Some(kib)) = (self.pid, self.peak_rss_kib) {
+            match kib {
+                Some(k) => writeln!(
+                    out,
+                    "peak RSS of process {pid}: {k} KiB ({:.1} MiB)",
+                    k as f64 / 1024.0
+                )?,
+                None => writeln!(out, "peak RSS of process {pid}: not readable")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Run `mode` against the server at `addr`, then the same against a raw pair.
 ///
 /// `opts.max_time` bounds the whole run: each part gets a share of it, and the
