@@ -217,7 +217,11 @@ impl CheckArgs {
                     .map_err(|e| {
                         usage(format!(
                             "--ignore {p:?}: {}",
-                            e.to_string().lines().last().unwrap_or("")
+                            e.to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim_start_matches("error: ")
                         ))
                     })?,
             );
