@@ -9,6 +9,17 @@
 //! book's style, what it prints: see [`StdinLines`]). Every run is seeded, so a
 //! failure comes with a command line that reproduces it.
 //!
+//! Each shape is paced by its reader (see the proxy's `paced_by_reader`): a
+//! piece waits until the receiver has read the last, so each piece is one
+//! read, at the speed the receiver reads, and a run's cost does not grow with
+//! the messages.
+//!
+//! - `client`: running the client (its process group, its terminal, its
+//!   output in the order it came, the limits of a run).
+//! - `echo`: the echo server a client is checked against.
+//! - `judge`: pass or fail, and why; what the shape did, in words and data.
+//! - [`server`]: `check --server`, where our client shapes the requests.
+//! - [`quote`]: command lines a shell gives back byte for byte.
 //! - [`report`]: the outcome as a table, JSON or JUnit XML.
 
 mod client;
