@@ -116,7 +116,9 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             tr!(lang, "ev-write", n = bytes.len(), at = *at),
             Some(bytes),
         ),
-        What::Read { asked, at, bytes } => (
+        What::Read {
+            asked, at, bytes, ..
+        } => (
             tr!(lang, "ev-read", asked = *asked, n = bytes.len(), at = *at),
             Some(bytes),
         ),
@@ -195,6 +197,10 @@ pub fn words_with_step(e: &Event, lang: Lang) -> (String, Option<&[u8]>) {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(pub HashMap<usize, Vec<u64>>);
 
+/// The fewest columns of a read's bytes kept before its queue's count is
+/// left out of a row.
+const QUEUED_ROOM: usize = 5;
+
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection.
 fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Vec<String> {
@@ -231,19 +237,45 @@ fn cell_lines_of(
         _ => {}
     }
     let text = format!("{who}{head}");
+    // A read's receive queue as the call began, after its bytes, where it
+    // fits: in words, or short, where the bytes still fit whole beside it;
+    // when the queue held more than the read took (the point of the row),
+    // short even if the bytes must then be elided.
+    let queued = match (&e.what, bytes) {
+        (
+            What::Read {
+                queued: Some(q), ..
+            },
+            Some(b),
+        ) => {
+            let whole = crate::view::escape::escape(b).width();
+            let tails = [
+                format!("  {}", tr!(lang, "ev-queued", n = *q)),
+                format!(" {}", tr!(lang, "ev-queued-short", n = *q)),
+            ];
+            let fits =
+                |tail: &String, bytes: usize| text.width() + tail.width() + 1 + bytes <= width;
+            match tails.iter().find(|t| fits(t, whole)) {
+                Some(t) => t.clone(),
+                None if *q > b.len() && fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    };
     match bytes {
         // No room left for the bytes beside the words: the words alone,
         // wrapped in their column.
         Some(_) if text.width() + 2 > width => wrap(&text, width),
         Some(bytes) => {
-            let room = width.saturating_sub(text.width() + 1);
+            let room = width.saturating_sub(text.width() + 1 + queued.width());
             let shown = match (&e.what, starts) {
                 (What::Read { at, .. } | What::Write { at, .. }, Some(starts)) => {
                     fit_units(&units_with_headers(bytes, *at, starts), room)
                 }
                 _ => escape_fit(bytes, room),
             };
-            vec![format!("{text} {shown}")]
+            vec![format!("{text} {shown}{queued}")]
         }
         None => wrap(&text, width),
     }

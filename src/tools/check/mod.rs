@@ -887,6 +887,7 @@ mod tests {
             what: What::Read {
                 asked: 65536,
                 at: 0,
+                queued: Some(n),
                 bytes: vec![b'x'; n],
             },
         };
