@@ -162,6 +162,7 @@ show-point-at = what to point at
 ## `run`: the rounds side by side, the verdicts
 
 timeline-of = timeline, { $reader } reader
+step-keys = Enter: next row · q: quit
 rounds-round = round
 rounds-sent = sent
 cell-ok = ok

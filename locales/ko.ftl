@@ -152,6 +152,7 @@ show-point-at = 짚어 줄 곳
 ## `run`: 회차별 응답, 판정
 
 timeline-of = 타임라인, { $reader } 판독기
+step-keys = Enter: 다음 줄 · q: 끝내기
 rounds-round = 회차
 rounds-sent = 보낸 것
 cell-ok = 정상

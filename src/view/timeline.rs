@@ -19,6 +19,7 @@ use crate::tr;
 use std::collections::HashMap;
 
 use crate::view::escape::{escape_fit, fit_units, units_with_headers};
+use crate::view::keys::{Key, Keys, Lines};
 
 /// How the timeline and the reports are laid out: how wide, in which
 /// language.
@@ -458,28 +459,118 @@ pub enum Pacing {
 /// terminal or NO_COLOR is set.
 pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let none = Headers::default();
-    render_paced(events, layout, Pacing::AtOnce, &none, &mut io::empty(), out)
+    let mut keys = Lines(io::empty());
+    render_paced(events, layout, Pacing::AtOnce, &none, &mut keys, None, out).map(|_| ())
 }
 
 /// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
-/// line from `keys` (Enter) shows the next row; when `keys` ends, the rest
-/// follows at once.
+/// key from `keys` (Enter) shows the next row, `q` stops; when the keys end,
+/// the rest follows at once. `screen`: the terminal's height in rows when
+/// both ends are a terminal; the column header then stays at the top, the
+/// rows scroll under it, and the bottom line says which keys to press.
+/// Returns false when the reader quit.
 pub fn render_paced(
     events: &[Event],
     layout: Layout,
     pacing: Pacing,
     headers: &Headers,
-    keys: &mut dyn io::BufRead,
+    keys: &mut dyn Keys,
+    screen: Option<usize>,
     out: &mut dyn Write,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let lang = layout.lang;
     // Step numbers on the server's rows are the chapter's: say so above them.
     let server = match events.iter().any(|e| step_of(e.side, &e.what).is_some()) {
         true => tr!(lang, "col-server-steps"),
         false => tr!(lang, "col-server"),
     };
-    render_header(&tr!(lang, "col-client"), &server, layout, out)?;
-    let mut keys_open = true;
+    let mut header = Vec::new();
+    render_header(&tr!(lang, "col-client"), &server, layout, &mut header)?;
+    let mut stepping = pacing == Pacing::Step;
+    let mut fixed = None;
+    if let (true, Some(rows)) = (stepping, screen) {
+        let hint = tr!(lang, "step-keys");
+        let rows_of_header = header.iter().filter(|&&b| b == b'\n').count();
+        // Room for the header, the hint and a few rows, else plain stepping.
+        if rows >= rows_of_header + 4 {
+            write!(out, "{d}{hint}{d:#}", d = Style::new().dimmed())?;
+            out.flush()?;
+            match keys.next_key()? {
+                Key::Quit => {
+                    writeln!(out)?;
+                    return Ok(false);
+                }
+                Key::End => stepping = false,
+                Key::Next => {}
+            }
+            fixed = Some(Fixed {
+                rows,
+                top: rows_of_header,
+                hint,
+            });
+        }
+    }
+    if let Some(f) = &fixed {
+        // A clear screen, the header on top, the rows scrolling under it.
+        out.flush()?;
+        control("\x1b[2J\x1b[H")?;
+        out.write_all(&header)?;
+        out.flush()?;
+        f.begin()?;
+    } else {
+        out.write_all(&header)?;
+    }
+    let finished = steps(events, layout, pacing, headers, keys, stepping, out);
+    if let Some(f) = &fixed {
+        out.flush()?;
+        f.end()?;
+    }
+    finished
+}
+
+/// The header held at the top of a terminal while the rows step under it.
+struct Fixed {
+    rows: usize,
+    /// Rows the header takes.
+    top: usize,
+    hint: String,
+}
+
+impl Fixed {
+    /// Rows scroll between the header and the last line, which holds the hint.
+    fn begin(&self) -> io::Result<()> {
+        let (first, last) = (self.top + 1, self.rows - 1);
+        control(&format!(
+            "\x1b[{first};{last}r\x1b[{rows};1H\x1b[2K\x1b[2m{hint}\x1b[0m\x1b[{first};1H",
+            rows = self.rows,
+            hint = self.hint
+        ))
+    }
+
+    /// The whole screen scrolls again; the hint gives way to what follows.
+    fn end(&self) -> io::Result<()> {
+        control(&format!("\x1b[r\x1b[{};1H\x1b[2K", self.rows))
+    }
+}
+
+/// A terminal control sequence, straight to the terminal: not through the
+/// colour filter, which would take it out under NO_COLOR.
+fn control(seq: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(seq.as_bytes())?;
+    stdout.flush()
+}
+
+/// The rows, one per key when `stepping`. False when the reader quit.
+fn steps(
+    events: &[Event],
+    layout: Layout,
+    pacing: Pacing,
+    headers: &Headers,
+    keys: &mut dyn Keys,
+    mut stepping: bool,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
     let mut rest = events;
     if let Some((seq, lines)) = folded_setup(events, layout) {
         put_lines(&seq, Side::Server, Style::new(), &lines, layout, out)?;
@@ -496,10 +587,13 @@ pub fn render_paced(
             _ => serving,
         };
         let starts = headers.0.get(&client).map(Vec::as_slice);
-        if pacing == Pacing::Step && keys_open {
+        if stepping {
             out.flush()?;
-            let mut line = String::new();
-            keys_open = keys.read_line(&mut line)? > 0;
+            match keys.next_key()? {
+                Key::Next => {}
+                Key::End => stepping = false,
+                Key::Quit => return Ok(false),
+            }
         }
         render_row_with(e, layout, starts, out)?;
         if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
@@ -507,5 +601,5 @@ pub fn render_paced(
             std::thread::sleep(std::time::Duration::from_millis(*ms));
         }
     }
-    Ok(())
+    Ok(true)
 }
