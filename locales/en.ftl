@@ -275,9 +275,8 @@ page-speed = speed
 page-slow = slow
 page-normal = normal
 page-fast = fast
-page-step-count = step { $n } of { $last }
+page-step-label = moment in the run
 # The stepping script fills in {n} and {last} (not Fluent's arguments).
-page-step-of = step {"{"}n{"}"} of {"{"}last{"}"}
 page-diagram-caption = Time goes down. Each box is one call; the bands carry each write's bytes to the read that got them, coloured by message (tags:
 page-tag-whole = a whole message
 page-tag-start = its start

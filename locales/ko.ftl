@@ -259,9 +259,8 @@ page-speed = 속도
 page-slow = 느리게
 page-normal = 보통
 page-fast = 빠르게
-page-step-count = { $last }단계 중 { $n }단계
+page-step-label = 실행의 순간
 # 페이지의 스크립트가 {n} 과 {last} 를 채웁니다 (Fluent 인자가 아닙니다).
-page-step-of = {"{"}last{"}"}단계 중 {"{"}n{"}"}단계
 page-diagram-caption = 시간은 아래로 흐릅니다. 상자 하나가 호출 하나이고, 띠는 각 write의 바이트가 어느 read로 들어갔는지 보여 줍니다. 색은 메시지를 나타냅니다 (표시:
 page-tag-whole = 메시지 전체
 page-tag-start = 메시지의 앞부분
