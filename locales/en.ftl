@@ -247,6 +247,9 @@ ribbon-up = { $client } → server: the bytes as { $client } wrote them (marked 
 ribbon-down = server → { $client }: the echo as the server wrote it (marked above) and as { $client } read it (marked below)
 ribbon-label = { $caption }: { $n } in { $writes } writes and { $reads } reads
 ribbon-message = message { $m }: { $n }
+ribbon-mark-write = write { $i }
+ribbon-mark-read = read { $i }
+ribbon-mark-title = { $label }: event { $seq }, bytes { $from }-{ $to }
 
 ## The lesson pages: headings, controls, tables
 

@@ -21,7 +21,7 @@ ev-socket = socket(): 소켓 생성
 ev-bind = bind(): 주소 할당
 ev-listen = listen(대기 큐 { $backlog })
 ev-setup = socket, bind, listen({ $backlog })
-ev-close-listener = close(server): 서버 연결 종료
+ev-close-listener = close(server): 듣기 소켓 닫음
 ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
@@ -49,7 +49,7 @@ note-round-failed = ✗ { $round }회차: { $error }
 
 err-refused = 연결 거부됨: 그 주소에서 listen 하는 곳이 없음
 err-reset = 상대가 연결을 리셋함 (RST)
-err-broken-pipe = broken pipe: 상대가 이미 닫음
+err-broken-pipe = 파이프 깨짐: 상대가 이미 닫음
 err-aborted = 연결이 중단됨
 err-timed-out = 시간 초과
 
@@ -231,6 +231,9 @@ ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서�
 ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }가 읽은 대로(아래 표시)의 에코
 ribbon-label = { $caption }: { $n }, write { $writes }번, read { $reads }번
 ribbon-message = { $m }번 메시지: { $n }
+ribbon-mark-write = { $i }번 write
+ribbon-mark-read = { $i }번 read
+ribbon-mark-title = { $label }: { $seq }번째 사건, { $from }-{ $to }바이트
 
 ## 수업 페이지: 제목, 버튼, 표
 
