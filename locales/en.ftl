@@ -32,6 +32,8 @@ ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
 ev-read = read({ $asked }) → { $n } B @{ $at }
+ev-queued = [queued { $n }]
+ev-queued-short = q{ $n }
 ev-eof = read → 0 B: end of stream
 ev-shutdown = shutdown(write): FIN
 ev-pause = (pause { $ms } ms)
@@ -160,6 +162,7 @@ show-point-at = what to point at
 ## `run`: the rounds side by side, the verdicts
 
 timeline-of = timeline, { $reader } reader
+step-keys = Enter: next row · q: quit
 rounds-round = round
 rounds-sent = sent
 cell-ok = ok
@@ -216,6 +219,10 @@ say-refused = { $who }'s connect() is refused: the kernel answers with a reset (
 say-accept = The server's accept() returns { $client }'s connection, which was waiting in the listen queue.
 say-write = { $who } calls write() once with { $n }: { $bytes }.
 say-read = { $who }'s read({ $asked }) returns the { $n } that have arrived: { $bytes }.
+say-queued-all = Just before the call, the kernel's receive queue held { $held }: the read took all of it.
+say-queued-more = Just before the call, the kernel's receive queue held { $held }: { $left } stay there for the next read.
+say-queued-less = Just before the call, the kernel's receive queue held { $held }: the read waited, and took what arrived meanwhile too.
+page-queued = queued { $n } B
 say-read-coalesced = { $writes } separate writes arrive as one read.
 say-read-naive = The naive client does one read per message and takes them as the whole reply.
 say-read-whole = The { $reader } reader now has the whole of reply { $round }.
@@ -240,6 +247,9 @@ ribbon-up = { $client } → server: the bytes as { $client } wrote them (marked 
 ribbon-down = server → { $client }: the echo as the server wrote it (marked above) and as { $client } read it (marked below)
 ribbon-label = { $caption }: { $n } in { $writes } writes and { $reads } reads
 ribbon-message = message { $m }: { $n }
+ribbon-mark-write = write { $i }
+ribbon-mark-read = read { $i }
+ribbon-mark-title = { $label }: event { $seq }, bytes { $from }-{ $to }
 
 ## The lesson pages: headings, controls, tables
 
@@ -268,9 +278,8 @@ page-speed = speed
 page-slow = slow
 page-normal = normal
 page-fast = fast
-page-step-count = step { $n } of { $last }
+page-step-label = moment in the run
 # The stepping script fills in {n} and {last} (not Fluent's arguments).
-page-step-of = step {"{"}n{"}"} of {"{"}last{"}"}
 page-diagram-caption = Time goes down. Each box is one call; the bands carry each write's bytes to the read that got them, coloured by message (tags:
 page-tag-whole = a whole message
 page-tag-start = its start

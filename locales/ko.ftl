@@ -21,11 +21,13 @@ ev-socket = socket(): 소켓 생성
 ev-bind = bind(): 주소 할당
 ev-listen = listen(대기 큐 { $backlog })
 ev-setup = socket, bind, listen({ $backlog })
-ev-close-listener = close(server): 서버 연결 종료
+ev-close-listener = close(server): 듣기 소켓 닫음
 ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
 ev-read = read({ $asked }) → { $n } B @{ $at }
+ev-queued = [대기 { $n }]
+ev-queued-short = 큐{ $n }
 ev-eof = read → 0 B: 스트림의 끝
 ev-shutdown = shutdown(write): FIN
 ev-pause = (쉼 { $ms } ms)
@@ -47,7 +49,7 @@ note-round-failed = ✗ { $round }회차: { $error }
 
 err-refused = 연결 거부됨: 그 주소에서 listen 하는 곳이 없음
 err-reset = 상대가 연결을 리셋함 (RST)
-err-broken-pipe = broken pipe: 상대가 이미 닫음
+err-broken-pipe = 파이프 깨짐: 상대가 이미 닫음
 err-aborted = 연결이 중단됨
 err-timed-out = 시간 초과
 
@@ -150,6 +152,7 @@ show-point-at = 짚어 줄 곳
 ## `run`: 회차별 응답, 판정
 
 timeline-of = 타임라인, { $reader } 판독기
+step-keys = Enter: 다음 줄 · q: 끝내기
 rounds-round = 회차
 rounds-sent = 보낸 것
 cell-ok = 정상
@@ -200,6 +203,10 @@ say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으
 say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
 say-write = { $who }가 write()를 한 번 호출해 { $n }를 보냅니다: { $bytes }.
 say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }를 돌려줍니다: { $bytes }.
+say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: read가 그것을 모두 가져갔습니다.
+say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: { $left }는 다음 read를 위해 큐에 남습니다.
+say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
+page-queued = 수신 큐 { $n } B
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
 say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
 say-read-whole = 이제 { $reader } 판독기가 응답 { $round } 전체를 가졌습니다.
@@ -224,6 +231,9 @@ ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서�
 ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }가 읽은 대로(아래 표시)의 에코
 ribbon-label = { $caption }: { $n }, write { $writes }번, read { $reads }번
 ribbon-message = { $m }번 메시지: { $n }
+ribbon-mark-write = { $i }번 write
+ribbon-mark-read = { $i }번 read
+ribbon-mark-title = { $label }: { $seq }번째 사건, { $from }-{ $to }바이트
 
 ## 수업 페이지: 제목, 버튼, 표
 
@@ -252,9 +262,8 @@ page-speed = 속도
 page-slow = 느리게
 page-normal = 보통
 page-fast = 빠르게
-page-step-count = { $last }단계 중 { $n }단계
+page-step-label = 실행의 순간
 # 페이지의 스크립트가 {n} 과 {last} 를 채웁니다 (Fluent 인자가 아닙니다).
-page-step-of = {"{"}last{"}"}단계 중 {"{"}n{"}"}단계
 page-diagram-caption = 시간은 아래로 흐릅니다. 상자 하나가 호출 하나이고, 띠는 각 write의 바이트가 어느 read로 들어갔는지 보여 줍니다. 색은 메시지를 나타냅니다 (표시:
 page-tag-whole = 메시지 전체
 page-tag-start = 메시지의 앞부분

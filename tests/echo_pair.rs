@@ -187,3 +187,16 @@ fn ctrl_c_flushes_the_server_log_written_to_a_file() {
         "connected client 1\nMessage from client : hello\\n\n"
     );
 }
+
+#[test]
+fn a_piece_s_trailing_space_is_shown() {
+    let server = start_server(&["--clients", "1", "--chunk", "4"]);
+    let mut s = server.connect();
+    s.write_all(b"abc def\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut back = Vec::new();
+    s.read_to_end(&mut back).unwrap();
+    assert_eq!(back, b"abc def\n");
+    let (out, _, _) = server.finish();
+    assert!(out.contains("  write 4 bytes: abc␣\n"), "{out}");
+}

@@ -241,3 +241,36 @@ fn check_reports_in_korean_and_its_json_stays_english() {
         r#"reply 1 was "hel", not the message "hello, class""#
     );
 }
+
+#[test]
+fn korean_runs_of_every_scenario_hold_no_english_error_words() {
+    // Every scenario's timeline on the terminal (the JSON is English on
+    // purpose, so the terminal is what is read).
+    let mut text = String::new();
+    for s in Scenario::builtins() {
+        let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+            .args(["run", &s.name, "--lang", "ko"])
+            .env("COLUMNS", "100")
+            .env_remove("LC_ALL")
+            .env("LANG", "ko_KR.UTF-8")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&out.stdout).to_lowercase());
+    }
+    assert!(text.contains("오류"), "no error row to check:\n{text}");
+    for english in [
+        "broken pipe",
+        "error",
+        "reset by peer",
+        "refused",
+        "timed out",
+        "listener closed",
+        "unread",
+    ] {
+        assert!(
+            !text.contains(english),
+            "{english:?} in a Korean run:\n{text}"
+        );
+    }
+}

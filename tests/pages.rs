@@ -227,7 +227,7 @@ fn a_korean_page_is_in_korean_and_says_so() {
         "naive 판독기는 응답의 일부만 출력합니다",
         "판독기별 응답",
         "write()를 한 번 호출해",
-        r#"data-step-of="{last}단계 중 {n}단계""#,
+        r#"aria-label="실행의 순간""#,
     ] {
         assert!(html.contains(korean), "missing: {korean}");
     }
@@ -552,7 +552,7 @@ fn a_korean_page_steps_in_korean_in_chromium() {
         };
         assert_eq!(eval(&tab, CURRENT), "5");
         let count = shown(".count");
-        assert!(count.as_str().unwrap().ends_with("중 5단계"), "{count}");
+        assert!(count.as_str().unwrap().starts_with("5 / "), "{count}");
         let say = shown(".say");
         assert!(
             say.as_str().unwrap().contains("write()를 한 번 호출해"),
@@ -560,6 +560,109 @@ fn a_korean_page_steps_in_korean_in_chromium() {
         );
         let lang = eval(&tab, "JSON.stringify(document.documentElement.lang)");
         assert_eq!(lang, "ko");
+    });
+}
+
+/// Where the current box, the sentence and the Next button are, against the
+/// viewport; the step and the counter; and any backtick in the page's text.
+const IN_VIEW: &str = r#"JSON.stringify((() => {
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const inside = (el) => {
+    if (!el) return 'missing';
+    const r = el.getBoundingClientRect();
+    const ok = r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    return ok ? 'in' : `out ${Math.round(r.top)}..${Math.round(r.bottom)} of ${window.innerHeight}`;
+  };
+  return {
+    step: panel.dataset.step,
+    count: panel.querySelector('.count').textContent,
+    box: inside(panel.querySelector('[aria-current="step"]')),
+    say: inside(panel.querySelector('.say')),
+    next: inside(panel.querySelector('.next')),
+    last: panel.dataset.steps,
+    backtick: document.body.innerText.includes('`'),
+    size: [window.innerWidth, window.innerHeight],
+    scrolled: [window.scrollY, document.documentElement.scrollHeight, panel.querySelector('.bar').getBoundingClientRect().bottom],
+  };
+})())"#;
+
+#[test]
+fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["partial-read", "coalesced", "five-clients"];
+    let mut pages = Vec::new();
+    for name in names {
+        let page = dir.path().join(format!("{name}.html"));
+        tcp_boundary(&["run", name, "--html", page.to_str().unwrap()]).success();
+        pages.push(page);
+    }
+    let ko = dir.path().join("ko.html");
+    tcp_boundary(&[
+        "run",
+        "coalesced",
+        "--lang",
+        "ko",
+        "--html",
+        ko.to_str().unwrap(),
+    ])
+    .success();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        // The page's viewport itself 1280x720, as a projector shows it.
+        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+        let metrics: SetDeviceMetricsOverride = serde_json::from_value(serde_json::json!({
+            "width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": false
+        }))
+        .unwrap();
+        tab.call_method(metrics).unwrap();
+        for page in &pages {
+            tab.navigate_to(&url(page))
+                .unwrap()
+                .wait_until_navigated()
+                .unwrap();
+            let at = eval(&tab, IN_VIEW);
+            assert_eq!(at["size"], serde_json::json!([1280, 720]));
+            let last: u64 = at["last"].as_str().unwrap().parse().unwrap();
+            assert_eq!(at["step"], "1", "{}: {at}", page.display());
+            assert_eq!(at["count"], format!("1 / {last}"));
+            assert_eq!(
+                at["backtick"],
+                false,
+                "{}: a backtick shown",
+                page.display()
+            );
+            // Step by step with the Next button, to the end: the box, its
+            // sentence and the button stay on screen.
+            for n in 2..=last {
+                eval(
+                    &tab,
+                    r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden]) .next').click() || null)"#,
+                );
+                let at = eval(&tab, IN_VIEW);
+                assert_eq!(at["step"], n.to_string());
+                for what in ["box", "say", "next"] {
+                    assert_eq!(
+                        at[what],
+                        "in",
+                        "{} step {n}: {what} off screen: {at}",
+                        page.display()
+                    );
+                }
+            }
+        }
+        tab.navigate_to(&url(&ko))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let breaks = eval(
+            &tab,
+            r#"JSON.stringify([getComputedStyle(document.querySelector('p.lesson')).wordBreak,
+                getComputedStyle(document.querySelector('.say')).wordBreak])"#,
+        );
+        assert_eq!(breaks, serde_json::json!(["keep-all", "keep-all"]));
+        assert_eq!(eval(&tab, IN_VIEW)["backtick"], false);
     });
 }
 

@@ -256,6 +256,7 @@ mod tests {
         What::Read {
             asked: 1024,
             at,
+            queued: Some(bytes.len()),
             bytes: bytes.to_vec(),
         }
     }

@@ -133,6 +133,10 @@ pub enum What {
         /// Where in this direction's stream the bytes start: the count of bytes
         /// read before them on this connection.
         at: u64,
+        /// Bytes waiting in the socket's receive queue just before the call,
+        /// as the kernel said (`FIONREAD`): arrived, not yet read. Measured,
+        /// never computed; `None` when the kernel could not be asked.
+        queued: Option<usize>,
         /// The bytes read.
         #[serde(flatten, serialize_with = "payload")]
         bytes: Vec<u8>,

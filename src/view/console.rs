@@ -81,7 +81,11 @@ impl ServerLog for SeedConsole<'_> {
                     "  write {}: ",
                     crate::view::bytes(bytes.len() as u64)
                 )?;
-                write_escaped(self.out, bytes)?;
+                // Whole (no unit is wider than 4 columns), a space at either
+                // end shown as ␣ as `run` shows it: a piece `요 ` must not
+                // read as `요`.
+                let whole = crate::view::escape::escape_fit(bytes, 4 * bytes.len() + 1);
+                self.out.write_all(whole.as_bytes())?;
                 self.out.write_all(b"\n")
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => Ok(()),

@@ -10,6 +10,7 @@
 
 pub mod console;
 pub mod escape;
+pub mod keys;
 pub mod page;
 pub mod pager;
 pub mod report;

@@ -114,7 +114,9 @@ fn without_sigpipe<T>(write: impl FnOnce() -> T) -> T {
 }
 
 /// The terminal's height: `LINES`, else the terminal's, else 24.
-fn terminal_rows() -> usize {
+/// The terminal's height in rows: `LINES` if set, else what the terminal
+/// says, else 24.
+pub fn terminal_rows() -> usize {
     if let Some(n) = std::env::var("LINES")
         .ok()
         .and_then(|l| l.trim().parse().ok())

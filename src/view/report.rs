@@ -3,7 +3,7 @@
 //! Colours are written as ANSI codes; the binary writes through `anstream`, which
 //! drops them when the output is not a terminal or NO_COLOR is set.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 
@@ -13,6 +13,7 @@ use crate::scenario::{Outcome, Report, Scenario};
 use crate::tr;
 use crate::view;
 use crate::view::escape::{escape_fit, escape_text};
+use crate::view::keys;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
 
 fn bold() -> Style {
@@ -445,14 +446,24 @@ pub fn scenario_run_paced(
         let title = tr!(layout.lang, "timeline-of", reader = r.reader.name());
         writeln!(out, "{b}{title}{b:#}", b = bold())?;
         let headers = length_headers(r);
-        timeline::render_paced(
-            &r.timeline,
-            layout,
-            pacing,
-            &headers,
-            &mut io::stdin().lock(),
-            out,
-        )?;
+        // Keys from the terminal in raw mode, else lines from standard input.
+        let mut raw = match pacing {
+            Pacing::Step => keys::RawTerminal::stdin(),
+            _ => None,
+        };
+        let screen =
+            (raw.is_some() && io::stdout().is_terminal()).then(super::pager::terminal_rows);
+        let mut lines = keys::Lines(io::stdin().lock());
+        let keys: &mut dyn keys::Keys = match raw {
+            Some(ref mut raw) => raw,
+            None => &mut lines,
+        };
+        let finished =
+            timeline::render_paced(&r.timeline, layout, pacing, &headers, keys, screen, out)?;
+        if !finished {
+            // `q`: the run ends here.
+            return Ok(());
+        }
     }
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;

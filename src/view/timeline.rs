@@ -19,6 +19,7 @@ use crate::tr;
 use std::collections::HashMap;
 
 use crate::view::escape::{escape_fit, fit_units, units_with_headers};
+use crate::view::keys::{Key, Keys, Lines};
 
 /// How the timeline and the reports are laid out: how wide, in which
 /// language.
@@ -116,7 +117,9 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             tr!(lang, "ev-write", n = bytes.len(), at = *at),
             Some(bytes),
         ),
-        What::Read { asked, at, bytes } => (
+        What::Read {
+            asked, at, bytes, ..
+        } => (
             tr!(lang, "ev-read", asked = *asked, n = bytes.len(), at = *at),
             Some(bytes),
         ),
@@ -195,6 +198,10 @@ pub fn words_with_step(e: &Event, lang: Lang) -> (String, Option<&[u8]>) {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(pub HashMap<usize, Vec<u64>>);
 
+/// The fewest columns of a read's bytes kept before its queue's count is
+/// left out of a row.
+const QUEUED_ROOM: usize = 5;
+
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection.
 fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Vec<String> {
@@ -231,19 +238,45 @@ fn cell_lines_of(
         _ => {}
     }
     let text = format!("{who}{head}");
+    // A read's receive queue as the call began, after its bytes, where it
+    // fits: in words, or short, where the bytes still fit whole beside it;
+    // when the queue held more than the read took (the point of the row),
+    // short even if the bytes must then be elided.
+    let queued = match (&e.what, bytes) {
+        (
+            What::Read {
+                queued: Some(q), ..
+            },
+            Some(b),
+        ) => {
+            let whole = crate::view::escape::escape(b).width();
+            let tails = [
+                format!("  {}", tr!(lang, "ev-queued", n = *q)),
+                format!(" {}", tr!(lang, "ev-queued-short", n = *q)),
+            ];
+            let fits =
+                |tail: &String, bytes: usize| text.width() + tail.width() + 1 + bytes <= width;
+            match tails.iter().find(|t| fits(t, whole)) {
+                Some(t) => t.clone(),
+                None if *q > b.len() && fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    };
     match bytes {
         // No room left for the bytes beside the words: the words alone,
         // wrapped in their column.
         Some(_) if text.width() + 2 > width => wrap(&text, width),
         Some(bytes) => {
-            let room = width.saturating_sub(text.width() + 1);
+            let room = width.saturating_sub(text.width() + 1 + queued.width());
             let shown = match (&e.what, starts) {
                 (What::Read { at, .. } | What::Write { at, .. }, Some(starts)) => {
                     fit_units(&units_with_headers(bytes, *at, starts), room)
                 }
                 _ => escape_fit(bytes, room),
             };
-            vec![format!("{text} {shown}")]
+            vec![format!("{text} {shown}{queued}")]
         }
         None => wrap(&text, width),
     }
@@ -426,28 +459,118 @@ pub enum Pacing {
 /// terminal or NO_COLOR is set.
 pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let none = Headers::default();
-    render_paced(events, layout, Pacing::AtOnce, &none, &mut io::empty(), out)
+    let mut keys = Lines(io::empty());
+    render_paced(events, layout, Pacing::AtOnce, &none, &mut keys, None, out).map(|_| ())
 }
 
 /// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
-/// line from `keys` (Enter) shows the next row; when `keys` ends, the rest
-/// follows at once.
+/// key from `keys` (Enter) shows the next row, `q` stops; when the keys end,
+/// the rest follows at once. `screen`: the terminal's height in rows when
+/// both ends are a terminal; the column header then stays at the top, the
+/// rows scroll under it, and the bottom line says which keys to press.
+/// Returns false when the reader quit.
 pub fn render_paced(
     events: &[Event],
     layout: Layout,
     pacing: Pacing,
     headers: &Headers,
-    keys: &mut dyn io::BufRead,
+    keys: &mut dyn Keys,
+    screen: Option<usize>,
     out: &mut dyn Write,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let lang = layout.lang;
     // Step numbers on the server's rows are the chapter's: say so above them.
     let server = match events.iter().any(|e| step_of(e.side, &e.what).is_some()) {
         true => tr!(lang, "col-server-steps"),
         false => tr!(lang, "col-server"),
     };
-    render_header(&tr!(lang, "col-client"), &server, layout, out)?;
-    let mut keys_open = true;
+    let mut header = Vec::new();
+    render_header(&tr!(lang, "col-client"), &server, layout, &mut header)?;
+    let mut stepping = pacing == Pacing::Step;
+    let mut fixed = None;
+    if let (true, Some(rows)) = (stepping, screen) {
+        let hint = tr!(lang, "step-keys");
+        let rows_of_header = header.iter().filter(|&&b| b == b'\n').count();
+        // Room for the header, the hint and a few rows, else plain stepping.
+        if rows >= rows_of_header + 4 {
+            write!(out, "{d}{hint}{d:#}", d = Style::new().dimmed())?;
+            out.flush()?;
+            match keys.next_key()? {
+                Key::Quit => {
+                    writeln!(out)?;
+                    return Ok(false);
+                }
+                Key::End => stepping = false,
+                Key::Next => {}
+            }
+            fixed = Some(Fixed {
+                rows,
+                top: rows_of_header,
+                hint,
+            });
+        }
+    }
+    if let Some(f) = &fixed {
+        // A clear screen, the header on top, the rows scrolling under it.
+        out.flush()?;
+        control("\x1b[2J\x1b[H")?;
+        out.write_all(&header)?;
+        out.flush()?;
+        f.begin()?;
+    } else {
+        out.write_all(&header)?;
+    }
+    let finished = steps(events, layout, pacing, headers, keys, stepping, out);
+    if let Some(f) = &fixed {
+        out.flush()?;
+        f.end()?;
+    }
+    finished
+}
+
+/// The header held at the top of a terminal while the rows step under it.
+struct Fixed {
+    rows: usize,
+    /// Rows the header takes.
+    top: usize,
+    hint: String,
+}
+
+impl Fixed {
+    /// Rows scroll between the header and the last line, which holds the hint.
+    fn begin(&self) -> io::Result<()> {
+        let (first, last) = (self.top + 1, self.rows - 1);
+        control(&format!(
+            "\x1b[{first};{last}r\x1b[{rows};1H\x1b[2K\x1b[2m{hint}\x1b[0m\x1b[{first};1H",
+            rows = self.rows,
+            hint = self.hint
+        ))
+    }
+
+    /// The whole screen scrolls again; the hint gives way to what follows.
+    fn end(&self) -> io::Result<()> {
+        control(&format!("\x1b[r\x1b[{};1H\x1b[2K", self.rows))
+    }
+}
+
+/// A terminal control sequence, straight to the terminal: not through the
+/// colour filter, which would take it out under NO_COLOR.
+fn control(seq: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(seq.as_bytes())?;
+    stdout.flush()
+}
+
+/// The rows, one per key when `stepping`. False when the reader quit.
+fn steps(
+    events: &[Event],
+    layout: Layout,
+    pacing: Pacing,
+    headers: &Headers,
+    keys: &mut dyn Keys,
+    mut stepping: bool,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
     let mut rest = events;
     if let Some((seq, lines)) = folded_setup(events, layout) {
         put_lines(&seq, Side::Server, Style::new(), &lines, layout, out)?;
@@ -464,10 +587,13 @@ pub fn render_paced(
             _ => serving,
         };
         let starts = headers.0.get(&client).map(Vec::as_slice);
-        if pacing == Pacing::Step && keys_open {
+        if stepping {
             out.flush()?;
-            let mut line = String::new();
-            keys_open = keys.read_line(&mut line)? > 0;
+            match keys.next_key()? {
+                Key::Next => {}
+                Key::End => stepping = false,
+                Key::Quit => return Ok(false),
+            }
         }
         render_row_with(e, layout, starts, out)?;
         if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
@@ -475,5 +601,5 @@ pub fn render_paced(
             std::thread::sleep(std::time::Duration::from_millis(*ms));
         }
     }
-    Ok(())
+    Ok(true)
 }

@@ -13,7 +13,7 @@ use super::{Actor, Conductor, PATIENCE, Status};
 use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
-use crate::transport::net;
+use crate::transport::{net, queue};
 
 /// The server's log in a conducted run. The socket calls are recorded by the
 /// conducted streams themselves, as they happen; the server adds only what it
@@ -115,7 +115,7 @@ impl Conducted {
     }
 
     /// Count the bytes a read or write moved and add it to the timeline.
-    fn account(&self, result: &io::Result<usize>, buf: &[u8], wrote: bool) {
+    fn account(&self, result: &io::Result<usize>, buf: &[u8], wrote: bool, queued: Option<usize>) {
         let mut st = self.conductor.lock();
         let side = st.side(self.me, self.conn);
         let what = match result {
@@ -133,6 +133,7 @@ impl Conducted {
                     What::Read {
                         asked: buf.len(),
                         at,
+                        queued,
                         bytes,
                     }
                 }
@@ -202,9 +203,12 @@ impl Read for Conducted {
         if want > 0 {
             self.wait_readable(&mut buf[..want]);
         }
+        // What waits in the kernel's receive queue, asked of the kernel just
+        // before the read: the bytes this read can take.
+        let queued = queue::inq(&self.stream).ok();
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
-        self.account(&result, buf, false);
+        self.account(&result, buf, false, queued);
         result
     }
 }
@@ -214,7 +218,7 @@ impl Write for Conducted {
         // Writing is not a scheduling point: consecutive writes form a burst that
         // the reader sees together, unless a pause separates them.
         let result = self.stream.write(buf);
-        self.account(&result, buf, true);
+        self.account(&result, buf, true, None);
         result
     }
 

@@ -898,6 +898,7 @@ mod tests {
             what: What::Read {
                 asked: 65536,
                 at: 0,
+                queued: Some(n),
                 bytes: vec![b'x'; n],
             },
         };

@@ -122,9 +122,16 @@ impl Log {
             .unwrap_or_default()
     }
 
-    /// The row of a read (`asked` bytes) or a write (`None`) of `bytes`:
+    /// The row of a read (`asked` bytes, `queued` in the kernel as it began)
+    /// or a write (`None`) of `bytes`:
     /// all of them when recording, else what a row can show.
-    pub(super) fn call(&self, side: Side, asked: Option<usize>, at: u64, bytes: &[u8]) {
+    pub(super) fn call(
+        &self,
+        side: Side,
+        asked: Option<(usize, Option<usize>)>,
+        at: u64,
+        bytes: &[u8],
+    ) {
         if self.quiet {
             return;
         }
@@ -133,9 +140,10 @@ impl Log {
             false => [&bytes[..ROW_ENDS], &bytes[bytes.len() - ROW_ENDS..]].concat(),
         };
         let what = match asked {
-            Some(asked) => What::Read {
+            Some((asked, queued)) => What::Read {
                 asked,
                 at,
+                queued,
                 bytes: kept,
             },
             None => What::Write { at, bytes: kept },

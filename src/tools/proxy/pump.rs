@@ -390,13 +390,16 @@ fn read_logged(
 ) -> io::Result<usize> {
     let mut src = src;
     let asked = buf.len();
+    // What already waits in the kernel as the call begins (the read may then
+    // wait for more).
+    let queued = crate::transport::queue::inq(src).ok();
     match src.read(buf) {
         Ok(0) => {
             log.row(side, What::Eof, false);
             Ok(0)
         }
         Ok(k) => {
-            log.call(side, Some(asked), *received, &buf[..k]);
+            log.call(side, Some((asked, queued)), *received, &buf[..k]);
             *received += k as u64;
             Ok(k)
         }

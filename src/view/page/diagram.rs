@@ -158,7 +158,21 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
         head
     };
     let squeeze = (sans_width(&label) > room_px).then_some(room_px);
-    let room = (room_px / CHAR).max(4.0) as usize;
+    // A read's receive queue as the call began, right-aligned on the bytes'
+    // line; the bytes take what room is left.
+    let queued = match &e.what {
+        What::Read {
+            queued: Some(q), ..
+        } => Some(tr!(lanes.lang, "page-queued", n = *q)),
+        _ => None,
+    };
+    let queued_px = queued.as_deref().map_or(0.0, |q| sans_width(q) + 8.0);
+    let room = ((room_px - queued_px) / CHAR).max(4.0) as usize;
+    let qx = if on_right {
+        x + w - 8.0
+    } else {
+        x + w - STRIP - 8.0
+    };
     html! {
         g class=(format!("ev {}", kind(&e.what))) data-reader=(reader) data-seq=(e.seq) data-say=(say) {
             title { (say) }
@@ -179,6 +193,9 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
                     text.label x=(tx) y=(y + 19.0) textLength=[squeeze]
                         lengthAdjust="spacingAndGlyphs" { (label) }
                     text.bytes x=(tx) y=(y + 39.0) { (escape_fit(bytes, room)) }
+                    @if let Some(q) = &queued {
+                        text.queued x=(qx) y=(y + 39.0) text-anchor="end" { (q) }
+                    }
                 }
                 None => {
                     text.label x=(tx) y=(y + 29.0) textLength=[squeeze]

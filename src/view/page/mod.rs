@@ -170,6 +170,31 @@ fn file_text(text: &str) -> Markup {
     html! { bdi { (PreEscaped(html_text(text))) } }
 }
 
+/// Text from a scenario file with its Markdown inline code (`` `read()` ``)
+/// as `<code>`; a backtick without its pair stays as it is.
+fn file_prose(text: &str) -> Markup {
+    let parts: Vec<&str> = text.split('`').collect();
+    // An even count of parts: the last backtick has no pair.
+    let paired = if parts.len().is_multiple_of(2) {
+        parts.len() - 2
+    } else {
+        parts.len()
+    };
+    html! {
+        bdi {
+            @for (i, part) in parts.iter().enumerate() {
+                @if i >= paired {
+                    "`" (PreEscaped(html_text(part)))
+                } @else if i % 2 == 1 {
+                    code { (PreEscaped(html_text(part))) }
+                } @else {
+                    (PreEscaped(html_text(part)))
+                }
+            }
+        }
+    }
+}
+
 /// A scenario page's file name in a site.
 pub fn file_name(scenario: &str) -> String {
     format!("{scenario}.html")
@@ -276,11 +301,11 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
         header {
             (nav(links, lang))
             h1 { (file_text(&s.name)) }
-            p.lesson { (file_text(s.lesson_in(lang))) }
+            p.lesson { (file_prose(s.lesson_in(lang))) }
         }
         main {
             section.about aria-label=(t("page-about")) {
-                p { (file_text(&s.description_in(lang))) }
+                p { (file_prose(&s.description_in(lang))) }
                 div.setup {
                     h2 { (t("page-setup")) }
                     ul {
@@ -296,7 +321,7 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                 @if !point_at.is_empty() {
                     aside.point {
                         h2 { (t("page-point-at")) }
-                        p { (file_text(&point_at)) }
+                        p { (file_prose(&point_at)) }
                     }
                 }
             }
@@ -344,8 +369,11 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
     html! {
         section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
             data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown]
-            data-step-of=(t("page-step-of")) data-play=(t("page-play")) data-pause=(t("page-pause")) {
+            data-play=(t("page-play")) data-pause=(t("page-pause")) {
             h2.print-only { (tr!(lang, "page-reader", reader = r.reader.name())) }
+            // The stepper and the sentence stay at the top of the screen while
+            // the diagram scrolls under them.
+            div.bar {
             div.stepper {
                 button.first type="button" aria-label=(t("page-first-step")) { (t("page-first")) }
                 button.prev type="button" aria-label=(t("page-previous-step")) { "◀ " (t("page-previous")) }
@@ -356,9 +384,12 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                     option value="1000" selected { (t("page-normal")) }
                     option value="500" { (t("page-fast")) }
                 } }
-                span.count { (tr!(lang, "page-step-count", n = steps, last = steps)) }
+                // The page's moment in the run, as "1 / 20" (the chapter's
+                // seven steps keep their names in the boxes).
+                span.count aria-label=(t("page-step-label")) { (steps) " / " (steps) }
             }
             p.say aria-live="polite" { (r.timeline.last().map(&say).unwrap_or_default()) }
+            }
             figure {
                 (diagram::diagram(r, &flow, &lanes, &say))
                 figcaption {

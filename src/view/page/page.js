@@ -30,20 +30,29 @@
     });
     var current = panel.querySelector('[data-seq="' + n + '"]');
     panel.querySelector(".say").textContent = current ? current.dataset.say : "";
-    // The words come from the page, in its language: "step {n} of {last}".
-    panel.querySelector(".count").textContent =
-      panel.dataset.stepOf.replace("{n}", n).replace("{last}", last);
-    if (!quiet && current && current.scrollIntoView) {
-      current.scrollIntoView({ block: "nearest" });
-    }
+    panel.querySelector(".count").textContent = n + " / " + last;
+    if (!quiet && current) { into_view(panel, current); }
     if (keep) { return; }
     var hash = "#" + (panel === panels[0] ? "" : "reader=" + panel.dataset.reader + "&") + "step=" + n;
     try { history.replaceState(null, "", hash); } catch (e) { /* a browser that forbids it: the link is only a convenience */ }
   }
 
+  // The current box in the part of the screen the sticky bar leaves free,
+  // in its middle when it has to move. Once the page has scrolled to the
+  // diagram the bar is stuck at the top, and takes its own height.
+  function into_view(panel, el) {
+    var bar = panel.querySelector(".bar");
+    var b = bar ? bar.getBoundingClientRect() : { top: 0, bottom: 0, height: 0 };
+    var r = el.getBoundingClientRect();
+    var h = window.innerHeight;
+    if (b.top >= 0 && b.bottom <= r.top - 4 && r.bottom <= h - 4) { return; }
+    var top = b.height;
+    window.scrollBy(0, r.top - top - Math.max(8, (h - top - r.height) / 2));
+  }
+
   function step(by) {
     var panel = active();
-    show(panel, (Number(panel.dataset.step) || steps(panel)) + by);
+    show(panel, (Number(panel.dataset.step) || 1) + by);
   }
 
   function select(reader) {
@@ -54,7 +63,7 @@
     panels.forEach(function (p) { p.hidden = p.dataset.reader !== reader; });
     stop();
     var panel = active();
-    show(panel, Number(panel.dataset.step) || steps(panel), true);
+    show(panel, Number(panel.dataset.step) || 1, true);
   }
 
   function stop() {
@@ -99,7 +108,8 @@
     p.querySelector(".next").addEventListener("click", function () { step(1); });
     p.querySelector(".play").addEventListener("click", play);
     p.querySelector(".speed").addEventListener("change", function () { if (timer !== null) { stop(); play(); } });
-    show(p, steps(p), true, true);
+    // A page opens at the run's first step: the outcome is not told first.
+    show(p, 1, true, true);
   });
   tabs.forEach(function (t) {
     t.addEventListener("click", function () { select(t.dataset.reader); });

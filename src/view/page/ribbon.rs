@@ -87,12 +87,18 @@ fn pieces(range: &Range<u64>, total: u64) -> Vec<(u64, f64, f64)> {
 
 /// One mark: a bracket over (writes) or under (reads) a call's bytes, with
 /// its name.
-fn marks(spans: &[Span], total: u64, above: bool, name: &str) -> Markup {
+fn marks(spans: &[Span], total: u64, above: bool, lang: Lang) -> Markup {
+    let id = if above {
+        "ribbon-mark-write"
+    } else {
+        "ribbon-mark-read"
+    };
     html! {
         @for (i, span) in spans.iter().enumerate() {
-            @let label = format!("{name} {}", i + 1);
+            @let label = tr!(lang, id, i = i + 1);
             g class=(if above { "mark wmark" } else { "mark rmark" }) data-step=(span.seq) {
-                title { (format!("{label}: event {}, bytes {}-{}", span.seq, span.range.start, span.range.end)) }
+                title { (tr!(lang, "ribbon-mark-title", label = label.as_str(), seq = span.seq,
+                    from = span.range.start, to = span.range.end)) }
                 @for (line, x0, x1) in pieces(&span.range, total) {
                     @let base = line as f64 * LINE;
                     @let (y, tip, ty) = if above {
@@ -203,8 +209,8 @@ pub fn ribbon(
                         }
                     }
                 }
-                (marks(&stream.writes, total, true, "write"))
-                (marks(&stream.reads, total, false, "read"))
+                (marks(&stream.writes, total, true, lang))
+                (marks(&stream.reads, total, false, lang))
             }
         }
     }

@@ -114,14 +114,19 @@ pub fn sentence(
             n = count(bytes.len() as u64),
             bytes = what_bytes(bytes)
         ),
-        What::Read { asked, bytes, .. } => read_sentence(
+        What::Read {
+            asked,
+            bytes,
+            queued,
+            ..
+        } => read_sentence(
             e,
             timeline,
             flow,
             reader,
             lang,
             &subject,
-            *asked,
+            (*asked, *queued),
             bytes,
             what_bytes(bytes),
         ),
@@ -199,7 +204,7 @@ fn read_sentence(
     reader: ReaderKind,
     lang: Lang,
     subject: &str,
-    asked: usize,
+    (asked, queued): (usize, Option<usize>),
     bytes: &[u8],
     said: String,
 ) -> String {
@@ -211,6 +216,22 @@ fn read_sentence(
         n = bytes_in(bytes.len() as u64, lang),
         bytes = said
     );
+    // The receive queue the kernel reported as the call began.
+    if let Some(q) = queued.filter(|_| !bytes.is_empty()) {
+        let n = bytes.len();
+        let held = bytes_in(q as u64, lang);
+        s.push(' ');
+        s.push_str(&match q.cmp(&n) {
+            std::cmp::Ordering::Equal => tr!(lang, "say-queued-all", held = held),
+            std::cmp::Ordering::Greater => tr!(
+                lang,
+                "say-queued-more",
+                held = held,
+                left = bytes_in((q - n) as u64, lang)
+            ),
+            std::cmp::Ordering::Less => tr!(lang, "say-queued-less", held = held),
+        });
+    }
     if let Some((stream, span)) = flow.span_of(e.seq) {
         let writes = stream
             .writes

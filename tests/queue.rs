@@ -1,0 +1,107 @@
+//! The kernel's receive queue, measured before every read and recorded with
+//! it: checked from the JSON every view is built from.
+
+use serde_json::Value;
+use tcp_boundary::lesson::reader::ReaderKind;
+use tcp_boundary::scenario::Scenario;
+
+/// The JSON of one run.
+fn json(scenario: &str, reader: ReaderKind) -> Value {
+    let report = Scenario::builtin(scenario)
+        .unwrap()
+        .run(reader, None)
+        .unwrap();
+    serde_json::to_value(&report).unwrap()
+}
+
+fn reads(v: &Value) -> Vec<&Value> {
+    v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "read")
+        .collect()
+}
+
+#[test]
+fn every_read_of_every_scenario_has_its_queue_measured() {
+    for s in Scenario::builtins() {
+        let v = json(&s.name, ReaderKind::Exact);
+        let reads = reads(&v);
+        assert!(!reads.is_empty(), "{}: no reads", s.name);
+        for r in reads {
+            let queued = r["queued"].as_u64();
+            assert!(
+                queued.is_some(),
+                "{}: a read without its queue: {r}",
+                s.name
+            );
+            // The scenario's reads wait for what the peer has written: the
+            // bytes a read returned were in the queue as it began.
+            let len = r["len"].as_u64().unwrap();
+            assert!(
+                queued.unwrap() >= len.min(1),
+                "{}: read {len} B from a queue of {queued:?}: {r}",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn coalesced_s_server_read_finds_both_messages_queued() {
+    let v = json("coalesced", ReaderKind::Naive);
+    let server: Vec<_> = reads(&v)
+        .into_iter()
+        .filter(|r| r["side"] == "server")
+        .collect();
+    assert_eq!(server[0]["queued"], 12, "{}", server[0]);
+    assert_eq!(server[0]["len"], 12);
+}
+
+#[test]
+fn partial_read_s_client_finds_only_the_first_piece_queued() {
+    let v = json("partial-read", ReaderKind::Exact);
+    let client: Vec<_> = reads(&v)
+        .into_iter()
+        .filter(|r| r["side"] == "client")
+        .collect();
+    assert!(client.len() > 1, "{client:?}");
+    assert_eq!(client[0]["queued"], 4, "{}", client[0]);
+}
+
+#[test]
+fn the_terminal_shows_the_queue_on_the_read_row() {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_tcp-boundary"))
+        .args(["run", "coalesced", "--reader", "naive"])
+        .env("COLUMNS", "120")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("[5] read(1024) → 12 B"))
+        .unwrap_or_else(|| panic!("no server read row:\n{text}"));
+    assert!(row.contains("[queued 12]"), "{row}");
+}
+
+#[test]
+fn the_page_shows_the_queue_on_every_read_box() {
+    use tcp_boundary::lang::Lang;
+    use tcp_boundary::view::page;
+    let s = Scenario::builtin("coalesced").unwrap();
+    let report = s.run(ReaderKind::Naive, None).unwrap();
+    let reads = report
+        .timeline
+        .iter()
+        .filter(|e| matches!(e.what, tcp_boundary::event::What::Read { .. }))
+        .count();
+    let html = page::scenario_page(&s, &[report], &page::Nav::default(), Lang::En);
+    assert_eq!(html.matches("class=\"queued\"").count(), reads, "{html}");
+    assert!(html.contains(">queued 12 B<"));
+    assert!(
+        html.contains("the kernel&#39;s receive queue held 12 bytes")
+            || html.contains("the kernel's receive queue held 12 bytes")
+    );
+}
