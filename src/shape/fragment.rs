@@ -169,7 +169,7 @@ impl FragmentPlan {
             Cuts::Fixed(n) => tr!(
                 lang,
                 "plan-fixed",
-                n = crate::view::bytes_in(n as u64, lang)
+                n = crate::text::bytes_in(n as u64, lang)
             ),
             Cuts::Random(r) => tr!(lang, "plan-random", range = r.to_string()),
         };
