@@ -132,7 +132,7 @@ fn naive_prints_part_of_a_chunked_reply_while_the_others_get_all_of_it() {
 #[test]
 fn ipv6_loopback_works() {
     let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
-        eprintln!("no IPv6 loopback on this machine: skipped");
+        common::skip_without("no IPv6 loopback (::1) on this machine");
         return;
     };
     drop(probe);

@@ -521,7 +521,7 @@ fn text_from_a_file_is_escaped_on_a_tty() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: `script` (util-linux) is not installed");
+        common::skip_without("`script` (util-linux) is not installed");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

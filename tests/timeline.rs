@@ -109,6 +109,11 @@ fn every_scenario_fits_80_columns_in_both_languages() {
                     .timeout(common::LIMIT)
                     .output()
                     .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{name} {reader} {lang}: {}",
+                    text(&out.stderr)
+                );
                 let text = text(&out.stdout);
                 assert!(!text.is_empty(), "{name} {reader} {lang}: no output");
                 for line in text.lines() {
@@ -133,7 +138,14 @@ fn every_scenario_fits_80_columns_in_both_languages() {
                 .timeout(common::LIMIT)
                 .output()
                 .unwrap();
-            for line in text(&out.stdout).lines() {
+            assert!(
+                out.status.success(),
+                "{args:?} {lang}: {}",
+                text(&out.stderr)
+            );
+            let shown = text(&out.stdout);
+            assert!(shown.lines().count() > 1, "{args:?} {lang}: no output");
+            for line in shown.lines() {
                 assert!(line.width() <= 80, "{args:?} {lang}: {line}");
             }
         }
@@ -165,6 +177,11 @@ fn every_line_fits_60_columns_in_both_languages() {
                 .timeout(common::LIMIT)
                 .output()
                 .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?} {lang}: {}",
+                text(&out.stderr)
+            );
             let text = text(&out.stdout);
             assert!(text.lines().count() > 1, "{args:?} {lang}: no output");
             for line in text.lines() {
