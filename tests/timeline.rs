@@ -3,6 +3,7 @@
 mod common;
 
 use common::{run_with_input, tcp_boundary_bin, text};
+use tcp_boundary::lesson::reader::ReaderKind;
 
 fn run_text(args: &[&str]) -> String {
     let mut all = vec!["run"];
@@ -102,7 +103,7 @@ fn every_scenario_fits_80_columns_in_both_languages() {
     use unicode_width::UnicodeWidthStr;
     for lang in ["en", "ko"] {
         for (name, _) in tcp_boundary::scenario::BUILTIN {
-            for reader in ["naive", "exact", "line", "length"] {
+            for reader in ReaderKind::ALL.map(ReaderKind::name) {
                 let out = assert_cmd::Command::new(tcp_boundary_bin())
                     .args(["run", name, "--reader", reader, "--lang", lang])
                     .env("COLUMNS", "80")

@@ -4,7 +4,7 @@
 //! and the next began. A `read` returns whatever has arrived by the time it runs:
 //! part of a message (a *partial read*), or the end of one message and the start
 //! of the next (*coalesced* writes). A reader must therefore decide for itself where
-//! a message ends. The four readers here differ only in that decision:
+//! a message ends. The five readers here differ only in that decision:
 //!
 //! | reader   | where a reply ends                                  | correct? |
 //! |----------|-----------------------------------------------------|----------|
