@@ -11,9 +11,9 @@
 //!
 //! The lesson, in the order a student might read it:
 //!
-//! - [`lesson`]: the seed's programs. [`lesson::reader`] holds the four ways to
-//!   read a reply: `naive` (the bug), `exact`, `line` and `length`. Start
-//!   there, then [`lesson::server`] (the iterative echo server) and
+//! - [`lesson`]: the seed's programs. [`lesson::reader`] holds the five ways to
+//!   read a reply: `naive` (the bug), `exact`, `line`, `length` and `book`
+//!   (the textbook's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
 //!   [`lesson::client`].
 //! - [`shape`]: how a stream is cut and paced so the missing boundaries show:
 //!   the one cutter used by the server, the client and the proxy.
@@ -26,9 +26,11 @@
 //! - [`event`]: the typed events every run records (accept, read, write,
 //!   close, …), and [`event::flow`]: which write's bytes went into which read.
 //! - [`view`]: how events and reports are shown: the terminal timeline, the
-//!   report, escaped bytes, and the lesson pages for a browser.
+//!   report and the lesson pages for a browser.
 //! - [`lang`]: the class's language: every word the views show comes from a
 //!   catalogue in `locales/` (English, Korean).
+//! - [`text`]: what every layer words the same way: received bytes escaped
+//!   for a console, JSON or a page, and counts of bytes.
 //!
 //! Tools for other people's programs:
 //!
@@ -40,6 +42,23 @@
 //! - [`transport`]: the stream trait the programs talk through, sockets with
 //!   their options, and a scripted stream for tests.
 //! - [`cli`]: switches, exit codes and the error line shared by the binaries.
+//!
+//! # Layers
+//!
+//! Each module uses only the modules below it, never one above (the test
+//! `tests/layers.rs` reads `src/` and holds the code to this list), from the
+//! bottom up:
+//!
+//! 1. [`lang`]: the catalogues, which use nothing else;
+//! 2. [`text`]: escapes and counts of bytes, worded with [`lang`];
+//! 3. [`transport`]: the streams;
+//! 4. [`event`]: what the programs did, errors worded the way verdicts are;
+//! 5. [`shape`]: the cutter and the pacing;
+//! 6. [`lesson`]: the book's server and client and the readers;
+//! 7. [`scenario`]: lessons run by the conductor;
+//! 8. [`view`]: timelines, reports, consoles and pages;
+//! 9. [`tools`]: proxy, check and bench;
+//! 10. [`cli`]: the binaries' switches, and above it `src/bin/`.
 
 pub mod cli;
 pub mod event;
@@ -47,6 +66,7 @@ pub mod lang;
 pub mod lesson;
 pub mod scenario;
 pub mod shape;
+pub mod text;
 pub mod tools;
 pub mod transport;
 pub mod view;

@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use common::{
     assert_sliced_reply, echo_server_bin, first_reply, interrupt, run_client, start_server, text,
 };
+use tcp_boundary::lesson::reader::ReaderKind;
 
 const PROMPT: &str = "Input message (Q to quit) : ";
 
@@ -96,7 +97,7 @@ fn binary_input_is_shown_escaped_never_mangled() {
 
 #[test]
 fn every_reader_works_against_the_plain_server() {
-    for reader in ["naive", "exact", "line", "length"] {
+    for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let server = start_server(&["--clients", "1"]);
         let client = run_client(server.port, &["--reader", reader], b"hello\nworld\nq\n");
         assert_eq!(
@@ -119,7 +120,7 @@ fn naive_prints_part_of_a_chunked_reply_while_the_others_get_all_of_it() {
     // there, so it prints a strict prefix of the message. The assertion does not
     // depend on how many pieces it caught, only that it caught fewer than all.
     let message = "the quick brown fox jumps over the lazy dog!\n";
-    for reader in ["naive", "exact", "line", "length"] {
+    for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let server = start_server(&["--clients", "1", "--chunk", "3", "--chunk-delay-ms", "100"]);
         let input = format!("{message}q\n");
         let client = run_client(server.port, &["--reader", reader], input.as_bytes());
@@ -132,7 +133,7 @@ fn naive_prints_part_of_a_chunked_reply_while_the_others_get_all_of_it() {
 #[test]
 fn ipv6_loopback_works() {
     let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
-        eprintln!("no IPv6 loopback on this machine: skipped");
+        common::skip_without("no IPv6 loopback (::1) on this machine");
         return;
     };
     drop(probe);

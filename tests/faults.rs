@@ -9,6 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::{run_client, start_server, text};
+use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::transport::net;
 
 #[test]
@@ -186,7 +187,7 @@ fn one_shot_peer(keep: fn(usize) -> usize) -> (u16, thread::JoinHandle<()>) {
 #[test]
 fn the_client_reports_a_server_that_vanishes_mid_session() {
     // The peer answers the first message, then dies without a word (FIN).
-    for reader in ["naive", "exact", "line", "length"] {
+    for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let (port, peer) = one_shot_peer(|n| n);
         let out = run_client(port, &["--reader", reader], b"one\ntwo\nthree\n");
         peer.join().unwrap();
@@ -207,7 +208,7 @@ fn the_client_reports_a_server_that_vanishes_mid_session() {
 #[test]
 fn the_client_never_hangs_on_a_peer_that_closes_mid_reply() {
     // A server that sends half the echo and closes: no reader may wait forever.
-    for reader in ["naive", "exact", "line", "length"] {
+    for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let (port, peer) = one_shot_peer(|n| n / 2);
         let out = run_client(port, &["--reader", reader], b"0123456789\nagain\n");
         peer.join().unwrap();

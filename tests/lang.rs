@@ -274,3 +274,25 @@ fn korean_runs_of_every_scenario_hold_no_english_error_words() {
         );
     }
 }
+
+#[test]
+fn a_socket_error_is_worded_from_the_catalogue_in_the_class_s_language() {
+    use tcp_boundary::event::{ErrorKind, describe_io};
+    let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+    assert_eq!(describe_io(&pipe), "broken pipe: the peer had closed");
+    assert_eq!(
+        ErrorKind::Reset.said("ignored", Lang::En),
+        "the peer reset the connection (RST)"
+    );
+    assert_eq!(
+        ErrorKind::Reset.said("ignored", Lang::Ko),
+        "상대가 연결을 리셋함 (RST)"
+    );
+    // An error a class does not meet keeps the system's own words.
+    assert_eq!(
+        ErrorKind::Other.said("disk on fire", Lang::Ko),
+        "disk on fire"
+    );
+    let odd = std::io::Error::other("disk on fire");
+    assert_eq!(describe_io(&odd), "disk on fire");
+}

@@ -130,11 +130,13 @@ fn a_page_embeds_the_same_report_as_json_with_the_chosen_reader_first() {
 #[test]
 fn a_page_fetches_nothing() {
     let (_dir, out) = site();
+    let mut pages = 0;
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "html") {
             continue;
         }
+        pages += 1;
         let html = std::fs::read_to_string(&path).unwrap();
         for banned in [
             "http://",
@@ -156,6 +158,13 @@ fn a_page_fetches_nothing() {
             path.display()
         );
     }
+    // The index and one page per built-in lesson, every one of them read.
+    assert_eq!(
+        pages,
+        tcp_boundary::scenario::BUILTIN.len() + 1,
+        "pages in {}",
+        out.display()
+    );
 }
 
 #[test]

@@ -521,7 +521,7 @@ fn text_from_a_file_is_escaped_on_a_tty() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: `script` (util-linux) is not installed");
+        common::skip_without("`script` (util-linux) is not installed");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -573,7 +573,7 @@ fn text_from_a_file_is_exact_but_inert_in_json_and_html() {
     assert!(text(&out.stdout).contains(r"page\x1b[2J.html"));
     let html = std::fs::read_to_string(&page).unwrap();
     assert_inert("the page", &html);
-    let lesson = tcp_boundary::view::escape::html_text(&format!(
+    let lesson = tcp_boundary::text::escape::html_text(&format!(
         "lesson {} end",
         "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{200b}"
     ));

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{run_with_input, tcp_boundary_bin, text};
+use tcp_boundary::lesson::reader::ReaderKind;
 
 fn run_text(args: &[&str]) -> String {
     let mut all = vec!["run"];
@@ -102,13 +103,18 @@ fn every_scenario_fits_80_columns_in_both_languages() {
     use unicode_width::UnicodeWidthStr;
     for lang in ["en", "ko"] {
         for (name, _) in tcp_boundary::scenario::BUILTIN {
-            for reader in ["naive", "exact", "line", "length"] {
+            for reader in ReaderKind::ALL.map(ReaderKind::name) {
                 let out = assert_cmd::Command::new(tcp_boundary_bin())
                     .args(["run", name, "--reader", reader, "--lang", lang])
                     .env("COLUMNS", "80")
                     .timeout(common::LIMIT)
                     .output()
                     .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{name} {reader} {lang}: {}",
+                    text(&out.stderr)
+                );
                 let text = text(&out.stdout);
                 assert!(!text.is_empty(), "{name} {reader} {lang}: no output");
                 for line in text.lines() {
@@ -133,7 +139,14 @@ fn every_scenario_fits_80_columns_in_both_languages() {
                 .timeout(common::LIMIT)
                 .output()
                 .unwrap();
-            for line in text(&out.stdout).lines() {
+            assert!(
+                out.status.success(),
+                "{args:?} {lang}: {}",
+                text(&out.stderr)
+            );
+            let shown = text(&out.stdout);
+            assert!(shown.lines().count() > 1, "{args:?} {lang}: no output");
+            for line in shown.lines() {
                 assert!(line.width() <= 80, "{args:?} {lang}: {line}");
             }
         }
@@ -165,6 +178,11 @@ fn every_line_fits_60_columns_in_both_languages() {
                 .timeout(common::LIMIT)
                 .output()
                 .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?} {lang}: {}",
+                text(&out.stderr)
+            );
             let text = text(&out.stdout);
             assert!(text.lines().count() > 1, "{args:?} {lang}: no output");
             for line in text.lines() {

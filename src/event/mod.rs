@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
-use crate::lang::Msg;
-use crate::view::escape::escape;
+use crate::lang::{Lang, Msg};
+use crate::text::escape::escape;
 
 /// What went wrong in a socket call, as a kind a view can word and a test can
 /// match, not a sentence to be parsed.
@@ -50,6 +50,21 @@ impl ErrorKind {
             _ => ErrorKind::Other,
         }
     }
+
+    /// What went wrong, in `lang`, the way a verdict is said: the kinds a
+    /// class meets are worded from the catalogue; any other error keeps the
+    /// system's own words, `system`.
+    pub fn said(self, system: &str, lang: Lang) -> String {
+        let id = match self {
+            ErrorKind::Refused => "err-refused",
+            ErrorKind::Reset => "err-reset",
+            ErrorKind::BrokenPipe => "err-broken-pipe",
+            ErrorKind::Aborted => "err-aborted",
+            ErrorKind::TimedOut => "err-timed-out",
+            ErrorKind::Other => return system.to_string(),
+        };
+        crate::tr!(lang, id)
+    }
 }
 
 /// True when a blocking call gave up because its timeout ran out. (A socket's
@@ -63,7 +78,7 @@ pub fn is_timeout(e: &io::Error) -> bool {
 
 /// A socket error in the words of the lesson.
 pub fn describe_io(e: &io::Error) -> String {
-    crate::view::error_in(ErrorKind::of(e), &e.to_string(), crate::lang::Lang::En)
+    ErrorKind::of(e).said(&e.to_string(), Lang::En)
 }
 
 /// Which program did something.

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::lesson::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
+use crate::text::escape::escape;
 use crate::transport::Transport;
-use crate::view::escape::escape;
 
 /// How the client sends and reads. `Default` is the seed's client with the
 /// `exact` reader.

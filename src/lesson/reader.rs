@@ -4,7 +4,7 @@
 //! and the next began. A `read` returns whatever has arrived by the time it runs:
 //! part of a message (a *partial read*), or the end of one message and the start
 //! of the next (*coalesced* writes). A reader must therefore decide for itself where
-//! a message ends. The four readers here differ only in that decision:
+//! a message ends. The five readers here differ only in that decision:
 //!
 //! | reader   | where a reply ends                                  | correct? |
 //! |----------|-----------------------------------------------------|----------|
@@ -95,7 +95,7 @@ pub enum ReadError {
     Closed,
     /// The peer closed the connection after part of a message: what was held is
     /// not a reply, and saying so is what separates a correct reader from the bug.
-    #[error("peer closed mid-message ({} of a message held)", crate::view::bytes(*got as u64))]
+    #[error("peer closed mid-message ({} of a message held)", crate::text::bytes(*got as u64))]
     ClosedMidMessage {
         /// Bytes of the unfinished message received before the end of the stream.
         got: usize,
@@ -117,7 +117,7 @@ pub enum ReadError {
     /// The textbook's loop met the end of the stream: its `read` returned 0,
     /// which adds nothing to `recv_len`, so `while (recv_len < str_len)` would
     /// go round for ever. Reported instead of done.
-    #[error("read returned 0 with {} of the reply held: the textbook's loop would spin forever", crate::view::bytes(*held as u64))]
+    #[error("read returned 0 with {} of the reply held: the textbook's loop would spin forever", crate::text::bytes(*held as u64))]
     WouldLoopForever {
         /// Bytes of the reply received before the end of the stream.
         held: usize,
@@ -125,7 +125,7 @@ pub enum ReadError {
     /// The textbook's loop would have written past the end of its buffer
     /// (`read(sock, &message[recv_len], BUF_SIZE - 1)` with more bytes coming
     /// than the buffer has room for). Reported instead of done.
-    #[error("the textbook's loop would overflow its buffer by {}", crate::view::bytes(*by as u64))]
+    #[error("the textbook's loop would overflow its buffer by {}", crate::text::bytes(*by as u64))]
     WouldOverflow {
         /// How many bytes past the end of the buffer it would write.
         by: usize,

@@ -438,6 +438,19 @@ mod tests {
         }
     }
 
+    /// A server log that keeps what the server's reads returned.
+    #[derive(Default)]
+    struct Received(Vec<Vec<u8>>);
+
+    impl ServerLog for Received {
+        fn event(&mut self, e: ServerEvent<'_>) -> io::Result<()> {
+            if let ServerEvent::Received { bytes, .. } = e {
+                self.0.push(bytes.to_vec());
+            }
+            Ok(())
+        }
+    }
+
     #[test]
     fn a_client_that_gave_up_before_accept_does_not_stop_the_server() {
         let config = ServerConfig {
@@ -449,7 +462,13 @@ mod tests {
             Ok(ScriptedStream::from_chunks([b"hi"])),
             Err(io::ErrorKind::ConnectionAborted.into()),
         ];
-        serve(ScriptedAcceptor(accepts), &config, &mut Discard).unwrap();
+        let mut received = Received::default();
+        serve(ScriptedAcceptor(accepts), &config, &mut received).unwrap();
+        assert_eq!(
+            received.0,
+            [b"hi".to_vec()],
+            "the client after the aborted handshake was not served"
+        );
         // Any other accept error ends the server.
         let accepts = vec![
             Ok(ScriptedStream::from_chunks([b"hi"])),

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
-use crate::view::escape::escape;
+use crate::text::escape::escape;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,8 +326,8 @@ impl Scenario {
                             return at(format!(
                                 "a message of {} does not fit the socket buffer of {} asked \
                                  for: a write would wait for a reader who waits for its turn",
-                                crate::view::bytes(m.len() as u64),
-                                crate::view::bytes(b as u64)
+                                crate::text::bytes(m.len() as u64),
+                                crate::text::bytes(b as u64)
                             ));
                         }
                     }
@@ -342,8 +342,8 @@ impl Scenario {
                         return at(format!(
                             "{} written and not yet read back do not fit the socket buffer of \
                              {} asked for: a write would wait for a reader who waits for its turn",
-                            crate::view::bytes(in_flight as u64),
-                            crate::view::bytes(b as u64)
+                            crate::text::bytes(in_flight as u64),
+                            crate::text::bytes(b as u64)
                         ));
                     }
                     if matches!(step, Step::Write { .. }) {

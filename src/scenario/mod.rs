@@ -52,8 +52,8 @@ use crate::lesson::reader::ReaderKind;
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::tr;
-use crate::view;
-use crate::view::escape::escape;
+
+use crate::text::escape::escape;
 
 mod clients;
 pub mod conductor;
@@ -297,7 +297,7 @@ impl Step {
                         format!(
                             "'{}…' ({})",
                             escape(&m[..24]),
-                            view::bytes_in(m.len() as u64, lang)
+                            crate::text::bytes_in(m.len() as u64, lang)
                         )
                     } else {
                         format!("'{}'", escape(m))

@@ -169,7 +169,7 @@ impl FragmentPlan {
             Cuts::Fixed(n) => tr!(
                 lang,
                 "plan-fixed",
-                n = crate::view::bytes_in(n as u64, lang)
+                n = crate::text::bytes_in(n as u64, lang)
             ),
             Cuts::Random(r) => tr!(lang, "plan-random", range = r.to_string()),
         };
@@ -318,6 +318,28 @@ mod tests {
     }
 
     // What mutation testing found unpinned: the plan's own questions.
+
+    #[test]
+    fn edges_cut_the_first_and_last_pieces_and_send_the_middle_whole() {
+        let pieces = |len: usize| {
+            let mut cutter = Fragmenter::new(FragmentPlan {
+                edges: 2,
+                ..plan(Cuts::Fixed(3), 0)
+            });
+            let mut stream = crate::transport::mock::ScriptedStream::new();
+            let mut sizes = Vec::new();
+            let data = vec![b'x'; len];
+            cutter
+                .write(&mut stream, &data, |p| sizes.push(p.len()))
+                .unwrap();
+            assert_eq!(stream.written(), &data[..]);
+            sizes
+        };
+        assert_eq!(pieces(20), [3, 3, 8, 3, 3]);
+        // Too short for a middle: the tail gets what the head left.
+        assert_eq!(pieces(7), [3, 3, 1]);
+        assert_eq!(pieces(12), [3, 3, 3, 3]);
+    }
 
     #[test]
     fn a_range_is_shown_as_it_is_written() {

@@ -81,10 +81,10 @@ impl Shape {
             ));
         }
         if let Some(n) = self.cut_after {
-            parts.push(format!("closed after {}", crate::view::bytes(n)));
+            parts.push(format!("closed after {}", crate::text::bytes(n)));
         }
         if let Some(n) = self.reset_after {
-            parts.push(format!("reset after {}", crate::view::bytes(n)));
+            parts.push(format!("reset after {}", crate::text::bytes(n)));
         }
         if let Some(d) = self.stall {
             parts.push(format!("held back half way for {} ms", d.as_millis()));
@@ -92,7 +92,7 @@ impl Shape {
         if let Some(k) = self.split_at {
             parts.push(format!(
                 "each buffer split once after {}",
-                crate::view::bytes(k as u64)
+                crate::text::bytes(k as u64)
             ));
         }
         parts

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
 use crate::event::{Ending, ServerEvent, ServerLog, describe_io};
-use crate::view::escape::write_escaped;
+use crate::text::escape::write_escaped;
 
 /// A console output that two threads can reach: the server writes through it,
 /// and a Ctrl-C handler can flush what is still buffered before the program
@@ -79,7 +79,7 @@ impl ServerLog for SeedConsole<'_> {
                 write!(
                     self.out,
                     "  write {}: ",
-                    crate::view::bytes(bytes.len() as u64)
+                    crate::text::bytes(bytes.len() as u64)
                 )?;
                 // Whole (no unit is wider than 4 columns), a space at either
                 // end shown as ␣ as `run` shows it: a piece `요 ` must not
@@ -97,12 +97,12 @@ impl ServerLog for SeedConsole<'_> {
                     Ending::Cut(at) => writeln!(
                         self.err,
                         "client {client} ({peer}): cut after {}, as configured",
-                        crate::view::bytes(at)
+                        crate::text::bytes(at)
                     )?,
                     Ending::Reset(at) => writeln!(
                         self.err,
                         "client {client} ({peer}): reset after {}, as configured",
-                        crate::view::bytes(at)
+                        crate::text::bytes(at)
                     )?,
                     Ending::Idle(t) => writeln!(
                         self.err,

@@ -10,9 +10,8 @@ use anstyle::{AnsiColor, Style};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{Outcome, Report, Scenario};
+use crate::text::escape::{escape_fit, escape_text};
 use crate::tr;
-use crate::view;
-use crate::view::escape::{escape_fit, escape_text};
 use crate::view::keys;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
 
@@ -122,7 +121,11 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
         ));
     }
     if let Some(n) = shape.cut_after {
-        out.push(tr!(lang, "server-cut-after", n = view::bytes_in(n, lang)));
+        out.push(tr!(
+            lang,
+            "server-cut-after",
+            n = crate::text::bytes_in(n, lang)
+        ));
     }
     if let Some(n) = shape.reset_after {
         out.push(tr!(lang, "server-reset-after", n = n));
@@ -147,7 +150,7 @@ pub fn describe_client(s: &Scenario, lang: Lang) -> Vec<String> {
         (Some(n), 0) => out.push(tr!(
             lang,
             "client-pieces",
-            n = view::bytes_in(n as u64, lang)
+            n = crate::text::bytes_in(n as u64, lang)
         )),
         (Some(n), ms) => out.push(tr!(lang, "client-pieces-paused", n = n, ms = ms)),
         (None, 0) => {}

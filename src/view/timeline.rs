@@ -18,7 +18,7 @@ use crate::lang::Lang;
 use crate::tr;
 use std::collections::HashMap;
 
-use crate::view::escape::{escape_fit, fit_units, units_with_headers};
+use crate::text::escape::{escape_fit, fit_units, units_with_headers};
 use crate::view::keys::{Key, Keys, Lines};
 
 /// How the timeline and the reports are laid out: how wide, in which
@@ -143,11 +143,7 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             None,
         ),
         What::Error { error, message } => (
-            tr!(
-                lang,
-                "ev-error",
-                message = super::error_in(*error, message, lang)
-            ),
+            tr!(lang, "ev-error", message = error.said(message, lang)),
             None,
         ),
         What::Reply { round, ok, got, .. } => {

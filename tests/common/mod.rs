@@ -215,6 +215,17 @@ impl Drop for Redis {
     }
 }
 
+/// Something a test needs is missing (a program, the IPv6 loopback): the
+/// test is skipped on a machine without it, and fails where CI requires it
+/// (`TCP_BOUNDARY_REQUIRE_TOOLS`, which `.ci/run` sets).
+pub fn skip_without(what: &str) {
+    assert!(
+        std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
+        "{what}, and TCP_BOUNDARY_REQUIRE_TOOLS requires it"
+    );
+    eprintln!("skipped: {what}");
+}
+
 /// Whether the program `name` (a shell, as zsh or fish) is here to run; when
 /// it is not, the check that needs it is skipped on a machine without it, and
 /// fails where CI requires it (`.ci/run` installs it).

@@ -462,3 +462,6 @@ impl Conductor {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -150,7 +150,7 @@ pub fn sentence(
             lang,
             "say-error",
             who = &subject,
-            error = crate::view::error_in(*error, message, lang)
+            error = error.said(message, lang)
         ),
         What::Cut {
             after,

@@ -137,7 +137,7 @@ fn for_each_unit<'a>(bytes: &'a [u8], mut each: impl FnMut(Unit<'a>)) {
 /// Escape `bytes` for display: text as it is, everything else escaped.
 ///
 /// ```
-/// use tcp_boundary::view::escape::escape;
+/// use tcp_boundary::text::escape::escape;
 /// assert_eq!(escape(b"hi\n\0\xff\\"), r"hi\n\0\xff\\");
 /// assert_eq!(escape("안녕".as_bytes()), "안녕");
 /// // A read that ends inside a character: `녕` is eb 85 95.
@@ -169,7 +169,7 @@ pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result
 /// bytes, and lessons quote escapes (`hello\nworld\n`) in their prose.
 ///
 /// ```
-/// use tcp_boundary::view::escape::escape_text;
+/// use tcp_boundary::text::escape::escape_text;
 /// assert_eq!(escape_text("a \\n b"), "a \\n b");
 /// assert_eq!(escape_text("\x1b]0;owned\x07"), r"\x1b]0;owned\x07");
 /// assert_eq!(escape_text("abc\u{202e}def"), r"abc\u{202e}def");
@@ -252,7 +252,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
 ///
 /// ```
 /// let mut out = Vec::new();
-/// tcp_boundary::view::escape::write_json(&mut out, &"a\u{1b}\u{202e}b", false).unwrap();
+/// tcp_boundary::text::escape::write_json(&mut out, &"a\u{1b}\u{202e}b", false).unwrap();
 /// assert_eq!(out, br#""a\u001b\u202eb""#);
 /// ```
 pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(
@@ -278,7 +278,7 @@ pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(
 /// cannot reorder the page around it.
 ///
 /// ```
-/// use tcp_boundary::view::escape::html_text;
+/// use tcp_boundary::text::escape::html_text;
 /// assert_eq!(html_text("<b>\u{202e}"), "&lt;b&gt;&#x202e;");
 /// assert_eq!(html_text("\u{9b}2J"), r"\u{9b}2J");
 /// ```

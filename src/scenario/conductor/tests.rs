@@ -1,0 +1,236 @@
+//! The conductor on its own: two sides on loopback, each a short script of
+//! calls, and the order the conductor gave their turns.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use super::{Actor, Conducted, ConductedListener, Conductor, Connecting, Stalled, State, Status};
+use crate::event::{Side, What};
+use crate::lesson::server::Acceptor;
+use crate::transport::Transport;
+use crate::transport::net::SocketOptions;
+
+/// The timeline in short: `c1 write hello`, `server read hello`, …
+fn rows(conductor: &Conductor) -> Vec<String> {
+    conductor
+        .events()
+        .into_iter()
+        .filter_map(|e| {
+            let who = match e.side {
+                Side::Client(n) => format!("c{n}"),
+                Side::Server => "server".to_string(),
+                _ => return None,
+            };
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let what = match &e.what {
+                What::Connect => "connect".to_string(),
+                What::Accept { client } => format!("accept c{client}"),
+                What::Write { bytes, .. } => format!("write {}", text(bytes)),
+                What::Read { bytes, .. } => format!("read {}", text(bytes)),
+                What::Eof => "eof".to_string(),
+                What::Pause { .. } => "pause".to_string(),
+                What::Close { .. } => "close".to_string(),
+                other => format!("{other:?}"),
+            };
+            Some(format!("{who} {what}"))
+        })
+        .collect()
+}
+
+/// Run `server` on its own thread and `client` on this one, both conducted,
+/// the way a scenario runs them; the server side is handed a listener, the
+/// client side the conductor and the address.
+fn conduct(
+    server: impl FnOnce(&mut ConductedListener) + Send + 'static,
+    client: impl FnOnce(&Arc<Conductor>, std::net::SocketAddr),
+) -> Arc<Conductor> {
+    let conductor = Arc::new(Conductor::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let on_server = conductor.clone();
+    let server = thread::spawn(move || {
+        server(&mut conducted);
+        on_server.finish(Actor::Server);
+    });
+    conductor.begin(Actor::Client).unwrap();
+    client(&conductor, addr);
+    conductor.finish(Actor::Client);
+    server.join().unwrap();
+    conductor
+}
+
+fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) -> Conducted {
+    match conductor
+        .connect(addr, &SocketOptions::default(), 1)
+        .unwrap()
+    {
+        Connecting::Done(stream, _) => stream,
+        Connecting::Waits(_) => panic!("an empty listen queue made a connect wait"),
+    }
+}
+
+fn accept(listener: &mut ConductedListener) -> Conducted {
+    listener.accept().unwrap().expect("a connection").0
+}
+
+fn read(stream: &mut Conducted) -> usize {
+    let mut buf = [0u8; 64];
+    stream.read(&mut buf).unwrap()
+}
+
+#[test]
+fn turns_go_to_a_waiting_reader_at_each_pause_and_a_burst_is_read_whole() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            assert_eq!(read(&mut conn), 5);
+            conn.write_all(b"he").unwrap();
+            conn.pause(Duration::from_millis(10));
+            conn.write_all(b"l").unwrap();
+            conn.write_all(b"lo").unwrap();
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            conn.write_all(b"hello").unwrap();
+            assert_eq!(read(&mut conn), 2);
+            assert_eq!(read(&mut conn), 3);
+        },
+    );
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "c1 write hello",
+            "server accept c1",
+            "server read hello",
+            "server write he",
+            "server pause",
+            "c1 read he",
+            "server write l",
+            "server write lo",
+            "c1 read llo",
+            "c1 close",
+            "server eof",
+            "server close",
+        ]
+    );
+}
+
+#[test]
+fn a_client_whose_read_would_block_forever_is_told_it_stalled() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            // Both sides read: neither will ever write.
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            let mut buf = [0u8; 8];
+            let err = conn.read(&mut buf).unwrap_err();
+            assert!(Stalled::is(&err), "{err}");
+        },
+    );
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "server accept c1",
+            "c1 close",
+            "server eof",
+            "server close"
+        ]
+    );
+}
+
+#[test]
+fn a_client_s_close_lets_the_server_meet_the_end_before_the_client_goes_on() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            assert_eq!(read(&mut conn), 3);
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            conn.write_all(b"bye").unwrap();
+            drop(conn);
+            // A row of the client's own, the next thing it does.
+            conductor.note(Side::Client(1), What::Socket);
+        },
+    );
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "c1 write bye",
+            "c1 close",
+            "server accept c1",
+            "server read bye",
+            "server eof",
+            // What the client does after its close comes after the eof.
+            "c1 Socket",
+            "server close",
+        ]
+    );
+}
+
+/// The scheduler's rule on its own: who runs next from each side's status.
+#[test]
+fn a_side_with_nothing_to_do_never_gets_the_baton() {
+    let st = |client: Status, server: Status, written: [u64; 2], closed: [bool; 2]| State {
+        baton: Actor::Server,
+        status: [client, server],
+        conns: vec![super::Conn {
+            written,
+            consumed: [0; 2],
+            closed,
+            accepted: true,
+            client: 1,
+            client_addr: ([127, 0, 0, 1], 9).into(),
+        }],
+        accept_queue: Default::default(),
+        stall: false,
+        events: Vec::new(),
+    };
+    let reading = Status::Reading {
+        conn: 0,
+        late: false,
+    };
+    let late = Status::Reading {
+        conn: 0,
+        late: true,
+    };
+    // Both read, nothing written: nobody can run.
+    let both = st(reading, reading, [0, 0], [false; 2]);
+    assert_eq!(both.next(Actor::Client), None);
+    assert_eq!(both.next(Actor::Server), None);
+    // The server's bytes wake the client before the server goes on from its pause.
+    let woken = st(reading, Status::Paused, [0, 2], [false; 2]);
+    assert_eq!(woken.next(Actor::Server), Some(Actor::Client));
+    // A late reader waits until the other side can do nothing more.
+    let later = st(late, Status::Paused, [0, 2], [false; 2]);
+    assert_eq!(later.next(Actor::Client), Some(Actor::Server));
+    assert_eq!(
+        st(late, reading, [0, 2], [false; 2]).next(Actor::Server),
+        Some(Actor::Client)
+    );
+    // A close wakes a reader as bytes do.
+    let closed = st(Status::Paused, reading, [0, 0], [true, false]);
+    assert_eq!(closed.next(Actor::Client), Some(Actor::Server));
+    // An equal claim goes to the other side.
+    let tie = st(Status::Paused, Status::Paused, [0, 0], [false; 2]);
+    assert_eq!(tie.next(Actor::Client), Some(Actor::Server));
+    assert_eq!(tie.next(Actor::Server), Some(Actor::Client));
+    // A server waiting for a connection that nobody makes cannot run.
+    let accepting = st(reading, Status::Accepting, [0, 0], [false; 2]);
+    assert_eq!(accepting.next(Actor::Client), None);
+}

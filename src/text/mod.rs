@@ -1,0 +1,36 @@
+//! Wording that every layer shares: bytes shown safely and counts of bytes.
+//!
+//! - [`escape`]: received bytes and text from files on a console, in JSON
+//!   and in pages, without letting them mangle it.
+//! - [`bytes`] and [`bytes_in`]: a count of bytes in words.
+//!
+//! It sits just above [`lang`](crate::lang) and below everything else, so the
+//! lesson, the shapes and the scenarios can word what they carry without
+//! reaching up into the views.
+
+pub mod escape;
+
+use crate::lang::Lang;
+
+/// A count of bytes in words: `1 byte`, `13 bytes`.
+pub fn bytes(n: impl Into<u64>) -> String {
+    bytes_in(n, Lang::En)
+}
+
+/// A count of bytes in words, in `lang`: `13 bytes`, `13바이트`.
+pub fn bytes_in(n: impl Into<u64>, lang: Lang) -> String {
+    crate::tr!(lang, "bytes", n = n.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::Lang;
+
+    #[test]
+    fn one_byte_is_one_byte() {
+        assert_eq!(super::bytes(1u64), "1 byte");
+        assert_eq!(super::bytes(0u64), "0 bytes");
+        assert_eq!(super::bytes(13u64), "13 bytes");
+        assert_ne!(super::bytes_in(13u64, Lang::Ko), "13 bytes");
+    }
+}
