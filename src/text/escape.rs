@@ -85,7 +85,14 @@ fn shown(c: char) -> bool {
     if matches!(c, '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}') {
         return false;
     }
-    !matches!(
+    !steers(c)
+}
+
+/// Whether `c` is a control character, invisible, or steers the text around
+/// it (bidi overrides, separators, private or unassigned code points): what
+/// must never reach a screen as itself.
+pub fn steers(c: char) -> bool {
+    matches!(
         c.general_category(),
         GeneralCategory::Control
             | GeneralCategory::Format

@@ -310,14 +310,19 @@ impl CheckConfig {
 
     /// Every shape, the random one with seeds `1..=seeds`.
     pub fn every_shape(seeds: u64) -> Vec<(ShapeName, u64)> {
-        ShapeName::ALL
-            .iter()
-            .flat_map(|&s| match s {
-                ShapeName::Random => (1..=seeds).map(|seed| (s, seed)).collect::<Vec<_>>(),
-                _ => vec![(s, 0)],
-            })
-            .collect()
+        with_seeds(&ShapeName::ALL, seeds)
     }
+}
+
+/// Each of `shapes` once, the random one with seeds `1..=seeds`.
+pub(crate) fn with_seeds(shapes: &[ShapeName], seeds: u64) -> Vec<(ShapeName, u64)> {
+    shapes
+        .iter()
+        .flat_map(|&s| match s {
+            ShapeName::Random => (1..=seeds).map(|seed| (s, seed)).collect::<Vec<_>>(),
+            _ => vec![(s, 0)],
+        })
+        .collect()
 }
 
 /// How a client's run ended.

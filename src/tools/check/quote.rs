@@ -2,21 +2,10 @@
 //! words, byte for byte, and printable as they are on any terminal, pipe or
 //! report.
 
-use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-
 /// Whether `c` can stand in a command line as itself: not a control
 /// character, nothing invisible or that steers the text around it.
 fn plain(c: char) -> bool {
-    !matches!(
-        c.general_category(),
-        GeneralCategory::Control
-            | GeneralCategory::Format
-            | GeneralCategory::LineSeparator
-            | GeneralCategory::ParagraphSeparator
-            | GeneralCategory::PrivateUse
-            | GeneralCategory::Surrogate
-            | GeneralCategory::Unassigned
-    )
+    !crate::text::escape::steers(c)
 }
 
 /// One word for a POSIX shell: as it is when nothing in it is special,

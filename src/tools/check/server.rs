@@ -86,13 +86,7 @@ pub const SERVER_SHAPES: [ShapeName; 7] = [
 
 /// Every server shape, the random one with seeds `1..=seeds`.
 pub fn every_shape(seeds: u64) -> Vec<(ShapeName, u64)> {
-    SERVER_SHAPES
-        .iter()
-        .flat_map(|&s| match s {
-            ShapeName::Random => (1..=seeds).map(|seed| (s, seed)).collect::<Vec<_>>(),
-            _ => vec![(s, 0)],
-        })
-        .collect()
+    super::with_seeds(&SERVER_SHAPES, seeds)
 }
 
 /// A request written on the command line: `\r`, `\n`, `\t`, `\\`, `\0`,
@@ -434,6 +428,13 @@ struct Wrong {
     reason: Msg,
 }
 
+/// A connection that failed, as what went wrong.
+fn io_wrong(e: io::Error) -> Wrong {
+    Wrong {
+        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
+    }
+}
+
 /// Read exactly as many bytes as `want`, within the timeout.
 fn read_reply(s: &mut TcpStream, want: usize, timeout: Duration) -> io::Result<(Vec<u8>, bool)> {
     let mut got = vec![0u8; want];
@@ -508,9 +509,6 @@ fn run_plan(
     how: &dyn Fn(usize) -> Send,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let io_wrong = |e: io::Error| Wrong {
-        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
-    };
     for conn in plan {
         let mut s = server.connect(config)?;
         let _ = s.set_nodelay(true);
@@ -547,9 +545,6 @@ fn run_merged(
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let io_wrong = |e: io::Error| Wrong {
-        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
-    };
     for conn in plan {
         let mut s = server.connect(config)?;
         let all: Vec<u8> = conn
@@ -575,9 +570,6 @@ fn run_cut(
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let io_wrong = |e: io::Error| Wrong {
-        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
-    };
     let first = &config.requests[plan[0].requests[0]];
     let half = first.len().div_ceil(2).min(first.len());
     {
@@ -598,9 +590,6 @@ fn run_concurrent(
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let io_wrong = |e: io::Error| Wrong {
-        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
-    };
     let conn = &plan[0];
     let (i, want) = (conn.requests[0], &conn.replies[0]);
     let request = &config.requests[i];
