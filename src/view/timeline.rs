@@ -199,13 +199,8 @@ pub struct Headers(pub HashMap<usize, Vec<u64>>);
 const QUEUED_ROOM: usize = 5;
 
 /// The lines of one cell, each at most `width` columns. `starts`: the header
-/// offsets of this event's connection.
-fn cell_lines(e: &Event, width: usize, lang: Lang, starts: Option<&[u64]>) -> Vec<String> {
-    cell_lines_of(e, width, lang, starts, None)
-}
-
-/// [`cell_lines`], the call's byte count `len` when its bytes were kept
-/// only at either end.
+/// offsets of this event's connection; `len`: the call's byte count when its
+/// bytes were kept only at either end.
 fn cell_lines_of(
     e: &Event,
     width: usize,
@@ -337,7 +332,7 @@ pub fn render_header(
 /// One event of a two-column timeline: client side left, server side right.
 /// A long note takes several lines, all within its column.
 pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    render_row_with(e, layout, None, out)
+    render_row_with(e, layout, None, None, out)
 }
 
 /// [`render_row`] for a read or write whose bytes were kept only at either
@@ -348,24 +343,17 @@ pub fn render_row_of_len(
     layout: Layout,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let lines = cell_lines_of(e, layout.column(), layout.lang, None, Some(len));
-    put_lines(
-        &e.seq.to_string(),
-        e.side,
-        style_of(&e.what),
-        &lines,
-        layout,
-        out,
-    )
+    render_row_with(e, layout, None, Some(len), out)
 }
 
 fn render_row_with(
     e: &Event,
     layout: Layout,
     starts: Option<&[u64]>,
+    len: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let lines = cell_lines(e, layout.column(), layout.lang, starts);
+    let lines = cell_lines_of(e, layout.column(), layout.lang, starts, len);
     put_lines(
         &e.seq.to_string(),
         e.side,
@@ -591,7 +579,7 @@ fn steps(
                 Key::Quit => return Ok(false),
             }
         }
-        render_row_with(e, layout, starts, out)?;
+        render_row_with(e, layout, starts, None, out)?;
         if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
             out.flush()?;
             std::thread::sleep(std::time::Duration::from_millis(*ms));

@@ -464,6 +464,23 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// The report of these runs: its verdict and failure count read off them.
+    pub fn new(command: Vec<String>, server: Msg, direction: Direction, runs: Vec<Run>) -> Self {
+        let failures = runs.iter().filter(|r| !r.passed).count();
+        CheckReport {
+            schema: SCHEMA,
+            verdict: match failures {
+                0 => Verdict::Pass,
+                _ => Verdict::Fail,
+            },
+            failures,
+            command,
+            server,
+            direction,
+            runs,
+        }
+    }
+
     /// Every run as it must be.
     pub fn passed(&self) -> bool {
         self.runs.iter().all(|r| r.passed)
@@ -555,22 +572,16 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         runs.push(run);
     }
     drop(ours);
-    let failures = runs.iter().filter(|r| !r.passed).count();
-    Ok(CheckReport {
-        schema: SCHEMA,
-        verdict: match failures {
-            0 => Verdict::Pass,
-            _ => Verdict::Fail,
-        },
-        failures,
-        command: config.command.clone(),
-        server: match config.upstream {
-            Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
-            None => Msg::new("chk-server-ours"),
-        },
-        direction: config.direction,
+    let server = match config.upstream {
+        Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
+        None => Msg::new("chk-server-ours"),
+    };
+    Ok(CheckReport::new(
+        config.command.clone(),
+        server,
+        config.direction,
         runs,
-    })
+    ))
 }
 
 /// The split points of a reply of `len` bytes: after each byte but the
