@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use common::{LIMIT, tcp_boundary_bin};
+use common::{LIMIT, python, tcp_boundary_bin};
 use serde_json::Value;
 
 /// The start of every test client: connect to the address given, send three
@@ -90,23 +90,6 @@ const HANGS: &str = r#"
 import time
 time.sleep(600)
 "#;
-
-fn python() -> Option<&'static str> {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output();
-    match found {
-        Ok(o) if o.status.success() => Some("python3"),
-        _ => {
-            assert!(
-                std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
-                "python3 is missing, and CI requires it"
-            );
-            eprintln!("check tests skipped: python3 not found (Debian: apt-get install python3)");
-            None
-        }
-    }
-}
 
 fn client(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(format!("{name}.py"));

@@ -10,25 +10,8 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use common::{LIMIT, tcp_boundary_bin};
+use common::{LIMIT, python, tcp_boundary_bin};
 use serde_json::Value;
-
-fn python() -> Option<&'static str> {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output();
-    match found {
-        Ok(o) if o.status.success() => Some("python3"),
-        _ => {
-            assert!(
-                std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
-                "python3 is missing, and CI requires it"
-            );
-            eprintln!("server check tests skipped: python3 not found");
-            None
-        }
-    }
-}
 
 fn check(args: &[&str]) -> Output {
     Command::new(tcp_boundary_bin())

@@ -287,3 +287,16 @@ pub fn redis() -> Option<Redis> {
     }
     Some(Redis { addr, child })
 }
+
+/// `python3`, for the tests' clients and servers written in Python; `None`
+/// (the test skipped) where it is missing, a failure where CI requires it.
+pub fn python() -> Option<&'static str> {
+    let found = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        skip_without("python3 is not installed (Debian: apt-get install python3)");
+    }
+    found.then_some("python3")
+}
