@@ -11,9 +11,9 @@
 //!
 //! The lesson, in the order a student might read it:
 //!
-//! - [`lesson`]: the seed's programs. [`lesson::reader`] holds the five ways to
+//! - [`lesson`]: the book's programs. [`lesson::reader`] holds the five ways to
 //!   read a reply: `naive` (the bug), `exact`, `line`, `length` and `book`
-//!   (the textbook's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
+//!   (the book's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
 //!   [`lesson::client`].
 //! - [`shape`]: how a stream is cut and paced so the missing boundaries show:
 //!   the one cutter used by the server, the client and the proxy.

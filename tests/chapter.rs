@@ -117,7 +117,7 @@ fn the_backlog_scenario_says_who_waited_in_the_queue_and_who_on_a_dropped_handsh
 }
 
 #[test]
-fn the_textbook_fix_holds_on_pieces_and_names_its_two_flaws() {
+fn the_book_fix_holds_on_pieces_and_names_its_two_flaws() {
     let verdict = |name: &str| {
         let report = Scenario::builtin(name)
             .unwrap()
@@ -152,7 +152,7 @@ fn the_textbook_fix_holds_on_pieces_and_names_its_two_flaws() {
 
 #[test]
 fn echo_client_s_book_reader_reports_the_endless_loop_and_exits() {
-    // A server that sends part of a reply and closes: the textbook's client
+    // A server that sends part of a reply and closes: the book's client
     // would spin forever; ours says so and exits 1, well within the limit.
     let server = common::start_server(&["--clients", "1", "--cut-after", "3"]);
     let out = common::run_client(server.port, &["--reader", "book"], b"hello\nq\n");

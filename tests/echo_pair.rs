@@ -1,4 +1,4 @@
-//! The classic pair, run as real binaries on loopback: the seed's transcript,
+//! The classic pair, run as real binaries on loopback: the book's transcript,
 //! five clients in turn, byte-exact echo, every reader against the plain server.
 
 mod common;
@@ -13,7 +13,7 @@ use tcp_boundary::lesson::reader::ReaderKind;
 const PROMPT: &str = "Input message (Q to quit) : ";
 
 #[test]
-fn the_seeds_transcript_with_the_exact_text() {
+fn the_books_transcript_with_the_exact_text() {
     let server = start_server(&["--clients", "1"]);
     let client = run_client(server.port, &[], b"hi\nq\n");
     assert_eq!(
@@ -32,7 +32,7 @@ fn upper_case_q_quits_and_end_of_input_ends_cleanly() {
     let quit = run_client(server.port, &[], b"Q\n");
     assert_eq!(text(&quit.stdout), format!("connected .....\n{PROMPT}"));
     assert!(quit.status.success());
-    // No `q` at all: the end of the pipe ends the session (the seed looped forever).
+    // No `q` at all: the end of the pipe ends the session (the book's looped forever).
     let eof = run_client(server.port, &[], b"one\ntwo\n");
     assert_eq!(
         text(&eof.stdout),

@@ -94,7 +94,7 @@ fn a_server_that_closes_is_exit_1_for_every_reader() {
         } else if reader == "book" {
             // The book's loop holds "hel" and meets the end of the stream: it
             // would spin forever, and says so.
-            assert_one_error_line(&out.stderr, "the textbook's loop would spin forever");
+            assert_one_error_line(&out.stderr, "the book's loop would spin forever");
         } else {
             assert_one_error_line(&out.stderr, "peer closed mid-message");
         }

@@ -121,7 +121,7 @@ fn cut_and_reset_reach_the_client_as_the_readers_define_them() {
         (
             "--down-cut-after",
             "peer closed mid-message",
-            "the textbook's loop would spin forever",
+            "the book's loop would spin forever",
         ),
         ("--down-reset-after", "reset", "reset"),
     ] {

@@ -240,7 +240,7 @@ fn length_reading_stops_exactly_at_the_limit() {
     ));
 }
 
-// The textbook's fix (`book`): what it fixes, and its two flaws, reported and
+// The book's fix (`book`): what it fixes, and its two flaws, reported and
 // never committed.
 
 #[test]

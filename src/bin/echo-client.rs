@@ -1,4 +1,4 @@
-//! `echo-client <HOST> <PORT>`: the seed's interactive echo client, with a choice
+//! `echo-client <HOST> <PORT>`: the book's interactive echo client, with a choice
 //! of reader. Its command line is [`tcp_boundary::cli::EchoClientArgs`].
 
 use std::io;

@@ -1,4 +1,4 @@
-//! `echo-server <PORT>`: the seed's iterative echo server, with a fragmenting
+//! `echo-server <PORT>`: the book's iterative echo server, with a fragmenting
 //! mode. Its command line is [`tcp_boundary::cli::EchoServerArgs`].
 
 use std::io::{self, IsTerminal, Write};
@@ -10,7 +10,7 @@ use clap::Parser;
 use tcp_boundary::cli::{self, EchoServerArgs};
 use tcp_boundary::lesson::server;
 use tcp_boundary::transport::net;
-use tcp_boundary::view::console::{SeedConsole, SharedOut};
+use tcp_boundary::view::console::{BookConsole, SharedOut};
 
 fn main() -> ExitCode {
     cli::quiet_on_closed_pipe();
@@ -46,7 +46,7 @@ fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
         eprintln!("{line}");
     }
     let mut err = io::stderr();
-    let mut console = SeedConsole::new(&mut out, &mut err);
+    let mut console = BookConsole::new(&mut out, &mut err);
     console.quiet = resolved.config.quiet;
     console.show_writes = resolved.config.fragmenting();
     let served = server::serve(listener, &resolved.config, &mut console);

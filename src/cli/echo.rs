@@ -44,7 +44,7 @@ pub struct EchoClientArgs {
     /// How replies are read.
     #[arg(long, value_enum, default_value_t = ReaderKind::Exact)]
     pub reader: ReaderKind,
-    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
+    /// Size of the read buffer, the most one read returns (the book's BUF_SIZE;
     /// 1 to 16M).
     #[arg(long, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
     pub buffer_size: u64,

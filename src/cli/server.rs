@@ -26,7 +26,7 @@ pub struct ServerArgs {
     /// at most 1000000).
     #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(0, MAX_CLIENTS))]
     pub clients: u64,
-    /// Size of the read buffer, the most one read returns (the seed's BUF_SIZE;
+    /// Size of the read buffer, the most one read returns (the book's BUF_SIZE;
     /// 1 to 16M).
     #[arg(long, allow_negative_numbers = true, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
     pub buffer_size: u64,

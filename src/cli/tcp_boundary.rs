@@ -62,7 +62,7 @@ pub enum TcpBoundaryCommand {
     /// Write the lesson as pages for a browser: an index and one page per
     /// scenario, each a picture of the run to step through in class.
     Lesson(LessonArgs),
-    /// Measure an echo server (ours, the seed's C server, any plain echo) beside
+    /// Measure an echo server (ours, the book's C server, any plain echo) beside
     /// the loopback limit measured in the same run.
     Bench(Box<BenchArgs>),
     /// Run any client under every shape of fragmentation, and say which shape

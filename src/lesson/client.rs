@@ -1,9 +1,9 @@
 //! The echo client: send a message, read its reply, with the reader of your choice.
 //!
 //! A [`Session`] pairs a stream with a [`MessageReader`] (how replies are read) and
-//! a [`Fragmenter`] (how messages are written: whole, as the seed does, or split
+//! a [`Fragmenter`] (how messages are written: whole, as the book does, or split
 //! into several writes so the server sees partial reads too). The interactive
-//! loop of the seed's client is [`run_interactive`]; the scenario runner drives
+//! loop of the book's client is [`run_interactive`]; the scenario runner drives
 //! the same `Session` from a script.
 
 use std::io::{self, BufRead, Read, Write};
@@ -15,7 +15,7 @@ use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::text::escape::escape;
 use crate::transport::Transport;
 
-/// How the client sends and reads. `Default` is the seed's client with the
+/// How the client sends and reads. `Default` is the book's client with the
 /// `exact` reader.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -183,14 +183,14 @@ pub const MAX_INPUT_LINE: u64 = 64 << 20;
 /// How long a writer may still need once its reader has the reply.
 const WRITER_GRACE: Duration = Duration::from_secs(2);
 
-/// The seed's prompt.
+/// The book's prompt.
 pub const PROMPT: &str = "Input message (Q to quit) : ";
 
-/// The seed's interactive loop, fixed where the seed was wrong.
+/// The book's interactive loop, fixed where the book was wrong.
 ///
 /// Prints `connected .....`, then for each line of `input`: the prompt, the line
 /// sent, `Message from server : TEXT` (TEXT escaped). `q` or `Q` ends the
-/// session, and so does the end of the input (the seed looped forever there),
+/// session, and so does the end of the input (the book's looped forever there),
 /// which is what lets `printf 'hi\nq\n' | echo-client …` work.
 pub fn run_interactive<T: Transport>(
     session: &mut Session<T>,

@@ -8,11 +8,11 @@
 //!
 //! | reader   | where a reply ends                                  | correct? |
 //! |----------|-----------------------------------------------------|----------|
-//! | `naive`  | wherever the one `read` happened to stop             | no: the seed's bug |
+//! | `naive`  | wherever the one `read` happened to stop             | no: the book's bug |
 //! | `exact`  | after as many bytes as were sent (an echo's length)  | yes |
 //! | `line`   | after the next `\n`                                  | yes |
 //! | `length` | after a 4-byte big-endian length and that many bytes | yes |
-//! | `book`   | after as many bytes as were sent, the textbook's loop | mostly: it keeps two flaws |
+//! | `book`   | after as many bytes as were sent, the book's loop | mostly: it keeps two flaws |
 //!
 //! The correct readers share one shape, borrowed from how real protocol code is
 //! written: look at the bytes held so far; if a whole message is there, take it;
@@ -29,21 +29,21 @@ use std::io::{self, Read};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ReaderKind {
-    /// One read per message, as in the seed: the deliberate bug.
+    /// One read per message, as in the book: the deliberate bug.
     Naive,
-    /// Read until as many bytes as were sent have come back (the textbook's fix).
+    /// Read until as many bytes as were sent have come back (the book's fix).
     Exact,
     /// Read through the next newline, up to a maximum line length.
     Line,
     /// Send a 4-byte big-endian length before each message; read one such frame back.
     Length,
-    /// The next chapter's fix as the textbook writes it: read until as many
+    /// The next chapter's fix as the book writes it: read until as many
     /// bytes as were sent have come, asking for BUF_SIZE - 1 each time.
     Book,
 }
 
 impl ReaderKind {
-    /// Every reader, the buggy one first, the textbook's fix last.
+    /// Every reader, the buggy one first, the book's fix last.
     pub const ALL: [ReaderKind; 5] = [
         ReaderKind::Naive,
         ReaderKind::Exact,
@@ -114,18 +114,18 @@ pub enum ReadError {
         /// The maximum frame size.
         max: usize,
     },
-    /// The textbook's loop met the end of the stream: its `read` returned 0,
+    /// The book's loop met the end of the stream: its `read` returned 0,
     /// which adds nothing to `recv_len`, so `while (recv_len < str_len)` would
     /// go round for ever. Reported instead of done.
-    #[error("read returned 0 with {} of the reply held: the textbook's loop would spin forever", crate::text::bytes(*held as u64))]
+    #[error("read returned 0 with {} of the reply held: the book's loop would spin forever", crate::text::bytes(*held as u64))]
     WouldLoopForever {
         /// Bytes of the reply received before the end of the stream.
         held: usize,
     },
-    /// The textbook's loop would have written past the end of its buffer
+    /// The book's loop would have written past the end of its buffer
     /// (`read(sock, &message[recv_len], BUF_SIZE - 1)` with more bytes coming
     /// than the buffer has room for). Reported instead of done.
-    #[error("the textbook's loop would overflow its buffer by {}", crate::text::bytes(*by as u64))]
+    #[error("the book's loop would overflow its buffer by {}", crate::text::bytes(*by as u64))]
     WouldOverflow {
         /// How many bytes past the end of the buffer it would write.
         by: usize,
@@ -157,7 +157,7 @@ type Parsed = Result<Option<(Vec<u8>, usize)>, ReadError>;
 
 /// Reads one reply at a time from a stream with a fixed read buffer.
 ///
-/// The buffer is allocated once (like the seed's `char message[BUF_SIZE]`);
+/// The buffer is allocated once (like the book's `char message[BUF_SIZE]`);
 /// `line` and `length` also keep the bytes they read past the end of a message,
 /// because those bytes are the start of the next one.
 #[derive(Debug, Clone)]
@@ -241,7 +241,7 @@ impl MessageReader {
     ///
     /// Returns the reply as the reader understands it: the bytes of one read
     /// (`naive`), `sent_len` bytes (`exact`), one line including its `\n` (`line`),
-    /// one frame's payload (`length`), or all the bytes the textbook's loop
+    /// one frame's payload (`length`), or all the bytes the book's loop
     /// gathered (`book`).
     pub fn receive<R: Read + ?Sized>(
         &mut self,
@@ -259,7 +259,7 @@ impl MessageReader {
 
     /// THE BUG, kept on purpose: one `read` per message.
     ///
-    /// This is the seed's `strLen = read(sock, message, BUF_SIZE - 1)`. It assumes
+    /// This is the book's `strLen = read(sock, message, BUF_SIZE - 1)`. It assumes
     /// that the server's one `write` arrives as this one `read`. TCP promises
     /// nothing of the kind: the read returns what has arrived *so far*, which may
     /// be part of the reply (the rest stays in the socket and is returned by the
@@ -273,7 +273,7 @@ impl MessageReader {
         Ok(self.buf[..n].to_vec())
     }
 
-    /// The textbook's fix, done right: keep reading until as many bytes as were
+    /// The book's fix, done right: keep reading until as many bytes as were
     /// sent have come back.
     ///
     /// Three flaws of the usual C version are kept out: each read asks for at most
@@ -299,7 +299,7 @@ impl MessageReader {
         Ok(reply)
     }
 
-    /// The next chapter's fix as the textbook prints it, flaws and all:
+    /// The next chapter's fix as the book prints it, flaws and all:
     ///
     /// ```c
     /// recv_len = 0;

@@ -1,4 +1,4 @@
-//! The iterative echo server: one client at a time, as in the seed.
+//! The iterative echo server: one client at a time, as in the book.
 //!
 //! The chapter's seven steps, as the code below numbers them:
 //!
@@ -14,7 +14,7 @@
 //! "Iterative" means the server is busy with one client until that client leaves.
 //! A second client's `connect` still succeeds (the kernel completes the handshake
 //! and parks the connection in the listen backlog), but nobody reads what it sends
-//! until the first client is done. The next chapter of the seed fixes that with
+//! until the first client is done. The next chapter of the book fixes that with
 //! processes and threads; this server keeps it, because it is the lesson.
 //!
 //! The server takes an already-bound listener (anything that implements
@@ -72,7 +72,7 @@ pub const MAX_CLIENTS: u64 = 1_000_000;
 /// The longest idle timeout (`--idle-timeout`): a day, in seconds.
 pub const MAX_IDLE_SECS: u64 = 86_400;
 
-/// How the server behaves. `Default` is the seed's server.
+/// How the server behaves. `Default` is the book's server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Serve this many clients, then close the listener and return (0: forever).
@@ -111,7 +111,7 @@ impl ServerConfig {
 /// Serve clients one after another until `config.clients` have been served.
 ///
 /// Every accept, read, write and end of session is reported to `log` as a
-/// typed event (the echo server's console renders them as the seed's lines:
+/// typed event (the echo server's console renders them as the book's lines:
 /// `connected client N`, `Message from client : TEXT`). A client that resets or
 /// vanishes never stops the server: it goes on to the next one. The listener is
 /// dropped (closed) when this returns.
@@ -153,7 +153,7 @@ pub fn serve<A: Acceptor>(
         }
         log.event(ServerEvent::Ended { client, peer, how })?;
         // 6. close(client): dropping `conn` at the end of this turn closes the
-        // client's socket (the seed's close(clientSock)); only then is the
+        // client's socket (the book's close(clientSock)); only then is the
         // next client accepted.
     }
     // 7. close(server): the listening socket is closed. The clients still in

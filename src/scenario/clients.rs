@@ -40,7 +40,7 @@ pub(super) struct Clients {
     open: BTreeMap<usize, Client>,
     /// Clients whose connect waits on a full listen queue.
     waiting: BTreeMap<usize, Waiting>,
-    /// Clients that can do nothing more (the textbook's loop would spin
+    /// Clients that can do nothing more (the book's loop would spin
     /// forever, or overflow its buffer).
     stopped: BTreeSet<usize>,
     pub(super) rounds: Vec<Round>,
@@ -268,7 +268,7 @@ impl Clients {
             let gone = matches!(round.outcome, Outcome::LoopsForever | Outcome::Overflows(_));
             self.rounds.push(round);
             if gone {
-                // The textbook's client would be spinning, or writing over
+                // The book's client would be spinning, or writing over
                 // its own memory: it does nothing more in this script.
                 self.stopped.insert(k);
                 break;

@@ -365,7 +365,7 @@ pub struct Expect {
     pub line: Verdict,
     /// The length reader.
     pub length: Verdict,
-    /// The textbook's fix (`book`). Optional in a file: without it, the same
+    /// The book's fix (`book`). Optional in a file: without it, the same
     /// as `exact`, which it matches unless the stream ends mid-reply, a read
     /// brings more than the reply, or a reply outgrows the buffer.
     pub book: Option<Verdict>,

@@ -24,9 +24,9 @@ pub enum Outcome {
     ClosedMidMessage,
     /// The peer closed the connection before the reply.
     Closed,
-    /// The textbook's loop met the end of the stream and would spin forever.
+    /// The book's loop met the end of the stream and would spin forever.
     LoopsForever,
-    /// The textbook's loop would write this many bytes past its buffer.
+    /// The book's loop would write this many bytes past its buffer.
     Overflows(usize),
     /// Another error.
     Failed(String),

@@ -86,7 +86,7 @@ impl std::fmt::Display for ChunkRange {
 /// How a buffer is cut into writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cuts {
-    /// One write for the whole buffer (what the seed's server does).
+    /// One write for the whole buffer (what the book's server does).
     #[default]
     Whole,
     /// Pieces of at most this many bytes.

@@ -1,7 +1,7 @@
-//! The echo server's console: the seed's lines, rendered from its events.
+//! The echo server's console: the book's lines, rendered from its events.
 //!
 //! `connected client N` on each accept and `Message from client : TEXT` for each
-//! read, as the seed's C server prints them (TEXT escaped, see
+//! read, as the book's C server prints them (TEXT escaped, see
 //! [`escape`](super::escape)), the writes of a cut echo when the server
 //! fragments, and one line on the error stream for each session that did not
 //! end cleanly.
@@ -44,8 +44,8 @@ impl Write for SharedOut {
     }
 }
 
-/// Renders server events as the seed's console text.
-pub struct SeedConsole<'a> {
+/// Renders server events as the book's console text.
+pub struct BookConsole<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     /// Leave out the per-message lines.
@@ -54,10 +54,10 @@ pub struct SeedConsole<'a> {
     pub show_writes: bool,
 }
 
-impl<'a> SeedConsole<'a> {
+impl<'a> BookConsole<'a> {
     /// Message lines go to `out`, the failed sessions' lines to `err`.
     pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
-        SeedConsole {
+        BookConsole {
             out,
             err,
             quiet: false,
@@ -66,7 +66,7 @@ impl<'a> SeedConsole<'a> {
     }
 }
 
-impl ServerLog for SeedConsole<'_> {
+impl ServerLog for BookConsole<'_> {
     fn event(&mut self, e: ServerEvent<'_>) -> io::Result<()> {
         match e {
             ServerEvent::Accepted { client, .. } => writeln!(self.out, "connected client {client}"),

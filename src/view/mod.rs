@@ -1,6 +1,6 @@
 //! Views: how runs are shown to people.
 //!
-//! - [`console`]: the echo server's console text, as the seed prints it.
+//! - [`console`]: the echo server's console text, as the book prints it.
 //! - [`page`]: lesson pages, a run drawn for a browser.
 //! - [`pager`]: long reports through `$PAGER`, colours kept.
 //! - [`timeline`]: the two-column timeline of writes and reads.

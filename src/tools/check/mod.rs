@@ -74,7 +74,7 @@ pub const DEFAULT_MESSAGES: [&str; 3] = [
     "TCP is a byte stream",
     "one write() is not one read()",
 ];
-/// What a book-style client prints before each reply (the seed's client).
+/// What a book-style client prints before each reply (the book's client).
 pub const BOOK_PREFIX: &str = "Message from server : ";
 
 /// The shapes, from gentle to hostile.
