@@ -1,0 +1,176 @@
+//! The server under test as a process: started on a free loopback port,
+//! connected to, started again when it ends well, and its output kept.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::ServerConfig;
+use super::exchange::Wrong;
+use crate::lang::Msg;
+use crate::tools::check::client::{self, Output};
+use crate::tools::check::{CheckError, Ended, judge};
+
+/// The server under test, running.
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) addr: SocketAddr,
+    /// How many times it was started again after it ended well.
+    pub(super) restarts: usize,
+    pub(super) stop: Arc<AtomicBool>,
+    pub(super) output: Option<thread::JoinHandle<Output>>,
+}
+
+impl Server {
+    /// Start the server on a free loopback port and wait until it accepts.
+    pub(super) fn start(config: &ServerConfig) -> Result<Server, CheckError> {
+        let port = TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map_err(|e| CheckError(format!("no free port for the server: {e}")))?
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let (program, args) = config
+            .command
+            .split_first()
+            .ok_or_else(|| CheckError("no server command to check".into()))?;
+        let (out_reader, out_writer) = io::pipe().map_err(|e| CheckError(e.to_string()))?;
+        let (err_reader, err_writer) = io::pipe().map_err(|e| CheckError(e.to_string()))?;
+        let mut command = Command::new(client::substitute(program, addr));
+        command
+            .args(args.iter().map(|a| client::substitute(a, addr)))
+            .env("TCP_BOUNDARY_ADDR", addr.to_string())
+            .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
+            .env("TCP_BOUNDARY_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out_writer))
+            .stderr(Stdio::from(err_writer))
+            .process_group(0);
+        let child = client::spawn_tracked(&mut command)
+            .map_err(|e| CheckError(format!("cannot run {program}: {e}")))?;
+        drop(command);
+        let stop = Arc::new(AtomicBool::new(false));
+        let output = client::read_output(
+            OwnedFd::from(out_reader),
+            OwnedFd::from(err_reader),
+            stop.clone(),
+        );
+        let mut server = Server {
+            child,
+            addr,
+            restarts: 0,
+            stop,
+            output: Some(output),
+        };
+        // Listening: a connection is accepted (by the kernel, into the
+        // server's queue).
+        let deadline = Instant::now() + config.start_timeout;
+        loop {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(server);
+            }
+            if let Some(ended) = server.exited() {
+                let said = server.said();
+                return Err(CheckError(format!(
+                    "the server {} before it listened on {addr}{said}",
+                    ended_words(&ended)
+                )));
+            }
+            if Instant::now() >= deadline {
+                let said = server.said();
+                return Err(CheckError(format!(
+                    "the server did not listen on {addr} within {} s{said}",
+                    config.start_timeout.as_secs()
+                )));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A connection to the server. A server that ended well between
+    /// connections (exit status 0: the book's serves five clients, then
+    /// stops) is started again, and the connection made to it.
+    pub(super) fn connect(&mut self, config: &ServerConfig) -> Result<TcpStream, Wrong> {
+        let refused = |e: io::Error| Wrong {
+            reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
+        };
+        let first = match TcpStream::connect_timeout(&self.addr, config.timeout) {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
+        };
+        let wait_end = Instant::now() + Duration::from_millis(500);
+        let mut ended = self.exited();
+        while ended.is_none() && Instant::now() < wait_end {
+            thread::sleep(Duration::from_millis(10));
+            ended = self.exited();
+        }
+        if ended != Some(Ended::Exited(0)) {
+            return Err(refused(first));
+        }
+        self.end();
+        *self = Server::start(config).map_err(|e| Wrong {
+            reason: Msg::new("srv-io").arg("error", e.0),
+        })?;
+        self.restarts += 1;
+        TcpStream::connect_timeout(&self.addr, config.timeout).map_err(refused)
+    }
+
+    /// How the server ended, if it has.
+    pub(super) fn exited(&mut self) -> Option<Ended> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(match (status.code(), status.signal()) {
+                (Some(code), _) => Ended::Exited(code),
+                (None, signal) => Ended::Signalled(signal.unwrap_or(0)),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Stop it (its whole process group) and take what it printed.
+    pub(super) fn end(&mut self) -> Output {
+        // SAFETY: the group the server was started in.
+        unsafe {
+            libc::killpg(self.child.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+        client::forget_group();
+        let reader = self.output.take();
+        let deadline = Instant::now() + Duration::from_millis(300);
+        while reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        self.stop.store(true, Ordering::SeqCst);
+        reader.and_then(|r| r.join().ok()).unwrap_or_default()
+    }
+
+    /// `: it printed: …`, the last lines of its output, for an error.
+    pub(super) fn said(&mut self) -> String {
+        let output = self.end();
+        let lines = judge::last_lines(&output.both, 3);
+        match lines.is_empty() {
+            true => String::new(),
+            false => format!("; it printed: {}", lines.join(" / ")),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.output.is_some() {
+            self.end();
+        }
+    }
+}
+
+pub(super) fn ended_words(ended: &Ended) -> String {
+    match ended {
+        Ended::Exited(code) => format!("exited with status {code}"),
+        Ended::Signalled(s) => format!("was killed by {}", crate::tools::check::signal_name(*s)),
+        Ended::Hung | Ended::TooSlow | Ended::Running => "stopped".into(),
+    }
+}
