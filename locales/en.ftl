@@ -98,6 +98,15 @@ plan-random-pause = { $burst ->
 }
 plan-seed = { " " }(seed { $seed })
 
+## A shape in words (`Shape::describe`): scenarios, the echo server, the proxy
+
+shape-reads-late = reads late: waits { $ms } ms before each read
+shape-cut-after = closes the connection after { $n }
+shape-reset-after = resets the connection (RST) after { $n }
+shape-stall = each buffer held back half way until the first half is read (at most { $ms } ms)
+shape-split = each buffer split once after { $n }
+server-shaping = shaping: { $words }
+
 ## A scenario's script (`show`, pages)
 
 step-send = client { $client } sends { $messages } and reads the replies

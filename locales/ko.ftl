@@ -89,6 +89,15 @@ plan-random-pause = { $burst ->
 }
 plan-seed = { " " }(시드 { $seed })
 
+## 모양을 말로 (`Shape::describe`): 시나리오, 에코 서버, 프록시
+
+shape-reads-late = 늦게 읽음: read 전마다 { $ms } ms 기다림
+shape-cut-after = { $n }를 보낸 뒤 연결을 닫음
+shape-reset-after = { $n }를 보낸 뒤 연결을 리셋함 (RST)
+shape-stall = 버퍼마다 앞 절반을 읽을 때까지 뒤 절반을 붙잡아 둠 (최대 { $ms } ms)
+shape-split = 버퍼마다 { $n } 뒤에서 한 번 나눔
+server-shaping = 모양: { $words }
+
 ## 시나리오의 대본 (`show`, 페이지)
 
 step-send = { $client }번 클라이언트: { $messages } 보내고 응답을 읽음

@@ -430,7 +430,7 @@ fn each_direction_has_its_own_switches() {
         proxy.shapes,
         [
             "downstream (server → client): pieces of at most 3 bytes, 10 ms pause after each",
-            "upstream (client → server): reading late: 50 ms before each read",
+            "upstream (client → server): reads late: waits 50 ms before each read",
         ]
     );
     let out = run_client(proxy.port, &["--reader", "exact"], b"directions\nq\n");

@@ -8,8 +8,10 @@ use clap::Args;
 
 use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
+use crate::lang::Lang;
 use crate::lesson::server::{MAX_BACKLOG, MAX_BUFFER, MAX_CLIENTS, MAX_IDLE_SECS, ServerConfig};
 use crate::shape::{SocketOptions, choose_seed};
+use crate::tr;
 
 /// The echo server's switches (without the port).
 #[derive(Debug, Clone, Args)]
@@ -77,15 +79,18 @@ impl ServerArgs {
         let usage = |e: crate::shape::ShapeError| UsageError(e.to_string());
         let (seed, note) = choose_seed(self.seed.seed, spec.needs_seed()).map_err(usage)?;
         let shape = spec.shape(seed).map_err(usage)?;
+        // The start-up lines in the class's language; the console's own
+        // lines stay the book's.
+        let lang = Lang::from_env();
         let mut notes: Vec<String> = note.into_iter().collect();
         notes.extend(
             shape
-                .describe()
+                .describe(lang)
                 .into_iter()
-                .map(|d| format!("shaping: {d}")),
+                .map(|words| tr!(lang, "server-shaping", words = words)),
         );
         if shape.socket.nodelay {
-            notes.push("TCP_NODELAY on accepted sockets".to_string());
+            notes.push(tr!(lang, "server-nodelay"));
         }
         let config = ServerConfig {
             clients: self.clients as usize,

@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::lang::Lang;
+use crate::text::bytes_in;
+use crate::tr;
 pub use crate::transport::net::SocketOptions;
 use fragment::{ChunkRange, Cuts, FragmentPlan};
 
@@ -67,33 +70,32 @@ impl Shape {
             || self.split_at.is_some()
     }
 
-    /// The shape in words, one phrase per part: `pieces of at most 3 bytes, 50
-    /// ms pause after each`, `reading late: 100 ms before each read`, …
-    pub fn describe(&self) -> Vec<String> {
+    /// The shape in words, in the class's language, one phrase per part:
+    /// `pieces of at most 3 bytes, 50 ms pause after each`, `reads late: waits
+    /// 100 ms before each read`, … The one place a shape is worded: the
+    /// scenarios' set-up lines, the echo server's start-up lines and the
+    /// proxy's all say it this way.
+    pub fn describe(&self, lang: Lang) -> Vec<String> {
         let mut parts = Vec::new();
         if self.plan.is_active() {
-            parts.push(self.plan.describe());
+            parts.push(self.plan.describe_in(lang));
         }
         if !self.read_delay.is_zero() {
-            parts.push(format!(
-                "reading late: {} ms before each read",
-                self.read_delay.as_millis()
-            ));
+            let ms = self.read_delay.as_millis() as u64;
+            parts.push(tr!(lang, "shape-reads-late", ms = ms));
         }
         if let Some(n) = self.cut_after {
-            parts.push(format!("closed after {}", crate::text::bytes(n)));
+            parts.push(tr!(lang, "shape-cut-after", n = bytes_in(n, lang)));
         }
         if let Some(n) = self.reset_after {
-            parts.push(format!("reset after {}", crate::text::bytes(n)));
+            parts.push(tr!(lang, "shape-reset-after", n = bytes_in(n, lang)));
         }
         if let Some(d) = self.stall {
-            parts.push(format!("held back half way for {} ms", d.as_millis()));
+            let ms = d.as_millis() as u64;
+            parts.push(tr!(lang, "shape-stall", ms = ms));
         }
         if let Some(k) = self.split_at {
-            parts.push(format!(
-                "each buffer split once after {}",
-                crate::text::bytes(k as u64)
-            ));
+            parts.push(tr!(lang, "shape-split", n = bytes_in(k as u64, lang)));
         }
         parts
     }
@@ -268,4 +270,45 @@ pub fn choose_seed(given: Option<u64>, needed: bool) -> Result<(u64, Option<Stri
         }
         (None, false) => (0, None),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_is_worded_part_by_part_in_the_class_s_language() {
+        let shape = ShapeSpec {
+            chunk: Some(3),
+            chunk_delay_ms: Some(50),
+            read_delay_ms: Some(100),
+            reset_after: Some(9),
+            ..ShapeSpec::default()
+        }
+        .shape(0)
+        .unwrap();
+        let shape = Shape {
+            stall: Some(Duration::from_millis(200)),
+            split_at: Some(4),
+            ..shape
+        };
+        assert_eq!(
+            shape.describe(Lang::En),
+            [
+                "pieces of at most 3 bytes, 50 ms pause after each",
+                "reads late: waits 100 ms before each read",
+                "resets the connection (RST) after 9 bytes",
+                "each buffer held back half way until the first half is read (at most 200 ms)",
+                "each buffer split once after 4 bytes",
+            ]
+        );
+        let ko = shape.describe(Lang::Ko);
+        assert_eq!(ko.len(), 5);
+        assert!(
+            ko.iter()
+                .all(|p| ["after", "each", "waits"].iter().all(|w| !p.contains(w))),
+            "{ko:?}"
+        );
+        assert!(Shape::default().describe(Lang::En).is_empty());
+    }
 }

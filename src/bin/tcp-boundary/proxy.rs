@@ -27,7 +27,7 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
         tr!(lang, "proxy-listening", local = local_s, to = to_s)
     );
     let words = |shape: tcp_boundary::shape::Shape| {
-        let parts = shape.describe();
+        let parts = shape.describe(lang);
         match parts.is_empty() {
             true => tr!(lang, "proxy-as-read"),
             false => parts.join("; "),
