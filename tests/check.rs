@@ -6,10 +6,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
-use common::{LIMIT, python, tcp_boundary_bin};
+use common::{check, check_json, failed_shapes, python, tcp_boundary_bin};
 use serde_json::Value;
 
 /// The start of every test client: connect to the address given, send three
@@ -95,45 +93,6 @@ fn client(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(format!("{name}.py"));
     std::fs::write(&path, format!("{PRELUDE}{body}")).unwrap();
     path
-}
-
-fn check(args: &[&str]) -> Output {
-    Command::new(tcp_boundary_bin())
-        .arg("check")
-        .args(args)
-        .timeout(LIMIT)
-        .output()
-        .unwrap()
-}
-
-/// `check --json` on a client; the report, and the exit code.
-fn check_json(extra: &[&str], command: &[&str]) -> (Value, i32) {
-    let mut args = vec!["--json"];
-    args.extend(extra);
-    args.push("--");
-    args.extend(command);
-    let out = check(&args);
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out.status.code().unwrap())
-}
-
-fn failed_shapes(report: &Value) -> Vec<String> {
-    report["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["passed"] == false)
-        .map(|r| match r["seed"].as_u64() {
-            Some(seed) => format!("{} {seed}", r["shape"].as_str().unwrap()),
-            None => r["shape"].as_str().unwrap().to_string(),
-        })
-        .collect()
 }
 
 /// Each failure's reproduce command, run as printed (with our binary for
@@ -447,24 +406,8 @@ fn the_chapter_s_c_client_fails_even_when_sigpipe_kills_it() {
 }
 
 /// A correct client of messages of `SIZE` bytes (its second argument): each
-/// echo read until it is whole.
-const SIZED: &str = r#"
-import socket, sys
-host, port = sys.argv[1].rsplit(":", 1)
-size = int(sys.argv[2])
-s = socket.create_connection((host, int(port)))
-for i in range(3):
-    m = (b"%d" % i) * (size - 1) + b"\n"
-    s.sendall(m)
-    got = b""
-    while len(got) < len(m):
-        c = s.recv(65536)
-        if not c:
-            sys.exit("the server closed mid-reply")
-        got += c
-    if got != m:
-        sys.exit("wrong reply")
-"#;
+/// echo read until it is whole. The check-speed benchmark runs it too.
+const SIZED: &str = include_str!("../benchmark/clients/sized.py");
 
 /// One `recv` for the whole of a large message: the bug, with big buffers.
 const SIZED_NAIVE: &str = r#"

@@ -7,46 +7,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use assert_cmd::Command;
-use common::{LIMIT, python, tcp_boundary_bin};
+use common::{check, failed_shapes, python};
 use serde_json::Value;
-
-fn check(args: &[&str]) -> Output {
-    Command::new(tcp_boundary_bin())
-        .arg("check")
-        .args(args)
-        .timeout(LIMIT)
-        .output()
-        .unwrap()
-}
 
 /// `check --server --json EXTRA -- COMMAND`: the report and the exit code.
 fn check_json(extra: &[&str], command: &[&str]) -> (Value, i32) {
-    let mut args = vec!["--server", "--json"];
-    args.extend(extra);
-    args.push("--");
-    args.extend(command);
-    let out = check(&args);
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out.status.code().unwrap())
-}
-
-fn failed(report: &Value) -> Vec<String> {
-    report["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["passed"] == false)
-        .map(|r| r["shape"].as_str().unwrap().to_string())
-        .collect()
+    common::check_json(&[&["--server"], extra].concat(), command)
 }
 
 /// A line server: `OK ` and the line back for each line. With `naive` as
@@ -89,7 +56,7 @@ fn a_server_that_takes_one_read_for_one_request_fails_at_its_first_split() {
     assert_eq!(report["verdict"], "pass");
     let (report, code) = check_json(&[], &[py, &server, "{port}", "naive"]);
     assert_eq!(code, 1, "{report:#}");
-    let failed = failed(&report);
+    let failed = failed_shapes(&report);
     for shape in ["split", "one-byte", "merged"] {
         assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
     }

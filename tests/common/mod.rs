@@ -300,3 +300,45 @@ pub fn python() -> Option<&'static str> {
     }
     found.then_some("python3")
 }
+
+/// `tcp-boundary check ARGS`, within the time limit.
+pub fn check(args: &[&str]) -> Output {
+    assert_cmd::Command::new(tcp_boundary_bin())
+        .arg("check")
+        .args(args)
+        .timeout(LIMIT)
+        .output()
+        .unwrap()
+}
+
+/// `check --json EXTRA -- COMMAND`: the report, and the exit code.
+pub fn check_json(extra: &[&str], command: &[&str]) -> (serde_json::Value, i32) {
+    let mut args = vec!["--json"];
+    args.extend(extra);
+    args.push("--");
+    args.extend(command);
+    let out = check(&args);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code().unwrap())
+}
+
+/// The runs of a check report that failed: each shape, with its seed when
+/// it has one (`random 2`).
+pub fn failed_shapes(report: &serde_json::Value) -> Vec<String> {
+    report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["passed"] == false)
+        .map(|r| match r["seed"].as_u64() {
+            Some(seed) => format!("{} {seed}", r["shape"].as_str().unwrap()),
+            None => r["shape"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}
