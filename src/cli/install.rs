@@ -3,15 +3,15 @@
 //! (`tcp-boundary man`). Both come from the clap definitions the binaries
 //! parse, so a switch added there is completed and documented at once.
 
-use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
-use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
+use clap::builder::PossibleValue;
 use clap_complete::Shell;
 
 use super::UsageError;
+use super::complete::Offered;
 use super::echo::{EchoClientArgs, EchoServerArgs};
 use super::tcp_boundary::TcpBoundaryArgs;
 
@@ -119,7 +119,7 @@ fn bash_hyphen_fix(script: &str, name: &str) -> String {
 pub struct ManArgs {
     /// The page to print: a program (tcp-boundary, echo-server, echo-client)
     /// or a subcommand's page (tcp-boundary-run); default tcp-boundary.
-    #[arg(value_name = "PAGE", value_parser = PageValue, hide_possible_values = true)]
+    #[arg(value_name = "PAGE", value_parser = Offered(|| page_names().into_iter().map(PossibleValue::new).collect()), hide_possible_values = true)]
     pub page: Option<String>,
     /// Write every page (tcp-boundary.1, one tcp-boundary-SUBCOMMAND.1 per
     /// subcommand, echo-server.1, echo-client.1) to this folder, created if
@@ -220,27 +220,4 @@ pub fn write_man_pages(dir: &Path) -> io::Result<Vec<PathBuf>> {
         written.push(path);
     }
     Ok(written)
-}
-
-/// The value parser of `man PAGE`: any name is taken (a wrong one is refused
-/// with the list of pages), and the page names are its possible values, for
-/// shell completion.
-#[derive(Debug, Clone, Copy)]
-struct PageValue;
-
-impl TypedValueParser for PageValue {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        StringValueParser::new().parse_ref(cmd, arg, value)
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(page_names().into_iter().map(PossibleValue::new)))
-    }
 }

@@ -26,6 +26,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod check;
+mod complete;
 mod echo;
 mod install;
 mod lesson;
@@ -44,7 +45,7 @@ pub use install::{
 };
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
-pub use scenarios::{RunArgs, ScenarioValue};
+pub use scenarios::RunArgs;
 pub use server::{ResolvedServer, ServerArgs};
 pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
 pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};

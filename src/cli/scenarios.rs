@@ -1,11 +1,10 @@
 //! `tcp-boundary run`'s switches, and the scenario argument of `show` and
 //! `run`, which completes to the built-in scenarios' names.
 
-use std::ffi::OsStr;
-
-use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
+use clap::builder::PossibleValue;
 
 use super::LangArg;
+use super::complete::Offered;
 use super::shape::{ShapeArgs, number_in};
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{BUILTIN, Scenario};
@@ -15,7 +14,7 @@ use crate::scenario::{BUILTIN, Scenario};
 #[command(allow_negative_numbers = true)]
 pub struct RunArgs {
     /// A scenario name (see `list`) or the path of a scenario file.
-    #[arg(required_unless_present = "all", conflicts_with = "all", value_parser = ScenarioValue, hide_possible_values = true)]
+    #[arg(required_unless_present = "all", conflicts_with = "all", value_parser = Offered(scenario_names), hide_possible_values = true)]
     pub scenario: Option<String>,
     /// Run every shipped scenario.
     #[arg(long)]
@@ -54,31 +53,17 @@ pub struct RunArgs {
     pub lang: LangArg,
 }
 
-/// The value parser of a scenario argument: any name or path is taken as it is
-/// (`show` and `run` say which names exist when one is not found), and the
-/// built-in scenarios are its possible values, each with its one-line lesson,
-/// for shell completion.
-#[derive(Debug, Clone, Copy)]
-pub struct ScenarioValue;
-
-impl TypedValueParser for ScenarioValue {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        StringValueParser::new().parse_ref(cmd, arg, value)
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(BUILTIN.iter().map(|&(name, _)| {
+/// The built-in scenarios, each with its one-line lesson, as shell
+/// completion offers them for a scenario argument (any name or path is
+/// taken: `show` and `run` say which names exist when one is not found).
+pub fn scenario_names() -> Vec<PossibleValue> {
+    BUILTIN
+        .iter()
+        .map(|&(name, _)| {
             let lesson = Scenario::builtin(name)
                 .map(|s| s.lesson)
                 .unwrap_or_default();
             PossibleValue::new(name).help(lesson)
-        })))
-    }
+        })
+        .collect()
 }

@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand};
 use super::LangArg;
 use super::bench::BenchArgs;
 use super::check::CheckArgs;
+use super::complete::Offered;
 use super::install::{CompletionsArgs, ManArgs};
 use super::lesson::LessonArgs;
 use super::proxy::ProxyArgs;
-use super::scenarios::{RunArgs, ScenarioValue};
+use super::scenarios::{RunArgs, scenario_names};
 
 /// Teach, reproduce and test TCP's missing message boundaries.
 ///
@@ -52,7 +53,7 @@ pub enum TcpBoundaryCommand {
     /// Show what a scenario sets up and expects.
     Show {
         /// A scenario name (see `list`) or the path of a scenario file.
-        #[arg(value_parser = ScenarioValue, hide_possible_values = true)]
+        #[arg(value_parser = Offered(scenario_names), hide_possible_values = true)]
         scenario: String,
         #[command(flatten)]
         lang: LangArg,
