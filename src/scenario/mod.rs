@@ -104,8 +104,9 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The server side of a scenario: the same knobs as `echo-server`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The server side of a scenario: the same knobs as `echo-server`. The
+/// shaping keys are [`ShapeSpec`]'s, with the same names (`tests/shape_keys.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// Clients to serve before exiting (0: until the script ends).
@@ -186,8 +187,10 @@ impl Default for ServerSettings {
     }
 }
 
-/// The client side's settings, shared by every client of the script.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The client side's settings, shared by every client of the script. The
+/// shaping keys are a part of [`ShapeSpec`]'s, the writer's spelled `write_…`
+/// (`tests/shape_keys.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClientSettings {
     /// Read buffer size: the most one read returns.

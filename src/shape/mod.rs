@@ -14,7 +14,7 @@ pub mod fragment;
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Serialize, Serializer};
 
 use crate::lang::Lang;
 use crate::text::bytes_in;
@@ -132,8 +132,12 @@ pub enum ShapeError {
 
 /// The shaping switches as a user gives them: on the command line (see
 /// `cli::shape`) or as keys of a scenario file's `[server]` table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+///
+/// This is the one list of the shaping keys. The command line's switches
+/// (`--chunk`, `--down-chunk`, …) and a scenario's `[server]` and `[client]`
+/// keys are spelled after it; `tests/shape_keys.rs` holds them to it, through
+/// this struct's serialized field names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ShapeSpec {
     /// Cut each buffer into writes of at most this many bytes.
     pub chunk: Option<u64>,
@@ -158,6 +162,13 @@ pub struct ShapeSpec {
     pub send_buffer: Option<u64>,
     /// Ask for this SO_RCVBUF.
     pub recv_buffer: Option<u64>,
+}
+
+/// A range is written as the files and the command line spell it: `MIN-MAX`.
+impl Serialize for ChunkRange {
+    fn serialize<S: Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        to.collect_str(self)
+    }
 }
 
 impl ShapeSpec {
