@@ -353,12 +353,14 @@ fn scenario_files_that_would_run_long_or_allocate_much_are_refused() {
         ),
         (
             GOOD.replace("chunk = 1", "chunk = 1\nsend_buffer = 1")
+                .replace("[[step]]", "[client]\nrecv_buffer = 1\n\n[[step]]")
                 .replace(
                     "send = [\"hi\\n\"]",
                     "send = [{ pattern = \"x\", size = 16384 }]",
                 ),
-            "bad.toml:10: a message of 16384 bytes does not fit the socket buffer of 1 byte \
-             asked for: a write would wait for a reader who waits for its turn",
+            "bad.toml:13: a message of 16384 bytes does not fit the socket buffers of 2 bytes \
+             asked for (the writer's send and the reader's receive buffer): a write would wait \
+             for a reader who waits for its turn",
         ),
         (
             GOOD.replace("chunk = 1", "chunk = 1\nclients = 20"),

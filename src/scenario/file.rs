@@ -289,11 +289,16 @@ impl Scenario {
             ));
         }
         // Every write must fit the socket buffers while its reader waits for
-        // its turn: the smallest buffer asked for bounds the messages.
-        let smallest = [s.send_buffer, s.recv_buffer, c.send_buffer, c.recv_buffer]
-            .into_iter()
-            .flatten()
-            .min();
+        // its turn: the writer's send buffer and the reader's receive buffer
+        // together, each way. A buffer not asked for is the kernel's default,
+        // room enough for any message; so only a pair asked for bounds them.
+        let smallest = [
+            (c.send_buffer, s.recv_buffer),
+            (s.send_buffer, c.recv_buffer),
+        ]
+        .into_iter()
+        .filter_map(|(send, recv)| Some(send? + recv?))
+        .min();
         let mut paused = 0;
         // Walk the script as the runner will, to catch steps that cannot happen.
         let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
@@ -324,8 +329,9 @@ impl Scenario {
                             && (m.len() + 4) * 2 > b * 3
                         {
                             return at(format!(
-                                "a message of {} does not fit the socket buffer of {} asked \
-                                 for: a write would wait for a reader who waits for its turn",
+                                "a message of {} does not fit the socket buffers of {} asked \
+                                 for (the writer's send and the reader's receive buffer): a \
+                                 write would wait for a reader who waits for its turn",
                                 crate::text::bytes(m.len() as u64),
                                 crate::text::bytes(b as u64)
                             ));

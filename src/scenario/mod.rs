@@ -62,7 +62,9 @@ mod file;
 mod outcome;
 mod run;
 
-pub use cost::{Cost, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT};
+pub use cost::{
+    Cost, HELD_BACK_MS, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT,
+};
 pub use file::{BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 
