@@ -189,6 +189,9 @@ verdicts-failed = failed
 summary = summary
 all-as-expected = every verdict as expected
 not-all-as-expected = some verdicts were not as expected
+wait-syn = waiting for the kernel to resend c{ $client }'s SYN (about 1 s)…
+wait-pause = waiting while c{ $client } pauses { $ms } ms…
+no-scenario = no scenario named '{ $name }' (try one of: { $names })
 
 ## The lesson pages: one sentence per step
 

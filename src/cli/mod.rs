@@ -44,7 +44,7 @@ pub use install::{
 };
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
-pub use scenarios::{RunArgs, ScenarioValue};
+pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, ScenarioValue, find as find_scenario};
 pub use server::{ResolvedServer, ServerArgs};
 pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
 pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};

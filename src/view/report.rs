@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
-use crate::scenario::{Outcome, Report, Scenario};
+use crate::scenario::{Outcome, Repetition, Report, Round, Scenario};
 use crate::text::escape::{escape_fit, escape_text};
 use crate::tr;
 use crate::view::keys;
@@ -90,6 +90,12 @@ pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::
 /// The server's settings in words, with the seed in force (`seed` overrides
 /// the file's).
 pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<String> {
+    server_lines(s, seed, lang, true)
+}
+
+/// The server's settings; `asked`: with the socket buffer sizes asked for
+/// (a run's report says them once, with what the kernel granted).
+fn server_lines(s: &Scenario, seed: Option<u64>, lang: Lang, asked: bool) -> Vec<String> {
     let config = match s.server_config(seed) {
         Ok(config) => config,
         Err(e) => return vec![tr!(lang, "server-cannot-run", error = e.to_string())],
@@ -104,11 +110,12 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
     if shape.socket.nodelay {
         out.push(tr!(lang, "server-nodelay"));
     }
-    if let Some(n) = shape.socket.send_buffer {
-        out.push(tr!(lang, "sndbuf-asked", n = n));
-    }
-    if let Some(n) = shape.socket.recv_buffer {
-        out.push(tr!(lang, "rcvbuf-asked", n = n));
+    if asked {
+        out.extend(buffers_asked(
+            shape.socket.send_buffer,
+            shape.socket.recv_buffer,
+            lang,
+        ));
     }
     if shape.plan.is_active() {
         out.push(tr!(lang, "server-cut", plan = shape.plan.describe_in(lang)));
@@ -135,16 +142,25 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
 
 /// The clients' settings in words.
 pub fn describe_client(s: &Scenario, lang: Lang) -> Vec<String> {
+    client_lines(s, lang, true)
+}
+
+/// The socket buffer sizes asked for, one line each.
+fn buffers_asked(send: Option<usize>, recv: Option<usize>, lang: Lang) -> Vec<String> {
+    let send = send.map(|n| tr!(lang, "sndbuf-asked", n = n));
+    let recv = recv.map(|n| tr!(lang, "rcvbuf-asked", n = n));
+    send.into_iter().chain(recv).collect()
+}
+
+/// The clients' settings; `asked` as in [`server_lines`].
+fn client_lines(s: &Scenario, lang: Lang, asked: bool) -> Vec<String> {
     let c = &s.client;
     let mut out = vec![tr!(lang, "client-buffer", n = c.buffer_size)];
     if c.nodelay {
         out.push(tr!(lang, "client-nodelay"));
     }
-    if let Some(n) = c.send_buffer {
-        out.push(tr!(lang, "sndbuf-asked", n = n));
-    }
-    if let Some(n) = c.recv_buffer {
-        out.push(tr!(lang, "rcvbuf-asked", n = n));
+    if asked {
+        out.extend(buffers_asked(c.send_buffer, c.recv_buffer, lang));
     }
     match (c.write_chunk, c.write_delay_ms) {
         (Some(n), 0) => out.push(tr!(
@@ -225,12 +241,14 @@ fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) ->
     writeln!(out, "{b}━━ {} ━━{b:#}", escape_text(&s.name), b = bold())?;
     indented(out, "  ", &escape_text(s.lesson_in(lang)), layout)?;
     // The seed in force is stated once, in the server's line that uses it.
+    // A buffer size is said once: measured, with the size asked for.
+    let asked = report.buffers.is_empty();
     let server = format!("  {}: ", tr!(lang, "col-server"));
-    for line in describe_server(s, report.seed, lang) {
+    for line in server_lines(s, report.seed, lang, asked) {
         indented(out, &server, &line, layout)?;
     }
     let client = format!("  {}: ", tr!(lang, "col-client"));
-    for line in describe_client(s, lang) {
+    for line in client_lines(s, lang, asked) {
         indented(out, &client, &line, layout)?;
     }
     if let Ok(config) = s.server_config(report.seed)
@@ -307,8 +325,8 @@ fn cut_to(text: &str, width: usize) -> String {
 
 /// The rounds of several readers side by side: one row per round, one column
 /// per reader, so a class sees where the naive reader parts from the others.
-pub fn rounds_side_by_side(
-    reports: &[Report],
+pub fn rounds_side_by_side<'a>(
+    reports: &'a [Report],
     layout: Layout,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -316,35 +334,56 @@ pub fn rounds_side_by_side(
         return Ok(());
     };
     let lang = layout.lang;
-    // "  round   " then the message and one column per reader, each cell
-    // followed by a space.
-    let w = ((layout.width - 10) / (reports.len() + 1))
-        .saturating_sub(1)
-        .clamp(6, 24);
     let wide = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    // The same message in each reader's run: same client, same round.
+    let find = |r: &'a Report, round: &Round| {
+        r.rounds
+            .iter()
+            .find(|x| x.client == round.client && x.round == round.round)
+    };
+    // "  round   " then the message and one column per reader, each after a
+    // space. Each column is as wide as its widest cell while the row fits
+    // the width; else the widest give way first, so only what does not fit
+    // is elided.
+    let mut want = vec![
+        first
+            .rounds
+            .iter()
+            .fold(wide(&tr!(lang, "rounds-sent")), |w, x| {
+                w.max(wide(&escape_fit(&x.sent, layout.width)))
+            }),
+    ];
+    for r in reports {
+        let cells = first.rounds.iter().filter_map(|round| find(r, round));
+        let w = cells.fold(wide(r.reader.name()), |w, x| {
+            w.max(wide(
+                &cell(&x.outcome, x.received.as_deref(), layout.width, lang).1,
+            ))
+        });
+        want.push(w);
+    }
+    let widths = share(want, layout.width.saturating_sub(10 + reports.len()));
     write!(
         out,
         "  {b}{} {}",
         pad(&tr!(lang, "rounds-round"), 7),
-        pad(&tr!(lang, "rounds-sent"), w),
+        pad(&tr!(lang, "rounds-sent"), widths[0]),
         b = bold()
     )?;
-    for r in reports {
-        write!(out, " {:<w$}", r.reader.name())?;
+    for (r, &w) in reports.iter().zip(&widths[1..]) {
+        write!(out, " {}", pad(r.reader.name(), w))?;
     }
     writeln!(out, "{b:#}", b = bold())?;
     for round in &first.rounds {
+        let w = widths[0];
         write!(
             out,
             "  {:<7} {}",
             format!("c{} #{}", round.client, round.round),
             pad(&escape_fit(&round.sent, w), w)
         )?;
-        for r in reports {
-            // The same message in each reader's run: same client, same round.
-            let same =
-                |x: &&crate::scenario::Round| x.client == round.client && x.round == round.round;
-            match r.rounds.iter().find(same) {
+        for (r, &w) in reports.iter().zip(&widths[1..]) {
+            match find(r, round) {
                 Some(x) => {
                     let (style, text) = cell(&x.outcome, x.received.as_deref(), w, lang);
                     let pad = w.saturating_sub(wide(&text));
@@ -355,8 +394,14 @@ pub fn rounds_side_by_side(
         }
         writeln!(out)?;
     }
-    // Waits worth pointing at (a queued client).
-    for round in first.rounds.iter().filter(|r| r.waited_ms >= 100) {
+    // Waits worth pointing at: a client queued while the server was busy
+    // with another one (with one client, a wait has another cause).
+    let others = |k: usize| first.rounds.iter().any(|r| r.client != k);
+    for round in first
+        .rounds
+        .iter()
+        .filter(|r| r.waited_ms >= 100 && others(r.client))
+    {
         let text = tr!(
             lang,
             "rounds-waited",
@@ -367,6 +412,19 @@ pub fn rounds_side_by_side(
         indented(out, "  ", &text, layout)?;
     }
     Ok(())
+}
+
+/// Column widths for `want` within `room` columns: as wanted when they fit,
+/// else the widest made narrower one column at a time, none below 6.
+fn share(mut want: Vec<usize>, room: usize) -> Vec<usize> {
+    const NARROWEST: usize = 6;
+    while want.iter().sum::<usize>() > room {
+        let Some(widest) = want.iter_mut().filter(|w| **w > NARROWEST).max() else {
+            break;
+        };
+        *widest -= 1;
+    }
+    want
 }
 
 /// Each reader's verdict against the expected one.
@@ -503,6 +561,20 @@ pub fn all_summary(
         writeln!(out)?;
     }
     Ok(all_ok)
+}
+
+/// One line of `run --repeat`: the scenario, the reader, and how many runs
+/// came out as expected and with the first run's timeline.
+pub fn repetition(rep: &Repetition, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    let said = tr!(
+        lang,
+        "repeat-line",
+        runs = rep.runs,
+        expected = rep.as_expected,
+        same = rep.same_timeline
+    );
+    let name = pad(&escape_text(&rep.scenario), 16);
+    writeln!(out, "{name} {:<7} {said}", rep.reader)
 }
 
 /// "all as expected" or the count of surprises, as the last line.

@@ -29,6 +29,9 @@ pub struct Layout {
     pub width: usize,
     /// The language of the words.
     pub lang: Lang,
+    /// The client's column, when the two are not alike (see
+    /// [`Layout::fitted`]); `None`: half each.
+    pub left: Option<usize>,
 }
 
 /// The narrowest timeline drawn: below it, the columns would hold nothing.
@@ -54,6 +57,7 @@ impl Layout {
         Layout {
             width: width.clamp(MIN_WIDTH, MAX_WIDTH),
             lang: Lang::En,
+            left: None,
         }
     }
 
@@ -63,10 +67,82 @@ impl Layout {
     }
 
     /// The width of each of the two columns: a line is `####  LEFT │ RIGHT`.
+    /// (When the columns are fitted, the narrower one.)
     pub fn column(&self) -> usize {
-        (self.width - SEQ - RULE) / 2
+        let (left, right) = self.columns();
+        left.min(right)
+    }
+
+    /// The widths of the client's column and the server's.
+    pub fn columns(&self) -> (usize, usize) {
+        let both = self.width - SEQ - RULE;
+        match self.left {
+            Some(left) => (left, both - left),
+            None => (both / 2, both / 2),
+        }
+    }
+
+    /// The width of the column `side`'s rows go in.
+    fn column_of(&self, side: Side) -> usize {
+        let (left, right) = self.columns();
+        match side {
+            Side::Client(_) | Side::Downstream(_) => left,
+            Side::Server | Side::Upstream(_) => right,
+        }
+    }
+
+    /// The columns shared by what `events` need: bytes are elided only
+    /// where they do not fit the whole width. Each side's widest row is
+    /// measured; when both fit, each column gets its widest row and half of
+    /// what is left; when one fits in half the width, it gets its widest row
+    /// and the other side the rest; else half each.
+    pub fn fitted(self, events: &[Event]) -> Layout {
+        let both = self.width - SEQ - RULE;
+        // With each read's queue, if both sides fit so; else without.
+        let (mut left, mut right) = self.needs(events, true);
+        if left + right > both {
+            (left, right) = self.needs(events, false);
+        }
+        let left = if left + right <= both {
+            left + (both - left - right) / 2
+        } else if left <= both / 2 {
+            left
+        } else if right <= both / 2 {
+            both - right
+        } else {
+            both / 2
+        };
+        Layout {
+            left: Some(left),
+            ..self
+        }
+    }
+
+    /// The widest row of each side, the reads' queues `queued` or not.
+    fn needs(&self, events: &[Event], queued: bool) -> (usize, usize) {
+        let (mut left, mut right) = (MIN_COLUMN, MIN_COLUMN);
+        for e in events {
+            // Notes wrap in any column: they claim no width.
+            if matches!(e.what, What::Note { .. }) {
+                continue;
+            }
+            let mut e = e.clone();
+            if let (What::Read { queued: q, .. }, false) = (&mut e.what, queued) {
+                *q = None;
+            }
+            let lines = cell_lines_of(&e, MAX_WIDTH, self.lang, None, None);
+            let need = lines.iter().map(|l| l.width()).max().unwrap_or(0);
+            match e.side {
+                Side::Client(_) | Side::Downstream(_) => left = left.max(need),
+                Side::Server | Side::Upstream(_) => right = right.max(need),
+            }
+        }
+        (left, right)
     }
 }
+
+/// The narrowest a fitted column is made.
+const MIN_COLUMN: usize = 20;
 
 /// `####  ` before the columns.
 const SEQ: usize = 6;
@@ -317,8 +393,8 @@ pub fn render_header(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let col = layout.column();
-    let (left, right) = (wrap(left, col), wrap(right, col));
+    let (col, right_col) = layout.columns();
+    let (left, right) = (wrap(left, col), wrap(right, right_col));
     for i in 0..left.len().max(right.len()) {
         let seq = if i == 0 { "#" } else { "" };
         let l = left.get(i).map_or("", String::as_str);
@@ -353,7 +429,7 @@ fn render_row_with(
     len: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let lines = cell_lines_of(e, layout.column(), layout.lang, starts, len);
+    let lines = cell_lines_of(e, layout.column_of(e.side), layout.lang, starts, len);
     put_lines(
         &e.seq.to_string(),
         e.side,
@@ -374,7 +450,7 @@ fn put_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let col = layout.column();
+    let col = layout.columns().0;
     for (i, text) in lines.iter().enumerate() {
         let seq = if i == 0 { seq } else { "" };
         match side {
@@ -418,21 +494,22 @@ fn folded_setup(events: &[Event], layout: Layout) -> Option<(String, Vec<String>
                 return None;
             };
             let text = format!("[1-3] {}", tr!(layout.lang, "ev-setup", backlog = backlog));
-            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, layout.column())))
+            let width = layout.column_of(Side::Server);
+            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, width)))
         }
         _ => None,
     }
 }
 
 /// How the rows of a timeline appear.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum Pacing {
     /// All at once.
     #[default]
     AtOnce,
     /// As they happened: each pause of the run is waited out before the row
-    /// after it (`run --pace`).
-    Pace,
+    /// after it, stretched by the factor (`run --pace 5`: five times as long).
+    Pace(f64),
     /// One row each time Enter is pressed (`run --step`), for a class to
     /// talk over.
     Step,
@@ -462,6 +539,7 @@ pub fn render_paced(
     screen: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<bool> {
+    let layout = layout.fitted(events);
     let lang = layout.lang;
     // Step numbers on the server's rows are the chapter's: say so above them.
     let server = match events.iter().any(|e| step_of(e.side, &e.what).is_some()) {
@@ -580,9 +658,11 @@ fn steps(
             }
         }
         render_row_with(e, layout, starts, None, out)?;
-        if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
+        if let (Pacing::Pace(factor), What::Pause { ms, .. }) = (pacing, &e.what) {
             out.flush()?;
-            std::thread::sleep(std::time::Duration::from_millis(*ms));
+            std::thread::sleep(std::time::Duration::from_secs_f64(
+                *ms as f64 / 1000.0 * factor,
+            ));
         }
     }
     Ok(true)
