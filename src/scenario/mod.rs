@@ -11,7 +11,8 @@
 //! calls: see [`crate::scenario::conductor`] for why that makes every run the same.
 //!
 //! - this module: what a scenario is (settings, script, expectations);
-//! - `file`: the TOML format, its validation and the shipped scenarios;
+//! - `file`: the TOML format and its validation; `shipped`: the shipped
+//!   scenarios;
 //! - `run`: running a scenario and the [`Report`] it produces;
 //! - [`cost`]: what a run costs (rows, time, page), worked out and checked
 //!   before anything runs.
@@ -61,12 +62,14 @@ pub mod cost;
 mod file;
 mod outcome;
 mod run;
+mod shipped;
 
 pub use cost::{
     Cost, HELD_BACK_MS, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT,
 };
-pub use file::{BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
+pub use file::{MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
+pub use shipped::BUILTIN;
 
 /// The largest message a scenario may send. Every write must fit in the socket
 /// buffers at once, because the reader only runs when the writer has stopped.
