@@ -740,3 +740,25 @@ fn the_cost_model_bounds_what_every_run_makes() {
         );
     }
 }
+
+/// A scenario's texts quote the screen from the catalogue, `{=id n=…}`, in
+/// their own language: `show coalesced --lang ko` says what the Korean
+/// screen says; a quote of no message is refused.
+#[test]
+fn texts_quote_the_screen_from_the_catalogue_in_their_own_language() {
+    use tcp_boundary::lang::Lang;
+    let s = Scenario::builtin("coalesced").unwrap();
+    let stalled = |lang: Lang| lang.say("outcome-stalled", &[]);
+    assert!(
+        s.point_at_in(Lang::En).contains(&stalled(Lang::En)),
+        "{}",
+        s.point_at
+    );
+    assert!(s.point_at_in(Lang::Ko).contains(&stalled(Lang::Ko)));
+    assert!(!s.point_at_in(Lang::Ko).contains("{="));
+    let large = Scenario::builtin("large-message").unwrap();
+    assert!(large.point_at.contains("`close, 7904 B unread: RST`"));
+    let bad = GOOD.replace("description = \"d\"", "description = \"see {=no-such-id}\"");
+    let err = Scenario::parse("bad", "bad.toml", &bad).unwrap_err();
+    assert!(err.to_string().contains("no-such-id"), "{err}");
+}

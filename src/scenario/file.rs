@@ -12,6 +12,7 @@ use super::{
     ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
     Texts,
 };
+use crate::lang::{Arg, Lang};
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::text::escape::escape;
@@ -146,16 +147,23 @@ impl Scenario {
             let step = step_from_file(spanned.get_ref()).map_err(|m| err(line, m))?;
             steps.push((step, line));
         }
+        // A text quotes the screen's words from the catalogue, `{=id n=12}`,
+        // in its own language: what a text says is on screen is.
+        let said = |text: &str, lang| quote_catalogue(text.trim(), lang).map_err(|m| err(None, m));
+        let ko = match file.ko {
+            Some(t) => Some(Texts {
+                lesson: said(&t.lesson, Lang::Ko)?,
+                description: said(&t.description, Lang::Ko)?,
+                point_at: said(&t.point_at, Lang::Ko)?,
+            }),
+            None => None,
+        };
         let scenario = Scenario {
             name: name.to_string(),
-            lesson: file.lesson.trim().to_string(),
-            description: file.description.trim().to_string(),
-            point_at: file.point_at.trim().to_string(),
-            ko: file.ko.map(|t| Texts {
-                lesson: t.lesson.trim().to_string(),
-                description: t.description.trim().to_string(),
-                point_at: t.point_at.trim().to_string(),
-            }),
+            lesson: said(&file.lesson, Lang::En)?,
+            description: said(&file.description, Lang::En)?,
+            point_at: said(&file.point_at, Lang::En)?,
+            ko,
             server: file.server.map(|s| s.into_inner()).unwrap_or_default(),
             client: file.client.map(|c| c.into_inner()).unwrap_or_default(),
             steps: steps.iter().map(|(s, _)| s.clone()).collect(),
@@ -457,4 +465,41 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
             Err("a step takes only one action: send, write, read, pause_ms, connect or quit".into())
         }
     }
+}
+
+/// `text` with each quote of the catalogue, `{=id}` or `{=id name=value …}`,
+/// replaced by that message in `lang` (a value of digits is a number), so a
+/// scenario's text quotes the screen in the screen's own words.
+fn quote_catalogue(text: &str, lang: Lang) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("{=") {
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at..].find('}') else {
+            return Err("a quote of the catalogue `{=id …}` has no closing `}`".into());
+        };
+        let mut words = rest[at + 2..at + end].split_whitespace();
+        let id = words.next().unwrap_or_default();
+        if !crate::lang::ids(crate::lang::EN_FTL)
+            .iter()
+            .any(|known| known == id)
+        {
+            return Err(format!("`{{={id}}}` quotes no message of the catalogue"));
+        }
+        let mut args: Vec<(&str, Arg)> = Vec::new();
+        for word in words {
+            let Some((name, value)) = word.split_once('=') else {
+                return Err(format!("`{word}` in `{{={id} …}}` is not name=value"));
+            };
+            let value = match value.parse::<i64>() {
+                Ok(n) => Arg::Num(n),
+                Err(_) => Arg::Text(value.to_string()),
+            };
+            args.push((name, value));
+        }
+        out.push_str(&lang.say(id, &args));
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
