@@ -8,11 +8,12 @@ use std::io::Read;
 use serde::Deserialize;
 
 use super::cost::{MAX_MESSAGES, MAX_SENT};
+use super::texts::quote_catalogue;
 use super::{
     ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
     Texts,
 };
-use crate::lang::{Arg, Lang};
+use crate::lang::Lang;
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::text::escape::escape;
@@ -465,41 +466,4 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
             Err("a step takes only one action: send, write, read, pause_ms, connect or quit".into())
         }
     }
-}
-
-/// `text` with each quote of the catalogue, `{=id}` or `{=id name=value …}`,
-/// replaced by that message in `lang` (a value of digits is a number), so a
-/// scenario's text quotes the screen in the screen's own words.
-fn quote_catalogue(text: &str, lang: Lang) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("{=") {
-        out.push_str(&rest[..at]);
-        let Some(end) = rest[at..].find('}') else {
-            return Err("a quote of the catalogue `{=id …}` has no closing `}`".into());
-        };
-        let mut words = rest[at + 2..at + end].split_whitespace();
-        let id = words.next().unwrap_or_default();
-        if !crate::lang::ids(crate::lang::EN_FTL)
-            .iter()
-            .any(|known| known == id)
-        {
-            return Err(format!("`{{={id}}}` quotes no message of the catalogue"));
-        }
-        let mut args: Vec<(&str, Arg)> = Vec::new();
-        for word in words {
-            let Some((name, value)) = word.split_once('=') else {
-                return Err(format!("`{word}` in `{{={id} …}}` is not name=value"));
-            };
-            let value = match value.parse::<i64>() {
-                Ok(n) => Arg::Num(n),
-                Err(_) => Arg::Text(value.to_string()),
-            };
-            args.push((name, value));
-        }
-        out.push_str(&lang.say(id, &args));
-        rest = &rest[at + end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
