@@ -762,3 +762,25 @@ fn texts_quote_the_screen_from_the_catalogue_in_their_own_language() {
     let err = Scenario::parse("bad", "bad.toml", &bad).unwrap_err();
     assert!(err.to_string().contains("no-such-id"), "{err}");
 }
+
+/// Every reader's run of a scenario goes at once, each with its own listener
+/// and conductor: backlog's one-second wait for a SYN to be resent is waited
+/// once, not five times, and every verdict is what it is alone.
+#[test]
+fn the_readers_run_side_by_side_and_wait_once() {
+    let s = Scenario::builtin("backlog").unwrap();
+    let started = std::time::Instant::now();
+    let reports = s.run_readers(&ReaderKind::ALL, None).unwrap();
+    let took = started.elapsed();
+    // One after another, five waits of a second or more.
+    assert!(took < std::time::Duration::from_millis(4500), "{took:?}");
+    let readers: Vec<ReaderKind> = reports.iter().map(|r| r.reader).collect();
+    assert_eq!(readers, ReaderKind::ALL);
+    for r in &reports {
+        assert!(
+            r.as_expected,
+            "{}: {:?} {:?}",
+            r.reader, r.verdict, r.checks
+        );
+    }
+}

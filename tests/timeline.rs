@@ -468,3 +468,31 @@ fn a_pager_that_cannot_start_loses_nothing_and_no_pager_changes_the_exit_status(
     let (out, code) = on_a_terminal_paged("10", "run partial-read", Some("false")).unwrap();
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// `--pace FACTOR` stretches every pause; a factor outside 0.1 to 20 is a
+/// usage error (exit 2) that says the limits.
+#[test]
+fn pace_takes_a_factor_within_its_limits() {
+    use std::time::{Duration, Instant};
+    // partial-read's exact timeline pauses 150 ms four times: at --pace 2,
+    // 1.2 s.
+    let started = Instant::now();
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &["run", "partial-read", "--reader", "exact", "--pace", "2"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(started.elapsed() >= Duration::from_millis(1200));
+    for bad in ["50", "0", "-1", "fast"] {
+        let out = run_with_input(
+            tcp_boundary_bin(),
+            &["run", "partial-read", "--pace", bad],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = text(&out.stderr);
+        assert!(err.contains("from 0.1 to 20"), "{bad}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
