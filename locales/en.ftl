@@ -304,6 +304,7 @@ index-page-title = tcp-boundary · the lesson
 wrote-page = wrote { $page }
 wrote-site = wrote { $index } and { $pages } scenario pages; open it in a browser
 repeat-line = { $runs } runs: { $expected } as expected, { $same } with the same timeline
+error-word = error
 
 ## `check`: a client under every shape
 

@@ -288,6 +288,7 @@ index-page-title = tcp-boundary · 수업
 wrote-page = { $page } 를 만들었습니다
 wrote-site = { $index } 와 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
 repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 같은 타임라인
+error-word = 오류
 
 ## `check`: 여러 모양으로 나뉜 스트림 앞의 클라이언트
 

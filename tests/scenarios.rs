@@ -784,3 +784,21 @@ fn the_readers_run_side_by_side_and_wait_once() {
         );
     }
 }
+
+/// Our own usage errors speak the class's language: a scenario that does not
+/// exist, under `--lang ko`, is one Korean line; in English it stays English.
+#[test]
+fn an_unknown_scenario_is_said_in_the_class_s_language() {
+    let out = run_with_input(tcp_boundary_bin(), &["run", "nope", "--lang", "ko"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("오류: 'nope'이라는 시나리오가 없습니다"),
+        "{err}"
+    );
+    assert!(err.contains("large-message"), "{err}");
+    let out = run_with_input(tcp_boundary_bin(), &["show", "nope", "--lang", "en"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("error: no scenario named 'nope'"));
+}

@@ -41,6 +41,7 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
             cli::EXIT_OK
         }
         Command::Show { scenario, lang } => {
+            cli::errors_in(lang.lang());
             let layout = Layout::from_env().in_lang(lang.lang());
             report::show(&scenarios::find(&scenario, lang.lang())?, layout, &mut page)?;
             cli::EXIT_OK
