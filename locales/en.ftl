@@ -50,6 +50,7 @@ note-stalled = ✗ reply { $round }: would wait forever
 note-no-reply = ! reply { $round }: { $why }
 note-bad-reply = ✗ reply { $round }: { $why }
 note-round-failed = ✗ round { $round }: { $error }
+ev-error-call = { $call } failed: { $message }
 
 ## What went wrong in a socket call
 

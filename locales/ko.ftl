@@ -44,6 +44,7 @@ note-stalled = ✗ 응답 { $round }: 영원히 기다리게 됨
 note-no-reply = ! 응답 { $round }: { $why }
 note-bad-reply = ✗ 응답 { $round }: { $why }
 note-round-failed = ✗ { $round }회차: { $error }
+ev-error-call = { $call } 오류: { $message }
 
 ## 소켓 호출이 실패한 까닭
 

@@ -496,3 +496,55 @@ fn pace_takes_a_factor_within_its_limits() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// Every row names its call: the server's broken pipe in split-character
+/// comes after a pause row, and it was the echo's next write that failed.
+#[test]
+fn a_failed_call_s_row_names_the_call() {
+    use tcp_boundary::event::What;
+    use tcp_boundary::lesson::reader::ReaderKind;
+    use tcp_boundary::scenario::Scenario;
+    let report = Scenario::builtin("split-character")
+        .unwrap()
+        .run(ReaderKind::Naive, None)
+        .unwrap();
+    let failed = report
+        .timeline
+        .iter()
+        .find(|e| matches!(e.what, What::Error { .. }))
+        .expect("the server's write fails");
+    assert!(
+        matches!(
+            failed.what,
+            What::Error {
+                call: Some("write"),
+                ..
+            }
+        ),
+        "{failed:?}"
+    );
+    let json = serde_json::to_value(failed).unwrap();
+    assert_eq!(json["call"], "write", "{json}");
+    for (lang, said) in [
+        ("en", "write failed: broken pipe"),
+        ("ko", "write 오류: 파이프 깨짐"),
+    ] {
+        let out = run_with_input(
+            tcp_boundary_bin(),
+            &[
+                "run",
+                "split-character",
+                "--reader",
+                "naive",
+                "--lang",
+                lang,
+            ],
+            b"",
+        );
+        assert!(
+            text(&out.stdout).contains(said),
+            "{lang}: {}",
+            text(&out.stdout)
+        );
+    }
+}

@@ -416,6 +416,7 @@ impl Conductor {
                     error => What::Error {
                         error,
                         message: describe_io(&e),
+                        call: Some("connect"),
                     },
                 };
                 self.note(Side::Client(client), what);

@@ -143,6 +143,7 @@ impl Conducted {
             Err(e) => What::Error {
                 error: ErrorKind::of(e),
                 message: describe_io(e),
+                call: Some(if wrote { "write" } else { "read" }),
             },
         };
         st.record(side, what);

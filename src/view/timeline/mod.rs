@@ -88,8 +88,25 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             ),
             None,
         ),
-        What::Error { error, message } => (
+        What::Error {
+            error,
+            message,
+            call: None,
+        } => (
             tr!(lang, "ev-error", message = error.said(message, lang)),
+            None,
+        ),
+        What::Error {
+            error,
+            message,
+            call: Some(call),
+        } => (
+            tr!(
+                lang,
+                "ev-error-call",
+                call = *call,
+                message = error.said(message, lang)
+            ),
             None,
         ),
         What::Reply { round, ok, got, .. } => {
