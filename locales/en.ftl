@@ -50,6 +50,7 @@ note-stalled = ✗ reply { $round }: would wait forever
 note-no-reply = ! reply { $round }: { $why }
 note-bad-reply = ✗ reply { $round }: { $why }
 note-round-failed = ✗ round { $round }: { $error }
+ev-error-call = { $call } failed: { $message }
 
 ## What went wrong in a socket call
 
@@ -198,6 +199,9 @@ verdicts-failed = failed
 summary = summary
 all-as-expected = every verdict as expected
 not-all-as-expected = some verdicts were not as expected
+wait-syn = waiting for the kernel to resend c{ $client }'s SYN (about 1 s)…
+wait-pause = waiting while c{ $client } pauses { $ms } ms…
+no-scenario = no scenario named '{ $name }' (try one of: { $names })
 
 ## The lesson pages: one sentence per step
 
@@ -310,6 +314,7 @@ index-page-title = tcp-boundary · the lesson
 wrote-page = wrote { $page }
 wrote-site = wrote { $index } and { $pages } scenario pages; open it in a browser
 repeat-line = { $runs } runs: { $expected } as expected, { $same } with the same timeline
+error-word = error
 
 ## `check`: a client under every shape
 

@@ -44,6 +44,7 @@ note-stalled = ✗ 응답 { $round }: 영원히 기다리게 됨
 note-no-reply = ! 응답 { $round }: { $why }
 note-bad-reply = ✗ 응답 { $round }: { $why }
 note-round-failed = ✗ { $round }회차: { $error }
+ev-error-call = { $call } 오류: { $message }
 
 ## 소켓 호출이 실패한 까닭
 
@@ -188,6 +189,9 @@ verdicts-failed = 틀림
 summary = 요약
 all-as-expected = 모든 판정이 예상대로입니다
 not-all-as-expected = 예상과 다른 판정이 있습니다
+wait-syn = { $client }번 클라이언트의 SYN을 커널이 다시 보낼 때까지 기다립니다 (약 1초)…
+wait-pause = { $client }번 클라이언트가 { $ms } ms 쉬는 동안 기다립니다…
+no-scenario = '{ $name }'이라는 시나리오가 없습니다 (다음 중 하나를 쓰세요: { $names })
 
 ## 수업 페이지: 단계마다 한 문장
 
@@ -294,6 +298,7 @@ index-page-title = tcp-boundary · 수업
 wrote-page = { $page } 를 만들었습니다
 wrote-site = { $index } 와 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
 repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 같은 타임라인
+error-word = 오류
 
 ## `check`: 여러 모양으로 나뉜 스트림 앞의 클라이언트
 

@@ -105,3 +105,37 @@ fn the_page_shows_the_queue_on_every_read_box() {
             || html.contains("the kernel's receive queue held 12 bytes")
     );
 }
+
+/// large-message: with a small receive buffer and a large read, the kernel
+/// splits one write by itself, with no pause anywhere: a client read asks for
+/// more than it gets while the server's write is not all read yet; and the
+/// run, split and all, repeats.
+#[test]
+fn large_message_s_client_read_gets_less_than_it_asked_while_more_is_to_come() {
+    let s = Scenario::builtin("large-message").unwrap();
+    for reader in [ReaderKind::Naive, ReaderKind::Exact] {
+        let v = json("large-message", reader);
+        let timeline = v["timeline"].as_array().unwrap();
+        assert!(timeline.iter().all(|e| e["kind"] != "pause"), "{v}");
+        let written: u64 = timeline
+            .iter()
+            .filter(|e| e["kind"] == "write" && e["side"] == "server")
+            .map(|e| e["len"].as_u64().unwrap())
+            .sum();
+        let mut read = 0;
+        let mut split = false;
+        for r in reads(&v).into_iter().filter(|r| r["side"] == "client") {
+            let (asked, len) = (r["asked"].as_u64().unwrap(), r["len"].as_u64().unwrap());
+            read += len;
+            // Less than it asked, and all its queue held: the rest of the
+            // write was still in the server's kernel, not yet let through.
+            if len < asked && read < written {
+                assert_eq!(r["queued"].as_u64(), Some(len), "{r}");
+                split = true;
+            }
+        }
+        assert!(split, "{reader}: no read got less than it asked: {v}");
+        let rep = s.repeat(reader, None, 5).unwrap();
+        assert!(rep.perfect(), "{rep:?}");
+    }
+}

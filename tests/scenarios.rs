@@ -353,12 +353,14 @@ fn scenario_files_that_would_run_long_or_allocate_much_are_refused() {
         ),
         (
             GOOD.replace("chunk = 1", "chunk = 1\nsend_buffer = 1")
+                .replace("[[step]]", "[client]\nrecv_buffer = 1\n\n[[step]]")
                 .replace(
                     "send = [\"hi\\n\"]",
                     "send = [{ pattern = \"x\", size = 16384 }]",
                 ),
-            "bad.toml:10: a message of 16384 bytes does not fit the socket buffer of 1 byte \
-             asked for: a write would wait for a reader who waits for its turn",
+            "bad.toml:13: a message of 16384 bytes does not fit the socket buffers of 2 bytes \
+             asked for (the writer's send and the reader's receive buffer): a write would wait \
+             for a reader who waits for its turn",
         ),
         (
             GOOD.replace("chunk = 1", "chunk = 1\nclients = 20"),
@@ -737,4 +739,66 @@ fn the_cost_model_bounds_what_every_run_makes() {
             html.len()
         );
     }
+}
+
+/// A scenario's texts quote the screen from the catalogue, `{=id n=…}`, in
+/// their own language: `show coalesced --lang ko` says what the Korean
+/// screen says; a quote of no message is refused.
+#[test]
+fn texts_quote_the_screen_from_the_catalogue_in_their_own_language() {
+    use tcp_boundary::lang::Lang;
+    let s = Scenario::builtin("coalesced").unwrap();
+    let stalled = |lang: Lang| lang.say("outcome-stalled", &[]);
+    assert!(
+        s.point_at_in(Lang::En).contains(&stalled(Lang::En)),
+        "{}",
+        s.point_at
+    );
+    assert!(s.point_at_in(Lang::Ko).contains(&stalled(Lang::Ko)));
+    assert!(!s.point_at_in(Lang::Ko).contains("{="));
+    let large = Scenario::builtin("large-message").unwrap();
+    assert!(large.point_at.contains("`close, 7904 B unread: RST`"));
+    let bad = GOOD.replace("description = \"d\"", "description = \"see {=no-such-id}\"");
+    let err = Scenario::parse("bad", "bad.toml", &bad).unwrap_err();
+    assert!(err.to_string().contains("no-such-id"), "{err}");
+}
+
+/// Every reader's run of a scenario goes at once, each with its own listener
+/// and conductor: backlog's one-second wait for a SYN to be resent is waited
+/// once, not five times, and every verdict is what it is alone.
+#[test]
+fn the_readers_run_side_by_side_and_wait_once() {
+    let s = Scenario::builtin("backlog").unwrap();
+    let started = std::time::Instant::now();
+    let reports = s.run_readers(&ReaderKind::ALL, None).unwrap();
+    let took = started.elapsed();
+    // One after another, five waits of a second or more.
+    assert!(took < std::time::Duration::from_millis(4500), "{took:?}");
+    let readers: Vec<ReaderKind> = reports.iter().map(|r| r.reader).collect();
+    assert_eq!(readers, ReaderKind::ALL);
+    for r in &reports {
+        assert!(
+            r.as_expected,
+            "{}: {:?} {:?}",
+            r.reader, r.verdict, r.checks
+        );
+    }
+}
+
+/// Our own usage errors speak the class's language: a scenario that does not
+/// exist, under `--lang ko`, is one Korean line; in English it stays English.
+#[test]
+fn an_unknown_scenario_is_said_in_the_class_s_language() {
+    let out = run_with_input(tcp_boundary_bin(), &["run", "nope", "--lang", "ko"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("오류: 'nope'이라는 시나리오가 없습니다"),
+        "{err}"
+    );
+    assert!(err.contains("large-message"), "{err}");
+    let out = run_with_input(tcp_boundary_bin(), &["show", "nope", "--lang", "en"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("error: no scenario named 'nope'"));
 }

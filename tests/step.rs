@@ -25,8 +25,11 @@ impl Tmux {
             eprintln!("--step check skipped: tmux not found (Debian: apt-get install tmux)");
             return None;
         }
+        // A server of its own for each test: they run side by side.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmux = Tmux {
-            socket: format!("tcp-boundary-step-{}", std::process::id()),
+            socket: format!("tcp-boundary-step-{}-{n}", std::process::id()),
         };
         let ok = tmux
             .cmd(&[
@@ -129,4 +132,31 @@ fn step_keeps_its_header_without_blank_rows_and_q_ends_it() {
     tmux.keys("q");
     let end = tmux.wait_for("RUN-ENDED");
     assert!(!end.contains("  18  "), "q showed more rows:\n{end}");
+}
+
+/// A run that waits in real time says what for, on the terminal, in the
+/// class's language (on standard error, so even with the report piped on);
+/// with standard error not a terminal it says nothing of it.
+#[test]
+fn backlog_says_what_it_waits_for_on_a_terminal_only() {
+    let command = format!(
+        "env -u COLUMNS -u LINES LC_ALL=C.UTF-8 LANG=C.UTF-8 {} run backlog --reader naive \
+         --lang ko --no-pager | tail -1; echo RUN-ENDED; sleep 60",
+        common::tcp_boundary_bin()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    let screen = tmux.wait_for("RUN-ENDED");
+    let said = tcp_boundary::lang::Lang::Ko
+        .say("wait-syn", &[("client", tcp_boundary::lang::Arg::Num(4))]);
+    assert!(screen.contains(&said), "{said:?} not on screen:\n{screen}");
+    // Standard error piped: not a word of it.
+    let out = common::run_with_input(
+        common::tcp_boundary_bin(),
+        &["run", "backlog", "--reader", "naive", "--json"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(common::text(&out.stderr), "");
 }

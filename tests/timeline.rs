@@ -468,3 +468,83 @@ fn a_pager_that_cannot_start_loses_nothing_and_no_pager_changes_the_exit_status(
     let (out, code) = on_a_terminal_paged("10", "run partial-read", Some("false")).unwrap();
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// `--pace FACTOR` stretches every pause; a factor outside 0.1 to 20 is a
+/// usage error (exit 2) that says the limits.
+#[test]
+fn pace_takes_a_factor_within_its_limits() {
+    use std::time::{Duration, Instant};
+    // partial-read's exact timeline pauses 150 ms four times: at --pace 2,
+    // 1.2 s.
+    let started = Instant::now();
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &["run", "partial-read", "--reader", "exact", "--pace", "2"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(started.elapsed() >= Duration::from_millis(1200));
+    for bad in ["50", "0", "-1", "fast"] {
+        let out = run_with_input(
+            tcp_boundary_bin(),
+            &["run", "partial-read", "--pace", bad],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = text(&out.stderr);
+        assert!(err.contains("from 0.1 to 20"), "{bad}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// Every row names its call: the server's broken pipe in split-character
+/// comes after a pause row, and it was the echo's next write that failed.
+#[test]
+fn a_failed_call_s_row_names_the_call() {
+    use tcp_boundary::event::What;
+    use tcp_boundary::lesson::reader::ReaderKind;
+    use tcp_boundary::scenario::Scenario;
+    let report = Scenario::builtin("split-character")
+        .unwrap()
+        .run(ReaderKind::Naive, None)
+        .unwrap();
+    let failed = report
+        .timeline
+        .iter()
+        .find(|e| matches!(e.what, What::Error { .. }))
+        .expect("the server's write fails");
+    assert!(
+        matches!(
+            failed.what,
+            What::Error {
+                call: Some("write"),
+                ..
+            }
+        ),
+        "{failed:?}"
+    );
+    let json = serde_json::to_value(failed).unwrap();
+    assert_eq!(json["call"], "write", "{json}");
+    for (lang, said) in [
+        ("en", "write failed: broken pipe"),
+        ("ko", "write 오류: 파이프 깨짐"),
+    ] {
+        let out = run_with_input(
+            tcp_boundary_bin(),
+            &[
+                "run",
+                "split-character",
+                "--reader",
+                "naive",
+                "--lang",
+                lang,
+            ],
+            b"",
+        );
+        assert!(
+            text(&out.stdout).contains(said),
+            "{lang}: {}",
+            text(&out.stdout)
+        );
+    }
+}

@@ -45,7 +45,7 @@ pub use install::{
 };
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
-pub use scenarios::RunArgs;
+pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, find as find_scenario};
 pub use server::{ResolvedServer, ServerArgs};
 pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
 pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};
@@ -98,6 +98,16 @@ pub fn quiet_on_closed_pipe() {
     }
 }
 
+/// The language of the error line, when a binary has said it (see
+/// [`errors_in`]); else the error line is in English.
+static ERRORS_IN: std::sync::OnceLock<crate::lang::Lang> = std::sync::OnceLock::new();
+
+/// Say the error line in `lang` from now on (`오류: …` in Korean): for a
+/// command that has its class's language (`--lang`, or the locale's).
+pub fn errors_in(lang: crate::lang::Lang) {
+    let _ = ERRORS_IN.set(lang);
+}
+
 /// Print `error: …` on one line (the causes joined by `: `) and pick the exit code.
 pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
     match result {
@@ -107,7 +117,10 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
             // line arguments: text from outside, escaped as bytes from a peer
             // are, on one line.
             let line = crate::view::escape::escape_text(&format!("{e:#}").replace('\n', " "));
-            eprintln!("error: {line}");
+            match ERRORS_IN.get() {
+                Some(&lang) => eprintln!("{}: {line}", crate::tr!(lang, "error-word")),
+                None => eprintln!("error: {line}"),
+            }
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::from(EXIT_USAGE)
             } else if e.chain().any(|c| c.is::<crate::tools::check::CheckError>()) {

@@ -1,13 +1,22 @@
 //! `tcp-boundary run`'s switches, and the scenario argument of `show` and
 //! `run`, which completes to the built-in scenarios' names.
 
+use std::io::IsTerminal;
+use std::path::Path;
+
 use clap::builder::PossibleValue;
 
-use super::LangArg;
 use super::complete::Offered;
 use super::shape::{ShapeArgs, number_in};
+use super::{LangArg, UsageError};
+use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
-use crate::scenario::{BUILTIN, Scenario};
+use crate::scenario::{BUILTIN, Report, Scenario};
+use crate::shape::choose_seed;
+use crate::text::escape::escape_text;
+use crate::tr;
+use crate::view::page;
+use crate::view::timeline::Pacing;
 
 /// `tcp-boundary run`'s switches.
 #[derive(Debug, clap::Args)]
@@ -35,8 +44,10 @@ pub struct RunArgs {
     pub repeat: Option<u64>,
     /// Show the timeline as the run happened: each pause (which the
     /// conductor does not wait, see README) is waited out before the next row.
-    #[arg(long, conflicts_with_all = ["step", "json", "repeat"])]
-    pub pace: bool,
+    /// FACTOR (from 0.1 to 20, default 1) stretches every pause: `--pace 5`
+    /// is five times slower, to talk over.
+    #[arg(long, value_name = "FACTOR", num_args = 0..=1, default_missing_value = "1", value_parser = pace_factor, conflicts_with_all = ["step", "json", "repeat"])]
+    pub pace: Option<f64>,
     /// Show the timeline one row at a time: Enter shows the next.
     #[arg(long, conflicts_with_all = ["json", "repeat"])]
     pub step: bool,
@@ -53,6 +64,21 @@ pub struct RunArgs {
     pub lang: LangArg,
 }
 
+/// The slowest `--pace`: a pause of the longest kind (5 s) stretched this
+/// much still ends within two minutes.
+pub const MAX_PACE: f64 = 20.0;
+/// The fastest `--pace`: below it the pauses are too short to see.
+pub const MIN_PACE: f64 = 0.1;
+
+/// `--pace FACTOR`: a number from [`MIN_PACE`] to [`MAX_PACE`].
+pub fn pace_factor(s: &str) -> Result<f64, String> {
+    let rule = format!("expected a factor from {MIN_PACE} to {MAX_PACE} (5: five times slower)");
+    match s.trim().parse::<f64>() {
+        Ok(f) if (MIN_PACE..=MAX_PACE).contains(&f) => Ok(f),
+        _ => Err(rule),
+    }
+}
+
 /// The built-in scenarios, each with its one-line lesson, as shell
 /// completion offers them for a scenario argument (any name or path is
 /// taken: `show` and `run` say which names exist when one is not found).
@@ -66,4 +92,90 @@ pub fn scenario_names() -> Vec<PossibleValue> {
             PossibleValue::new(name).help(lesson)
         })
         .collect()
+}
+
+/// A built-in scenario by name, or a file by path. A name that is neither is
+/// a usage error, in `lang`, that lists the names there are.
+pub fn find(name_or_path: &str, lang: Lang) -> Result<Scenario, UsageError> {
+    if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
+        return Scenario::load(Path::new(name_or_path)).map_err(|e| UsageError(e.to_string()));
+    }
+    Scenario::builtin(name_or_path).ok_or_else(|| {
+        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+        UsageError(tr!(
+            lang,
+            "no-scenario",
+            name = name_or_path,
+            names = names.join(", ")
+        ))
+    })
+}
+
+impl RunArgs {
+    /// The scenarios to run, the command line's shaping over each and
+    /// checked against the limits (it changes what a run costs, as a file's
+    /// keys do). Switches that make the server's shape random need a seed:
+    /// when none is given one is chosen, and the line saying so comes back.
+    pub fn scenarios(&mut self) -> Result<(Vec<Scenario>, Option<String>), UsageError> {
+        let lang = self.lang.lang();
+        let mut scenarios = match &self.scenario {
+            Some(name) => vec![find(name, lang)?],
+            None => Scenario::builtins(),
+        };
+        let spec = self.shape.spec();
+        let mut said = None;
+        if spec.needs_seed() && self.seed.is_none() {
+            let (seed, note) = choose_seed(None, true).map_err(|e| UsageError(e.to_string()))?;
+            self.seed = Some(seed);
+            said = note;
+        }
+        for s in &mut scenarios {
+            s.shape_override = spec;
+            s.validate().map_err(|e| UsageError(e.to_string()))?;
+        }
+        Ok((scenarios, said))
+    }
+
+    /// The readers to run: the one asked for, else all; a page shows every
+    /// reader, the one asked for first.
+    pub fn readers(&self) -> Vec<ReaderKind> {
+        match (self.reader, &self.html) {
+            (first, Some(_)) => page::reader_order(first),
+            (Some(r), None) => vec![r],
+            (None, None) => ReaderKind::ALL.to_vec(),
+        }
+    }
+
+    /// How the timeline appears: `--pace`, `--step`, else all at once.
+    pub fn pacing(&self) -> Pacing {
+        match (self.pace, self.step) {
+            (Some(factor), _) => Pacing::Pace(factor),
+            (_, true) => Pacing::Step,
+            _ => Pacing::AtOnce,
+        }
+    }
+
+    /// Whether the readers asked for (all, without `--reader`) came out as
+    /// expected: the exit status.
+    pub fn as_expected(&self, results: &[(Scenario, Vec<Report>)]) -> bool {
+        results
+            .iter()
+            .flat_map(|(_, reports)| reports)
+            .all(|r| r.as_expected || self.reader.is_some_and(|k| k != r.reader))
+    }
+
+    /// What the runs will wait for in real time, one line each on standard
+    /// error, so that a class does not look at a blank screen: only when a
+    /// terminal shows it, and never with `--json`.
+    pub fn say_waits(&self, scenarios: &[Scenario]) {
+        if self.json || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let lang = self.lang.lang();
+        for s in scenarios {
+            for wait in s.real_waits() {
+                eprintln!("{}: {}", escape_text(&s.name), wait.say(lang));
+            }
+        }
+    }
 }

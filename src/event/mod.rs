@@ -182,6 +182,11 @@ pub enum What {
         error: ErrorKind,
         /// The error, in words.
         message: String,
+        /// The call that failed (`read`, `write`, `connect`), when the
+        /// recorder knows it: a row names its call, so a broken pipe after a
+        /// read row is seen to be the next write's.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        call: Option<&'static str>,
     },
     /// The server ended the connection after this many bytes, as configured:
     /// a server that vanishes mid-reply, with a FIN (`--cut-after`) or a RST

@@ -13,6 +13,10 @@
 //!   written and this end has not read, up to the buffer. So a read either
 //!   fills the buffer (at most `bytes / buffer` of those) or drains what was
 //!   written (at most one per write of the peer), or meets the end of stream.
+//!   A receive buffer asked for (`recv_buffer`) lets at least half its size
+//!   through at a time: a read it holds back takes at least that much, and
+//!   waits for the kernel's delayed acknowledgement (at most
+//!   [`HELD_BACK_MS`]).
 //! - **Writes.** The server echoes each read in pieces of at most `chunk`
 //!   (the smallest random piece), so its writes are at most `bytes / chunk`
 //!   plus one per read; a client writes each message in pieces of
@@ -28,6 +32,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::conductor::{AT_ONCE, RETRY_PATIENCE};
 use super::{Scenario, Step};
+use crate::lang::Msg;
 
 /// A run of `tcp-boundary run FILE` (all five readers) ends within this many
 /// seconds: each reader's run is bounded by [`MAX_RUN_MS`].
@@ -62,12 +67,18 @@ pub struct Cost {
     pub waits: u64,
     /// Milliseconds the script's `pause_ms` steps sleep.
     pub pause_ms: u64,
+    /// Reads a small receive window may hold back (see [`HELD_BACK_MS`]).
+    pub held_back: u64,
     /// Milliseconds the run may take: the pauses, each wait at its longest,
     /// and every row at [`ROW_MS`].
     pub run_ms: u64,
     /// Bytes of the page `run --html` writes (every reader).
     pub page: u64,
 }
+
+/// The longest a read held back by a receive window waits: the kernel's
+/// longest delayed acknowledgement (`TCP_DELACK_MAX`, 200 ms).
+pub const HELD_BACK_MS: u64 = 200;
 
 /// What a row may cost in time, far above what one takes (about 0.1 ms in a
 /// debug build, a paced write and the read it wakes included).
@@ -124,8 +135,21 @@ impl Scenario {
             Some(c) => bytes.div_ceil(c.max(1)) + server_reads,
             None => server_reads,
         };
-        let client_reads =
-            server_writes + 3 * cost.messages + per(self.client.buffer_size) + conns + steps;
+        // A small receive buffer lets half its size through at a time.
+        let window = |side_buffer: Option<usize>| side_buffer.map_or(0, |b| per((b / 2).max(1)));
+        let (client_held, server_held) = (
+            window(self.client.recv_buffer),
+            window(self.server.recv_buffer),
+        );
+        cost.held_back = client_held + server_held;
+        let server_reads = server_reads + server_held;
+        let server_writes = server_writes + server_held;
+        let client_reads = server_writes
+            + 3 * cost.messages
+            + per(self.client.buffer_size)
+            + client_held
+            + conns
+            + steps;
         cost.calls = client_writes + server_reads + server_writes + client_reads;
         // A pause row after each paced write (and each late read).
         let paced_server = spec.chunk_delay_ms.is_some() || spec.random_pauses;
@@ -141,8 +165,10 @@ impl Scenario {
             + 10;
         cost.waits = self.waits();
         let wait_ms = (RETRY_PATIENCE + AT_ONCE).as_millis() as u64;
-        cost.run_ms =
-            cost.pause_ms + cost.waits * wait_ms + (cost.rows as f64 * ROW_MS).ceil() as u64;
+        cost.run_ms = cost.pause_ms
+            + cost.waits * wait_ms
+            + cost.held_back * HELD_BACK_MS
+            + (cost.rows as f64 * ROW_MS).ceil() as u64;
         let texts: u64 = [&self.name, &self.lesson, &self.description, &self.point_at]
             .iter()
             .map(|t| t.len() as u64)
@@ -157,9 +183,32 @@ impl Scenario {
         cost
     }
 
+    /// What a run waits for in real time, in words, one line each: a
+    /// connect that waits for its kernel to send its SYN again (about a
+    /// second), a client's pause. Empty when a run takes milliseconds.
+    pub fn real_waits(&self) -> Vec<Msg> {
+        let mut out: Vec<Msg> = self
+            .waiting_clients()
+            .into_iter()
+            .map(|k| Msg::new("wait-syn").arg("client", k))
+            .collect();
+        for step in &self.steps {
+            if let Step::Pause { client, ms } = step {
+                out.push(Msg::new("wait-pause").arg("client", *client).arg("ms", *ms));
+            }
+        }
+        out
+    }
+
     /// Connects that may wait on a full listen queue (see the module's
     /// documentation).
     fn waits(&self) -> u64 {
+        self.waiting_clients().len() as u64
+    }
+
+    /// The clients whose connect may wait on a full listen queue, in the
+    /// order of the script.
+    fn waiting_clients(&self) -> Vec<usize> {
         // Linux queues one connection more than the backlog.
         let room = self.server.backlog as usize + 1;
         let mut queue: VecDeque<usize> = VecDeque::new();
@@ -168,7 +217,7 @@ impl Scenario {
         let mut server_done = false;
         let mut quit: BTreeSet<usize> = BTreeSet::new();
         let mut tried: BTreeSet<usize> = BTreeSet::new();
-        let mut waits = 0;
+        let mut waits = Vec::new();
         for step in &self.steps {
             let k = step.client();
             // A client connects at its first step, and at each connect step.
@@ -177,7 +226,7 @@ impl Scenario {
                 let refused = server_done;
                 if !refused {
                     if queue.len() >= room {
-                        waits += 1;
+                        waits.push(k);
                     }
                     queue.push_back(k);
                 }
@@ -243,12 +292,14 @@ impl Scenario {
         if c.run_ms > MAX_RUN_MS {
             return Some(format!(
                 "a run could take {} ms ({} ms of pauses, {} connect(s) that may wait {} ms \
-                 each on a full listen queue, {} rows); the limit is {MAX_RUN_MS} ms per \
-                 reader, {MAX_RUN_SECONDS} s for all five",
+                 each on a full listen queue, {} read(s) a small receive buffer may hold back \
+                 {HELD_BACK_MS} ms each, {} rows); the limit is {MAX_RUN_MS} ms per reader, \
+                 {MAX_RUN_SECONDS} s for all five",
                 c.run_ms,
                 c.pause_ms,
                 c.waits,
                 (RETRY_PATIENCE + AT_ONCE).as_millis(),
+                c.held_back,
                 c.rows
             ));
         }

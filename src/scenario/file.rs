@@ -8,10 +8,12 @@ use std::io::Read;
 use serde::Deserialize;
 
 use super::cost::{MAX_MESSAGES, MAX_SENT};
+use super::texts::quote_catalogue;
 use super::{
     ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
     Texts,
 };
+use crate::lang::Lang;
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::text::escape::escape;
@@ -146,16 +148,23 @@ impl Scenario {
             let step = step_from_file(spanned.get_ref()).map_err(|m| err(line, m))?;
             steps.push((step, line));
         }
+        // A text quotes the screen's words from the catalogue, `{=id n=12}`,
+        // in its own language: what a text says is on screen is.
+        let said = |text: &str, lang| quote_catalogue(text.trim(), lang).map_err(|m| err(None, m));
+        let ko = match file.ko {
+            Some(t) => Some(Texts {
+                lesson: said(&t.lesson, Lang::Ko)?,
+                description: said(&t.description, Lang::Ko)?,
+                point_at: said(&t.point_at, Lang::Ko)?,
+            }),
+            None => None,
+        };
         let scenario = Scenario {
             name: name.to_string(),
-            lesson: file.lesson.trim().to_string(),
-            description: file.description.trim().to_string(),
-            point_at: file.point_at.trim().to_string(),
-            ko: file.ko.map(|t| Texts {
-                lesson: t.lesson.trim().to_string(),
-                description: t.description.trim().to_string(),
-                point_at: t.point_at.trim().to_string(),
-            }),
+            lesson: said(&file.lesson, Lang::En)?,
+            description: said(&file.description, Lang::En)?,
+            point_at: said(&file.point_at, Lang::En)?,
+            ko,
             server: file.server.map(|s| s.into_inner()).unwrap_or_default(),
             client: file.client.map(|c| c.into_inner()).unwrap_or_default(),
             steps: steps.iter().map(|(s, _)| s.clone()).collect(),
@@ -204,23 +213,6 @@ impl Scenario {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         Scenario::parse(&name, &origin, &src)
-    }
-
-    /// The scenarios shipped in `scenarios/` (built into the binary), in
-    /// teaching order.
-    pub fn builtins() -> Vec<Scenario> {
-        BUILTIN
-            .iter()
-            .map(|&(name, src)| shipped(name, src))
-            .collect()
-    }
-
-    /// A shipped scenario by name (only that one file is parsed).
-    pub fn builtin(name: &str) -> Option<Scenario> {
-        BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(name, src)| shipped(name, src))
     }
 
     /// Check a scenario (loaded or built in code) for values that cannot run.
@@ -289,11 +281,16 @@ impl Scenario {
             ));
         }
         // Every write must fit the socket buffers while its reader waits for
-        // its turn: the smallest buffer asked for bounds the messages.
-        let smallest = [s.send_buffer, s.recv_buffer, c.send_buffer, c.recv_buffer]
-            .into_iter()
-            .flatten()
-            .min();
+        // its turn: the writer's send buffer and the reader's receive buffer
+        // together, each way. A buffer not asked for is the kernel's default,
+        // room enough for any message; so only a pair asked for bounds them.
+        let smallest = [
+            (c.send_buffer, s.recv_buffer),
+            (s.send_buffer, c.recv_buffer),
+        ]
+        .into_iter()
+        .filter_map(|(send, recv)| Some(send? + recv?))
+        .min();
         let mut paused = 0;
         // Walk the script as the runner will, to catch steps that cannot happen.
         let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
@@ -324,8 +321,9 @@ impl Scenario {
                             && (m.len() + 4) * 2 > b * 3
                         {
                             return at(format!(
-                                "a message of {} does not fit the socket buffer of {} asked \
-                                 for: a write would wait for a reader who waits for its turn",
+                                "a message of {} does not fit the socket buffers of {} asked \
+                                 for (the writer's send and the reader's receive buffer): a \
+                                 write would wait for a reader who waits for its turn",
                                 crate::text::bytes(m.len() as u64),
                                 crate::text::bytes(b as u64)
                             ));
@@ -377,11 +375,6 @@ impl Scenario {
         }
         Ok(())
     }
-}
-
-fn shipped(name: &str, src: &str) -> Scenario {
-    Scenario::parse(name, &format!("scenarios/{name}.toml"), src)
-        .expect("shipped scenarios are valid (tested)")
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -474,44 +467,3 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
         }
     }
 }
-
-/// The shipped scenarios, in the chapter's order: the programs, the server's
-/// life (its steps, its queue, `accept`), the problem the chapter ends on,
-/// then the next chapter's fix.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("classic", include_str!("../../scenarios/classic.toml")),
-    (
-        "five-clients",
-        include_str!("../../scenarios/five-clients.toml"),
-    ),
-    ("backlog", include_str!("../../scenarios/backlog.toml")),
-    (
-        "queued-client",
-        include_str!("../../scenarios/queued-client.toml"),
-    ),
-    (
-        "partial-read",
-        include_str!("../../scenarios/partial-read.toml"),
-    ),
-    (
-        "split-character",
-        include_str!("../../scenarios/split-character.toml"),
-    ),
-    (
-        "large-message",
-        include_str!("../../scenarios/large-message.toml"),
-    ),
-    ("coalesced", include_str!("../../scenarios/coalesced.toml")),
-    (
-        "out-of-step",
-        include_str!("../../scenarios/out-of-step.toml"),
-    ),
-    (
-        "random-slices",
-        include_str!("../../scenarios/random-slices.toml"),
-    ),
-    (
-        "cut-mid-message",
-        include_str!("../../scenarios/cut-mid-message.toml"),
-    ),
-];

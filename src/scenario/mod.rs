@@ -11,7 +11,8 @@
 //! calls: see [`crate::scenario::conductor`] for why that makes every run the same.
 //!
 //! - this module: what a scenario is (settings, script, expectations);
-//! - `file`: the TOML format, its validation and the shipped scenarios;
+//! - `file`: the TOML format and its validation; `shipped`: the shipped
+//!   scenarios; `texts`: their texts in each language;
 //! - `run`: running a scenario and the [`Report`] it produces;
 //! - [`cost`]: what a run costs (rows, time, page), worked out and checked
 //!   before anything runs.
@@ -61,10 +62,16 @@ pub mod cost;
 mod file;
 mod outcome;
 mod run;
+mod shipped;
+mod texts;
 
-pub use cost::{Cost, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT};
-pub use file::{BUILTIN, MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
+pub use cost::{
+    Cost, HELD_BACK_MS, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT,
+};
+pub use file::{MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
+pub use shipped::BUILTIN;
+pub use texts::Texts;
 
 /// The largest message a scenario may send. Every write must fit in the socket
 /// buffers at once, because the reader only runs when the writer has stopped.
@@ -424,49 +431,6 @@ pub struct Scenario {
     /// Shaping switches over the server's keys (`tcp-boundary run NAME
     /// --chunk 3`): empty unless the command line gives some.
     pub shape_override: ShapeSpec,
-}
-
-/// A scenario's texts in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Texts {
-    /// The lesson in one line.
-    pub lesson: String,
-    /// What happens, in a few sentences.
-    pub description: String,
-    /// What to point at on screen while it runs (may be empty).
-    pub point_at: String,
-}
-
-impl Scenario {
-    /// The texts in `lang`, when the scenario has them in it.
-    fn texts(&self, lang: Lang) -> Option<&Texts> {
-        match lang {
-            Lang::Ko => self.ko.as_ref(),
-            Lang::En => None,
-        }
-    }
-
-    /// The lesson in one line, in `lang` (else in English).
-    pub fn lesson_in(&self, lang: Lang) -> &str {
-        self.texts(lang).map_or(&self.lesson, |t| &t.lesson)
-    }
-
-    /// What happens, in `lang` (else in English), as one paragraph.
-    pub fn description_in(&self, lang: Lang) -> String {
-        let text = self
-            .texts(lang)
-            .map_or(&self.description, |t| &t.description);
-        text.replace('\n', " ")
-    }
-
-    /// What to point at, in `lang` (else in English), as one paragraph.
-    pub fn point_at_in(&self, lang: Lang) -> String {
-        let text = self
-            .texts(lang)
-            .filter(|t| !t.point_at.is_empty())
-            .map_or(&self.point_at, |t| &t.point_at);
-        text.replace('\n', " ")
-    }
 }
 
 /// A bad scenario file or definition, with where it is.

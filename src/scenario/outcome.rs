@@ -95,9 +95,10 @@ impl Report {
     /// The timeline without anything that varies between runs: what a test
     /// compares to prove two runs the same. Every call and its bytes are the
     /// same each time; a read's `queued` is left out, as it is the kernel's
-    /// queue measured, not a call: when a small receive window holds the rest
-    /// of a write back, how much more has come in by the next read depends on
-    /// when the kernel's window update went out.
+    /// queue measured, not a call: the conductor fixes what each read takes
+    /// (waiting, when a small receive window holds a write back, until
+    /// nothing is on its way), while bytes arriving behind them may still
+    /// join the queue as it is measured.
     pub fn shape(&self) -> Vec<(Side, What)> {
         self.timeline
             .iter()

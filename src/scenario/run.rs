@@ -136,6 +136,53 @@ impl Scenario {
         })
     }
 
+    /// Run the scenario once with each of `readers`, side by side, the
+    /// reports in the order of `readers`. Each run has its own listener,
+    /// conductor and sockets, so running them at once changes nothing in any
+    /// of them; and a scenario that waits in real time (backlog's client
+    /// waits about a second for its kernel to send its SYN again) waits once
+    /// for all the readers instead of once per reader.
+    pub fn run_readers(
+        &self,
+        readers: &[ReaderKind],
+        seed: Option<u64>,
+    ) -> Result<Vec<Report>, RunError> {
+        thread::scope(|scope| {
+            let runs: Vec<_> = readers
+                .iter()
+                .map(|&reader| scope.spawn(move || self.run(reader, seed)))
+                .collect();
+            runs.into_iter()
+                .map(|run| {
+                    run.join()
+                        .unwrap_or_else(|_| Err(RunError::Server("a run panicked".into())))
+                })
+                .collect()
+        })
+    }
+
+    /// [`Scenario::repeat`] for each of `readers`, side by side (see
+    /// [`Scenario::run_readers`]).
+    pub fn repeat_readers(
+        &self,
+        readers: &[ReaderKind],
+        seed: Option<u64>,
+        times: usize,
+    ) -> Result<Vec<Repetition>, RunError> {
+        thread::scope(|scope| {
+            let runs: Vec<_> = readers
+                .iter()
+                .map(|&reader| scope.spawn(move || self.repeat(reader, seed, times)))
+                .collect();
+            runs.into_iter()
+                .map(|run| {
+                    run.join()
+                        .unwrap_or_else(|_| Err(RunError::Server("a run panicked".into())))
+                })
+                .collect()
+        })
+    }
+
     /// Run the scenario `times` times with `reader` and count how many runs came
     /// out as expected and how many had exactly the first run's timeline.
     pub fn repeat(

@@ -41,12 +41,17 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
             cli::EXIT_OK
         }
         Command::Show { scenario, lang } => {
+            cli::errors_in(lang.lang());
             let layout = Layout::from_env().in_lang(lang.lang());
-            report::show(&scenarios::find(&scenario)?, layout, &mut page)?;
+            report::show(&scenarios::find(&scenario, lang.lang())?, layout, &mut page)?;
             cli::EXIT_OK
         }
         Command::Run(run)
-            if run.json || run.repeat.is_some() || run.pace || run.step || run.html.is_some() =>
+            if run.json
+                || run.repeat.is_some()
+                || run.pace.is_some()
+                || run.step
+                || run.html.is_some() =>
         {
             return scenarios::run(*run, &mut anstream::stdout());
         }

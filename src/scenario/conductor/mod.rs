@@ -21,9 +21,13 @@
 //! - **a late read** (`--read-delay-ms`) runs only once the other side has nothing
 //!   left to do but wait, so everything it was going to write is there.
 //!
-//! And before any read goes to the kernel, the conductor waits until every byte
-//! the peer has written is readable (`peek`), so a read returns exactly
-//! `min(buffer, bytes written and not yet read)`. With the order of calls fixed
+//! And before any read goes to the kernel, the conductor waits until the
+//! receive queue holds what the read will take: every byte the peer has
+//! written, up to the buffer, so a read returns exactly `min(buffer, bytes
+//! written and not yet read)`. Unless a small receive window (`SO_RCVBUF`)
+//! holds the rest of a write back in the writer's send queue: then it waits
+//! until nothing is on its way between the two kernels, and the read takes
+//! the window's worth, the kernel's own split. With the order of calls fixed
 //! and the size of every read fixed, the timeline is the same on every run, on
 //! an idle laptop or a loaded CI machine.
 //!
@@ -37,6 +41,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::RawFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -140,6 +145,10 @@ struct Conn {
     accepted: bool,
     client: usize,
     client_addr: SocketAddr,
+    /// Each end's socket while it is open (indexed by `Actor`): the
+    /// conductor asks the kernel about the writer's send queue when a small
+    /// receive window holds part of a write back (see `Conducted::read`).
+    fds: [Option<RawFd>; 2],
 }
 
 #[derive(Debug)]
@@ -407,6 +416,7 @@ impl Conductor {
                     error => What::Error {
                         error,
                         message: describe_io(&e),
+                        call: Some("connect"),
                     },
                 };
                 self.note(Side::Client(client), what);
@@ -423,6 +433,7 @@ impl Conductor {
             accepted: false,
             client,
             client_addr: stream.local_addr()?,
+            fds: [None; 2],
         });
         st.accept_queue.push_back(conn);
         st.record(Side::Client(client), done);

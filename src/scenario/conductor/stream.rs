@@ -5,6 +5,7 @@
 use std::io::{self, Read, Write};
 use std::mem::ManuallyDrop;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -105,6 +106,7 @@ impl Conducted {
         me: Actor,
         conn: usize,
     ) -> Self {
+        conductor.lock().conns[conn].fds[me.index()] = Some(stream.as_raw_fd());
         Conducted {
             stream: ManuallyDrop::new(stream),
             conductor,
@@ -141,6 +143,7 @@ impl Conducted {
             Err(e) => What::Error {
                 error: ErrorKind::of(e),
                 message: describe_io(e),
+                call: Some(if wrote { "write" } else { "read" }),
             },
         };
         st.record(side, what);
@@ -162,31 +165,93 @@ impl Conducted {
         c.written[peer] - c.consumed[peer]
     }
 
-    /// Wait until at least `want` bytes can be read without blocking. The peer's
-    /// writes have all returned, so the bytes are in the kernel already or a few
-    /// microseconds away on loopback; a receive window smaller than `want` is the
-    /// one case where they cannot all be there, and then we stop waiting.
-    fn wait_readable(&self, buf: &mut [u8]) {
+    /// Wait until this end's receive queue holds what the read will take,
+    /// the same on every run.
+    ///
+    /// Mostly that is every byte the peer has written, up to `want`: its
+    /// writes have all returned, so the bytes are in the queue already or a
+    /// few microseconds away on loopback. But a receive window smaller than
+    /// the write (a small `SO_RCVBUF`) holds the rest of the write back in
+    /// the peer's send queue: the peer's kernel sends more only when this end
+    /// reads and so opens the window again. Then the queue is complete once
+    /// nothing is on its way between the two ends: every byte the peer's
+    /// kernel has sent is acknowledged (so it is in our queue), and what is
+    /// left waits, unsent, for the window. The read then takes the window's
+    /// worth, less than it asked, while more of the same write is still to
+    /// come: the kernel's own split. (Our kernel may delay its last
+    /// acknowledgement by some 40 ms: such a read waits that long.)
+    fn wait_readable(&self, want: usize) {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut last = 0;
         let mut last_change = Instant::now();
+        let mut settled_since: Option<Instant> = None;
         loop {
-            match self.stream.peek(buf) {
-                Ok(n) if n >= buf.len() => return,
-                Ok(n) if n != last => {
-                    last = n;
-                    last_change = Instant::now();
-                }
-                Ok(_) => {}
-                Err(_) => return, // the read itself will report it
+            let Ok(queued) = queue::inq(&self.stream) else {
+                return; // the read itself will report it
+            };
+            if queued >= want {
+                return;
             }
             let now = Instant::now();
-            if now > deadline || now - last_change > Duration::from_millis(500) {
+            if queued != last {
+                last = queued;
+                last_change = now;
+            }
+            match self.held_back(queued) {
+                // Nothing on its way: settled, if it stays so a moment (the
+                // peer's kernel may be between taking an acknowledgement and
+                // sending the next segment).
+                Some(true) => {
+                    let since = *settled_since.get_or_insert(now);
+                    if now - since >= SETTLED && queued > 0 {
+                        return;
+                    }
+                }
+                Some(false) => settled_since = None,
+                // The peer's socket is closed: no queue to ask. Wait until
+                // the queue stops growing.
+                None if now - last_change > Duration::from_millis(500) => return,
+                None => {}
+            }
+            if now > deadline {
                 return;
             }
             thread::sleep(Duration::from_micros(50));
         }
     }
+
+    /// Whether everything the peer's kernel has sent is in our queue and the
+    /// rest of what the peer wrote waits unsent in its send queue (held back
+    /// by our receive window): `queued` bytes in our receive queue. `None`
+    /// when the peer's socket is closed.
+    fn held_back(&self, queued: usize) -> Option<bool> {
+        // Under the lock: the peer cannot close its socket meanwhile (it
+        // takes the lock to say so first).
+        let st = self.conductor.lock();
+        let c = &st.conns[self.conn];
+        let peer = self.me.other().index();
+        let fd = c.fds[peer]?;
+        let (unacked, unsent) = (count(fd, libc::TIOCOUTQ)?, count(fd, UNSENT)?);
+        let in_flight = c.written[peer] - c.consumed[peer];
+        Some(unacked == unsent && queued as u64 + unsent as u64 == in_flight)
+    }
+}
+
+/// How long the two ends must stay with nothing on its way between them
+/// before a read that a receive window holds back goes on.
+const SETTLED: Duration = Duration::from_millis(2);
+
+/// `SIOCOUTQNSD` (linux/sockios.h): bytes written and not yet sent.
+const UNSENT: libc::Ioctl = 0x894B;
+
+/// One of the kernel's counts of a socket's send queue (`TIOCOUTQ`: written
+/// and not yet acknowledged; `SIOCOUTQNSD`: written and not yet sent).
+fn count(fd: RawFd, request: libc::Ioctl) -> Option<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: both requests write one int through the pointer, which is
+    // valid; `fd` is an open socket (the caller holds the conductor's lock).
+    let r = unsafe { libc::ioctl(fd, request, &mut n) };
+    (r == 0).then_some(n.max(0) as usize)
 }
 
 impl Read for Conducted {
@@ -201,7 +266,7 @@ impl Read for Conducted {
         )?;
         let want = (self.in_flight().min(buf.len() as u64)) as usize;
         if want > 0 {
-            self.wait_readable(&mut buf[..want]);
+            self.wait_readable(want);
         }
         // What waits in the kernel's receive queue, asked of the kernel just
         // before the read: the bytes this read can take.
@@ -268,6 +333,7 @@ impl Drop for Conducted {
             c.closed[self.me.index()] = true;
             let peer = self.me.other().index();
             let unread = c.written[peer] - c.consumed[peer];
+            c.fds[self.me.index()] = None;
             let side = st.side(self.me, self.conn);
             st.record(side, What::Close { unread });
         }

@@ -196,6 +196,7 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
             accepted: true,
             client: 1,
             client_addr: ([127, 0, 0, 1], 9).into(),
+            fds: [None; 2],
         }],
         accept_queue: Default::default(),
         stall: false,

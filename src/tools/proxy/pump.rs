@@ -378,6 +378,7 @@ pub(super) fn error_of(e: &io::Error) -> What {
     What::Error {
         error: ErrorKind::of(e),
         message: describe_io(e),
+        call: None,
     }
 }
 

@@ -146,7 +146,7 @@ pub fn sentence(
             _ => tr!(lang, "say-close", who = &subject),
         },
         What::Close { unread } => tr!(lang, "say-close-unread", who = &subject, n = count(*unread)),
-        What::Error { error, message } => tr!(
+        What::Error { error, message, .. } => tr!(
             lang,
             "say-error",
             who = &subject,

@@ -19,66 +19,12 @@ use crate::tr;
 use std::collections::HashMap;
 
 use crate::text::escape::{escape_fit, fit_units, units_with_headers};
-use crate::view::keys::{Key, Keys, Lines};
 
-/// How the timeline and the reports are laid out: how wide, in which
-/// language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
-    /// Terminal columns for a whole line.
-    pub width: usize,
-    /// The language of the words.
-    pub lang: Lang,
-}
+mod layout;
+mod paced;
 
-/// The narrowest timeline drawn: below it, the columns would hold nothing.
-pub const MIN_WIDTH: usize = 60;
-/// The widest: beyond it, rows only get emptier.
-pub const MAX_WIDTH: usize = 160;
-
-impl Layout {
-    /// The terminal's width: `COLUMNS` if set, else the width of the terminal
-    /// on standard output, else 80.
-    pub fn from_env() -> Layout {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.trim().parse().ok())
-            .or_else(terminal_width)
-            .unwrap_or(80);
-        Layout::new(width)
-    }
-
-    /// A layout `width` columns wide (kept within [`MIN_WIDTH`] and
-    /// [`MAX_WIDTH`]).
-    pub fn new(width: usize) -> Layout {
-        Layout {
-            width: width.clamp(MIN_WIDTH, MAX_WIDTH),
-            lang: Lang::En,
-        }
-    }
-
-    /// The same layout, in `lang`.
-    pub fn in_lang(self, lang: Lang) -> Layout {
-        Layout { lang, ..self }
-    }
-
-    /// The width of each of the two columns: a line is `####  LEFT │ RIGHT`.
-    pub fn column(&self) -> usize {
-        (self.width - SEQ - RULE) / 2
-    }
-}
-
-/// `####  ` before the columns.
-const SEQ: usize = 6;
-/// ` │ ` between them.
-const RULE: usize = 3;
-
-fn terminal_width() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ fills a winsize; a zeroed one is a valid argument.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(size.ws_col as usize)
-}
+pub use layout::{Layout, MAX_WIDTH, MIN_WIDTH};
+pub use paced::{Pacing, render, render_paced};
 
 /// The colours of the kinds of row: writes and reads far apart on a
 /// projector, errors red, remarks yellow. Colour is never the only signal:
@@ -142,8 +88,25 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
             ),
             None,
         ),
-        What::Error { error, message } => (
+        What::Error {
+            error,
+            message,
+            call: None,
+        } => (
             tr!(lang, "ev-error", message = error.said(message, lang)),
+            None,
+        ),
+        What::Error {
+            error,
+            message,
+            call: Some(call),
+        } => (
+            tr!(
+                lang,
+                "ev-error-call",
+                call = *call,
+                message = error.said(message, lang)
+            ),
             None,
         ),
         What::Reply { round, ok, got, .. } => {
@@ -317,8 +280,8 @@ pub fn render_header(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let col = layout.column();
-    let (left, right) = (wrap(left, col), wrap(right, col));
+    let (col, right_col) = layout.columns();
+    let (left, right) = (wrap(left, col), wrap(right, right_col));
     for i in 0..left.len().max(right.len()) {
         let seq = if i == 0 { "#" } else { "" };
         let l = left.get(i).map_or("", String::as_str);
@@ -353,7 +316,7 @@ fn render_row_with(
     len: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let lines = cell_lines_of(e, layout.column(), layout.lang, starts, len);
+    let lines = cell_lines_of(e, layout.column_of(e.side), layout.lang, starts, len);
     put_lines(
         &e.seq.to_string(),
         e.side,
@@ -374,7 +337,7 @@ fn put_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let dim = Style::new().dimmed();
-    let col = layout.column();
+    let col = layout.columns().0;
     for (i, text) in lines.iter().enumerate() {
         let seq = if i == 0 { seq } else { "" };
         match side {
@@ -418,172 +381,9 @@ fn folded_setup(events: &[Event], layout: Layout) -> Option<(String, Vec<String>
                 return None;
             };
             let text = format!("[1-3] {}", tr!(layout.lang, "ev-setup", backlog = backlog));
-            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, layout.column())))
+            let width = layout.column_of(Side::Server);
+            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, width)))
         }
         _ => None,
     }
-}
-
-/// How the rows of a timeline appear.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Pacing {
-    /// All at once.
-    #[default]
-    AtOnce,
-    /// As they happened: each pause of the run is waited out before the row
-    /// after it (`run --pace`).
-    Pace,
-    /// One row each time Enter is pressed (`run --step`), for a class to
-    /// talk over.
-    Step,
-}
-
-/// Print `events` as a two-column timeline. Colours are written as ANSI codes;
-/// pass an `anstream` writer to have them dropped when the output is not a
-/// terminal or NO_COLOR is set.
-pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    let none = Headers::default();
-    let mut keys = Lines(io::empty());
-    render_paced(events, layout, Pacing::AtOnce, &none, &mut keys, None, out).map(|_| ())
-}
-
-/// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
-/// key from `keys` (Enter) shows the next row, `q` stops; when the keys end,
-/// the rest follows at once. `screen`: the terminal's height in rows when
-/// both ends are a terminal; the column header then stays at the top, the
-/// rows scroll under it, and the bottom line says which keys to press.
-/// Returns false when the reader quit.
-pub fn render_paced(
-    events: &[Event],
-    layout: Layout,
-    pacing: Pacing,
-    headers: &Headers,
-    keys: &mut dyn Keys,
-    screen: Option<usize>,
-    out: &mut dyn Write,
-) -> io::Result<bool> {
-    let lang = layout.lang;
-    // Step numbers on the server's rows are the chapter's: say so above them.
-    let server = match events.iter().any(|e| step_of(e.side, &e.what).is_some()) {
-        true => tr!(lang, "col-server-steps"),
-        false => tr!(lang, "col-server"),
-    };
-    let mut header = Vec::new();
-    render_header(&tr!(lang, "col-client"), &server, layout, &mut header)?;
-    let mut stepping = pacing == Pacing::Step;
-    let mut fixed = None;
-    if let (true, Some(rows)) = (stepping, screen) {
-        let hint = tr!(lang, "step-keys");
-        let rows_of_header = header.iter().filter(|&&b| b == b'\n').count();
-        // Room for the header, the hint and a few rows, else plain stepping.
-        if rows >= rows_of_header + 4 {
-            write!(out, "{d}{hint}{d:#}", d = Style::new().dimmed())?;
-            out.flush()?;
-            match keys.next_key()? {
-                Key::Quit => {
-                    writeln!(out)?;
-                    return Ok(false);
-                }
-                Key::End => stepping = false,
-                Key::Next => {}
-            }
-            fixed = Some(Fixed {
-                rows,
-                top: rows_of_header,
-                hint,
-            });
-        }
-    }
-    if let Some(f) = &fixed {
-        // A clear screen, the header on top, the rows scrolling under it.
-        out.flush()?;
-        control("\x1b[2J\x1b[H")?;
-        out.write_all(&header)?;
-        out.flush()?;
-        f.begin()?;
-    } else {
-        out.write_all(&header)?;
-    }
-    let finished = steps(events, layout, pacing, headers, keys, stepping, out);
-    if let Some(f) = &fixed {
-        out.flush()?;
-        f.end()?;
-    }
-    finished
-}
-
-/// The header held at the top of a terminal while the rows step under it.
-struct Fixed {
-    rows: usize,
-    /// Rows the header takes.
-    top: usize,
-    hint: String,
-}
-
-impl Fixed {
-    /// Rows scroll between the header and the last line, which holds the hint.
-    fn begin(&self) -> io::Result<()> {
-        let (first, last) = (self.top + 1, self.rows - 1);
-        control(&format!(
-            "\x1b[{first};{last}r\x1b[{rows};1H\x1b[2K\x1b[2m{hint}\x1b[0m\x1b[{first};1H",
-            rows = self.rows,
-            hint = self.hint
-        ))
-    }
-
-    /// The whole screen scrolls again; the hint gives way to what follows.
-    fn end(&self) -> io::Result<()> {
-        control(&format!("\x1b[r\x1b[{};1H\x1b[2K", self.rows))
-    }
-}
-
-/// A terminal control sequence, straight to the terminal: not through the
-/// colour filter, which would take it out under NO_COLOR.
-fn control(seq: &str) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(seq.as_bytes())?;
-    stdout.flush()
-}
-
-/// The rows, one per key when `stepping`. False when the reader quit.
-fn steps(
-    events: &[Event],
-    layout: Layout,
-    pacing: Pacing,
-    headers: &Headers,
-    keys: &mut dyn Keys,
-    mut stepping: bool,
-    out: &mut dyn Write,
-) -> io::Result<bool> {
-    let mut rest = events;
-    if let Some((seq, lines)) = folded_setup(events, layout) {
-        put_lines(&seq, Side::Server, Style::new(), &lines, layout, out)?;
-        rest = &events[3..];
-    }
-    // The iterative server's connection is the client of its last accept.
-    let mut serving = 0;
-    for e in rest {
-        if let What::Accept { client } = e.what {
-            serving = client;
-        }
-        let client = match e.side {
-            Side::Client(n) => n,
-            _ => serving,
-        };
-        let starts = headers.0.get(&client).map(Vec::as_slice);
-        if stepping {
-            out.flush()?;
-            match keys.next_key()? {
-                Key::Next => {}
-                Key::End => stepping = false,
-                Key::Quit => return Ok(false),
-            }
-        }
-        render_row_with(e, layout, starts, None, out)?;
-        if let (Pacing::Pace, What::Pause { ms, .. }) = (pacing, &e.what) {
-            out.flush()?;
-            std::thread::sleep(std::time::Duration::from_millis(*ms));
-        }
-    }
-    Ok(true)
 }

@@ -9,11 +9,15 @@ use anstyle::{AnsiColor, Style};
 
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
-use crate::scenario::{Outcome, Report, Scenario};
-use crate::text::escape::{escape_fit, escape_text};
+use crate::scenario::{Repetition, Report, Scenario};
+use crate::text::escape::escape_text;
 use crate::tr;
 use crate::view::keys;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
+
+mod rounds;
+
+pub use rounds::rounds_side_by_side;
 
 fn bold() -> Style {
     Style::new().bold()
@@ -90,6 +94,12 @@ pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::
 /// The server's settings in words, with the seed in force (`seed` overrides
 /// the file's).
 pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<String> {
+    server_lines(s, seed, lang, true)
+}
+
+/// The server's settings; `asked`: with the socket buffer sizes asked for
+/// (a run's report says them once, with what the kernel granted).
+fn server_lines(s: &Scenario, seed: Option<u64>, lang: Lang, asked: bool) -> Vec<String> {
     let config = match s.server_config(seed) {
         Ok(config) => config,
         Err(e) => return vec![tr!(lang, "server-cannot-run", error = e.to_string())],
@@ -104,11 +114,12 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
     if shape.socket.nodelay {
         out.push(tr!(lang, "server-nodelay"));
     }
-    if let Some(n) = shape.socket.send_buffer {
-        out.push(tr!(lang, "sndbuf-asked", n = n));
-    }
-    if let Some(n) = shape.socket.recv_buffer {
-        out.push(tr!(lang, "rcvbuf-asked", n = n));
+    if asked {
+        out.extend(buffers_asked(
+            shape.socket.send_buffer,
+            shape.socket.recv_buffer,
+            lang,
+        ));
     }
     if shape.plan.is_active() {
         out.push(tr!(lang, "server-cut", plan = shape.plan.describe_in(lang)));
@@ -135,16 +146,25 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
 
 /// The clients' settings in words.
 pub fn describe_client(s: &Scenario, lang: Lang) -> Vec<String> {
+    client_lines(s, lang, true)
+}
+
+/// The socket buffer sizes asked for, one line each.
+fn buffers_asked(send: Option<usize>, recv: Option<usize>, lang: Lang) -> Vec<String> {
+    let send = send.map(|n| tr!(lang, "sndbuf-asked", n = n));
+    let recv = recv.map(|n| tr!(lang, "rcvbuf-asked", n = n));
+    send.into_iter().chain(recv).collect()
+}
+
+/// The clients' settings; `asked` as in [`server_lines`].
+fn client_lines(s: &Scenario, lang: Lang, asked: bool) -> Vec<String> {
     let c = &s.client;
     let mut out = vec![tr!(lang, "client-buffer", n = c.buffer_size)];
     if c.nodelay {
         out.push(tr!(lang, "client-nodelay"));
     }
-    if let Some(n) = c.send_buffer {
-        out.push(tr!(lang, "sndbuf-asked", n = n));
-    }
-    if let Some(n) = c.recv_buffer {
-        out.push(tr!(lang, "rcvbuf-asked", n = n));
+    if asked {
+        out.extend(buffers_asked(c.send_buffer, c.recv_buffer, lang));
     }
     match (c.write_chunk, c.write_delay_ms) {
         (Some(n), 0) => out.push(tr!(
@@ -171,17 +191,6 @@ pub fn pad(text: &str, width: usize) -> String {
 pub fn pad_before(text: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(text);
     format!("{:1$}{text}", "", width.saturating_sub(w))
-}
-
-/// The first of `choices` at most `room` columns wide, else the last (the
-/// shortest wording), never a word cut in two.
-fn first_fitting(choices: Vec<String>, room: usize) -> String {
-    let last = choices.len().saturating_sub(1);
-    let i = choices
-        .iter()
-        .position(|c| unicode_width::UnicodeWidthStr::width(c.as_str()) <= room)
-        .unwrap_or(last);
-    choices.into_iter().nth(i).unwrap_or_default()
 }
 
 /// `tcp-boundary show NAME`: what the scenario sets up and expects. The
@@ -225,12 +234,14 @@ fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) ->
     writeln!(out, "{b}━━ {} ━━{b:#}", escape_text(&s.name), b = bold())?;
     indented(out, "  ", &escape_text(s.lesson_in(lang)), layout)?;
     // The seed in force is stated once, in the server's line that uses it.
+    // A buffer size is said once: measured, with the size asked for.
+    let asked = report.buffers.is_empty();
     let server = format!("  {}: ", tr!(lang, "col-server"));
-    for line in describe_server(s, report.seed, lang) {
+    for line in server_lines(s, report.seed, lang, asked) {
         indented(out, &server, &line, layout)?;
     }
     let client = format!("  {}: ", tr!(lang, "col-client"));
-    for line in describe_client(s, lang) {
+    for line in client_lines(s, lang, asked) {
         indented(out, &client, &line, layout)?;
     }
     if let Ok(config) = s.server_config(report.seed)
@@ -241,130 +252,6 @@ fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) ->
     }
     for line in &report.buffers {
         indented(out, "  ", &line.say(lang), layout)?;
-    }
-    Ok(())
-}
-
-fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) -> (Style, String) {
-    let (style, m) = mark(*outcome == Outcome::Intact);
-    // The longest wording that fits the column.
-    let room = width.saturating_sub(2);
-    let fit = |ids: &[&str]| first_fitting(ids.iter().map(|id| tr!(lang, id)).collect(), room);
-    let text = match (outcome, received) {
-        (Outcome::Intact, _) => tr!(lang, "cell-ok"),
-        (Outcome::Wrong, Some(got)) => escape_fit(got, width.saturating_sub(2)),
-        (Outcome::Stalled, _) => fit(&[
-            "cell-stalled",
-            "cell-stalled-short",
-            "cell-stalled-shortest",
-        ]),
-        (Outcome::ClosedMidMessage, _) => fit(&["cell-cut", "cell-cut-short", "cell-cut-shortest"]),
-        (Outcome::Closed, _) => tr!(lang, "cell-closed"),
-        (Outcome::LoopsForever, _) => fit(&["cell-loops", "cell-loops-short"]),
-        (Outcome::Overflows(by), _) => first_fitting(
-            vec![
-                tr!(lang, "cell-overflows", n = *by),
-                tr!(lang, "cell-overflows-short"),
-            ],
-            room,
-        ),
-        (Outcome::Failed(_), _) => fit(&["cell-error", "cell-error-short"]),
-        (Outcome::Wrong, None) => "?".to_string(),
-    };
-    let style = match outcome {
-        Outcome::ClosedMidMessage | Outcome::Closed | Outcome::Failed(_) => {
-            AnsiColor::Yellow.on_default()
-        }
-        _ => style,
-    };
-    let m = match outcome {
-        Outcome::ClosedMidMessage | Outcome::Closed | Outcome::Failed(_) => "!",
-        _ => m,
-    };
-    (style, cut_to(&format!("{m} {text}"), width))
-}
-
-/// `text` cut to `width` columns, with `…` where it was cut: a cell never
-/// pushes the row past the terminal's width, whatever the wording.
-fn cut_to(text: &str, width: usize) -> String {
-    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// The rounds of several readers side by side: one row per round, one column
-/// per reader, so a class sees where the naive reader parts from the others.
-pub fn rounds_side_by_side(
-    reports: &[Report],
-    layout: Layout,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let Some(first) = reports.first() else {
-        return Ok(());
-    };
-    let lang = layout.lang;
-    // "  round   " then the message and one column per reader, each cell
-    // followed by a space.
-    let w = ((layout.width - 10) / (reports.len() + 1))
-        .saturating_sub(1)
-        .clamp(6, 24);
-    let wide = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    write!(
-        out,
-        "  {b}{} {}",
-        pad(&tr!(lang, "rounds-round"), 7),
-        pad(&tr!(lang, "rounds-sent"), w),
-        b = bold()
-    )?;
-    for r in reports {
-        write!(out, " {:<w$}", r.reader.name())?;
-    }
-    writeln!(out, "{b:#}", b = bold())?;
-    for round in &first.rounds {
-        write!(
-            out,
-            "  {:<7} {}",
-            format!("c{} #{}", round.client, round.round),
-            pad(&escape_fit(&round.sent, w), w)
-        )?;
-        for r in reports {
-            // The same message in each reader's run: same client, same round.
-            let same =
-                |x: &&crate::scenario::Round| x.client == round.client && x.round == round.round;
-            match r.rounds.iter().find(same) {
-                Some(x) => {
-                    let (style, text) = cell(&x.outcome, x.received.as_deref(), w, lang);
-                    let pad = w.saturating_sub(wide(&text));
-                    write!(out, " {style}{text}{style:#}{:pad$}", "")?;
-                }
-                None => write!(out, " {:<w$}", "-")?,
-            }
-        }
-        writeln!(out)?;
-    }
-    // Waits worth pointing at (a queued client).
-    for round in first.rounds.iter().filter(|r| r.waited_ms >= 100) {
-        let text = tr!(
-            lang,
-            "rounds-waited",
-            client = round.client,
-            ms = round.waited_ms,
-            round = round.round
-        );
-        indented(out, "  ", &text, layout)?;
     }
     Ok(())
 }
@@ -503,6 +390,20 @@ pub fn all_summary(
         writeln!(out)?;
     }
     Ok(all_ok)
+}
+
+/// One line of `run --repeat`: the scenario, the reader, and how many runs
+/// came out as expected and with the first run's timeline.
+pub fn repetition(rep: &Repetition, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    let said = tr!(
+        lang,
+        "repeat-line",
+        runs = rep.runs,
+        expected = rep.as_expected,
+        same = rep.same_timeline
+    );
+    let name = pad(&escape_text(&rep.scenario), 16);
+    writeln!(out, "{name} {:<7} {said}", rep.reader)
 }
 
 /// "all as expected" or the count of surprises, as the last line.
