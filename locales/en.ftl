@@ -152,15 +152,8 @@ server-iterative = iterative echo server, read buffer { $buffer } bytes, { $clie
 server-nodelay = TCP_NODELAY on: each write leaves at once
 sndbuf-asked = SO_SNDBUF asked: { $n } bytes
 rcvbuf-asked = SO_RCVBUF asked: { $n } bytes
-server-cut = echo cut into { $plan }
-server-reads-late = reads late: waits { $ms } ms before each read
-server-cut-after = closes each connection after echoing { $n }
-server-reset-after = resets each connection (RST) after echoing { $n } bytes
 client-buffer = read buffer { $n } bytes
 client-nodelay = TCP_NODELAY on
-client-pieces = writes each message in pieces of { $n }
-client-pieces-paused = writes each message in pieces of { $n } bytes, { $ms } ms pause after each
-client-pauses = pauses { $ms } ms after each write
 pauses-not-waited = (the pauses are not waited here: at each one the conductor lets the other side run, which is all a pause is for; `run --pace` waits them)
 
 ## `show`

@@ -2,7 +2,7 @@
 #
 # 용어는 교재의 것을 씁니다: 에코 서버, 에코 클라이언트, 연결요청 대기 큐,
 # 데이터의 경계, 조각, 바이트. 함수 이름(read, write, accept, close)과
-# 판독기 이름(naive, exact, line, length)은 코드에 나오는 그대로 둡니다.
+# 읽기 방식 이름(naive, exact, line, length)은 코드에 나오는 그대로 둡니다.
 
 ## 개수
 
@@ -142,15 +142,8 @@ server-iterative = Iterative 에코 서버, 읽기 버퍼 { $buffer }바이트, 
 server-nodelay = TCP_NODELAY 켬: write마다 바로 전송
 sndbuf-asked = SO_SNDBUF 요청: { $n }바이트
 rcvbuf-asked = SO_RCVBUF 요청: { $n }바이트
-server-cut = 에코를 나눠 보냄: { $plan }
-server-reads-late = 늦게 읽음: read 전마다 { $ms } ms 기다림
-server-cut-after = 연결마다 { $n }를 에코한 뒤 닫음
-server-reset-after = 연결마다 { $n }바이트를 에코한 뒤 리셋 (RST)
 client-buffer = 읽기 버퍼 { $n }바이트
 client-nodelay = TCP_NODELAY 켬
-client-pieces = 메시지마다 { $n }씩 나눠서 씀
-client-pieces-paused = 메시지마다 { $n }바이트씩 나눠서 쓰고, 조각마다 { $ms } ms 쉼
-client-pauses = write마다 { $ms } ms 쉼
 pauses-not-waited = (이 실행에서는 쉼을 실제로 기다리지 않습니다. 쉼은 그동안 상대편이 먼저 움직인다는 뜻일 뿐입니다. 실제로 기다리려면 `run --pace`)
 
 ## `show`
@@ -161,7 +154,7 @@ show-point-at = 짚어 줄 곳
 
 ## `run`: 회차별 응답, 판정
 
-timeline-of = 타임라인, { $reader } 판독기
+timeline-of = 타임라인, { $reader } 읽기 방식
 step-keys = Enter: 다음 줄 · q: 끝내기
 rounds-round = 회차
 rounds-sent = 보낸 것
@@ -180,7 +173,7 @@ cell-overflows-short = 넘침
 cell-error = 오류 (위 참고)
 cell-error-short = 오류
 rounds-waited = { $client }번 클라이언트는 { $round }번 응답을 { $ms } ms 기다렸습니다 (서버가 다른 클라이언트를 처리하는 중이었습니다)
-verdicts-reader = 판독기
+verdicts-reader = 읽기 방식
 verdicts-result = 결과
 verdicts-predicted = 예상
 verdicts-prediction = 일치
@@ -222,8 +215,8 @@ say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }가 있었�
 page-queued = 수신 큐 { $n } B
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
 say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
-say-read-whole = 이제 { $reader } 판독기가 응답 { $round } 전체를 가졌습니다.
-say-read-again = { $reader } 판독기는 아직 응답 전체를 받지 못했으므로 다시 read합니다.
+say-read-whole = 이제 { $reader } 읽기 방식이 응답 { $round } 전체를 가졌습니다.
+say-read-again = { $reader } 읽기 방식은 아직 응답 전체를 받지 못했으므로 다시 read합니다.
 say-eof = { $who }의 read()가 0을 돌려줍니다: 상대가 연결을 닫았으므로 더 올 데이터가 없습니다.
 say-shutdown = { $who }가 쓰기 쪽을 닫습니다(shutdown): FIN이 상대에게 더 보낼 데이터가 없음을 알립니다. 읽기는 계속할 수 있습니다.
 say-pause-late = { $who }가 read 전에 { $ms } ms 기다립니다. 그동안 따로 보낸 데이터가 수신 버퍼에 쌓입니다.
@@ -236,10 +229,10 @@ say-error = { $who }의 호출이 실패합니다: { $error }.
 say-cut = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 응답이 끝난 것처럼 FIN을 보냅니다.
 say-reset = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 리셋(RST)을 보냅니다.
 say-dropped = 서버가 { $who }의 연결을 끊습니다: { $secs }초 동안 아무것도 보내지 않았습니다.
-say-reply-ok = { $round }번 응답은 맞습니다: { $reader } 판독기가 보낸 { $n }를 정확히 돌려받았습니다.
-say-reply-bad = { $round }번 응답은 틀렸습니다: { $reader } 판독기는 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
+say-reply-ok = { $round }번 응답은 맞습니다: { $reader } 읽기 방식이 보낸 { $n }를 정확히 돌려받았습니다.
+say-reply-bad = { $round }번 응답은 틀렸습니다: { $reader } 읽기 방식은 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
 say-note = { $who }: { $text }.
-page-diagram-label = { $reader } 판독기 실행의 순서도: 호출마다 상자 하나, 시간은 아래로 흐릅니다
+page-diagram-label = { $reader } 읽기 방식 실행의 순서도: 호출마다 상자 하나, 시간은 아래로 흐릅니다
 ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서버가 읽은 대로(아래 표시)의 바이트
 ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }가 읽은 대로(아래 표시)의 에코
 ribbon-label = { $caption }: { $n }, write { $writes }번, read { $reads }번
@@ -258,11 +251,11 @@ page-setup = 설정
 page-script = 대본
 page-point-at = 짚어 줄 곳
 page-results = 결과
-page-replies = 판독기별 응답
+page-replies = 읽기 방식별 응답
 page-verdicts = 판정
 page-made-by = 만든 명령:
 page-keys = 키: → 다음 단계, ← 이전, Home 처음, End 마지막.
-page-reader = { $reader } 판독기
+page-reader = { $reader } 읽기 방식
 page-first-step = 첫 단계
 page-first = 처음
 page-previous-step = 이전 단계

@@ -233,8 +233,8 @@ fn a_korean_page_is_in_korean_and_says_so() {
     // The scenario's Korean lesson, the headings, a stepping sentence and the
     // stepper's words for the script.
     for korean in [
-        "naive 판독기는 응답의 일부만 출력합니다",
-        "판독기별 응답",
+        "naive 읽기 방식은 응답의 일부만 출력합니다",
+        "읽기 방식별 응답",
         "write()를 한 번 호출해",
         r#"aria-label="실행의 순간""#,
     ] {

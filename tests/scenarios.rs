@@ -270,7 +270,7 @@ fn cli_list_show_and_run() {
         .assert()
         .success()
         .stdout(predicates::str::contains(
-            "  - echo cut into pieces of at most 4 bytes, 150 ms pause after each\n",
+            "  - pieces of at most 4 bytes, 150 ms pause after each\n",
         ));
 
     let run = run_with_input(tcp_boundary_bin(), &["run", "partial-read"], b"");

@@ -121,26 +121,8 @@ fn server_lines(s: &Scenario, seed: Option<u64>, lang: Lang, asked: bool) -> Vec
             lang,
         ));
     }
-    if shape.plan.is_active() {
-        out.push(tr!(lang, "server-cut", plan = shape.plan.describe_in(lang)));
-    }
-    if !shape.read_delay.is_zero() {
-        out.push(tr!(
-            lang,
-            "server-reads-late",
-            ms = shape.read_delay.as_millis() as u64
-        ));
-    }
-    if let Some(n) = shape.cut_after {
-        out.push(tr!(
-            lang,
-            "server-cut-after",
-            n = crate::text::bytes_in(n, lang)
-        ));
-    }
-    if let Some(n) = shape.reset_after {
-        out.push(tr!(lang, "server-reset-after", n = n));
-    }
+    // How the echo is cut, paced and ended: worded as every shape is.
+    out.extend(shape.describe(lang));
     out
 }
 
@@ -166,15 +148,10 @@ fn client_lines(s: &Scenario, lang: Lang, asked: bool) -> Vec<String> {
     if asked {
         out.extend(buffers_asked(c.send_buffer, c.recv_buffer, lang));
     }
-    match (c.write_chunk, c.write_delay_ms) {
-        (Some(n), 0) => out.push(tr!(
-            lang,
-            "client-pieces",
-            n = crate::text::bytes_in(n as u64, lang)
-        )),
-        (Some(n), ms) => out.push(tr!(lang, "client-pieces-paused", n = n, ms = ms)),
-        (None, 0) => {}
-        (None, ms) => out.push(tr!(lang, "client-pauses", ms = ms)),
+    // How each message is written: worded as every shape is (the clients'
+    // shape was checked when the scenario was read).
+    if let Ok(shape) = c.spec().shape(0) {
+        out.extend(shape.describe(lang));
     }
     out
 }
