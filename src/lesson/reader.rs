@@ -87,6 +87,13 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 /// Size of the length prefix: a `u32`, big-endian ("network byte order").
 pub const LENGTH_PREFIX: usize = 4;
 
+/// The most bytes a reader's client puts on the wire for a message of `len`
+/// bytes: the `length` reader's prefix, then the message (the others send the
+/// message alone). What a scenario's limits and costs count.
+pub const fn on_the_wire(len: usize) -> usize {
+    LENGTH_PREFIX + len
+}
+
 /// Why a reply could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

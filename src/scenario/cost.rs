@@ -33,6 +33,7 @@ use std::collections::{BTreeSet, VecDeque};
 use super::conductor::{AT_ONCE, RETRY_PATIENCE};
 use super::{Scenario, Step};
 use crate::lang::Msg;
+use crate::lesson::reader::on_the_wire;
 
 /// A run of `tcp-boundary run FILE` (all five readers) ends within this many
 /// seconds: each reader's run is bounded by [`MAX_RUN_MS`].
@@ -111,7 +112,7 @@ impl Scenario {
             match step {
                 Step::Send { messages, .. } | Step::Write { messages, .. } => {
                     for m in messages {
-                        let wire = m.len() as u64 + 4;
+                        let wire = on_the_wire(m.len()) as u64;
                         cost.messages += 1;
                         cost.bytes += wire;
                         client_writes += match self.client.write_chunk {

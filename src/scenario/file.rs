@@ -14,6 +14,7 @@ use super::{
     Texts,
 };
 use crate::lang::Lang;
+use crate::lesson::reader::on_the_wire;
 use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
 use crate::text::escape::escape;
@@ -120,11 +121,11 @@ impl Scenario {
             let f = spanned.get_ref();
             for m in f.send.iter().chain(&f.write).flatten() {
                 count += 1;
-                sent += 4 + match m {
-                    MessageFile::Text(t) => t.len() as u64,
+                sent += on_the_wire(match m {
+                    MessageFile::Text(t) => t.len(),
                     // One over the limit of a message is said as such below.
-                    MessageFile::Filled { size, .. } => (*size).min(MAX_MESSAGE + 1) as u64,
-                };
+                    MessageFile::Filled { size, .. } => (*size).min(MAX_MESSAGE + 1),
+                }) as u64;
                 let over = if count > MAX_MESSAGES {
                     Some(format!(
                         "the script has more than {MAX_MESSAGES} messages, the limit"
@@ -315,10 +316,10 @@ impl Scenario {
                     }
                     for m in messages {
                         check_message(m).or_else(&at)?;
-                        // The length reader adds a 4-byte header; the kernel
+                        // On the wire a message may carry the length reader's header; the kernel
                         // gives at least 1.5 times the size asked for to data.
                         if let Some(b) = smallest
-                            && (m.len() + 4) * 2 > b * 3
+                            && on_the_wire(m.len()) * 2 > b * 3
                         {
                             return at(format!(
                                 "a message of {} does not fit the socket buffers of {} asked \
@@ -332,7 +333,7 @@ impl Scenario {
                     // Bytes written and not read back yet sit in the buffers
                     // between client and server: they must fit as a message
                     // must.
-                    let wire: usize = messages.iter().map(|m| m.len() + 4).sum();
+                    let wire: usize = messages.iter().map(|m| on_the_wire(m.len())).sum();
                     let in_flight = owed_bytes.get(&k).copied().unwrap_or(0) + wire;
                     if let Some(b) = smallest
                         && in_flight * 2 > b * 3

@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::lang::Lang;
-use crate::lesson::reader::ReaderKind;
+use crate::lesson::reader::{ReaderKind, on_the_wire};
 use crate::scenario::{Repetition, Report, Scenario};
 use crate::text::escape::escape_text;
 use crate::tr;
@@ -65,7 +65,7 @@ fn length_headers(r: &Report) -> timeline::Headers {
     for x in rounds {
         let at = next.entry(x.client).or_insert(0u64);
         headers.0.entry(x.client).or_insert_with(Vec::new).push(*at);
-        *at += 4 + x.sent.len() as u64;
+        *at += on_the_wire(x.sent.len()) as u64;
     }
     headers
 }
