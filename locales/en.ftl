@@ -301,6 +301,7 @@ page-predict-ask = { $who } calls read({ $asked }). What will it return? Next sh
 page-side = the receive queues and the code
 page-queues = Receive queues: the bytes waiting in the kernel, measured before each read
 page-queue-of = { $who }'s receive queue
+page-queue-server-on = the server's receive queue for client { $n }
 page-queue-waiting = { $n } waiting
 page-queue-unmeasured = not measured yet
 page-queue-sent = { $n } written since, not yet measured

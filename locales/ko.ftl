@@ -285,6 +285,7 @@ page-predict-ask = { $who }가 read({ $asked })를 호출합니다. 무엇을 �
 page-side = 수신 큐와 코드
 page-queues = 수신 큐: 커널에서 기다리는 바이트, read 직전에 잰 값
 page-queue-of = { $who }의 수신 큐
+page-queue-server-on = { $n }번 클라이언트 연결의 서버 수신 큐
 page-queue-waiting = { $n } 대기 중
 page-queue-unmeasured = 아직 재지 않음
 page-queue-sent = 그 뒤에 { $n } 더 보냄, 아직 재지 않음

@@ -131,8 +131,9 @@
 
   // The current box in the part of the screen the sticky bar leaves free,
   // in its middle when it has to move. Once stepping has begun the page is
-  // scrolled at least to where the bar sticks to the top, so that the queues
-  // and the code beside the diagram are on screen whole.
+  // scrolled at least to where the bar sticks to the top, and at most to
+  // where the diagram ends, so that the queues and the code beside the
+  // diagram are on screen whole.
   function into_view(panel, el) {
     var bar = panel.querySelector(".bar");
     var bh = bar ? bar.offsetHeight : 0;
@@ -142,6 +143,9 @@
     var y = window.scrollY;
     if (y >= stuck - 1 && r.top >= bh + 4 && r.bottom <= h - 4) { return; }
     var want = y + r.top - bh - Math.max(8, (h - bh - r.height) / 2);
+    // Not past the end of the diagram: the column beside it would leave with it.
+    var stage = el.closest(".stage");
+    if (stage) { want = Math.min(want, stage.getBoundingClientRect().bottom + y - h); }
     window.scrollTo(0, Math.max(stuck, want));
   }
 

@@ -212,11 +212,7 @@ pub fn steps(timeline: &[Event], flow: &Flow, clients: usize, lang: Lang) -> Vec
                 if clients == 1 {
                     tr!(lang, "page-queue-of", who = tr!(lang, "who-the-server"))
                 } else {
-                    tr!(
-                        lang,
-                        "page-queue-of",
-                        who = tr!(lang, "who-server-connection", n = connection)
-                    )
+                    tr!(lang, "page-queue-server-on", n = connection)
                 },
             ];
             // The client reads the echo (down); the server the client's bytes (up).
