@@ -289,9 +289,11 @@ page-queue-server-on = { $n }번 클라이언트 연결의 서버 수신 큐
 page-queue-waiting = { $n } 대기 중
 page-queue-unmeasured = 아직 재지 않음
 page-queue-sent = 그 뒤에 { $n } 더 보냄, 아직 재지 않음
+page-queue-closed = 닫힘
+page-queue-discarded = 읽지 않은 { $n }를 남기고 닫힘: 버려지고 상대에게 리셋(RST)을 보냄
 page-code-server = 교재의 서버, echo_server.c
 page-code-client = 교재의 클라이언트, echo_client.c
-page-code-loop = { $reader } 판독기의 반복문, 교재의 C로
+page-code-loop = { $reader } 판독기의 반복문 (교재와 같은 C 코드)
 
 ## 명령이 끝나면 하는 말
 

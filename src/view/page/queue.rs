@@ -171,15 +171,18 @@ fn said(value: Option<u64>, pieces: &[Piece], lang: Lang) -> String {
         .filter(|p| p.2 == Kind::Sent)
         .map(|p| p.0)
         .sum();
-    let mut s = match value {
-        Some(v) => tr!(lang, "page-queue-waiting", n = bytes_in(v, lang)),
-        None => tr!(lang, "page-queue-unmeasured"),
-    };
-    if sent > 0 {
-        s.push_str(" · ");
-        s.push_str(&tr!(lang, "page-queue-sent", n = bytes_in(sent, lang)));
+    let sent = (sent > 0).then(|| tr!(lang, "page-queue-sent", n = bytes_in(sent, lang)));
+    match (value, sent) {
+        (Some(v), sent) => {
+            let waiting = tr!(lang, "page-queue-waiting", n = bytes_in(v, lang));
+            match sent {
+                Some(sent) => format!("{waiting} · {sent}"),
+                None => waiting,
+            }
+        }
+        (None, Some(sent)) => sent,
+        (None, None) => tr!(lang, "page-queue-unmeasured"),
     }
-    s
 }
 
 /// Both queues at every step `1..=steps`, for the connection each step is on.
@@ -187,6 +190,22 @@ pub fn steps(timeline: &[Event], flow: &Flow, clients: usize, lang: Lang) -> Vec
     let reads = measured(timeline);
     let last = timeline.iter().map(|e| e.seq).max().unwrap_or(0);
     let by_seq: HashMap<usize, &Event> = timeline.iter().map(|e| (e.seq, e)).collect();
+    // Where each side closed each connection: (server?, connection) to the
+    // close's seq and the bytes it left unread.
+    let mut closes = HashMap::new();
+    for e in timeline {
+        if let What::Close { unread } = e.what {
+            let key = match e.side {
+                Side::Client(c) => (false, c),
+                Side::Server => match flow.connection_of(e.seq) {
+                    Some(c) => (true, c),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            closes.entry(key).or_insert((e.seq, unread));
+        }
+    }
     let mut connection = 1;
     (1..=last)
         .map(|n| {
@@ -218,15 +237,30 @@ pub fn steps(timeline: &[Event], flow: &Flow, clients: usize, lang: Lang) -> Vec
             // The client reads the echo (down); the server the client's bytes (up).
             let [c, s] = [Direction::Down, Direction::Up].map(|d| bar(stream(d), &reads, n));
             let [lc, ls] = labels;
-            let make = |label: String, (value, pieces): (Option<u64>, Vec<Piece>)| Bar {
-                label,
-                value,
-                said: said(value, &pieces, lang),
-                pieces,
+            let make = |label: String, (value, pieces): (Option<u64>, Vec<Piece>), server: bool| {
+                // A closed socket has no queue: what it still held is gone
+                // (and the peer was answered with a reset).
+                match closes.get(&(server, connection)) {
+                    Some(&(seq, unread)) if seq <= n => Bar {
+                        label,
+                        value: None,
+                        said: match unread {
+                            0 => tr!(lang, "page-queue-closed"),
+                            u => tr!(lang, "page-queue-discarded", n = bytes_in(u, lang)),
+                        },
+                        pieces: Vec::new(),
+                    },
+                    _ => Bar {
+                        label,
+                        value,
+                        said: said(value, &pieces, lang),
+                        pieces,
+                    },
+                }
             };
             Step {
                 connection,
-                bars: [make(lc, c), make(ls, s)],
+                bars: [make(lc, c, false), make(ls, s, true)],
             }
         })
         .collect()
@@ -261,6 +295,7 @@ mod tests {
                     bytes: b"hello\nworld\n".to_vec(),
                 },
             ),
+            ev(6, Side::Client(1), What::Close { unread: 3 }),
         ];
         let flow = Flow::of(&timeline, |_| vec![6, 6]);
         let steps = steps(&timeline, &flow, 1, Lang::En);
@@ -279,7 +314,13 @@ mod tests {
         assert_eq!(server(5).value, Some(12));
         assert!(server(5).pieces.iter().all(|p| p.2 == Kind::Taken));
         assert_eq!(server(5).pieces.iter().map(|p| p.0).sum::<u64>(), 12);
-        // The client's queue: nothing echoed yet.
+        // The client's queue: nothing echoed yet; once the client has
+        // closed, no queue, and what it held discarded.
         assert_eq!(steps[4].bars[0].value, Some(0));
+        assert_eq!(steps[5].bars[0].value, None);
+        assert_eq!(
+            steps[5].bars[0].said,
+            "closed with 3 bytes unread: discarded, and a reset (RST) sent to the peer"
+        );
     }
 }
