@@ -118,10 +118,15 @@ impl Lanes {
     }
 }
 
+/// The colour of message `message` of `stream`: one of [`COLOURS`].
+pub fn message_colour(stream: &Stream, message: Option<usize>) -> Option<usize> {
+    message.map(|i| (stream.client - 1 + i) % COLOURS)
+}
+
 /// The CSS class that colours message `message` of `stream`.
 pub fn message_class(stream: &Stream, message: Option<usize>) -> String {
-    match message {
-        Some(i) => format!("m{}", (stream.client - 1 + i) % COLOURS),
+    match message_colour(stream, message) {
+        Some(c) => format!("m{c}"),
         None => "mnone".into(),
     }
 }

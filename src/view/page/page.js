@@ -64,7 +64,8 @@
   }
 
   // Each side's receive queue at step n, as measured (drawn from data-queues:
-  // per step, the client's bar and the server's, in pieces of bytes).
+  // per step c, its connection, and b, the client's bar and the server's,
+  // each l its label, v its value, s its words, p its pieces of bytes).
   function queues(panel, n, guess) {
     var box = panel.querySelector(".queues");
     if (!box) { return; }
@@ -72,9 +73,9 @@
       box._steps = JSON.parse(box.dataset.queues || "[]");
       box._scale = 1;
       box._steps.forEach(function (s) {
-        s.bars.forEach(function (b) {
+        s.b.forEach(function (b) {
           var sum = 0;
-          b.pieces.forEach(function (p) { sum += p[0]; });
+          b.p.forEach(function (p) { sum += p[0]; });
           box._scale = Math.max(box._scale, sum);
         });
       });
@@ -82,19 +83,20 @@
     var step = box._steps[n - 1];
     if (!step) { return; }
     box.querySelectorAll(".queue").forEach(function (el, i) {
-      var b = step.bars[i];
-      el.querySelector(".qlabel").textContent = b.label;
-      el.querySelector(".qsaid").textContent = b.said;
-      el.setAttribute("aria-label", b.label);
+      var b = step.b[i];
+      el.querySelector(".qlabel").textContent = b.l;
+      el.querySelector(".qsaid").textContent = b.s;
+      el.setAttribute("aria-label", b.l);
       el.setAttribute("aria-valuemax", String(box._scale));
-      el.setAttribute("aria-valuetext", b.said);
-      if (b.value === null) { el.removeAttribute("aria-valuenow"); } else { el.setAttribute("aria-valuenow", String(b.value)); }
+      el.setAttribute("aria-valuetext", b.s);
+      if (b.v === null) { el.removeAttribute("aria-valuenow"); } else { el.setAttribute("aria-valuenow", String(b.v)); }
       var bar = el.querySelector(".qbar");
       bar.textContent = "";
-      b.pieces.forEach(function (p) {
+      b.p.forEach(function (p) {
         var piece = document.createElement("span");
-        var kind = guess && p[2] === "t" ? "h" : p[2];
-        piece.className = "q" + kind + " " + p[1];
+        // [bytes, colour (-1: none), 0 held | 1 taken by this read | 2 sent, not yet measured]
+        var kind = ["h", "t", "s"][guess && p[2] === 1 ? 0 : p[2]];
+        piece.className = "q" + kind + " " + (p[1] < 0 ? "mnone" : "m" + p[1]);
         piece.style.width = (100 * p[0] / box._scale) + "%";
         piece.title = String(p[0]);
         bar.appendChild(piece);

@@ -23,43 +23,51 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::message_class;
+use super::message_colour;
 use crate::event::flow::{Direction, Flow, Stream};
 use crate::event::{Event, Side, What};
 use crate::lang::Lang;
 use crate::tr;
 use crate::view::bytes_in;
 
-/// What a piece of a bar is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a piece of a bar is (in the page's JSON, its number: 0, 1, 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Measured: waiting in the queue.
-    #[serde(rename = "h")]
-    Held,
+    Held = 0,
     /// Measured, and the read of this step takes it.
-    #[serde(rename = "t")]
-    Taken,
+    Taken = 1,
     /// Written by the peer since the last measurement: not yet measured.
-    #[serde(rename = "s")]
-    Sent,
+    Sent = 2,
 }
 
-/// One piece of a bar: its bytes' count, their message's colour class, and
-/// what it is.
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(*self as u8)
+    }
+}
+
+/// One piece of a bar: its bytes' count, their message's colour (`-1`: no
+/// message's, or several), and what it is. Short in JSON: a page holds one
+/// for every step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Piece(pub u64, pub String, pub Kind);
+pub struct Piece(pub u64, pub i8, pub Kind);
 
 /// One queue at one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bar {
     /// Whose queue, in words.
+    #[serde(rename = "l")]
     pub label: String,
     /// The bytes the kernel reported waiting (at a read: before it; after a
     /// read: what it left); `None` when not measured.
+    #[serde(rename = "v")]
     pub value: Option<u64>,
     /// The value in words.
+    #[serde(rename = "s")]
     pub said: String,
     /// The pieces, front of the queue first.
+    #[serde(rename = "p")]
     pub pieces: Vec<Piece>,
 }
 
@@ -68,8 +76,10 @@ pub struct Bar {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// Whose connection (client number).
+    #[serde(rename = "c")]
     pub connection: usize,
     /// The client's queue and the server's.
+    #[serde(rename = "b")]
     pub bars: [Bar; 2],
 }
 
@@ -100,13 +110,30 @@ fn measured(timeline: &[Event]) -> HashMap<usize, Measured> {
         .collect()
 }
 
+/// The most pieces a bar is drawn in: a queue holding more messages draws
+/// the rest as one piece, so that a page grows with its steps, not with
+/// steps times messages.
+const MOST_PIECES: usize = 12;
+
+fn colour(stream: &Stream, message: Option<usize>) -> i8 {
+    message_colour(stream, message).map_or(-1, |c| c as i8)
+}
+
 /// `range` of `stream` as pieces of `kind`, cut where messages change.
 fn pieces(stream: &Stream, range: Range<u64>, kind: Kind, out: &mut Vec<Piece>) {
     if range.is_empty() {
         return;
     }
     for (r, message) in stream.split_by_message(range) {
-        out.push(Piece(r.end - r.start, message_class(stream, message), kind));
+        let len = r.end - r.start;
+        let full = out.len() >= MOST_PIECES;
+        match out.last_mut() {
+            Some(last) if full && last.2 == kind => {
+                last.0 += len;
+                last.1 = -1;
+            }
+            _ => out.push(Piece(len, colour(stream, message), kind)),
+        }
     }
 }
 
@@ -305,10 +332,7 @@ mod tests {
         assert_eq!(server(4).value, None);
         assert_eq!(
             server(4).pieces,
-            vec![
-                Piece(6, "m0".into(), Kind::Sent),
-                Piece(6, "m1".into(), Kind::Sent)
-            ]
+            vec![Piece(6, 0, Kind::Sent), Piece(6, 1, Kind::Sent)]
         );
         // The read: the kernel's 12 bytes, all taken.
         assert_eq!(server(5).value, Some(12));
@@ -322,5 +346,21 @@ mod tests {
             steps[5].bars[0].said,
             "closed with 3 bytes unread: discarded, and a reset (RST) sent to the peer"
         );
+    }
+
+    #[test]
+    fn a_queue_of_many_messages_is_drawn_in_a_few_pieces() {
+        let stream = Stream {
+            client: 1,
+            direction: Direction::Up,
+            writes: Vec::new(),
+            reads: Vec::new(),
+            messages: (0..30).map(|i| i * 2..i * 2 + 2).collect(),
+        };
+        let mut out = Vec::new();
+        pieces(&stream, 0..60, Kind::Sent, &mut out);
+        assert_eq!(out.len(), MOST_PIECES);
+        assert_eq!(out.iter().map(|p| p.0).sum::<u64>(), 60);
+        assert_eq!(out[MOST_PIECES - 1].1, -1);
     }
 }
