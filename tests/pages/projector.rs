@@ -200,6 +200,7 @@ const GUESS: &str = r#"JSON.stringify((() => {
     step: panel.dataset.step,
     guess: panel.classList.contains('guess'),
     bytes: bytes ? getComputedStyle(bytes).visibility : null,
+    result: [...box.querySelectorAll('.res')].map((r) => getComputedStyle(r).visibility).join(' '),
     say: panel.querySelector('.say').textContent,
     ask: box.dataset.ask || null,
   };
@@ -220,7 +221,9 @@ fn predict_then_reveal(tab: &headless_chrome::Tab, page: &Path) {
         at = eval(tab, GUESS);
         assert_ne!(at["step"], before, "no read to guess: {at}");
     }
+    // Neither the bytes nor the count it returned (`→ 12 B`) are shown.
     assert_eq!(at["bytes"], "hidden", "{at}");
+    assert_eq!(at["result"], "hidden", "{at}");
     assert_eq!(at["say"], at["ask"], "{at}");
     let step: u64 = at["step"].as_str().unwrap().parse().unwrap();
     eval(tab, NEXT);
@@ -232,6 +235,7 @@ fn predict_then_reveal(tab: &headless_chrome::Tab, page: &Path) {
     );
     assert_eq!(shown["guess"], false);
     assert_eq!(shown["bytes"], "visible");
+    assert_eq!(shown["result"], "visible");
     assert_ne!(shown["say"], at["ask"]);
     eval(tab, NEXT);
     assert_eq!(eval(tab, GUESS)["step"], (step + 1).to_string());

@@ -27,12 +27,15 @@ const STRIP: f64 = 8.0;
 #[derive(Debug, Clone, Copy)]
 struct Size {
     font: f64,
+    /// Lines of type in a box: three in narrow lanes, where a read's words
+    /// take two.
+    lines: f64,
 }
 
 impl Size {
     /// A box: two lines of type.
     fn boxh(self) -> f64 {
-        (self.font * 2.9).round()
+        (self.font * (self.lines * 1.2 + 0.5)).round()
     }
 
     /// A row: a box and the room under it.
@@ -116,7 +119,10 @@ pub fn diagram(
     say: &dyn Fn(&Event) -> String,
 ) -> Markup {
     let reader = report.reader.name();
-    let size = Size { font: lanes.font };
+    let size = Size {
+        font: lanes.font,
+        lines: if lanes.clients > 2 { 3.0 } else { 2.0 },
+    };
     let folded = folded_setup(&report.timeline, lanes.clients);
     // Each event's row; a folded setup's three share the first.
     let mut rows = HashMap::new();
@@ -248,9 +254,10 @@ fn event_box(
     let on_right = lane == lanes.clients;
     let (head, bytes) = words_with_step(e, lanes.lang);
     let span = flow.span_of(e.seq);
-    let tag = span
+    let raw_tag = span
         .map(|(stream, span)| tags(stream, &span.range))
         .unwrap_or_default();
+    let tag = raw_tag.clone();
     // The words and the message tag if they fit the lane, the words alone if
     // not; words that still do not fit are drawn narrower, never cut.
     let room_px = w - STRIP - 16.0;
@@ -258,6 +265,25 @@ fn event_box(
         .then(|| format!(" · {tag}"));
     let label_w = size.sans_width(&head) + tag.as_deref().map_or(0.0, |t| size.sans_width(t));
     let squeeze = (label_w > room_px).then_some(room_px);
+    // The call, and what it returned (`→ 14 B @0`): kept apart, as predict
+    // mode hides the result until it is revealed.
+    let (call, result) = match head.split_once(" → ") {
+        Some((call, rest)) => (call.to_string(), Some(format!("→ {rest}"))),
+        None => (head.clone(), None),
+    };
+    // In a box of three lines, words that do not fit go on two: the call,
+    // then its result and tag.
+    let fit = |t: &str| (size.sans_width(t) > room_px).then_some(room_px);
+    let split = match &result {
+        Some(rest) if size.lines > 2.0 && squeeze.is_some() && bytes.is_some() => {
+            let tag = (!raw_tag.is_empty()
+                && size.sans_width(&format!("{rest} · {raw_tag}")) <= room_px)
+                .then(|| format!(" · {raw_tag}"));
+            let line2 = format!("{rest}{}", tag.as_deref().unwrap_or_default());
+            Some((fit(&call), fit(&line2), rest.clone(), tag))
+        }
+        _ => None,
+    };
     // A read's receive queue as the call began, right-aligned on the bytes'
     // line; the bytes take what room is left.
     let queued = match &e.what {
@@ -284,6 +310,12 @@ fn event_box(
     // Predict, then reveal: what the class is asked before a read's result.
     let ask = say::ask(e, lanes.clients, lanes.lang);
     let boxh = size.boxh();
+    let line = |n: f64| y + size.font * (1.2 * n - 0.05);
+    let bytes_y = if split.is_some() {
+        line(3.0)
+    } else {
+        line(2.0) + 0.1 * size.font
+    };
     html! {
         g class=(format!("ev {}", kind(&e.what))) data-reader=(reader) data-seq=(e.seq) data-say=(say) data-ask=[ask] {
             title { (say) }
@@ -301,16 +333,23 @@ fn event_box(
             @let tx = if on_right { x + STRIP + 8.0 } else { x + 8.0 };
             @match bytes {
                 Some(bytes) => {
-                    text.label x=(tx) y=(y + size.font * 1.15) textLength=[squeeze]
-                        lengthAdjust="spacingAndGlyphs" { (head) @if let Some(tag) = &tag { tspan.tag { (tag) } } }
-                    text.bytes x=(tx) y=(y + size.font * 2.45) { (escape_fit(bytes, room)) }
+                    @if let Some((fit1, fit2, rest, tag)) = &split {
+                        text.label x=(tx) y=(line(1.0)) textLength=[fit1]
+                            lengthAdjust="spacingAndGlyphs" { (call) }
+                        text.label x=(tx) y=(line(2.0)) textLength=[fit2]
+                            lengthAdjust="spacingAndGlyphs" { tspan.res { (rest) } @if let Some(tag) = tag { tspan.tag { (tag) } } }
+                    } @else {
+                        text.label x=(tx) y=(line(1.0)) textLength=[squeeze]
+                            lengthAdjust="spacingAndGlyphs" { (call) @if let Some(r) = &result { tspan.res { " " (r) } } @if let Some(tag) = &tag { tspan.tag { (tag) } } }
+                    }
+                    text.bytes x=(tx) y=(bytes_y) { (escape_fit(bytes, room)) }
                     @if let Some(q) = &queued {
-                        text.queued x=(qx) y=(y + size.font * 2.45) text-anchor="end" { (q) }
+                        text.queued x=(qx) y=(bytes_y) text-anchor="end" { (q) }
                     }
                 }
                 None => {
                     text.label x=(tx) y=(y + boxh / 2.0 + size.font * 0.35) textLength=[squeeze]
-                        lengthAdjust="spacingAndGlyphs" { (head) @if let Some(tag) = &tag { tspan.tag { (tag) } } }
+                        lengthAdjust="spacingAndGlyphs" { (call) @if let Some(r) = &result { tspan.res { " " (r) } } @if let Some(tag) = &tag { tspan.tag { (tag) } } }
                 }
             }
         }
