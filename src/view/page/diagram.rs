@@ -355,3 +355,25 @@ fn event_box(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_setup_folds_unless_several_clients_make_the_listen_queue_the_point() {
+        let server = |seq, what| Event {
+            seq,
+            side: Side::Server,
+            what,
+        };
+        let timeline = [
+            server(1, What::Socket),
+            server(2, What::Bind),
+            server(3, What::Listen { backlog: 5 }),
+        ];
+        assert_eq!(folded_setup(&timeline, 1), Some((1, 3)));
+        assert_eq!(folded_setup(&timeline, 5), None);
+        assert_eq!(folded_setup(&timeline[1..], 1), None);
+    }
+}
