@@ -301,6 +301,21 @@ index-title = TCP has no message boundaries
 index-lesson = One write() is not one read(). Each page below is a real run of an echo server and a client, drawn so you can see which write's bytes went into which read.
 index-surprise = (a verdict was not as predicted)
 index-page-title = tcp-boundary · the lesson
+page-predict = Predict, then reveal
+page-predict-help = Each read's result stays hidden until the next click, so the class can guess first.
+page-predict-ask = { $who } calls read({ $asked }). What will it return? Next shows it.
+page-side = the receive queues and the code
+page-queues = Receive queues: the bytes waiting in the kernel, measured before each read
+page-queue-of = { $who }'s receive queue
+page-queue-server-on = the server's receive queue for client { $n }
+page-queue-waiting = { $n } waiting
+page-queue-unmeasured = not measured yet
+page-queue-sent = { $n } written since, not yet measured
+page-queue-closed = closed
+page-queue-discarded = closed with { $n } unread: discarded, and a reset (RST) sent to the peer
+page-code-server = The book's server, echo_server.c
+page-code-client = The book's client, echo_client.c
+page-code-loop = The { $reader } reader's loop, written in the book's style of C
 
 ## What the commands say when they are done
 

@@ -285,6 +285,21 @@ index-title = TCP에는 데이터의 경계가 없습니다
 index-lesson = write() 한 번이 read() 한 번이 아닙니다. 아래의 각 페이지는 에코 서버와 클라이언트를 실제로 실행한 기록이며, 어느 write의 바이트가 어느 read로 들어갔는지 그림으로 보여 줍니다.
 index-surprise = (예상과 다른 판정이 있음)
 index-page-title = tcp-boundary · 수업
+page-predict = 예측한 뒤 보기
+page-predict-help = read의 결과를 다음 클릭까지 가려 둡니다. 학생들이 먼저 예측해 봅니다.
+page-predict-ask = { $who }가 read({ $asked })를 호출합니다. 무엇을 돌려받을까요? '다음'을 누르면 보입니다.
+page-side = 수신 큐와 코드
+page-queues = 수신 큐: 커널에서 기다리는 바이트, read 직전에 잰 값
+page-queue-of = { $who }의 수신 큐
+page-queue-server-on = { $n }번 클라이언트 연결의 서버 수신 큐
+page-queue-waiting = { $n } 대기 중
+page-queue-unmeasured = 아직 재지 않음
+page-queue-sent = 그 뒤에 { $n } 더 보냄, 아직 재지 않음
+page-queue-closed = 닫힘
+page-queue-discarded = 읽지 않은 { $n }를 남기고 닫힘: 버려지고 상대에게 리셋(RST)을 보냄
+page-code-server = 교재의 서버, echo_server.c
+page-code-client = 교재의 클라이언트, echo_client.c
+page-code-loop = { $reader } 읽기 방식의 반복문 (교재의 C 코드 모양으로 옮겨 씀)
 
 ## 명령이 끝나면 하는 말
 

@@ -139,10 +139,9 @@ fn our_echo_server_and_the_chapter_s_server_pass() {
         );
         return;
     }
-    let chapter = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chapter_server.c"),
-    )
-    .unwrap();
+    let chapter =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("book/echo_server.c"))
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("server.c");
     std::fs::write(&source, chapter).unwrap();

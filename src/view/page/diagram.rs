@@ -6,9 +6,11 @@
 //! belong to. Two bands meeting in one read are two writes coalesced; one
 //! write fanning out to several reads arrived in pieces.
 
+use std::collections::HashMap;
+
 use maud::{Markup, html};
 
-use super::{Lanes, message_class, tags};
+use super::{Lanes, message_class, say, tags};
 use crate::event::flow::{Flow, Span, Stream};
 use crate::event::{Event, Side, What};
 use crate::scenario::Report;
@@ -16,24 +18,65 @@ use crate::tr;
 use crate::view::escape::escape_fit;
 use crate::view::timeline::words_with_step;
 
-/// Height of one event's row, and of the box drawn in it.
-const ROW: f64 = 58.0;
-const BOX: f64 = 46.0;
 /// Room above the first row for the lanes' names.
 const TOP: f64 = 40.0;
 /// Width of the strip inside a box that shows its bytes' messages.
 const STRIP: f64 = 8.0;
-/// Width of one character of the monospace font at the size used.
-const CHAR: f64 = 9.6;
 
-/// About how wide `text` is in the labels' font: a guess on the wide side, as
-/// the page cannot measure before it is drawn.
-fn sans_width(text: &str) -> f64 {
-    unicode_width::UnicodeWidthStr::width(text) as f64 * 8.2
+/// Heights and widths, from the boxes' type size.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    font: f64,
+    /// Lines of type in a box: three in narrow lanes, where a read's words
+    /// take two.
+    lines: f64,
 }
 
-fn top_of(row: usize) -> f64 {
-    TOP + row as f64 * ROW
+impl Size {
+    /// A box: two lines of type.
+    fn boxh(self) -> f64 {
+        (self.font * (self.lines * 1.2 + 0.5)).round()
+    }
+
+    /// A row: a box and the room under it.
+    fn row(self) -> f64 {
+        self.boxh() + 12.0
+    }
+
+    fn top_of(self, row: usize) -> f64 {
+        TOP + row as f64 * self.row()
+    }
+
+    /// About how wide `text` is in the labels' font: a guess on the wide
+    /// side, as the page cannot measure before it is drawn.
+    fn sans_width(self, text: &str) -> f64 {
+        unicode_width::UnicodeWidthStr::width(text) as f64 * self.font * 0.55
+    }
+
+    /// Width of one character of the monospace font.
+    fn char(self) -> f64 {
+        self.font * 0.6
+    }
+}
+
+/// The server's `socket`, `bind` and `listen` share one box, `[1-3] socket,
+/// bind, listen(5)`, unless the listen queue is the point: when more than
+/// one client connects (five-clients, backlog), `listen`'s backlog decides
+/// who waits, and the three stay apart. The seqs of the first and the last.
+pub fn folded_setup(timeline: &[Event], clients: usize) -> Option<(usize, usize)> {
+    if clients > 1 {
+        return None;
+    }
+    match timeline {
+        [a, b, c, ..]
+            if [a, b, c].iter().all(|e| e.side == Side::Server)
+                && (&a.what, &b.what) == (&What::Socket, &What::Bind)
+                && matches!(c.what, What::Listen { .. }) =>
+        {
+            Some((a.seq, c.seq))
+        }
+        _ => None,
+    }
 }
 
 /// The class of a box: its kind, and whether it went well.
@@ -61,10 +104,10 @@ fn lane_of(lanes: &Lanes, e: &Event) -> usize {
 
 /// Where a span's bytes `from..to` meet the edge of its box that faces the
 /// other program: the top and bottom y.
-fn edge(row: usize, span: &Span, from: u64, to: u64) -> (f64, f64) {
+fn edge(size: Size, row: usize, span: &Span, from: u64, to: u64) -> (f64, f64) {
     let len = (span.range.end - span.range.start).max(1) as f64;
-    let y = top_of(row);
-    let at = |o: u64| y + BOX * (o - span.range.start) as f64 / len;
+    let y = size.top_of(row);
+    let at = |o: u64| y + size.boxh() * (o - span.range.start) as f64 / len;
     (at(from), at(to))
 }
 
@@ -76,16 +119,25 @@ pub fn diagram(
     say: &dyn Fn(&Event) -> String,
 ) -> Markup {
     let reader = report.reader.name();
-    let rows: std::collections::HashMap<usize, usize> = report
-        .timeline
-        .iter()
-        .enumerate()
-        .map(|(row, e)| (e.seq, row))
-        .collect();
-    let height = top_of(report.timeline.len()) + 8.0;
+    let size = Size {
+        font: lanes.font,
+        lines: if lanes.clients > 2 { 3.0 } else { 2.0 },
+    };
+    let folded = folded_setup(&report.timeline, lanes.clients);
+    // Each event's row; a folded setup's three share the first.
+    let mut rows = HashMap::new();
+    let mut count = 0;
+    for e in &report.timeline {
+        match folded {
+            Some((first, last)) if e.seq > first && e.seq <= last => {}
+            _ => count += 1,
+        }
+        rows.insert(e.seq, count - 1);
+    }
+    let height = size.top_of(count) + 8.0;
     let width = lanes.width;
     html! {
-        svg.diagram viewBox=(format!("0 0 {width} {height}")) role="group"
+        svg.diagram viewBox=(format!("0 0 {width} {height}")) role="group" font-size=(lanes.font)
             aria-label=(tr!(lanes.lang, "page-diagram-label", reader = reader)) {
             // The lanes: a name on top, a line down.
             @for i in 0..=lanes.clients {
@@ -95,16 +147,65 @@ pub fn diagram(
             }
             // Bands under the boxes, each shown once its read has happened.
             @for stream in &flow.streams {
-                (bands(stream, lanes, &rows))
+                (bands(stream, lanes, size, &rows))
             }
-            @for (row, e) in report.timeline.iter().enumerate() {
-                (event_box(e, row, lanes, flow, reader, &say(e)))
+            @for e in &report.timeline {
+                @match folded {
+                    Some((first, last)) if e.seq == first => {
+                        (setup_box(&report.timeline, (first, last), lanes, size, reader, say))
+                    }
+                    Some((first, last)) if e.seq > first && e.seq <= last => {}
+                    _ => (event_box(e, rows[&e.seq], lanes, size, flow, reader, &say(e))),
+                }
             }
         }
     }
 }
 
-fn bands(stream: &Stream, lanes: &Lanes, rows: &std::collections::HashMap<usize, usize>) -> Markup {
+/// The folded setup: one box for `socket`, `bind`, `listen`, current at
+/// each of their steps, with each step's own sentence (`data-says`).
+fn setup_box(
+    timeline: &[Event],
+    (first, last): (usize, usize),
+    lanes: &Lanes,
+    size: Size,
+    reader: &str,
+    say: &dyn Fn(&Event) -> String,
+) -> Markup {
+    let (x, w) = lanes.lane(lanes.clients);
+    let y = size.top_of(0);
+    let says: Vec<String> = timeline
+        .iter()
+        .filter(|e| e.seq >= first && e.seq <= last)
+        .map(say)
+        .collect();
+    let backlog = timeline.iter().find_map(|e| match e.what {
+        What::Listen { backlog } => Some(backlog),
+        _ => None,
+    });
+    let label = format!(
+        "[1-3] {}",
+        tr!(
+            lanes.lang,
+            "ev-setup",
+            backlog = backlog.unwrap_or_default()
+        )
+    );
+    let room = w - STRIP - 16.0;
+    let squeeze = (size.sans_width(&label) > room).then_some(room);
+    html! {
+        g.ev.plain.setup data-reader=(reader) data-seq=(first) data-last=(last)
+            data-say=(says.first().cloned().unwrap_or_default())
+            data-says=(serde_json::to_string(&says).expect("strings serialize")) {
+            title { (says.join(" ")) }
+            rect.box x=(x) y=(y) width=(w) height=(size.boxh()) rx="6" {}
+            text.label x=(x + STRIP + 8.0) y=(y + size.boxh() / 2.0 + size.font * 0.35)
+                textLength=[squeeze] lengthAdjust="spacingAndGlyphs" { (label) }
+        }
+    }
+}
+
+fn bands(stream: &Stream, lanes: &Lanes, size: Size, rows: &HashMap<usize, usize>) -> Markup {
     let client_edge = lanes.lane(stream.client - 1).0 + lanes.lane(stream.client - 1).1;
     let server_edge = lanes.lane(lanes.clients).0;
     let span = |seq: usize| {
@@ -118,8 +219,8 @@ fn bands(stream: &Stream, lanes: &Lanes, rows: &std::collections::HashMap<usize,
         @for band in stream.bands() {
             @if let (Some(w), Some(r), Some(&wrow), Some(&rrow)) =
                 (span(band.write), span(band.read), rows.get(&band.write), rows.get(&band.read)) {
-                @let (w0, w1) = edge(wrow, w, band.range.start, band.range.end);
-                @let (r0, r1) = edge(rrow, r, band.range.start, band.range.end);
+                @let (w0, w1) = edge(size, wrow, w, band.range.start, band.range.end);
+                @let (r0, r1) = edge(size, rrow, r, band.range.start, band.range.end);
                 // The writer's end and the reader's end: up, the client writes;
                 // down, the server does.
                 @let (x_w, x_r) = match stream.direction {
@@ -138,26 +239,51 @@ fn bands(stream: &Stream, lanes: &Lanes, rows: &std::collections::HashMap<usize,
     }
 }
 
-fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, say: &str) -> Markup {
+fn event_box(
+    e: &Event,
+    row: usize,
+    lanes: &Lanes,
+    size: Size,
+    flow: &Flow,
+    reader: &str,
+    say: &str,
+) -> Markup {
     let lane = lane_of(lanes, e);
     let (x, w) = lanes.lane(lane);
-    let y = top_of(row);
+    let y = size.top_of(row);
     let on_right = lane == lanes.clients;
     let (head, bytes) = words_with_step(e, lanes.lang);
     let span = flow.span_of(e.seq);
-    let tag = span
+    let raw_tag = span
         .map(|(stream, span)| tags(stream, &span.range))
         .unwrap_or_default();
+    let tag = raw_tag.clone();
     // The words and the message tag if they fit the lane, the words alone if
     // not; words that still do not fit are drawn narrower, never cut.
     let room_px = w - STRIP - 16.0;
-    let tagged = format!("{head} · {tag}");
-    let label = if !tag.is_empty() && sans_width(&tagged) <= room_px {
-        tagged
-    } else {
-        head
+    let tag = (!tag.is_empty() && size.sans_width(&format!("{head} · {tag}")) <= room_px)
+        .then(|| format!(" · {tag}"));
+    let label_w = size.sans_width(&head) + tag.as_deref().map_or(0.0, |t| size.sans_width(t));
+    let squeeze = (label_w > room_px).then_some(room_px);
+    // The call, and what it returned (`→ 14 B @0`): kept apart, as predict
+    // mode hides the result until it is revealed.
+    let (call, result) = match head.split_once(" → ") {
+        Some((call, rest)) => (call.to_string(), Some(format!("→ {rest}"))),
+        None => (head.clone(), None),
     };
-    let squeeze = (sans_width(&label) > room_px).then_some(room_px);
+    // In a box of three lines, words that do not fit go on two: the call,
+    // then its result and tag.
+    let fit = |t: &str| (size.sans_width(t) > room_px).then_some(room_px);
+    let split = match &result {
+        Some(rest) if size.lines > 2.0 && squeeze.is_some() && bytes.is_some() => {
+            let tag = (!raw_tag.is_empty()
+                && size.sans_width(&format!("{rest} · {raw_tag}")) <= room_px)
+                .then(|| format!(" · {raw_tag}"));
+            let line2 = format!("{rest}{}", tag.as_deref().unwrap_or_default());
+            Some((fit(&call), fit(&line2), rest.clone(), tag))
+        }
+        _ => None,
+    };
     // A read's receive queue as the call began, right-aligned on the bytes'
     // line; the bytes take what room is left.
     let queued = match &e.what {
@@ -166,23 +292,40 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
         } => Some(tr!(lanes.lang, "page-queued", n = *q)),
         _ => None,
     };
-    let queued_px = queued.as_deref().map_or(0.0, |q| sans_width(q) + 8.0);
-    let room = ((room_px - queued_px) / CHAR).max(4.0) as usize;
+    let queued_px = queued
+        .as_deref()
+        .map_or(0.0, |q| size.sans_width(q) * 0.85 + 8.0);
+    // In a narrow lane the bytes come first: the queue is drawn beside the
+    // diagram anyway.
+    let (queued, queued_px) = match queued {
+        Some(_) if room_px - queued_px < 8.0 * size.char() => (None, 0.0),
+        q => (q, queued_px),
+    };
+    let room = ((room_px - queued_px) / size.char()).max(4.0) as usize;
     let qx = if on_right {
         x + w - 8.0
     } else {
         x + w - STRIP - 8.0
     };
+    // Predict, then reveal: what the class is asked before a read's result.
+    let ask = say::ask(e, lanes.clients, lanes.lang);
+    let boxh = size.boxh();
+    let line = |n: f64| y + size.font * (1.2 * n - 0.05);
+    let bytes_y = if split.is_some() {
+        line(3.0)
+    } else {
+        line(2.0) + 0.1 * size.font
+    };
     html! {
-        g class=(format!("ev {}", kind(&e.what))) data-reader=(reader) data-seq=(e.seq) data-say=(say) {
+        g class=(format!("ev {}", kind(&e.what))) data-reader=(reader) data-seq=(e.seq) data-say=(say) data-ask=[ask] {
             title { (say) }
-            rect.box x=(x) y=(y) width=(w) height=(BOX) rx="6" {}
+            rect.box x=(x) y=(y) width=(w) height=(boxh) rx="6" {}
             @if let Some((stream, span)) = span {
                 // The strip on the side facing the other program: its bytes by
                 // message, where the bands attach.
                 @let sx = if on_right { x } else { x + w - STRIP };
                 @for (range, message) in stream.split_by_message(span.range.clone()) {
-                    @let (y0, y1) = edge(row, span, range.start, range.end);
+                    @let (y0, y1) = edge(size, row, span, range.start, range.end);
                     rect class=(format!("strip {}", message_class(stream, message))) x=(sx) y=(y0)
                         width=(STRIP) height=((y1 - y0).max(1.0)) {}
                 }
@@ -190,18 +333,47 @@ fn event_box(e: &Event, row: usize, lanes: &Lanes, flow: &Flow, reader: &str, sa
             @let tx = if on_right { x + STRIP + 8.0 } else { x + 8.0 };
             @match bytes {
                 Some(bytes) => {
-                    text.label x=(tx) y=(y + 19.0) textLength=[squeeze]
-                        lengthAdjust="spacingAndGlyphs" { (label) }
-                    text.bytes x=(tx) y=(y + 39.0) { (escape_fit(bytes, room)) }
+                    @if let Some((fit1, fit2, rest, tag)) = &split {
+                        text.label x=(tx) y=(line(1.0)) textLength=[fit1]
+                            lengthAdjust="spacingAndGlyphs" { (call) }
+                        text.label x=(tx) y=(line(2.0)) textLength=[fit2]
+                            lengthAdjust="spacingAndGlyphs" { tspan.res { (rest) } @if let Some(tag) = tag { tspan.tag { (tag) } } }
+                    } @else {
+                        text.label x=(tx) y=(line(1.0)) textLength=[squeeze]
+                            lengthAdjust="spacingAndGlyphs" { (call) @if let Some(r) = &result { tspan.res { " " (r) } } @if let Some(tag) = &tag { tspan.tag { (tag) } } }
+                    }
+                    text.bytes x=(tx) y=(bytes_y) { (escape_fit(bytes, room)) }
                     @if let Some(q) = &queued {
-                        text.queued x=(qx) y=(y + 39.0) text-anchor="end" { (q) }
+                        text.queued x=(qx) y=(bytes_y) text-anchor="end" { (q) }
                     }
                 }
                 None => {
-                    text.label x=(tx) y=(y + 29.0) textLength=[squeeze]
-                        lengthAdjust="spacingAndGlyphs" { (label) }
+                    text.label x=(tx) y=(y + boxh / 2.0 + size.font * 0.35) textLength=[squeeze]
+                        lengthAdjust="spacingAndGlyphs" { (call) @if let Some(r) = &result { tspan.res { " " (r) } } @if let Some(tag) = &tag { tspan.tag { (tag) } } }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_setup_folds_unless_several_clients_make_the_listen_queue_the_point() {
+        let server = |seq, what| Event {
+            seq,
+            side: Side::Server,
+            what,
+        };
+        let timeline = [
+            server(1, What::Socket),
+            server(2, What::Bind),
+            server(3, What::Listen { backlog: 5 }),
+        ];
+        assert_eq!(folded_setup(&timeline, 1), Some((1, 3)));
+        assert_eq!(folded_setup(&timeline, 5), None);
+        assert_eq!(folded_setup(&timeline[1..], 1), None);
     }
 }

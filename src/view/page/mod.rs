@@ -9,29 +9,39 @@
 //!   reads that received its bytes;
 //! - [`ribbon`]: each stream's bytes with the writes' and the reads'
 //!   boundaries, which do not line up;
-//! - [`say`]: one plain sentence per event, for stepping.
+//! - [`say`]: one plain sentence per event, for stepping;
+//! - [`queue`]: each side's receive queue, as the kernel measured it;
+//! - [`code`]: the book's C code beside the steps, the running line marked.
+//!
+//! [`site`] writes a lesson's pages to a folder; [`tables`] are the replies
+//! and verdicts under the diagrams.
 //!
 //! Everything is drawn from the typed events of the [`Report`]s, the same
 //! values the terminal and `--json` show, and every byte from a scenario or a
 //! peer goes through maud's escaping: a message holding `</script>` is text.
 
+pub mod code;
 pub mod diagram;
+pub mod queue;
 pub mod ribbon;
 pub mod say;
+pub mod site;
+pub mod tables;
 
-use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+pub use site::{index_page, write_site};
+use tables::{rounds_table, verdict_class, verdicts_table};
 
 use crate::event::flow::{Flow, Stream};
 use crate::event::{Event, Side};
 use crate::lang::Lang;
 use crate::lesson::reader::{MessageReader, ReaderKind};
-use crate::scenario::{Outcome, Report, Scenario, Verdict};
+use crate::scenario::{Report, Scenario};
 use crate::tr;
-use crate::view::escape::{escape_fit, html_text, write_json};
+use crate::view::escape::{html_text, write_json};
 use crate::view::report::{describe_client, describe_server};
 
 const STYLE: &str = include_str!("page.css");
@@ -48,30 +58,43 @@ const COLOURS: usize = 8;
 pub struct Lanes {
     /// How many client lanes.
     pub clients: usize,
-    /// The drawing's width.
+    /// The drawing's width: about the pixels it takes beside the code at
+    /// 1280 px, so that its type is drawn at the size asked.
     pub width: f64,
+    /// The boxes' type size, in the drawing's units.
+    pub font: f64,
     /// The language of the words in it.
     pub lang: Lang,
 }
 
 impl Lanes {
-    const GAP: f64 = 10.0;
+    const GAP: f64 = 8.0;
 
     /// Lanes for `clients` clients (at least one).
     pub fn new(clients: usize, lang: Lang) -> Lanes {
+        let clients = clients.max(1);
         Lanes {
-            clients: clients.max(1),
-            width: 1200.0,
+            clients,
+            // Many clients: a wider drawing beside a narrower column of code
+            // (`.stage.many`), for their lanes.
+            width: if clients <= 2 { 780.0 } else { 860.0 },
+            // Readable from the back of a room; many narrow lanes take a
+            // smaller type, that their calls' names fit.
+            font: if clients <= 2 { 19.0 } else { 16.0 },
             lang,
         }
     }
 
     fn server_width(&self) -> f64 {
-        if self.clients == 1 { 400.0 } else { 250.0 }
+        match self.clients {
+            1 => 300.0,
+            2 => 210.0,
+            _ => 190.0,
+        }
     }
 
     fn middle(&self) -> f64 {
-        if self.clients == 1 { 400.0 } else { 90.0 }
+        if self.clients == 1 { 180.0 } else { 50.0 }
     }
 
     /// Lane `i`'s left edge and width (`clients` is the server's lane).
@@ -95,10 +118,15 @@ impl Lanes {
     }
 }
 
+/// The colour of message `message` of `stream`: one of [`COLOURS`].
+pub fn message_colour(stream: &Stream, message: Option<usize>) -> Option<usize> {
+    message.map(|i| (stream.client - 1 + i) % COLOURS)
+}
+
 /// The CSS class that colours message `message` of `stream`.
 pub fn message_class(stream: &Stream, message: Option<usize>) -> String {
-    match message {
-        Some(i) => format!("m{}", (stream.client - 1 + i) % COLOURS),
+    match message_colour(stream, message) {
+        Some(c) => format!("m{c}"),
         None => "mnone".into(),
     }
 }
@@ -166,7 +194,7 @@ pub struct Nav {
 /// character a terminal would escape written as a character reference
 /// ([`html_text`]), and isolated in a `<bdi>` so that a bidi override in it
 /// cannot reorder the page around it.
-fn file_text(text: &str) -> Markup {
+pub(crate) fn file_text(text: &str) -> Markup {
     html! { bdi { (PreEscaped(html_text(text))) } }
 }
 
@@ -200,41 +228,13 @@ pub fn file_name(scenario: &str) -> String {
     format!("{scenario}.html")
 }
 
-fn outcome_said(
-    outcome: &Outcome,
-    received: Option<&[u8]>,
-    lang: Lang,
-) -> (&'static str, &'static str, String) {
-    match outcome {
-        Outcome::Intact => ("good", "✓", tr!(lang, "page-right")),
-        Outcome::Wrong => (
-            "bad",
-            "✗",
-            tr!(
-                lang,
-                "page-wrong",
-                got = escape_fit(received.unwrap_or_default(), 32)
-            ),
-        ),
-        Outcome::Stalled => ("bad", "✗", tr!(lang, "cell-stalled")),
-        Outcome::ClosedMidMessage => ("warn", "!", tr!(lang, "page-closed-mid-message")),
-        Outcome::Closed => ("warn", "!", tr!(lang, "page-closed")),
-        Outcome::LoopsForever => ("bad", "✗", tr!(lang, "outcome-loops-forever")),
-        Outcome::Overflows(by) => ("bad", "✗", tr!(lang, "outcome-overflows", n = *by)),
-        Outcome::Failed(e) => ("warn", "!", tr!(lang, "page-error", error = e)),
-    }
-}
-
-fn verdict_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Intact => "good",
-        Verdict::Broken => "bad",
-        Verdict::Detected => "warn",
-    }
-}
-
 /// The page's document: head, style, body, the report as JSON, the script.
-fn document(title: &str, body: Markup, reports: Option<&[Report]>, lang: Lang) -> String {
+pub(crate) fn document(
+    title: &str,
+    body: Markup,
+    reports: Option<&[Report]>,
+    lang: Lang,
+) -> String {
     let json = reports.map(|r| {
         // The same JSON as `--json`. Inside a script element only `</script`
         // could end it early: every `<` is written as its JSON escape, which a
@@ -359,13 +359,16 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
     )
 }
 
-/// One reader's panel: the stepper, the diagram, the ribbons.
+/// One reader's panel: the stepper, the diagram with the queues and the
+/// code beside it, the ribbons.
 fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
     let flow = flow_of(r);
     let lanes = Lanes::new(clients, lang);
     let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients, lang);
     let t = |id: &str| tr!(lang, id);
     let steps = r.timeline.iter().map(|e| e.seq).max().unwrap_or(0);
+    let queues = queue::steps(&r.timeline, &flow, clients, lang);
+    let queues = serde_json::to_string(&queues).expect("queues serialize");
     html! {
         section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
             data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown]
@@ -384,167 +387,44 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                     option value="1000" selected { (t("page-normal")) }
                     option value="500" { (t("page-fast")) }
                 } }
+                // Predict, then reveal: a read's result is kept back until
+                // the next click, for the class to guess first.
+                label.predict title=(t("page-predict-help")) {
+                    input.predict type="checkbox"; " " (t("page-predict"))
+                }
                 // The page's moment in the run, as "1 / 20" (the chapter's
                 // seven steps keep their names in the boxes).
                 span.count aria-label=(t("page-step-label")) { (steps) " / " (steps) }
             }
             p.say aria-live="polite" { (r.timeline.last().map(&say).unwrap_or_default()) }
             }
-            figure {
-                (diagram::diagram(r, &flow, &lanes, &say))
-                figcaption {
-                    (t("page-diagram-caption")) " ("
-                    code { "m1" } " " (t("page-tag-whole")) ", " code { "m1…" } " " (t("page-tag-start")) ", " code { "…m1" } " " (t("page-tag-end")) ")."
+            div class=(if clients > 2 { "stage many" } else { "stage" }) {
+                figure.flow {
+                    (diagram::diagram(r, &flow, &lanes, &say))
+                    figcaption {
+                        (t("page-diagram-caption")) " ("
+                        code { "m1" } " " (t("page-tag-whole")) ", " code { "m1…" } " " (t("page-tag-start")) ", " code { "…m1" } " " (t("page-tag-end")) ")."
+                    }
+                }
+                aside.side aria-label=(t("page-side")) {
+                    // Drawn by the script from the measured steps.
+                    div.queues data-queues=(queues) {
+                        p.qtitle { (t("page-queues")) }
+                        @for side in ["client", "server"] {
+                            div.queue role="meter" data-side=(side) aria-valuemin="0" {
+                                span.qlabel {} " " span.qsaid {}
+                                div.qbar {}
+                            }
+                        }
+                    }
+                    (code::code_box(code::Program::Client(r.reader), &r.timeline, lang))
+                    (code::code_box(code::Program::Server, &r.timeline, lang))
                 }
             }
             h3 { (t("page-bytes-in-order")) }
             @for stream in &flow.streams {
                 (ribbon::ribbon(stream, &r.timeline, r.reader, clients, lang))
             }
-        }
-    }
-}
-
-fn rounds_table(reports: &[Report], lang: Lang) -> Markup {
-    let Some(first) = reports.first() else {
-        return html! {};
-    };
-    html! {
-        table.rounds {
-            thead { tr {
-                th scope="col" { (tr!(lang, "rounds-round")) }
-                th scope="col" { (tr!(lang, "rounds-sent")) }
-                @for r in reports { th scope="col" { (r.reader) } }
-            } }
-            tbody {
-                @for round in &first.rounds {
-                    tr {
-                        th scope="row" { (tr!(lang, "page-round", client = round.client, round = round.round)) }
-                        td { code { (escape_fit(&round.sent, 32)) } }
-                        @for r in reports {
-                            @match r.rounds.iter().find(|x| x.client == round.client && x.round == round.round) {
-                                Some(x) => {
-                                    @let (class, mark, text) = outcome_said(&x.outcome, x.received.as_deref(), lang);
-                                    td class=(class) { span.mark { (mark) } " " (text) }
-                                }
-                                None => td { "-" },
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn verdicts_table(reports: &[Report], lang: Lang) -> Markup {
-    let t = |id: &str| tr!(lang, id);
-    // A check (the order clients were served…) is the same for every reader:
-    // said once.
-    let mut checks: Vec<&crate::scenario::Check> = Vec::new();
-    for c in reports.iter().flat_map(|r| &r.checks) {
-        if !checks.iter().any(|x| x.what == c.what) {
-            checks.push(c);
-        }
-    }
-    html! {
-        table.verdicts {
-            thead { tr {
-                th scope="col" { (t("verdicts-reader")) }
-                th scope="col" { (t("verdicts-result")) }
-                th scope="col" { (t("verdicts-predicted")) }
-                th scope="col" { (t("verdicts-prediction")) }
-            } }
-            tbody {
-                @for r in reports {
-                    tr {
-                        th scope="row" { (r.reader) }
-                        td class=(verdict_class(r.verdict)) { (r.verdict.said(lang)) }
-                        td { (r.expected.said(lang)) }
-                        @if r.as_expected { td.good { "✓ " (t("verdicts-held")) } } @else { td.bad { "✗ " (t("verdicts-failed")) } }
-                    }
-                }
-            }
-        }
-        ul.checks {
-            @for c in checks {
-                li class=(if c.ok { "good" } else { "bad" }) {
-                    span.mark { (if c.ok { "✓" } else { "✗" }) } " " (c.what.say(lang))
-                }
-            }
-        }
-    }
-}
-
-/// The index of a lesson site: every scenario in teaching order.
-pub fn index_page(results: &[(Scenario, Vec<Report>)], lang: Lang) -> String {
-    let body = html! {
-        header {
-            h1 { (tr!(lang, "index-title")) }
-            p.lesson { (tr!(lang, "index-lesson")) }
-        }
-        main {
-            ol.index {
-                @for (s, reports) in results {
-                    li {
-                        a href=(file_name(&s.name)) { (file_text(&s.name)) }
-                        " · " (file_text(s.lesson_in(lang)))
-                        @if reports.iter().any(|r| !r.as_expected) {
-                            " " span.bad { (tr!(lang, "index-surprise")) }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    document(&tr!(lang, "index-page-title"), body, None, lang)
-}
-
-/// Write a lesson site to `dir`: `index.html` and one page per scenario,
-/// linked in order. Only these files are written; `dir` is created if need
-/// be. A symbolic link found in a page's place is replaced by the page,
-/// never written through. Returns the files written.
-pub fn write_site(
-    dir: &Path,
-    results: &[(Scenario, Vec<Report>)],
-    lang: Lang,
-) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut written = Vec::new();
-    let index = dir.join("index.html");
-    replace_file(&index, &index_page(results, lang))?;
-    written.push(index);
-    for (i, (s, reports)) in results.iter().enumerate() {
-        let links = Nav {
-            index: Some("index.html".into()),
-            prev: i.checked_sub(1).map(|p| results[p].0.name.clone()),
-            next: results.get(i + 1).map(|n| n.0.name.clone()),
-        };
-        let path = dir.join(file_name(&s.name));
-        replace_file(&path, &scenario_page(s, reports, &links, lang))?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// Write `text` as the file `path`, never through what is there: it is
-/// written to a new file beside it (created, not opened: a link in its place
-/// makes this fail) and renamed over `path`, which replaces a symbolic link
-/// found there instead of writing to the file it points at.
-fn replace_file(path: &Path, text: &str) -> io::Result<()> {
-    use std::io::Write;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    match written.and_then(|()| std::fs::rename(&tmp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
         }
     }
 }

@@ -2,8 +2,9 @@
 //
 // Every drawn call carries data-seq (its event number in the report); bands and
 // ribbon marks carry data-step (the event after which they exist). The current
-// step's call gets aria-current="step" and its sentence is shown. Without this
-// script the whole picture is shown, as in print.
+// step's call gets aria-current="step" and its sentence is shown; so does the
+// line of code that made it, and each side's receive queue is drawn as it was
+// measured. Without this script the whole picture is shown, as in print.
 (function () {
   "use strict";
   var panels = Array.prototype.slice.call(document.querySelectorAll('[role="tabpanel"]'));
@@ -16,43 +17,152 @@
 
   function steps(panel) { return Number(panel.dataset.steps) || 0; }
 
-  function show(panel, n, quiet, keep) {
+  // The box drawn for step n: its own, or a folded one that spans it.
+  function box_of(panel, n) {
+    var found = null;
+    panel.querySelectorAll(".ev[data-seq]").forEach(function (el) {
+      var seq = Number(el.dataset.seq), last = Number(el.dataset.last || seq);
+      if (seq <= n && n <= last) { found = el; }
+    });
+    return found;
+  }
+
+  function show(panel, n, quiet, keep, guess) {
     var last = steps(panel);
     n = Math.max(1, Math.min(last, n));
     panel.dataset.step = String(n);
-    panel.querySelectorAll("[data-seq]").forEach(function (el) {
-      var seq = Number(el.dataset.seq);
-      el.classList.toggle("future", seq > n);
-      if (seq === n) { el.setAttribute("aria-current", "step"); } else { el.removeAttribute("aria-current"); }
+    var current = box_of(panel, n);
+    // Predict, then reveal: only a read is kept back, until the next click.
+    guess = Boolean(guess && current && current.dataset.ask);
+    panel.classList.toggle("guess", guess);
+    panel.querySelectorAll(".ev[data-seq]").forEach(function (el) {
+      el.classList.toggle("future", Number(el.dataset.seq) > n);
+      if (el === current) { el.setAttribute("aria-current", "step"); } else { el.removeAttribute("aria-current"); }
     });
+    // A band or a read's mark exists once its read is done: not yet while
+    // the class guesses.
+    var upto = guess ? n - 1 : n;
     panel.querySelectorAll("[data-step]").forEach(function (el) {
-      el.classList.toggle("future", Number(el.dataset.step) > n);
+      el.classList.toggle("future", Number(el.dataset.step) > upto);
     });
-    var current = panel.querySelector('[data-seq="' + n + '"]');
-    panel.querySelector(".say").textContent = current ? current.dataset.say : "";
+    var said = "";
+    if (current) {
+      var says = current.dataset.says ? JSON.parse(current.dataset.says) : null;
+      said = guess ? current.dataset.ask
+        : says ? says[n - Number(current.dataset.seq)] || current.dataset.say : current.dataset.say;
+    }
+    panel.querySelector(".say").textContent = said;
     panel.querySelector(".count").textContent = n + " / " + last;
+    queues(panel, n, guess);
+    code(panel, n);
+    var bar = panel.querySelector(".bar");
+    if (bar) { panel.style.setProperty("--bar-h", bar.offsetHeight + "px"); }
     if (!quiet && current) { into_view(panel, current); }
     if (keep) { return; }
     var hash = "#" + (panel === panels[0] ? "" : "reader=" + panel.dataset.reader + "&") + "step=" + n;
     try { history.replaceState(null, "", hash); } catch (e) { /* a browser that forbids it: the link is only a convenience */ }
   }
 
-  // The current box in the part of the screen the sticky bar leaves free,
-  // in its middle when it has to move. Once the page has scrolled to the
-  // diagram the bar is stuck at the top, and takes its own height.
-  function into_view(panel, el) {
-    var bar = panel.querySelector(".bar");
-    var b = bar ? bar.getBoundingClientRect() : { top: 0, bottom: 0, height: 0 };
-    var r = el.getBoundingClientRect();
-    var h = window.innerHeight;
-    if (b.top >= 0 && b.bottom <= r.top - 4 && r.bottom <= h - 4) { return; }
-    var top = b.height;
-    window.scrollBy(0, r.top - top - Math.max(8, (h - top - r.height) / 2));
+  // Each side's receive queue at step n, as measured (drawn from data-queues:
+  // per step c, its connection, and b, the client's bar and the server's,
+  // each l its label, v its value, s its words, p its pieces of bytes).
+  function queues(panel, n, guess) {
+    var box = panel.querySelector(".queues");
+    if (!box) { return; }
+    if (!box._steps) {
+      box._steps = JSON.parse(box.dataset.queues || "[]");
+      box._scale = 1;
+      box._steps.forEach(function (s) {
+        s.b.forEach(function (b) {
+          var sum = 0;
+          b.p.forEach(function (p) { sum += p[0]; });
+          box._scale = Math.max(box._scale, sum);
+        });
+      });
+    }
+    var step = box._steps[n - 1];
+    if (!step) { return; }
+    box.querySelectorAll(".queue").forEach(function (el, i) {
+      var b = step.b[i];
+      el.querySelector(".qlabel").textContent = b.l;
+      el.querySelector(".qsaid").textContent = b.s;
+      el.setAttribute("aria-label", b.l);
+      el.setAttribute("aria-valuemax", String(box._scale));
+      el.setAttribute("aria-valuetext", b.s);
+      if (b.v === null) { el.removeAttribute("aria-valuenow"); } else { el.setAttribute("aria-valuenow", String(b.v)); }
+      var bar = el.querySelector(".qbar");
+      bar.textContent = "";
+      b.p.forEach(function (p) {
+        var piece = document.createElement("span");
+        // [bytes, colour (-1: none), 0 held | 1 taken by this read | 2 sent, not yet measured]
+        var kind = ["h", "t", "s"][guess && p[2] === 1 ? 0 : p[2]];
+        piece.className = "q" + kind + " " + (p[1] < 0 ? "mnone" : "m" + p[1]);
+        piece.style.width = (100 * p[0] / box._scale) + "%";
+        piece.title = String(p[0]);
+        bar.appendChild(piece);
+      });
+    });
   }
 
+  // The line of each program that made its latest call up to step n; the
+  // line of step n's own call is the current one.
+  function code(panel, n) {
+    panel.querySelectorAll("figure.code").forEach(function (fig) {
+      if (!fig._at) { fig._at = JSON.parse(fig.dataset.at || "[]"); }
+      var pre = fig.querySelector("pre");
+      fig.querySelectorAll("mark").forEach(function (m) {
+        var line = m.parentNode;
+        line.textContent = m.textContent;
+      });
+      var at = null;
+      fig._at.forEach(function (x) { if (x[0] <= n) { at = x; } });
+      if (!at) { return; }
+      var line = fig.querySelector('[data-line="' + at[1] + '"]');
+      if (!line) { return; }
+      var mark = document.createElement("mark");
+      mark.textContent = line.textContent;
+      if (at[0] === n) { mark.setAttribute("aria-current", "step"); } else { mark.className = "was"; }
+      line.textContent = "";
+      line.appendChild(mark);
+      var top = line.offsetTop, h = pre.clientHeight;
+      if (top < pre.scrollTop + h * 0.2 || top > pre.scrollTop + h * 0.8) {
+        pre.scrollTop = Math.max(0, top - h / 2);
+      }
+    });
+  }
+
+  // The current box in the part of the screen the sticky bar leaves free,
+  // in its middle when it has to move. Once stepping has begun the page is
+  // scrolled at least to where the bar sticks to the top, and at most to
+  // where the diagram ends, so that the queues and the code beside the
+  // diagram are on screen whole.
+  function into_view(panel, el) {
+    var bar = panel.querySelector(".bar");
+    var bh = bar ? bar.offsetHeight : 0;
+    var stuck = panel.getBoundingClientRect().top + window.scrollY;
+    var r = el.getBoundingClientRect();
+    var h = window.innerHeight;
+    var y = window.scrollY;
+    if (y >= stuck - 1 && r.top >= bh + 4 && r.bottom <= h - 4) { return; }
+    var want = y + r.top - bh - Math.max(8, (h - bh - r.height) / 2);
+    // Not past the end of the diagram: the column beside it would leave with it.
+    var stage = el.closest(".stage");
+    if (stage) { want = Math.min(want, stage.getBoundingClientRect().bottom + y - h); }
+    window.scrollTo(0, Math.max(stuck, want));
+  }
+
+  function predicting(panel) {
+    var box = panel.querySelector("input.predict");
+    return Boolean(box && box.checked);
+  }
+
+  // Forward: in predict mode a read shows its call first, and the next
+  // step forward reveals what it returned.
   function step(by) {
     var panel = active();
-    show(panel, (Number(panel.dataset.step) || 1) + by);
+    var n = Number(panel.dataset.step) || 1;
+    if (by > 0 && panel.classList.contains("guess")) { show(panel, n); return; }
+    show(panel, n + by, false, false, by > 0 && predicting(panel));
   }
 
   function select(reader) {
@@ -83,7 +193,7 @@
     b.textContent = panel.dataset.pause;
     b.setAttribute("aria-label", panel.dataset.pause);
     timer = setInterval(function () {
-      if (Number(panel.dataset.step) >= steps(panel)) { stop(); return; }
+      if (Number(panel.dataset.step) >= steps(panel) && !panel.classList.contains("guess")) { stop(); return; }
       step(1);
     }, Number(panel.querySelector(".speed").value) || 1000);
   }
@@ -108,6 +218,9 @@
     p.querySelector(".next").addEventListener("click", function () { step(1); });
     p.querySelector(".play").addEventListener("click", play);
     p.querySelector(".speed").addEventListener("change", function () { if (timer !== null) { stop(); play(); } });
+    p.querySelector("input.predict").addEventListener("change", function () {
+      if (!this.checked && p.classList.contains("guess")) { show(p, Number(p.dataset.step) || 1, true); }
+    });
     // A page opens at the run's first step: the outcome is not told first.
     show(p, 1, true, true);
   });

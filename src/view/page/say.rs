@@ -195,6 +195,20 @@ pub fn sentence(
     capitalized(text)
 }
 
+/// What a class is asked at a read before its result is shown (predict,
+/// then reveal): who reads and how much it asks for, not what it gets.
+pub fn ask(e: &Event, clients: usize, lang: Lang) -> Option<String> {
+    match &e.what {
+        What::Read { asked, .. } => Some(capitalized(tr!(
+            lang,
+            "page-predict-ask",
+            who = who(e.side, clients, lang),
+            asked = *asked
+        ))),
+        _ => None,
+    }
+}
+
 /// A read: what it returned, and what the reader does with it.
 #[allow(clippy::too_many_arguments)]
 fn read_sentence(
