@@ -198,6 +198,8 @@ fn the_lesson_site_links_every_scenario_in_order_and_keeps_other_files() {
     expected.extend(["index.html".into(), "notes.txt".into()]);
     expected.sort();
     assert_eq!(files, expected);
+    let made_by = format!("tcp-boundary lesson --out {}", out.display());
+    assert!(index.contains(&made_by), "the index names no command");
     // The index lists them in teaching order; each page links its neighbours.
     let mut at = 0;
     for (i, name) in names.iter().enumerate() {
@@ -208,6 +210,9 @@ fn the_lesson_site_links_every_scenario_in_order_and_keeps_other_files() {
         at += found + link.len();
         let page = std::fs::read_to_string(out.join(format!("{name}.html"))).unwrap();
         assert!(page.contains(r#"href="index.html""#));
+        // The footer names the command that made the site, not `run`'s.
+        assert!(page.contains(&made_by), "{name}: no {made_by}");
+        assert!(!page.contains("tcp-boundary run "), "{name}");
         if i > 0 {
             assert!(page.contains(&format!(r#"rel="prev" href="{}.html""#, names[i - 1])));
         }

@@ -20,7 +20,7 @@ pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         results.push((s, reports));
     }
     let lang = args.lang.lang();
-    let written = page::write_site(&args.out, &results, lang)
+    let written = page::write_site(&args.out, &results, &args.command(), lang)
         .with_context(|| format!("cannot write the site to {}", args.out.display()))?;
     let index = args.out.join("index.html");
     let said = tr!(

@@ -188,6 +188,9 @@ pub struct Nav {
     pub prev: Option<String>,
     /// The next scenario's name.
     pub next: Option<String>,
+    /// The command that made the site the page is part of (`tcp-boundary
+    /// lesson --out …`); a page of its own says `tcp-boundary run NAME --html`.
+    pub made_by: Option<String>,
 }
 
 /// Text from a scenario file in a page: exact once the page is read, each
@@ -346,7 +349,12 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
         }
         footer {
             p {
-                (t("page-made-by")) " " code { "tcp-boundary run " (file_text(&s.name)) " --html" @if lang != Lang::En { " --lang " (lang.code()) } } ". "
+                (t("page-made-by")) " "
+                @match &links.made_by {
+                    Some(command) => code { (file_text(command)) },
+                    None => code { "tcp-boundary run " (file_text(&s.name)) " --html" @if lang != Lang::En { " --lang " (lang.code()) } },
+                }
+                ". "
                 (t("page-keys"))
             }
         }
