@@ -7,13 +7,13 @@
 //! the same `Session` from a script.
 
 use std::io::{self, BufRead, Read, Write};
-use std::net::Shutdown;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::lesson::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
 use crate::text::escape::escape;
-use crate::transport::Transport;
+use crate::transport::{Split, Transport};
 
 /// How the client sends and reads. `Default` is the book's client with the
 /// `exact` reader.
@@ -112,20 +112,10 @@ impl<T: Transport> Session<T> {
         &mut self.stream
     }
 
-    /// The bytes this reader sends for `message` (framed as it frames them).
-    fn encode<'m>(&self, message: &'m [u8]) -> Result<std::borrow::Cow<'m, [u8]>, ClientError> {
-        self.reader
-            .encode(message)
-            .map_err(|cause| ClientError::Encode {
-                reader: self.reader.kind(),
-                cause,
-            })
-    }
-
     /// Frame `message` for this reader and write it; returns the bytes it took
     /// on the wire (what the echo will bring back).
     pub fn send(&mut self, message: &[u8]) -> Result<usize, ClientError> {
-        let wire = self.encode(message)?;
+        let wire = encode(&self.reader, message)?;
         self.writer
             .write(&mut self.stream, &wire, |_| {})
             .map_err(ClientError::Send)?;
@@ -137,44 +127,102 @@ impl<T: Transport> Session<T> {
         self.reader.receive(&mut self.stream, wire_len)
     }
 
-    /// Send `message` and read its reply.
-    ///
-    /// On a real socket the message is written on a second thread while this
-    /// one reads the echo, so that no message is too long: written first and
-    /// read after, a message longer than the buffers between client and server
-    /// blocks both in `write` for good (each waits for the other to read).
+    /// Send `message` and read its reply. On a stream two threads can share
+    /// (a socket), the message is written on one while this one reads the
+    /// echo ([`duplex`]); on one they cannot (a conducted stream, whose calls
+    /// take turns), it is written, then read, as the book does
+    /// ([`Session::send_then_receive`]).
     pub fn round(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
-        let Some(socket) = self.stream.shared_socket() else {
-            let wire_len = self.send(message)?;
-            return Ok(self.receive(wire_len)?);
-        };
-        let wire = self.encode(message)?;
-        let (reader, writer) = (&mut self.reader, &mut self.writer);
-        std::thread::scope(|s| {
-            let sending = s.spawn(|| writer.write(&mut &*socket, &wire, |_| {}));
-            let reply = reader.receive(&mut &*socket, wire.len());
-            // A reader that stops early (the naive one) leaves the rest of a
-            // long echo unread; the writer may then wait forever for room.
-            // Give it a moment, then end the connection to free it.
-            let deadline = Instant::now() + WRITER_GRACE;
-            while !sending.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            let stuck = !sending.is_finished();
-            if stuck {
-                let _ = socket.shutdown(Shutdown::Both);
-            }
-            let sent = sending
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
-            match (reply, sent) {
-                (_, Err(_)) if stuck => Err(ClientError::Unsent),
-                (Err(e), _) => Err(e.into()),
-                (Ok(_), Err(e)) => Err(ClientError::Send(e)),
-                (Ok(reply), Ok(())) => Ok(reply),
-            }
-        })
+        if let Some(halves) = self.stream.try_split() {
+            let wire = encode(&self.reader, message)?;
+            return duplex(
+                &mut self.reader,
+                &mut self.writer,
+                halves,
+                &wire,
+                WRITER_GRACE,
+            );
+        }
+        self.send_then_receive(message)
     }
+
+    /// The book's round: write the whole message, then read the reply.
+    ///
+    /// ```c
+    /// write(sock, message, strlen(message));
+    /// strLen = read(sock, message, BUF_SIZE - 1);
+    /// ```
+    ///
+    /// with the read done by the chosen reader (the book's one read is the
+    /// `naive` reader). This is all a round needs while the message and its
+    /// echo fit in the buffers between the two programs; a longer one needs
+    /// [`duplex`].
+    pub fn send_then_receive(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let wire_len = self.send(message)?;
+        Ok(self.receive(wire_len)?)
+    }
+}
+
+/// The bytes `reader` sends for `message` (framed as it frames them).
+fn encode<'m>(
+    reader: &MessageReader,
+    message: &'m [u8],
+) -> Result<std::borrow::Cow<'m, [u8]>, ClientError> {
+    reader.encode(message).map_err(|cause| ClientError::Encode {
+        reader: reader.kind(),
+        cause,
+    })
+}
+
+/// The round for a message of any length: `wire` is written through one half
+/// of the connection on a second thread, while this thread reads the echo
+/// from the other half.
+///
+/// Why it exists: the server echoes while the client is still writing.
+/// Written first and read after, a message longer than the buffers between
+/// client and server (each socket's buffers, both ways) fills them: the server
+/// blocks writing an echo nobody reads, so it stops reading, and the client
+/// blocks writing to a server that no longer reads. Both wait for good.
+/// Reading while writing keeps the echo draining.
+fn duplex(
+    reader: &mut MessageReader,
+    writer: &mut Fragmenter,
+    halves: Split<'_>,
+    wire: &[u8],
+    grace: Duration,
+) -> Result<Vec<u8>, ClientError> {
+    let Split {
+        reader: mut inbound,
+        writer: mut outbound,
+    } = halves;
+    std::thread::scope(|s| {
+        let (done, finished) = mpsc::channel();
+        let sending = s.spawn(move || {
+            let sent = writer.write(&mut *outbound, wire, |_| {});
+            let _ = done.send(());
+            sent
+        });
+        let reply = reader.receive(&mut *inbound, wire.len());
+        // A reader that stops early (the naive one) leaves the rest of a long
+        // echo unread, and the writer may then wait forever for room. Give it
+        // a moment to finish, then hang up to free it.
+        let stuck = matches!(
+            finished.recv_timeout(grace),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        );
+        if stuck {
+            let _ = inbound.hang_up();
+        }
+        let sent = sending
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        match (reply, sent) {
+            (_, Err(_)) if stuck => Err(ClientError::Unsent),
+            (Err(e), _) => Err(e.into()),
+            (Ok(_), Err(e)) => Err(ClientError::Send(e)),
+            (Ok(reply), Ok(())) => Ok(reply),
+        }
+    })
 }
 
 /// The longest line the interactive client reads from its input: 64 MiB.
@@ -224,3 +272,6 @@ pub fn run_interactive<T: Transport>(
         writeln!(out, "Message from server : {}", escape(&reply)).map_err(console)?;
     }
 }
+
+#[cfg(test)]
+mod tests;

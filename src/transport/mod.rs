@@ -41,12 +41,23 @@ pub trait Transport: Read + Write {
     /// Shut down the sending side (send FIN): "I will write no more, but I still read".
     fn close_write(&mut self) -> io::Result<()>;
 
-    /// The socket underneath, when two threads may share it. A client then
-    /// writes a long message on one thread while it reads the echo on another:
-    /// written first and read after, a message longer than the buffers between
-    /// the two programs would leave both blocked in `write` for good.
-    fn shared_socket(&self) -> Option<&TcpStream> {
+    /// The two directions of this connection as two streams, so that one
+    /// thread can write a message while another reads its echo: written
+    /// first and read after, a message longer than the buffers between the two
+    /// programs would leave both of them blocked in `write` for good (see
+    /// [`crate::lesson::client`]'s duplex round). `None`: this stream cannot be
+    /// shared between threads (a conducted stream, whose calls take turns), and
+    /// its user writes, then reads, on one thread.
+    fn try_split(&mut self) -> Option<Split<'_>> {
         None
+    }
+
+    /// Shut down both directions now: a thread blocked in a `write` or a
+    /// `read` of this connection (through the other half of a
+    /// [`Transport::try_split`]) returns at once, with an error or the end of
+    /// the stream. A stream no other thread shares has nobody to wake.
+    fn hang_up(&mut self) -> io::Result<()> {
+        Ok(())
     }
 
     /// Make the coming close abort the connection: SO_LINGER 0, so the kernel
@@ -54,9 +65,35 @@ pub trait Transport: Read + Write {
     fn abort(&mut self) -> io::Result<()>;
 }
 
+/// The two halves of a connection from [`Transport::try_split`]: each is a
+/// [`Transport`] of its own that may move to another thread, and both borrow
+/// the connection, so neither outlives it.
+pub struct Split<'a> {
+    /// The half to read from.
+    pub reader: Box<dyn Transport + Send + 'a>,
+    /// The half to write to.
+    pub writer: Box<dyn Transport + Send + 'a>,
+}
+
+impl std::fmt::Debug for Split<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Split")
+    }
+}
+
 impl Transport for TcpStream {
-    fn shared_socket(&self) -> Option<&TcpStream> {
-        Some(self)
+    /// Two shared references to the one socket: the kernel keeps the two
+    /// directions apart, so two threads can use them at once without
+    /// duplicating the descriptor.
+    fn try_split(&mut self) -> Option<Split<'_>> {
+        Some(Split {
+            reader: Box::new(&*self),
+            writer: Box::new(&*self),
+        })
+    }
+
+    fn hang_up(&mut self) -> io::Result<()> {
+        self.shutdown(Shutdown::Both)
     }
 
     fn close_write(&mut self) -> io::Result<()> {
@@ -72,6 +109,10 @@ impl Transport for TcpStream {
 /// `Write` for `&TcpStream`): two threads can pump the two directions of one
 /// connection without duplicating the descriptor.
 impl Transport for &TcpStream {
+    fn hang_up(&mut self) -> io::Result<()> {
+        self.shutdown(Shutdown::Both)
+    }
+
     fn close_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }
