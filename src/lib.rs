@@ -16,7 +16,8 @@
 //!   (the book's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
 //!   [`lesson::client`].
 //! - [`shape`]: how a stream is cut and paced so the missing boundaries show:
-//!   the one cutter used by the server, the client and the proxy.
+//!   the one cutter used by the server, the client and the proxy, and the
+//!   server's connection with its shape applied, outside the book's loop.
 //!
 //! Making it visible, the same way every time:
 //!
@@ -35,7 +36,8 @@
 //! Tools for other people's programs:
 //!
 //! - [`tools`]: the shaping proxy, `check` (any client under every shape of
-//!   fragmentation) and the bench.
+//!   fragmentation), the bench, and the echo server on a thread of this
+//!   process.
 //!
 //! Plumbing:
 //!

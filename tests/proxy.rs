@@ -163,8 +163,8 @@ impl Write for Captured {
 }
 
 /// Our echo server in this process, serving until dropped, saying nothing.
-fn quiet_echo_server() -> tcp_boundary::lesson::server::Running {
-    tcp_boundary::lesson::server::spawn(
+fn quiet_echo_server() -> tcp_boundary::tools::spawned::Running {
+    tcp_boundary::tools::spawned::spawn(
         TcpListener::bind("127.0.0.1:0").unwrap(),
         tcp_boundary::lesson::server::ServerConfig {
             clients: 0,

@@ -4,10 +4,9 @@
 
 use clap::Parser;
 
-use super::server::ServerArgs;
+use super::server::{MAX_BUFFER, ServerArgs};
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
-use crate::lesson::server::MAX_BUFFER;
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
 ///

@@ -9,9 +9,18 @@ use clap::Args;
 use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lang::Lang;
-use crate::lesson::server::{MAX_BACKLOG, MAX_BUFFER, MAX_CLIENTS, MAX_IDLE_SECS, ServerConfig};
+use crate::lesson::server::ServerConfig;
 use crate::shape::{SocketOptions, choose_seed};
 use crate::tr;
+
+/// The largest read buffer (`--buffer-size`): 16 MiB.
+pub const MAX_BUFFER: u64 = 16 << 20;
+/// The longest listen backlog (`--backlog`): Linux's default cap, somaxconn.
+pub const MAX_BACKLOG: i32 = 4096;
+/// The most clients one run serves (`--clients`).
+pub const MAX_CLIENTS: u64 = 1_000_000;
+/// The longest idle timeout (`--idle-timeout`): a day, in seconds.
+pub const MAX_IDLE_SECS: u64 = 86_400;
 
 /// The echo server's switches (without the port).
 #[derive(Debug, Clone, Args)]

@@ -264,12 +264,8 @@ impl Fragmenter {
     }
 
     /// Write `data` as a series of pieces, pausing after each one if the plan says
-    /// so. `on_write` sees each piece once it has been written in full.
-    ///
-    /// Each piece goes out with `write_all`: on a blocking socket that is one
-    /// `write` system call unless the kernel accepts fewer bytes, in which case it
-    /// is called again for the rest. A short write is not an error, and losing the
-    /// rest of a message is.
+    /// so. `on_write` sees the bytes of each `write` system call, once it has
+    /// returned: one call per piece, or more when the kernel takes less.
     pub fn write<T: Transport + ?Sized>(
         &mut self,
         stream: &mut T,
@@ -285,8 +281,7 @@ impl Fragmenter {
                 None => self.next_piece(rest.len()),
             };
             let (piece, tail) = rest.split_at(n);
-            stream.write_all(piece)?;
-            on_write(piece);
+            write_piece(stream, piece, &mut on_write)?;
             rest = tail;
             pieces += 1;
             // The pieces of one burst leave back to back: no pause between
@@ -305,233 +300,38 @@ impl Fragmenter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plan(cuts: Cuts, seed: u64) -> FragmentPlan {
-        FragmentPlan {
-            cuts,
-            seed,
-            ..FragmentPlan::default()
-        }
-    }
-
-    // What mutation testing found unpinned: the plan's own questions.
-
-    #[test]
-    fn edges_cut_the_first_and_last_pieces_and_send_the_middle_whole() {
-        let pieces = |len: usize| {
-            let mut cutter = Fragmenter::new(FragmentPlan {
-                edges: 2,
-                ..plan(Cuts::Fixed(3), 0)
-            });
-            let mut stream = crate::transport::mock::ScriptedStream::new();
-            let mut sizes = Vec::new();
-            let data = vec![b'x'; len];
-            cutter
-                .write(&mut stream, &data, |p| sizes.push(p.len()))
-                .unwrap();
-            assert_eq!(stream.written(), &data[..]);
-            sizes
-        };
-        assert_eq!(pieces(20), [3, 3, 8, 3, 3]);
-        // Too short for a middle: the tail gets what the head left.
-        assert_eq!(pieces(7), [3, 3, 1]);
-        assert_eq!(pieces(12), [3, 3, 3, 3]);
-    }
-
-    #[test]
-    fn a_range_is_shown_as_it_is_written() {
-        let r: ChunkRange = "2-5".parse().unwrap();
-        assert_eq!(r.to_string(), "2-5");
-    }
-
-    #[test]
-    fn a_plan_is_active_when_it_cuts_or_pauses() {
-        let ms = Duration::from_millis;
-        let with = |cuts, delay| FragmentPlan {
-            cuts,
-            delay,
-            ..FragmentPlan::default()
-        };
-        assert!(!with(Cuts::Whole, ms(0)).is_active());
-        assert!(with(Cuts::Fixed(3), ms(0)).is_active());
-        assert!(with(Cuts::Whole, ms(5)).is_active());
-    }
-
-    #[test]
-    fn a_plan_is_random_when_it_draws_cuts_or_pauses() {
-        let range = ChunkRange::new(1, 3).unwrap();
-        let with = |cuts, delay_ms, random_pauses| FragmentPlan {
-            cuts,
-            delay: Duration::from_millis(delay_ms),
-            random_pauses,
-            ..FragmentPlan::default()
-        };
-        assert!(with(Cuts::Random(range), 0, false).is_random());
-        assert!(with(Cuts::Whole, 10, true).is_random());
-        assert!(!with(Cuts::Whole, 0, true).is_random());
-        assert!(!with(Cuts::Fixed(2), 10, false).is_random());
-    }
-
-    #[test]
-    fn pauses_are_the_delay_or_drawn_up_to_it() {
-        let with = |delay_ms, random_pauses| FragmentPlan {
-            delay: Duration::from_millis(delay_ms),
-            random_pauses,
-            seed: 7,
-            ..FragmentPlan::default()
-        };
-        let mut fixed = Fragmenter::new(with(40, false));
-        assert!((0..20).all(|_| fixed.next_pause() == Duration::from_millis(40)));
-        let mut none = Fragmenter::new(with(0, true));
-        assert!((0..20).all(|_| none.next_pause().is_zero()));
-        let mut drawn = Fragmenter::new(with(40, true));
-        let pauses: Vec<Duration> = (0..50).map(|_| drawn.next_pause()).collect();
-        assert!(pauses.iter().all(|p| *p <= Duration::from_millis(40)));
-        assert!(
-            pauses.iter().any(|p| *p != Duration::from_millis(40)),
-            "{pauses:?}"
-        );
-    }
-
-    #[test]
-    fn same_seed_gives_same_cuts() {
-        let range = ChunkRange::new(1, 7).unwrap();
-        let a = Fragmenter::new(plan(Cuts::Random(range), 42)).pieces(500);
-        let b = Fragmenter::new(plan(Cuts::Random(range), 42)).pieces(500);
-        let c = Fragmenter::new(plan(Cuts::Random(range), 43)).pieces(500);
-        assert_eq!(a, b);
-        assert_ne!(a, c, "another seed should cut differently");
-    }
-
-    #[test]
-    fn cuts_cover_the_buffer_exactly_within_bounds() {
-        for seed in 0..50 {
-            for len in [0, 1, 2, 9, 100, 4097] {
-                let range = ChunkRange::new(2, 5).unwrap();
-                let pieces = Fragmenter::new(plan(Cuts::Random(range), seed)).pieces(len);
-                assert_eq!(pieces.iter().sum::<usize>(), len);
-                // Every piece but the last is within bounds; the last may be shorter.
-                if let Some((_, init)) = pieces.split_last() {
-                    assert!(init.iter().all(|&n| (2..=5).contains(&n)), "{pieces:?}");
-                }
+/// Write one piece, one `write` system call at a time. On a blocking socket
+/// that is one call, unless the kernel accepts fewer bytes than asked (its
+/// send buffer had room for only part of the piece): then `write` is called
+/// again for the rest. A short write is not an error, and losing the rest of a
+/// message would be. Each call is reported on its own, so a short write shows
+/// as the two writes it was.
+fn write_piece<T: Transport + ?Sized>(
+    stream: &mut T,
+    piece: &[u8],
+    on_write: &mut impl FnMut(&[u8]),
+) -> io::Result<()> {
+    let mut left = piece;
+    while !left.is_empty() {
+        match stream.write(left) {
+            // A socket never takes nothing; a stream that does would loop forever.
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ));
             }
+            Ok(n) => {
+                on_write(&left[..n]);
+                left = &left[n..];
+            }
+            // A signal arrived before any byte was taken: ask again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-
-    #[test]
-    fn fixed_cuts_are_the_chunk_size_then_the_rest() {
-        let pieces = Fragmenter::new(plan(Cuts::Fixed(3), 0)).pieces(10);
-        assert_eq!(pieces, vec![3, 3, 3, 1]);
-        assert_eq!(Fragmenter::new(plan(Cuts::Whole, 0)).pieces(10), vec![10]);
-    }
-
-    #[test]
-    fn bad_parameters_are_rejected() {
-        assert_eq!(
-            FragmentPlan::new(Some(0), None, Duration::ZERO, 0),
-            Err(FragmentError::ZeroChunk)
-        );
-        assert_eq!("0-5".parse::<ChunkRange>(), Err(FragmentError::ZeroMin(0)));
-        assert_eq!(
-            "6-5".parse::<ChunkRange>(),
-            Err(FragmentError::MinAboveMax { min: 6, max: 5 })
-        );
-        assert!(matches!(
-            "5".parse::<ChunkRange>(),
-            Err(FragmentError::BadRange(_))
-        ));
-        assert!(matches!(
-            "a-b".parse::<ChunkRange>(),
-            Err(FragmentError::BadRange(_))
-        ));
-        assert_eq!(
-            "2-5".parse::<ChunkRange>(),
-            Ok(ChunkRange { min: 2, max: 5 })
-        );
-    }
-
-    /// A stream that records each write, and each pause as an empty entry.
-    struct Sink(Vec<Vec<u8>>);
-    impl io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.push(buf.to_vec());
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    impl io::Read for Sink {
-        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-            Ok(0)
-        }
-    }
-    impl Transport for Sink {
-        fn pause(&mut self, _: Duration) {
-            self.0.push(Vec::new());
-        }
-
-        fn close_write(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-
-        fn abort(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn writes_each_piece_and_reports_it() {
-        let mut sink = Sink(Vec::new());
-        let mut seen = Vec::new();
-        Fragmenter::new(plan(Cuts::Fixed(2), 0))
-            .write(&mut sink, b"hello", |p| seen.push(p.to_vec()))
-            .unwrap();
-        assert_eq!(sink.0, vec![b"he".to_vec(), b"ll".to_vec(), b"o".to_vec()]);
-        assert_eq!(seen, sink.0);
-    }
-
-    #[test]
-    fn a_burst_leaves_back_to_back_and_pauses_after_it() {
-        let burst = FragmentPlan {
-            delay: Duration::from_millis(80),
-            burst: 2,
-            ..plan(Cuts::Fixed(1), 0)
-        };
-        let mut sink = Sink(Vec::new());
-        Fragmenter::new(burst)
-            .write(&mut sink, b"abc", |_| {})
-            .unwrap();
-        let shown: Vec<&str> = sink
-            .0
-            .iter()
-            .map(|w| {
-                if w.is_empty() {
-                    "pause"
-                } else {
-                    std::str::from_utf8(w).unwrap()
-                }
-            })
-            .collect();
-        // Two pieces in a row, a pause; the last piece ends its burst early.
-        assert_eq!(shown, ["a", "b", "pause", "c", "pause"]);
-        assert_eq!(
-            burst.describe(),
-            "pieces of at most 1 byte, 80 ms pause after each 2 in a row"
-        );
-        let single = FragmentPlan { burst: 1, ..burst };
-        assert_eq!(
-            single.describe(),
-            "pieces of at most 1 byte, 80 ms pause after each"
-        );
-        let no_pause = FragmentPlan {
-            burst: 0,
-            delay: Duration::ZERO,
-            ..burst
-        };
-        assert_eq!(no_pause.describe(), "pieces of at most 1 byte");
-    }
+    Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,10 @@
 //! random cuts and pauses is chosen in one place too, [`choose_seed`].
 //!
 //! - [`fragment`]: the one cutter, used by the server, the client and the proxy.
+//! - [`conn`]: the echo server's connection with its shape applied (a late
+//!   read, the cutter, a cut or a reset), so the server's loop stays the book's.
 
+pub mod conn;
 pub mod fragment;
 
 use std::time::Duration;

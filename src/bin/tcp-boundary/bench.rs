@@ -4,8 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use tcp_boundary::cli::{self, BenchArgs};
-use tcp_boundary::lesson::server;
-use tcp_boundary::tools::bench;
+use tcp_boundary::tools::{bench, spawned};
 use tcp_boundary::transport::net;
 
 pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -34,7 +33,7 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             let bind = std::net::SocketAddr::new(args.server.bind, 0);
             let (listener, _) = net::listen(bind, args.server.backlog as i32, &resolved.socket)
                 .with_context(|| format!("cannot listen on {bind}"))?;
-            let running = server::spawn(listener, resolved.config)?;
+            let running = spawned::spawn(listener, resolved.config)?;
             let addr = running.addr;
             spawned = Some(running);
             addr

@@ -20,7 +20,7 @@
 //! // Any server will do; here, our echo server on a free loopback port.
 //! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 //! let config = tcp_boundary::lesson::server::ServerConfig { clients: 0, ..Default::default() };
-//! let server = tcp_boundary::lesson::server::spawn(listener, config).unwrap();
+//! let server = tcp_boundary::tools::spawned::spawn(listener, config).unwrap();
 //!
 //! // Replies come back in pieces of 2 bytes, 20 ms apart.
 //! let downstream = Shape {
