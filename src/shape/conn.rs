@@ -96,11 +96,11 @@ impl<T: Transport> ShapedConn<'_, T> {
     /// Every byte is written before an error from `log` is returned: the
     /// client is owed its echo even when the console is gone.
     pub fn write(&mut self, data: &[u8], log: &mut dyn ServerLog) -> io::Result<()> {
-        let budget = self.budget().map(|max| max.saturating_sub(self.echoed));
-        let send = match budget {
-            Some(left) if left < data.len() as u64 => &data[..left as usize],
-            _ => data,
-        };
+        // What the budget still allows (everything, without a cut or reset).
+        let left = self
+            .budget()
+            .map_or(u64::MAX, |max| max.saturating_sub(self.echoed));
+        let send = &data[..data.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
         let client = self.client;
         let mut logged = Ok(());
         self.cutter.write(&mut *self.conn, send, |bytes| {

@@ -227,3 +227,126 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
     };
     assert_eq!(no_pause.describe(), "pieces of at most 1 byte");
 }
+
+/// A stream that keeps each write and pause, as [`Sink`] does, and whose
+/// first write is interrupted by a signal before it takes any byte.
+struct Interrupted(Sink, bool);
+impl io::Write for Interrupted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if std::mem::replace(&mut self.1, false) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+impl io::Read for Interrupted {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+impl Transport for Interrupted {
+    fn close_write(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_signal_before_a_write_takes_anything_is_asked_again() {
+    let mut stream = Interrupted(Sink(Vec::new()), true);
+    let mut seen = Vec::new();
+    Fragmenter::new(plan(Cuts::Whole, 0))
+        .write(&mut stream, b"hi", |p| seen.push(p.to_vec()))
+        .unwrap();
+    assert_eq!(stream.0.0, [b"hi".to_vec()]);
+    assert_eq!(seen, stream.0.0);
+    // Any other failure is the write's error, said once.
+    let mut failing =
+        crate::transport::mock::ScriptedStream::new().failing_writes(io::ErrorKind::BrokenPipe);
+    let err = Fragmenter::new(plan(Cuts::Whole, 0))
+        .write(&mut failing, b"hi", |_| panic!("nothing was written"))
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+}
+
+#[test]
+fn a_short_write_is_reported_as_each_call_took_it() {
+    let mut stream = crate::transport::mock::ScriptedStream::new().short_writes(2);
+    let mut seen = Vec::new();
+    Fragmenter::new(plan(Cuts::Fixed(3), 0))
+        .write(&mut stream, b"abcdef", |p| seen.push(p.to_vec()))
+        .unwrap();
+    // Two pieces of three, each taken as two bytes and then one.
+    let calls: Vec<&[u8]> = seen.iter().map(Vec::as_slice).collect();
+    assert_eq!(calls, [&b"ab"[..], b"c", b"de", b"f"]);
+    assert_eq!(stream.write_calls(), 4);
+}
+
+/// A stream that takes nothing: a write would never make progress.
+struct Stuck;
+impl io::Write for Stuck {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+impl io::Read for Stuck {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+impl Transport for Stuck {
+    fn close_write(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_stream_that_takes_nothing_is_an_error_not_a_loop() {
+    let err = Fragmenter::new(plan(Cuts::Whole, 0))
+        .write(&mut Stuck, b"hi", |_| {})
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WriteZero);
+}
+
+#[test]
+fn edges_pause_after_each_piece_and_never_write_an_empty_one() {
+    let shown = |len: usize| {
+        let mut sink = Sink(Vec::new());
+        let edges = FragmentPlan {
+            edges: 2,
+            delay: Duration::from_millis(10),
+            ..plan(Cuts::Fixed(3), 0)
+        };
+        Fragmenter::new(edges)
+            .write(&mut sink, &vec![b'x'; len], |_| {})
+            .unwrap();
+        sink.0
+            .iter()
+            .map(|w| {
+                if w.is_empty() {
+                    "p".to_string()
+                } else {
+                    w.len().to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Head and tail meet: no middle, so no pause for one.
+    assert_eq!(shown(12), "3 p 3 p 3 p 3 p");
+    assert_eq!(shown(7), "3 p 3 p 1 p");
+    assert_eq!(shown(13), "3 p 3 p 1 p 3 p 3 p");
+}
