@@ -129,7 +129,7 @@ impl<T: Transport> Session<T> {
 
     /// Send `message` and read its reply. On a stream two threads can share
     /// (a socket), the message is written on one while this one reads the
-    /// echo ([`duplex`]); on one they cannot (a conducted stream, whose calls
+    /// echo (`duplex`); on one they cannot (a conducted stream, whose calls
     /// take turns), it is written, then read, as the book does
     /// ([`Session::send_then_receive`]).
     pub fn round(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
@@ -156,7 +156,7 @@ impl<T: Transport> Session<T> {
     /// with the read done by the chosen reader (the book's one read is the
     /// `naive` reader). This is all a round needs while the message and its
     /// echo fit in the buffers between the two programs; a longer one needs
-    /// [`duplex`].
+    /// `duplex`.
     pub fn send_then_receive(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
         let wire_len = self.send(message)?;
         Ok(self.receive(wire_len)?)
