@@ -278,7 +278,8 @@ pub enum ServerEvent<'a> {
         /// What the read returned.
         bytes: &'a [u8],
     },
-    /// One write of an echo, when the echo is cut into several.
+    /// One write system call of an echo: a piece of a cut echo, or the part
+    /// of one the kernel took when it took fewer bytes than asked.
     Sent {
         /// The client's number.
         client: usize,
