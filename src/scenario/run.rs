@@ -147,18 +147,7 @@ impl Scenario {
         readers: &[ReaderKind],
         seed: Option<u64>,
     ) -> Result<Vec<Report>, RunError> {
-        thread::scope(|scope| {
-            let runs: Vec<_> = readers
-                .iter()
-                .map(|&reader| scope.spawn(move || self.run(reader, seed)))
-                .collect();
-            runs.into_iter()
-                .map(|run| {
-                    run.join()
-                        .unwrap_or_else(|_| Err(RunError::Server("a run panicked".into())))
-                })
-                .collect()
-        })
+        side_by_side(readers, |reader| self.run(reader, seed))
     }
 
     /// [`Scenario::repeat`] for each of `readers`, side by side (see
@@ -169,18 +158,7 @@ impl Scenario {
         seed: Option<u64>,
         times: usize,
     ) -> Result<Vec<Repetition>, RunError> {
-        thread::scope(|scope| {
-            let runs: Vec<_> = readers
-                .iter()
-                .map(|&reader| scope.spawn(move || self.repeat(reader, seed, times)))
-                .collect();
-            runs.into_iter()
-                .map(|run| {
-                    run.join()
-                        .unwrap_or_else(|_| Err(RunError::Server("a run panicked".into())))
-                })
-                .collect()
-        })
+        side_by_side(readers, |reader| self.repeat(reader, seed, times))
     }
 
     /// Run the scenario `times` times with `reader` and count how many runs came
@@ -230,4 +208,25 @@ fn serve_conducted(
     // returns, and only then does `_finish` let the client go on: a client that
     // connects after that is refused, as with the real server.
     server::serve(acceptor, config, &mut log)
+}
+
+/// `job` for each of `readers`, each on a thread of its own, the results in
+/// the order of `readers`.
+fn side_by_side<T: Send>(
+    readers: &[ReaderKind],
+    job: impl Fn(ReaderKind) -> Result<T, RunError> + Sync,
+) -> Result<Vec<T>, RunError> {
+    thread::scope(|scope| {
+        let job = &job;
+        let runs: Vec<_> = readers
+            .iter()
+            .map(|&reader| scope.spawn(move || job(reader)))
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                run.join()
+                    .unwrap_or_else(|_| Err(RunError::Server("a run panicked".into())))
+            })
+            .collect()
+    })
 }
