@@ -316,6 +316,7 @@ page-queue-discarded = closed with { $n } unread: discarded, and a reset (RST) s
 page-code-server = The book's server, echo_server.c
 page-code-client = The book's client, echo_client.c
 page-code-loop = The { $reader } reader's loop, written in the book's style of C
+page-code-listen = This run calls listen() with a queue of { $backlog }; the book's code asks for { $book }.
 
 ## What the commands say when they are done
 

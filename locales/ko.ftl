@@ -300,6 +300,7 @@ page-queue-discarded = 읽지 않은 { $n }를 남기고 닫힘: 버려지고 �
 page-code-server = 교재의 서버, echo_server.c
 page-code-client = 교재의 클라이언트, echo_client.c
 page-code-loop = { $reader } 읽기 방식의 반복문 (교재의 C 코드 모양으로 옮겨 씀)
+page-code-listen = 이 실행은 listen()에 대기 큐 크기 { $backlog }를 줍니다. 교재의 코드는 { $book }입니다.
 
 ## 명령이 끝나면 하는 말
 

@@ -93,6 +93,9 @@ fn shown(line: &str) -> String {
     format!("{}{text}", " ".repeat(indent / 4))
 }
 
+/// The listen queue the book's server asks for: `listen(servSock, 5)`.
+const BOOK_BACKLOG: u32 = 5;
+
 /// The box of `program`, its lines tied to the calls of `timeline` made by
 /// `side` (the server, or any client): `data-at` lists `[seq, line]`.
 pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
@@ -109,6 +112,14 @@ pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
         Program::Server => "server",
         Program::Client(_) => "client",
     };
+    // The book's code is shown as the book wrote it; where this run's
+    // listen() asked for another queue than the book's 5, the box says so.
+    let listen = timeline.iter().find_map(|e| match e.what {
+        What::Listen { backlog } if program == Program::Server && backlog != BOOK_BACKLOG => {
+            Some(backlog)
+        }
+        _ => None,
+    });
     html! {
         figure.code data-side=(side) data-at=(at) {
             figcaption { (program.title(lang)) }
@@ -117,6 +128,9 @@ pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
                     span.ln data-line=(i) { (shown(line)) } "\n"
                 }
             } }
+            @if let Some(backlog) = listen {
+                p.code-note { (tr!(lang, "page-code-listen", backlog = backlog, book = BOOK_BACKLOG)) }
+            }
         }
     }
 }
@@ -173,5 +187,19 @@ mod tests {
             BOOK_CLIENT.lines().nth(read).unwrap().trim(),
             "strLen = read(sock , message , BUF_SIZE - 1);"
         );
+    }
+
+    #[test]
+    fn a_listen_queue_other_than_the_book_s_is_said_under_its_code() {
+        let listen = |backlog| {
+            let timeline = [Event {
+                seq: 1,
+                side: Side::Server,
+                what: What::Listen { backlog },
+            }];
+            code_box(Program::Server, &timeline, Lang::En).into_string()
+        };
+        assert!(listen(1).contains("listen() with a queue of 1; the book's code asks for 5"));
+        assert!(!listen(5).contains("code-note"));
     }
 }
