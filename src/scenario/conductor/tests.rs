@@ -235,3 +235,25 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
     let accepting = st(reading, Status::Accepting, [0, 0], [false; 2]);
     assert_eq!(accepting.next(Actor::Client), None);
 }
+
+#[test]
+fn a_server_that_ends_holding_a_connection_leaves_the_reading_client_stalled() {
+    let conductor = Arc::new(Conductor::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let on_server = conductor.clone();
+    let server = thread::spawn(move || {
+        let conn = accept(&mut conducted);
+        // The server side ends with the connection still open: no byte and
+        // no close will ever come to the client.
+        on_server.finish(Actor::Server);
+        conn
+    });
+    conductor.begin(Actor::Client).unwrap();
+    let mut conn = connect(&conductor, addr);
+    let mut buf = [0u8; 8];
+    let err = conn.read(&mut buf).unwrap_err();
+    assert!(Stalled::is(&err), "{err}");
+    drop(server.join().unwrap());
+}

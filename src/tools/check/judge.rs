@@ -314,3 +314,6 @@ pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Msg
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
