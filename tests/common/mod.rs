@@ -342,3 +342,52 @@ pub fn failed_shapes(report: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// `tcp-boundary proxy --listen 0 --to 127.0.0.1:PORT ARGS…`, its port.
+pub struct ProxyProc {
+    pub child: Child,
+    pub port: u16,
+    /// The start-up lines describing each direction's shape.
+    pub shapes: Vec<String>,
+}
+
+impl ProxyProc {
+    pub fn start(to: u16, args: &[&str]) -> ProxyProc {
+        let to = format!("127.0.0.1:{to}");
+        let mut child = Command::new(tcp_boundary_bin())
+            .args(["proxy", "--listen", "0", "--to", &to, "--quiet"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let mut shapes = Vec::new();
+        for _ in 0..2 {
+            let mut l = String::new();
+            stderr.read_line(&mut l).unwrap();
+            shapes.push(l.trim_end().to_string());
+        }
+        child.stderr = Some(stderr.into_inner());
+        let port = line
+            .split(", ")
+            .next()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        ProxyProc {
+            child,
+            port,
+            shapes,
+        }
+    }
+}
+
+impl Drop for ProxyProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

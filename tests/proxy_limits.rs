@@ -1,0 +1,392 @@
+//! The proxy against hostile input and peers: bad parameters get one line
+//! and exit 2, its memory stays flat when a peer stops reading, a read delay
+//! gathers at most its limit, and a connection that cannot get a thread is
+//! refused while the proxy goes on.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{LIMIT, ProxyProc, run_with_input, tcp_boundary_bin, text};
+use tcp_boundary::shape::Shape;
+use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
+
+/// The most memory the proxy process has held (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_peer_that_stops_reading_does_not_grow_the_proxy_s_memory() {
+    // The server: its first connection floods and never reads, its second
+    // reads everything and answers nothing.
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = upstream.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let (mut flood, _) = upstream.accept().unwrap();
+        thread::spawn(move || {
+            let chunk = [b'x'; 65536];
+            while flood.write_all(&chunk).is_ok() {}
+        });
+        let (mut sink, _) = upstream.accept().unwrap();
+        let mut buf = vec![0; 65536];
+        while matches!(sink.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    // The proxy with its log (every row, to a file).
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let to = format!("127.0.0.1:{to}");
+    let mut child = Command::new(tcp_boundary_bin())
+        .args(["proxy", "--listen", "0", "--to", &to])
+        .stdout(log)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its standard error stays open (a closed pipe would end it on its next
+    // line).
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let port: u16 = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let proxy = ProxyProc {
+        child,
+        port,
+        shapes: Vec::new(),
+    };
+    // A client that never reads: the proxy's write to it blocks for good.
+    let _stalled = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    thread::sleep(Duration::from_millis(300));
+    // Beside it, a busy one: 300 MB through the proxy.
+    let mut busy = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    let deadline = Instant::now() + LIMIT;
+    let chunk = vec![b'y'; 1 << 20];
+    for _ in 0..300 {
+        busy.write_all(&chunk).unwrap();
+        assert!(Instant::now() < deadline, "300 MB did not pass in time");
+    }
+    let peak = peak_kib(proxy.child.id());
+    assert!(peak < 100 * 1024, "the proxy held {peak} KiB at its peak");
+    drop(stderr);
+}
+
+#[test]
+fn a_read_delay_gathers_at_most_its_limit_before_passing_bytes_on() {
+    // A server that says when its first bytes came.
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = upstream.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let (mut conn, _) = upstream.accept().unwrap();
+        let mut buf = vec![0; 1 << 16];
+        let n = conn.read(&mut buf).unwrap();
+        let _ = tx.send(n);
+        while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    // Requests read 30 s late: without a limit, nothing would reach the
+    // server for 30 s while the client sends 2 MiB.
+    let late = Shape {
+        read_delay: Duration::from_secs(30),
+        ..Shape::default()
+    };
+    let proxy = Proxy::start(ProxyConfig::new(to).upstream(late)).unwrap();
+    let started = Instant::now();
+    let mut client = TcpStream::connect(proxy.addr()).unwrap();
+    let sender = thread::spawn(move || {
+        let _ = client.write_all(&vec![b'z'; 2 << 20]);
+        client
+    });
+    let first = rx.recv_timeout(LIMIT).expect("no bytes reached the server");
+    assert!(first > 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the first bytes came after {:?}",
+        started.elapsed()
+    );
+    drop(proxy);
+    let _ = sender.join();
+}
+
+/// A backend that echoes each of at most `n` connections in a thread of its
+/// own, so that only the proxy can make a client wait.
+fn concurrent_echo(n: usize) -> u16 {
+    let backend = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = backend.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for s in backend.incoming().take(n) {
+            let Ok(mut s) = s else { break };
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(LIMIT));
+                let mut buf = [0u8; 64];
+                while let Ok(n @ 1..) = s.read(&mut buf) {
+                    if s.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// The proxy started through `sh -c 'ulimit -v KIB; exec …'` (no limit:
+/// `None`), with one malloc arena, so that a thread costs its stack (2 MiB)
+/// and not an arena of 64 MiB as well: its process, port, timeline file and
+/// standard error, line by line.
+fn proxy_in_sh(
+    to: u16,
+    kib: Option<u64>,
+    dir: &std::path::Path,
+) -> (
+    Child,
+    u16,
+    std::path::PathBuf,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let limit = kib.map_or(String::new(), |k| format!("ulimit -v {k} && "));
+    let timeline = dir.join(format!("timeline-{}.txt", kib.unwrap_or(0)));
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "{limit}exec {} proxy --listen 0 --to 127.0.0.1:{to} --quiet",
+                tcp_boundary_bin()
+            ),
+        ])
+        .env("MALLOC_ARENA_MAX", "1")
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&timeline).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("the proxy printed no line");
+    let port = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    (child, port, timeline, rx)
+}
+
+/// The virtual memory of process `pid`, in KiB.
+fn vm_size_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// Connect through the proxy and send a line: `true` if it came back,
+/// `false` if the proxy closed the connection instead.
+fn echoed(port: u16) -> (bool, TcpStream) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    let sent = s.write_all(b"hi\n").is_ok();
+    let mut back = [0u8; 3];
+    let came_back = sent && s.read_exact(&mut back).is_ok() && &back == b"hi\n";
+    (came_back, s)
+}
+
+#[test]
+fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let to = concurrent_echo(64);
+    // The proxy's size with one connection served (its two threads
+    // running), measured without a limit...
+    let (mut free, free_port, _, _free_stderr) = proxy_in_sh(to, None, tmp.path());
+    let (served, one) = echoed(free_port);
+    assert!(served);
+    let with_one = vm_size_kib(free.id());
+    drop(one);
+    let _ = free.kill();
+    let _ = free.wait();
+    // ...then a limit that leaves room for a second connection (two threads
+    // of 2 MiB each, and a little heap), and about 1 MiB more: not enough for
+    // a third.
+    let (mut child, port, timeline, stderr) =
+        proxy_in_sh(to, Some(with_one + 5 * 1024), tmp.path());
+    let mut open = Vec::new();
+    let mut outcomes = Vec::new();
+    for _ in 0..8 {
+        let (served, s) = echoed(port);
+        outcomes.push(served);
+        open.push(s);
+    }
+    let served = outcomes.iter().filter(|&&s| s).count();
+    let refused = outcomes.len() - served;
+    // Served while there was room, refused from then on.
+    assert!(served >= 1 && refused >= 1, "served: {outcomes:?}");
+    assert!(
+        outcomes[..served].iter().all(|&s| s),
+        "served: {outcomes:?}"
+    );
+    // One line on stderr for each refused connection.
+    let mut lines = Vec::new();
+    while lines.len() < refused {
+        let line = stderr
+            .recv_timeout(LIMIT)
+            .expect("no line for a refused connection");
+        // The start-up lines describe the shapes.
+        if !line.starts_with("downstream") && !line.starts_with("upstream") {
+            lines.push(line);
+        }
+    }
+    for line in &lines {
+        assert!(
+            line.starts_with("connection ")
+                && line.contains(" refused: no thread could be started for it ("),
+            "{lines:?}"
+        );
+    }
+    // Once the served ones close, the listener, which went on accepting,
+    // serves again (their threads are let go at the next connection).
+    drop(open);
+    let deadline = Instant::now() + LIMIT;
+    let later = loop {
+        let (served, s) = echoed(port);
+        if served || Instant::now() > deadline {
+            break served;
+        }
+        drop(s);
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert!(later, "no connection served after the refused ones");
+    // And a row in the timeline for each (written by the log's own thread,
+    // a moment later).
+    let deadline = Instant::now() + LIMIT;
+    let (rows, noted) = loop {
+        let rows = std::fs::read_to_string(&timeline).unwrap();
+        let noted = rows
+            .matches("refused: no thread could be started for it")
+            .count();
+        if noted >= refused || Instant::now() > deadline {
+            break (rows, noted);
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let rest: Vec<String> = stderr.try_iter().collect();
+    assert!(!rest.iter().any(|l| l.contains("panicked")), "{rest:?}");
+    assert!(noted >= refused, "{rows}");
+}
+
+#[test]
+fn bad_parameters_exit_2_with_one_line() {
+    // Each case: the switches, and the whole first line clap (or the shape's
+    // own check) gives for them.
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--down-chunk", "0"],
+            "error: invalid value '0' for '--down-chunk <BYTES>': must be from 1 to 16777216 bytes",
+        ),
+        (
+            &["--up-chunk", "-5"],
+            "error: invalid value '-5' for '--up-chunk <BYTES>': must be from 1 to 16777216 bytes, not negative",
+        ),
+        (
+            &["--down-random-chunks", "5-2"],
+            "error: invalid value '5-2' for '--down-random-chunks <MIN-MAX>': random chunks: MIN (5) is larger than MAX (2)",
+        ),
+        (
+            &["--down-random-chunks", "0-2"],
+            "error: invalid value '0-2' for '--down-random-chunks <MIN-MAX>': random chunks: MIN must be at least 1 byte (got 0)",
+        ),
+        (
+            &["--sideways", "--down-chunk", "3"],
+            "error: unexpected argument '--sideways' found",
+        ),
+        (
+            &["--down-chunk", "3", "--down-random-chunks", "1-2"],
+            "error: the argument '--down-chunk <BYTES>' cannot be used with '--down-random-chunks <MIN-MAX>'",
+        ),
+        (
+            &["--up-chunk", "3", "--up-chunk", "4"],
+            "error: the argument '--up-chunk <BYTES>' cannot be used multiple times",
+        ),
+        (
+            &["--down-cut-after", "3", "--down-reset-after", "4"],
+            "error: the argument '--down-cut-after <BYTES>' cannot be used with '--down-reset-after <BYTES>'",
+        ),
+        (
+            &["--down-random-pauses"],
+            "error: the following required arguments were not provided: --down-chunk-delay-ms <MS>",
+        ),
+        (
+            &["--up-read-delay-ms", "99999999"],
+            "error: invalid value '99999999' for '--up-read-delay-ms <MS>': must be at most 60000 ms",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["proxy", "--listen", "0", "--to", "127.0.0.1:9"];
+        all.extend_from_slice(args);
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().next(), Some(*needle), "{args:?}: {err}");
+    }
+    for (flag, value, needle) in [
+        ("--listen", "nine", "--listen: expected PORT or ADDR:PORT"),
+        ("--to", "nowhere", "--to: expected HOST:PORT"),
+    ] {
+        let mut all = vec!["proxy", "--listen", "0", "--to", "127.0.0.1:9"];
+        let i = all.iter().position(|a| *a == flag).unwrap();
+        all[i + 1] = value;
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn a_misspelt_switch_gets_clap_s_suggestion() {
+    for (wrong, tip) in [
+        (
+            "--upstream",
+            "tip: a similar argument exists: '--up-read-delay-ms'",
+        ),
+        (
+            "--down-chunck",
+            "tip: a similar argument exists: '--down-chunk'",
+        ),
+    ] {
+        let all = ["proxy", "--listen", "0", "--to", "127.0.0.1:9", wrong, "3"];
+        let out = run_with_input(tcp_boundary_bin(), &all, b"");
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!("error: unexpected argument '{wrong}' found")
+        );
+        assert_eq!(lines[1], tip, "{err}");
+    }
+}
