@@ -391,3 +391,23 @@ impl Drop for ProxyProc {
         let _ = self.child.wait();
     }
 }
+
+/// A small scenario file that runs as its expectations say: tests change
+/// one line of it to make it bad.
+pub const GOOD_SCENARIO: &str = r#"
+lesson = "l"
+description = "d"
+
+[server]
+chunk = 1
+chunk_delay_ms = 5
+
+[[step]]
+send = ["hi\n"]
+
+[expect]
+naive = "broken"
+exact = "intact"
+line = "intact"
+length = "intact"
+"#;
