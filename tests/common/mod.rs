@@ -411,3 +411,28 @@ exact = "intact"
 line = "intact"
 length = "intact"
 "#;
+
+/// Write `body` as the Python script `dir/NAME.py`; its path.
+pub fn write_script(dir: &std::path::Path, name: &str, body: &str) -> String {
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, body).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The start of every test client: connect to the address given, send three
+/// messages, check each reply, exit 0 only if all were right.
+pub const CLIENT_PRELUDE: &str = r#"
+import socket, struct, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+MESSAGES = [b"hello, class\n", b"TCP is a byte stream\n", b"one write() is not one read()\n"]
+def fail(why):
+    print(why)
+    sys.exit(1)
+"#;
+
+pub fn python_client(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, format!("{CLIENT_PRELUDE}{body}")).unwrap();
+    path
+}
