@@ -257,3 +257,10 @@ fn a_server_that_ends_holding_a_connection_leaves_the_reading_client_stalled() {
     assert!(Stalled::is(&err), "{err}");
     drop(server.join().unwrap());
 }
+
+#[test]
+fn only_the_conductor_s_stall_is_a_stall() {
+    assert!(Stalled::is(&std::io::Error::other(Stalled)));
+    assert!(!Stalled::is(&std::io::Error::other("another error")));
+    assert!(!Stalled::is(&std::io::ErrorKind::WouldBlock.into()));
+}
