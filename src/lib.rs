@@ -55,11 +55,11 @@
 //! 2. [`text`]: escapes and counts of bytes, worded with [`lang`];
 //! 3. [`transport`]: the streams;
 //! 4. [`event`]: what the programs did, errors worded the way verdicts are;
-//! 5. [`shape`]: the cutter and the pacing;
+//! 5. [`shape`]: the cutter, the pacing and the shaped connection;
 //! 6. [`lesson`]: the book's server and client and the readers;
 //! 7. [`scenario`]: lessons run by the conductor;
 //! 8. [`view`]: timelines, reports, consoles and pages;
-//! 9. [`tools`]: proxy, check and bench;
+//! 9. [`tools`]: proxy, check, bench, and the echo server on a thread;
 //! 10. [`cli`]: the binaries' switches, and above it `src/bin/`.
 
 pub mod cli;

@@ -12,6 +12,7 @@
 //! - `shape`: the shaping switches, defined once ([`ShapeArgs`], and per
 //!   direction for the proxy), and `--seed`.
 //! - `server`: the echo server's switches ([`ServerArgs`]).
+//! - `complete`: arguments a shell completes (scenario names, man pages).
 //!
 //! Exit codes, the same for every binary:
 //!

@@ -9,7 +9,7 @@ use clap::Args;
 use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lang::Lang;
-use crate::lesson::server::ServerConfig;
+use crate::lesson::server::{BOOK_BACKLOG, ServerConfig};
 use crate::shape::{SocketOptions, choose_seed};
 use crate::tr;
 
@@ -31,7 +31,7 @@ pub struct ServerArgs {
     pub bind: IpAddr,
     /// Length of the listen backlog (1 to 4096): connections the kernel completes
     /// and parks while the server is busy with another client.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(1, MAX_BACKLOG as u64))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = BOOK_BACKLOG as u64, value_parser = number_in(1, MAX_BACKLOG as u64))]
     pub backlog: u64,
     /// Serve this many clients one after another, then exit (0: until killed;
     /// at most 1000000).

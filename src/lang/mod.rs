@@ -136,6 +136,11 @@ impl Lang {
 }
 
 /// The catalogue of a language, parsed once.
+/// True when the catalogues have a message `id` (every id is in both).
+pub fn has(id: &str) -> bool {
+    bundle(Lang::En).has_message(id)
+}
+
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
     let all = BUNDLES.get_or_init(|| Lang::ALL.map(make_bundle));

@@ -67,6 +67,9 @@ impl Acceptor for TcpListener {
     }
 }
 
+/// The listen queue the book's server asks for: `listen(servSock, 5)`.
+pub const BOOK_BACKLOG: u32 = 5;
+
 /// How the server behaves. `Default` is the book's server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {

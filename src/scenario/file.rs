@@ -292,6 +292,9 @@ impl Scenario {
         .into_iter()
         .filter_map(|(send, recv)| Some(send? + recv?))
         .min();
+        // The kernel gives data at least 1.5 times the buffer size asked for.
+        let fits = |bytes: usize| smallest.is_none_or(|b| bytes * 2 <= b * 3);
+        let b = smallest.unwrap_or(0) as u64;
         let mut paused = 0;
         // Walk the script as the runner will, to catch steps that cannot happen.
         let mut owed: BTreeMap<usize, usize> = BTreeMap::new();
@@ -316,17 +319,15 @@ impl Scenario {
                     }
                     for m in messages {
                         check_message(m).or_else(&at)?;
-                        // On the wire a message may carry the length reader's header; the kernel
-                        // gives at least 1.5 times the size asked for to data.
-                        if let Some(b) = smallest
-                            && on_the_wire(m.len()) * 2 > b * 3
-                        {
+                        // On the wire a message may carry the length
+                        // reader's header.
+                        if !fits(on_the_wire(m.len())) {
                             return at(format!(
                                 "a message of {} does not fit the socket buffers of {} asked \
                                  for (the writer's send and the reader's receive buffer): a \
                                  write would wait for a reader who waits for its turn",
                                 crate::text::bytes(m.len() as u64),
-                                crate::text::bytes(b as u64)
+                                crate::text::bytes(b)
                             ));
                         }
                     }
@@ -335,14 +336,13 @@ impl Scenario {
                     // must.
                     let wire: usize = messages.iter().map(|m| on_the_wire(m.len())).sum();
                     let in_flight = owed_bytes.get(&k).copied().unwrap_or(0) + wire;
-                    if let Some(b) = smallest
-                        && in_flight * 2 > b * 3
-                    {
+                    if !fits(in_flight) {
                         return at(format!(
-                            "{} written and not yet read back do not fit the socket buffer of \
-                             {} asked for: a write would wait for a reader who waits for its turn",
+                            "{} written and not yet read back do not fit the socket buffers of \
+                             {} asked for (the writer's send and the reader's receive buffer): a \
+                             write would wait for a reader who waits for its turn",
                             crate::text::bytes(in_flight as u64),
-                            crate::text::bytes(b as u64)
+                            crate::text::bytes(b)
                         ));
                     }
                     if matches!(step, Step::Write { .. }) {

@@ -176,7 +176,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             clients: 1,
-            backlog: 5,
+            backlog: crate::lesson::server::BOOK_BACKLOG,
             buffer_size: 1024,
             nodelay: false,
             send_buffer: None,

@@ -60,10 +60,7 @@ pub(super) fn quote_catalogue(text: &str, lang: Lang) -> Result<String, String> 
         };
         let mut words = rest[at + 2..at + end].split_whitespace();
         let id = words.next().unwrap_or_default();
-        if !crate::lang::ids(crate::lang::EN_FTL)
-            .iter()
-            .any(|known| known == id)
-        {
+        if !crate::lang::has(id) {
             return Err(format!("`{{={id}}}` quotes no message of the catalogue"));
         }
         let mut args: Vec<(&str, Arg)> = Vec::new();

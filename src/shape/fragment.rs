@@ -156,13 +156,8 @@ impl FragmentPlan {
         matches!(self.cuts, Cuts::Random(_)) || (self.random_pauses && !self.delay.is_zero())
     }
 
-    /// A one-line description for start-up messages, e.g.
-    /// `random pieces of 2-5 bytes (seed 42), 100 ms pause after each`.
-    pub fn describe(&self) -> String {
-        self.describe_in(Lang::En)
-    }
-
-    /// [`FragmentPlan::describe`] in `lang`.
+    /// The plan in words, in `lang`, e.g. `random pieces of 2-5 bytes (seed
+    /// 42), 100 ms pause after each` (a part of [`crate::shape::Shape::describe`]).
     pub fn describe_in(&self, lang: Lang) -> String {
         let cuts = match self.cuts {
             Cuts::Whole => tr!(lang, "plan-whole"),

@@ -22,19 +22,28 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// Bytes waiting in our socket's receive queue: arrived, not yet read.
-pub fn inq(stream: &TcpStream) -> io::Result<usize> {
+pub fn inq(stream: &impl AsRawFd) -> io::Result<usize> {
     ioctl_count(stream, libc::FIONREAD)
 }
 
 /// Bytes in our socket's send queue: written, not yet acknowledged by the
 /// peer's kernel.
-pub fn outq(stream: &TcpStream) -> io::Result<usize> {
+pub fn outq(stream: &impl AsRawFd) -> io::Result<usize> {
     ioctl_count(stream, libc::TIOCOUTQ)
 }
 
-fn ioctl_count(stream: &TcpStream, request: libc::Ioctl) -> io::Result<usize> {
+/// Bytes in our socket's send queue not yet sent at all (`SIOCOUTQNSD`): the
+/// part of [`outq`] still waiting for room in the peer's receive window.
+pub fn unsent(stream: &impl AsRawFd) -> io::Result<usize> {
+    ioctl_count(stream, UNSENT)
+}
+
+/// `SIOCOUTQNSD` (linux/sockios.h).
+const UNSENT: libc::Ioctl = 0x894B;
+
+fn ioctl_count(stream: &impl AsRawFd, request: libc::Ioctl) -> io::Result<usize> {
     let mut n: libc::c_int = 0;
-    // SAFETY: both requests write one int through the pointer, which is valid.
+    // SAFETY: each request writes one int through the pointer, which is valid.
     let r = unsafe { libc::ioctl(stream.as_raw_fd(), request, &mut n) };
     if r < 0 {
         return Err(io::Error::last_os_error());

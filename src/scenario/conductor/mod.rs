@@ -151,6 +151,13 @@ struct Conn {
     fds: [Option<RawFd>; 2],
 }
 
+impl Conn {
+    /// Bytes `writer` has written that the other side has not read yet.
+    fn in_flight(&self, writer: usize) -> u64 {
+        self.written[writer] - self.consumed[writer]
+    }
+}
+
 #[derive(Debug)]
 struct State {
     baton: Actor,
@@ -169,7 +176,7 @@ impl State {
             Status::Reading { conn, .. } => {
                 let c = &self.conns[conn];
                 let peer = actor.other().index();
-                c.written[peer] > c.consumed[peer]
+                c.in_flight(peer) > 0
                     || c.closed[peer]
                     // A queued connection the server will never accept: the
                     // kernel resets it when the listener closes.

@@ -5,7 +5,7 @@
 use std::io::{self, Read, Write};
 use std::mem::ManuallyDrop;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -162,7 +162,7 @@ impl Conducted {
         let st = self.conductor.lock();
         let c = &st.conns[self.conn];
         let peer = self.me.other().index();
-        c.written[peer] - c.consumed[peer]
+        c.in_flight(peer)
     }
 
     /// Wait until this end's receive queue holds what the read will take,
@@ -186,7 +186,7 @@ impl Conducted {
         let mut last_change = Instant::now();
         let mut settled_since: Option<Instant> = None;
         loop {
-            let Ok(queued) = queue::inq(&self.stream) else {
+            let Ok(queued) = queue::inq(&*self.stream) else {
                 return; // the read itself will report it
             };
             if queued >= want {
@@ -231,8 +231,8 @@ impl Conducted {
         let c = &st.conns[self.conn];
         let peer = self.me.other().index();
         let fd = c.fds[peer]?;
-        let (unacked, unsent) = (count(fd, libc::TIOCOUTQ)?, count(fd, UNSENT)?);
-        let in_flight = c.written[peer] - c.consumed[peer];
+        let (unacked, unsent) = (queue::outq(&fd).ok()?, queue::unsent(&fd).ok()?);
+        let in_flight = c.in_flight(peer);
         Some(unacked == unsent && queued as u64 + unsent as u64 == in_flight)
     }
 }
@@ -240,19 +240,6 @@ impl Conducted {
 /// How long the two ends must stay with nothing on its way between them
 /// before a read that a receive window holds back goes on.
 const SETTLED: Duration = Duration::from_millis(2);
-
-/// `SIOCOUTQNSD` (linux/sockios.h): bytes written and not yet sent.
-const UNSENT: libc::Ioctl = 0x894B;
-
-/// One of the kernel's counts of a socket's send queue (`TIOCOUTQ`: written
-/// and not yet acknowledged; `SIOCOUTQNSD`: written and not yet sent).
-fn count(fd: RawFd, request: libc::Ioctl) -> Option<usize> {
-    let mut n: libc::c_int = 0;
-    // SAFETY: both requests write one int through the pointer, which is
-    // valid; `fd` is an open socket (the caller holds the conductor's lock).
-    let r = unsafe { libc::ioctl(fd, request, &mut n) };
-    (r == 0).then_some(n.max(0) as usize)
-}
 
 impl Read for Conducted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -270,7 +257,7 @@ impl Read for Conducted {
         }
         // What waits in the kernel's receive queue, asked of the kernel just
         // before the read: the bytes this read can take.
-        let queued = queue::inq(&self.stream).ok();
+        let queued = queue::inq(&*self.stream).ok();
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
         self.account(&result, buf, false, queued);
@@ -332,7 +319,7 @@ impl Drop for Conducted {
             let c = &mut st.conns[self.conn];
             c.closed[self.me.index()] = true;
             let peer = self.me.other().index();
-            let unread = c.written[peer] - c.consumed[peer];
+            let unread = c.in_flight(peer);
             c.fds[self.me.index()] = None;
             let side = st.side(self.me, self.conn);
             st.record(side, What::Close { unread });

@@ -212,12 +212,12 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
     // Two pieces in a row, a pause; the last piece ends its burst early.
     assert_eq!(shown, ["a", "b", "pause", "c", "pause"]);
     assert_eq!(
-        burst.describe(),
+        burst.describe_in(Lang::En),
         "pieces of at most 1 byte, 80 ms pause after each 2 in a row"
     );
     let single = FragmentPlan { burst: 1, ..burst };
     assert_eq!(
-        single.describe(),
+        single.describe_in(Lang::En),
         "pieces of at most 1 byte, 80 ms pause after each"
     );
     let no_pause = FragmentPlan {
@@ -225,7 +225,7 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
         delay: Duration::ZERO,
         ..burst
     };
-    assert_eq!(no_pause.describe(), "pieces of at most 1 byte");
+    assert_eq!(no_pause.describe_in(Lang::En), "pieces of at most 1 byte");
 }
 
 /// A stream that keeps each write and pause, as [`Sink`] does, and whose

@@ -9,6 +9,7 @@ use maud::{Markup, html};
 use crate::event::{Event, Side, What};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
+use crate::lesson::server::BOOK_BACKLOG;
 use crate::tr;
 
 /// The book's iterative echo server, as the chapter prints it.
@@ -93,11 +94,8 @@ fn shown(line: &str) -> String {
     format!("{}{text}", " ".repeat(indent / 4))
 }
 
-/// The listen queue the book's server asks for: `listen(servSock, 5)`.
-const BOOK_BACKLOG: u32 = 5;
-
 /// The box of `program`, its lines tied to the calls of `timeline` made by
-/// `side` (the server, or any client): `data-at` lists `[seq, line]`.
+/// its side (the server, or any client): `data-at` lists `[seq, line]`.
 pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
     let at: Vec<(usize, usize)> = timeline
         .iter()
