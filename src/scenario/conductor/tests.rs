@@ -264,3 +264,36 @@ fn only_the_conductor_s_stall_is_a_stall() {
     assert!(!Stalled::is(&std::io::Error::other("another error")));
     assert!(!Stalled::is(&std::io::ErrorKind::WouldBlock.into()));
 }
+
+#[test]
+fn a_client_queued_on_a_listener_that_is_gone_may_read_its_reset() {
+    let st = |client: Status, server: Status, accepted: bool| State {
+        baton: Actor::Server,
+        status: [client, server],
+        conns: vec![super::Conn {
+            written: [0; 2],
+            consumed: [0; 2],
+            closed: [false; 2],
+            accepted,
+            client: 1,
+            client_addr: ([127, 0, 0, 1], 9).into(),
+            fds: [None; 2],
+        }],
+        accept_queue: Default::default(),
+        stall: false,
+        events: Vec::new(),
+    };
+    let reading = Status::Reading {
+        conn: 0,
+        late: false,
+    };
+    // Never accepted, and the server is done: the kernel resets the
+    // connection, so the client's read returns and the client may run.
+    assert!(st(reading, Status::Done, false).can_run(Actor::Client));
+    // While the server may still accept it, or once it was accepted, the
+    // client waits for bytes like any reader.
+    assert!(!st(reading, Status::Accepting, false).can_run(Actor::Client));
+    assert!(!st(reading, Status::Done, true).can_run(Actor::Client));
+    // The server never reads a connection it did not accept.
+    assert!(!st(Status::Done, reading, false).can_run(Actor::Server));
+}
