@@ -297,3 +297,24 @@ fn a_client_queued_on_a_listener_that_is_gone_may_read_its_reset() {
     // The server never reads a connection it did not accept.
     assert!(!st(Status::Done, reading, false).can_run(Actor::Server));
 }
+
+#[test]
+fn the_client_begins_only_when_the_server_hands_it_the_baton_and_rows_count_from_one() {
+    let conductor = Arc::new(Conductor::new());
+    let client = {
+        let conductor = conductor.clone();
+        thread::spawn(move || {
+            conductor.begin(Actor::Client).unwrap();
+            conductor.note(Side::Client(1), What::Connect);
+        })
+    };
+    // The server holds the baton first: whatever it does before it hands
+    // the baton on comes before anything the client does.
+    thread::sleep(Duration::from_millis(50));
+    conductor.note(Side::Server, What::Socket);
+    conductor.finish(Actor::Server);
+    client.join().unwrap();
+    let events = conductor.events();
+    let order: Vec<(usize, &What)> = events.iter().map(|e| (e.seq, &e.what)).collect();
+    assert_eq!(order, [(1, &What::Socket), (2, &What::Connect)]);
+}
