@@ -119,18 +119,69 @@ pub fn connect(addr: SocketAddr, opts: &SocketOptions) -> io::Result<(TcpStream,
     Ok((socket.into(), sizes))
 }
 
-/// [`connect`], giving up after `limit`. A connect to a server whose listen
-/// queue is full waits for its SYN to be sent again (after 1 s, 3 s, 7 s…):
-/// the limit keeps that wait bounded.
-pub fn connect_within(
-    addr: SocketAddr,
-    opts: &SocketOptions,
-    limit: std::time::Duration,
-) -> io::Result<(TcpStream, BufferSizes)> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    let sizes = configure(&socket, opts)?;
-    socket.connect_timeout(&addr.into(), limit)?;
-    Ok((socket.into(), sizes))
+/// A connect begun without waiting for it: the SYN is sent, and on loopback
+/// the answer (SYN-ACK, or RST from a port where nothing listens) has been
+/// handled by the kernel before this returns. [`Connecting::within`] says
+/// how it ended.
+#[derive(Debug)]
+pub struct Connecting {
+    socket: Socket,
+    sizes: BufferSizes,
+}
+
+impl Connecting {
+    /// Begin connecting to `addr` with `opts` applied before the handshake.
+    pub fn begin(addr: SocketAddr, opts: &SocketOptions) -> io::Result<Connecting> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        let sizes = configure(&socket, opts)?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(Connecting { socket, sizes })
+    }
+
+    /// Wait at most `limit` for the handshake: the connected stream
+    /// (blocking again), the connect's error (refused…), or `Err(self)` when
+    /// it is still waiting (a full listen queue dropped the SYN, and the
+    /// kernel will send it again).
+    #[allow(clippy::result_large_err)]
+    pub fn within(
+        self,
+        limit: std::time::Duration,
+    ) -> Result<io::Result<(TcpStream, BufferSizes)>, Connecting> {
+        use std::os::fd::AsRawFd;
+        let mut fd = libc::pollfd {
+            fd: self.socket.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        let ms = limit.as_millis().min(i32::MAX as u128) as i32;
+        let ready = loop {
+            // SAFETY: one valid pollfd, for the duration of the call.
+            let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+            let e = io::Error::last_os_error();
+            match ready {
+                // A signal: ask again (a loaded machine gains a little time).
+                -1 if e.kind() == io::ErrorKind::Interrupted => continue,
+                -1 => return Ok(Err(e)),
+                n => break n,
+            }
+        };
+        if ready == 0 {
+            return Err(self);
+        }
+        if let Some(e) = match self.socket.take_error() {
+            Ok(e) => e,
+            Err(e) => Some(e),
+        } {
+            return Ok(Err(e));
+        }
+        let done = self.socket.set_nonblocking(false);
+        Ok(done.map(|()| (self.socket.into(), self.sizes)))
+    }
 }
 
 /// Apply the per-connection options to an accepted socket. Buffer sizes were

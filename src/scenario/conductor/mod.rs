@@ -59,9 +59,10 @@ pub use stream::{Conducted, ConductedListener, ConductedLog};
 /// exists so that a bug cannot turn into a hang.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A connect that has not returned within this long is waiting for its SYN
-/// to be sent again: on loopback a handshake the queue has room for takes
-/// microseconds, and the first retry comes after a second.
+/// A connect not answered within this long is waiting for its SYN to be sent
+/// again: on loopback the kernel answers a SYN within the connect call itself
+/// (so the wait ends at once, however loaded the machine), unless a full
+/// listen queue dropped it; then the first retry comes after a second.
 pub const AT_ONCE: Duration = Duration::from_millis(200);
 
 /// The longest a connect may wait on a full listen queue: long enough for the
@@ -355,8 +356,8 @@ impl Conductor {
     /// baton). Connecting is not a scheduling point: the kernel completes the
     /// handshake whether or not the server is accepting, and queues the
     /// connection. Unless the queue is full: then the kernel drops the SYN and
-    /// the connect waits for its retry, so a connect that has not returned
-    /// within [`AT_ONCE`] comes back as [`Connecting::Waits`] and goes on in
+    /// the connect waits for its retry, so a connect not answered within
+    /// [`AT_ONCE`] comes back as [`Connecting::Waits`] and goes on in
     /// the background.
     pub fn connect(
         self: &Arc<Self>,
@@ -364,22 +365,36 @@ impl Conductor {
         opts: &SocketOptions,
         client: usize,
     ) -> io::Result<Connecting> {
-        let (tx, rx) = mpsc::channel();
-        let opts = *opts;
-        // The thread ends by itself: the connect succeeds, is refused, or
-        // gives up after RETRY_PATIENCE.
-        thread::Builder::new()
-            .name(format!("connect-c{client}"))
-            .spawn(move || {
-                let _ = tx.send(net::connect_within(addr, &opts, RETRY_PATIENCE));
-            })?;
         let since = Instant::now();
-        match rx.recv_timeout(AT_ONCE) {
+        // The SYN goes out now, and on loopback the kernel has answered it
+        // (SYN-ACK, or RST where nothing listens) before `begin` returns: so
+        // the wait below ends at once, however loaded the machine, unless the
+        // listen queue was full and the SYN was dropped.
+        let started = match net::Connecting::begin(addr, opts) {
+            Ok(started) => started.within(AT_ONCE),
+            Err(e) => Ok(Err(e)),
+        };
+        match started {
             Ok(result) => {
                 let (stream, sizes) = self.connected(result, client, What::Connect)?;
                 Ok(Connecting::Done(stream, sizes))
             }
-            Err(_) => {
+            Err(still) => {
+                // The rest of the wait on a thread of its own, which ends by
+                // itself: the connect succeeds, is refused, or gives up after
+                // RETRY_PATIENCE.
+                let (tx, rx) = mpsc::channel();
+                thread::Builder::new()
+                    .name(format!("connect-c{client}"))
+                    .spawn(move || {
+                        let result = still.within(RETRY_PATIENCE).unwrap_or_else(|_| {
+                            Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "connect still waiting: nothing made room in the listen queue",
+                            ))
+                        });
+                        let _ = tx.send(result);
+                    })?;
                 self.note(Side::Client(client), What::ConnectWaits);
                 Ok(Connecting::Waits(Waiting {
                     client,
