@@ -308,11 +308,8 @@ impl Conductor {
             Some(next) => st.baton = next,
             // Neither side can move. The server never stalls (a server waiting
             // for a client is normal); the client's read is the one that would
-            // hang, so it is the one that fails.
-            None if me == Actor::Client => {
-                st.status[me.index()] = Status::Running;
-                return Err(io::Error::other(Stalled));
-            }
+            // hang, so it is the one that fails: with the baton it finds the
+            // stall (see `wait_for_baton`), at once if it is the one here.
             None => {
                 st.stall = true;
                 st.baton = Actor::Client;
