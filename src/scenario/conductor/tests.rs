@@ -318,3 +318,47 @@ fn the_client_begins_only_when_the_server_hands_it_the_baton_and_rows_count_from
     let order: Vec<(usize, &What)> = events.iter().map(|e| (e.seq, &e.what)).collect();
     assert_eq!(order, [(1, &What::Socket), (2, &What::Connect)]);
 }
+
+#[test]
+fn the_server_s_log_adds_only_what_the_server_alone_knows() {
+    use super::ConductedLog;
+    use crate::event::{Ending, ServerEvent, ServerLog};
+    let conductor = Arc::new(Conductor::new());
+    let mut log = ConductedLog(conductor.clone());
+    let peer: std::net::SocketAddr = ([127, 0, 0, 1], 9).into();
+    let ended = |how| ServerEvent::Ended {
+        client: 1,
+        peer,
+        how,
+    };
+    for e in [
+        ended(Ending::Cut(3)),
+        ended(Ending::Reset(4)),
+        ended(Ending::Idle(Duration::from_millis(250))),
+        // A clean end of stream is already in the timeline, as the read of 0.
+        ended(Ending::Eof),
+        ServerEvent::Received {
+            client: 1,
+            bytes: b"hi",
+        },
+        ServerEvent::Closed,
+    ] {
+        log.event(e).unwrap();
+    }
+    let whats: Vec<What> = conductor.events().into_iter().map(|e| e.what).collect();
+    assert_eq!(
+        whats,
+        [
+            What::Cut {
+                after: 3,
+                reset: false
+            },
+            What::Cut {
+                after: 4,
+                reset: true
+            },
+            What::Dropped { idle_ms: 250 },
+            What::CloseListener,
+        ]
+    );
+}
