@@ -362,3 +362,28 @@ fn the_server_s_log_adds_only_what_the_server_alone_knows() {
         ]
     );
 }
+
+#[test]
+fn a_write_of_nothing_is_a_write_not_the_end_of_the_stream() {
+    let conductor = Arc::new(Conductor::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let on_server = conductor.clone();
+    let server = thread::spawn(move || {
+        let conn = accept(&mut conducted);
+        on_server.finish(Actor::Server);
+        conn
+    });
+    conductor.begin(Actor::Client).unwrap();
+    let mut conn = connect(&conductor, addr);
+    assert_eq!(conn.write(&[]).unwrap(), 0);
+    let rows = rows(&conductor);
+    assert_eq!(
+        rows.last().map(String::as_str),
+        Some("c1 write "),
+        "{rows:?}"
+    );
+    conductor.finish(Actor::Client);
+    drop(server.join().unwrap());
+}
