@@ -236,8 +236,10 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
     assert_eq!(accepting.next(Actor::Client), None);
 }
 
-#[test]
-fn a_server_that_ends_holding_a_connection_leaves_the_reading_client_stalled() {
+/// A conducted pair whose server side accepts the client and does nothing
+/// more (its end of the connection stays open, in the thread's result); the
+/// client side has begun and connected.
+fn a_server_that_accepts_and_ends() -> (Arc<Conductor>, Conducted, thread::JoinHandle<Conducted>) {
     let conductor = Arc::new(Conductor::new());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -245,13 +247,19 @@ fn a_server_that_ends_holding_a_connection_leaves_the_reading_client_stalled() {
     let on_server = conductor.clone();
     let server = thread::spawn(move || {
         let conn = accept(&mut conducted);
-        // The server side ends with the connection still open: no byte and
-        // no close will ever come to the client.
         on_server.finish(Actor::Server);
         conn
     });
     conductor.begin(Actor::Client).unwrap();
-    let mut conn = connect(&conductor, addr);
+    let conn = connect(&conductor, addr);
+    (conductor, conn, server)
+}
+
+#[test]
+fn a_server_that_ends_holding_a_connection_leaves_the_reading_client_stalled() {
+    // The server side ends with the connection still open: no byte and no
+    // close will ever come to the client.
+    let (_conductor, mut conn, server) = a_server_that_accepts_and_ends();
     let mut buf = [0u8; 8];
     let err = conn.read(&mut buf).unwrap_err();
     assert!(Stalled::is(&err), "{err}");
@@ -365,18 +373,7 @@ fn the_server_s_log_adds_only_what_the_server_alone_knows() {
 
 #[test]
 fn a_write_of_nothing_is_a_write_not_the_end_of_the_stream() {
-    let conductor = Arc::new(Conductor::new());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut conducted = ConductedListener::new(listener, conductor.clone());
-    let on_server = conductor.clone();
-    let server = thread::spawn(move || {
-        let conn = accept(&mut conducted);
-        on_server.finish(Actor::Server);
-        conn
-    });
-    conductor.begin(Actor::Client).unwrap();
-    let mut conn = connect(&conductor, addr);
+    let (conductor, mut conn, server) = a_server_that_accepts_and_ends();
     assert_eq!(conn.write(&[]).unwrap(), 0);
     let rows = rows(&conductor);
     assert_eq!(
