@@ -184,16 +184,23 @@ fn a_client_s_close_lets_the_server_meet_the_end_before_the_client_goes_on() {
 }
 
 /// The scheduler's rule on its own: who runs next from each side's status.
-#[test]
-fn a_side_with_nothing_to_do_never_gets_the_baton() {
-    let st = |client: Status, server: Status, written: [u64; 2], closed: [bool; 2]| State {
+/// The conductor's state with one connection: each side's status, the
+/// bytes each has written, which have closed, and whether it was accepted.
+fn state(
+    client: Status,
+    server: Status,
+    written: [u64; 2],
+    closed: [bool; 2],
+    accepted: bool,
+) -> State {
+    State {
         baton: Actor::Server,
         status: [client, server],
         conns: vec![super::Conn {
             written,
             consumed: [0; 2],
             closed,
-            accepted: true,
+            accepted,
             client: 1,
             client_addr: ([127, 0, 0, 1], 9).into(),
             fds: [None; 2],
@@ -201,7 +208,12 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
         accept_queue: Default::default(),
         stall: false,
         events: Vec::new(),
-    };
+    }
+}
+
+#[test]
+fn a_side_with_nothing_to_do_never_gets_the_baton() {
+    let st = |client, server, written, closed| state(client, server, written, closed, true);
     let reading = Status::Reading {
         conn: 0,
         late: false,
@@ -275,22 +287,7 @@ fn only_the_conductor_s_stall_is_a_stall() {
 
 #[test]
 fn a_client_queued_on_a_listener_that_is_gone_may_read_its_reset() {
-    let st = |client: Status, server: Status, accepted: bool| State {
-        baton: Actor::Server,
-        status: [client, server],
-        conns: vec![super::Conn {
-            written: [0; 2],
-            consumed: [0; 2],
-            closed: [false; 2],
-            accepted,
-            client: 1,
-            client_addr: ([127, 0, 0, 1], 9).into(),
-            fds: [None; 2],
-        }],
-        accept_queue: Default::default(),
-        stall: false,
-        events: Vec::new(),
-    };
+    let st = |client, server, accepted| state(client, server, [0; 2], [false; 2], accepted);
     let reading = Status::Reading {
         conn: 0,
         late: false,
