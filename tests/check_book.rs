@@ -114,26 +114,10 @@ int main(int argc, char *argv[]) {
 
 #[test]
 fn the_chapter_s_c_client_fails_even_when_sigpipe_kills_it() {
-    let cc = std::process::Command::new("cc").arg("--version").output();
-    if !cc.is_ok_and(|o| o.status.success()) {
-        common::skip_without("no C compiler (cc) for the book's C client");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("client.c");
-    std::fs::write(&source, BOOK_C).unwrap();
-    let binary = dir.path().join("client");
-    let built = std::process::Command::new("cc")
-        .arg("-o")
-        .arg(&binary)
-        .arg(&source)
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let Some(binary) = common::compile_c(dir.path(), "client", BOOK_C) else {
+        return;
+    };
     let (report, code) = check_json(
         &["--stdin-lines"],
         &[binary.to_str().unwrap(), "{host}", "{port}"],

@@ -131,32 +131,13 @@ fn our_echo_server_and_the_chapter_s_server_pass() {
     // again between connections.
     let (report, code) = check_json(&[], &[common::echo_server_bin(), "{port}"]);
     assert_eq!(code, 0, "{report:#}");
-    let cc = std::process::Command::new("cc").arg("--version").output();
-    if !cc.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("TCP_BOUNDARY_REQUIRE_TOOLS").is_none(),
-            "no cc"
-        );
-        return;
-    }
     let chapter =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("book/echo_server.c"))
             .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("server.c");
-    std::fs::write(&source, chapter).unwrap();
-    let binary = dir.path().join("server");
-    let built = std::process::Command::new("cc")
-        .arg("-o")
-        .arg(&binary)
-        .arg(&source)
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let Some(binary) = common::compile_c(dir.path(), "server", &chapter) else {
+        return;
+    };
     let (report, code) = check_json(&[], &[binary.to_str().unwrap(), "{port}"]);
     assert_eq!(code, 0, "{report:#}");
 }

@@ -436,3 +436,28 @@ pub fn python_client(dir: &std::path::Path, name: &str, body: &str) -> std::path
     std::fs::write(&path, format!("{CLIENT_PRELUDE}{body}")).unwrap();
     path
 }
+
+/// `source` (C) built with the machine's `cc` as `dir/NAME`: its path; `None`
+/// (the test skipped, or failed where CI requires `cc`) without a compiler.
+pub fn compile_c(dir: &std::path::Path, name: &str, source: &str) -> Option<std::path::PathBuf> {
+    let cc = Command::new("cc").arg("--version").output();
+    if !cc.is_ok_and(|o| o.status.success()) {
+        skip_without("no C compiler (cc)");
+        return None;
+    }
+    let file = dir.join(format!("{name}.c"));
+    std::fs::write(&file, source).unwrap();
+    let binary = dir.join(name);
+    let built = Command::new("cc")
+        .arg("-o")
+        .arg(&binary)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    Some(binary)
+}
