@@ -50,6 +50,7 @@ use crate::event::{ErrorKind, Event, Side, What, describe_io};
 use crate::transport::net::{self, SocketOptions};
 
 mod stream;
+mod wait;
 
 use stream::guard_timeouts;
 pub use stream::{Conducted, ConductedListener, ConductedLog};

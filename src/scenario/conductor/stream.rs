@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::wait::{Peer, Watch};
 use super::{Actor, Conductor, PATIENCE, Status};
 use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
 use crate::lesson::server::{Acceptor, ServerConfig};
@@ -165,81 +166,41 @@ impl Conducted {
         c.in_flight(peer)
     }
 
-    /// Wait until this end's receive queue holds what the read will take,
-    /// the same on every run.
-    ///
-    /// Mostly that is every byte the peer has written, up to `want`: its
-    /// writes have all returned, so the bytes are in the queue already or a
-    /// few microseconds away on loopback. But a receive window smaller than
-    /// the write (a small `SO_RCVBUF`) holds the rest of the write back in
-    /// the peer's send queue: the peer's kernel sends more only when this end
-    /// reads and so opens the window again. Then the queue is complete once
-    /// nothing is on its way between the two ends: every byte the peer's
-    /// kernel has sent is acknowledged (so it is in our queue), and what is
-    /// left waits, unsent, for the window. The read then takes the window's
-    /// worth, less than it asked, while more of the same write is still to
-    /// come: the kernel's own split. (Our kernel may delay its last
-    /// acknowledgement by some 40 ms: such a read waits that long.)
-    fn wait_readable(&self, want: usize) {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let mut last = 0;
-        let mut last_change = Instant::now();
-        let mut settled_since: Option<Instant> = None;
-        loop {
-            let Ok(queued) = queue::inq(&*self.stream) else {
-                return; // the read itself will report it
-            };
-            if queued >= want {
-                return;
-            }
-            let now = Instant::now();
-            if queued != last {
-                last = queued;
-                last_change = now;
-            }
-            match self.held_back(queued) {
-                // Nothing on its way: settled, if it stays so a moment (the
-                // peer's kernel may be between taking an acknowledgement and
-                // sending the next segment).
-                Some(true) => {
-                    let since = *settled_since.get_or_insert(now);
-                    if now - since >= SETTLED && queued > 0 {
-                        return;
-                    }
-                }
-                Some(false) => settled_since = None,
-                // The peer's socket is closed: no queue to ask. Wait until
-                // the queue stops growing.
-                None if now - last_change > Duration::from_millis(500) => return,
-                None => {}
-            }
-            if now > deadline {
-                return;
-            }
+    /// Wait until this end's receive queue holds what a read of `want`
+    /// bytes will take, the same on every run (the rule: [`Watch`]).
+    pub(super) fn wait_readable(&self, want: usize) {
+        let mut watch = Watch::new(Instant::now());
+        // A failed look ends the wait: the read itself will report it.
+        while let Ok(queued) = queue::inq(&*self.stream)
+            && !watch.done(Instant::now(), queued, want, || self.peer(queued))
+        {
             thread::sleep(Duration::from_micros(50));
         }
     }
 
-    /// Whether everything the peer's kernel has sent is in our queue and the
-    /// rest of what the peer wrote waits unsent in its send queue (held back
-    /// by our receive window): `queued` bytes in our receive queue. `None`
-    /// when the peer's socket is closed.
-    fn held_back(&self, queued: usize) -> Option<bool> {
+    /// What the peer's end says about the bytes it wrote to us, `queued` of
+    /// which are in our receive queue: every byte its kernel has sent is
+    /// acknowledged (nothing is in its send queue but the unsent) and the
+    /// unsent are all that our queue lacks.
+    pub(super) fn peer(&self, queued: usize) -> Peer {
         // Under the lock: the peer cannot close its socket meanwhile (it
         // takes the lock to say so first).
         let st = self.conductor.lock();
         let c = &st.conns[self.conn];
         let peer = self.me.other().index();
-        let fd = c.fds[peer]?;
-        let (unacked, unsent) = (queue::outq(&fd).ok()?, queue::unsent(&fd).ok()?);
-        let in_flight = c.in_flight(peer);
-        Some(unacked == unsent && queued as u64 + unsent as u64 == in_flight)
+        let Some(fd) = c.fds[peer] else {
+            return Peer::Closed;
+        };
+        match (queue::outq(&fd), queue::unsent(&fd)) {
+            (Ok(unacked), Ok(unsent))
+                if unacked == unsent && queued as u64 + unsent as u64 == c.in_flight(peer) =>
+            {
+                Peer::HeldBack
+            }
+            _ => Peer::OnTheWay,
+        }
     }
 }
-
-/// How long the two ends must stay with nothing on its way between them
-/// before a read that a receive window holds back goes on.
-const SETTLED: Duration = Duration::from_millis(2);
 
 impl Read for Conducted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -251,10 +212,7 @@ impl Read for Conducted {
                 late,
             },
         )?;
-        let want = (self.in_flight().min(buf.len() as u64)) as usize;
-        if want > 0 {
-            self.wait_readable(want);
-        }
+        self.wait_readable((self.in_flight().min(buf.len() as u64)) as usize);
         // What waits in the kernel's receive queue, asked of the kernel just
         // before the read: the bytes this read can take.
         let queued = queue::inq(&*self.stream).ok();
@@ -335,3 +293,6 @@ impl Drop for Conducted {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,7 +14,7 @@ use crate::transport::Transport;
 use crate::transport::net::SocketOptions;
 
 /// The timeline in short: `c1 write hello`, `server read hello`, …
-fn rows(conductor: &Conductor) -> Vec<String> {
+pub(super) fn rows(conductor: &Conductor) -> Vec<String> {
     conductor
         .events()
         .into_iter()
@@ -43,7 +43,7 @@ fn rows(conductor: &Conductor) -> Vec<String> {
 /// Run `server` on its own thread and `client` on this one, both conducted,
 /// the way a scenario runs them; the server side is handed a listener, the
 /// client side the conductor and the address.
-fn conduct(
+pub(super) fn conduct(
     server: impl FnOnce(&mut ConductedListener) + Send + 'static,
     client: impl FnOnce(&Arc<Conductor>, std::net::SocketAddr),
 ) -> Arc<Conductor> {
@@ -63,7 +63,7 @@ fn conduct(
     conductor
 }
 
-fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) -> Conducted {
+pub(super) fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) -> Conducted {
     match conductor
         .connect(addr, &SocketOptions::default(), 1)
         .unwrap()
@@ -73,11 +73,11 @@ fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) -> Conducted 
     }
 }
 
-fn accept(listener: &mut ConductedListener) -> Conducted {
+pub(super) fn accept(listener: &mut ConductedListener) -> Conducted {
     listener.accept().unwrap().expect("a connection").0
 }
 
-fn read(stream: &mut Conducted) -> usize {
+pub(super) fn read(stream: &mut Conducted) -> usize {
     let mut buf = [0u8; 64];
     stream.read(&mut buf).unwrap()
 }
@@ -251,7 +251,8 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
 /// A conducted pair whose server side accepts the client and does nothing
 /// more (its end of the connection stays open, in the thread's result); the
 /// client side has begun and connected.
-fn a_server_that_accepts_and_ends() -> (Arc<Conductor>, Conducted, thread::JoinHandle<Conducted>) {
+pub(super) fn a_server_that_accepts_and_ends()
+-> (Arc<Conductor>, Conducted, thread::JoinHandle<Conducted>) {
     let conductor = Arc::new(Conductor::new());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,0 +1,210 @@
+//! The conducted stream on its own: what its calls put in the timeline, the
+//! socket options it sets, and how a read waits for its bytes.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use super::super::tests::{accept, conduct, connect, read, rows};
+use super::super::{Actor, Conductor, Connecting, PATIENCE};
+use super::{Conducted, ConductedListener, Peer};
+use crate::lesson::server::{Acceptor, ServerConfig};
+use crate::transport::Transport;
+use crate::transport::net::SocketOptions;
+use crate::transport::queue;
+
+/// A conducted connection with both ends here: the client connected with
+/// `client_opts`, the server accepted it and prepared it with `config`, and
+/// both sides are done with the baton, so calls that are not reads run at
+/// once.
+fn pair(
+    client_opts: SocketOptions,
+    config: ServerConfig,
+) -> (Arc<Conductor>, Conducted, Conducted) {
+    let conductor = Arc::new(Conductor::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let on_server = conductor.clone();
+    let server = thread::spawn(move || {
+        let mut conn = accept(&mut conducted);
+        conducted.prepare(&mut conn, &config).unwrap();
+        on_server.finish(Actor::Server);
+        conn
+    });
+    conductor.begin(Actor::Client).unwrap();
+    let client = match conductor.connect(addr, &client_opts, 1).unwrap() {
+        Connecting::Done(stream, _) => stream,
+        Connecting::Waits(_) => panic!("an empty listen queue made a connect wait"),
+    };
+    // Handing the baton on lets the server accept.
+    conductor.finish(Actor::Client);
+    let server = server.join().unwrap();
+    (conductor, client, server)
+}
+
+fn plain_pair() -> (Arc<Conductor>, Conducted, Conducted) {
+    pair(SocketOptions::default(), ServerConfig::default())
+}
+
+#[test]
+fn both_ends_give_up_a_blocking_call_after_the_conductor_s_patience() {
+    let (_conductor, client, server) = plain_pair();
+    for end in [&client, &server] {
+        assert_eq!(end.stream.read_timeout().unwrap(), Some(PATIENCE));
+        assert_eq!(end.stream.write_timeout().unwrap(), Some(PATIENCE));
+    }
+}
+
+#[test]
+fn the_server_s_socket_options_reach_the_accepted_connection() {
+    let (_c, _client, server) = plain_pair();
+    assert!(!server.stream.nodelay().unwrap());
+    let mut config = ServerConfig::default();
+    config.shape.socket.nodelay = true;
+    let (_c, _client, server) = pair(SocketOptions::default(), config);
+    assert!(server.stream.nodelay().unwrap());
+}
+
+#[test]
+fn a_read_into_no_room_is_a_read_of_nothing_not_the_end_of_the_stream() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            conn.write_all(b"hi").unwrap();
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            assert_eq!(conn.read(&mut []).unwrap(), 0);
+            // The bytes are still there for the next read.
+            assert_eq!(read(&mut conn), 2);
+        },
+    );
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "server accept c1",
+            "server write hi",
+            "c1 read ",
+            "c1 read hi",
+            "c1 close",
+            "server eof",
+            "server close",
+        ]
+    );
+}
+
+#[test]
+fn a_read_waits_for_bytes_written_that_have_not_arrived_yet() {
+    let (conductor, client, mut server) = plain_pair();
+    // The server's write is counted, but its bytes reach the socket only
+    // 100 ms later (a write on its way, slowed down).
+    conductor.lock().conns[0].written[Actor::Server.index()] += 5;
+    let late = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(100));
+        server.stream.write_all(b"hello").unwrap();
+        server
+    });
+    client.wait_readable(5);
+    assert_eq!(queue::inq(&*client.stream).unwrap(), 5);
+    drop(late.join().unwrap());
+}
+
+#[test]
+fn the_peer_says_when_a_small_window_holds_the_rest_of_a_write_back() {
+    let small = SocketOptions {
+        recv_buffer: Some(4096),
+        ..SocketOptions::default()
+    };
+    let (_conductor, client, mut server) = pair(small, ServerConfig::default());
+    // Nothing written: nothing on its way, nothing held back.
+    assert_eq!(client.peer(0), Peer::HeldBack);
+    let big = vec![b'x'; 12000];
+    let wrote = server.write(&big).unwrap();
+    // Until the kernels settle, bytes are on their way; then our queue
+    // holds the window's worth and the rest waits unsent.
+    let mut queued = 0;
+    let mut settled = false;
+    for _ in 0..2000 {
+        queued = queue::inq(&*client.stream).unwrap();
+        if client.peer(queued) == Peer::HeldBack {
+            settled = true;
+            break;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert!(settled, "never settled: {queued} B queued of {wrote}");
+    assert!(queued > 0 && queued < wrote, "{queued} B queued of {wrote}");
+    assert_eq!(
+        queue::unsent(&*server.stream).unwrap(),
+        wrote - queued,
+        "the rest is unsent"
+    );
+    // A byte missing from our queue is a byte on its way.
+    assert_eq!(client.peer(queued - 1), Peer::OnTheWay);
+    // Once the peer has closed, there is no send queue to ask.
+    drop(server);
+    assert_eq!(client.peer(queued), Peer::Closed);
+}
+
+#[test]
+fn an_abort_resets_the_connection_the_other_side_reads() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            let mut buf = [0u8; 8];
+            let err = conn.read(&mut buf).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            conn.abort().unwrap();
+        },
+    );
+    let rows = rows(&conductor);
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("server Error") && r.contains("Reset")),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn a_half_close_is_a_row_and_the_other_side_reads_the_end_then_answers() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            assert_eq!(read(&mut conn), 2);
+            assert_eq!(read(&mut conn), 0);
+            conn.write_all(b"ok").unwrap();
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            conn.write_all(b"hi").unwrap();
+            conn.close_write().unwrap();
+            assert_eq!(read(&mut conn), 2);
+        },
+    );
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "c1 write hi",
+            "c1 Shutdown",
+            "server accept c1",
+            "server read hi",
+            "server eof",
+            "server write ok",
+            "c1 read ok",
+            "c1 close",
+            "server close",
+        ]
+    );
+}
