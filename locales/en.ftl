@@ -31,10 +31,14 @@ ev-close-listener = close(server): listener closed
 ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
-ev-read = read({ $asked }) → { $n } B @{ $at }
+# A read in two parts, the call and what it returned: a page hides the
+# second until it is revealed.
+ev-read-call = read({ $asked })
+ev-read-result = → { $n } B @{ $at }
 ev-queued = [queued { $n }]
 ev-queued-short = q{ $n }
-ev-eof = read → 0 B: end of stream
+ev-eof-call = read
+ev-eof-result = → 0 B: end of stream
 ev-shutdown = shutdown(write): FIN
 ev-pause = (pause { $ms } ms)
 ev-pause-late = (reads late: waits { $ms } ms)

@@ -25,10 +25,14 @@ ev-close-listener = close(server): 듣기 소켓 닫음
 ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
-ev-read = read({ $asked }) → { $n } B @{ $at }
+# A read in two parts, the call and what it returned: a page hides the
+# second until it is revealed.
+ev-read-call = read({ $asked })
+ev-read-result = → { $n } B @{ $at }
 ev-queued = [대기 { $n }]
 ev-queued-short = 큐{ $n }
-ev-eof = read → 0 B: 스트림의 끝
+ev-eof-call = read
+ev-eof-result = → 0 B: 스트림의 끝
 ev-shutdown = shutdown(write): FIN
 ev-pause = (쉼 { $ms } ms)
 ev-pause-late = (늦게 읽음: { $ms } ms 기다림)

@@ -260,6 +260,38 @@ pub struct Event {
     pub what: What,
 }
 
+/// The server's set-up at the start of a timeline: `socket`, `bind` and
+/// `listen`, the chapter's steps 1 to 3, which a view may show as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setup {
+    /// The seq of `socket`, the first of the three.
+    pub first: usize,
+    /// The seq of `listen`, the last.
+    pub last: usize,
+    /// `listen`'s backlog.
+    pub backlog: u32,
+}
+
+impl Setup {
+    /// The set-up `timeline` opens with, when its first three rows are the
+    /// server's `socket`, `bind` and `listen`.
+    pub fn opening(timeline: &[Event]) -> Option<Setup> {
+        match timeline {
+            [a, b, c, ..] if [a, b, c].iter().all(|e| e.side == Side::Server) => {
+                match (&a.what, &b.what, &c.what) {
+                    (What::Socket, What::Bind, &What::Listen { backlog }) => Some(Setup {
+                        first: a.seq,
+                        last: c.seq,
+                        backlog,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
 /// What the echo server reports as it serves. The bytes are borrowed from the
 /// server's one buffer, so reporting a message costs no allocation.
 #[derive(Debug, Clone, Copy)]

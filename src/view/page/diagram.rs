@@ -12,11 +12,11 @@ use maud::{Markup, html};
 
 use super::{Lanes, message_class, say, tags};
 use crate::event::flow::{Flow, Span, Stream};
-use crate::event::{Event, Side, What};
+use crate::event::{Event, Setup, Side, What};
 use crate::scenario::Report;
 use crate::tr;
 use crate::view::escape::escape_fit;
-use crate::view::timeline::words_with_step;
+use crate::view::timeline::{call_and_result, words_with_step};
 
 /// Room above the first row for the lanes' names.
 const TOP: f64 = 40.0;
@@ -67,16 +67,7 @@ pub fn folded_setup(timeline: &[Event], clients: usize) -> Option<(usize, usize)
     if clients > 1 {
         return None;
     }
-    match timeline {
-        [a, b, c, ..]
-            if [a, b, c].iter().all(|e| e.side == Side::Server)
-                && (&a.what, &b.what) == (&What::Socket, &What::Bind)
-                && matches!(c.what, What::Listen { .. }) =>
-        {
-            Some((a.seq, c.seq))
-        }
-        _ => None,
-    }
+    Setup::opening(timeline).map(|s| (s.first, s.last))
 }
 
 /// The class of a box: its kind, and whether it went well.
@@ -267,8 +258,8 @@ fn event_box(
     let squeeze = (label_w > room_px).then_some(room_px);
     // The call, and what it returned (`→ 14 B @0`): kept apart, as predict
     // mode hides the result until it is revealed.
-    let (call, result) = match head.split_once(" → ") {
-        Some((call, rest)) => (call.to_string(), Some(format!("→ {rest}"))),
+    let (call, result) = match call_and_result(e, lanes.lang) {
+        Some((call, result)) => (call, Some(result)),
         None => (head.clone(), None),
     };
     // In a box of three lines, words that do not fit go on two: the call,

@@ -168,7 +168,8 @@ fn bar(
         Some((_, m)) if m.queued.is_none() => (None, m.at + m.len),
         Some((seq, m)) => {
             let q = m.queued.unwrap_or(0);
-            let held_end = (m.at + q).max(m.at + m.len.min(q));
+            // The queue held `q` bytes from where the read began.
+            let held_end = m.at + q;
             if seq == n {
                 // The read of this step: the queue as it began, and what the
                 // read takes from its front.

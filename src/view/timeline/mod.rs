@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
-use crate::event::{Event, Side, What};
+use crate::event::{Event, Setup, Side, What};
 use crate::lang::Lang;
 use crate::tr;
 use std::collections::HashMap;
@@ -65,11 +65,15 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
         ),
         What::Read {
             asked, at, bytes, ..
-        } => (
-            tr!(lang, "ev-read", asked = *asked, n = bytes.len(), at = *at),
-            Some(bytes),
+        } => (read_words(lang, *asked, bytes.len(), *at), Some(bytes)),
+        What::Eof => (
+            format!(
+                "{} {}",
+                tr!(lang, "ev-eof-call"),
+                tr!(lang, "ev-eof-result")
+            ),
+            None,
         ),
-        What::Eof => (tr!(lang, "ev-eof"), None),
         What::Shutdown => (tr!(lang, "ev-shutdown"), None),
         What::Pause { ms, late: false } => (tr!(lang, "ev-pause", ms = *ms), None),
         What::Pause { ms, late: true } => (tr!(lang, "ev-pause-late", ms = *ms), None),
@@ -115,6 +119,30 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
         }
         What::Note { text, .. } => (text.say(lang), None),
     }
+}
+
+/// `read(1024) → 14 B @0`: a read of `n` bytes at offset `at` of the stream.
+fn read_words(lang: Lang, asked: usize, n: usize, at: u64) -> String {
+    let call = tr!(lang, "ev-read-call", asked = asked);
+    format!("{call} {}", tr!(lang, "ev-read-result", n = n, at = at))
+}
+
+/// A read's words in two parts, the call with its step and what it returned
+/// (`[5] read(1024)` and `→ 14 B @0`), for a view that shows what a call
+/// returned apart from the call. `None` for any other event.
+pub fn call_and_result(e: &Event, lang: Lang) -> Option<(String, String)> {
+    let (call, result) = match &e.what {
+        What::Read {
+            asked, at, bytes, ..
+        } => (
+            tr!(lang, "ev-read-call", asked = *asked),
+            tr!(lang, "ev-read-result", n = bytes.len(), at = *at),
+        ),
+        What::Eof => (tr!(lang, "ev-eof-call"), tr!(lang, "ev-eof-result")),
+        _ => return None,
+    };
+    let step = step_of(e.side, &e.what).map_or_else(String::new, |n| format!("[{n}] "));
+    Some((format!("{step}{call}"), result))
 }
 
 /// Which of the chapter's seven steps a server's call is:
@@ -186,9 +214,7 @@ fn cell_lines_of(
     let (mut head, bytes) = words_with_step(e, lang);
     match (&e.what, len) {
         (What::Write { at, .. }, Some(n)) => head = tr!(lang, "ev-write", n = n, at = *at),
-        (What::Read { asked, at, .. }, Some(n)) => {
-            head = tr!(lang, "ev-read", asked = *asked, n = n, at = *at)
-        }
+        (What::Read { asked, at, .. }, Some(n)) => head = read_words(lang, *asked, n, *at),
         _ => {}
     }
     let text = format!("{who}{head}");
@@ -370,20 +396,14 @@ fn folded_setup(events: &[Event], layout: Layout) -> Option<(String, Vec<String>
     if layout.width >= FOLD_BELOW {
         return None;
     }
-    match events {
-        [a, b, c, ..]
-            if a.side == Side::Server
-                && (&a.what, &b.what) == (&What::Socket, &What::Bind)
-                && b.side == Side::Server
-                && c.side == Side::Server =>
-        {
-            let What::Listen { backlog } = c.what else {
-                return None;
-            };
-            let text = format!("[1-3] {}", tr!(layout.lang, "ev-setup", backlog = backlog));
-            let width = layout.column_of(Side::Server);
-            Some((format!("{}-{}", a.seq, c.seq), wrap(&text, width)))
-        }
-        _ => None,
-    }
+    let setup = Setup::opening(events)?;
+    let text = format!(
+        "[1-3] {}",
+        tr!(layout.lang, "ev-setup", backlog = setup.backlog)
+    );
+    let width = layout.column_of(Side::Server);
+    Some((
+        format!("{}-{}", setup.first, setup.last),
+        wrap(&text, width),
+    ))
 }
