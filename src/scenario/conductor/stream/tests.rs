@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::super::tests::{accept, conduct, connect, read, rows};
 use super::super::{Actor, Conductor, Connecting, PATIENCE};
 use super::{Conducted, ConductedListener, Peer};
+use crate::event::What;
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
 use crate::transport::net::SocketOptions;
@@ -42,6 +43,9 @@ fn pair(
     // Handing the baton on lets the server accept.
     conductor.finish(Actor::Client);
     let server = server.join().unwrap();
+    // Both sides are done, which the conductor takes for a stall; a test
+    // that reads on from here is the client's next turn, not a stalled one.
+    conductor.lock().stall = false;
     (conductor, client, server)
 }
 
@@ -204,6 +208,107 @@ fn a_half_close_is_a_row_and_the_other_side_reads_the_end_then_answers() {
             "server write ok",
             "c1 read ok",
             "c1 close",
+            "server close",
+        ]
+    );
+}
+
+#[test]
+fn a_read_takes_every_byte_written_before_it_even_those_still_on_their_way() {
+    let (conductor, mut client, mut server) = plain_pair();
+    // Two writes the server has made (counted), whose bytes reach the
+    // socket 50 ms apart: slowed down on their way.
+    conductor.lock().conns[0].written[Actor::Server.index()] += 5;
+    // The first part not there yet: the peer's queues are empty, but the
+    // count says bytes are coming.
+    assert_eq!(client.peer(0), Peer::OnTheWay);
+    let late = thread::spawn(move || {
+        server.stream.write_all(b"he").unwrap();
+        thread::sleep(Duration::from_millis(50));
+        server.stream.write_all(b"llo").unwrap();
+        server
+    });
+    let mut buf = [0u8; 64];
+    let n = client.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hello", "one read takes both parts");
+    drop(late.join().unwrap());
+}
+
+#[test]
+fn each_read_and_write_says_where_in_the_stream_its_bytes_begin() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            conn.write_all(b"he").unwrap();
+            conn.pause(Duration::from_millis(10));
+            conn.write_all(b"llo").unwrap();
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            assert_eq!(read(&mut conn), 2);
+            assert_eq!(read(&mut conn), 3);
+        },
+    );
+    let offsets: Vec<(&str, u64)> = conductor
+        .events()
+        .iter()
+        .filter_map(|e| match e.what {
+            What::Write { at, .. } => Some(("write", at)),
+            What::Read { at, .. } => Some(("read", at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        offsets,
+        [("write", 0), ("read", 0), ("write", 2), ("read", 2)]
+    );
+}
+
+#[test]
+fn a_late_read_goes_after_the_other_side_has_done_all_it_can() {
+    let conductor = conduct(
+        |listener| {
+            let mut conn = accept(listener);
+            assert_eq!(read(&mut conn), 2);
+            conn.write_all(b"a").unwrap();
+            // A pause hands the baton to a reader, but not to a late one.
+            conn.pause(Duration::from_millis(10));
+            conn.write_all(b"b").unwrap();
+            assert_eq!(read(&mut conn), 0);
+            assert!(listener.accept().unwrap().is_none());
+        },
+        |conductor, addr| {
+            let mut conn = connect(conductor, addr);
+            conn.write_all(b"hi").unwrap();
+            conn.read_late(Duration::from_millis(30));
+            assert_eq!(read(&mut conn), 2);
+        },
+    );
+    let late: Vec<bool> = conductor
+        .events()
+        .iter()
+        .filter_map(|e| match e.what {
+            What::Pause { late, .. } => Some(late),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(late, [true, false], "the client's pause, then the server's");
+    assert_eq!(
+        rows(&conductor),
+        [
+            "c1 connect",
+            "c1 write hi",
+            "c1 pause",
+            "server accept c1",
+            "server read hi",
+            "server write a",
+            "server pause",
+            "server write b",
+            "c1 read ab",
+            "c1 close",
+            "server eof",
             "server close",
         ]
     );
