@@ -18,20 +18,6 @@ fn main() -> ExitCode {
 
 fn run(args: EchoClientArgs) -> anyhow::Result<u8> {
     let spec = args.shape.spec();
-    // The client writes and reads one message at a time: a late read, a cut
-    // or a reset are the server's or the proxy's to make.
-    for (given, flag) in [
-        (spec.read_delay_ms.is_some(), "--read-delay-ms"),
-        (spec.cut_after.is_some(), "--cut-after"),
-        (spec.reset_after.is_some(), "--reset-after"),
-    ] {
-        if given {
-            return Err(UsageError(format!(
-                "{flag} shapes a server or a proxy; echo-client does not take it"
-            ))
-            .into());
-        }
-    }
     let usage = |e: tcp_boundary::shape::ShapeError| UsageError(e.to_string());
     let (seed, note) = choose_seed(args.seed.seed, spec.needs_seed()).map_err(usage)?;
     let shape = spec.shape(seed).map_err(usage)?;

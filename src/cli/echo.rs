@@ -5,7 +5,7 @@
 use clap::Parser;
 
 use super::server::{MAX_BUFFER, ServerArgs};
-use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
+use super::shape::{SeedArg, WriteShapeArgs, bytes_in, number_in};
 use crate::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
@@ -29,11 +29,6 @@ pub struct EchoServerArgs {
 /// `printf 'hi\nq\n' | echo-client 127.0.0.1 9190` works.
 #[derive(Debug, Parser)]
 #[command(name = "echo-client", version, allow_negative_numbers = true)]
-// A late read, a cut or a reset are the server's or the proxy's to make: the
-// client's help does not offer them (given anyway, they are refused in words).
-#[command(mut_arg("read-delay-ms", |a| a.hide(true)))]
-#[command(mut_arg("cut-after", |a| a.hide(true)))]
-#[command(mut_arg("reset-after", |a| a.hide(true)))]
 pub struct EchoClientArgs {
     /// Server host name or address.
     #[arg(value_hint = clap::ValueHint::Hostname)]
@@ -59,10 +54,10 @@ pub struct EchoClientArgs {
     #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = number_in(1, 3600))]
     pub timeout: Option<u64>,
     /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
-    /// --random-chunks and --random-pauses cut and pace each message, the
-    /// socket switches set its socket's options.
+    /// --random-chunks, --random-pauses and --burst cut and pace each
+    /// message, the socket switches set its socket's options.
     #[command(flatten)]
-    pub shape: ShapeArgs,
+    pub shape: WriteShapeArgs,
     #[command(flatten)]
     pub seed: SeedArg,
 }

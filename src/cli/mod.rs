@@ -9,7 +9,8 @@
 //!   from these definitions).
 //! - `echo`: `echo-server`'s and `echo-client`'s ([`EchoServerArgs`],
 //!   [`EchoClientArgs`]).
-//! - `shape`: the shaping switches, defined once ([`ShapeArgs`], and per
+//! - `shape`: the shaping switches, defined once ([`ShapeArgs`], the
+//!   client's part of them [`WriteShapeArgs`], and per
 //!   direction for the proxy), and `--seed`.
 //! - `server`: the echo server's switches ([`ServerArgs`]).
 //! - `complete`: arguments a shell completes (scenario names, man pages).
@@ -48,7 +49,10 @@ pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
 pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, find as find_scenario};
 pub use server::{ResolvedServer, ServerArgs};
-pub use shape::{DownShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, bytes_in, millis, number_in};
+pub use shape::{
+    DownShapeArgs, DownWriteShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, UpWriteShapeArgs,
+    WriteShapeArgs, bytes_in, millis, number_in,
+};
 pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};
 
 /// Done as asked.

@@ -1,7 +1,9 @@
 //! The shaping switches: one definition, flattened wherever a stream is shaped.
 //!
-//! echo-server, echo-client (for what it writes), `tcp-boundary run` (over the
-//! scenario's server) and `bench --spawn-server` take them as they are; the
+//! echo-server, `tcp-boundary run` (over the scenario's server) and
+//! `bench --spawn-server` take them as they are; echo-client takes the part
+//! that shapes what it writes ([`WriteShapeArgs`]), not the late read, cut or
+//! reset that only a server or a proxy makes; the
 //! proxy takes them twice, once per direction, as `--down-…` (server → client)
 //! and `--up-…` (client → server). [`shape_switches!`] writes each of those
 //! structs from the one list of switches below, so a switch added there exists
@@ -79,14 +81,17 @@ pub fn chunk_range(s: &str) -> Result<ChunkRange, String> {
     Ok(r)
 }
 
-/// Defines a clap argument struct with the shaping switches, their long names
-/// prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and its `spec()`.
+/// Defines the clap argument structs with the shaping switches, their long
+/// names prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and their
+/// `spec()`: `$writes`, how an end cuts and paces what it writes and its
+/// socket's options, and `$name`, which adds what only the end that answers
+/// does to a connection (a late read, a cut, a reset).
 macro_rules! shape_switches {
-    ($(#[$meta:meta])* $name:ident, $prefix:literal, $heading:literal) => {
-        $(#[$meta])*
+    ($(#[$meta:meta])* $name:ident, $(#[$wmeta:meta])* $writes:ident, $prefix:literal, $heading:literal) => {
+        $(#[$wmeta])*
         #[derive(Debug, Clone, Default, Args)]
         #[command(next_help_heading = $heading)]
-        pub struct $name {
+        pub struct $writes {
             /// Cut each write into pieces of at most BYTES (1 to 16M).
             #[arg(long = concat!($prefix, "chunk"), id = concat!($prefix, "chunk"),
                   allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_PIECE),
@@ -112,21 +117,6 @@ macro_rules! shape_switches {
                   allow_negative_numbers = true, value_name = "N",
                   value_parser = number_in(1, MAX_BURST))]
             pub burst: Option<u64>,
-            /// Read late: wait MS (0 to 60000) before each read, so that separate
-            /// writes arrive as one read (coalescing).
-            #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
-                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
-            pub read_delay_ms: Option<u64>,
-            /// Close the connection cleanly (FIN) after BYTES: a peer that
-            /// vanishes mid-message.
-            #[arg(long = concat!($prefix, "cut-after"), id = concat!($prefix, "cut-after"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER),
-                  conflicts_with = concat!($prefix, "reset-after"))]
-            pub cut_after: Option<u64>,
-            /// Abort the connection (RST) after BYTES.
-            #[arg(long = concat!($prefix, "reset-after"), id = concat!($prefix, "reset-after"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER))]
-            pub reset_after: Option<u64>,
             /// Set TCP_NODELAY: every write leaves at once, so small writes are
             /// not merged by Nagle's algorithm.
             #[arg(long = concat!($prefix, "nodelay"), id = concat!($prefix, "nodelay"))]
@@ -142,7 +132,7 @@ macro_rules! shape_switches {
             pub recv_buffer: Option<u64>,
         }
 
-        impl $name {
+        impl $writes {
             /// The switches as the library takes them.
             pub fn spec(&self) -> ShapeSpec {
                 ShapeSpec {
@@ -151,12 +141,47 @@ macro_rules! shape_switches {
                     random_chunks: self.random_chunks,
                     random_pauses: self.random_pauses,
                     burst: self.burst,
-                    read_delay_ms: self.read_delay_ms,
-                    cut_after: self.cut_after,
-                    reset_after: self.reset_after,
                     nodelay: self.nodelay,
                     send_buffer: self.send_buffer,
                     recv_buffer: self.recv_buffer,
+                    read_delay_ms: None,
+                    cut_after: None,
+                    reset_after: None,
+                }
+            }
+        }
+
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Args)]
+        #[command(next_help_heading = $heading)]
+        pub struct $name {
+            #[command(flatten)]
+            pub writes: $writes,
+            /// Read late: wait MS (0 to 60000) before each read, so that separate
+            /// writes arrive as one read (coalescing).
+            #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
+                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
+            pub read_delay_ms: Option<u64>,
+            /// Close the connection cleanly (FIN) after BYTES: a peer that
+            /// vanishes mid-message.
+            #[arg(long = concat!($prefix, "cut-after"), id = concat!($prefix, "cut-after"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER),
+                  conflicts_with = concat!($prefix, "reset-after"))]
+            pub cut_after: Option<u64>,
+            /// Abort the connection (RST) after BYTES.
+            #[arg(long = concat!($prefix, "reset-after"), id = concat!($prefix, "reset-after"),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER))]
+            pub reset_after: Option<u64>,
+        }
+
+        impl $name {
+            /// The switches as the library takes them.
+            pub fn spec(&self) -> ShapeSpec {
+                ShapeSpec {
+                    read_delay_ms: self.read_delay_ms,
+                    cut_after: self.cut_after,
+                    reset_after: self.reset_after,
+                    ..self.writes.spec()
                 }
             }
         }
@@ -164,20 +189,27 @@ macro_rules! shape_switches {
 }
 
 shape_switches!(
-    /// The shaping switches of the echo server, the client and `run`.
+    /// The shaping switches of the echo server, `run` and the bench's server.
     ShapeArgs,
+    /// What the client shapes: its writes and its socket. A late read, a cut
+    /// or a reset are the server's or the proxy's to make.
+    WriteShapeArgs,
     "",
     "Shaping"
 );
 shape_switches!(
     /// The proxy's shaping of server → client.
     DownShapeArgs,
+    /// The writes and socket part of [`DownShapeArgs`].
+    DownWriteShapeArgs,
     "down-",
     "Shaping server → client (down)"
 );
 shape_switches!(
     /// The proxy's shaping of client → server.
     UpShapeArgs,
+    /// The writes and socket part of [`UpShapeArgs`].
+    UpWriteShapeArgs,
     "up-",
     "Shaping client → server (up)"
 );
