@@ -188,7 +188,7 @@ all-as-expected = 모든 판정이 예상대로입니다
 not-all-as-expected = 예상과 다른 판정이 있습니다
 wait-syn = { $client }번 클라이언트의 SYN을 커널이 다시 보낼 때까지 기다립니다 (약 1초)…
 wait-pause = { $client }번 클라이언트가 { $ms } ms 쉬는 동안 기다립니다…
-no-scenario = '{ $name }'이라는 시나리오가 없습니다 (다음 중 하나를 쓰세요: { $names })
+no-scenario = '{ $name }' 시나리오가 없습니다 (다음 중 하나를 쓰세요: { $names })
 
 ## 수업 페이지: 단계마다 한 문장
 

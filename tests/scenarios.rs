@@ -332,7 +332,7 @@ fn an_unknown_scenario_is_said_in_the_class_s_language() {
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("오류: 'nope'이라는 시나리오가 없습니다"),
+        err.starts_with("오류: 'nope' 시나리오가 없습니다"),
         "{err}"
     );
     assert!(err.contains("large-message"), "{err}");
