@@ -331,10 +331,7 @@ fn an_unknown_scenario_is_said_in_the_class_s_language() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("오류: 'nope' 시나리오가 없습니다"),
-        "{err}"
-    );
+    assert!(err.starts_with("오류: 'nope' 시나리오가 없습니다"), "{err}");
     assert!(err.contains("large-message"), "{err}");
     let out = run_with_input(tcp_boundary_bin(), &["show", "nope", "--lang", "en"], b"");
     assert_eq!(out.status.code(), Some(2));

@@ -40,27 +40,49 @@ pub(super) fn rows(conductor: &Conductor) -> Vec<String> {
         .collect()
 }
 
-/// Run `server` on its own thread and `client` on this one, both conducted,
+/// How long a conductor test may take: every step is a few bytes on
+/// loopback, so a test that runs longer has hung.
+pub(super) const LIMIT: Duration = Duration::from_secs(20);
+
+/// Run `f` on a thread of its own and fail the test if it has not returned
+/// within [`LIMIT`]: a bug in the baton or in a read's wait then fails the
+/// test instead of hanging it. (The stuck thread is left behind.)
+pub(super) fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(LIMIT) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the conducted calls did not end within {LIMIT:?}"),
+    }
+}
+
+/// Run `server` on its own thread and `client` on another, both conducted,
 /// the way a scenario runs them; the server side is handed a listener, the
-/// client side the conductor and the address.
+/// client side the conductor and the address. Both must end within
+/// [`LIMIT`].
 pub(super) fn conduct(
     server: impl FnOnce(&mut ConductedListener) + Send + 'static,
-    client: impl FnOnce(&Arc<Conductor>, std::net::SocketAddr),
+    client: impl FnOnce(&Arc<Conductor>, std::net::SocketAddr) + Send + 'static,
 ) -> Arc<Conductor> {
-    let conductor = Arc::new(Conductor::new());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut conducted = ConductedListener::new(listener, conductor.clone());
-    let on_server = conductor.clone();
-    let server = thread::spawn(move || {
-        server(&mut conducted);
-        on_server.finish(Actor::Server);
-    });
-    conductor.begin(Actor::Client).unwrap();
-    client(&conductor, addr);
-    conductor.finish(Actor::Client);
-    server.join().unwrap();
-    conductor
+    within(move || {
+        let conductor = Arc::new(Conductor::new());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut conducted = ConductedListener::new(listener, conductor.clone());
+        let on_server = conductor.clone();
+        let server = thread::spawn(move || {
+            server(&mut conducted);
+            on_server.finish(Actor::Server);
+        });
+        conductor.begin(Actor::Client).unwrap();
+        client(&conductor, addr);
+        conductor.finish(Actor::Client);
+        server.join().unwrap();
+        conductor
+    })
 }
 
 pub(super) fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) -> Conducted {

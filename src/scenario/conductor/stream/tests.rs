@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use super::super::tests::{accept, conduct, connect, read, rows};
+use super::super::tests::{accept, conduct, connect, read, rows, within};
 use super::super::{Actor, Conductor, Connecting, PATIENCE};
 use super::{Conducted, ConductedListener, Peer};
 use crate::event::What;
@@ -114,8 +114,11 @@ fn a_read_waits_for_bytes_written_that_have_not_arrived_yet() {
         server.stream.write_all(b"hello").unwrap();
         server
     });
-    client.wait_readable(5);
-    assert_eq!(queue::inq(&*client.stream).unwrap(), 5);
+    let queued = within(move || {
+        client.wait_readable(5);
+        queue::inq(&*client.stream).unwrap()
+    });
+    assert_eq!(queued, 5);
     drop(late.join().unwrap());
 }
 
@@ -228,9 +231,12 @@ fn a_read_takes_every_byte_written_before_it_even_those_still_on_their_way() {
         server.stream.write_all(b"llo").unwrap();
         server
     });
-    let mut buf = [0u8; 64];
-    let n = client.read(&mut buf).unwrap();
-    assert_eq!(&buf[..n], b"hello", "one read takes both parts");
+    let got = within(move || {
+        let mut buf = [0u8; 64];
+        let n = client.read(&mut buf).unwrap();
+        buf[..n].to_vec()
+    });
+    assert_eq!(got, b"hello", "one read takes both parts");
     drop(late.join().unwrap());
 }
 
