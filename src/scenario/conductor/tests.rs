@@ -59,6 +59,18 @@ pub(super) fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
     }
 }
 
+/// A new conductor and a conducted listener on a free loopback port.
+pub(super) fn listening() -> (Arc<Conductor>, ConductedListener, std::net::SocketAddr) {
+    let conductor = Arc::new(Conductor::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (
+        conductor.clone(),
+        ConductedListener::new(listener, conductor),
+        addr,
+    )
+}
+
 /// Run `server` on its own thread and `client` on another, both conducted,
 /// the way a scenario runs them; the server side is handed a listener, the
 /// client side the conductor and the address. Both must end within
@@ -68,10 +80,7 @@ pub(super) fn conduct(
     client: impl FnOnce(&Arc<Conductor>, std::net::SocketAddr) + Send + 'static,
 ) -> Arc<Conductor> {
     within(move || {
-        let conductor = Arc::new(Conductor::new());
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut conducted = ConductedListener::new(listener, conductor.clone());
+        let (conductor, mut conducted, addr) = listening();
         let on_server = conductor.clone();
         let server = thread::spawn(move || {
             server(&mut conducted);
@@ -275,10 +284,7 @@ fn a_side_with_nothing_to_do_never_gets_the_baton() {
 /// client side has begun and connected.
 pub(super) fn a_server_that_accepts_and_ends()
 -> (Arc<Conductor>, Conducted, thread::JoinHandle<Conducted>) {
-    let conductor = Arc::new(Conductor::new());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let (conductor, mut conducted, addr) = listening();
     let on_server = conductor.clone();
     let server = thread::spawn(move || {
         let conn = accept(&mut conducted);

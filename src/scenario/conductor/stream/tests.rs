@@ -2,14 +2,13 @@
 //! socket options it sets, and how a read waits for its bytes.
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use super::super::tests::{accept, conduct, connect, read, rows, within};
+use super::super::tests::{accept, conduct, connect, listening, read, rows, within};
 use super::super::{Actor, Conductor, Connecting, PATIENCE};
-use super::{Conducted, ConductedListener, Peer};
+use super::{Conducted, Peer};
 use crate::event::What;
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
@@ -24,10 +23,7 @@ fn pair(
     client_opts: SocketOptions,
     config: ServerConfig,
 ) -> (Arc<Conductor>, Conducted, Conducted) {
-    let conductor = Arc::new(Conductor::new());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut conducted = ConductedListener::new(listener, conductor.clone());
+    let (conductor, mut conducted, addr) = listening();
     let on_server = conductor.clone();
     let server = thread::spawn(move || {
         let mut conn = accept(&mut conducted);
