@@ -65,15 +65,11 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
         ),
         What::Read {
             asked, at, bytes, ..
-        } => (read_words(lang, *asked, bytes.len(), *at), Some(bytes)),
-        What::Eof => (
-            format!(
-                "{} {}",
-                tr!(lang, "ev-eof-call"),
-                tr!(lang, "ev-eof-result")
-            ),
-            None,
+        } => (
+            joined(read_parts(lang, *asked, bytes.len(), *at)),
+            Some(bytes),
         ),
+        What::Eof => (joined(eof_parts(lang)), None),
         What::Shutdown => (tr!(lang, "ev-shutdown"), None),
         What::Pause { ms, late: false } => (tr!(lang, "ev-pause", ms = *ms), None),
         What::Pause { ms, late: true } => (tr!(lang, "ev-pause-late", ms = *ms), None),
@@ -121,10 +117,24 @@ pub fn words(what: &What, lang: Lang) -> (String, Option<&[u8]>) {
     }
 }
 
-/// `read(1024) → 14 B @0`: a read of `n` bytes at offset `at` of the stream.
-fn read_words(lang: Lang, asked: usize, n: usize, at: u64) -> String {
-    let call = tr!(lang, "ev-read-call", asked = asked);
-    format!("{call} {}", tr!(lang, "ev-read-result", n = n, at = at))
+/// A read of `n` bytes at offset `at` of the stream, as the call and what it
+/// returned: `read(1024)` and `→ 14 B @0`.
+fn read_parts(lang: Lang, asked: usize, n: usize, at: u64) -> (String, String) {
+    (
+        tr!(lang, "ev-read-call", asked = asked),
+        tr!(lang, "ev-read-result", n = n, at = at),
+    )
+}
+
+/// The end of the stream, as the call and what it returned: `read` and
+/// `→ 0 B: end of stream`.
+fn eof_parts(lang: Lang) -> (String, String) {
+    (tr!(lang, "ev-eof-call"), tr!(lang, "ev-eof-result"))
+}
+
+/// A call and its result on one line, as the terminal shows them.
+fn joined((call, result): (String, String)) -> String {
+    format!("{call} {result}")
 }
 
 /// A read's words in two parts, the call with its step and what it returned
@@ -134,11 +144,8 @@ pub fn call_and_result(e: &Event, lang: Lang) -> Option<(String, String)> {
     let (call, result) = match &e.what {
         What::Read {
             asked, at, bytes, ..
-        } => (
-            tr!(lang, "ev-read-call", asked = *asked),
-            tr!(lang, "ev-read-result", n = bytes.len(), at = *at),
-        ),
-        What::Eof => (tr!(lang, "ev-eof-call"), tr!(lang, "ev-eof-result")),
+        } => read_parts(lang, *asked, bytes.len(), *at),
+        What::Eof => eof_parts(lang),
         _ => return None,
     };
     let step = step_of(e.side, &e.what).map_or_else(String::new, |n| format!("[{n}] "));
@@ -214,7 +221,7 @@ fn cell_lines_of(
     let (mut head, bytes) = words_with_step(e, lang);
     match (&e.what, len) {
         (What::Write { at, .. }, Some(n)) => head = tr!(lang, "ev-write", n = n, at = *at),
-        (What::Read { asked, at, .. }, Some(n)) => head = read_words(lang, *asked, n, *at),
+        (What::Read { asked, at, .. }, Some(n)) => head = joined(read_parts(lang, *asked, n, *at)),
         _ => {}
     }
     let text = format!("{who}{head}");
