@@ -60,6 +60,9 @@ const INET_DIAG_INFO: u16 = 2;
 /// every byte the socket has received, read or not.
 const BYTES_RECEIVED_AT: usize = 128;
 
+/// The state of a listening socket (`TCP_LISTEN`, include/net/tcp_states.h).
+const TCP_LISTEN: u8 = 10;
+
 /// `struct inet_diag_sockid`: one connection, by its ends. Ports and
 /// addresses in network byte order.
 #[repr(C)]
@@ -232,6 +235,11 @@ impl PeerQueue {
                 let answer: Answer = unsafe {
                     std::ptr::read_unaligned(buf.as_ptr().cast::<u8>().add(header_len).cast())
                 };
+                // No connection by that name: the kernel's lookup falls back
+                // to a socket listening on the port, which is not the peer.
+                if answer.state == TCP_LISTEN {
+                    return Ok(None);
+                }
                 // SAFETY: u64s seen as the bytes they are.
                 let bytes: &[u8] =
                     unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), size_of_val(&buf)) };
@@ -243,6 +251,9 @@ impl PeerQueue {
                     unread: answer.rqueue as usize,
                     unsent: answer.wqueue as usize,
                     received: bytes_received(attrs),
+                    // A socket no file refers to (inode 0) was closed by its
+                    // process: what the kernel still keeps is its goodbye.
+                    held: answer.inode != 0,
                 }));
             }
             // NLMSG_ERROR: no such socket (ENOENT), or sock_diag refused.
@@ -262,6 +273,10 @@ pub struct PeerReceived {
     /// Every byte it has received, read or not (`tcpi_bytes_received`;
     /// `None` on kernels before 4.1).
     pub received: Option<u64>,
+    /// A process still holds the socket: it has not closed it (a socket
+    /// half-closed with `shutdown` is still held; one closed, lingering in
+    /// `FIN_WAIT` or `TIME_WAIT`, is not).
+    pub held: bool,
 }
 
 /// `tcpi_bytes_received` from the attributes after the answer: each is a
@@ -309,6 +324,40 @@ mod tests {
         assert_eq!(probe.waiting().unwrap(), Some(7));
         let said = probe.ask().unwrap().unwrap();
         assert_eq!((said.unread, said.received), (7, Some(12)));
+        assert!(said.held, "the peer's socket is open");
         drop(theirs);
+    }
+
+    #[test]
+    fn a_peer_that_closed_cleanly_no_longer_holds_its_socket_and_one_that_left_bytes_unread_is_gone()
+     {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (theirs, _) = listener.accept().unwrap();
+        let mut probe = PeerQueue::of(&ours).unwrap();
+        // Half-closed: still held by its process, which may read on.
+        theirs.shutdown(std::net::Shutdown::Write).unwrap();
+        assert!(probe.ask().unwrap().unwrap().held);
+        // Closed with nothing unread: the kernel keeps it a while (FIN_WAIT),
+        // held by no process.
+        drop(theirs);
+        let said = probe.ask().unwrap();
+        assert!(said.is_none_or(|p| !p.held), "{said:?}");
+
+        // Closed with bytes unread: the kernel resets the connection and
+        // forgets the socket at once.
+        let mut ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (theirs, _) = listener.accept().unwrap();
+        let mut probe = PeerQueue::of(&ours).unwrap();
+        ours.write_all(b"never read").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while inq(&theirs).unwrap() < 10 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        drop(theirs);
+        assert_eq!(probe.ask().unwrap(), None);
+        let mut buf = [0u8; 4];
+        let e = ours.read(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset);
     }
 }
