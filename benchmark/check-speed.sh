@@ -1,23 +1,105 @@
 #!/usr/bin/env bash
-# How long a full `tcp-boundary check` takes: a correct Python client (a recv
-# loop until each echo is whole) with messages of 13 B, 3 KB, 64 KiB and
-# 1 MiB, and the same for a client that takes one recv per reply. Prints each
-# check's table (the time of every shape) and its wall time.
+# How long a full `tcp-boundary check` takes, of clients and of servers.
+#
+# Clients: a correct Python client (a recv loop until each echo is whole)
+# with messages of 13 B, 3 KB, 64 KiB and 1 MiB, and the same for a client
+# that takes one recv per reply.
+#
+# Servers (`check --server`): two correct ones, our echo server
+# (`echo-server {port} --clients 0`) and a Python line server
+# (benchmark/servers/line_echo.py), each with one request of 300 bytes and
+# one of 64 KiB, both a line; then a naive length-prefixed Python server (one
+# recv taken for one frame, the connection closed on a short one) with one
+# frame of 300 bytes: it fails, and the figure is how long the failing check
+# takes to end.
+#
+# Prints each check's table (the time of every shape) and its wall time,
+# beside issue 34's target where it sets one: a correct server's check
+# under 3 s with the 300-byte request and under 10 s with the 64 KiB one, a
+# correct client's under 5 s with 1 MiB messages.
 #
 #   benchmark/check-speed.sh [PATH-TO-tcp-boundary]
+#
+# Given a path (target/release/tcp-boundary), echo-server is the one beside
+# it (target/release/echo-server); given a name, both are found on PATH.
 #
 # Figures, not a test: run it on the machine you care about.
 set -euo pipefail
 bin=${1:-tcp-boundary}
 here=$(dirname "$0")
+case $bin in
+*/*) echo_server=$(dirname "$bin")/echo-server ;;
+*) echo_server=$(command -v echo-server) || {
+    echo "echo-server is not on PATH (give the path of tcp-boundary to use the one beside it)" >&2
+    exit 2
+} ;;
+esac
+[ -x "$echo_server" ] || { echo "no echo-server at $echo_server" >&2; exit 2; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# timed LABEL TARGET COMMAND…: the check's table, its last line (how many
+# runs failed) and its wall time, with the target beside it when there is
+# one (TARGET empty when not).
+timed() {
+    local label=$1 target=$2
+    shift 2
+    echo "== $label"
+    local start end
+    start=$(date +%s.%N)
+    "$@" >"$dir/out" || true
+    end=$(date +%s.%N)
+    sed -n '/^ *shape /,/^$/p' "$dir/out"
+    tail -n 1 "$dir/out"
+    printf 'wall: %.2f s%s\n\n' "$(echo "$end - $start" | bc)" "${target:+ (target: under $target s)}"
+}
 
 python3 -c 'pass' # warm the interpreter's files
 for client in correct naive; do
     for size in 13 3000 65536 1048576; do
-        echo "== $client client, messages of $size bytes"
-        start=$(date +%s.%N)
-        "$bin" check -- python3 "$here/clients/sized.py" '{addr}' "$size" "$client" | sed -n '/shape/,/^$/p' || true
-        end=$(date +%s.%N)
-        printf 'wall: %.2f s\n\n' "$(echo "$end - $start" | bc)"
+        target=
+        [ "$client-$size" = correct-1048576 ] && target=5
+        timed "$client client, messages of $size bytes" "$target" \
+            "$bin" check -- python3 "$here/clients/sized.py" '{addr}' "$size" "$client"
     done
 done
+
+# The requests, each a line: 299 bytes and "\n", 65535 bytes and "\n"; and
+# a frame of 300 bytes, its 2-byte length (298) first.
+python3 - "$dir" <<'PY'
+import sys
+d = sys.argv[1]
+line = b"0123456789abcdef" * 4096
+open(d + "/300.txt", "wb").write(line[:299] + b"\n")
+open(d + "/65536.txt", "wb").write(line[:65535] + b"\n")
+body = (b"a length field says how long the frame is; " * 7)[:298]
+open(d + "/frame.bin", "wb").write(len(body).to_bytes(2, "big") + body)
+PY
+cat >"$dir/naive_frames.py" <<'PY'
+import socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    with c:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                return
+            n = int.from_bytes(d[:2], "big")
+            body = d[2:2 + n]
+            if len(d) < 2 or len(body) < n:
+                return
+            c.sendall(n.to_bytes(2, "big") + body.upper())
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+PY
+
+for request in 300 65536; do
+    target=3
+    [ "$request" = 65536 ] && target=10
+    timed "echo-server, one request of $request bytes" "$target" \
+        "$bin" check --server --requests "$dir/$request.txt" -- "$echo_server" '{port}' --clients 0
+    timed "line_echo.py, one request of $request bytes" "$target" \
+        "$bin" check --server --requests "$dir/$request.txt" -- python3 "$here/servers/line_echo.py" '{port}'
+done
+timed "naive length-prefixed server, one frame of 300 bytes (fails)" "" \
+    "$bin" check --server --requests "$dir/frame.bin" -- python3 "$dir/naive_frames.py" '{port}'

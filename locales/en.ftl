@@ -108,7 +108,7 @@ plan-seed = { " " }(seed { $seed })
 shape-reads-late = reads late: waits { $ms } ms before each read
 shape-cut-after = closes the connection after { $n }
 shape-reset-after = resets the connection (RST) after { $n }
-shape-stall = each buffer held back half way until the first half is read (at most { $ms } ms)
+shape-stall = each reply held back half way: the rest { $ms } ms after the first half is read
 shape-split = each buffer split once after { $n }
 server-shaping = shaping: { $words }
 
@@ -366,6 +366,7 @@ chk-all-replies = { $n ->
    *[other] all { $n } replies right
 }
 chk-exit-ok = exit status 0
+chk-unread = ended with { $n } of { $of } reply bytes never read
 chk-exit-bad = exit status { $code } (0 expected)
 chk-signalled = killed by { $signal }
 chk-exit-ok-cut = exit status 0 though the reply was cut mid-way: it took part of a reply for the whole
@@ -389,8 +390,14 @@ srv-against = { $n ->
 }
 srv-all-as-expected = every shape as expected: the server frames its requests
 srv-same-replies = the same replies as the requests sent whole
-srv-sweep-ok = the same replies at every one of { $points } split points
-srv-split-broke = request { $request } split after byte { $at } ({ $marked }): { $why }; { $failed } of { $points } split points fail
+srv-sweep-ok = the same replies at every split point tried: { $covered }
+srv-split-broke = request { $request } split after byte { $at } ({ $marked }): { $why }; split points tried: { $covered }, { $failed } of them fail
+srv-points-all = all { $points }
+srv-points-at = the one asked for (--at)
+srv-points-some = { $tried } of { $points } (the first and last bytes, around delimiters and powers of two, and a sample of seed { $seed }; --every-point for all)
+srv-points-limit = { $tried } of { $points } (the run limit of { $secs } s reached)
+srv-points-failed = { $tried } of { $points } (the sweep counts on for 2 s after its first failure)
+srv-replies-vary = replies vary between runs (reply { $n }, bytes { $from }-{ $to }) though the requests were sent whole: use --ignore REGEX for the part that varies
 srv-reply-differs = reply { $n } was { $got }, not { $want } as when sent whole
 srv-no-reply = no reply { $n } within { $secs } s: { $got } of its { $want } bytes came
 srv-closed-mid-reply = the server closed the connection { $got } bytes into reply { $n } (of { $want })

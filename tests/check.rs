@@ -378,19 +378,13 @@ for i, m in enumerate(MESSAGES):
         &[py, later.to_str().unwrap(), "{addr}"],
     );
     assert_eq!(code, 1, "{report:#}");
-    // And a correct client does not wait out the stalls.
+    // And a correct client waits out each silence and passes.
     let correct = python_client(dir.path(), "correct", CORRECT);
-    let started = std::time::Instant::now();
     let (report, code) = check_json(
         &["--shape", "stall"],
         &[py, correct.to_str().unwrap(), "{addr}"],
     );
     assert_eq!(code, 0, "{report:#}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub shape: Option<ShapeName>,
     /// The seed of the random shape (with no --shape: the random shape alone,
-    /// with this seed).
+    /// with this seed); with --server --shape split, the seed of the split
+    /// points drawn at random in a long request.
     #[arg(long, value_name = "N", value_parser = number_in(0, u64::MAX))]
     pub seed: Option<u64>,
     /// How many seeds of the random shape to run (seeds 1 to N).
@@ -49,8 +50,10 @@ pub struct CheckArgs {
     /// running then, bytes still moving, is too slow for the shape.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_RUN_LIMIT_SECS, value_parser = number_in(1, MAX_RUN_LIMIT_SECS))]
     pub run_limit: u64,
-    /// How long the stall shape holds the first reply back half way, in
-    /// milliseconds: longer than a client that frames by waiting waits.
+    /// How long the stall shape keeps quiet half way through each reply (each
+    /// request, with --server), once the first half has been read, in
+    /// milliseconds: longer than a program that frames by waiting for quiet
+    /// waits.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_STALL_MS, value_parser = number_in(1, MAX_STALL_MS))]
     pub stall_ms: u64,
     /// Where the cut shape cuts the reply, in bytes (default: half of the first
@@ -85,7 +88,7 @@ pub struct CheckArgs {
     /// with `{port}` (and `{addr}`, `{host}`) where it must listen; our
     /// client sends the requests whole, then shaped, and every shaped run must
     /// get the same replies.
-    #[arg(long, conflicts_with_all = ["upstream", "stdin_lines", "direction", "stall_ms", "cut_after"])]
+    #[arg(long, conflicts_with_all = ["upstream", "stdin_lines", "direction", "cut_after"])]
     pub server: bool,
     /// A request for --server (repeat for more; `\r`, `\n`, `\t`, `\\`,
     /// `\xHH` understood; default: three lines of the echo protocol).
@@ -99,6 +102,15 @@ pub struct CheckArgs {
     /// (a client) or of the first request (--server), or REQUEST:BYTE.
     #[arg(long, value_name = "[REQUEST:]BYTE")]
     pub at: Option<String>,
+    /// With --server, split every request at every byte, however long (a
+    /// request longer than 512 bytes is otherwise split at its first and
+    /// last 64 bytes, around its delimiters and powers of two, and at 64
+    /// points drawn at random).
+    #[arg(long, requires = "server")]
+    pub every_point: bool,
+    /// Stop at the first shape that fails.
+    #[arg(long)]
+    pub fail_fast: bool,
     /// How long the server may take to listen, in seconds.
     #[arg(long, value_name = "SECS", requires = "server", default_value_t = DEFAULT_START_SECS, value_parser = number_in(1, MAX_START_SECS))]
     pub start_timeout: u64,
@@ -120,9 +132,10 @@ impl CheckArgs {
         let usage = |m: String| anyhow::Error::from(UsageError(m));
         let runs = match (self.shape, self.seed) {
             (Some(ShapeName::Random) | None, Some(seed)) => vec![(ShapeName::Random, seed)],
+            (Some(ShapeName::Split), Some(_)) => vec![(ShapeName::Split, 0)],
             (Some(shape), Some(_)) => {
                 return Err(usage(format!(
-                    "--seed is for the random shape only, not {shape}"
+                    "--seed is for the random and split shapes only, not {shape}"
                 )));
             }
             (Some(ShapeName::Random), None) => server::every_shape(self.seeds)
@@ -145,20 +158,7 @@ impl CheckArgs {
                 .push(server::unescape_request(r).map_err(|e| usage(format!("--request {e}")))?);
         }
         for path in &self.requests {
-            let size = std::fs::metadata(path)
-                .map_err(|e| usage(format!("--requests {}: {e}", path.display())))?
-                .len();
-            if size > server::MAX_REQUEST as u64 {
-                return Err(usage(format!(
-                    "--requests {}: {size} bytes, more than the {} a request may hold",
-                    path.display(),
-                    server::MAX_REQUEST
-                )));
-            }
-            requests.push(
-                std::fs::read(path)
-                    .map_err(|e| usage(format!("--requests {}: {e}", path.display())))?,
-            );
+            requests.push(read_request(path).map_err(usage)?);
         }
         if requests.is_empty() {
             requests = DEFAULT_MESSAGES
@@ -234,6 +234,14 @@ impl CheckArgs {
             start_timeout: Duration::from_secs(self.start_timeout),
             timeout: Duration::from_secs(self.timeout),
             ignore,
+            stall: Duration::from_millis(self.stall_ms),
+            run_limit: Duration::from_secs(self.run_limit),
+            every_point: self.every_point,
+            seed: match self.shape {
+                Some(ShapeName::Split) => self.seed.unwrap_or(1),
+                _ => 1,
+            },
+            fail_fast: self.fail_fast,
         })
     }
 
@@ -336,6 +344,51 @@ impl CheckArgs {
                 ),
                 (Some(_), _) => return Err(UsageError("--at needs --shape split".into()).into()),
             },
+            fail_fast: self.fail_fast,
         })
     }
+}
+
+/// The request in the file `path` (`--requests`): a regular file of at most
+/// [`server::MAX_REQUEST`] bytes, as `run` and `show` read theirs. A device
+/// such as /dev/zero never ends and a FIFO blocks until someone writes, so
+/// neither is opened; a file that grows while it is read is read no further
+/// than one byte past the limit.
+fn read_request(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let said = |why: String| format!("--requests {}: {why}", path.display());
+    let not_regular = || said("not a regular file".into());
+    let meta = std::fs::metadata(path).map_err(|e| said(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > server::MAX_REQUEST as u64 {
+        return Err(said(format!(
+            "{} bytes, more than the {} a request may hold",
+            meta.len(),
+            server::MAX_REQUEST
+        )));
+    }
+    // Opened without waiting (a FIFO put in its place since would block)
+    // and looked at again: what is read is what was checked.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| said(e.to_string()))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(server::MAX_REQUEST as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| said(e.to_string()))?;
+    if bytes.len() > server::MAX_REQUEST {
+        return Err(said(format!(
+            "it grew past the {} bytes a request may hold while it was read",
+            server::MAX_REQUEST
+        )));
+    }
+    Ok(bytes)
 }

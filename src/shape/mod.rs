@@ -50,9 +50,10 @@ pub struct Shape {
     pub cut_after: Option<u64>,
     /// After this many bytes, abort the connection (RST).
     pub reset_after: Option<u64>,
-    /// Hold each buffer back half way, for this long or (paced by the
-    /// reader) until the first half is read: a reply stalled mid-way, longer
-    /// than a reader that frames by waiting waits.
+    /// Hold each reply (the first buffer after the client last sent) back
+    /// half way: the first half goes, and once it is read (paced by the
+    /// reader), a silence this long before the rest: longer than a reader
+    /// that frames by waiting for quiet waits.
     pub stall: Option<Duration>,
     /// Split each buffer once, after this many bytes; the rest goes once the
     /// receiver has read the first part (see the proxy's `paced_by_reader`).
@@ -312,7 +313,7 @@ mod tests {
                 "pieces of at most 3 bytes, 50 ms pause after each",
                 "reads late: waits 100 ms before each read",
                 "resets the connection (RST) after 9 bytes",
-                "each buffer held back half way until the first half is read (at most 200 ms)",
+                "each reply held back half way: the rest 200 ms after the first half is read",
                 "each buffer split once after 4 bytes",
             ]
         );

@@ -1,6 +1,7 @@
 //! `tcp-boundary check`: run a client under every shape of fragmentation.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 
 use anyhow::Context;
 use tcp_boundary::cli::{self, CheckArgs};
@@ -19,26 +20,50 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     // be written is found in a second, not after every shape has run.
     // Opened without emptying it: a check that cannot be made leaves the
     // previous report as it was (and no new empty file).
+    // Only a regular file (or a new one) is a report: a device takes the
+    // open and loses the report (/dev/full is full only when written to),
+    // and a FIFO would hold us until someone reads it.
     let junit = match &args.junit {
         Some(path) => {
-            let existed = path.exists();
+            let cannot = |why: String| {
+                CheckError(format!(
+                    "cannot write the JUnit report {}: {why}",
+                    path.display()
+                ))
+            };
+            let not_regular = || cannot("not a regular file".into());
+            let existed = match std::fs::metadata(path) {
+                Ok(meta) if meta.is_file() => true,
+                Ok(_) => return Err(not_regular().into()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(cannot(e.to_string()).into()),
+            };
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(false)
+                .custom_flags(libc::O_NONBLOCK)
                 .open(path)
-                .map_err(|e| {
-                    CheckError(format!(
-                        "cannot write the JUnit report {}: {e}",
-                        path.display()
-                    ))
-                })?;
+                .map_err(|e| cannot(e.to_string()))?;
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(not_regular().into());
+            }
             Some((file, existed))
         }
         None => None,
     };
-    // Ctrl-C or SIGTERM: the client's (or server's) whole process group
-    // ends with us.
+    // Orphans of the program under test come back to us instead of to init,
+    // so that a process it detached from its group (`setsid`, a daemon's
+    // double fork) is still ours to end when its run ends. The binary's
+    // choice, not the library's: a program running many checks at once (the
+    // tests) must not end the others' processes. A kernel without it (before
+    // 3.4) leaves such processes running, as before.
+    // SAFETY: prctl with integer arguments, changing only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong);
+    }
+    // Ctrl-C or SIGTERM: the client's (or server's) whole process group,
+    // and whatever it detached, end with us.
     let _ = ctrlc::set_handler(|| {
         check::end_client();
         std::process::exit(130);

@@ -66,10 +66,36 @@ pub(super) struct Exchange {
     /// The server refused the proxy's connection (an upstream that stopped
     /// serving).
     pub refused: bool,
+    /// Bytes of the replies the client never read when it ended: held by
+    /// the proxy, or delivered to it and left in its socket.
+    pub unread: u64,
 }
 
-/// Whether the run is as it must be under `shape`, and why.
+/// Whether the run is as it must be under `shape`, and why. A client is
+/// judged by what it was delivered, not only by what it said: one that ended
+/// with bytes of its replies unread took a part of a reply for the whole,
+/// whatever its exit status or its printed lines.
 pub(super) fn judge(
+    config: &CheckConfig,
+    shape: ShapeName,
+    ended: &Ended,
+    stdout: &[u8],
+    exchange: &Exchange,
+) -> (bool, Msg) {
+    let (passed, reason) = said(config, shape, ended, stdout, exchange);
+    // Under the cut the proxy holds the rest of the reply by design.
+    if passed && !shape.must_fail() && exchange.unread > 0 {
+        let unread = Msg::new("chk-unread")
+            .arg("n", exchange.unread)
+            .arg("of", exchange.traffic.from_server);
+        return (false, unread);
+    }
+    (passed, reason)
+}
+
+/// The verdict on what the client said: its exit status, or the replies
+/// it printed.
+fn said(
     config: &CheckConfig,
     shape: ShapeName,
     ended: &Ended,

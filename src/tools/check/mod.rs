@@ -122,6 +122,8 @@ pub struct CheckConfig {
     /// Where the split shape splits each reply; `None`: at every byte of the
     /// first reply in turn (its first and last 32 when it is longer).
     pub split_at: Option<u64>,
+    /// Stop at the first shape that fails.
+    pub fail_fast: bool,
 }
 
 /// `--timeout`'s default, in seconds.
@@ -150,6 +152,7 @@ impl CheckConfig {
             stdin_lines: None,
             cut_after: None,
             split_at: None,
+            fail_fast: false,
         }
     }
 
@@ -211,7 +214,12 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
             continue;
         }
         if shape == ShapeName::Split {
-            runs.push(sweep(config, to, reply)?);
+            let run = sweep(config, to, reply)?;
+            let failed = !run.passed;
+            runs.push(run);
+            if config.fail_fast && failed {
+                break;
+            }
             continue;
         }
         let (mut run, _) = run_once(config, to, shape, seed, cut, config.direction)?;
@@ -234,7 +242,12 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         };
         run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));
         run.reproduce = reproduce(config, shape, seed, cut, direction);
+        let failed = !run.passed;
         runs.push(run);
+        // --fail-fast: the first failing shape ends the check.
+        if config.fail_fast && failed {
+            break;
+        }
     }
     drop(ours);
     let server = match config.upstream {

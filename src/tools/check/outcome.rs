@@ -77,6 +77,18 @@ pub struct Flow {
     pub bytes: u64,
 }
 
+impl Run {
+    /// How many bytes of a failing run's received and expected bytes the
+    /// report shows.
+    pub const SHOWN_BYTES: usize = 200;
+
+    /// Bytes as a report shows them: escaped, the first
+    /// [`Run::SHOWN_BYTES`] only.
+    pub fn shown(bytes: &[u8]) -> String {
+        crate::view::escape::escape_fit(bytes, Self::SHOWN_BYTES)
+    }
+}
+
 impl Flow {
     /// How many sizes are kept.
     pub const SHOWN: usize = 64;
@@ -123,6 +135,10 @@ pub struct Run {
     pub last_output: Vec<String>,
     /// How long the run took, in milliseconds.
     pub millis: u64,
+    /// A failing run: the bytes that came where the reply was expected
+    /// (escaped, at most [`Run::SHOWN_BYTES`] of them), and those expected.
+    pub received: Option<String>,
+    pub expected: Option<String>,
     /// The command line that runs this shape again.
     pub reproduce: String,
 }
@@ -144,6 +160,9 @@ pub struct CheckReport {
     pub schema: u32,
     /// Pass when every run is as it must be.
     pub verdict: Verdict,
+    /// Whose reads the failing runs broke, all told: the one side every
+    /// blamed run names, or both; `None` when no failure is a shape's.
+    pub blame: Option<Blame>,
     /// How many runs failed.
     pub failures: usize,
     /// The client's command.
@@ -160,7 +179,13 @@ impl CheckReport {
     /// The report of these runs: its verdict and failure count read off them.
     pub fn new(command: Vec<String>, server: Msg, direction: Direction, runs: Vec<Run>) -> Self {
         let failures = runs.iter().filter(|r| !r.passed).count();
+        let blame = runs
+            .iter()
+            .filter(|r| !r.passed)
+            .filter_map(|r| r.blame)
+            .reduce(|a, b| if a == b { a } else { Blame::Both });
         CheckReport {
+            blame,
             schema: SCHEMA,
             verdict: match failures {
                 0 => Verdict::Pass,

@@ -28,7 +28,12 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
     let (pass, fail) = (tr!(lang, "chk-pass"), tr!(lang, "chk-fail"));
     for r in &report.runs {
         let seed = r.seed.map(|s| s.to_string()).unwrap_or_default();
-        let time = format!("{:.2} s", r.millis as f64 / 1000.0);
+        // A row under a second in milliseconds: a fast server's rows take
+        // a few, and "0.00 s" would say they took none.
+        let time = match r.millis {
+            0..1000 => format!("{} ms", r.millis),
+            _ => format!("{:.2} s", r.millis as f64 / 1000.0),
+        };
         writeln!(
             out,
             "  {:<14} {:>4}  {} {:>8}",

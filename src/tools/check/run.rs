@@ -230,6 +230,7 @@ pub(super) fn run_once(
         quiet: false,
         record: true,
         paced_by_reader: true,
+        watch_reads: true,
         patience: config.stall * PATIENCE_STALLS,
         ..ProxyConfig::new(to).downstream(down).upstream(up)
     })
@@ -240,6 +241,9 @@ pub(super) fn run_once(
         client::run_client(config, addr, &|| proxy.traffic().idle).map_err(error)?;
     let millis = started.elapsed().as_millis() as u64;
     proxy.settle(Duration::from_millis(500));
+    // The client has ended: its sockets are closed, and the kernel has said
+    // (within a few milliseconds) whether it left bytes unread.
+    let unread = proxy.unread(Duration::from_millis(200));
     let traffic = proxy.traffic();
     let connections = proxy.connections();
     let events = proxy.events();
@@ -250,6 +254,7 @@ pub(super) fn run_once(
         refused: events
             .iter()
             .any(|e| matches!((e.side, &e.what), (Side::Upstream(_), What::Refused))),
+        unread,
     };
     let (passed, reason) = judge::judge(config, shape, &ended, &output.stdout, &exchange);
     let run = Run {
@@ -269,7 +274,34 @@ pub(super) fn run_once(
         shaping: judge::shaping(&events),
         last_output: judge::last_lines(&output.both, 12),
         millis,
+        received: None,
+        expected: None,
         reproduce: String::new(),
+    };
+    // A failing run shows the bytes of the first connection: what the
+    // client was delivered, and what the server sent.
+    let on = |side: Side, write: bool| -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for e in events.iter().filter(|e| e.side == side) {
+            match (&e.what, write) {
+                (What::Write { bytes: b, .. }, true) | (What::Read { bytes: b, .. }, false) => {
+                    bytes.extend_from_slice(b);
+                }
+                _ => {}
+            }
+            if bytes.len() > Run::SHOWN_BYTES {
+                break;
+            }
+        }
+        bytes
+    };
+    let run = match run.passed {
+        true => run,
+        false => Run {
+            received: Some(Run::shown(&on(Side::Downstream(1), true))),
+            expected: Some(Run::shown(&on(Side::Upstream(1), false))),
+            ..run
+        },
     };
     Ok((run, events))
 }

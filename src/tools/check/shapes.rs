@@ -31,8 +31,9 @@ pub enum ShapeName {
     SmallBuffers,
     /// Pieces of random sizes, 1-8 bytes, seeded, each read before the next.
     Random,
-    /// Each reply held back half way until the first half is read (at most
-    /// `--stall-ms`): a client that waits a while and then reads once gets
+    /// Each reply (each request, for a server) held back half way: once the
+    /// first half is read, a silence of `--stall-ms` (1 s) before the rest.
+    /// A program that takes a quiet moment for the end of a message gets
     /// half of it.
     Stall,
     /// The reply cut in the middle, then the connection closed: the client

@@ -41,7 +41,7 @@
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -53,11 +53,13 @@ use crate::shape::Shape;
 use crate::view::timeline;
 
 mod activity;
+mod delivery;
 mod log;
 mod pump;
 
 use activity::Activity;
 pub use activity::Traffic;
+use delivery::{Deliveries, Delivery};
 use log::Log;
 use pump::{error_of, serve_link, size_buffers};
 
@@ -88,6 +90,9 @@ pub struct ProxyConfig {
     /// receiver that neither reads nor writes (one that is blocked writing to
     /// us is never waited for: it reads once its write is done).
     pub patience: Duration,
+    /// Watch what each client reads of the bytes delivered to it, so that
+    /// [`Proxy::unread`] can say what a client left unread when it quit.
+    pub watch_reads: bool,
 }
 
 /// The most events a recording proxy keeps: a client that streams for long
@@ -112,6 +117,7 @@ impl ProxyConfig {
             record: false,
             paced_by_reader: false,
             patience: Duration::from_secs(1),
+            watch_reads: false,
         }
     }
 
@@ -132,6 +138,12 @@ impl ProxyConfig {
 struct Link {
     client: TcpStream,
     server: TcpStream,
+    /// What the client did with the bytes written to it (with
+    /// [`ProxyConfig::watch_reads`]).
+    delivery: Option<Arc<Delivery>>,
+    /// Bytes read from the client so far: a reply is what the server sends
+    /// after the client last sent something.
+    from_client: AtomicU64,
 }
 
 impl Link {
@@ -149,6 +161,7 @@ struct Shared {
     stop: AtomicBool,
     connections: AtomicUsize,
     live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
+    deliveries: Deliveries,
 }
 
 /// A running proxy. Dropping it (or [`Proxy::stop`]) closes the listener and
@@ -157,6 +170,7 @@ pub struct Proxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accept: Option<JoinHandle<()>>,
+    watcher: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -187,7 +201,21 @@ impl Proxy {
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
             live: Mutex::new(Vec::new()),
+            deliveries: Deliveries::default(),
         });
+        // The clients' reads, asked of the kernel every millisecond.
+        let watcher = match config.watch_reads {
+            true => {
+                let shared = shared.clone();
+                Some(thread::Builder::new().name("reads".into()).spawn(move || {
+                    while !shared.stop.load(Ordering::SeqCst) {
+                        shared.deliveries.sample();
+                        thread::sleep(delivery::EVERY);
+                    }
+                })?)
+            }
+            false => None,
+        };
         let accept = {
             let shared = shared.clone();
             thread::spawn(move || accept_loop(listener, &shared))
@@ -196,6 +224,7 @@ impl Proxy {
             addr,
             shared,
             accept: Some(accept),
+            watcher,
         })
     }
 
@@ -228,6 +257,16 @@ impl Proxy {
         }
     }
 
+    /// Bytes the server sent that a client never read: those the proxy
+    /// still holds, and those delivered to a client that closed with them
+    /// unread (with [`ProxyConfig::watch_reads`]; else only the first).
+    /// Call it once the client has ended: it waits at most `limit` for the
+    /// kernel to see every client's socket closed.
+    pub fn unread(&self, limit: Duration) -> u64 {
+        let held = self.traffic().undelivered().1;
+        held + self.shared.deliveries.unread(limit)
+    }
+
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
@@ -241,6 +280,9 @@ impl Proxy {
     fn shut(&mut self) {
         crate::transport::net::stop_accepting(&self.shared.stop, self.addr);
         if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+        if let Some(t) = self.watcher.take() {
             let _ = t.join();
         }
         let live = std::mem::take(&mut *self.shared.live.lock().unwrap_or_else(|e| e.into_inner()));
@@ -312,7 +354,19 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         );
         let _ = size_buffers(&client, down.send_buffer, up.recv_buffer);
         let _ = size_buffers(&server, up.send_buffer, down.recv_buffer);
-        let link = Arc::new(Link { client, server });
+        let delivery = match shared.config.watch_reads {
+            true => Delivery::watch(&client).map(Arc::new),
+            false => None,
+        };
+        if let Some(d) = &delivery {
+            shared.deliveries.add(d.clone());
+        }
+        let link = Arc::new(Link {
+            client,
+            server,
+            delivery,
+            from_client: AtomicU64::new(0),
+        });
         let weak = Arc::downgrade(&link);
         let shared_conn = shared.clone();
         let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::activity::{Activity, Leg};
+use super::delivery::Delivery;
 use super::log::Log;
 use super::{Link, Shared};
 use crate::event::{ErrorKind, describe_io, is_timeout};
@@ -38,6 +39,8 @@ struct Paced<'a> {
     /// in all: a client that writes a large request before it reads the
     /// reply is not slowed down for long.
     patience: &'a mut Duration,
+    /// Writing to the client: what it is delivered, counted.
+    delivery: Option<&'a Delivery>,
 }
 
 /// What one read may take: 256 KiB, so that a fast stream costs few calls
@@ -75,6 +78,9 @@ impl Write for Paced<'_> {
         match &result {
             Ok(n) => {
                 self.activity.moved(self.leg, *n);
+                if let Some(d) = self.delivery {
+                    d.wrote(*n);
+                }
                 self.at += *n as u64;
                 // The kernel took part of it: the rest goes in the next call.
                 if *n < buf.len() && !self.log.quiet {
@@ -84,7 +90,12 @@ impl Write for Paced<'_> {
                     self.log.note(self.side, short, false);
                 }
             }
-            Err(e) => self.log.row(self.side, error_of(e), true),
+            Err(e) => {
+                if let Some(d) = self.delivery {
+                    d.failed(e);
+                }
+                self.log.row(self.side, error_of(e), true);
+            }
         }
         result
     }
@@ -137,6 +148,12 @@ impl Paced<'_> {
             thread::sleep(nap.min(left));
             nap = (nap * 2).min(Duration::from_millis(1));
         }
+    }
+
+    /// A silence of `hold`, not counted as a hang (ended early when the
+    /// proxy stops).
+    fn silence(&self, hold: Duration) {
+        self.activity.pausing(|| self.sleep(hold));
     }
 
     /// A pause of the clock, ended early when the proxy stops.
@@ -225,6 +242,11 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
     };
     pump(n, Dir::Down, link, shared);
     let _ = up.join();
+    // A reset the calls did not see (the client closed while neither side
+    // was reading or writing) waits on our end as its pending error.
+    if let (Some(d), Ok(Some(e))) = (&link.delivery, link.client.take_error()) {
+        d.failed(&e);
+    }
     shared
         .log
         .note(Side::Downstream(n), Msg::new("proxy-closed"), false);
@@ -273,16 +295,24 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
     let mut forwarded: u64 = 0;
     // Bytes read so far in this direction: where the next read starts.
     let mut received: u64 = 0;
+    // The client's byte count when the last reply was stalled.
+    let mut stalled_at: Option<u64> = None;
     loop {
         // One read: what has arrived, as the kernel hands it over.
         let mut eof = match read_logged(src, &mut buf, src_side, log, &mut received) {
             Ok(0) => true,
             Ok(k) => {
                 activity.moved(leg_in, k);
+                if let Dir::Up = dir {
+                    link.from_client.fetch_add(k as u64, Ordering::SeqCst);
+                }
                 gathered.extend_from_slice(&buf[..k]);
                 false
             }
-            Err(_) => {
+            Err(e) => {
+                if let (Dir::Up, Some(d)) = (dir, &link.delivery) {
+                    d.failed(&e);
+                }
                 link.shut();
                 return;
             }
@@ -304,10 +334,16 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                     }
                     Ok(k) => {
                         activity.moved(leg_in, k);
+                        if let Dir::Up = dir {
+                            link.from_client.fetch_add(k as u64, Ordering::SeqCst);
+                        }
                         gathered.extend_from_slice(&buf[..k]);
                     }
                     Err(e) if is_timeout(&e) => break,
-                    Err(_) => {
+                    Err(e) => {
+                        if let (Dir::Up, Some(d)) = (dir, &link.delivery) {
+                            d.failed(&e);
+                        }
                         link.shut();
                         return;
                     }
@@ -328,19 +364,27 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             leg: leg_out,
             probe: &mut probe,
             patience: &mut patience,
+            delivery: match dir {
+                Dir::Down => link.delivery.as_deref(),
+                Dir::Up => None,
+            },
         };
-        // Stalled: the first half goes now, the rest after the stall, so a
-        // reader that waits a while and then reads once gets half.
+        // Stalled: the first half goes now; once the reader has read it, a
+        // real silence of the whole hold; then the rest. A reader that takes
+        // a quiet moment for the end of a reply gets half of it. One stall
+        // per reply: the first buffer after the client last sent something
+        // (a large reply comes in many buffers).
         let mut now = &gathered[..room];
-        if let Some(hold) = stall.filter(|_| room > 1) {
+        let asked = link.from_client.load(Ordering::SeqCst);
+        if let Some(hold) = stall.filter(|_| room > 1 && stalled_at != Some(asked)) {
+            stalled_at = Some(asked);
             let (first, rest) = now.split_at(room.div_ceil(2));
             if fragmenter.write(&mut out, first, |_| {}).is_err() {
                 link.shut();
                 return;
             }
-            // Held until the first half is read, or for the whole hold: a
-            // reader that frames by waiting reads once and has half.
             out.pause(hold);
+            out.silence(hold);
             now = rest;
         }
         // Split once: the first part, a pause until it is read, the rest.

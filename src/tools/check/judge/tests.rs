@@ -18,6 +18,7 @@ fn moved(from_client: u64) -> Exchange {
             to_server: from_client,
         },
         refused: false,
+        unread: 0,
     }
 }
 
@@ -184,6 +185,59 @@ fn without_messages_the_exit_is_judged_by_the_shape() {
     assert_eq!(
         run(cut, Ended::Signalled(libc::SIGSEGV)),
         (true, Msg::new("chk-signalled-cut").arg("signal", segv()))
+    );
+}
+
+#[test]
+fn a_client_that_ended_with_its_reply_unread_fails_whatever_it_said() {
+    let c = config(None);
+    let left = |unread| Exchange {
+        unread,
+        traffic: Traffic {
+            from_server: 40,
+            ..moved(40).traffic
+        },
+        ..moved(40)
+    };
+    // Exit 0 with 28 of the 40 bytes unread: it took part of a reply for
+    // the whole.
+    assert_eq!(
+        verdict(&c, ShapeName::Pieces, Ended::Exited(0), "", left(28)),
+        (false, "ended with 28 of 40 reply bytes never read".into())
+    );
+    // Every byte read: the exit decides.
+    assert!(verdict(&c, ShapeName::Pieces, Ended::Exited(0), "", left(0)).0);
+    // A failure already said keeps its own reason.
+    assert_eq!(
+        verdict(&c, ShapeName::Pieces, Ended::Exited(2), "", left(28)).1,
+        "exit status 2 (0 expected)"
+    );
+    // Under the cut the proxy holds the rest of the reply by design: the
+    // client's exit is what is judged.
+    assert!(verdict(&c, ShapeName::Cut, Ended::Exited(1), "", left(20)).0);
+    // A book-style client that printed every reply right, but left bytes
+    // unread, fails too.
+    let lines = config(Some(&["hi"]));
+    assert_eq!(
+        verdict(
+            &lines,
+            ShapeName::Whole,
+            Ended::Exited(0),
+            "> hi\n",
+            left(3)
+        )
+        .1,
+        "ended with 3 of 40 reply bytes never read"
+    );
+    assert!(
+        verdict(
+            &lines,
+            ShapeName::Whole,
+            Ended::Exited(0),
+            "> hi\n",
+            left(0)
+        )
+        .0
     );
 }
 

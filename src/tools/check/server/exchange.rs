@@ -9,63 +9,178 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use std::mem::size_of;
 
 use super::process::Server;
-use super::{IGNORED, MAX_REPLIES, PIECE_WAIT, QUIET, ServerConfig};
+use super::{AGAIN_QUIET, IGNORED, MAX_REPLIES, PIECE_WAIT, REPLY_QUIET, ServerConfig};
 use crate::lang::Msg;
 use crate::tools::check::{CheckError, Ended, Flow};
 use crate::transport::queue::PeerQueue;
 
 /// One connection of the baseline: which requests went over it, the reply to
-/// each, and whether the server closed it after the last.
+/// each, and where each reply varied between the two baseline runs.
 #[derive(Debug, Clone)]
 pub(super) struct Conn {
     pub(super) requests: Vec<usize>,
     pub(super) replies: Vec<Vec<u8>>,
+    /// For each reply, the byte ranges that differed between the two runs
+    /// (a session id, a clock): not compared in the shaped runs.
+    pub(super) varies: Vec<Vec<std::ops::Range<usize>>>,
 }
 
-/// Read what arrives until the server has been quiet for `QUIET`, or the
-/// end of the stream. The bytes, and whether the stream ended.
-pub(super) fn read_quiet(s: &mut TcpStream, limit: Duration) -> io::Result<(Vec<u8>, bool)> {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 65536];
+/// What the baseline learnt: the replies over each connection, and how
+/// long a shaped run waits for a reply.
+#[derive(Debug, Clone)]
+pub(super) struct Baseline {
+    pub(super) conns: Vec<Conn>,
+    /// [`REPLY_MARGIN`] times the slowest reply of the baseline, at least
+    /// [`REPLY_WAIT_LEAST`], at most `--timeout`: a reply that has not come
+    /// by then is not coming.
+    pub(super) wait: Duration,
+}
+
+/// How many times the baseline's slowest reply a shaped run waits.
+const REPLY_MARGIN: u32 = 10;
+/// The least a shaped run waits for a reply: a loaded machine's hiccup.
+const REPLY_WAIT_LEAST: Duration = Duration::from_secs(1);
+
+/// What one reply read until a quiet moment was: its bytes, whether the
+/// stream ended, and the longest silence between its bytes.
+pub(super) struct Quiet {
+    pub(super) bytes: Vec<u8>,
+    pub(super) ended: bool,
+    pub(super) gap: Duration,
+    /// From the start of the read to the reply's last byte.
+    pub(super) took: Duration,
+}
+
+/// Read what arrives until the server has been quiet for `quiet`, or the
+/// end of the stream.
+pub(super) fn read_quiet(s: &mut TcpStream, limit: Duration, quiet: Duration) -> io::Result<Quiet> {
+    let mut got = Quiet {
+        bytes: Vec::new(),
+        ended: false,
+        gap: Duration::ZERO,
+        took: Duration::ZERO,
+    };
+    let mut buf = vec![0u8; 65536];
     let started = Instant::now();
+    let mut last = started;
     loop {
         // Before the first byte, as long as a reply may take; after it, a
         // moment of quiet ends the reply.
-        let wait = match got.is_empty() {
+        let wait = match got.bytes.is_empty() {
             true => limit
                 .saturating_sub(started.elapsed())
                 .max(Duration::from_millis(1)),
-            false => QUIET,
+            false => quiet,
         };
         s.set_read_timeout(Some(wait))?;
         match s.read(&mut buf) {
-            Ok(0) => return Ok((got, true)),
+            Ok(0) => {
+                got.ended = true;
+                return Ok(got);
+            }
             Ok(n) => {
-                got.extend_from_slice(&buf[..n]);
-                if got.len() > MAX_REPLIES {
+                if !got.bytes.is_empty() {
+                    got.gap = got.gap.max(last.elapsed());
+                }
+                last = Instant::now();
+                got.took = started.elapsed();
+                got.bytes.extend_from_slice(&buf[..n]);
+                if got.bytes.len() > MAX_REPLIES {
                     return Err(io::Error::other("the replies passed 16 MiB"));
                 }
             }
-            Err(e) if crate::event::is_timeout(&e) => return Ok((got, false)),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok((got, true)),
+            Err(e) if crate::event::is_timeout(&e) => return Ok(got),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                got.ended = true;
+                return Ok(got);
+            }
             Err(e) => return Err(e),
         }
     }
 }
 
 /// The baseline: each request whole, one at a time, each reply read until
-/// the server is quiet; a new connection when the server closed the last.
-pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Vec<Conn>, CheckError> {
+/// the server has been quiet for [`REPLY_QUIET`]; a new connection when the
+/// server closed the last. Run twice: the second run reads each reply until
+/// a quiet a few times the longest silence the first run saw inside a reply,
+/// and the bytes that differ between the two (a session id, a clock) are
+/// not held against the shaped runs. A reply whose length changes is no
+/// baseline at all.
+pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Baseline, CheckError> {
+    let first = baseline_run(addr, config, REPLY_QUIET)?;
+    if first
+        .iter()
+        .all(|c| c.replies.iter().all(|r| r.bytes.is_empty()))
+    {
+        return Err(CheckError(format!(
+            "the server at {addr} answered nothing to the requests sent whole: nothing to compare"
+        )));
+    }
+    let gap = first
+        .iter()
+        .flat_map(|c| c.replies.iter().map(|r| r.gap))
+        .max()
+        .unwrap_or_default();
+    let slowest = first
+        .iter()
+        .flat_map(|c| c.replies.iter().map(|r| r.took))
+        .max()
+        .unwrap_or_default();
+    let wait = (slowest * REPLY_MARGIN)
+        .max(REPLY_WAIT_LEAST)
+        .min(config.timeout.max(REPLY_WAIT_LEAST));
+    let second = baseline_run(addr, config, (gap * 3).max(AGAIN_QUIET))?;
+    let mut conns = Vec::new();
+    for (a, b) in first.iter().zip(&second) {
+        let mut conn = Conn {
+            requests: a.requests.clone(),
+            replies: Vec::new(),
+            varies: Vec::new(),
+        };
+        for (k, ra) in a.replies.iter().enumerate() {
+            let rb = b.replies.get(k).map_or(&[][..], |r| &r.bytes[..]);
+            let (x, y) = (
+                masked(&ra.bytes, &config.ignore),
+                masked(rb, &config.ignore),
+            );
+            if x.len() != y.len() {
+                return Err(CheckError(format!(
+                    "reply {} to the same request sent whole was {} bytes, then {}: a reply whose length varies cannot be compared (--ignore REGEX for the part that varies)",
+                    a.requests[k] + 1,
+                    x.len(),
+                    y.len()
+                )));
+            }
+            conn.varies.push(differing(&x, &y));
+            conn.replies.push(ra.bytes.clone());
+        }
+        conns.push(conn);
+    }
+    Ok(Baseline { conns, wait })
+}
+
+/// One connection of a baseline run, its replies as read.
+struct RunConn {
+    requests: Vec<usize>,
+    replies: Vec<Quiet>,
+}
+
+fn baseline_run(
+    addr: SocketAddr,
+    config: &ServerConfig,
+    quiet: Duration,
+) -> Result<Vec<RunConn>, CheckError> {
     let err = |e: io::Error| CheckError(format!("the unshaped requests to {addr}: {e}"));
-    let mut conns: Vec<Conn> = Vec::new();
+    let mut conns: Vec<RunConn> = Vec::new();
     let mut open: Option<TcpStream> = None;
     for (i, request) in config.requests.iter().enumerate() {
         let stream = match open.as_mut() {
             Some(s) => s,
             None => {
-                conns.push(Conn {
+                conns.push(RunConn {
                     requests: Vec::new(),
                     replies: Vec::new(),
                 });
@@ -73,7 +188,8 @@ pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Vec<Co
             }
         };
         stream.write_all(request).map_err(err)?;
-        let (reply, ended) = read_quiet(stream, config.timeout).map_err(err)?;
+        let reply = read_quiet(stream, config.timeout, quiet).map_err(err)?;
+        let ended = reply.ended;
         let conn = conns.last_mut().expect("a connection was pushed");
         conn.requests.push(i);
         conn.replies.push(reply);
@@ -81,12 +197,30 @@ pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Vec<Co
             open = None;
         }
     }
-    if conns.iter().all(|c| c.replies.iter().all(Vec::is_empty)) {
-        return Err(CheckError(format!(
-            "the server at {addr} answered nothing to the requests sent whole: nothing to compare"
-        )));
-    }
     Ok(conns)
+}
+
+/// The ranges where two replies of the same length differ, each widened to
+/// the whole word (letters and digits) around it: a random id's digit that
+/// happened to be the same in both runs will not be the next time.
+pub(super) fn differing(a: &[u8], b: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let len = a.len().min(b.len());
+    let word = |i: usize| a[i].is_ascii_alphanumeric() && b[i].is_ascii_alphanumeric();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for i in (0..len).filter(|&i| a[i] != b[i]) {
+        let (mut from, mut to) = (i, i + 1);
+        while from > 0 && word(from - 1) && word(i) {
+            from -= 1;
+        }
+        while to < len && word(to) && word(i) {
+            to += 1;
+        }
+        match ranges.last_mut() {
+            Some(r) if r.end >= from => r.end = r.end.max(to),
+            _ => ranges.push(from..to),
+        }
+    }
+    ranges
 }
 
 /// A reply with the ignored parts made equal.
@@ -108,14 +242,42 @@ pub(super) enum Send {
     Bytes,
     /// Random pieces of 1-8 bytes from this generator's seed.
     Random(u64),
+    /// Half, then (once the server has read it) a silence this long, then
+    /// the rest.
+    Stall(Duration),
+}
+
+impl Send {
+    /// The sizes of the writes of a request of `len` bytes (request `i`).
+    fn sizes(self, len: usize, i: usize) -> Vec<usize> {
+        match self {
+            Send::Whole => vec![len],
+            Send::SplitAt(k) => vec![k, len - k],
+            Send::Bytes => vec![1; len],
+            Send::Stall(_) => vec![len.div_ceil(2), len / 2],
+            Send::Random(seed) => {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(i as u64));
+                let mut left = len;
+                let mut sizes = Vec::new();
+                while left > 0 {
+                    let n = rng.random_range(1..=8usize).min(left);
+                    sizes.push(n);
+                    left -= n;
+                }
+                sizes
+            }
+        }
+    }
 }
 
 /// Write `data` in pieces of these sizes, each read by the server before the
-/// next is written (or `PIECE_WAIT`).
+/// next is written (or `PIECE_WAIT`); with `hold`, a silence that long after
+/// the first piece is read.
 pub(super) fn write_pieces(
     s: &mut TcpStream,
     data: &[u8],
     sizes: &[usize],
+    hold: Option<Duration>,
     flow: &mut Flow,
 ) -> io::Result<()> {
     let mut probe = PeerQueue::of(s).ok();
@@ -127,10 +289,10 @@ pub(super) fn write_pieces(
         .and_then(|p| p.ask().ok().flatten())
         .and_then(|p| p.received)
         .unwrap_or(0);
-    for &n in sizes {
-        let n = n.clamp(1, rest.len().max(1)).min(rest.len());
+    for (k, &n) in sizes.iter().enumerate() {
+        let n = n.min(rest.len());
         if n == 0 {
-            break;
+            continue;
         }
         let (piece, tail) = rest.split_at(n);
         s.write_all(piece)?;
@@ -139,13 +301,16 @@ pub(super) fn write_pieces(
         rest = tail;
         // Each piece read alone, the last one too: a next request must not
         // join it in the server's read.
-        wait_read(s, &mut probe, written);
+        wait_read(&mut probe, written);
+        if let Some(hold) = hold.filter(|_| k == 0 && !rest.is_empty()) {
+            thread::sleep(hold);
+        }
     }
     if !rest.is_empty() {
         s.write_all(rest)?;
         note(flow, rest.len());
         written += rest.len() as u64;
-        wait_read(s, &mut probe, written);
+        wait_read(&mut probe, written);
     }
     Ok(())
 }
@@ -159,13 +324,13 @@ pub(super) fn note(flow: &mut Flow, n: usize) {
 }
 
 /// Until the server has read `written` bytes of this connection, or a while.
-pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u64) {
+pub(super) fn wait_read(probe: &mut Option<PeerQueue>, written: u64) {
     let end = Instant::now() + PIECE_WAIT;
     let Some(p) = probe.as_mut() else {
+        // Not a socket the kernel can be asked about: the clock paces.
         thread::sleep(Duration::from_millis(20));
         return;
     };
-    let _ = s;
     let mut nap = Duration::from_micros(20);
     while Instant::now() < end {
         match p.ask() {
@@ -173,25 +338,51 @@ pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u
                 return;
             }
             Ok(Some(_)) => {}
-            _ => {
-                thread::sleep(Duration::from_millis(20));
-                return;
-            }
+            // The server closed, or the kernel cannot be asked: nothing to
+            // wait for.
+            _ => return,
         }
         thread::sleep(nap);
         nap = (nap * 2).min(Duration::from_millis(1));
     }
 }
 
-/// What went wrong in a run.
+/// What went wrong in a run: in words, and the reply's bytes when one
+/// came wrong (received, expected).
 pub(super) struct Wrong {
     pub(super) reason: Msg,
+    pub(super) bytes: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Wrong {
+    pub(super) fn said(reason: Msg) -> Wrong {
+        Wrong {
+            reason,
+            bytes: None,
+        }
+    }
 }
 
 /// A connection that failed, as what went wrong.
 pub(super) fn io_wrong(e: io::Error) -> Wrong {
-    Wrong {
-        reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
+    Wrong::said(Msg::new("srv-io").arg("error", crate::event::describe_io(&e)))
+}
+
+/// Acknowledge what arrives at once: a server that writes a reply in parts
+/// (Nagle's algorithm holds each part until the last is acknowledged) is not
+/// kept waiting by the kernel's delayed acknowledgement.
+fn quick_ack(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt with a valid descriptor and an int of its size.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&raw const on).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        );
     }
 }
 
@@ -211,6 +402,7 @@ pub(super) fn read_reply(
             return Ok((got, false));
         }
         s.set_read_timeout(Some(left))?;
+        quick_ack(s);
         match s.read(&mut got[have..]) {
             Ok(0) => {
                 got.truncate(have);
@@ -231,12 +423,15 @@ pub(super) fn read_reply(
     Ok((got, false))
 }
 
-/// Hold what came against the baseline's reply to request `i`.
+/// Hold what came against the baseline's reply to request `i`, the bytes
+/// that `varies` between runs left out.
 pub(super) fn compare(
     got: &[u8],
     ended: bool,
     want: &[u8],
+    varies: &[std::ops::Range<usize>],
     i: usize,
+    wait: Duration,
     config: &ServerConfig,
 ) -> Result<(), Wrong> {
     let show = |b: &[u8]| format!("\"{}\"", crate::view::escape::escape_fit(b, 60));
@@ -250,53 +445,74 @@ pub(super) fn compare(
                 .arg("n", i + 1)
                 .arg("got", got.len())
                 .arg("want", want.len())
-                .arg("secs", config.timeout.as_secs()),
+                .arg("secs", format!("{:.1}", wait.as_secs_f64())),
+            bytes: Some((got.to_vec(), want.to_vec())),
         });
     }
-    if masked(got, &config.ignore) != masked(want, &config.ignore) {
+    let blank = |bytes: &[u8]| {
+        let mut b = masked(bytes, &config.ignore);
+        let len = b.len();
+        for r in varies.iter().filter(|r| r.end <= len) {
+            b[r.clone()].fill(0);
+        }
+        b
+    };
+    if blank(got) != blank(want) {
         return Err(Wrong {
             reason: Msg::new("srv-reply-differs")
                 .arg("n", i + 1)
                 .arg("got", show(got))
                 .arg("want", show(want)),
+            bytes: Some((got.to_vec(), want.to_vec())),
         });
     }
     Ok(())
+}
+
+/// Read the reply to request `i` of `conn` (its `k`th), waiting at most
+/// `wait` for it, and compare it.
+fn expect(
+    s: &mut TcpStream,
+    conn: &Conn,
+    k: usize,
+    wait: Duration,
+    config: &ServerConfig,
+) -> Result<(), Wrong> {
+    let want = &conn.replies[k];
+    let (got, ended) = read_reply(s, want.len(), wait).map_err(io_wrong)?;
+    compare(
+        &got,
+        ended,
+        want,
+        &conn.varies[k],
+        conn.requests[k],
+        wait,
+        config,
+    )
 }
 
 /// The baseline's connections again, each request sent as `how(i)` says,
 /// each reply read and compared.
 pub(super) fn run_plan(
     server: &mut Server,
-    plan: &[Conn],
+    plan: &Baseline,
     config: &ServerConfig,
     how: &dyn Fn(usize) -> Send,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    for conn in plan {
+    for conn in &plan.conns {
         let mut s = server.connect(config)?;
         let _ = s.set_nodelay(true);
-        for (&i, want) in conn.requests.iter().zip(&conn.replies) {
+        for (k, &i) in conn.requests.iter().enumerate() {
             let request = &config.requests[i];
-            let sizes: Vec<usize> = match how(i) {
-                Send::Whole => vec![request.len()],
-                Send::SplitAt(k) => vec![k, request.len() - k],
-                Send::Bytes => vec![1; request.len()],
-                Send::Random(seed) => {
-                    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(i as u64));
-                    let mut left = request.len();
-                    let mut sizes = Vec::new();
-                    while left > 0 {
-                        let n = rng.random_range(1..=8usize).min(left);
-                        sizes.push(n);
-                        left -= n;
-                    }
-                    sizes
-                }
+            let send = how(i);
+            let hold = match send {
+                Send::Stall(hold) => Some(hold),
+                _ => None,
             };
-            write_pieces(&mut s, request, &sizes, flow).map_err(io_wrong)?;
-            let (got, ended) = read_reply(&mut s, want.len(), config.timeout).map_err(io_wrong)?;
-            compare(&got, ended, want, i, config)?;
+            let sizes = send.sizes(request.len(), i);
+            write_pieces(&mut s, request, &sizes, hold, flow).map_err(io_wrong)?;
+            expect(&mut s, conn, k, plan.wait, config)?;
         }
     }
     Ok(())
@@ -305,11 +521,11 @@ pub(super) fn run_plan(
 /// Every request of each connection in one write, then every reply.
 pub(super) fn run_merged(
     server: &mut Server,
-    plan: &[Conn],
+    plan: &Baseline,
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    for conn in plan {
+    for conn in &plan.conns {
         let mut s = server.connect(config)?;
         let all: Vec<u8> = conn
             .requests
@@ -318,9 +534,8 @@ pub(super) fn run_merged(
             .collect();
         s.write_all(&all).map_err(io_wrong)?;
         note(flow, all.len());
-        for (&i, want) in conn.requests.iter().zip(&conn.replies) {
-            let (got, ended) = read_reply(&mut s, want.len(), config.timeout).map_err(io_wrong)?;
-            compare(&got, ended, want, i, config)?;
+        for k in 0..conn.requests.len() {
+            expect(&mut s, conn, k, plan.wait, config)?;
         }
     }
     Ok(())
@@ -330,37 +545,48 @@ pub(super) fn run_merged(
 /// still answer the whole plan on new connections.
 pub(super) fn run_cut(
     server: &mut Server,
-    plan: &[Conn],
+    plan: &Baseline,
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let first = &config.requests[plan[0].requests[0]];
+    let first = &config.requests[plan.conns[0].requests[0]];
     let half = first.len().div_ceil(2).min(first.len());
     {
         let mut s = server.connect(config)?;
+        let mut probe = PeerQueue::of(&s).ok();
         s.write_all(&first[..half]).map_err(io_wrong)?;
         note(flow, half);
-        let _ = s.shutdown(Shutdown::Both);
+        // The server has read the half, then learns there is no more: what
+        // it does about it (answer, close, or end) is done before the plan
+        // runs, on every run alike.
+        wait_read(&mut probe, half as u64);
+        let _ = s.shutdown(Shutdown::Write);
+        let _ = read_quiet(&mut s, PIECE_WAIT * 4, PIECE_WAIT);
     }
-    thread::sleep(Duration::from_millis(50));
     run_plan(server, plan, config, &|_| Send::Whole, flow)
 }
 
 /// A second connection opened, and its requests sent, while the first is
-/// mid-request; the first then finishes and closes; both get their replies.
+/// mid-request (the server has read its first half); the first then
+/// finishes and closes; both get their replies.
 pub(super) fn run_concurrent(
     server: &mut Server,
-    plan: &[Conn],
+    plan: &Baseline,
     config: &ServerConfig,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
-    let conn = &plan[0];
-    let (i, want) = (conn.requests[0], &conn.replies[0]);
+    let conn = &plan.conns[0];
+    let i = conn.requests[0];
     let request = &config.requests[i];
     let half = request.len().div_ceil(2).min(request.len());
     let mut first = server.connect(config)?;
+    let _ = first.set_nodelay(true);
+    let mut probe = PeerQueue::of(&first).ok();
     first.write_all(&request[..half]).map_err(io_wrong)?;
     note(flow, half);
+    // Measured, not timed: the second connection's requests go once the
+    // server has read the first's half, so one command gives one verdict.
+    wait_read(&mut probe, half as u64);
     let mut second = TcpStream::connect_timeout(&server.addr, config.timeout).map_err(io_wrong)?;
     let all: Vec<u8> = conn
         .requests
@@ -371,12 +597,10 @@ pub(super) fn run_concurrent(
     note(flow, all.len());
     first.write_all(&request[half..]).map_err(io_wrong)?;
     note(flow, request.len() - half);
-    let (got, ended) = read_reply(&mut first, want.len(), config.timeout).map_err(io_wrong)?;
-    compare(&got, ended, want, i, config)?;
+    expect(&mut first, conn, 0, plan.wait, config)?;
     drop(first);
-    for (&r, want) in conn.requests.iter().zip(&conn.replies) {
-        let (got, ended) = read_reply(&mut second, want.len(), config.timeout).map_err(io_wrong)?;
-        compare(&got, ended, want, r, config)?;
+    for k in 0..conn.requests.len() {
+        expect(&mut second, conn, k, plan.wait, config)?;
     }
     Ok(())
 }

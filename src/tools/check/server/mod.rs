@@ -8,26 +8,32 @@
 //! for byte, in the same order.
 //!
 //! The replies' framing is the server's protocol, which we do not know: the
-//! baseline reads each reply until the server has been quiet for a moment,
-//! and the shaped runs then read exactly as many bytes as the baseline got.
+//! baseline reads each reply until the server has been quiet for half a
+//! second (a reply sent in parts, late, is still one reply), twice, and the
+//! shaped runs then read exactly as many bytes as the baseline got. Bytes
+//! that differ between the two baseline runs (an id, a clock) are said, and
+//! not held against the shapes.
 //!
 //! - `process`: the server under test, started, connected to and stopped.
 //! - `exchange`: the baseline and each shape's requests and replies.
+//! - [`points`]: which split points the split shape tries.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::client::{self, Output};
 use super::{
-    Blame, CheckError, CheckReport, Direction, Ended, Flow, Run, ShapeName, Shaping, judge, quote,
+    Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Direction, Ended, Flow, Run, ShapeName,
+    Shaping, judge, quote,
 };
 use crate::lang::Msg;
 
 mod exchange;
+pub mod points;
 mod process;
 
 use exchange::{
-    Send, Wrong, attempt, baseline, marked, run_concurrent, run_cut, run_merged, run_plan,
+    Baseline, Send, Wrong, attempt, baseline, marked, run_concurrent, run_cut, run_merged, run_plan,
 };
 use process::{Server, ended_words};
 
@@ -42,8 +48,13 @@ pub const MAX_REQUEST: usize = 64 * 1024;
 /// The most bytes of all the baseline's replies together: 16 MiB.
 pub const MAX_REPLIES: usize = 16 << 20;
 /// How long the baseline waits, after the last byte of a reply, before it
-/// takes the reply as whole.
-const QUIET: Duration = Duration::from_millis(150);
+/// takes the reply as whole: longer than a server that answers in two
+/// parts (an acknowledgement, then the result) usually pauses between them.
+pub const REPLY_QUIET: Duration = Duration::from_millis(500);
+/// The least quiet the second baseline run waits after a reply (a few
+/// times the longest silence inside a reply the first run saw, at least
+/// this): bytes that come later than the first run's are a reply that varies.
+const AGAIN_QUIET: Duration = Duration::from_millis(50);
 /// The longest a piece waits for the server to read it.
 const PIECE_WAIT: Duration = Duration::from_millis(250);
 /// What a reply's bytes matched by an ignored pattern are shown as.
@@ -67,18 +78,31 @@ pub struct ServerConfig {
     pub timeout: Duration,
     /// Patterns whose matches in a reply may differ from run to run (a date).
     pub ignore: Vec<regex::bytes::Regex>,
+    /// How long the stall shape holds the rest of a request, once the
+    /// server has read its first half.
+    pub stall: Duration,
+    /// The longest one shape's run may take: the split sweep stops there
+    /// and says how many points it tried.
+    pub run_limit: Duration,
+    /// Split every request at every byte, however long.
+    pub every_point: bool,
+    /// The seed of the split points drawn at random in a long request.
+    pub seed: u64,
+    /// Stop at the first shape that fails.
+    pub fail_fast: bool,
 }
 
 /// The pattern ignored unless told otherwise: an HTTP or mail `Date:` line.
 pub const DEFAULT_IGNORE: &str = r"(?m)^Date: [^\r\n]*";
 
 /// The shapes of a server check, in order: the split sweep first.
-pub const SERVER_SHAPES: [ShapeName; 7] = [
+pub const SERVER_SHAPES: [ShapeName; 8] = [
     ShapeName::Whole,
     ShapeName::Split,
     ShapeName::OneByte,
     ShapeName::Random,
     ShapeName::Merged,
+    ShapeName::Stall,
     ShapeName::Cut,
     ShapeName::Concurrent,
 ];
@@ -99,6 +123,15 @@ pub fn unescape_request(text: &str) -> Result<Vec<u8>, String> {
 
 /// Check the server.
 pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
+    check_server_with(config, &|_, _| {})
+}
+
+/// Check the server, telling `progress` how far the split sweep is (points
+/// done, of how many).
+pub fn check_server_with(
+    config: &ServerConfig,
+    progress: &dyn Fn(usize, usize),
+) -> Result<CheckReport, CheckError> {
     let program = config
         .command
         .first()
@@ -118,20 +151,26 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
         // What the last request sent was, in words, for a server that dies.
         let mut last_sent: Option<Msg> = None;
         let result = match shape {
-            ShapeName::Whole => attempt(&mut server, config, |s| {
-                run_plan(s, &plan, config, &|_| Send::Whole, &mut flow)
-            }),
+            ShapeName::Whole => match varying(&plan) {
+                Some(said) => Err(Wrong::said(said)),
+                None => attempt(&mut server, config, |s| {
+                    run_plan(s, &plan, config, &|_| Send::Whole, &mut flow)
+                }),
+            },
             ShapeName::OneByte => attempt(&mut server, config, |s| {
                 run_plan(s, &plan, config, &|_| Send::Bytes, &mut flow)
             }),
             ShapeName::Random => attempt(&mut server, config, |s| {
                 run_plan(s, &plan, config, &|_| Send::Random(seed), &mut flow)
             }),
+            ShapeName::Stall => attempt(&mut server, config, |s| {
+                run_plan(s, &plan, config, &|_| Send::Stall(config.stall), &mut flow)
+            }),
             ShapeName::Merged => attempt(&mut server, config, |s| {
                 run_merged(s, &plan, config, &mut flow)
             }),
             ShapeName::Cut => {
-                let first = &config.requests[plan[0].requests[0]];
+                let first = &config.requests[plan.conns[0].requests[0]];
                 let half = first.len().div_ceil(2);
                 last_sent = Some(Msg::new("srv-sent-cut").arg("at", half));
                 attempt(&mut server, config, |s| {
@@ -142,58 +181,17 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
                 run_concurrent(s, &plan, config, &mut flow)
             }),
             ShapeName::Split => {
-                // Every request at every byte, or the one split asked for.
-                let points: Vec<(usize, usize)> = match config.at {
-                    Some((r, k)) => vec![(r - 1, k)],
-                    None => (0..config.requests.len())
-                        .flat_map(|r| (1..config.requests[r].len()).map(move |k| (r, k)))
-                        .collect(),
-                };
-                let mut first: Option<(usize, usize, Wrong)> = None;
-                let mut failed = 0;
-                for &(r, k) in &points {
-                    last_sent = Some(
-                        Msg::new("srv-sent-split")
-                            .arg("request", r + 1)
-                            .arg("at", k)
-                            .arg("marked", marked(&config.requests[r], k)),
-                    );
-                    let split = |i: usize| {
-                        if i == r {
-                            Send::SplitAt(k)
-                        } else {
-                            Send::Whole
-                        }
-                    };
-                    let run = |s: &mut Server| run_plan(s, &plan, config, &split, &mut flow);
-                    if let Err(w) = attempt(&mut server, config, run) {
-                        failed += 1;
-                        first.get_or_insert((r, k, w));
-                    }
-                    // A server that died: the sweep stops there (one that
-                    // ended well between connections is started again).
-                    if server.exited().is_some_and(|e| e != Ended::Exited(0)) {
-                        break;
-                    }
-                }
-                sweep = Some(points.len());
-                match first {
-                    None => Ok(()),
-                    Some((r, k, w)) => {
-                        // The split that broke it first, for the reproduce
-                        // command.
-                        at = Some((r + 1, k));
-                        Err(Wrong {
-                            reason: Msg::new("srv-split-broke")
-                                .arg("request", r + 1)
-                                .arg("at", k)
-                                .arg("marked", marked(&config.requests[r], k))
-                                .arg("failed", failed)
-                                .arg("points", points.len())
-                                .arg("why", w.reason),
-                        })
-                    }
-                }
+                let (result, said, first) = split_sweep(
+                    &mut server,
+                    &plan,
+                    config,
+                    &mut flow,
+                    &mut last_sent,
+                    progress,
+                );
+                sweep = Some(said);
+                at = first;
+                result
             }
             _ => continue,
         };
@@ -211,6 +209,7 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
         if result.is_ok() && died == Some(Ended::Exited(0)) {
             died = None;
         }
+        let mut bytes = None;
         let (passed, reason) = match (&died, result) {
             (Some(ended), _) => (
                 false,
@@ -226,11 +225,14 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
             (None, Ok(())) => (
                 true,
                 match sweep {
-                    Some(points) => Msg::new("srv-sweep-ok").arg("points", points),
+                    Some(covered) => Msg::new("srv-sweep-ok").arg("covered", covered),
                     None => Msg::new("srv-same-replies"),
                 },
             ),
-            (None, Err(w)) => (false, w.reason),
+            (None, Err(w)) => {
+                bytes = w.bytes;
+                (false, w.reason)
+            }
         };
         let mut output = Output::default();
         if died.is_some() {
@@ -242,14 +244,15 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
             seed: (shape == ShapeName::Random).then_some(seed),
             direction: Direction::Up,
             passed,
-            blame: (!passed).then_some(Blame::Server),
+            // A failure with the requests whole is not the shape's.
+            blame: (!passed && shape != ShapeName::Whole).then_some(Blame::Server),
             signal: match died {
                 Some(Ended::Signalled(s)) => Some(super::signal_name(s)),
                 _ => None,
             },
             ended: died.unwrap_or(Ended::Running),
             reason,
-            blamed: (!passed).then(|| Msg::new("chk-blame-server")),
+            blamed: (!passed && shape != ShapeName::Whole).then(|| Msg::new("chk-blame-server")),
             shaped: Vec::new(),
             shaping: Shaping {
                 requests: flow,
@@ -257,8 +260,14 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
             },
             last_output: judge::last_lines(&output.both, 8),
             millis: started.elapsed().as_millis() as u64,
+            received: bytes.as_ref().map(|(got, _)| Run::shown(got)),
+            expected: bytes.as_ref().map(|(_, want)| Run::shown(want)),
             reproduce: reproduce(config, shape, seed, at),
         });
+        // --fail-fast: the first failing shape ends the check.
+        if config.fail_fast && !passed {
+            break;
+        }
     }
     server.end();
     Ok(CheckReport::new(
@@ -268,6 +277,125 @@ pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
         runs,
     ))
 }
+
+/// Replies that varied between the two baseline runs, in words: the first
+/// of them, and the bytes that varied.
+fn varying(plan: &Baseline) -> Option<Msg> {
+    plan.conns.iter().find_map(|c| {
+        c.varies.iter().enumerate().find_map(|(k, ranges)| {
+            let (first, last) = (ranges.first()?, ranges.last()?);
+            Some(
+                Msg::new("srv-replies-vary")
+                    .arg("n", c.requests[k] + 1)
+                    .arg("from", first.start + 1)
+                    .arg("to", last.end),
+            )
+        })
+    })
+}
+
+/// The split shape: the plan once per split point, one request split there,
+/// the others whole; every point of short requests, a chosen set of long
+/// ones (see [`points`]), within the run limit. The result, the coverage in
+/// words, and the first point that broke it (request and byte, from 1).
+fn split_sweep(
+    server: &mut Server,
+    plan: &Baseline,
+    config: &ServerConfig,
+    flow: &mut Flow,
+    last_sent: &mut Option<Msg>,
+    progress: &dyn Fn(usize, usize),
+) -> (Result<(), Wrong>, Msg, Option<(usize, usize)>) {
+    let started = Instant::now();
+    let chosen = match config.at {
+        Some((r, k)) => points::Points {
+            chosen: vec![(r - 1, k)],
+            total: 1,
+            seed: None,
+        },
+        None => points::choose(&config.requests, config.every_point, config.seed),
+    };
+    let mut first: Option<(usize, usize, Wrong)> = None;
+    let mut failed = 0;
+    let mut tried = 0;
+    let mut broke_at: Option<Instant> = None;
+    let mut stopped = None;
+    for &(r, k) in &chosen.chosen {
+        // The row obeys the run limit: the points not tried are said.
+        if started.elapsed() >= config.run_limit {
+            stopped = Some(Msg::new("srv-points-limit"));
+            break;
+        }
+        // Once a point has broken the server the verdict is known: the
+        // sweep goes on a little longer only to count how many more do.
+        if broke_at.is_some_and(|t| t.elapsed() >= AFTER_FAILURE) {
+            stopped = Some(Msg::new("srv-points-failed"));
+            break;
+        }
+        progress(tried, chosen.chosen.len());
+        *last_sent = Some(
+            Msg::new("srv-sent-split")
+                .arg("request", r + 1)
+                .arg("at", k)
+                .arg("marked", marked(&config.requests[r], k)),
+        );
+        let split = |i: usize| match i == r {
+            true => Send::SplitAt(k),
+            false => Send::Whole,
+        };
+        let run = |s: &mut Server| run_plan(s, plan, config, &split, flow);
+        tried += 1;
+        if let Err(w) = attempt(server, config, run) {
+            failed += 1;
+            first.get_or_insert((r, k, w));
+            broke_at.get_or_insert_with(Instant::now);
+        }
+        // A server that died: the sweep stops there (one that ended well
+        // between connections is started again).
+        if server.exited().is_some_and(|e| e != Ended::Exited(0)) {
+            break;
+        }
+    }
+    progress(tried, chosen.chosen.len());
+    let covered = match (chosen.seed, stopped) {
+        _ if config.at.is_some() => Msg::new("srv-points-at"),
+        (_, Some(why)) => why
+            .arg("tried", tried)
+            .arg("points", chosen.total)
+            .arg("secs", config.run_limit.as_secs()),
+        (None, None) if chosen.total == tried => {
+            Msg::new("srv-points-all").arg("points", chosen.total)
+        }
+        (seed, None) => Msg::new("srv-points-some")
+            .arg("tried", tried)
+            .arg("points", chosen.total)
+            .arg("seed", seed.unwrap_or(config.seed)),
+    };
+    match first {
+        None => (Ok(()), covered, None),
+        Some((r, k, w)) => {
+            let reason = Msg::new("srv-split-broke")
+                .arg("request", r + 1)
+                .arg("at", k)
+                .arg("marked", marked(&config.requests[r], k))
+                .arg("failed", failed)
+                .arg("covered", covered.clone())
+                .arg("why", w.reason);
+            (
+                Err(Wrong {
+                    reason,
+                    bytes: w.bytes,
+                }),
+                covered,
+                Some((r + 1, k)),
+            )
+        }
+    }
+}
+
+/// How much longer the split sweep goes on once a point has broken the
+/// server, counting the points that break it.
+const AFTER_FAILURE: Duration = Duration::from_secs(2);
 
 /// The command line that runs one shape again.
 fn reproduce(
@@ -287,6 +415,9 @@ fn reproduce(
     }
     if shape == ShapeName::Random {
         words.extend(["--seed".into(), seed.to_string()]);
+    }
+    if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
+        words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);
     }
     let defaults: Vec<Vec<u8>> = super::DEFAULT_MESSAGES
         .iter()

@@ -53,6 +53,7 @@ impl Server {
             .process_group(0);
         let child = client::spawn_tracked(&mut command)
             .map_err(|e| CheckError(format!("cannot run {program}: {e}")))?;
+        client::server_started(child.id());
         drop(command);
         let stop = Arc::new(AtomicBool::new(false));
         let output = client::read_output(
@@ -84,8 +85,9 @@ impl Server {
             if Instant::now() >= deadline {
                 let said = server.said();
                 return Err(CheckError(format!(
-                    "the server did not listen on {addr} within {} s{said}",
-                    config.start_timeout.as_secs()
+                    "the server did not listen on {addr} within {} s{}{said}",
+                    config.start_timeout.as_secs(),
+                    untold(&config.command),
                 )));
             }
             thread::sleep(Duration::from_millis(20));
@@ -96,8 +98,8 @@ impl Server {
     /// connections (exit status 0: the book's serves five clients, then
     /// stops) is started again, and the connection made to it.
     pub(super) fn connect(&mut self, config: &ServerConfig) -> Result<TcpStream, Wrong> {
-        let refused = |e: io::Error| Wrong {
-            reason: Msg::new("srv-io").arg("error", crate::event::describe_io(&e)),
+        let refused = |e: io::Error| {
+            Wrong::said(Msg::new("srv-io").arg("error", crate::event::describe_io(&e)))
         };
         let first = match TcpStream::connect_timeout(&self.addr, config.timeout) {
             Ok(s) => return Ok(s),
@@ -113,9 +115,8 @@ impl Server {
             return Err(refused(first));
         }
         self.end();
-        *self = Server::start(config).map_err(|e| Wrong {
-            reason: Msg::new("srv-io").arg("error", e.0),
-        })?;
+        *self =
+            Server::start(config).map_err(|e| Wrong::said(Msg::new("srv-io").arg("error", e.0)))?;
         self.restarts += 1;
         TcpStream::connect_timeout(&self.addr, config.timeout).map_err(refused)
     }
@@ -139,6 +140,11 @@ impl Server {
         }
         let _ = self.child.wait();
         client::forget_group();
+        client::server_ended(self.child.id());
+        // And what left its group: a daemon (double fork, `setsid`) that
+        // still listens. Its own child waited for above, nothing under us is
+        // still owned.
+        client::end_descendants(true);
         let reader = self.output.take();
         let deadline = Instant::now() + Duration::from_millis(300);
         while reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
@@ -163,6 +169,21 @@ impl Drop for Server {
     fn drop(&mut self) {
         if self.output.is_some() {
             self.end();
+        }
+    }
+}
+
+/// Why a server may not have listened where we waited: `: …` when no word of
+/// its command says where (`{port}`, `{addr}`), else nothing. It was still
+/// started, for a server that reads `TCP_BOUNDARY_PORT`.
+fn untold(command: &[String]) -> &'static str {
+    match command
+        .iter()
+        .any(|w| w.contains("{port}") || w.contains("{addr}"))
+    {
+        true => "",
+        false => {
+            ": its command has no {port} or {addr}, so it was told where to listen only by TCP_BOUNDARY_PORT in its environment"
         }
     }
 }

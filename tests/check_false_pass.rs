@@ -1,0 +1,408 @@
+//! No false pass from `tcp-boundary check` (issue 34): the programs an
+//! engineer meets in the first week, written here in Python, one test each.
+//! Clients that quit with their reply unread or frame by a silence must
+//! fail; servers whose late bytes change, that take one read for one frame
+//! or that crash on a partial first read must fail, the same way every time;
+//! a correct server with a 64 KiB request must pass, and a server whose
+//! replies carry a random id must be told so, not blamed on its reads.
+//!
+//! How long a check takes is not tested here: each check is only bounded,
+//! by the common time limit (twice it where a row may run to its own
+//! --run-limit), so that a hang fails; the figures are in
+//! benchmark/check-speed.sh.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{check_json, failed_shapes, python, python_client, write_script};
+use serde_json::Value;
+
+/// Every row of a default client check: the eight shapes, the random one
+/// with its three seeds.
+const CLIENT_ROWS: [&str; 10] = [
+    "whole",
+    "one-byte",
+    "pieces",
+    "merged",
+    "small-buffers",
+    "random 1",
+    "random 2",
+    "random 3",
+    "stall",
+    "cut",
+];
+
+/// A correct line server: each line echoed once it is whole. The
+/// check-speed benchmark times its check too.
+const LINE_ECHO: &str = include_str!("../benchmark/servers/line_echo.py");
+
+/// `check --server --json EXTRA -- COMMAND`: the report and the exit code.
+fn server_json(extra: &[&str], command: &[&str]) -> (Value, i32) {
+    server_json_within(common::LIMIT, extra, command)
+}
+
+/// As [`server_json`], the check killed after `limit`; the test then fails
+/// saying so, rather than on the empty report.
+fn server_json_within(limit: Duration, extra: &[&str], command: &[&str]) -> (Value, i32) {
+    let args = [&["check", "--server", "--json"], extra, &["--"], command].concat();
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(&args)
+        .timeout(limit)
+        .output()
+        .unwrap();
+    let Some(code) = out.status.code() else {
+        panic!("check did not end within {limit:?}: {args:?}");
+    };
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, code)
+}
+
+/// The report's verdict, held against the exit code: 0 with a pass, 1 with
+/// a failure. The top-level `passed` when the report has one, else its
+/// `verdict`.
+fn passed(report: &Value, code: i32) -> bool {
+    let passed = match report["passed"].as_bool() {
+        Some(passed) => passed,
+        None => report["verdict"] == "pass",
+    };
+    assert_eq!(code, if passed { 0 } else { 1 }, "{report:#}");
+    passed
+}
+
+/// The run of `shape` (the first, for the random shape's seeds).
+fn row<'a>(report: &'a Value, shape: &str) -> &'a Value {
+    report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shape"] == shape)
+        .unwrap_or_else(|| panic!("no {shape} row: {report:#}"))
+}
+
+/// A request file in `dir`, its bytes as they are, for `--requests`.
+fn request_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_client_that_stops_after_two_reads_fails_every_shape() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Two messages, 34 bytes of echo, and two reads of at most 3 bytes:
+    // whatever the shape, most of the echo is never taken, and the client
+    // exits 0 all the same. Its exit status cannot be its verdict.
+    let client = python_client(
+        dir.path(),
+        "two_reads",
+        r#"
+for m in MESSAGES[:2]:
+    s.sendall(m)
+for _ in range(2):
+    if not s.recv(3):
+        break
+"#,
+    );
+    let (report, code) = check_json(&[], &[py, client.to_str().unwrap(), "{addr}"]);
+    assert!(!passed(&report, code), "{report:#}");
+    // Every row fails, the cut one too: a client that exits 0 there took a
+    // part for the whole.
+    assert_eq!(failed_shapes(&report), CLIENT_ROWS, "{report:#}");
+    for run in report["runs"].as_array().unwrap() {
+        // Said with the count of bytes left ("ended with 28 of 34 reply
+        // bytes never read"); the cut row may say the cut instead.
+        if run["shape"] != "cut" {
+            let reason = run["reason"].as_str().unwrap();
+            assert!(reason.contains("reply bytes never read"), "{run:#}");
+        }
+    }
+    // Unshaped, the whole echo was delivered at once: of its 34 bytes the
+    // client read 6. The failing row shows what came and what was sent.
+    let whole = row(&report, "whole");
+    assert_eq!(
+        whole["reason"], "ended with 28 of 34 reply bytes never read",
+        "{whole:#}"
+    );
+    assert_eq!(
+        whole["received"], r"hello, class\nTCP is a byte stream\n",
+        "{whole:#}"
+    );
+    assert_eq!(whole["expected"], whole["received"], "{whole:#}");
+    // Not a shape's failure: no blame, here or for the report.
+    assert!(report["blame"].is_null(), "{report:#}");
+}
+
+#[test]
+fn a_client_that_exits_0_on_a_short_read_fails_every_shape_that_splits_its_reply() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // One message, one recv: what came is checked as a start of the echo,
+    // not as all of it, so a short read exits 0.
+    let client = python_client(
+        dir.path(),
+        "short_read",
+        r#"
+m = MESSAGES[0]
+s.sendall(m)
+got = s.recv(4096)
+if not m.startswith(got):
+    fail("wrong reply %r" % got)
+"#,
+    );
+    let (report, code) = check_json(&[], &[py, client.to_str().unwrap(), "{addr}"]);
+    assert!(!passed(&report, code), "{report:#}");
+    // Whole, the one recv gets the 13 bytes: it read everything and passes.
+    assert_eq!(row(&report, "whole")["passed"], true, "{report:#}");
+    // Every shape that hands the reply over in pieces leaves the rest unread:
+    // a failure, though the client exited 0.
+    let failed = failed_shapes(&report);
+    for shape in [
+        "one-byte", "pieces", "random 1", "random 2", "random 3", "stall", "cut",
+    ] {
+        assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
+    }
+}
+
+#[test]
+fn a_client_that_frames_by_a_silence_fails_the_stall() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // It takes a reply to be whole once the socket has been quiet for
+    // 300 ms: right whenever the reply comes in one burst, wrong when the
+    // rest of it is late.
+    let client = python_client(
+        dir.path(),
+        "silence",
+        r#"
+import select
+for m in MESSAGES[:2]:
+    s.sendall(m)
+    got = b""
+    while select.select([s], [], [], 0.3)[0]:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+    if got != m:
+        fail("wrong reply %r" % got)
+"#,
+    );
+    let (report, code) = check_json(&[], &[py, client.to_str().unwrap(), "{addr}"]);
+    assert!(!passed(&report, code), "{report:#}");
+    assert_eq!(row(&report, "whole")["passed"], true, "{report:#}");
+    // The stall holds the rest of each reply for --stall-ms (1000 ms by
+    // default) after the client has read the first part: a real silence,
+    // longer than its 300 ms, so it takes half a reply for the whole.
+    let stall = row(&report, "stall");
+    assert_eq!(stall["passed"], false, "{stall:#}");
+    assert_eq!(stall["blame"], "client", "{stall:#}");
+}
+
+#[test]
+fn a_server_that_acks_at_once_and_answers_300_ms_later_fails() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Each recv gets "ACK\n" at once and, 300 ms later, "RESULT " and that
+    // recv's bytes: one read taken for one request, seen only in the late
+    // part of the reply.
+    let server = write_script(
+        dir.path(),
+        "ack",
+        r#"
+import socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    lock = threading.Lock()
+    def send(data):
+        with lock:
+            try:
+                c.sendall(data)
+            except OSError:
+                pass
+    while True:
+        d = c.recv(4096)
+        if not d:
+            return
+        send(b"ACK\n")
+        threading.Timer(0.3, send, args=(b"RESULT " + d,)).start()
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    // One request: with replies cut after a fixed 150 ms of quiet, only the
+    // ACKs were compared and every shape passed. The reply is whole when
+    // the baseline says so, RESULT included, so a split request, answered
+    // with two ACKs and two RESULTs, differs.
+    let (report, code) = server_json(&["--request", r"hello, class\n"], &[py, &server, "{port}"]);
+    assert!(!passed(&report, code), "{report:#}");
+    let split = row(&report, "split");
+    assert_eq!(split["passed"], false, "{split:#}");
+    assert_eq!(split["blame"], "server", "{split:#}");
+    // Every failure is the server's reads', and the report says so once;
+    // the failing row shows the reply that came and the one sent whole.
+    assert_eq!(report["blame"], "server", "{report:#}");
+    assert!(split["received"].is_string() && split["expected"].is_string());
+}
+
+#[test]
+fn a_naive_length_prefixed_server_fails_and_the_check_ends() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Each recv is taken for one frame: a 2-byte big-endian length, then the
+    // body, answered with the body upper-cased behind its length. A recv
+    // shorter than its length field says is taken for a broken client and
+    // the connection closed, as many servers answer a malformed frame; so
+    // every split point ends with a closed connection, which the split row
+    // once waited on, point after point (minutes for 300 bytes).
+    let server = write_script(
+        dir.path(),
+        "frames",
+        r#"
+import socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    with c:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                return
+            n = int.from_bytes(d[:2], "big")
+            body = d[2:2 + n]
+            if len(d) < 2 or len(body) < n:
+                return
+            c.sendall(n.to_bytes(2, "big") + body.upper())
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    // One frame of 300 bytes: its length field (298) and a lower-case body.
+    let body = &b"a length field says how long the frame is; ".repeat(7)[..298];
+    let frame = [&298u16.to_be_bytes()[..], body].concat();
+    let requests = request_file(dir.path(), "frame.bin", &frame);
+    // The check ends by itself and the split breaks the server. Ending is
+    // what is tested, not how fast (the benchmark's figure): the bound is
+    // twice the common limit, room for a split row that runs to its own
+    // bound (--run-limit, 60 s) and the rows after it.
+    let (report, code) = server_json_within(
+        2 * common::LIMIT,
+        &["--requests", &requests],
+        &[py, &server, "{port}"],
+    );
+    assert!(!passed(&report, code), "{report:#}");
+    let split = row(&report, "split");
+    assert_eq!(split["passed"], false, "{split:#}");
+    assert_eq!(split["blame"], "server", "{split:#}");
+}
+
+#[test]
+fn a_correct_server_with_a_64_kib_request_passes() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Reads until a whole line is in, echoes it: right however the request
+    // is cut, on a thread per connection.
+    let server = write_script(dir.path(), "line_echo", LINE_ECHO);
+    // The longest request there is, 64 KiB, one line: the split row cannot
+    // try every one of its points within the limit, it must choose.
+    let mut line = b"0123456789abcdef".repeat(4096);
+    *line.last_mut().unwrap() = b'\n';
+    let requests = request_file(dir.path(), "line.txt", &line);
+    let (report, code) = server_json(&["--requests", &requests], &[py, &server, "{port}"]);
+    assert!(passed(&report, code), "{report:#}");
+    assert_eq!(failed_shapes(&report), Vec::<String>::new(), "{report:#}");
+}
+
+#[test]
+fn replies_with_a_random_id_are_said_to_vary_not_blamed_on_the_server_s_reads() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A line server that frames right, with a new random id before each
+    // line it sends back: no two runs get the same bytes.
+    let server = write_script(
+        dir.path(),
+        "random_id",
+        r#"
+import os, socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    f = c.makefile("rb")
+    with c:
+        for line in f:
+            c.sendall(b"id=%08x " % int.from_bytes(os.urandom(4), "big") + line)
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    let (report, _) = server_json(&[], &[py, &server, "{port}"]);
+    let runs = report["runs"].as_array().unwrap();
+    // The baseline, run twice, sees the ids differ and says so, with the
+    // bytes that vary and the --ignore that would leave them out.
+    assert!(
+        runs.iter().any(|r| r["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("replies vary between runs"))),
+        "{report:#}"
+    );
+    // The varying bytes are masked in the shaped runs: the server reads its
+    // requests right, so no shape fails it.
+    for run in runs.iter().filter(|r| r["shape"] != "whole") {
+        assert_eq!(run["passed"], true, "{run:#}");
+    }
+}
+
+#[test]
+fn concurrent_gives_one_verdict_for_a_server_that_crashes_on_a_cut_request() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // It expects each connection's first recv to end a line and dies (exit
+    // 3) when it does not; otherwise it echoes lines. A connection closed
+    // before any byte (check's own probe whether it listens) is no request.
+    let server = write_script(
+        dir.path(),
+        "crash",
+        r#"
+import os, socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    with c:
+        buf = c.recv(65536)
+        if buf and not buf.endswith(b"\n"):
+            os._exit(3)
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                c.sendall(line + b"\n")
+            d = c.recv(65536)
+            if not d:
+                return
+            buf += d
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    // Whether the server read the first connection's first half alone used
+    // to depend on how fast it read, so one command could pass or fail.
+    // Twenty runs in a row, each within the common limit, must agree.
+    let verdicts: Vec<(i32, Value, Value)> = (0..20)
+        .map(|_| {
+            let (report, code) = server_json(&["--shape", "concurrent"], &[py, &server, "{port}"]);
+            let run = &report["runs"][0];
+            assert_eq!(run["shape"], "concurrent", "{report:#}");
+            (code, run["passed"].clone(), run["reason"].clone())
+        })
+        .collect();
+    assert!(verdicts.iter().all(|v| *v == verdicts[0]), "{verdicts:#?}");
+    // And the one verdict is a failure: the second connection's requests go
+    // once the server has read the first connection's first piece, alone,
+    // which this server cannot take.
+    assert_eq!(verdicts[0].0, 1, "{verdicts:#?}");
+    assert_eq!(verdicts[0].1, false, "{verdicts:#?}");
+}
