@@ -394,6 +394,7 @@ srv-sweep-ok = the same replies at every split point tried: { $covered }
 srv-split-broke = request { $request } split after byte { $at } ({ $marked }): { $why }; split points tried: { $covered }, { $failed } of them fail
 srv-points-all = all { $points }
 srv-points-at = the one asked for (--at)
+srv-progress = split: { $done } of { $of } points
 srv-points-some = { $tried } of { $points } (the first and last bytes, around delimiters and powers of two, and a sample of seed { $seed }; --every-point for all)
 srv-points-limit = { $tried } of { $points } (the run limit of { $secs } s reached)
 srv-points-failed = { $tried } of { $points } (the sweep counts on for 2 s after its first failure)

@@ -366,6 +366,7 @@ srv-sweep-ok = 나눠 본 지점 모두에서 같은 응답: { $covered }
 srv-split-broke = { $request }번째 요청을 { $at }바이트 뒤에서 나눔({ $marked }): { $why }; 나눠 본 지점: { $covered }, 그중 { $failed }곳에서 실패
 srv-points-all = 전체 { $points }곳
 srv-points-at = --at으로 고른 한 곳
+srv-progress = 나누기: { $of }곳 중 { $done }곳
 srv-points-some = { $points }곳 중 { $tried }곳 (처음과 끝 바이트, 구분 문자와 2의 거듭제곱 근처, 시드 { $seed }로 뽑은 표본; 전부 보려면 --every-point)
 srv-points-limit = { $points }곳 중 { $tried }곳 (실행 시간 제한 { $secs }초에 다다름)
 srv-points-failed = { $points }곳 중 { $tried }곳 (처음 실패한 뒤로는 2초 동안만 더 셈)

@@ -5,6 +5,7 @@ use std::os::unix::fs::OpenOptionsExt;
 
 use anyhow::Context;
 use tcp_boundary::cli::{self, CheckArgs};
+use tcp_boundary::lang::Msg;
 use tcp_boundary::tools::check::{self, CheckError, report};
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -70,7 +71,25 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     });
     let outcome = match &which {
         Which::Client(config) => check::check(config),
-        Which::Server(config) => check::server::check_server(config),
+        Which::Server(config) => {
+            // On a terminal, the split sweep's progress, on one line of
+            // stderr that the report then replaces.
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = |done: usize, of: usize| {
+                if terminal {
+                    let mut err = std::io::stderr();
+                    let _ = match done < of {
+                        true => {
+                            let said = Msg::new("srv-progress").arg("done", done).arg("of", of);
+                            write!(err, "\r  {} ", said.say(args.lang.lang()))
+                        }
+                        false => write!(err, "\r\x1b[K"),
+                    };
+                    let _ = err.flush();
+                }
+            };
+            check::server::check_server_with(config, &progress)
+        }
     };
     let outcome = match (outcome, &junit, &args.junit) {
         (Ok(outcome), _, _) => outcome,
