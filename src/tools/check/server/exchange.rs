@@ -37,6 +37,8 @@ pub(super) struct Baseline {
     /// [`REPLY_WAIT_LEAST`], at most `--timeout`: a reply that has not come
     /// by then is not coming.
     pub(super) wait: Duration,
+    /// The slowest reply of the baseline, from its request to its last byte.
+    pub(super) slowest: Duration,
 }
 
 /// How many times the baseline's slowest reply a shaped run waits.
@@ -159,7 +161,11 @@ pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Baseli
         }
         conns.push(conn);
     }
-    Ok(Baseline { conns, wait })
+    Ok(Baseline {
+        conns,
+        wait,
+        slowest,
+    })
 }
 
 /// One connection of a baseline run, its replies as read.
@@ -500,8 +506,19 @@ pub(super) fn run_plan(
     how: &dyn Fn(usize) -> Send,
     flow: &mut Flow,
 ) -> Result<(), Wrong> {
+    run_plan_on(&mut || server.connect(config), plan, config, how, flow)
+}
+
+/// [`run_plan`], each connection made by `connect`.
+pub(super) fn run_plan_on(
+    connect: &mut dyn FnMut() -> Result<TcpStream, Wrong>,
+    plan: &Baseline,
+    config: &ServerConfig,
+    how: &dyn Fn(usize) -> Send,
+    flow: &mut Flow,
+) -> Result<(), Wrong> {
     for conn in &plan.conns {
-        let mut s = server.connect(config)?;
+        let mut s = connect()?;
         let _ = s.set_nodelay(true);
         for (k, &i) in conn.requests.iter().enumerate() {
             let request = &config.requests[i];
@@ -516,6 +533,40 @@ pub(super) fn run_plan(
         }
     }
     Ok(())
+}
+
+/// Whether the server answers a second connection while a first one is
+/// open and idle, as a server with a thread (or an event loop) per
+/// connection does and an iterative one does not: the first request, whole,
+/// on the second connection, its reply awaited a few times as long as the
+/// baseline's slowest.
+pub(super) fn serves_two_at_once(addr: SocketAddr, plan: &Baseline, config: &ServerConfig) -> bool {
+    let conn = &plan.conns[0];
+    let request = &config.requests[conn.requests[0]];
+    let wait = (plan.slowest * 4).max(Duration::from_millis(50));
+    let Ok(_idle) = TcpStream::connect_timeout(&addr, config.timeout) else {
+        return false;
+    };
+    let Ok(mut second) = TcpStream::connect_timeout(&addr, config.timeout) else {
+        return false;
+    };
+    if second.write_all(request).is_err() {
+        return false;
+    }
+    let want = &conn.replies[0];
+    match read_reply(&mut second, want.len(), wait) {
+        Ok((got, _)) => compare(
+            &got,
+            false,
+            want,
+            &conn.varies[0],
+            conn.requests[0],
+            wait,
+            config,
+        )
+        .is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// Every request of each connection in one write, then every reply.
