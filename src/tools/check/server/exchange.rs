@@ -694,3 +694,22 @@ pub(super) fn marked(request: &[u8], at: usize) -> String {
     use crate::view::escape::escape;
     format!("{}│{}", escape(&request[..at]), escape(&request[at..]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::differing;
+
+    #[test]
+    fn bytes_that_vary_are_widened_to_their_word() {
+        // A random id whose fourth digit happened to be the same twice: the
+        // whole id varies, not two pieces of it.
+        let a = b"id=3fa7c0 hello\n";
+        let b = b"id=91a8d2 hello\n";
+        assert_eq!(differing(a, b), vec![3..9]);
+        // Two words apart stay apart; punctuation is not widened over.
+        assert_eq!(differing(b"t=1 n=2;", b"t=5 n=7;"), vec![2..3, 6..7]);
+        assert!(differing(b"same", b"same").is_empty());
+        // A byte that is not a letter or a digit is its own range.
+        assert_eq!(differing(b"a-b", b"a+b"), vec![1..2]);
+    }
+}
