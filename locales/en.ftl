@@ -81,7 +81,8 @@ outcome-failed = { $error }
 ## The proxy's own rows
 
 proxy-accepted = accepted { $peer }
-proxy-accept-failed = accept failed: { $error }
+proxy-accept-failed = accept failed ×{ $count } in { $secs } s: { $error }
+proxy-accept-error = accept failed: { $error }
 proxy-no-thread = refused: no thread could be started for it ({ $error })
 proxy-closed = connection closed
 proxy-cut = closed after { $n }, as configured

@@ -8,7 +8,7 @@ use std::net::{Shutdown, TcpListener};
 use std::thread;
 use std::time::Duration;
 
-use common::{run_client, start_server, text};
+use common::{cpu_ticks, leave_files, run_client, start_server, text};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::transport::net;
 
@@ -150,6 +150,40 @@ fn a_client_that_sends_and_never_reads_is_dropped_after_the_idle_timeout() {
         "{stderr}"
     );
     drop(hog);
+}
+
+#[test]
+fn out_of_descriptors_the_server_waits_for_one_and_serves_then() {
+    let server = start_server(&["--clients", "1"]);
+    let pid = server.child.id();
+    // Not one descriptor free: accept fails with EMFILE while the client
+    // waits in the listen queue.
+    leave_files(pid, 0);
+    let mut client = server.connect();
+    client.write_all(b"hi\n").unwrap();
+    let ticks = cpu_ticks(pid);
+    thread::sleep(Duration::from_secs(2));
+    // 20 ticks (SC_CLK_TCK is 100): 0.2 s of CPU in 2 s. The server waits
+    // between its tries instead of spinning.
+    let used = cpu_ticks(pid) - ticks;
+    assert!(used < 20, "{used} ticks of CPU in 2 s");
+    // Descriptors again: within a pause (1 s at most) the client is served.
+    leave_files(pid, 10);
+    let mut echo = [0u8; 3];
+    client.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"hi\n");
+    drop(client);
+    let (out, err, code) = server.finish();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Message from client : hi"), "{out}");
+    // The failures told in one line, with their count.
+    let told: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("accept failed"))
+        .collect();
+    assert_eq!(told.len(), 1, "{err}");
+    assert!(told[0].starts_with("accept failed ×"), "{err}");
+    assert!(told[0].ends_with(" s: too many open files"), "{err}");
 }
 
 #[test]

@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{LIMIT, ProxyProc, run_with_input, tcp_boundary_bin, text};
+use common::{
+    LIMIT, ProxyProc, cpu_ticks, leave_files, rss_kib, run_with_input, tcp_boundary_bin, text,
+};
 use tcp_boundary::shape::Shape;
 use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 
@@ -389,4 +391,97 @@ fn a_misspelt_switch_gets_clap_s_suggestion() {
         );
         assert_eq!(lines[1], tip, "{err}");
     }
+}
+
+/// `tcp-boundary proxy --listen 0 --to 127.0.0.1:TO ARGS…`, its timeline in
+/// `timeline`: the process, its port, and its standard error line by line.
+fn proxy_to_file(
+    to: u16,
+    args: &[&str],
+    timeline: &std::path::Path,
+) -> (Child, u16, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(tcp_boundary_bin())
+        .args(["proxy", "--listen", "0", "--to", &format!("127.0.0.1:{to}")])
+        .args(args)
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(timeline).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("the proxy printed no line");
+    let port = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    (child, port, rx)
+}
+
+#[test]
+fn out_of_descriptors_the_proxy_waits_instead_of_spinning_and_serves_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let timeline = tmp.path().join("timeline.txt");
+    let to = concurrent_echo(10_000);
+    let (mut child, port, _stderr) = proxy_to_file(to, &[], &timeline);
+    let pid = child.id();
+    // Room for ten connections (two descriptors each: the client's and the
+    // server's), then accept fails with EMFILE while the other clients wait
+    // in the listen queue.
+    thread::sleep(Duration::from_millis(100));
+    leave_files(pid, 20);
+    let held: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(500));
+    let (ticks, started) = (cpu_ticks(pid), Instant::now());
+    thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(pid) - ticks;
+    let over = started.elapsed();
+    // SC_CLK_TCK is 100 on Linux: 30 ticks are 0.3 s of CPU in 3 s, 10% of
+    // a core (a spinning accept loop takes more than 100%).
+    assert!(used < 30, "{used} ticks of CPU in {over:?}");
+    let rss = rss_kib(pid);
+    assert!(rss < 64 * 1024, "the proxy holds {rss} KiB");
+    // The client lets go: the proxy's descriptors come back, and within a
+    // pause (1 s at most) it accepts and serves again.
+    drop(held);
+    let deadline = Instant::now() + LIMIT;
+    let served = loop {
+        let (served, s) = echoed(port);
+        if served || Instant::now() > deadline {
+            break served;
+        }
+        drop(s);
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert!(served, "not served once the client let go");
+    let _ = child.kill();
+    let _ = child.wait();
+    // The failures in a few rows, each with its count, not one row each:
+    // one for the seconds the client held on, one for each moment the
+    // proxy ran short again while it served the clients that had waited.
+    let rows = std::fs::read_to_string(&timeline).unwrap();
+    let failed: Vec<&str> = rows
+        .lines()
+        .filter(|l| l.contains("accept failed"))
+        .collect();
+    assert!(!failed.is_empty() && failed.len() <= 20, "{rows}");
+    assert!(
+        failed
+            .iter()
+            .all(|l| l.contains("accept failed ×") && l.contains(" s: too many open files")),
+        "{failed:#?}"
+    );
+    assert!(!failed[0].contains("×1 "), "{failed:#?}");
 }

@@ -321,6 +321,17 @@ pub enum ServerEvent<'a> {
     /// The server has served its clients and closed its listening socket
     /// (`close(server)`).
     Closed,
+    /// `accept` failed `count` times over `over` for want of descriptors or
+    /// memory (see [`crate::transport::accept`]): the server waited between
+    /// the tries and goes on.
+    AcceptFailed {
+        /// How many accepts failed.
+        count: u64,
+        /// From the first failure to the last.
+        over: Duration,
+        /// The last failure, in the system's words (`too many open files`).
+        reason: &'a str,
+    },
     /// The session with a client ended, and how.
     Ended {
         /// The client's number.

@@ -32,6 +32,7 @@ use crate::event::{Ending, ServerEvent, ServerLog, is_timeout};
 use crate::shape::Shape;
 use crate::shape::conn::{ShapedConn, Shaper};
 use crate::transport::Transport;
+use crate::transport::accept::{self, Backoff, Burst};
 
 /// Where accepted connections come from: a real listener, or the scenario runner.
 pub trait Acceptor {
@@ -125,6 +126,8 @@ pub fn serve<A: Acceptor>(
     // client's connection in turn.
     let mut shaper = Shaper::new(config.shape);
     let mut served = 0;
+    // Waits between accepts that fail for want of descriptors or memory.
+    let mut backoff = Backoff::new();
 
     while config.clients == 0 || served < config.clients {
         // 4. accept() blocks until the kernel has a connection whose handshake
@@ -135,8 +138,16 @@ pub fn serve<A: Acceptor>(
             Ok(None) => break,
             // A client that gave up between the handshake and our accept.
             Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            // Out of descriptors or memory: the client waits in the queue
+            // while the server waits a moment, longer each time, and tries
+            // again (trying at once would spin).
+            Err(e) if accept::short_of_resources(&e) => {
+                tell(backoff.failed(e, None), log)?;
+                continue;
+            }
             Err(e) => return Err(e),
         };
+        tell(backoff.succeeded(), log)?;
         served += 1;
         let client = served;
         log.event(ServerEvent::Accepted { client, peer })?;
@@ -165,6 +176,19 @@ pub fn serve<A: Acceptor>(
         log.event(ServerEvent::Closed)?;
     }
     Ok(())
+}
+
+/// Tell `log` of failed accepts, when some are to be told: one line for
+/// many.
+fn tell(burst: Option<Burst>, log: &mut dyn ServerLog) -> io::Result<()> {
+    match burst {
+        Some(b) => log.event(ServerEvent::AcceptFailed {
+            count: b.count,
+            over: b.over,
+            reason: &b.reason(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Step 5, read() / write(): echo one client's bytes back until it closes;

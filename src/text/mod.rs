@@ -2,7 +2,8 @@
 //!
 //! - [`escape`]: received bytes and text from files on a console, in JSON
 //!   and in pages, without letting them mangle it.
-//! - [`bytes`] and [`bytes_in`]: a count of bytes in words.
+//! - [`bytes`] and [`bytes_in`]: a count of bytes in words; [`grouped`]: a
+//!   count with its thousands grouped.
 //!
 //! It sits just above [`lang`](crate::lang) and below everything else, so the
 //! lesson, the shapes and the scenarios can word what they carry without
@@ -22,9 +23,30 @@ pub fn bytes_in(n: impl Into<u64>, lang: Lang) -> String {
     crate::tr!(lang, "bytes", n = n.into())
 }
 
+/// A count with its thousands grouped, as a row of a log shows it: `2,981`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::Lang;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(2981), "2,981");
+        assert_eq!(super::grouped(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn one_byte_is_one_byte() {

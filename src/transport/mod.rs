@@ -8,6 +8,7 @@
 //! instead of the clock (see [`crate::scenario::conductor`]), so the same code shows the same
 //! timeline on every run.
 
+pub mod accept;
 pub mod mock;
 pub mod net;
 pub mod queue;

@@ -91,6 +91,16 @@ impl ServerLog for BookConsole<'_> {
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => Ok(()),
             // The book's server closes its listening socket without a word.
             ServerEvent::Closed => Ok(()),
+            ServerEvent::AcceptFailed {
+                count,
+                over,
+                reason,
+            } => writeln!(
+                self.err,
+                "accept failed ×{} in {:.1} s: {reason}",
+                crate::text::grouped(count),
+                over.as_secs_f64()
+            ),
             ServerEvent::Ended { client, peer, how } => {
                 match how {
                     Ending::Eof => {}

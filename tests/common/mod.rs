@@ -461,3 +461,56 @@ pub fn compile_c(dir: &std::path::Path, name: &str, source: &str) -> Option<std:
     );
     Some(binary)
 }
+
+/// The CPU time process `pid` has used so far, in clock ticks (user and
+/// system: fields 14 and 15 of /proc/PID/stat).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command's name, in parentheses, may hold spaces: count after it.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// The memory process `pid` holds now (VmRSS), in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// Leave process `pid` `free` descriptors beyond those it holds now: its
+/// soft RLIMIT_NOFILE set from here (prlimit), its hard limit and the
+/// test's own untouched, so that a later call may raise it again.
+pub fn leave_files(pid: u32, free: u64) {
+    let open: Vec<u64> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|f| f.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    // The limit bounds the numbers of new descriptors, not how many are
+    // open: those open at or above it (inherited, far up) leave no room.
+    let below = |max: u64| open.iter().filter(|&&fd| fd < max).count() as u64;
+    let mut max = free;
+    while max != free + below(max) {
+        max = free + below(max);
+    }
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid rlimits: the first call reads the limit, the second sets it.
+    let set = unsafe {
+        let pid = pid as libc::pid_t;
+        match libc::prlimit(pid, libc::RLIMIT_NOFILE, std::ptr::null(), &mut limit) {
+            0 => {
+                limit.rlim_cur = max.min(limit.rlim_max);
+                libc::prlimit(pid, libc::RLIMIT_NOFILE, &limit, std::ptr::null_mut())
+            }
+            failed => failed,
+        }
+    };
+    assert_eq!(set, 0, "prlimit: {}", std::io::Error::last_os_error());
+}

@@ -157,6 +157,34 @@ fn a_client_that_gave_up_before_accept_does_not_stop_the_server() {
     assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
 }
 
+#[test]
+fn accepts_short_of_descriptors_are_waited_out_and_told_once() {
+    let config = ServerConfig {
+        clients: 0,
+        ..ServerConfig::default()
+    };
+    // Popped from the end: five accepts out of descriptors, then a client.
+    let mut accepts = vec![Ok(ScriptedStream::from_chunks([b"hi"]))];
+    for _ in 0..5 {
+        accepts.push(Err(io::Error::from_raw_os_error(libc::EMFILE)));
+    }
+    let mut told = Told::default();
+    let started = std::time::Instant::now();
+    serve(ScriptedAcceptor(accepts), &config, &mut told).unwrap();
+    // 5 + 10 + 20 + 40 + 80 ms between the tries, not a spin.
+    assert!(started.elapsed() >= Duration::from_millis(155));
+    assert_eq!(
+        told.0,
+        [
+            "accept failed 5 too many open files",
+            "accept 1",
+            "read 1 hi",
+            "write 1 hi",
+            "end 1 Eof",
+        ]
+    );
+}
+
 /// A server log that keeps every event, in words a test can compare.
 #[derive(Default)]
 struct Told(Vec<String>);
@@ -170,6 +198,9 @@ impl ServerLog for Told {
             ServerEvent::Sent { client, bytes } => format!("write {client} {}", text(bytes)),
             ServerEvent::Ended { client, how, .. } => format!("end {client} {how:?}"),
             ServerEvent::Closed => "close".into(),
+            ServerEvent::AcceptFailed { count, reason, .. } => {
+                format!("accept failed {count} {reason}")
+            }
         });
         Ok(())
     }

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::transport::accept::{self, Backoff};
+
 /// A running echo server; dropping it stops it.
 pub(super) struct Echo {
     pub addr: SocketAddr,
@@ -28,11 +30,25 @@ impl Echo {
             thread::Builder::new()
                 .name("check-echo".into())
                 .spawn(move || {
-                    for conn in listener.incoming() {
+                    // Out of descriptors or memory, accepts wait, longer each
+                    // time, instead of spinning (see transport::accept).
+                    let mut backoff = Backoff::new();
+                    loop {
+                        let conn = listener.accept();
                         if stop.load(Ordering::SeqCst) {
                             break;
                         }
-                        let Ok(conn) = conn else { continue };
+                        let conn = match conn {
+                            Ok((conn, _)) => {
+                                backoff.succeeded();
+                                conn
+                            }
+                            Err(e) if accept::short_of_resources(&e) => {
+                                backoff.failed(e, Some(&stop));
+                                continue;
+                            }
+                            Err(_) => continue,
+                        };
                         // No thread for it: the connection closes, the
                         // client sees it, the server goes on.
                         let _ = thread::Builder::new().spawn(move || echo(conn, idle));

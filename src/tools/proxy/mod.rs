@@ -50,6 +50,7 @@ use crate::event::ErrorKind;
 use crate::event::{Event, Side, What};
 use crate::lang::Msg;
 use crate::shape::Shape;
+use crate::transport::accept::{self, Backoff, Burst};
 use crate::view::timeline;
 
 mod activity;
@@ -303,16 +304,39 @@ impl Drop for Proxy {
 }
 
 fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
-    for conn in listener.incoming() {
+    // Accepts that fail for want of descriptors or memory wait, longer each
+    // time, and are told one row a burst (see transport::accept).
+    let mut backoff = Backoff::new();
+    let tell = |burst: Option<Burst>| {
+        if let Some(b) = burst {
+            let msg = Msg::new("proxy-accept-failed")
+                .arg("count", crate::text::grouped(b.count))
+                .arg("secs", format!("{:.1}", b.over.as_secs_f64()))
+                .arg("error", b.reason());
+            shared.log.note(Side::Server, msg, true);
+        }
+    };
+    loop {
+        let conn = listener.accept();
         if shared.stop.load(Ordering::SeqCst) {
+            tell(backoff.take());
             break;
         }
         let client = match conn {
-            Ok(c) => c,
+            Ok((c, _)) => {
+                tell(backoff.succeeded());
+                c
+            }
+            Err(e) if accept::short_of_resources(&e) => {
+                tell(backoff.failed(e, Some(&shared.stop)));
+                continue;
+            }
+            // One connection's error (it was aborted before we took it…):
+            // the next is another connection.
             Err(e) => {
                 shared.log.note(
                     Side::Server,
-                    Msg::new("proxy-accept-failed").arg("error", e.to_string()),
+                    Msg::new("proxy-accept-error").arg("error", e.to_string()),
                     true,
                 );
                 continue;
