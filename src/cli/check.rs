@@ -6,11 +6,12 @@ use std::time::Duration;
 use super::shape::number_in;
 use super::{LangArg, UsageError, host_port};
 use crate::shape::MAX_CUT_AFTER;
+use crate::tools::check::config::{self, Asked, Refused};
 use crate::tools::check::server::{self, DEFAULT_START_SECS, MAX_START_SECS, ServerConfig};
 use crate::tools::check::{
-    BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS,
-    DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Direction, MAX_MESSAGE, MAX_MESSAGES,
-    MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS, ShapeName, StdinLines,
+    BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_RUN_LIMIT_SECS, DEFAULT_STALL_MS,
+    DEFAULT_TIMEOUT_SECS, Direction, MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS,
+    ShapeName,
 };
 
 /// Run COMMAND once per shape of fragmentation; its exit status is its
@@ -127,189 +128,10 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    /// The server check these switches ask for (with `--server`).
-    pub fn server_config(&self) -> anyhow::Result<ServerConfig> {
-        let usage = |m: String| anyhow::Error::from(UsageError(m));
-        let runs = match (self.shape, self.seed) {
-            (Some(ShapeName::Random) | None, Some(seed)) => vec![(ShapeName::Random, seed)],
-            (Some(ShapeName::Split), Some(_)) => vec![(ShapeName::Split, 0)],
-            (Some(shape), Some(_)) => {
-                return Err(usage(format!(
-                    "--seed is for the random and split shapes only, not {shape}"
-                )));
-            }
-            (Some(ShapeName::Random), None) => server::every_shape(self.seeds)
-                .into_iter()
-                .filter(|(s, _)| *s == ShapeName::Random)
-                .collect(),
-            (Some(shape), None) if server::SERVER_SHAPES.contains(&shape) => vec![(shape, 0)],
-            (Some(shape), None) => {
-                let names: Vec<&str> = server::SERVER_SHAPES.iter().map(|s| s.name()).collect();
-                return Err(usage(format!(
-                    "--shape {shape} is for clients; a server's shapes are {}",
-                    names.join(", ")
-                )));
-            }
-            (None, None) => server::every_shape(self.seeds),
-        };
-        let mut requests = Vec::new();
-        for r in &self.request {
-            requests
-                .push(server::unescape_request(r).map_err(|e| usage(format!("--request {e}")))?);
-        }
-        for path in &self.requests {
-            requests.push(read_request(path).map_err(usage)?);
-        }
-        if requests.is_empty() {
-            requests = DEFAULT_MESSAGES
-                .iter()
-                .map(|m| format!("{m}\n").into_bytes())
-                .collect();
-        }
-        if requests.len() > server::MAX_REQUESTS {
-            return Err(usage(format!("at most {} requests", server::MAX_REQUESTS)));
-        }
-        if let Some(r) = requests
-            .iter()
-            .find(|r| r.is_empty() || r.len() > server::MAX_REQUEST)
-        {
-            return Err(usage(format!(
-                "a request of {} bytes: each holds 1 to {} bytes",
-                r.len(),
-                server::MAX_REQUEST
-            )));
-        }
-        let at = match &self.at {
-            None => None,
-            Some(_) if self.shape != Some(ShapeName::Split) => {
-                return Err(usage("--at needs --shape split".into()));
-            }
-            Some(text) => {
-                let (r, k) = match text.split_once(':') {
-                    Some((r, k)) => (r.parse::<usize>().ok(), k.parse::<usize>().ok()),
-                    None => (Some(1), text.parse::<usize>().ok()),
-                };
-                match (r, k) {
-                    (Some(r), Some(k))
-                        if r >= 1 && r <= requests.len() && k >= 1 && k < requests[r - 1].len() =>
-                    {
-                        Some((r, k))
-                    }
-                    _ => {
-                        return Err(usage(format!(
-                            "--at {text}: expected BYTE or REQUEST:BYTE inside a request (request 1 to {}, byte 1 to its length - 1)",
-                            requests.len()
-                        )));
-                    }
-                }
-            }
-        };
-        let patterns = match self.ignore.is_empty() {
-            true => vec![server::DEFAULT_IGNORE.to_string()],
-            false => self.ignore.clone(),
-        };
-        let mut ignore = Vec::new();
-        for p in &patterns {
-            ignore.push(
-                regex::bytes::RegexBuilder::new(p)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        usage(format!(
-                            "--ignore {p:?}: {}",
-                            e.to_string()
-                                .lines()
-                                .last()
-                                .unwrap_or("")
-                                .trim_start_matches("error: ")
-                        ))
-                    })?,
-            );
-        }
-        Ok(ServerConfig {
-            command: self.command.clone(),
-            requests,
-            runs,
-            at,
-            start_timeout: Duration::from_secs(self.start_timeout),
-            timeout: Duration::from_secs(self.timeout),
-            ignore,
-            stall: Duration::from_millis(self.stall_ms),
-            run_limit: Duration::from_secs(self.run_limit),
-            every_point: self.every_point,
-            seed: match self.shape {
-                Some(ShapeName::Split) => self.seed.unwrap_or(1),
-                _ => 1,
-            },
-            fail_fast: self.fail_fast,
-        })
-    }
-
-    /// The check these switches ask for, every rule between them checked.
-    pub fn config(&self) -> anyhow::Result<CheckConfig> {
-        let runs = match (self.shape, self.seed) {
-            (Some(ShapeName::Random) | None, Some(seed)) => vec![(ShapeName::Random, seed)],
-            (Some(shape), Some(_)) => {
-                return Err(UsageError(format!(
-                    "--seed is for the random shape only, not {shape}"
-                ))
-                .into());
-            }
-            (Some(ShapeName::Random), None) => CheckConfig::every_shape(self.seeds)
-                .into_iter()
-                .filter(|(s, _)| *s == ShapeName::Random)
-                .collect(),
-            (Some(ShapeName::Concurrent), None) => {
-                return Err(
-                    UsageError("--shape concurrent is for servers: add --server".into()).into(),
-                );
-            }
-            (Some(shape), None) => vec![(shape, 0)],
-            (None, None) => CheckConfig::every_shape(self.seeds),
-        };
-        if let Some(shape) = self.shape.filter(|s| s.replies_only())
-            && self.direction == Direction::Up
-        {
-            return Err(UsageError(format!(
-                "--shape {shape} shapes replies only: it cannot run with --direction up"
-            ))
-            .into());
-        }
-        let stdin_lines = self.stdin_lines.then(|| StdinLines {
-            messages: if self.message.is_empty() {
-                DEFAULT_MESSAGES.iter().map(|m| m.to_string()).collect()
-            } else {
-                self.message.clone()
-            },
-            prefix: self.reply_prefix.clone(),
-        });
-        if self.stall_ms >= self.run_limit.saturating_mul(1000) {
-            return Err(UsageError(format!(
-                "--stall-ms {} holds a reply for longer than --run-limit {} s lets a run take",
-                self.stall_ms, self.run_limit
-            ))
-            .into());
-        }
-        if let Some(lines) = &stdin_lines {
-            if let Some(m) = lines.messages.iter().find(|m| m.contains(&lines.prefix)) {
-                return Err(UsageError(format!(
-                    "--message {m:?} holds the reply prefix {:?}: its reply could not be told from the next",
-                    lines.prefix
-                ))
-                .into());
-            }
-            if lines.messages.len() > MAX_MESSAGES {
-                return Err(UsageError(format!("at most {MAX_MESSAGES} --message")).into());
-            }
-            for m in &lines.messages {
-                if m.len() > MAX_MESSAGE || m.contains('\n') || m.trim().eq_ignore_ascii_case("q") {
-                    return Err(UsageError(format!(
-                        "--message {m:?}: one line of at most {MAX_MESSAGE} bytes, and not `q` (which quits)"
-                    ))
-                    .into());
-                }
-            }
-        }
+    /// What these switches ask for, parsed: a host resolved, each request's
+    /// escapes undone and each request file read. The rules between them
+    /// are the library's ([`Asked`]).
+    pub fn asked(&self) -> anyhow::Result<Asked> {
         let upstream = match &self.upstream {
             Some(s) => Some(host_port("--upstream", s).map_err(
                 |e| match e.is::<UsageError>() {
@@ -319,76 +141,60 @@ impl CheckArgs {
             )?),
             None => None,
         };
-        Ok(CheckConfig {
+        let mut requests = Vec::new();
+        for r in &self.request {
+            let bytes =
+                server::unescape_request(r).map_err(|e| UsageError(format!("--request {e}")))?;
+            requests.push(bytes);
+        }
+        for path in &self.requests {
+            requests.push(config::read_request(path).map_err(usage)?);
+        }
+        Ok(Asked {
             command: self.command.clone(),
-            upstream,
-            runs,
+            shape: self.shape,
+            seed: self.seed,
+            seeds: self.seeds,
             direction: self.direction,
             timeout: Duration::from_secs(self.timeout),
             run_limit: Duration::from_secs(self.run_limit),
             stall: Duration::from_millis(self.stall_ms),
-            stdin_lines,
             cut_after: self.cut_after,
-            split_at: match (&self.at, self.shape) {
-                (None, _) => None,
-                (Some(at), Some(ShapeName::Split)) => Some(
-                    at.parse::<u64>()
-                        .ok()
-                        .filter(|&k| (1..=server::MAX_REQUEST as u64).contains(&k))
-                        .ok_or_else(|| {
-                            UsageError(format!(
-                                "--at {at}: a byte of the reply to split after, 1 to {}",
-                                server::MAX_REQUEST
-                            ))
-                        })?,
-                ),
-                (Some(_), _) => return Err(UsageError("--at needs --shape split".into()).into()),
-            },
+            at: self.at.clone(),
             fail_fast: self.fail_fast,
+            upstream,
+            stdin_lines: self.stdin_lines,
+            messages: self.message.clone(),
+            reply_prefix: self.reply_prefix.clone(),
+            server: self.server,
+            requests,
+            start_timeout: Duration::from_secs(self.start_timeout),
+            ignore: self.ignore.clone(),
+            every_point: self.every_point,
+        })
+    }
+
+    /// The check these switches ask for: a client's, or with `--server` a
+    /// server's.
+    pub fn check(&self) -> anyhow::Result<Check> {
+        let asked = self.asked()?;
+        Ok(match self.server {
+            true => Check::Server(Box::new(asked.server().map_err(usage)?)),
+            false => Check::Client(Box::new(asked.client().map_err(usage)?)),
         })
     }
 }
 
-/// The request in the file `path` (`--requests`): a regular file of at most
-/// [`server::MAX_REQUEST`] bytes, as `run` and `show` read theirs. A device
-/// such as /dev/zero never ends and a FIFO blocks until someone writes, so
-/// neither is opened; a file that grows while it is read is read no further
-/// than one byte past the limit.
-fn read_request(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let said = |why: String| format!("--requests {}: {why}", path.display());
-    let not_regular = || said("not a regular file".into());
-    let meta = std::fs::metadata(path).map_err(|e| said(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(not_regular());
+/// A check of a client or of a server.
+#[derive(Debug)]
+pub enum Check {
+    Client(Box<CheckConfig>),
+    Server(Box<ServerConfig>),
+}
+
+/// A check refused as asked: a usage error.
+fn usage(r: Refused) -> anyhow::Error {
+    match r {
+        Refused::Usage(said) => UsageError(said).into(),
     }
-    if meta.len() > server::MAX_REQUEST as u64 {
-        return Err(said(format!(
-            "{} bytes, more than the {} a request may hold",
-            meta.len(),
-            server::MAX_REQUEST
-        )));
-    }
-    // Opened without waiting (a FIFO put in its place since would block)
-    // and looked at again: what is read is what was checked.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| said(e.to_string()))?;
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(not_regular());
-    }
-    let mut bytes = Vec::new();
-    file.take(server::MAX_REQUEST as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| said(e.to_string()))?;
-    if bytes.len() > server::MAX_REQUEST {
-        return Err(said(format!(
-            "it grew past the {} bytes a request may hold while it was read",
-            server::MAX_REQUEST
-        )));
-    }
-    Ok(bytes)
 }

@@ -39,7 +39,7 @@ mod shape;
 mod tcp_boundary;
 
 pub use bench::BenchArgs;
-pub use check::CheckArgs;
+pub use check::{Check, CheckArgs};
 pub use echo::{EchoClientArgs, EchoServerArgs};
 pub use install::{
     CompletionsArgs, ManArgs, ManPage, Program, completion_script, man_page, man_pages,

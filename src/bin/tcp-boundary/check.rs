@@ -4,19 +4,12 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
 use anyhow::Context;
-use tcp_boundary::cli::{self, CheckArgs};
+use tcp_boundary::cli::{self, Check, CheckArgs};
 use tcp_boundary::lang::Msg;
 use tcp_boundary::tools::check::{self, CheckError, report};
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    enum Which {
-        Client(Box<check::CheckConfig>),
-        Server(Box<check::server::ServerConfig>),
-    }
-    let which = match args.server {
-        true => Which::Server(Box::new(args.server_config()?)),
-        false => Which::Client(Box::new(args.config()?)),
-    };
+    let which = args.check()?;
     // The report's file is opened before the first run: a path that cannot
     // be written is found in a second, not after every shape has run.
     // Opened without emptying it: a check that cannot be made leaves the
@@ -70,8 +63,8 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         std::process::exit(130);
     });
     let outcome = match &which {
-        Which::Client(config) => check::check(config),
-        Which::Server(config) => {
+        Check::Client(config) => check::check(config),
+        Check::Server(config) => {
             // On a terminal, the split sweep's progress, on one line of
             // stderr that the report then replaces.
             let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());

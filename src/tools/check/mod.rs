@@ -14,6 +14,8 @@
 //! read, at the speed the receiver reads, and a run's cost does not grow with
 //! the messages.
 //!
+//! - [`config`]: what a user asks of a check, and the rules between the
+//!   asks.
 //! - `client`: running the client (its process group, its terminal, its
 //!   output in the order it came, the limits of a run).
 //! - `echo`: the echo server a client is checked against.
@@ -26,6 +28,7 @@
 //! - [`report`]: the outcome as a table, JSON or JUnit XML.
 
 mod client;
+pub mod config;
 mod echo;
 mod judge;
 mod outcome;
