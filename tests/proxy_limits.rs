@@ -485,3 +485,86 @@ fn out_of_descriptors_the_proxy_waits_instead_of_spinning_and_serves_again() {
     );
     assert!(!failed[0].contains("×1 "), "{failed:#?}");
 }
+
+#[test]
+fn a_console_nobody_reads_neither_stalls_the_traffic_nor_keeps_ctrl_c_from_ending_the_proxy() {
+    let to = concurrent_echo(10_000);
+    // The timeline goes to a pipe nobody reads: after its first 64 KiB,
+    // every write to it blocks.
+    let mut child = Command::new(tcp_boundary_bin())
+        .args(["proxy", "--listen", "0", "--to", &format!("127.0.0.1:{to}")])
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _console = child.stdout.take().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let port: u16 = first
+        .split(", ")
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let proxy = ProxyProc {
+        child,
+        port,
+        shapes: Vec::new(),
+    };
+    // Many connections, each a few rows.
+    for _ in 0..1000 {
+        let (served, _) = echoed(port);
+        assert!(served);
+    }
+    // And a stream whose rows, 4 KiB each, are many times the log's budget:
+    // 64 MiB echoed in 16 KiB writes, within 20 s.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sender = thread::spawn(move || {
+        let chunk = [b's'; 16 << 10];
+        for _ in 0..4096 {
+            if writer.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = vec![0u8; 64 << 10];
+    let mut back = 0usize;
+    while back < 64 << 20 {
+        match stream.read(&mut buf) {
+            Ok(n @ 1..) => back += n,
+            other => panic!("after {back} bytes echoed: {other:?}"),
+        }
+    }
+    sender.join().unwrap();
+    drop(stream);
+    let pid = proxy.child.id();
+    let peak = peak_kib(pid);
+    assert!(peak < 64 * 1024, "the proxy held {peak} KiB at its peak");
+    // Ctrl-C ends it within a second, its console still full.
+    let mut proxy = proxy;
+    let sent = Instant::now();
+    // SAFETY: a signal to our own child, which has not been waited for.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+    let ended = loop {
+        if let Some(status) = proxy.child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if sent.elapsed() > Duration::from_secs(1) {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(
+        ended.is_some(),
+        "the proxy was still running 1 s after SIGINT"
+    );
+}

@@ -11,10 +11,23 @@ use crate::event::{Event, Side, What};
 use crate::lang::Msg;
 use crate::view::timeline;
 
-/// The most bytes of rows on their way to the log's writer. A pump whose row
-/// would pass it waits: a terminal slower than the traffic slows the
-/// traffic, and never fills the memory.
+/// The most bytes of rows on their way to the log's writer, every kind of
+/// row counted (its bytes and [`ROW_COST`]). A row that would pass it is left
+/// out and counted, and a row says how many once there is room again: a
+/// console slower than the traffic, or one nobody reads, neither slows the
+/// traffic nor fills the memory. A recording proxy waits for room instead,
+/// as it must keep every event (its log is not a console).
 pub const LOG_BUDGET: usize = 4 << 20;
+
+/// What a row costs beyond its bytes: the event, its words, its place in
+/// the queue. A connection's rows without bytes (accepted, closed, an
+/// error) are counted too.
+pub const ROW_COST: usize = 256;
+
+/// How long stopping waits for the log's writer to write what it holds: a
+/// console that takes nothing (a pipe nobody reads) does not keep the proxy
+/// from ending.
+const FINISH_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// How many bytes of either end of a read or write a row keeps when the
 /// proxy is not recording: more than a row can show (the middle of a long
@@ -60,6 +73,8 @@ struct Shared {
 struct Flight {
     bytes: usize,
     written: usize,
+    /// Rows left out since the last was handed over.
+    dropped: usize,
 }
 
 #[derive(Default)]
@@ -74,6 +89,11 @@ fn size(what: &What) -> usize {
         What::Read { bytes, .. } | What::Write { bytes, .. } => bytes.len(),
         _ => 0,
     }
+}
+
+/// What a row costs against [`LOG_BUDGET`].
+fn cost(what: &What) -> usize {
+    size(what) + ROW_COST
 }
 
 impl Log {
@@ -161,23 +181,48 @@ impl Log {
     }
 
     fn hand(&self, side: Side, what: What, len: usize) {
-        // Wait for room: the rows in flight hold at most the budget (a row
-        // larger than the budget goes alone).
-        let bytes = size(&what);
-        {
+        // Room for the row: the rows in flight hold at most the budget (a
+        // row larger than the budget goes alone). Without it, a recording
+        // log waits and any other leaves the row out.
+        let bytes = cost(&what);
+        let dropped = {
             let mut flight = lock(&self.shared.flight);
-            while flight.bytes > 0 && flight.bytes + bytes > LOG_BUDGET {
+            let full = |f: &Flight, extra: usize| f.bytes > 0 && f.bytes + extra > LOG_BUDGET;
+            while self.record && full(&flight, bytes) {
                 flight = self
                     .shared
                     .moved
                     .wait(flight)
                     .unwrap_or_else(|e| e.into_inner());
             }
-            flight.bytes += bytes;
-        }
+            // The row saying how many were left out comes first, and has
+            // to fit as well.
+            let summary = match flight.dropped {
+                0 => 0,
+                _ => ROW_COST,
+            };
+            if full(&flight, bytes + summary) {
+                flight.dropped += 1;
+                return;
+            }
+            flight.bytes += bytes + summary;
+            std::mem::take(&mut flight.dropped)
+        };
         let mut sender = lock(&self.sender);
+        if dropped > 0 {
+            let text =
+                Msg::new("proxy-rows-dropped").arg("n", crate::text::grouped(dropped as u64));
+            let what = What::Note { text, bad: true };
+            self.send(&mut sender, Side::Server, what, 0);
+        }
+        self.send(&mut sender, side, what, len);
+    }
+
+    /// Number a row and send it to the writer (its room is taken).
+    fn send(&self, sender: &mut (usize, Option<Sender<Row>>), side: Side, what: What, len: usize) {
         sender.0 += 1;
         let seq = sender.0;
+        let bytes = cost(&what);
         let sent = match &sender.1 {
             Some(tx) => tx
                 .send(Row {
@@ -198,11 +243,30 @@ impl Log {
         self.row(side, What::Note { text, bad }, true);
     }
 
-    /// Write every row handed over, then stop the writer.
+    /// Write every row handed over, then stop the writer. A writer that
+    /// cannot write (its console takes nothing) is waited for
+    /// [`FINISH_WAIT`], then left behind: the rows it holds are lost, and the
+    /// proxy ends.
     pub(super) fn finish(&self) {
+        let dropped = std::mem::take(&mut lock(&self.shared.flight).dropped);
+        if dropped > 0 {
+            let text =
+                Msg::new("proxy-rows-dropped").arg("n", crate::text::grouped(dropped as u64));
+            let mut flight = lock(&self.shared.flight);
+            flight.bytes += ROW_COST;
+            drop(flight);
+            let mut sender = lock(&self.sender);
+            self.send(&mut sender, Side::Server, What::Note { text, bad: true }, 0);
+        }
         lock(&self.sender).1 = None;
         if let Some(writer) = lock(&self.writer).take() {
-            let _ = writer.join();
+            let deadline = std::time::Instant::now() + FINISH_WAIT;
+            while !writer.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            if writer.is_finished() {
+                let _ = writer.join();
+            }
         }
         self.shared.moved.notify_all();
     }
@@ -228,6 +292,7 @@ fn write_rows(
             // A log that cannot be written must not stop the traffic.
             let _ = timeline::render_row_of_len(&row.event, row.len, layout, &mut out);
             let bytes = size(&row.event.what);
+            let counted = cost(&row.event.what);
             if let Some(kept) = lock(&shared.recorded).as_mut()
                 && kept.events.len() < MAX_RECORDED
                 && kept.bytes + bytes <= MAX_RECORDED_BYTES
@@ -237,7 +302,7 @@ fn write_rows(
             }
             {
                 let mut flight = lock(&shared.flight);
-                flight.bytes -= bytes;
+                flight.bytes -= counted;
                 flight.written += 1;
             }
             shared.moved.notify_all();
@@ -249,4 +314,101 @@ fn write_rows(
         let _ = out.flush();
     }
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::SyncSender;
+
+    /// A console that takes nothing until told to, then keeps what it is
+    /// given.
+    struct Held {
+        go: Option<Receiver<()>>,
+        kept: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Held {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Some(go) = self.go.take() {
+                let _ = go.recv();
+            }
+            lock(&self.kept).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn held() -> (Log, SyncSender<()>, Arc<Mutex<Vec<u8>>>) {
+        let (go, wait) = mpsc::sync_channel(1);
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let out = Held {
+            go: Some(wait),
+            kept: kept.clone(),
+        };
+        let config = ProxyConfig {
+            quiet: false,
+            layout: timeline::Layout::new(200),
+            ..ProxyConfig::new(([127, 0, 0, 1], 9).into())
+        };
+        (Log::new(Box::new(out), &config), go, kept)
+    }
+
+    #[test]
+    fn rows_a_stalled_console_has_no_room_for_are_left_out_and_counted() {
+        let (log, go, kept) = held();
+        // Rows without bytes, many more than the budget holds: none waits.
+        let rows = 2 * LOG_BUDGET / ROW_COST;
+        let started = std::time::Instant::now();
+        for _ in 0..rows {
+            log.note(Side::Server, Msg::new("proxy-closed"), false);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let held = lock(&log.shared.flight).bytes;
+        assert!(held <= LOG_BUDGET, "{held} bytes in flight");
+        assert!(lock(&log.shared.flight).dropped > 0);
+        // The console takes again: the next row has room, after the one
+        // that says how many were left out.
+        go.send(()).unwrap();
+        log.note(Side::Server, Msg::new("proxy-closed"), false);
+        log.finish();
+        // Every row is written or counted in a row that says so.
+        let text = String::from_utf8_lossy(&lock(&kept)).into_owned();
+        // Without the colours' escapes.
+        let text: String = text
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, part)| match i {
+                0 => part,
+                _ => part.split_once('m').map_or(part, |(_, rest)| rest),
+            })
+            .collect();
+        let written = text.matches("connection closed").count();
+        let left_out: usize = text
+            .lines()
+            .filter_map(|l| {
+                let said = &l[..l.find(" rows left out: the console did not keep up")?];
+                said.rsplit(' ')
+                    .next()?
+                    .replace(',', "")
+                    .parse::<usize>()
+                    .ok()
+            })
+            .sum();
+        assert!(left_out > 0, "{}", &text[text.len() - 400..]);
+        assert_eq!(written + left_out, rows + 1);
+        assert_eq!(lock(&log.shared.flight).bytes, 0);
+    }
+
+    #[test]
+    fn a_console_that_takes_nothing_does_not_keep_the_log_from_finishing() {
+        let (log, _go, _) = held();
+        log.note(Side::Server, Msg::new("proxy-closed"), false);
+        let started = std::time::Instant::now();
+        log.finish();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
 }
