@@ -84,6 +84,7 @@ proxy-accepted = accepted { $peer }
 proxy-accept-failed = accept failed ×{ $count } in { $secs } s: { $error }
 proxy-accept-error = accept failed: { $error }
 proxy-rows-dropped = { $n } rows left out: the console did not keep up
+proxy-loop = refused a connection from { $peer }: it is this proxy's own, come back (--to leads to this proxy)
 proxy-no-thread = refused: no thread could be started for it ({ $error })
 proxy-closed = connection closed
 proxy-cut = closed after { $n }, as configured

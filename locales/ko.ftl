@@ -75,6 +75,7 @@ proxy-accepted = { $peer } 연결 수락
 proxy-accept-failed = accept 실패 ×{ $count } ({ $secs }초 동안): { $error }
 proxy-accept-error = accept 실패: { $error }
 proxy-rows-dropped = 행 { $n }개를 빠뜨림: 콘솔이 따라오지 못함
+proxy-loop = { $peer }의 연결을 거절함: 이 프록시 자신의 연결이 되돌아옴 (--to가 이 프록시로 이어짐)
 proxy-no-thread = 거절함: 이 연결에 쓸 스레드를 시작할 수 없음 ({ $error })
 proxy-closed = 연결 닫힘
 proxy-cut = 설정대로 { $n } 뒤 끊음

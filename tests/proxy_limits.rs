@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use common::{
     LIMIT, ProxyProc, cpu_ticks, leave_files, rss_kib, run_with_input, tcp_boundary_bin, text,
 };
+use tcp_boundary::event::What;
 use tcp_boundary::shape::Shape;
 use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 
@@ -567,4 +568,66 @@ fn a_console_nobody_reads_neither_stalls_the_traffic_nor_keeps_ctrl_c_from_endin
         ended.is_some(),
         "the proxy was still running 1 s after SIGINT"
     );
+}
+
+/// A loopback port nothing listens on now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_proxy_told_to_forward_to_itself_refuses_at_start_with_one_line() {
+    let port = free_port();
+    for (listen, to) in [
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (port.to_string(), format!("localhost:{port}")),
+    ] {
+        let args = ["proxy", "--listen", &listen, "--to", &to];
+        let out = run_with_input(tcp_boundary_bin(), &args, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: --to 127.0.0.1:")
+                && err.contains("that is this proxy's own listening address"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_connection_of_the_proxy_s_own_that_comes_back_is_refused_with_a_row() {
+    // Forwarding to its own listener: known only once the connection comes
+    // back (the command line refuses the addresses it can see are the same).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let own = listener.local_addr().unwrap();
+    let config = ProxyConfig {
+        record: true,
+        quiet: false,
+        ..ProxyConfig::new(own)
+    };
+    let proxy = Proxy::start_on(listener, config, Box::new(std::io::sink())).unwrap();
+    let mut client = TcpStream::connect(own).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let _ = client.write_all(b"hi\n");
+    // The loop is cut at its first turn: the client's connection ends.
+    let mut buf = [0u8; 16];
+    match client.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the looping connection did not end: {other:?}"),
+    }
+    assert_eq!(proxy.connections(), 1);
+    let refused = proxy
+        .events()
+        .iter()
+        .filter(|e| matches!(&e.what, What::Note { text, .. } if text.id() == "proxy-loop"))
+        .count();
+    assert_eq!(refused, 1);
 }

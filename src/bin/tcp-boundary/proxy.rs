@@ -20,6 +20,14 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     })
     .context("cannot install the Ctrl-C handler")?;
     let local = listener.local_addr()?;
+    // Forwarding to itself, it would connect to itself until its
+    // descriptors ran out.
+    if proxy::leads_to_itself(local, to) {
+        return Err(cli::UsageError(format!(
+            "--to {to}: that is this proxy's own listening address ({local}); it would connect to itself"
+        ))
+        .into());
+    }
     let lang = args.lang.lang();
     let (local_s, to_s) = (local.to_string(), to.to_string());
     eprintln!(

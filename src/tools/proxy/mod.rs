@@ -39,6 +39,7 @@
 //! proxy.stop();
 //! ```
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -163,6 +164,9 @@ struct Shared {
     connections: AtomicUsize,
     live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
     deliveries: Deliveries,
+    /// The local addresses of the proxy's open connections to its server: a
+    /// client coming from one of them is the proxy itself, come back.
+    own: Mutex<HashSet<SocketAddr>>,
 }
 
 /// A running proxy. Dropping it (or [`Proxy::stop`]) closes the listener and
@@ -203,6 +207,7 @@ impl Proxy {
             connections: AtomicUsize::new(0),
             live: Mutex::new(Vec::new()),
             deliveries: Deliveries::default(),
+            own: Mutex::new(HashSet::new()),
         });
         // The clients' reads, asked of the kernel every millisecond.
         let watcher = match config.watch_reads {
@@ -303,6 +308,19 @@ impl Drop for Proxy {
     }
 }
 
+/// True when a proxy listening on `listen` and forwarding to `to` would
+/// forward to itself: the same port, and the same address or one that the
+/// listener's wildcard address takes in (loopback, or itself unspecified).
+pub fn leads_to_itself(listen: SocketAddr, to: SocketAddr) -> bool {
+    let (l, t) = (listen.ip(), to.ip());
+    listen.port() == to.port()
+        && (l == t || (l.is_unspecified() && (t.is_loopback() || t.is_unspecified())))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
     // Accepts that fail for want of descriptors or memory wait, longer each
     // time, and are told one row a burst (see transport::accept).
@@ -342,6 +360,16 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                 continue;
             }
         };
+        // The proxy's own connection to its server, come back: its server
+        // leads to its own listener. Serving it would connect again, and
+        // again, until the descriptors run out.
+        if let Ok(from) = client.peer_addr()
+            && lock(&shared.own).contains(&from)
+        {
+            let said = Msg::new("proxy-loop").arg("peer", from.to_string());
+            shared.log.note(Side::Server, said, true);
+            continue;
+        }
         shared.activity.opened();
         let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let peer = client
@@ -391,6 +419,10 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             delivery,
             from_client: AtomicU64::new(0),
         });
+        let own = link.server.local_addr().ok();
+        if let Some(own) = own {
+            lock(&shared.own).insert(own);
+        }
         let weak = Arc::downgrade(&link);
         let shared_conn = shared.clone();
         let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
@@ -399,12 +431,18 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         live.retain(|(l, _)| l.strong_count() > 0);
         let spawned = thread::Builder::new().spawn(move || {
             serve_link(n, &link, &shared_conn);
+            if let Some(own) = own {
+                lock(&shared_conn.own).remove(&own);
+            }
             shared_conn.activity.closed();
         });
         match spawned {
             Ok(handle) => live.push((weak, handle)),
             Err(e) => {
                 drop(live);
+                if let Some(own) = own {
+                    lock(&shared.own).remove(&own);
+                }
                 // No thread for this connection (a limit on threads or
                 // memory): the failed spawn dropped the link, which closed
                 // both ends. It is refused; the proxy goes on accepting.
