@@ -80,6 +80,11 @@ addr, marker, pidfile = sys.argv[1:4]
 if os.fork() == 0:
     os.setsid()
     os.execvp("sh", ["sh", "-c", 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep ' + marker, pidfile])
+# The child has told its pid before the client goes on: a client that ends
+# first would have its run's end take the child before it said who it is.
+deadline = time.time() + 10
+while not os.path.exists(pidfile) and time.time() < deadline:
+    time.sleep(0.01)
 if len(sys.argv) > 4:
     time.sleep(30)
     sys.exit(1)

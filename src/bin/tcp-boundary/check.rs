@@ -1,51 +1,19 @@
 //! `tcp-boundary check`: run a client under every shape of fragmentation.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 
-use anyhow::Context;
 use tcp_boundary::cli::{self, Check, CheckArgs};
 use tcp_boundary::lang::Msg;
-use tcp_boundary::tools::check::{self, CheckError, report};
+use tcp_boundary::tools::check::{self, report};
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let which = args.check()?;
-    // The report's file is opened before the first run: a path that cannot
-    // be written is found in a second, not after every shape has run.
-    // Opened without emptying it: a check that cannot be made leaves the
-    // previous report as it was (and no new empty file).
-    // Only a regular file (or a new one) is a report: a device takes the
-    // open and loses the report (/dev/full is full only when written to),
-    // and a FIFO would hold us until someone reads it.
-    let junit = match &args.junit {
-        Some(path) => {
-            let cannot = |why: String| {
-                CheckError(format!(
-                    "cannot write the JUnit report {}: {why}",
-                    path.display()
-                ))
-            };
-            let not_regular = || cannot("not a regular file".into());
-            let existed = match std::fs::metadata(path) {
-                Ok(meta) if meta.is_file() => true,
-                Ok(_) => return Err(not_regular().into()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-                Err(e) => return Err(cannot(e.to_string()).into()),
-            };
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(path)
-                .map_err(|e| cannot(e.to_string()))?;
-            if !file.metadata().is_ok_and(|m| m.is_file()) {
-                return Err(not_regular().into());
-            }
-            Some((file, existed))
-        }
-        None => None,
-    };
+    // The report's file, before the first run (see JunitFile).
+    let junit = args
+        .junit
+        .as_deref()
+        .map(report::JunitFile::open)
+        .transpose()?;
     // Orphans of the program under test come back to us instead of to init,
     // so that a process it detached from its group (`setsid`, a daemon's
     // double fork) is still ours to end when its run ends. The binary's
@@ -84,23 +52,21 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             check::server::check_server_with(config, &progress)
         }
     };
-    let outcome = match (outcome, &junit, &args.junit) {
-        (Ok(outcome), _, _) => outcome,
-        (Err(e), Some((_, false)), Some(path)) => {
-            let _ = std::fs::remove_file(path);
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            if let Some(file) = junit {
+                file.abandon();
+            }
             return Err(e.into());
         }
-        (Err(e), _, _) => return Err(e.into()),
     };
-    if let (Some((mut file, _)), Some(path)) = (junit, &args.junit) {
-        file.set_len(0)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(file) = junit {
         let name = args
             .name
             .clone()
             .unwrap_or_else(|| report::default_name(&args.command));
-        file.write_all(report::junit(&outcome, &name)?.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write(&outcome, &name)?;
     }
     if args.json {
         report::json(&outcome, out)?;

@@ -178,3 +178,73 @@ pub fn junit(report: &CheckReport, name: &str) -> io::Result<String> {
     junit.add_test_suite(suite);
     junit.to_string().map_err(io::Error::other)
 }
+
+/// The file a JUnit report goes to, opened before the first run: a path
+/// that cannot be written is found in a second, not after every shape has
+/// run. It is not emptied until the check has an outcome: a check that
+/// cannot be made leaves the previous report as it was, and no new empty
+/// file. Only a regular file (or a new one) is a report: a device takes the
+/// open and loses the report (/dev/full is full only when written to), and
+/// a FIFO would hold us until someone reads it.
+#[derive(Debug)]
+pub struct JunitFile {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+    /// The file was there before: a failed check leaves it.
+    existed: bool,
+}
+
+impl JunitFile {
+    /// Open `path` for the report, or say why it cannot be one.
+    pub fn open(path: &std::path::Path) -> Result<JunitFile, super::CheckError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let cannot = |why: String| {
+            super::CheckError(format!(
+                "cannot write the JUnit report {}: {why}",
+                path.display()
+            ))
+        };
+        let not_regular = || cannot("not a regular file".into());
+        let existed = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => true,
+            Ok(_) => return Err(not_regular()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(cannot(e.to_string())),
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| cannot(e.to_string()))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(not_regular());
+        }
+        Ok(JunitFile {
+            file,
+            path: path.to_path_buf(),
+            existed,
+        })
+    }
+
+    /// The check could not be made: a file made for the report goes.
+    pub fn abandon(self) {
+        if !self.existed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    /// Write the report, its suite and classes named `name`.
+    pub fn write(mut self, report: &CheckReport, name: &str) -> io::Result<()> {
+        let said = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write {}: {e}", self.path.display()),
+            )
+        };
+        let xml = junit(report, name)?;
+        self.file.set_len(0).map_err(said)?;
+        self.file.write_all(xml.as_bytes()).map_err(said)
+    }
+}
