@@ -3,12 +3,14 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::thread;
 use std::time::Duration;
 
-use common::{cpu_ticks, leave_files, run_client, start_server, text};
+use common::{LIMIT, cpu_ticks, leave_files, run_client, start_server, text};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::transport::net;
 
@@ -154,11 +156,18 @@ fn a_client_that_sends_and_never_reads_is_dropped_after_the_idle_timeout() {
 
 #[test]
 fn out_of_descriptors_the_server_waits_for_one_and_serves_then() {
-    let server = start_server(&["--clients", "1"]);
+    let server = start_server(&["--clients", "2"]);
     let pid = server.child.id();
-    // Not one descriptor free: accept fails with EMFILE while the client
-    // waits in the listen queue.
+    // While the server serves a first client (its accept is done: a blocked
+    // accept holds the number of its descriptor already), not one
+    // descriptor is left to it: its next accept fails with EMFILE while the
+    // second client waits in the listen queue.
+    let mut first = server.connect();
+    first.write_all(b"1\n").unwrap();
+    let mut echo = [0u8; 2];
+    first.read_exact(&mut echo).unwrap();
     leave_files(pid, 0);
+    drop(first);
     let mut client = server.connect();
     client.write_all(b"hi\n").unwrap();
     let ticks = cpu_ticks(pid);
@@ -285,4 +294,91 @@ fn a_10_mb_message_cannot_deadlock_the_client() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("write-before-read deadlock"), "{err}");
+}
+
+/// `echo-server 0 --clients 3` with its standard output on `stdout`: the
+/// process, its port and its standard error line by line.
+fn server_writing_to(stdout: std::process::Stdio) -> (std::process::Child, u16, Receiver<String>) {
+    let mut child = Command::new(common::echo_server_bin())
+        .args(["0", "--clients", "3"])
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("echo-server printed no line");
+    let port = first
+        .strip_prefix("listening on 127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+    (child, port, rx)
+}
+
+/// Three clients, each echoed in turn; then the server's exit status and
+/// the rest of its standard error.
+fn three_clients_served(
+    mut child: std::process::Child,
+    port: u16,
+    stderr: Receiver<String>,
+) -> (std::process::ExitStatus, Vec<String>) {
+    for i in 0..3 {
+        let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        client.set_read_timeout(Some(LIMIT)).unwrap();
+        let message = format!("client {i}\n");
+        client.write_all(message.as_bytes()).unwrap();
+        let mut back = vec![0u8; message.len()];
+        client
+            .read_exact(&mut back)
+            .unwrap_or_else(|e| panic!("client {i} not echoed: {e}"));
+        assert_eq!(back, message.as_bytes());
+    }
+    let status = common::wait_limited(&mut child);
+    let rest = stderr.try_iter().collect();
+    (status, rest)
+}
+
+#[test]
+fn a_server_whose_console_is_full_goes_on_serving() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let (child, port, stderr) = server_writing_to(full.into());
+    let (status, rest) = three_clients_served(child, port, stderr);
+    assert_eq!(status.code(), Some(0), "{rest:?}");
+    let said: Vec<&String> = rest
+        .iter()
+        .filter(|l| l.contains("standard output"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "cannot write to standard output (no space left on device): its output stops here, the serving goes on"
+        ],
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn a_server_whose_console_pipe_closes_early_goes_on_serving() {
+    let (mut child, port, stderr) = server_writing_to(Stdio::piped());
+    // Nobody reads its standard output any more.
+    drop(child.stdout.take());
+    let (status, rest) = three_clients_served(child, port, stderr);
+    assert_eq!(status.code(), Some(0), "{status:?} {rest:?}");
+    let said: Vec<&String> = rest
+        .iter()
+        .filter(|l| l.contains("standard output"))
+        .collect();
+    assert_eq!(said.len(), 1, "{rest:?}");
+    assert!(said[0].contains("(broken pipe)"), "{rest:?}");
 }

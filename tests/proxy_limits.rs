@@ -631,3 +631,27 @@ fn a_connection_of_the_proxy_s_own_that_comes_back_is_refused_with_a_row() {
         .count();
     assert_eq!(refused, 1);
 }
+
+#[test]
+fn a_proxy_whose_console_is_full_goes_on_forwarding() {
+    let to = concurrent_echo(64);
+    let (mut child, port, stderr) = proxy_to_file(to, &[], std::path::Path::new("/dev/full"));
+    for _ in 0..3 {
+        let (served, _) = echoed(port);
+        assert!(served);
+    }
+    let status = common::interrupt(&mut child);
+    assert_eq!(status.code(), Some(0));
+    let lines: Vec<String> = stderr.try_iter().collect();
+    let said: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("standard output"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "cannot write to standard output (no space left on device): its output stops here, the serving goes on"
+        ],
+        "{lines:?}"
+    );
+}

@@ -10,10 +10,12 @@ use clap::Parser;
 use tcp_boundary::cli::{self, EchoServerArgs};
 use tcp_boundary::lesson::server;
 use tcp_boundary::transport::net;
-use tcp_boundary::view::console::{BookConsole, SharedOut};
+use tcp_boundary::view::console::{BookConsole, Lasting, SharedOut};
 
 fn main() -> ExitCode {
-    cli::quiet_on_closed_pipe();
+    // SIGPIPE stays ignored, as Rust leaves it: a console pipe closed early
+    // is a write error the console outlives (see Lasting), not the end of
+    // the server.
     cli::exit_with(run(cli::parse_or_exit(EchoServerArgs::try_parse())))
 }
 
@@ -28,12 +30,18 @@ fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
     // On a terminal every line shows at once. Into a file or a pipe, lines are
     // gathered into blocks (as C's stdio does) and flushed after each client:
     // one write per message to a file would cost as much as the echo itself.
+    // Either way the server outlives its console: a full disk or a closed
+    // pipe stops the lines, not the serving.
     let stdout = io::stdout();
     let mut out = SharedOut::new(if stdout.is_terminal() {
-        Box::new(stdout)
+        Box::new(Lasting::stdout(stdout))
     } else {
-        Box::new(io::BufWriter::with_capacity(64 * 1024, stdout))
+        Box::new(io::BufWriter::with_capacity(
+            64 * 1024,
+            Lasting::stdout(stdout),
+        ))
     });
+    let mut err = Lasting::stderr(io::stderr());
     // Ctrl-C or SIGTERM: what is still buffered reaches the file first.
     let mut last = out.clone();
     ctrlc::set_handler(move || {
@@ -41,11 +49,10 @@ fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
         std::process::exit(130);
     })
     .context("cannot install the Ctrl-C handler")?;
-    eprintln!("listening on {local}");
+    writeln!(err, "listening on {local}")?;
     for line in sizes.lines().iter().chain(&resolved.notes) {
-        eprintln!("{line}");
+        writeln!(err, "{line}")?;
     }
-    let mut err = io::stderr();
     let mut console = BookConsole::new(&mut out, &mut err);
     console.quiet = resolved.config.quiet;
     console.show_writes = resolved.config.fragmenting();

@@ -103,6 +103,19 @@ pub fn quiet_on_closed_pipe() {
     }
 }
 
+/// Let a closed console not end a server: ignore SIGPIPE again (undoing
+/// [`quiet_on_closed_pipe`]), so that a write to a pipe closed early is an
+/// error its console outlives (see
+/// [`Lasting`](crate::view::console::Lasting)). For the proxy, whose
+/// binary ends quietly on a closed pipe for every other subcommand.
+pub fn outlive_closed_pipe() {
+    // SAFETY: setting a signal's disposition to "ignore" is async-signal
+    // safe, and done before the proxy starts a thread.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
 /// The language of the error line, when a binary has said it (see
 /// [`errors_in`]); else the error line is in English.
 static ERRORS_IN: std::sync::OnceLock<crate::lang::Lang> = std::sync::OnceLock::new();

@@ -3,7 +3,8 @@
 //! - [`escape`]: received bytes and text from files on a console, in JSON
 //!   and in pages, without letting them mangle it.
 //! - [`bytes`] and [`bytes_in`]: a count of bytes in words; [`grouped`]: a
-//!   count with its thousands grouped.
+//!   count with its thousands grouped; [`system_words`]: an error as the
+//!   system says it.
 //!
 //! It sits just above [`lang`](crate::lang) and below everything else, so the
 //! lesson, the shapes and the scenarios can word what they carry without
@@ -21,6 +22,22 @@ pub fn bytes(n: impl Into<u64>) -> String {
 /// A count of bytes in words, in `lang`: `13 bytes`, `13바이트`.
 pub fn bytes_in(n: impl Into<u64>, lang: Lang) -> String {
     crate::tr!(lang, "bytes", n = n.into())
+}
+
+/// An error in the system's words without its number, the first letter
+/// small so it reads on after a colon: `too many open files`, `no space left
+/// on device`.
+pub fn system_words(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// A count with its thousands grouped, as a row of a log shows it: `2,981`.

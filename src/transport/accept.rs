@@ -48,16 +48,7 @@ impl Burst {
     /// The error in the system's words without its number, the first letter
     /// small so it reads on after a colon: `too many open files`.
     pub fn reason(&self) -> String {
-        let text = self.error.to_string();
-        let text = match text.rfind(" (os error ") {
-            Some(i) => &text[..i],
-            None => &text,
-        };
-        let mut chars = text.chars();
-        match chars.next() {
-            Some(first) => first.to_lowercase().chain(chars).collect(),
-            None => String::new(),
-        }
+        crate::text::system_words(&self.error)
     }
 }
 

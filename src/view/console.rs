@@ -44,6 +44,83 @@ impl Write for SharedOut {
     }
 }
 
+/// A console stream the program outlives: the first write that fails
+/// (ENOSPC on a full disk, EPIPE from a pipe closed early) stops its output
+/// and is said once on the other stream, and every write after it is taken
+/// and dropped. A server's log is not its service: the server goes on.
+pub struct Lasting<W> {
+    inner: W,
+    /// Standard output (else standard error), which names the stream and
+    /// picks the other one.
+    stdout: bool,
+    stopped: bool,
+}
+
+impl<W: Write> Lasting<W> {
+    /// `inner` writes to standard output; a failure is said on standard
+    /// error.
+    pub fn stdout(inner: W) -> Self {
+        Lasting {
+            inner,
+            stdout: true,
+            stopped: false,
+        }
+    }
+
+    /// `inner` writes to standard error; a failure is said on standard
+    /// output.
+    pub fn stderr(inner: W) -> Self {
+        Lasting {
+            inner,
+            stdout: false,
+            stopped: false,
+        }
+    }
+
+    /// Take `result`: a failure stops the output and is said once.
+    fn outlive<T>(&mut self, result: io::Result<T>, done: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                self.stopped = true;
+                let (name, line) = match self.stdout {
+                    true => ("standard output", "output stops"),
+                    false => ("standard error", "messages stop"),
+                };
+                let said = format!(
+                    "cannot write to {name} ({}): its {line} here, the serving goes on",
+                    crate::text::system_words(&e)
+                );
+                // Whichever stream still works; if neither does, nobody hears.
+                let _ = match self.stdout {
+                    true => writeln!(io::stderr(), "{said}"),
+                    false => writeln!(io::stdout(), "{said}").and_then(|()| io::stdout().flush()),
+                };
+                Ok(done)
+            }
+            ok => ok,
+        }
+    }
+}
+
+impl<W: Write> Write for Lasting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.stopped {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.outlive(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.stopped {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.outlive(result, ())
+    }
+}
+
 /// Renders server events as the book's console text.
 pub struct BookConsole<'a> {
     out: &'a mut dyn Write,

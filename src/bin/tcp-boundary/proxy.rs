@@ -1,11 +1,18 @@
 //! `tcp-boundary proxy`: reshape the stream between any client and any server.
 
+use std::io::Write;
+
 use anyhow::Context;
 use tcp_boundary::tools::proxy;
+use tcp_boundary::view::console::Lasting;
 use tcp_boundary::view::timeline::{self, Layout};
 use tcp_boundary::{cli, tr};
 
 pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
+    // The proxy outlives its console: a pipe closed early stops the
+    // timeline, not the traffic.
+    cli::outlive_closed_pipe();
+    let mut err = Lasting::stderr(std::io::stderr());
     let (downstream, upstream, seed_note) = args.shapes()?;
     let listen = cli::listen_addr(&args.listen)?;
     let to = cli::host_port("--to", &args.to)?;
@@ -30,10 +37,11 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     }
     let lang = args.lang.lang();
     let (local_s, to_s) = (local.to_string(), to.to_string());
-    eprintln!(
+    writeln!(
+        err,
         "{}",
         tr!(lang, "proxy-listening", local = local_s, to = to_s)
-    );
+    )?;
     let words = |shape: tcp_boundary::shape::Shape| {
         let parts = shape.describe(lang);
         match parts.is_empty() {
@@ -41,10 +49,14 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
             false => parts.join("; "),
         }
     };
-    eprintln!("{}", tr!(lang, "proxy-down", words = words(downstream)));
-    eprintln!("{}", tr!(lang, "proxy-up", words = words(upstream)));
+    writeln!(
+        err,
+        "{}",
+        tr!(lang, "proxy-down", words = words(downstream))
+    )?;
+    writeln!(err, "{}", tr!(lang, "proxy-up", words = words(upstream)))?;
     if let Some(note) = seed_note {
-        eprintln!("{note}");
+        writeln!(err, "{note}")?;
     }
     let config = proxy::ProxyConfig {
         quiet: args.quiet,
@@ -53,7 +65,7 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
             .downstream(downstream)
             .upstream(upstream)
     };
-    let mut out = anstream::stdout();
+    let mut out = Lasting::stdout(anstream::stdout());
     if !args.quiet {
         timeline::render_header(
             &tr!(lang, "proxy-left"),
@@ -66,6 +78,6 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     let _ = rx.recv();
     let served = running.connections();
     running.stop();
-    eprintln!("{}", tr!(lang, "proxy-stopped", n = served));
+    writeln!(err, "{}", tr!(lang, "proxy-stopped", n = served))?;
     Ok(cli::EXIT_OK)
 }

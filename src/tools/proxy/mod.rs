@@ -446,7 +446,9 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                 // No thread for this connection (a limit on threads or
                 // memory): the failed spawn dropped the link, which closed
                 // both ends. It is refused; the proxy goes on accepting.
-                eprintln!(
+                // A console that fails is no reason to stop.
+                let _ = writeln!(
+                    io::stderr(),
                     "connection {n} from {peer} refused: no thread could be started for it ({e})"
                 );
                 shared.log.note(

@@ -231,7 +231,9 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
                 .client
                 .peer_addr()
                 .map_or_else(|_| "?".to_string(), |a| a.to_string());
-            eprintln!(
+            // A console that fails is no reason to stop.
+            let _ = writeln!(
+                io::stderr(),
                 "connection {n} from {peer} refused: no thread could be started for it ({e})"
             );
             let said = Msg::new("proxy-no-thread").arg("error", e.to_string());
