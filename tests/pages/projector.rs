@@ -240,3 +240,235 @@ fn predict_then_reveal(tab: &headless_chrome::Tab, page: &Path) {
     eval(tab, NEXT);
     assert_eq!(eval(tab, GUESS)["step"], (step + 1).to_string());
 }
+
+/// The shown panel's step, whether it keeps a read back, the focused
+/// element and the predict switch.
+const KEYED: &str = r#"JSON.stringify((() => {
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const el = document.activeElement;
+  return {
+    step: panel.dataset.step,
+    guess: panel.classList.contains('guess'),
+    focus: el ? el.tagName + (el.className ? '.' + el.className : '') : null,
+    predict: panel.querySelector('input.predict').checked,
+  };
+})())"#;
+
+/// A presenter's keys (the arrows, Space, PageDown and PageUp, and "." and
+/// "b" from a clicker) step the page whatever has focus: the predict switch
+/// just clicked, or the Next button.
+#[test]
+fn a_presenter_s_keys_step_whatever_has_focus() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    tcp_boundary(&["run", "out-of-step", "--html", page.to_str().unwrap()]).success();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        viewport(&tab, 1280, 720, false);
+        open(&tab, &page);
+        // A real click: the switch takes the focus, and predict mode is on.
+        tab.find_element(r#"[role="tabpanel"]:not([hidden]) input.predict"#)
+            .unwrap()
+            .click()
+            .unwrap();
+        let at = eval(&tab, KEYED);
+        assert_eq!(at["focus"], "INPUT.predict", "{at}");
+        assert_eq!(at["predict"], true, "{at}");
+        // Up to the first read the steps are calls with nothing to guess.
+        let mut want = 1;
+        for key in ["ArrowRight", "PageDown", " ", "."] {
+            tab.press_key(key).unwrap();
+            want += 1;
+            let at = eval(&tab, KEYED);
+            assert_eq!(at["step"], want.to_string(), "{key} did not step: {at}");
+            assert_eq!(at["predict"], true, "{key} toggled the switch: {at}");
+        }
+        for key in ["PageUp", "b", "ArrowLeft"] {
+            tab.press_key(key).unwrap();
+            want -= 1;
+            let at = eval(&tab, KEYED);
+            assert_eq!(
+                at["step"],
+                want.to_string(),
+                "{key} did not step back: {at}"
+            );
+            assert_eq!(at["predict"], true, "{key} toggled the switch: {at}");
+        }
+        // Space on the focused Next button steps once, not twice.
+        tab.find_element(r#"[role="tabpanel"]:not([hidden]) .next"#)
+            .unwrap()
+            .click()
+            .unwrap();
+        want += 1;
+        assert_eq!(eval(&tab, KEYED)["step"], want.to_string());
+        tab.press_key(" ").unwrap();
+        want += 1;
+        let at = eval(&tab, KEYED);
+        assert_eq!(at["step"], want.to_string(), "{at}");
+        assert!(at["focus"].as_str().unwrap().starts_with("BUTTON"), "{at}");
+    });
+}
+
+/// Where the stepper and the current box are as the page opens.
+const OPENED: &str = r#"JSON.stringify((() => {
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const inside = (el) => {
+    if (!el) return 'missing';
+    const r = el.getBoundingClientRect();
+    const ok = r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    return ok ? 'in' : `out ${Math.round(r.top)}..${Math.round(r.bottom)} of ${window.innerHeight}`;
+  };
+  const box = panel.querySelector('.ev[aria-current="step"]');
+  return {
+    step: panel.dataset.step,
+    box_seq: box ? box.dataset.seq : null,
+    box: inside(box),
+    next: inside(panel.querySelector('.next')),
+    count: inside(panel.querySelector('.count')),
+    say: inside(panel.querySelector('.say')),
+    size: [window.innerWidth, window.innerHeight],
+  };
+})())"#;
+
+/// At a projector's 1280x720 every page opens with the stepper on screen,
+/// step 1 current and its box in view: no scrolling before the first click.
+#[test]
+fn every_page_opens_with_step_1_current_and_on_screen_at_1280x720() {
+    let (dir, out) = super::site();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        viewport(&tab, 1280, 720, false);
+        let mut pages = 0;
+        for (name, _) in tcp_boundary::scenario::BUILTIN {
+            let page = out.join(format!("{name}.html"));
+            open(&tab, &page);
+            let at = eval(&tab, OPENED);
+            assert_eq!(at["size"], serde_json::json!([1280, 720]));
+            assert_eq!(at["step"], "1", "{name}: {at}");
+            assert_eq!(at["box_seq"], "1", "{name}: step 1's box not current: {at}");
+            for what in ["box", "next", "count", "say"] {
+                assert_eq!(
+                    at[what], "in",
+                    "{name}: {what} off screen as it opens: {at}"
+                );
+            }
+            pages += 1;
+        }
+        assert!(pages >= 11, "{pages} pages");
+    });
+}
+
+/// What predict mode lets the class see: the shown calls to come (none
+/// may be), the current read's result if shown, and the text on screen.
+const SEEN: &str = r#"JSON.stringify((() => {
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const n = +panel.dataset.step;
+  const guess = panel.classList.contains('guess');
+  const shown = (el) => el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const future = [...document.querySelectorAll('[role="tabpanel"]:not([hidden]) .ev[data-seq]')]
+    .filter((el) => +el.dataset.seq > n && shown(el)).map((el) => el.dataset.seq);
+  const upto = guess ? n - 1 : n;
+  const marks = [...panel.querySelectorAll('[data-step]')]
+    .filter((el) => +el.dataset.step > upto && shown(el)).map((el) => el.dataset.step);
+  const current = panel.querySelector('.ev[aria-current="step"]');
+  const result = guess ? [...current.querySelectorAll('.res, .bytes, .tag')].filter(shown).map((el) => el.textContent) : [];
+  const text = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const t = walk.currentNode, el = t.parentElement;
+    if (!t.textContent.trim() || el.closest('title, script, style')) continue;
+    if (shown(el)) text.push(t.textContent);
+  }
+  const verdicts = [...document.querySelectorAll('.tabs .verdict, .results, details.point')]
+    .filter(shown).map((el) => el.className || el.tagName);
+  return {step: String(n), last: panel.dataset.steps, guess, future, marks, result, verdicts, text: text.join(' ')};
+})())"#;
+
+/// Predict, then reveal gives nothing away: no call to come is shown (not
+/// even dimmed), nor a read's result before it is revealed, nor a verdict
+/// (the tabs', the tables', the teacher's notes) before the last step.
+#[test]
+fn predict_mode_shows_no_result_to_come_and_no_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    tcp_boundary(&["run", "partial-read", "--html", page.to_str().unwrap()]).success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let report = super::embedded_report(&html);
+    // The tables' words for a reply and their heading; each read of the
+    // naive client as its box says it.
+    let words = ["wrong: “", "Verdicts"];
+    let naive = report[0]["timeline"].as_array().unwrap().clone();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        viewport(&tab, 1280, 720, false);
+        open(&tab, &page);
+        eval(
+            &tab,
+            r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden]) input.predict').click() || null)"#,
+        );
+        let mut guessed = 0;
+        let mut at = eval(&tab, SEEN);
+        for _ in 0..200 {
+            let guess = at["guess"].as_bool().unwrap();
+            if at["step"] == at["last"] && !guess {
+                break;
+            }
+            assert_eq!(
+                at["future"],
+                serde_json::json!([]),
+                "calls to come shown: {at}"
+            );
+            assert_eq!(
+                at["marks"],
+                serde_json::json!([]),
+                "bands to come shown: {at}"
+            );
+            assert_eq!(
+                at["result"],
+                serde_json::json!([]),
+                "a result before its reveal: {at}"
+            );
+            assert_eq!(
+                at["verdicts"],
+                serde_json::json!([]),
+                "a verdict shown: {at}"
+            );
+            let text = at["text"].as_str().unwrap();
+            for word in words {
+                assert!(
+                    !text.contains(word),
+                    "step {}: {word:?} shown: {text}",
+                    at["step"]
+                );
+            }
+            // No client read to come is on screen: each is the only one of
+            // its count and place (`→ 4 B @4`).
+            let step: u64 = at["step"].as_str().unwrap().parse().unwrap();
+            let upto = if guess { step - 1 } else { step };
+            for e in &naive {
+                if e["kind"] == "read" && e["side"] == "client" && e["seq"].as_u64() > Some(upto) {
+                    let said = format!("→ {} B @{}", e["len"], e["at"]);
+                    assert!(
+                        !text.contains(&said),
+                        "step {step}: read #{} shown: {text}",
+                        e["seq"]
+                    );
+                }
+            }
+            guessed += usize::from(guess);
+            eval(&tab, NEXT);
+            at = eval(&tab, SEEN);
+        }
+        assert!(guessed >= 2, "{guessed} reads guessed");
+        // The last step shown: the verdicts with it.
+        assert_eq!(at["step"], at["last"]);
+        assert_ne!(at["verdicts"], serde_json::json!([]), "{at}");
+        assert!(at["text"].as_str().unwrap().contains("Verdicts"), "{at}");
+    });
+}

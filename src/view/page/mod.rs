@@ -309,7 +309,10 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
         main {
             section.about aria-label=(t("page-about")) {
                 p { (file_prose(&s.description_in(lang))) }
-                div.setup {
+                // Folded, so that the stepper and the first step are on a
+                // projector's screen as the page opens.
+                details.setup {
+                    summary { (t("page-setup-script")) }
                     h2 { (t("page-setup")) }
                     ul {
                         @for line in describe_server(s, first.seed, lang) { li { (t("col-server")) ": " (line) } }
@@ -321,9 +324,11 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                         @for step in &s.steps { li { (step.describe(lang)) } }
                     }
                 }
+                // The teacher's notes: folded, as they tell the outcome, and
+                // hidden while the class predicts.
                 @if !point_at.is_empty() {
-                    aside.point {
-                        h2 { (t("page-point-at")) }
+                    details.point {
+                        summary { (t("page-point-at")) }
                         p { (file_prose(&point_at)) }
                     }
                 }

@@ -52,6 +52,7 @@
         : says ? says[n - Number(current.dataset.seq)] || current.dataset.say : current.dataset.say;
     }
     panel.querySelector(".say").textContent = said;
+    if (panel === active()) { mood(panel); }
     panel.querySelector(".count").textContent = n + " / " + last;
     queues(panel, n, guess);
     code(panel, n);
@@ -156,6 +157,32 @@
     return Boolean(box && box.checked);
   }
 
+  // While the class predicts, what tells the outcome is hidden (the calls
+  // to come, the tabs' verdicts, the results, the teacher's notes) until
+  // the run's last step is shown.
+  function mood(panel) {
+    var on = predicting(panel);
+    var ended = Number(panel.dataset.step) >= steps(panel) && !panel.classList.contains("guess");
+    document.body.classList.toggle("predicting", on);
+    document.body.classList.toggle("ended", ended);
+    if (on && !ended) {
+      document.querySelectorAll("details.point").forEach(function (d) { d.open = false; });
+    }
+  }
+
+  // As the page opens: the stepper and the first step's box on screen. The
+  // page scrolls only when they are not both in view already.
+  function opening(panel) {
+    var bar = panel.querySelector(".bar");
+    var el = box_of(panel, Number(panel.dataset.step) || 1);
+    if (!bar || !el) { return; }
+    var h = window.innerHeight;
+    var b = bar.getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (b.top >= 0 && r.bottom <= h - 4) { return; }
+    var stuck = panel.getBoundingClientRect().top + window.scrollY;
+    window.scrollTo(0, stuck);
+  }
+
   // Forward: in predict mode a read shows its call first, and the next
   // step forward reveals what it returned.
   function step(by) {
@@ -219,7 +246,13 @@
     p.querySelector(".play").addEventListener("click", play);
     p.querySelector(".speed").addEventListener("change", function () { if (timer !== null) { stop(); play(); } });
     p.querySelector("input.predict").addEventListener("change", function () {
-      if (!this.checked && p.classList.contains("guess")) { show(p, Number(p.dataset.step) || 1, true); }
+      var on = this.checked;
+      // One switch for every reader's tab.
+      panels.forEach(function (q) {
+        q.querySelector("input.predict").checked = on;
+        if (!on && q.classList.contains("guess")) { show(q, Number(q.dataset.step) || 1, true, true); }
+      });
+      mood(active());
     });
     // A page opens at the run's first step: the outcome is not told first.
     show(p, 1, true, true);
@@ -227,20 +260,43 @@
   tabs.forEach(function (t) {
     t.addEventListener("click", function () { select(t.dataset.reader); });
   });
-  document.addEventListener("keydown", function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
-    var tag = (e.target && e.target.tagName) || "";
-    if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA") { return; }
-    var panel = active();
+  // The keys that step, whatever has focus (a button, the predict switch,
+  // the speed): the arrows, Space and PageDown / PageUp, which a
+  // presenter's clicker sends, and "." and "b", which some clickers send
+  // for their other buttons. Only a field that takes text keeps its keys.
+  function typing(el) {
+    var tag = (el && el.tagName) || "";
+    if (tag === "TEXTAREA" || (el && el.isContentEditable)) { return true; }
+    return tag === "INPUT" && ["checkbox", "radio", "button", "submit", "range"].indexOf(el.type) < 0;
+  }
+  function move(e) {
     switch (e.key) {
-      case "ArrowRight": step(1); break;
-      case "ArrowLeft": step(-1); break;
-      case "Home": show(panel, 1); break;
-      case "End": show(panel, steps(panel)); break;
-      default: return;
+      case "ArrowRight": case "PageDown": case ".": return 1;
+      case " ": case "Spacebar": return e.shiftKey ? -1 : 1;
+      case "ArrowLeft": case "PageUp": case "b": case "B": return -1;
+      case "Home": return "first";
+      case "End": return "last";
+      default: return null;
     }
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey || typing(e.target)) { return; }
+    var by = move(e);
+    if (by === null) { return; }
+    var panel = active();
+    if (by === "first") { show(panel, 1); } else if (by === "last") { show(panel, steps(panel)); } else { step(by); }
     e.preventDefault();
   });
+  // A focused button or switch acts on Space's release: not when Space steps.
+  document.addEventListener("keyup", function (e) {
+    if (!typing(e.target) && move(e) !== null) { e.preventDefault(); }
+  });
   window.addEventListener("hashchange", fromHash);
+  // Printed, every fold is open.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
   fromHash();
+  mood(active());
+  if (!/step=/.test(location.hash)) { opening(active()); }
 })();
