@@ -406,3 +406,68 @@ while True:
     assert_eq!(verdicts[0].0, 1, "{verdicts:#?}");
     assert_eq!(verdicts[0].1, false, "{verdicts:#?}");
 }
+
+#[test]
+fn a_client_that_quits_before_its_server_answers_in_full_fails() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // The server answers "ACK\n" at once and the result 300 ms later; the
+    // client reads the acknowledgement and quits, exit 0. The result reaches
+    // a client that has closed: bytes it never read.
+    let server = write_script(
+        dir.path(),
+        "late",
+        r#"
+import socket, sys, threading, time
+srv = socket.create_server(("127.0.0.1", 0))
+print(srv.getsockname()[1], flush=True)
+srv.settimeout(30)
+def serve(c):
+    d = c.recv(4096)
+    if not d:
+        return
+    c.sendall(b"ACK\n")
+    time.sleep(0.3)
+    try:
+        c.sendall(b"RESULT " + d)
+    except OSError:
+        pass
+    time.sleep(0.5)
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    let mut child = std::process::Command::new(py)
+        .arg(&server)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let upstream = format!("127.0.0.1:{}", line.trim());
+    let client = python_client(
+        dir.path(),
+        "quits",
+        r#"
+s.sendall(MESSAGES[0])
+got = b""
+while not got.endswith(b"\n"):
+    got += s.recv(1)
+"#,
+    );
+    let (report, code) = check_json(
+        &["--upstream", &upstream, "--shape", "whole"],
+        &[py, client.to_str().unwrap(), "{addr}"],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        report["runs"][0]["reason"], "ended with 20 of 24 reply bytes never read",
+        "{report:#}"
+    );
+}

@@ -42,6 +42,9 @@ pub(super) struct Delivery {
     reset: AtomicBool,
     /// The client has closed its socket (or the kernel no longer knows it).
     closed: AtomicBool,
+    /// Bytes written to the client when it was seen closed: any written
+    /// later (a server that answers late) were never read.
+    written_at_close: AtomicU64,
     /// Our end of the connection and the probe of the client's, until the
     /// client has closed.
     watched: Mutex<Option<(TcpStream, PeerQueue)>>,
@@ -98,20 +101,24 @@ impl Delivery {
         if let Ok(Some(e)) = ours.take_error() {
             self.failed(&e);
         }
+        let written = self.written.load(Ordering::SeqCst);
+        self.written_at_close.store(written, Ordering::SeqCst);
         self.closed.store(true, Ordering::SeqCst);
         *watched = None;
     }
 
-    /// Bytes written to the client that it never read: nothing when it
-    /// closed cleanly, at least one after a reset.
+    /// Bytes written to the client that it never read: after a reset, all
+    /// it had not read when last asked (at least one); else those written
+    /// after it closed.
     fn unread(&self) -> u64 {
-        match self.reset.load(Ordering::SeqCst) {
-            true => {
-                let written = self.written.load(Ordering::SeqCst);
-                written
-                    .saturating_sub(self.read.load(Ordering::SeqCst))
-                    .max(1)
-            }
+        let written = self.written.load(Ordering::SeqCst);
+        if self.reset.load(Ordering::SeqCst) {
+            return written
+                .saturating_sub(self.read.load(Ordering::SeqCst))
+                .max(1);
+        }
+        match self.closed.load(Ordering::SeqCst) {
+            true => written.saturating_sub(self.written_at_close.load(Ordering::SeqCst)),
             false => 0,
         }
     }
