@@ -395,12 +395,13 @@ fn a_misspelt_switch_gets_clap_s_suggestion() {
 }
 
 /// `tcp-boundary proxy --listen 0 --to 127.0.0.1:TO ARGS…`, its timeline in
-/// `timeline`: the process, its port, and its standard error line by line.
+/// `timeline`: the process (killed when dropped, a failed test included) with
+/// its port, and its standard error line by line.
 fn proxy_to_file(
     to: u16,
     args: &[&str],
     timeline: &std::path::Path,
-) -> (Child, u16, std::sync::mpsc::Receiver<String>) {
+) -> (ProxyProc, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(tcp_boundary_bin())
         .args(["proxy", "--listen", "0", "--to", &format!("127.0.0.1:{to}")])
         .args(args)
@@ -426,7 +427,12 @@ fn proxy_to_file(
         .and_then(|l| l.rsplit(':').next())
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-    (child, port, rx)
+    let proxy = ProxyProc {
+        child,
+        port,
+        shapes: Vec::new(),
+    };
+    (proxy, rx)
 }
 
 #[test]
@@ -434,8 +440,8 @@ fn out_of_descriptors_the_proxy_waits_instead_of_spinning_and_serves_again() {
     let tmp = tempfile::tempdir().unwrap();
     let timeline = tmp.path().join("timeline.txt");
     let to = concurrent_echo(10_000);
-    let (mut child, port, _stderr) = proxy_to_file(to, &[], &timeline);
-    let pid = child.id();
+    let (proxy, _stderr) = proxy_to_file(to, &[], &timeline);
+    let (pid, port) = (proxy.child.id(), proxy.port);
     // Room for ten connections (two descriptors each: the client's and the
     // server's), then accept fails with EMFILE while the other clients wait
     // in the listen queue.
@@ -467,8 +473,7 @@ fn out_of_descriptors_the_proxy_waits_instead_of_spinning_and_serves_again() {
         thread::sleep(Duration::from_millis(50));
     };
     assert!(served, "not served once the client let go");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(proxy);
     // The failures in a few rows, each with its count, not one row each:
     // one for the seconds the client held on, one for each moment the
     // proxy ran short again while it served the clients that had waited.
@@ -635,12 +640,13 @@ fn a_connection_of_the_proxy_s_own_that_comes_back_is_refused_with_a_row() {
 #[test]
 fn a_proxy_whose_console_is_full_goes_on_forwarding() {
     let to = concurrent_echo(64);
-    let (mut child, port, stderr) = proxy_to_file(to, &[], std::path::Path::new("/dev/full"));
+    let (mut proxy, stderr) = proxy_to_file(to, &[], std::path::Path::new("/dev/full"));
+    let port = proxy.port;
     for _ in 0..3 {
         let (served, _) = echoed(port);
         assert!(served);
     }
-    let status = common::interrupt(&mut child);
+    let status = common::interrupt(&mut proxy.child);
     assert_eq!(status.code(), Some(0));
     let lines: Vec<String> = stderr.try_iter().collect();
     let said: Vec<&String> = lines
