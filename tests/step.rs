@@ -160,3 +160,88 @@ fn backlog_says_what_it_waits_for_on_a_terminal_only() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(common::text(&out.stderr), "");
 }
+
+/// The local flags of the terminal whose side `fd` is.
+fn local_flags(fd: std::os::fd::RawFd) -> libc::tcflag_t {
+    // SAFETY: a termios filled by tcgetattr on an open descriptor.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(fd, &mut t), 0);
+        t.c_lflag
+    }
+}
+
+#[test]
+fn a_signal_sent_to_step_gives_the_terminal_back() {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::process::ExitStatusExt;
+    let cooked = libc::ECHO | libc::ICANON | libc::ISIG;
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT] {
+        // A pseudo-terminal of the test's own: `run --step` on its side.
+        let (mut leader, mut follower) = (0, 0);
+        // SAFETY: two descriptors filled in; name, termios and size left null.
+        let opened = unsafe {
+            libc::openpty(
+                &mut leader,
+                &mut follower,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(opened, 0);
+        // Neither side is handed to the child but as its standard streams.
+        for fd in [leader, follower] {
+            // SAFETY: a flag set on a descriptor just opened.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+        // SAFETY: both just opened, each owned once.
+        let (leader, follower) =
+            unsafe { (OwnedFd::from_raw_fd(leader), OwnedFd::from_raw_fd(follower)) };
+        assert_eq!(local_flags(follower.as_raw_fd()) & cooked, cooked);
+        let mut command = Command::new(common::tcp_boundary_bin());
+        // SAFETY: setrlimit is async-signal safe; only the child's limit is
+        // set. SIGQUIT's default action dumps core: no core file is left.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                let none = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_CORE, &none);
+                Ok(())
+            });
+        }
+        let mut child = command
+            .args(["run", "five-clients", "--step"])
+            .stdin(follower.try_clone().unwrap())
+            .stdout(follower.try_clone().unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The command holds copies of the terminal's side: let go of them,
+        // so that the reader sees the end once the child is gone.
+        drop(command);
+        // Its output is read, so that it never waits on a full terminal.
+        let mut screen = std::fs::File::from(leader);
+        let reader = std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut screen, &mut sink);
+        });
+        // Raw mode once it waits for its first key.
+        let deadline = Instant::now() + common::LIMIT;
+        while local_flags(follower.as_raw_fd()) & cooked == cooked {
+            assert!(Instant::now() < deadline, "never in raw mode");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // SAFETY: a signal to our own child, not yet waited for.
+        unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        let status = common::wait_limited(&mut child);
+        assert_eq!(status.signal(), Some(sig), "{status:?}");
+        let flags = local_flags(follower.as_raw_fd());
+        assert_eq!(flags & cooked, cooked, "signal {sig}: lflag {flags:#o}");
+        drop(follower);
+        let _ = reader.join();
+    }
+}

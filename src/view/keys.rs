@@ -3,7 +3,9 @@
 //! On a terminal, standard input is put in raw mode for the run (no echo, no
 //! waiting for a line), so a key press shows one row and nothing else: the
 //! rows stay one under the other, and `q` needs no Enter. The terminal's
-//! settings are given back when the run ends, however it ends. From a pipe,
+//! settings are given back when the run ends, however it ends: a signal
+//! sent to it (SIGTERM, SIGINT, SIGHUP, SIGQUIT) gives them back before the
+//! signal's own exit. From a pipe,
 //! each line is one key: a line `q` quits, the end of input shows the rest.
 
 use std::io::{self, BufRead, IsTerminal};
@@ -44,9 +46,10 @@ impl<R: BufRead> Keys for Lines<R> {
 }
 
 /// Standard input, a terminal, in raw mode until dropped.
-#[derive(Debug)]
 pub struct RawTerminal {
     saved: libc::termios,
+    /// The signals' actions before raw mode, put back with the settings.
+    old: [libc::sigaction; 4],
 }
 
 impl RawTerminal {
@@ -69,11 +72,79 @@ impl RawTerminal {
             raw.c_lflag &= !(libc::ECHO | libc::ICANON | libc::ISIG);
             raw.c_cc[libc::VMIN] = 1;
             raw.c_cc[libc::VTIME] = 0;
+            // The settings to give back are where a signal's handler can
+            // find them before the terminal is changed.
+            SAVED.with(|cell| *cell = saved);
+            let old = on_signals(restore_and_die as *const () as libc::sighandler_t);
             if libc::tcsetattr(fd, libc::TCSANOW, &raw) != 0 {
+                put_back(&old);
                 return None;
             }
-            Some(RawTerminal { saved })
+            Some(RawTerminal { saved, old })
         }
+    }
+}
+
+/// The signals that end a program by default and can be caught: each one,
+/// sent to `run --step` (not typed: ISIG is off), gives the terminal back
+/// first.
+const ENDING: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT];
+
+/// The terminal's settings to give back, for a signal's handler (which can
+/// reach only what is static). Written before the terminal is changed, read
+/// only by the handler.
+struct Saved(std::cell::UnsafeCell<libc::termios>);
+
+// SAFETY: written once per raw mode, before any handler that reads it is
+// installed; the handler only reads.
+unsafe impl Sync for Saved {}
+
+impl Saved {
+    /// SAFETY: the caller is the only writer, and no handler reads it yet.
+    unsafe fn with(&self, f: impl FnOnce(&mut libc::termios)) {
+        // SAFETY: as the caller promises.
+        f(unsafe { &mut *self.0.get() })
+    }
+}
+
+// SAFETY: termios is plain data; all zeroes is a valid value.
+static SAVED: Saved = Saved(std::cell::UnsafeCell::new(unsafe { std::mem::zeroed() }));
+
+/// A signal's handler: the terminal's settings given back, then the
+/// signal's own default action (the exit code a shell reports for it).
+/// Only async-signal-safe calls: tcsetattr, signal, raise.
+extern "C" fn restore_and_die(sig: libc::c_int) {
+    // SAFETY: SAVED holds the settings read from this terminal; the rest
+    // resets the signal to its default and sends it again.
+    unsafe {
+        libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, SAVED.0.get());
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Install `handler` for every [`ENDING`] signal; the actions they had.
+///
+/// SAFETY: `handler` is SIG_DFL, SIG_IGN or an async-signal-safe function.
+unsafe fn on_signals(handler: libc::sighandler_t) -> [libc::sigaction; 4] {
+    // SAFETY: sigaction structures zeroed then filled; the old ones kept.
+    unsafe {
+        let mut old: [libc::sigaction; 4] = std::mem::zeroed();
+        for (sig, old) in ENDING.iter().zip(old.iter_mut()) {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = handler;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(*sig, &act, old);
+        }
+        old
+    }
+}
+
+/// Put back the actions [`on_signals`] replaced.
+fn put_back(old: &[libc::sigaction; 4]) {
+    for (sig, old) in ENDING.iter().zip(old) {
+        // SAFETY: an action sigaction itself returned.
+        unsafe { libc::sigaction(*sig, old, std::ptr::null_mut()) };
     }
 }
 
@@ -102,9 +173,16 @@ impl Keys for RawTerminal {
     }
 }
 
+impl std::fmt::Debug for RawTerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawTerminal").finish_non_exhaustive()
+    }
+}
+
 impl Drop for RawTerminal {
     fn drop(&mut self) {
         // SAFETY: the settings read in `stdin`, written back to the terminal.
         unsafe { libc::tcsetattr(io::stdin().as_raw_fd(), libc::TCSANOW, &self.saved) };
+        put_back(&self.old);
     }
 }
