@@ -207,6 +207,7 @@ no-scenario = no scenario named '{ $name }' (try one of: { $names })
 
 who-the-client = the client
 who-client = client { $n }
+page-lane-clients = clients { $list }
 who-the-server = the server
 who-server-connection = the server (connection { $n })
 part-all = all of message { $m }

@@ -197,6 +197,7 @@ no-scenario = '{ $name }' 시나리오가 없습니다 (다음 중 하나를 쓰
 
 who-the-client = 클라이언트
 who-client = { $n }번 클라이언트
+page-lane-clients = 클라이언트 { $list }
 who-the-server = 서버
 who-server-connection = { $n }번 연결의 서버
 part-all = { $m }번 메시지 전체

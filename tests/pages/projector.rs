@@ -472,3 +472,71 @@ fn predict_mode_shows_no_result_to_come_and_no_verdict() {
         assert!(at["text"].as_str().unwrap().contains("Verdicts"), "{at}");
     });
 }
+
+/// The type a class reads from the back of the room: the smallest box text
+/// as drawn (its size times the drawing's scale), the lanes' names and the
+/// code; and where the lanes' names are against the screen and the current
+/// box.
+const TYPE: &str = r#"JSON.stringify((() => {
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+  const drawn = [...panel.querySelectorAll('.ev text, .ev tspan')]
+    .map((t) => ({size: px(t) * t.getScreenCTM().a, text: t.textContent}))
+    .sort((a, b) => a.size - b.size);
+  const names = [...panel.querySelectorAll('.lanes .lane')];
+  const box = panel.querySelector('.ev[aria-current="step"]').getBoundingClientRect();
+  return {
+    smallest: drawn.length ? drawn[0] : null,
+    names: names.map((n) => n.textContent),
+    name_px: Math.min(...names.map(px)),
+    names_on_screen: names.every((n) => {
+      const r = n.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= box.top && r.bottom <= window.innerHeight;
+    }),
+    code_px: Math.min(...[...panel.querySelectorAll('figure.code pre')].map(px)),
+    step: panel.dataset.step,
+  };
+})())"#;
+
+/// Readable at the back of the room, at a projector's 1280x720: no box
+/// text under 18 px on any page (idle lanes folded, so that five clients
+/// served in turn share one), the C code at 18 px, and the lanes' names on
+/// screen above the current box wherever the diagram is scrolled.
+#[test]
+fn no_box_text_under_18_px_and_the_lanes_stay_named_at_1280x720() {
+    let (dir, out) = super::site();
+    with_browser(move |browser| {
+        let _keep = dir;
+        let tab = browser.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(30));
+        viewport(&tab, 1280, 720, false);
+        for (name, _) in tcp_boundary::scenario::BUILTIN {
+            let page = out.join(format!("{name}.html"));
+            open(&tab, &page);
+            let at = eval(&tab, TYPE);
+            let smallest = at["smallest"]["size"].as_f64().unwrap();
+            assert!(
+                smallest >= 18.0,
+                "{name}: box text at {smallest:.1} px: {at}"
+            );
+            assert!(at["name_px"].as_f64().unwrap() >= 18.0, "{name}: {at}");
+            assert!(at["code_px"].as_f64().unwrap() >= 18.0, "{name}: {at}");
+            // Far down the run, the lanes are still named.
+            let last = eval(
+                &tab,
+                r#"JSON.stringify(document.querySelector('[role="tabpanel"]:not([hidden])').dataset.steps)"#,
+            );
+            let n: u64 = last.as_str().unwrap().parse().unwrap();
+            for step in [n * 2 / 3, n] {
+                // The link to that moment, followed.
+                eval(
+                    &tab,
+                    &format!("JSON.stringify((location.hash = '#step={step}') && null)"),
+                );
+                let at = eval(&tab, TYPE);
+                assert_eq!(at["step"], step.to_string());
+                assert_eq!(at["names_on_screen"], true, "{name} step {step}: {at}");
+            }
+        }
+    });
+}

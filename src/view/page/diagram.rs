@@ -18,8 +18,8 @@ use crate::tr;
 use crate::view::escape::escape_fit;
 use crate::view::timeline::{call_and_result, words_with_step};
 
-/// Room above the first row for the lanes' names.
-const TOP: f64 = 40.0;
+/// Room above the first row.
+const TOP: f64 = 12.0;
 /// Width of the strip inside a box that shows its bytes' messages.
 const STRIP: f64 = 8.0;
 
@@ -88,8 +88,8 @@ fn kind(what: &What) -> &'static str {
 /// The lane an event is drawn in.
 fn lane_of(lanes: &Lanes, e: &Event) -> usize {
     match e.side {
-        Side::Client(n) | Side::Downstream(n) => n.saturating_sub(1).min(lanes.clients - 1),
-        Side::Server | Side::Upstream(_) => lanes.clients,
+        Side::Client(n) | Side::Downstream(n) => lanes.of_client(n),
+        Side::Server | Side::Upstream(_) => lanes.lanes,
     }
 }
 
@@ -112,7 +112,7 @@ pub fn diagram(
     let reader = report.reader.name();
     let size = Size {
         font: lanes.font,
-        lines: if lanes.clients > 2 { 3.0 } else { 2.0 },
+        lines: if lanes.many() { 3.0 } else { 2.0 },
     };
     let folded = folded_setup(&report.timeline, lanes.clients);
     // Each event's row; a folded setup's three share the first.
@@ -130,11 +130,11 @@ pub fn diagram(
     html! {
         svg.diagram viewBox=(format!("0 0 {width} {height}")) role="group" font-size=(lanes.font)
             aria-label=(tr!(lanes.lang, "page-diagram-label", reader = reader)) {
-            // The lanes: a name on top, a line down.
-            @for i in 0..=lanes.clients {
+            // The lanes: a line down (their names are over the diagram, in
+            // the bar that stays on screen).
+            @for i in 0..=lanes.lanes {
                 @let (x, w) = lanes.lane(i);
-                text.lane x=(x + w / 2.0) y="24" text-anchor="middle" { (lanes.name(i)) }
-                line.life x1=(x + w / 2.0) y1="32" x2=(x + w / 2.0) y2=(height) {}
+                line.life x1=(x + w / 2.0) y1="0" x2=(x + w / 2.0) y2=(height) {}
             }
             // Bands under the boxes, each shown once its read has happened.
             @for stream in &flow.streams {
@@ -163,7 +163,7 @@ fn setup_box(
     reader: &str,
     say: &dyn Fn(&Event) -> String,
 ) -> Markup {
-    let (x, w) = lanes.lane(lanes.clients);
+    let (x, w) = lanes.lane(lanes.lanes);
     let y = size.top_of(0);
     let says: Vec<String> = timeline
         .iter()
@@ -196,9 +196,28 @@ fn setup_box(
     }
 }
 
+/// `text` in lines of at most `room` wide, broken between words, as many
+/// as the box has; the last takes what is left.
+fn wrap(text: &str, room: f64, size: Size) -> Vec<String> {
+    let most = size.lines as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        let full = lines.len() >= most;
+        match lines.last_mut() {
+            Some(line) if full || size.sans_width(&format!("{line} {word}")) <= room => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 fn bands(stream: &Stream, lanes: &Lanes, size: Size, rows: &HashMap<usize, usize>) -> Markup {
-    let client_edge = lanes.lane(stream.client - 1).0 + lanes.lane(stream.client - 1).1;
-    let server_edge = lanes.lane(lanes.clients).0;
+    let lane = lanes.lane(lanes.of_client(stream.client));
+    let client_edge = lane.0 + lane.1;
+    let server_edge = lanes.lane(lanes.lanes).0;
     let span = |seq: usize| {
         stream
             .writes
@@ -242,8 +261,14 @@ fn event_box(
     let lane = lane_of(lanes, e);
     let (x, w) = lanes.lane(lane);
     let y = size.top_of(row);
-    let on_right = lane == lanes.clients;
+    let on_right = lane == lanes.lanes;
     let (head, bytes) = words_with_step(e, lanes.lang);
+    // In a lane several clients share, each box says whose it is.
+    let whose = match e.side {
+        Side::Client(n) if lanes.shared(lane) => format!("c{n} "),
+        _ => String::new(),
+    };
+    let head = format!("{whose}{head}");
     let span = flow.span_of(e.seq);
     let raw_tag = span
         .map(|(stream, span)| tags(stream, &span.range))
@@ -259,14 +284,14 @@ fn event_box(
     // The call, and what it returned (`→ 14 B @0`): kept apart, as predict
     // mode hides the result until it is revealed.
     let (call, result) = match call_and_result(e, lanes.lang) {
-        Some((call, result)) => (call, Some(result)),
+        Some((call, result)) => (format!("{whose}{call}"), Some(result)),
         None => (head.clone(), None),
     };
     // In a box of three lines, words that do not fit go on two: the call,
     // then its result and tag.
     let fit = |t: &str| (size.sans_width(t) > room_px).then_some(room_px);
     let split = match &result {
-        Some(rest) if size.lines > 2.0 && squeeze.is_some() && bytes.is_some() => {
+        Some(rest) if size.lines > 2.0 && squeeze.is_some() => {
             let tag = (!raw_tag.is_empty()
                 && size.sans_width(&format!("{rest} · {raw_tag}")) <= room_px)
                 .then(|| format!(" · {raw_tag}"));
@@ -283,9 +308,7 @@ fn event_box(
         } => Some(tr!(lanes.lang, "page-queued", n = *q)),
         _ => None,
     };
-    let queued_px = queued
-        .as_deref()
-        .map_or(0.0, |q| size.sans_width(q) * 0.85 + 8.0);
+    let queued_px = queued.as_deref().map_or(0.0, |q| size.sans_width(q) + 8.0);
     // In a narrow lane the bytes come first: the queue is drawn beside the
     // diagram anyway.
     let (queued, queued_px) = match queued {
@@ -338,6 +361,25 @@ fn event_box(
                         text.queued x=(qx) y=(bytes_y) text-anchor="end" { (q) }
                     }
                 }
+                None if split.is_some() => {
+                    // No bytes: the call and its result on two lines.
+                    @if let Some((fit1, fit2, rest, tag)) = &split {
+                        @let top = y + boxh / 2.0 - size.font * 0.6;
+                        text.label x=(tx) y=(top + size.font * 0.35) textLength=[fit1]
+                            lengthAdjust="spacingAndGlyphs" { (call) }
+                        text.label x=(tx) y=(top + size.font * 1.55) textLength=[fit2]
+                            lengthAdjust="spacingAndGlyphs" { tspan.res { (rest) } @if let Some(tag) = tag { tspan.tag { (tag) } } }
+                    }
+                }
+                None if result.is_none() && tag.is_none() && squeeze.is_some() => {
+                    // Words too wide for the lane go on the box's lines.
+                    @let lines = wrap(&call, room_px, size);
+                    @let top = y + boxh / 2.0 - size.font * 1.2 * (lines.len() as f64 - 1.0) / 2.0;
+                    @for (i, l) in lines.iter().enumerate() {
+                        text.label x=(tx) y=(top + size.font * (1.2 * i as f64 + 0.35)) textLength=[fit(l)]
+                            lengthAdjust="spacingAndGlyphs" { (l) }
+                    }
+                }
                 None => {
                     text.label x=(tx) y=(y + boxh / 2.0 + size.font * 0.35) textLength=[squeeze]
                         lengthAdjust="spacingAndGlyphs" { (call) @if let Some(r) = &result { tspan.res { " " (r) } } @if let Some(tag) = &tag { tspan.tag { (tag) } } }
@@ -366,5 +408,40 @@ mod tests {
         assert_eq!(folded_setup(&timeline, 1), Some((1, 3)));
         assert_eq!(folded_setup(&timeline, 5), None);
         assert_eq!(folded_setup(&timeline[1..], 1), None);
+    }
+
+    #[test]
+    fn clients_served_in_turn_share_a_lane_and_clients_alive_at_once_do_not() {
+        let client = |seq, n| Event {
+            seq,
+            side: Side::Client(n),
+            what: What::Connect,
+        };
+        // 1 then 2 then 3, one after another: one lane, named for all.
+        let turns = [client(1, 1), client(2, 1), client(3, 2), client(4, 3)];
+        let lanes = Lanes::of_timeline(&turns, 3, crate::lang::Lang::En);
+        assert_eq!(lanes.lanes, 1);
+        assert!(lanes.shared(0));
+        assert_eq!(lanes.name(0), "clients 1–3");
+        assert_eq!(lanes.name(1), "server");
+        // 2 connects while 1 is served; 3 comes after 1 is done.
+        let overlap = [
+            client(1, 1),
+            client(2, 2),
+            client(3, 1),
+            client(4, 3),
+            client(5, 2),
+        ];
+        let lanes = Lanes::of_timeline(&overlap, 3, crate::lang::Lang::En);
+        assert_eq!(lanes.lanes, 2);
+        assert_eq!(
+            (1..=3).map(|n| lanes.of_client(n)).collect::<Vec<_>>(),
+            [0, 1, 0]
+        );
+        assert_eq!(lanes.name(0), "clients 1, 3");
+        assert_eq!(lanes.name(1), "client 2");
+        assert!(!lanes.shared(1));
+        // Each client alone: no lane shared, and the drawing as before.
+        assert_eq!(Lanes::new(4, crate::lang::Lang::En).lanes, 4);
     }
 }

@@ -54,12 +54,21 @@ const COLOURS: usize = 8;
 
 /// The lanes of a sequence diagram: clients on the left, the server on the
 /// right, room between them for the bands.
-#[derive(Debug, Clone, Copy)]
+///
+/// Idle lanes are folded: a client whose calls all come after another's
+/// last call (five clients served in turn) is drawn in that client's lane,
+/// so that the lanes are only as many as the clients alive at once and
+/// their type stays large.
+#[derive(Debug, Clone)]
 pub struct Lanes {
-    /// How many client lanes.
+    /// How many clients the run had.
     pub clients: usize,
-    /// The drawing's width: about the pixels it takes beside the code at
-    /// 1280 px, so that its type is drawn at the size asked.
+    /// How many client lanes they are drawn in.
+    pub lanes: usize,
+    /// Client N's lane is `of[N - 1]`.
+    of: Vec<usize>,
+    /// The drawing's width: the pixels it takes beside the code at 1280 px,
+    /// so that its type is drawn at the size asked.
     pub width: f64,
     /// The boxes' type size, in the drawing's units.
     pub font: f64,
@@ -70,23 +79,83 @@ pub struct Lanes {
 impl Lanes {
     const GAP: f64 = 8.0;
 
-    /// Lanes for `clients` clients (at least one).
+    /// Lanes for `clients` clients (at least one), each in a lane of its own.
     pub fn new(clients: usize, lang: Lang) -> Lanes {
         let clients = clients.max(1);
+        Lanes::packed((0..clients).collect(), lang)
+    }
+
+    /// Lanes for the clients of `timeline`: a client whose first call comes
+    /// after the last call of a lane's clients takes that lane.
+    pub fn of_timeline(timeline: &[Event], clients: usize, lang: Lang) -> Lanes {
+        let clients = clients.max(1);
+        let mut span = vec![None::<(usize, usize)>; clients];
+        for e in timeline {
+            if let Side::Client(n) = e.side
+                && (1..=clients).contains(&n)
+            {
+                let s = span[n - 1].get_or_insert((e.seq, e.seq));
+                s.0 = s.0.min(e.seq);
+                s.1 = s.1.max(e.seq);
+            }
+        }
+        // Each lane's last call so far.
+        let mut ends: Vec<usize> = Vec::new();
+        let mut of = Vec::with_capacity(clients);
+        for s in &span {
+            let (first, last) = s.unwrap_or((usize::MAX, usize::MAX));
+            match ends.iter().position(|&end| end < first) {
+                Some(lane) if s.is_some() => {
+                    ends[lane] = last;
+                    of.push(lane);
+                }
+                _ => {
+                    ends.push(last);
+                    of.push(ends.len() - 1);
+                }
+            }
+        }
+        Lanes::packed(of, lang)
+    }
+
+    fn packed(of: Vec<usize>, lang: Lang) -> Lanes {
+        let lanes = of.iter().max().map_or(1, |m| m + 1);
         Lanes {
-            clients,
-            // Many clients: a wider drawing beside a narrower column of code
-            // (`.stage.many`), for their lanes.
-            width: if clients <= 2 { 780.0 } else { 860.0 },
-            // Readable from the back of a room; many narrow lanes take a
-            // smaller type, that their calls' names fit.
-            font: if clients <= 2 { 19.0 } else { 16.0 },
+            clients: of.len(),
+            lanes,
+            of,
+            // The drawing as wide as its column at 1280 px (`.stage`, and
+            // `.stage.many` for many lanes, beside a narrower column of
+            // code): its units are pixels there.
+            width: if lanes <= 2 { 752.0 } else { 852.0 },
+            // Readable from the back of a room: no type under 18 px.
+            font: if lanes <= 2 { 19.0 } else { 18.5 },
             lang,
         }
     }
 
+    /// Whether more lanes than two, drawn beside a narrower column of code.
+    pub fn many(&self) -> bool {
+        self.lanes > 2
+    }
+
+    /// Client `n`'s lane.
+    pub fn of_client(&self, n: usize) -> usize {
+        self.of
+            .get(n.saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
+            .min(self.lanes - 1)
+    }
+
+    /// Whether lane `i` holds several clients, whose boxes then say whose
+    /// they are.
+    pub fn shared(&self, i: usize) -> bool {
+        self.of.iter().filter(|&&l| l == i).count() > 1
+    }
+
     fn server_width(&self) -> f64 {
-        match self.clients {
+        match self.lanes {
             1 => 300.0,
             2 => 210.0,
             _ => 190.0,
@@ -94,26 +163,65 @@ impl Lanes {
     }
 
     fn middle(&self) -> f64 {
-        if self.clients == 1 { 180.0 } else { 50.0 }
+        if self.lanes == 1 { 180.0 } else { 50.0 }
     }
 
-    /// Lane `i`'s left edge and width (`clients` is the server's lane).
+    /// Lane `i`'s left edge and width (`lanes` is the server's lane).
     pub fn lane(&self, i: usize) -> (f64, f64) {
         let server = self.server_width();
-        if i >= self.clients {
+        if i >= self.lanes {
             return (self.width - server, server);
         }
         let room = self.width - server - self.middle();
-        let w = (room - Self::GAP * (self.clients - 1) as f64) / self.clients as f64;
+        let w = (room - Self::GAP * (self.lanes - 1) as f64) / self.lanes as f64;
         (i as f64 * (w + Self::GAP), w)
     }
 
-    /// Lane `i`'s name.
+    /// Lane `i`'s name: the server, the client, client 2, or the clients
+    /// 1–5 that share it.
     pub fn name(&self, i: usize) -> String {
-        match i {
-            i if i >= self.clients => tr!(self.lang, "col-server"),
-            0 if self.clients == 1 => tr!(self.lang, "col-client"),
-            i => tr!(self.lang, "who-client", n = i + 1),
+        if i >= self.lanes {
+            return tr!(self.lang, "col-server");
+        }
+        if self.clients == 1 {
+            return tr!(self.lang, "col-client");
+        }
+        let in_lane: Vec<usize> = (1..=self.clients)
+            .filter(|&n| self.of_client(n) == i)
+            .collect();
+        match in_lane.as_slice() {
+            [n] => tr!(self.lang, "who-client", n = *n),
+            [first, .., last] if last - first + 1 == in_lane.len() => {
+                tr!(
+                    self.lang,
+                    "page-lane-clients",
+                    list = format!("{first}–{last}")
+                )
+            }
+            all => tr!(
+                self.lang,
+                "page-lane-clients",
+                list = all
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// The lanes' names over the diagram, in the bar that stays at the top of
+/// the screen: each centred over its lane.
+fn lane_names(lanes: &Lanes) -> Markup {
+    html! {
+        div class=(if lanes.many() { "lanes many" } else { "lanes" }) aria-hidden="true" {
+            div.names {
+                @for i in 0..=lanes.lanes {
+                    @let (x, w) = lanes.lane(i);
+                    span.lane style=(format!("left: {:.2}%", 100.0 * (x + w / 2.0) / lanes.width)) { (lanes.name(i)) }
+                }
+            }
         }
     }
 }
@@ -376,7 +484,7 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
 /// code beside it, the ribbons.
 fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
     let flow = flow_of(r);
-    let lanes = Lanes::new(clients, lang);
+    let lanes = Lanes::of_timeline(&r.timeline, clients, lang);
     let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients, lang);
     let t = |id: &str| tr!(lang, id);
     let steps = r.timeline.iter().map(|e| e.seq).max().unwrap_or(0);
@@ -410,8 +518,9 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                 span.count aria-label=(t("page-step-label")) { (steps) " / " (steps) }
             }
             p.say aria-live="polite" { (r.timeline.last().map(&say).unwrap_or_default()) }
+            (lane_names(&lanes))
             }
-            div class=(if clients > 2 { "stage many" } else { "stage" }) {
+            div class=(if lanes.many() { "stage many" } else { "stage" }) {
                 figure.flow {
                     (diagram::diagram(r, &flow, &lanes, &say))
                     figcaption {
