@@ -138,9 +138,15 @@ pub fn sentence(
             _ => tr!(lang, "say-pause", who = &subject, ms = *ms),
         },
         What::Close { unread: 0 } => match (e.side, flow.connection_of(e.seq)) {
+            // Back to accept() only if the server accepts again; after its
+            // last client its loop ends and close(server) comes next.
             (Side::Server, Some(n)) => tr!(
                 lang,
-                "say-close-server",
+                if accepts_again(e, timeline) {
+                    "say-close-server"
+                } else {
+                    "say-close-server-last"
+                },
                 client = who(Side::Client(n), clients, lang)
             ),
             _ => tr!(lang, "say-close", who = &subject),
@@ -190,9 +196,21 @@ pub fn sentence(
             sent = quoted(sent),
             sent_n = count(sent.len() as u64)
         ),
+        // A reader that would wait for ever: the run stops what the real
+        // program would not.
+        What::Note { text, .. } if text.id() == "note-stalled" => {
+            tr!(lang, "say-stalled", who = &subject, text = text.say(lang))
+        }
         What::Note { text, .. } => tr!(lang, "say-note", who = &subject, text = text.say(lang)),
     };
     capitalized(text)
+}
+
+/// Whether the server calls accept() again after `e`.
+fn accepts_again(e: &Event, timeline: &[Event]) -> bool {
+    timeline
+        .iter()
+        .any(|x| x.seq > e.seq && x.side == Side::Server && matches!(x.what, What::Accept { .. }))
 }
 
 /// What a class is asked at a read before its result is shown (predict,
@@ -222,9 +240,15 @@ fn read_sentence(
     bytes: &[u8],
     said: String,
 ) -> String {
+    // A read that filled its buffer returned as many as it asked for,
+    // whatever had arrived; one that did not, what had arrived.
     let mut s = tr!(
         lang,
-        "say-read",
+        if bytes.len() >= asked {
+            "say-read-asked"
+        } else {
+            "say-read"
+        },
         who = subject,
         asked = asked,
         n = bytes_in(bytes.len() as u64, lang),
@@ -299,6 +323,76 @@ mod tests {
             reads: Vec::new(),
             messages,
         }
+    }
+
+    fn at(seq: usize, side: Side, what: What) -> Event {
+        Event { seq, side, what }
+    }
+
+    fn say(timeline: &[Event], seq: usize, lang: Lang) -> String {
+        let flow = Flow::of(timeline, |_| vec![6, 6]);
+        let e = timeline.iter().find(|e| e.seq == seq).unwrap();
+        sentence(e, timeline, &flow, ReaderKind::Exact, 1, lang)
+    }
+
+    #[test]
+    fn the_last_client_s_close_ends_the_loop_and_an_earlier_one_goes_back_to_accept() {
+        let timeline = [
+            at(1, Side::Server, What::Accept { client: 1 }),
+            at(2, Side::Server, What::Close { unread: 0 }),
+            at(3, Side::Server, What::Accept { client: 2 }),
+            at(4, Side::Server, What::Close { unread: 0 }),
+            at(5, Side::Server, What::CloseListener),
+        ];
+        let first = say(&timeline, 2, Lang::En);
+        assert!(first.contains("goes back to accept()"), "{first}");
+        let last = say(&timeline, 4, Lang::En);
+        assert!(!last.contains("back to accept()"), "{last}");
+        assert!(last.contains("loop ends"), "{last}");
+        assert!(last.contains("close(server)"), "{last}");
+        let ko = say(&timeline, 4, Lang::Ko);
+        assert!(!ko.contains("accept()로 돌아"), "{ko}");
+    }
+
+    #[test]
+    fn a_read_limited_by_its_size_says_so() {
+        let read = |asked, len, queued| What::Read {
+            asked,
+            at: 0,
+            queued: Some(queued),
+            bytes: b"hello\nworld\n"[..len].to_vec(),
+        };
+        // Asked 6 of the 12 queued: it returned 6 because it asked for 6.
+        let timeline = [
+            at(1, Side::Client(1), read(6, 6, 12)),
+            at(2, Side::Client(1), read(1024, 6, 6)),
+        ];
+        let asked = say(&timeline, 1, Lang::En);
+        assert!(asked.contains("as many as it asked for"), "{asked}");
+        assert!(!asked.contains("that have arrived"), "{asked}");
+        assert!(asked.contains("6 bytes stay there"), "{asked}");
+        // Asked 1024, 6 had arrived: it returned what had arrived.
+        let arrived = say(&timeline, 2, Lang::En);
+        assert!(arrived.contains("that have arrived"), "{arrived}");
+        assert!(!arrived.contains("asked for"), "{arrived}");
+        assert!(say(&timeline, 1, Lang::Ko).contains("요청한 만큼"));
+    }
+
+    #[test]
+    fn a_reply_that_would_wait_forever_says_the_program_would_block_and_the_run_stopped_it() {
+        let timeline = [at(
+            1,
+            Side::Client(1),
+            What::Note {
+                text: crate::lang::Msg::new("note-stalled").arg("round", 2),
+                bad: true,
+            },
+        )];
+        let said = say(&timeline, 1, Lang::En);
+        assert!(said.contains("would wait forever"), "{said}");
+        assert!(said.contains("block in read()"), "{said}");
+        assert!(said.contains("the run stopped it"), "{said}");
+        assert!(say(&timeline, 1, Lang::Ko).contains("read()"));
     }
 
     #[test]
