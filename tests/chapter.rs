@@ -162,3 +162,39 @@ fn echo_client_s_book_reader_reports_the_endless_loop_and_exits() {
     assert!(err.contains("would spin forever"), "{err}");
     server.finish();
 }
+
+/// The naive reader is the book's client line for line: `strLen =
+/// read(sock, message, BUF_SIZE - 1)`, 1023 with the book's buffer, in every
+/// scenario; the server reads `BUF_SIZE`, as the book's does.
+#[test]
+fn the_naive_reader_asks_buf_size_minus_one_as_the_book_s_client_does() {
+    use tcp_boundary::lesson::server::BOOK_BUF_SIZE;
+    let book = include_str!("../book/echo_client.c");
+    assert!(book.contains(&format!("#define BUF_SIZE {BOOK_BUF_SIZE}")));
+    assert!(book.contains("strLen = read(sock , message , BUF_SIZE - 1);"));
+    for name in ["partial-read", "coalesced", "out-of-step", "five-clients"] {
+        let report = Scenario::builtin(name)
+            .unwrap()
+            .run(ReaderKind::Naive, None)
+            .unwrap();
+        let asked: Vec<(Side, usize)> = report
+            .timeline
+            .iter()
+            .filter_map(|e| match e.what {
+                What::Read { asked, .. } => Some((e.side, asked)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            asked.iter().any(|(s, _)| matches!(s, Side::Client(_))),
+            "{name}"
+        );
+        for (side, asked) in asked {
+            let want = match side {
+                Side::Client(_) => BOOK_BUF_SIZE - 1,
+                _ => BOOK_BUF_SIZE,
+            };
+            assert_eq!(asked, want, "{name}: {side:?} asked {asked}");
+        }
+    }
+}

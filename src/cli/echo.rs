@@ -7,6 +7,7 @@ use clap::Parser;
 use super::server::{MAX_BUFFER, ServerArgs};
 use super::shape::{SeedArg, WriteShapeArgs, bytes_in, number_in};
 use crate::lesson::reader::{DEFAULT_MAX_FRAME, DEFAULT_MAX_LINE, ReaderKind};
+use crate::lesson::server::BOOK_BUF_SIZE;
 
 /// An iterative echo server: one client at a time, five by default, then it exits.
 ///
@@ -40,7 +41,7 @@ pub struct EchoClientArgs {
     pub reader: ReaderKind,
     /// Size of the read buffer, the most one read returns (the book's BUF_SIZE;
     /// 1 to 16M).
-    #[arg(long, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
+    #[arg(long, value_name = "BYTES", default_value_t = BOOK_BUF_SIZE as u64, value_parser = bytes_in(1, MAX_BUFFER))]
     pub buffer_size: u64,
     /// Longest line the line reader accepts (1 to 16M).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE as u64, value_parser = bytes_in(1, MAX_BUFFER))]

@@ -9,7 +9,7 @@ use clap::Args;
 use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lang::Lang;
-use crate::lesson::server::{BOOK_BACKLOG, ServerConfig};
+use crate::lesson::server::{BOOK_BACKLOG, BOOK_BUF_SIZE, ServerConfig};
 use crate::shape::{SocketOptions, choose_seed};
 use crate::tr;
 
@@ -39,7 +39,7 @@ pub struct ServerArgs {
     pub clients: u64,
     /// Size of the read buffer, the most one read returns (the book's BUF_SIZE;
     /// 1 to 16M).
-    #[arg(long, allow_negative_numbers = true, value_name = "BYTES", default_value = "1024", value_parser = bytes_in(1, MAX_BUFFER))]
+    #[arg(long, allow_negative_numbers = true, value_name = "BYTES", default_value_t = BOOK_BUF_SIZE as u64, value_parser = bytes_in(1, MAX_BUFFER))]
     pub buffer_size: u64,
     /// Leave out the per-message lines.
     #[arg(long)]

@@ -35,7 +35,7 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             reader: ReaderKind::Exact,
-            buffer_size: 1024,
+            buffer_size: crate::lesson::server::BOOK_BUF_SIZE,
             max_line: crate::lesson::reader::DEFAULT_MAX_LINE,
             max_frame: crate::lesson::reader::DEFAULT_MAX_FRAME,
             write_plan: FragmentPlan::default(),

@@ -272,8 +272,13 @@ impl MessageReader {
     /// be part of the reply (the rest stays in the socket and is returned by the
     /// *next* read, as the start of the next "reply"), or the reply plus part of a
     /// later one. On a quiet loopback it usually works, which is why the bug lives.
+    ///
+    /// As in the book, it asks for one byte less than its buffer (`BUF_SIZE -
+    /// 1`, 1023 with the book's 1024), keeping room for the `'\0'` the C
+    /// code writes after the bytes; a buffer of one byte asks for that byte.
     fn receive_naive<R: Read + ?Sized>(&mut self, stream: &mut R) -> Result<Vec<u8>, ReadError> {
-        let n = stream.read(&mut self.buf)?;
+        let asked = (self.buf.len() - 1).max(1);
+        let n = stream.read(&mut self.buf[..asked])?;
         if n == 0 {
             return Err(ReadError::Closed);
         }

@@ -71,6 +71,11 @@ impl Acceptor for TcpListener {
 /// The listen queue the book's server asks for: `listen(servSock, 5)`.
 pub const BOOK_BACKLOG: u32 = 5;
 
+/// The book's buffer, `#define BUF_SIZE 1024` in both programs: the server
+/// reads up to `BUF_SIZE` bytes, the client `BUF_SIZE - 1` (it keeps one for
+/// the `'\0'` it writes after them).
+pub const BOOK_BUF_SIZE: usize = 1024;
+
 /// How the server behaves. `Default` is the book's server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -92,7 +97,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             clients: 5,
-            buffer_size: 1024,
+            buffer_size: BOOK_BUF_SIZE,
             shape: Shape::default(),
             idle_timeout: None,
             quiet: false,

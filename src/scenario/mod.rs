@@ -177,7 +177,7 @@ impl Default for ServerSettings {
         ServerSettings {
             clients: 1,
             backlog: crate::lesson::server::BOOK_BACKLOG,
-            buffer_size: 1024,
+            buffer_size: crate::lesson::server::BOOK_BUF_SIZE,
             nodelay: false,
             send_buffer: None,
             recv_buffer: None,
@@ -231,7 +231,7 @@ impl ClientSettings {
 impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
-            buffer_size: 1024,
+            buffer_size: crate::lesson::server::BOOK_BUF_SIZE,
             nodelay: false,
             send_buffer: None,
             recv_buffer: None,
