@@ -471,3 +471,34 @@ while not got.endswith(b"\n"):
         "{report:#}"
     );
 }
+
+#[test]
+fn a_correct_client_that_closes_with_a_reset_on_purpose_passes() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Every reply read whole, then the socket closed with SO_LINGER 0: a
+    // reset on purpose (as Java's setSoLinger(true, 0) or Go's SetLinger(0)
+    // close), not bytes left unread. The kernel counts the two apart.
+    let client = python_client(
+        dir.path(),
+        "linger",
+        r#"
+for m in MESSAGES[:2]:
+    s.sendall(m)
+    got = b""
+    while len(got) < len(m):
+        d = s.recv(len(m) - len(got))
+        if not d:
+            fail("closed")
+        got += d
+    if got != m:
+        fail("wrong reply %r" % got)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+"#,
+    );
+    for _ in 0..3 {
+        let (report, code) = check_json(&[], &[py, client.to_str().unwrap(), "{addr}"]);
+        assert!(passed(&report, code), "{report:#}");
+    }
+}

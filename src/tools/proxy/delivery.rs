@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::transport::queue::PeerQueue;
+use crate::transport::queue::{PeerQueue, resets_with_unread};
 
 /// How often the client's socket is asked what it has read.
 pub(super) const EVERY: Duration = Duration::from_millis(1);
@@ -38,8 +38,13 @@ pub(super) struct Delivery {
     written: AtomicU64,
     /// Bytes the client had read when last asked: it has read at least these.
     read: AtomicU64,
-    /// The client's end reset the connection: it closed with bytes unread.
+    /// The client's end reset the connection, closing with bytes unread.
     reset: AtomicBool,
+    /// The kernel's count of closes reset for bytes left unread (see
+    /// [`resets_with_unread`]) when the client was last asked: a reset the
+    /// count did not grow for was a close on purpose (`SO_LINGER` 0), not
+    /// bytes left unread. Read before the proxy closes anything of its own.
+    resets_then: AtomicU64,
     /// The client has closed its socket (or the kernel no longer knows it).
     closed: AtomicBool,
     /// Bytes written to the client when it was seen closed: any written
@@ -58,38 +63,65 @@ impl Delivery {
         probe.ask().ok()??;
         Some(Delivery {
             watched: Mutex::new(Some((client.try_clone().ok()?, probe))),
+            resets_then: AtomicU64::new(resets_with_unread().unwrap_or(0)),
             ..Delivery::default()
         })
     }
 
-    /// `n` more bytes written to the client.
-    pub(super) fn wrote(&self, n: usize) {
+    /// `n` bytes about to be written to the client: counted before the
+    /// call, since a client may read them and close before the call has
+    /// returned.
+    pub(super) fn writing(&self, n: usize) {
         self.written.fetch_add(n as u64, Ordering::SeqCst);
     }
 
+    /// Of the `n` bytes of [`Delivery::writing`], the call wrote `wrote`.
+    pub(super) fn wrote(&self, n: usize, wrote: usize) {
+        self.written
+            .fetch_sub(n.saturating_sub(wrote) as u64, Ordering::SeqCst);
+    }
+
     /// A call on our end failed: a reset says the client closed with bytes
-    /// unread.
+    /// unread, unless it closed on purpose with a reset (`SO_LINGER` 0),
+    /// which the kernel's count of resets with bytes unread tells apart.
     pub(super) fn failed(&self, e: &io::Error) {
-        if e.kind() == io::ErrorKind::ConnectionReset {
+        if e.kind() != io::ErrorKind::ConnectionReset {
+            return;
+        }
+        let unread = match resets_with_unread() {
+            Ok(now) => now > self.resets_then.load(Ordering::SeqCst),
+            // No count to tell by: a reset is taken for bytes left unread.
+            Err(_) => true,
+        };
+        if unread {
             self.reset.store(true, Ordering::SeqCst);
         }
     }
 
     /// Ask the client's socket once: how much it has read, or that it has
-    /// closed (then whether the close was a reset).
-    fn sample(&self) {
+    /// closed (then whether the close was a reset). True when it has read
+    /// more since it was last asked: a client still reading is not hung.
+    fn sample(&self) -> bool {
         let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
         let Some((ours, probe)) = watched.as_mut() else {
-            return;
+            return false;
         };
+        let written = self.written.load(Ordering::SeqCst);
+        // Read before the ask: when the ask finds the client still there,
+        // the count is from before any close of its.
+        let resets = resets_with_unread();
         match probe.ask() {
             Ok(Some(peer)) if peer.held => {
+                if let Ok(n) = resets {
+                    self.resets_then.store(n, Ordering::SeqCst);
+                }
                 // What arrived, less what still waits: what it has read.
+                let before = self.read.load(Ordering::SeqCst);
                 if let Some(received) = peer.received {
                     let read = received.saturating_sub(peer.unread as u64);
                     self.read.fetch_max(read, Ordering::SeqCst);
                 }
-                return;
+                return self.read.load(Ordering::SeqCst) > before;
             }
             // Closed: cleanly (the kernel keeps it a while, held by no
             // process) or with a reset (gone at once).
@@ -101,25 +133,26 @@ impl Delivery {
         if let Ok(Some(e)) = ours.take_error() {
             self.failed(&e);
         }
-        let written = self.written.load(Ordering::SeqCst);
         self.written_at_close.store(written, Ordering::SeqCst);
         self.closed.store(true, Ordering::SeqCst);
         *watched = None;
+        false
     }
 
-    /// Bytes written to the client that it never read: after a reset, all
-    /// it had not read when last asked (at least one); else those written
-    /// after it closed.
+    /// Bytes written to the client that it never read: after a reset that
+    /// left bytes unread, all it had not read when last asked, at least
+    /// one; and, whatever the close, those written after it closed.
     fn unread(&self) -> u64 {
         let written = self.written.load(Ordering::SeqCst);
-        if self.reset.load(Ordering::SeqCst) {
-            return written
-                .saturating_sub(self.read.load(Ordering::SeqCst))
-                .max(1);
-        }
-        match self.closed.load(Ordering::SeqCst) {
+        let after = match self.closed.load(Ordering::SeqCst) {
             true => written.saturating_sub(self.written_at_close.load(Ordering::SeqCst)),
             false => 0,
+        };
+        match self.reset.load(Ordering::SeqCst) {
+            true => written
+                .saturating_sub(self.read.load(Ordering::SeqCst))
+                .max(1),
+            false => after,
         }
     }
 }
@@ -147,11 +180,13 @@ impl Deliveries {
             .collect()
     }
 
-    /// Ask every open client's socket once.
-    pub(super) fn sample(&self) {
+    /// Ask every open client's socket once; true when one has read more.
+    pub(super) fn sample(&self) -> bool {
+        let mut progressed = false;
         for d in self.open() {
-            d.sample();
+            progressed |= d.sample();
         }
+        progressed
     }
 
     /// Bytes delivered to clients that they never read, once every client
@@ -164,7 +199,7 @@ impl Deliveries {
             if open.is_empty() || Instant::now() >= deadline {
                 break;
             }
-            self.sample();
+            let _ = self.sample();
             thread::sleep(EVERY);
         }
         let all = self.all.lock().unwrap_or_else(|e| e.into_inner());

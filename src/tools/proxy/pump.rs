@@ -74,13 +74,16 @@ impl Write for Paced<'_> {
     /// a write that blocks for good holds back no other row.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.log.call(self.side, None, self.at, buf);
+        if let Some(d) = self.delivery {
+            d.writing(buf.len());
+        }
         let result = (&mut &*self.stream).write(buf);
+        if let Some(d) = self.delivery {
+            d.wrote(buf.len(), *result.as_ref().unwrap_or(&0));
+        }
         match &result {
             Ok(n) => {
                 self.activity.moved(self.leg, *n);
-                if let Some(d) = self.delivery {
-                    d.wrote(*n);
-                }
                 self.at += *n as u64;
                 // The kernel took part of it: the rest goes in the next call.
                 if *n < buf.len() && !self.log.quiet {
