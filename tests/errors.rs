@@ -192,7 +192,92 @@ fn a_server_that_never_answers_is_exit_1_after_the_client_timeout() {
             b"hello\nq\n",
         );
         assert_eq!(out.status.code(), Some(1), "{reader}");
-        assert_one_error_line(&out.stderr, "no reply from the server within the timeout");
+        assert_one_error_line(
+            &out.stderr,
+            "no whole reply from the server within the timeout",
+        );
+    }
+}
+
+/// A server that trickles its reply a byte a second: each read gets a byte
+/// well within any per-read timeout, yet the reply never ends. `--timeout`
+/// bounds the whole reply, so the client ends at about its timeout.
+#[test]
+fn a_server_that_trickles_its_reply_ends_the_client_at_its_timeout() {
+    let trickler = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = trickler.local_addr().unwrap().port();
+    // It ends by itself: once the client is gone, or after 20 bytes.
+    let server = std::thread::spawn(move || {
+        use std::io::Write;
+        let Ok((mut s, _)) = trickler.accept() else {
+            return;
+        };
+        let _ = s.set_read_timeout(Some(common::LIMIT));
+        let mut buf = [0u8; 64];
+        let _ = s.read(&mut buf);
+        for _ in 0..20 {
+            if s.write_all(b"h").is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+    let started = std::time::Instant::now();
+    let out = run_client(port, &["--reader", "line", "--timeout", "2"], b"hello\nq\n");
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_one_error_line(
+        &out.stderr,
+        "no whole reply from the server within the timeout",
+    );
+    assert!(
+        took >= std::time::Duration::from_millis(1900) && took < std::time::Duration::from_secs(5),
+        "the client ended after {took:?}, its timeout is 2 s"
+    );
+    server.join().unwrap();
+}
+
+/// `--help` (and `--version`, and `help SUBCOMMAND`) written to a full
+/// disk: exit 1 with one line on standard error, in each program, never a
+/// silent 0.
+#[test]
+fn a_help_that_cannot_be_written_is_exit_1_with_a_line() {
+    if std::fs::metadata("/dev/full").is_err() {
+        common::skip_without("/dev/full is missing");
+        return;
+    }
+    let cases: [(&str, &[&str]); 5] = [
+        (tcp_boundary_bin(), &["--help"]),
+        (tcp_boundary_bin(), &["help", "run"]),
+        (tcp_boundary_bin(), &["--version"]),
+        (echo_server_bin(), &["--help"]),
+        (echo_client_bin(), &["--help"]),
+    ];
+    for (bin, args) in cases {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut child = std::process::Command::new(bin)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Waited for at most LIMIT, then ended.
+        let deadline = std::time::Instant::now() + common::LIMIT;
+        while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{bin} {args:?}: {out:?}");
+        assert_eq!(
+            text(&out.stderr),
+            "error: cannot write to standard output (no space left on device)\n",
+            "{bin} {args:?}"
+        );
     }
 }
 

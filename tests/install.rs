@@ -389,3 +389,27 @@ fn every_program_says_its_version() {
         }
     }
 }
+
+/// `man --out DIR` replaces a symbolic link it finds in a page's place, and
+/// never writes through it: the file it points at is left as it was (the
+/// rule `lesson --out` keeps).
+#[test]
+fn man_out_replaces_a_symlink_instead_of_writing_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man");
+    std::fs::create_dir(&out).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "not a page").unwrap();
+    let page = out.join("echo-server.1");
+    std::os::unix::fs::symlink(&victim, &page).unwrap();
+    tcp_boundary(&["man", "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not a page");
+    let meta = std::fs::symlink_metadata(&page).unwrap();
+    assert!(meta.file_type().is_file(), "the page is not a plain file");
+    assert_roff_page("echo-server", &std::fs::read_to_string(&page).unwrap());
+    // Nothing left behind but the pages.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".1") && !name.starts_with('.'), "{name}");
+    }
+}

@@ -161,3 +161,27 @@ fn a_pager_that_cannot_start_loses_nothing_and_no_pager_changes_the_exit_status(
     let (out, code) = on_a_terminal_paged("10", "run partial-read", Some("false")).unwrap();
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A pager's name that cannot start is said escaped: the escape codes and
+/// the bidi override in `$PAGER` do not reach the terminal.
+#[test]
+fn the_name_of_a_pager_that_cannot_start_is_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = format!("run {}", surprise(tmp.path()));
+    let pager = "no-such-pager\u{1b}]0:owned\u{7}\u{202e}x";
+    let Some((out, code)) = on_a_terminal_paged("10", &run, Some(pager)) else {
+        return;
+    };
+    assert_eq!(code, Some(1), "{out}");
+    let why: Vec<&str> = out.lines().filter(|l| l.contains("pager")).collect();
+    assert_eq!(
+        why,
+        [
+            r"the pager 'no-such-pager\x1b]0:owned\x07\u{202e}x' was not found: the report is written without it"
+        ],
+        "{out:?}"
+    );
+    for raw in ["\u{7}", "\u{202e}", "\u{1b}]0"] {
+        assert!(!out.contains(raw), "{raw:?} reached the terminal: {out:?}");
+    }
+}

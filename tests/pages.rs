@@ -315,3 +315,20 @@ fn a_symlink_in_the_output_folder_is_replaced_not_written_through() {
         "{names:?}"
     );
 }
+
+/// `run --html FILE` replaces a symbolic link at FILE, and never writes
+/// through it (the rule `lesson --out` keeps).
+#[test]
+fn run_html_replaces_a_symlink_instead_of_writing_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "not a page").unwrap();
+    let page = dir.path().join("page.html");
+    std::os::unix::fs::symlink(&victim, &page).unwrap();
+    tcp_boundary(&["run", "classic", "--html", page.to_str().unwrap()]).success();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not a page");
+    let meta = std::fs::symlink_metadata(&page).unwrap();
+    assert!(meta.file_type().is_file(), "the page is not a plain file");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+}

@@ -234,6 +234,48 @@ fn text_from_a_file_is_escaped_on_a_terminal() {
     }
 }
 
+/// A backslash typed in a scenario's text is doubled on a terminal, so that
+/// a typed `\x1b` cannot pass for a real ESC, nor a real ESC for typed text.
+#[test]
+fn a_backslash_in_a_scenario_s_text_is_doubled_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    // TOML: `\\x1b` is the four characters `\x1b`, `\u001b` is ESC.
+    let src = std::fs::read_to_string(hostile_file(tmp.path()))
+        .unwrap()
+        .replacen("\"lesson ", "\"typed \\\\x1b real \\u001b lesson ", 1)
+        .replacen("\"point ", "\"typed \\\\x1b real \\u001b point ", 1);
+    let path = tmp.path().join("typed.toml");
+    std::fs::write(&path, src).unwrap();
+    for args in [vec!["show"], vec!["run", "--reader", "exact"], vec!["list"]] {
+        let mut cmd = assert_cmd::Command::new(tcp_boundary_bin());
+        cmd.args(&args);
+        if args[0] != "list" {
+            cmd.arg(&path);
+        }
+        let out = cmd
+            .args(["--no-pager"])
+            .env("COLUMNS", "200")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        if args[0] == "list" {
+            // The shipped lessons hold no backslash: nothing else changes.
+            assert!(!stdout.contains('\\'), "{stdout}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            stdout.contains(r"typed \\x1b real \x1b lesson"),
+            "{args:?}: {stdout}"
+        );
+        if args[0] == "show" {
+            assert!(stdout.contains(r"typed \\x1b real \x1b point"), "{stdout}");
+        }
+        assert_inert(&format!("{args:?}"), &stdout);
+    }
+}
+
 /// On a real terminal (util-linux `script`), the same.
 #[test]
 fn text_from_a_file_is_escaped_on_a_tty() {

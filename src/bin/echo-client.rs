@@ -27,13 +27,11 @@ fn run(args: EchoClientArgs) -> anyhow::Result<u8> {
         max_line: args.max_line as usize,
         max_frame: args.max_frame as usize,
         write_plan: shape.plan,
+        reply_timeout: args.timeout.map(std::time::Duration::from_secs),
     };
     let addr = net::resolve(&args.host, args.port)?;
     let (stream, sizes) =
         net::connect(addr, &shape.socket).with_context(|| format!("cannot connect to {addr}"))?;
-    stream
-        .set_read_timeout(args.timeout.map(std::time::Duration::from_secs))
-        .context("cannot set the read timeout")?;
     for line in sizes.lines().into_iter().chain(note) {
         eprintln!("{line}");
     }

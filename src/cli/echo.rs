@@ -49,9 +49,10 @@ pub struct EchoClientArgs {
     /// Largest frame the length reader accepts (1 to 16M).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u64, value_parser = bytes_in(1, MAX_BUFFER))]
     pub max_frame: u64,
-    /// Give up when no byte of a reply comes within SECS seconds (1 to 3600):
-    /// exit 1 with a line saying so. Without it, the client waits as long as
-    /// the server takes.
+    /// Give up when a reply is not whole within SECS seconds of its message
+    /// being sent (1 to 3600), however its bytes trickle in: exit 1 with a
+    /// line saying so. Without it, the client waits as long as the server
+    /// takes.
     #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = number_in(1, 3600))]
     pub timeout: Option<u64>,
     /// How the client shapes what it writes: --chunk, --chunk-delay-ms,

@@ -210,13 +210,15 @@ pub fn man_page(name: &str) -> Result<ManPage, UsageError> {
         })
 }
 
-/// Write every page to `dir` (created if missing); the files written, in order.
+/// Write every page to `dir` (created if missing), replacing a symbolic link
+/// found in a page's place rather than writing through it; the files
+/// written, in order.
 pub fn write_man_pages(dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for page in man_pages() {
         let path = dir.join(page.file_name());
-        std::fs::write(&path, page.render())?;
+        crate::view::file::replace_file(&path, &page.render())?;
         written.push(path);
     }
     Ok(written)

@@ -190,7 +190,25 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
     };
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        e.exit();
+        // clap's own exit would say nothing of a failed write and exit 0: a
+        // help that never reached its reader (a full disk) is no success.
+        use std::io::Write;
+        match e.print().and_then(|()| std::io::stdout().flush()) {
+            Ok(()) => std::process::exit(EXIT_OK.into()),
+            // A pipe closed early (`--help | head -1`) is the reader's
+            // choice: nothing to say, as C tools say nothing.
+            Err(w) if w.kind() == std::io::ErrorKind::BrokenPipe => {
+                std::process::exit(EXIT_FAILURE.into())
+            }
+            Err(w) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: cannot write to standard output ({})",
+                    crate::text::system_words(&w)
+                );
+                std::process::exit(EXIT_FAILURE.into())
+            }
+        }
     }
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         // Nothing to do was given: say so, then show what can be done.

@@ -13,7 +13,7 @@ use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
 use crate::scenario::{BUILTIN, Report, Scenario};
 use crate::shape::choose_seed;
-use crate::text::escape::escape_text;
+use crate::text::escape::escape_file_text;
 use crate::tr;
 use crate::view::page;
 use crate::view::timeline::Pacing;
@@ -174,7 +174,7 @@ impl RunArgs {
         let lang = self.lang.lang();
         for s in scenarios {
             for wait in s.real_waits() {
-                eprintln!("{}: {}", escape_text(&s.name), wait.say(lang));
+                eprintln!("{}: {}", escape_file_text(&s.name), wait.say(lang));
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::lesson::reader::{EncodeError, MessageReader, ReadError, ReaderKind};
 use crate::shape::fragment::{FragmentPlan, Fragmenter};
@@ -29,6 +29,11 @@ pub struct ClientConfig {
     pub max_frame: usize,
     /// How each message is cut into writes and paced.
     pub write_plan: FragmentPlan,
+    /// The longest a whole reply may take, from the moment its message is
+    /// sent (`echo-client --timeout`): a server that never answers and one
+    /// that trickles a byte a second both end the round with
+    /// [`ClientError::NoReply`]. `None`: as long as the server takes.
+    pub reply_timeout: Option<Duration>,
 }
 
 impl Default for ClientConfig {
@@ -39,6 +44,7 @@ impl Default for ClientConfig {
             max_line: crate::lesson::reader::DEFAULT_MAX_LINE,
             max_frame: crate::lesson::reader::DEFAULT_MAX_FRAME,
             write_plan: FragmentPlan::default(),
+            reply_timeout: None,
         }
     }
 }
@@ -67,8 +73,8 @@ pub enum ClientError {
     /// Reading the reply failed.
     #[error("reading the reply failed: {0}")]
     Receive(ReadError),
-    /// No byte of the reply came within the read timeout.
-    #[error("no reply from the server within the timeout")]
+    /// The reply did not come whole within the reply timeout.
+    #[error("no whole reply from the server within the timeout")]
     NoReply,
     /// An input line longer than [`MAX_INPUT_LINE`].
     #[error("an input line is longer than the limit of {MAX_INPUT_LINE} bytes")]
@@ -81,7 +87,7 @@ pub enum ClientError {
 impl From<ReadError> for ClientError {
     fn from(e: ReadError) -> Self {
         match e {
-            // A socket read timeout (echo-client --timeout) ran out.
+            // The reply's deadline (echo-client --timeout) ran out.
             ReadError::Io(e) if crate::event::is_timeout(&e) => ClientError::NoReply,
             e => ClientError::Receive(e),
         }
@@ -94,6 +100,7 @@ pub struct Session<T> {
     stream: T,
     reader: MessageReader,
     writer: Fragmenter,
+    reply_timeout: Option<Duration>,
 }
 
 impl<T: Transport> Session<T> {
@@ -104,6 +111,7 @@ impl<T: Transport> Session<T> {
             reader: MessageReader::new(config.reader, config.buffer_size)
                 .with_limits(config.max_line, config.max_frame),
             writer: Fragmenter::new(config.write_plan),
+            reply_timeout: config.reply_timeout,
         }
     }
 
@@ -133,6 +141,7 @@ impl<T: Transport> Session<T> {
     /// take turns), it is written, then read, as the book does
     /// ([`Session::send_then_receive`]).
     pub fn round(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let deadline = self.reply_timeout.map(|t| Instant::now() + t);
         if let Some(halves) = self.stream.try_split() {
             let wire = encode(&self.reader, message)?;
             return duplex(
@@ -141,9 +150,15 @@ impl<T: Transport> Session<T> {
                 halves,
                 &wire,
                 WRITER_GRACE,
+                deadline,
             );
         }
-        self.send_then_receive(message)
+        let wire_len = self.send(message)?;
+        let mut stream = Within {
+            stream: &mut self.stream,
+            deadline,
+        };
+        Ok(self.reader.receive(&mut stream, wire_len)?)
     }
 
     /// The book's round: write the whole message, then read the reply.
@@ -160,6 +175,27 @@ impl<T: Transport> Session<T> {
     pub fn send_then_receive(&mut self, message: &[u8]) -> Result<Vec<u8>, ClientError> {
         let wire_len = self.send(message)?;
         Ok(self.receive(wire_len)?)
+    }
+}
+
+/// A stream whose reads end by `deadline` (`None`: no end): each read waits
+/// at most what is left of it, and one begun after it fails with `TimedOut`.
+/// A reply trickled a byte at a time is bounded as a whole, not byte by byte.
+struct Within<'a, T: Transport + ?Sized> {
+    stream: &'a mut T,
+    deadline: Option<Instant>,
+}
+
+impl<T: Transport + ?Sized> Read for Within<'_, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.stream.limit_reads(Some(left))?;
+        }
+        self.stream.read(buf)
     }
 }
 
@@ -190,6 +226,7 @@ fn duplex(
     halves: Split<'_>,
     wire: &[u8],
     grace: Duration,
+    deadline: Option<Instant>,
 ) -> Result<Vec<u8>, ClientError> {
     let Split {
         reader: mut inbound,
@@ -202,7 +239,13 @@ fn duplex(
             let _ = done.send(());
             sent
         });
-        let reply = reader.receive(&mut *inbound, wire.len());
+        let reply = reader.receive(
+            &mut Within {
+                stream: &mut *inbound,
+                deadline,
+            },
+            wire.len(),
+        );
         // A reader that stops early (the naive one) leaves the rest of a long
         // echo unread, and the writer may then wait forever for room. Give it
         // a moment to finish, then hang up to free it.

@@ -21,7 +21,8 @@
 //!
 //! Text that comes from a file (a scenario's lesson, description, name and
 //! messages, a path, the keys and values a TOML error quotes) is shown the
-//! same way, by the same rules: [`escape_text`] on a terminal (on a pipe as on
+//! same way, by the same rules: [`escape_file_text`] on a terminal (a path or
+//! an error line: [`escape_text`]; on a pipe as on
 //! a tty: `anstream` strips ESC sequences from a pipe, but not a bidi override
 //! or a C1 control such as U+009B), [`write_json`] in JSON and [`html_text`]
 //! in a page, both of which keep the text exact once decoded.
@@ -172,8 +173,9 @@ pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result
 /// Text from a file, a path or an error line, for a terminal: shown as
 /// itself, except what would steer the terminal or the eye, which is escaped
 /// as [`escape`] escapes it (`\x1b`, `\n`, `\u{202e}`, `\u{9b}`, a combining
-/// mark with nothing before it). A backslash is kept as it is: text is not
-/// bytes, and lessons quote escapes (`hello\nworld\n`) in their prose.
+/// mark with nothing before it). A backslash is kept as it is: a path, an
+/// error line or a command to copy reads as typed. A scenario's texts double
+/// it ([`escape_file_text`]).
 ///
 /// ```
 /// use tcp_boundary::text::escape::escape_text;
@@ -191,6 +193,22 @@ pub fn escape_text(text: &str) -> String {
         };
     });
     String::from_utf8(out).expect("escaped output is UTF-8")
+}
+
+/// A scenario's text (its name, lesson, description, what to point at) for
+/// a terminal: as [`escape_text`], but a backslash is doubled, as [`escape`]
+/// doubles it. A typed `\x1b` then reads `\\x1b`, and only a real ESC reads
+/// `\x1b`: a file cannot pass a harmless text off as an escape code, or an
+/// escape code as harmless text.
+///
+/// ```
+/// use tcp_boundary::text::escape::escape_file_text;
+/// assert_eq!(escape_file_text("a \\x1b b"), r"a \\x1b b");
+/// assert_eq!(escape_file_text("a \x1b b"), r"a \x1b b");
+/// assert_eq!(escape_file_text("안녕\u{202e}"), r"안녕\u{202e}");
+/// ```
+pub fn escape_file_text(text: &str) -> String {
+    escape(text.as_bytes())
 }
 
 /// Whether a character of text may go into JSON or HTML as itself: not a

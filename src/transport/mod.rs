@@ -64,6 +64,15 @@ pub trait Transport: Read + Write {
     /// Make the coming close abort the connection: SO_LINGER 0, so the kernel
     /// sends RST instead of FIN and drops whatever was not sent yet.
     fn abort(&mut self) -> io::Result<()>;
+
+    /// Make each read give up after `timeout` (`None`: wait as long as it
+    /// takes), as SO_RCVTIMEO does on a socket: a read that runs out fails
+    /// with `WouldBlock` or `TimedOut`. A stream whose reads do not wait on
+    /// the clock (a scripted or conducted one) has nothing to limit.
+    fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
 }
 
 /// The two halves of a connection from [`Transport::try_split`]: each is a
@@ -104,6 +113,10 @@ impl Transport for TcpStream {
     fn abort(&mut self) -> io::Result<()> {
         socket2::SockRef::from(&*self).set_linger(Some(Duration::ZERO))
     }
+
+    fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)
+    }
 }
 
 /// A shared reference to a socket is a stream too (std implements `Read` and
@@ -120,5 +133,9 @@ impl Transport for &TcpStream {
 
     fn abort(&mut self) -> io::Result<()> {
         socket2::SockRef::from(*self).set_linger(Some(Duration::ZERO))
+    }
+
+    fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)
     }
 }

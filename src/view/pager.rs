@@ -73,7 +73,10 @@ fn through_pager(text: &[u8], choice: anstream::ColorChoice) -> Result<(), NotSt
         // Raw colour codes, quit if one screen, leave the screen as it was.
         cmd.env("LESS", "FRX");
     }
-    let cannot = |why: &str| NotStarted(format!("the pager '{pager}' {why}"));
+    // The name comes from the environment: escaped, as any text from
+    // outside is (ESC, BEL or a bidi override must not reach the terminal).
+    let shown = crate::text::escape::escape(pager.as_bytes());
+    let cannot = |why: &str| NotStarted(format!("the pager '{shown}' {why}"));
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => cannot("was not found"),
         io::ErrorKind::PermissionDenied => cannot("cannot be run (permission denied)"),

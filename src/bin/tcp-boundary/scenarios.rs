@@ -40,7 +40,10 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(path) = &args.html {
         let (s, reports) = &results[0];
         let html = page::scenario_page(s, reports, &page::Nav::default(), lang);
-        std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        // A symbolic link in the page's place is replaced, not written
+        // through.
+        tcp_boundary::view::file::replace_file(path, &html)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let said = tr!(
             lang,
             "wrote-page",

@@ -34,7 +34,7 @@ fn a_duplex_round_writes_on_one_half_and_reads_from_the_other() {
     let mut writer = Fragmenter::new(FragmentPlan::default());
     let halves = stream.try_split().expect("a scripted stream splits");
     let wire = b"\0\0\0\x05hello";
-    let reply = duplex(&mut reader, &mut writer, halves, wire, WRITER_GRACE).unwrap();
+    let reply = duplex(&mut reader, &mut writer, halves, wire, WRITER_GRACE, None).unwrap();
     assert_eq!(reply, b"hello");
     // Written whole through the writing half, short writes and all.
     assert_eq!(stream.written(), wire);
@@ -162,7 +162,7 @@ fn a_writer_left_blocked_by_a_reader_that_stopped_is_freed_and_said_so() {
     let mut reader = MessageReader::new(ReaderKind::Naive, 64);
     let mut writer = Fragmenter::new(FragmentPlan::default());
     let grace = Duration::from_millis(20);
-    let result = duplex(&mut reader, &mut writer, halves, b"hello", grace);
+    let result = duplex(&mut reader, &mut writer, halves, b"hello", grace, None);
     assert!(matches!(result, Err(ClientError::Unsent)), "{result:?}");
     assert!(*line.0.lock().unwrap(), "the connection was not hung up");
 }

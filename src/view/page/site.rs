@@ -9,6 +9,7 @@ use super::{Nav, document, file_name, file_text, scenario_page};
 use crate::lang::Lang;
 use crate::scenario::{Report, Scenario};
 use crate::tr;
+use crate::view::file::replace_file;
 
 /// The index of a lesson site: every scenario in teaching order.
 pub fn index_page(results: &[(Scenario, Vec<Report>)], made_by: &str, lang: Lang) -> String {
@@ -64,26 +65,4 @@ pub fn write_site(
         written.push(path);
     }
     Ok(written)
-}
-
-/// Write `text` as the file `path`, never through what is there: it is
-/// written to a new file beside it (created, not opened: a link in its place
-/// makes this fail) and renamed over `path`, which replaces a symbolic link
-/// found there instead of writing to the file it points at.
-fn replace_file(path: &Path, text: &str) -> io::Result<()> {
-    use std::io::Write;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    match written.and_then(|()| std::fs::rename(&tmp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
 }

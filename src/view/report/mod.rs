@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 use crate::lang::Lang;
 use crate::lesson::reader::{ReaderKind, on_the_wire};
 use crate::scenario::{Repetition, Report, Scenario};
-use crate::text::escape::escape_text;
+use crate::text::escape::escape_file_text;
 use crate::tr;
 use crate::view::keys;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
@@ -71,9 +71,12 @@ fn length_headers(r: &Report) -> timeline::Headers {
 }
 
 /// `tcp-boundary list`: one entry per scenario, its lesson wrapped to fit.
-/// Names and lessons are text from files: escaped ([`escape_text`]).
+/// Names and lessons are text from files: escaped ([`escape_file_text`]).
 pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    let names: Vec<String> = scenarios.iter().map(|s| escape_text(&s.name)).collect();
+    let names: Vec<String> = scenarios
+        .iter()
+        .map(|s| escape_file_text(&s.name))
+        .collect();
     let width = names
         .iter()
         .map(|n| unicode_width::UnicodeWidthStr::width(n.as_str()))
@@ -82,7 +85,7 @@ pub fn list(scenarios: &[Scenario], layout: Layout, out: &mut dyn Write) -> io::
     let room = layout.width.saturating_sub(width + 2).max(20);
     for (s, name) in scenarios.iter().zip(&names) {
         // The name in bold, then the lesson wrapped in a column of its own.
-        let lesson = escape_text(s.lesson_in(layout.lang));
+        let lesson = escape_file_text(s.lesson_in(layout.lang));
         for (i, line) in wrap(&lesson, room).iter().enumerate() {
             let name = if i == 0 { name.as_str() } else { "" };
             writeln!(out, "{b}{}{b:#}  {line}", pad(name, width), b = bold())?;
@@ -171,16 +174,16 @@ pub fn pad_before(text: &str, width: usize) -> String {
 }
 
 /// `tcp-boundary show NAME`: what the scenario sets up and expects. The
-/// scenario's texts are escaped ([`escape_text`]): a file's text is shown as
+/// scenario's texts are escaped ([`escape_file_text`]): a file's text is shown as
 /// bytes from a peer are.
 pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let lang = layout.lang;
     let heading =
         |out: &mut dyn Write, id: &str| writeln!(out, "{b}{}{b:#}", tr!(lang, id), b = bold());
-    writeln!(out, "{b}{}{b:#}", escape_text(&s.name), b = bold())?;
-    indented(out, "", &escape_text(s.lesson_in(lang)), layout)?;
+    writeln!(out, "{b}{}{b:#}", escape_file_text(&s.name), b = bold())?;
+    indented(out, "", &escape_file_text(s.lesson_in(lang)), layout)?;
     writeln!(out)?;
-    indented(out, "", &escape_text(&s.description_in(lang)), layout)?;
+    indented(out, "", &escape_file_text(&s.description_in(lang)), layout)?;
     writeln!(out)?;
     heading(out, "col-server")?;
     for line in describe_server(s, None, lang) {
@@ -201,15 +204,20 @@ pub fn show(s: &Scenario, layout: Layout, out: &mut dyn Write) -> io::Result<()>
     let point_at = s.point_at_in(lang);
     if !point_at.is_empty() {
         heading(out, "show-point-at")?;
-        indented(out, "  ", &escape_text(&point_at), layout)?;
+        indented(out, "  ", &escape_file_text(&point_at), layout)?;
     }
     Ok(())
 }
 
 fn header(s: &Scenario, report: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let lang = layout.lang;
-    writeln!(out, "{b}━━ {} ━━{b:#}", escape_text(&s.name), b = bold())?;
-    indented(out, "  ", &escape_text(s.lesson_in(lang)), layout)?;
+    writeln!(
+        out,
+        "{b}━━ {} ━━{b:#}",
+        escape_file_text(&s.name),
+        b = bold()
+    )?;
+    indented(out, "  ", &escape_file_text(s.lesson_in(lang)), layout)?;
     // The seed in force is stated once, in the server's line that uses it.
     // A buffer size is said once: measured, with the size asked for.
     let asked = report.buffers.is_empty();
@@ -350,7 +358,7 @@ pub fn all_summary(
     writeln!(out, "{b}{}{b:#}", tr!(lang, "summary"), b = bold())?;
     for (s, reports) in results {
         // Entries go on the scenario's line while they fit, then under it.
-        write!(out, "  {}", pad(&escape_text(&s.name), 16))?;
+        write!(out, "  {}", pad(&escape_file_text(&s.name), 16))?;
         let mut used = 18;
         for r in reports {
             all_ok &= r.as_expected;
@@ -379,7 +387,7 @@ pub fn repetition(rep: &Repetition, lang: Lang, out: &mut dyn Write) -> io::Resu
         expected = rep.as_expected,
         same = rep.same_timeline
     );
-    let name = pad(&escape_text(&rep.scenario), 16);
+    let name = pad(&escape_file_text(&rep.scenario), 16);
     writeln!(out, "{name} {:<7} {said}", rep.reader)
 }
 
