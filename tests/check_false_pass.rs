@@ -502,3 +502,72 @@ s.close()
         assert!(passed(&report, code), "{report:#}");
     }
 }
+
+#[test]
+fn a_part_left_out_by_ignore_may_grow_and_a_late_part_is_waited_for_when_told() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A correct server that numbers its replies: past #9 the number is a
+    // byte longer than it was in the baseline. Left out by --ignore, it is
+    // no failure of any shape.
+    let counter = write_script(
+        dir.path(),
+        "counter",
+        r#"
+import itertools, socket, sys, threading
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+count = itertools.count(1)
+def serve(c):
+    for line in c.makefile("rb"):
+        c.sendall(b"OK #%d " % next(count) + line)
+    c.close()
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    let (report, code) = server_json(&["--ignore", "#[0-9]+"], &[py, &counter, "{port}"]);
+    assert!(passed(&report, code), "{report:#}");
+    // A server whose result comes 700 ms after its acknowledgement, wrong
+    // when the request came in pieces: past the default quiet of 500 ms the
+    // result is not part of the reply; told to wait longer, it is, and the
+    // wrong result is seen.
+    let late = write_script(
+        dir.path(),
+        "late",
+        r#"
+import socket, sys, threading, time
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve(c):
+    buf, pieces = b"", False
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+        pieces = pieces or not d.endswith(b"\n")
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            c.sendall(b"ACK\n")
+            time.sleep(0.7)
+            c.sendall(b"RESULT " + (line.upper() if pieces else line) + b"\n")
+            pieces = False
+    c.close()
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+"#,
+    );
+    let (report, code) = server_json(
+        &[
+            "--reply-quiet-ms",
+            "1500",
+            "--request",
+            r"hello, class\n",
+            "--shape",
+            "one-byte",
+        ],
+        &[py, &late, "{port}"],
+    );
+    assert!(!passed(&report, code), "{report:#}");
+    let reproduce = report["runs"][0]["reproduce"].as_str().unwrap();
+    assert!(reproduce.contains("--reply-quiet-ms 1500"), "{reproduce}");
+}

@@ -7,7 +7,10 @@ use super::shape::number_in;
 use super::{LangArg, UsageError, host_port};
 use crate::shape::MAX_CUT_AFTER;
 use crate::tools::check::config::{self, Asked, Refused};
-use crate::tools::check::server::{self, DEFAULT_START_SECS, MAX_START_SECS, ServerConfig};
+use crate::tools::check::server::{
+    self, DEFAULT_REPLY_QUIET_MS, DEFAULT_START_SECS, MAX_REPLY_QUIET_MS, MAX_START_SECS,
+    ServerConfig,
+};
 use crate::tools::check::{
     BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_RUN_LIMIT_SECS, DEFAULT_STALL_MS,
     DEFAULT_TIMEOUT_SECS, Direction, MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS,
@@ -112,6 +115,12 @@ pub struct CheckArgs {
     /// Stop at the first shape that fails.
     #[arg(long)]
     pub fail_fast: bool,
+    /// With --server, how long the server must be quiet after a reply's last
+    /// byte before the reply sent whole is taken as complete, in
+    /// milliseconds: longer than the server pauses inside one reply (an
+    /// acknowledgement now, the result later).
+    #[arg(long, value_name = "MS", requires = "server", default_value_t = DEFAULT_REPLY_QUIET_MS, value_parser = number_in(1, MAX_REPLY_QUIET_MS))]
+    pub reply_quiet_ms: u64,
     /// How long the server may take to listen, in seconds.
     #[arg(long, value_name = "SECS", requires = "server", default_value_t = DEFAULT_START_SECS, value_parser = number_in(1, MAX_START_SECS))]
     pub start_timeout: u64,
@@ -142,13 +151,16 @@ impl CheckArgs {
             None => None,
         };
         let mut requests = Vec::new();
+        let mut request_files = Vec::new();
         for r in &self.request {
             let bytes =
                 server::unescape_request(r).map_err(|e| UsageError(format!("--request {e}")))?;
             requests.push(bytes);
+            request_files.push(None);
         }
         for path in &self.requests {
             requests.push(config::read_request(path).map_err(usage)?);
+            request_files.push(Some(path.clone()));
         }
         Ok(Asked {
             command: self.command.clone(),
@@ -168,6 +180,8 @@ impl CheckArgs {
             reply_prefix: self.reply_prefix.clone(),
             server: self.server,
             requests,
+            request_files,
+            reply_quiet: Duration::from_millis(self.reply_quiet_ms),
             start_timeout: Duration::from_secs(self.start_timeout),
             ignore: self.ignore.clone(),
             every_point: self.every_point,

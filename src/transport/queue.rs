@@ -235,7 +235,12 @@ impl PeerQueue {
             // SAFETY: the buffer is valid for its length in bytes.
             let got = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), size_of_val(&buf), 0) };
             if got < 0 {
-                return Err(io::Error::last_os_error());
+                let e = io::Error::last_os_error();
+                // A signal (a child of ours ending) is no answer: wait on.
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
             }
             let got = got as usize;
             let header_len = size_of::<libc::nlmsghdr>();

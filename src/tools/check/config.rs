@@ -55,6 +55,10 @@ pub struct Asked {
     /// `--every-point`.
     pub server: bool,
     pub requests: Vec<Vec<u8>>,
+    /// The file each request was read from (`None`: written as text).
+    pub request_files: Vec<Option<std::path::PathBuf>>,
+    /// `--reply-quiet-ms`.
+    pub reply_quiet: Duration,
     pub start_timeout: Duration,
     pub ignore: Vec<String>,
     pub every_point: bool,
@@ -103,6 +107,8 @@ impl Asked {
             reply_prefix: BOOK_PREFIX.into(),
             server: false,
             requests: Vec::new(),
+            request_files: Vec::new(),
+            reply_quiet: Duration::from_millis(server::DEFAULT_REPLY_QUIET_MS),
             start_timeout: Duration::from_secs(server::DEFAULT_START_SECS),
             ignore: Vec::new(),
             every_point: false,
@@ -221,12 +227,15 @@ impl Asked {
     /// The server check asked for (`--server`), every rule checked.
     pub fn server(&self) -> Result<ServerConfig, Refused> {
         let runs = self.runs(&server::SERVER_SHAPES)?;
-        let requests = match self.requests.is_empty() {
-            true => DEFAULT_MESSAGES
-                .iter()
-                .map(|m| format!("{m}\n").into_bytes())
-                .collect(),
-            false => self.requests.clone(),
+        let (requests, request_files) = match self.requests.is_empty() {
+            true => (
+                DEFAULT_MESSAGES
+                    .iter()
+                    .map(|m| format!("{m}\n").into_bytes())
+                    .collect(),
+                Vec::new(),
+            ),
+            false => (self.requests.clone(), self.request_files.clone()),
         };
         if requests.len() > server::MAX_REQUESTS {
             return Err(usage(format!("at most {} requests", server::MAX_REQUESTS)));
@@ -264,6 +273,8 @@ impl Asked {
             start_timeout: self.start_timeout,
             timeout: self.timeout,
             ignore,
+            reply_quiet: self.reply_quiet,
+            request_files,
             stall: self.stall,
             run_limit: self.run_limit,
             every_point: self.every_point,

@@ -126,9 +126,9 @@ impl Delivery {
             // Closed: cleanly (the kernel keeps it a while, held by no
             // process) or with a reset (gone at once).
             Ok(_) => {}
-            // The kernel cannot be asked any more: no count, but a reset is
-            // still seen on our end.
-            Err(_) => {}
+            // No answer this time (a signal, a full buffer): asked again at
+            // the next round, the client taken for neither open nor closed.
+            Err(_) => return false,
         }
         if let Ok(Some(e)) = ours.take_error() {
             self.failed(&e);

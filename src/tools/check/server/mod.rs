@@ -52,9 +52,12 @@ pub const MAX_REQUEST: usize = 64 * 1024;
 /// The most bytes of all the baseline's replies together: 16 MiB.
 pub const MAX_REPLIES: usize = 16 << 20;
 /// How long the baseline waits, after the last byte of a reply, before it
-/// takes the reply as whole: longer than a server that answers in two
-/// parts (an acknowledgement, then the result) usually pauses between them.
-pub const REPLY_QUIET: Duration = Duration::from_millis(500);
+/// takes the reply as whole (`--reply-quiet-ms`'s default, in ms): longer
+/// than a server that answers in two parts (an acknowledgement, then the
+/// result) usually pauses between them.
+pub const DEFAULT_REPLY_QUIET_MS: u64 = 500;
+/// The longest `--reply-quiet-ms`.
+pub const MAX_REPLY_QUIET_MS: u64 = 60_000;
 /// The least quiet the second baseline run waits after a reply (a few
 /// times the longest silence inside a reply the first run saw, at least
 /// this): bytes that come later than the first run's are a reply that varies.
@@ -82,6 +85,12 @@ pub struct ServerConfig {
     pub timeout: Duration,
     /// Patterns whose matches in a reply may differ from run to run (a date).
     pub ignore: Vec<regex::bytes::Regex>,
+    /// The quiet after a reply's last byte that ends it in the baseline.
+    pub reply_quiet: Duration,
+    /// Where each request came from: a file (`--requests`), or `None` for
+    /// one written on the command line; the reproduce command names the
+    /// file rather than spelling a large request out.
+    pub request_files: Vec<Option<std::path::PathBuf>>,
     /// How long the stall shape holds the rest of a request, once the
     /// server has read its first half.
     pub stall: Duration,
@@ -522,9 +531,25 @@ fn reproduce(
         .map(|m| format!("{m}\n").into_bytes())
         .collect();
     if config.requests != defaults {
-        for r in &config.requests {
-            words.extend(["--request".into(), crate::view::escape::escape(r)]);
+        // As they were given: the texts first, then the files.
+        for (k, r) in config.requests.iter().enumerate() {
+            if config.request_files.get(k).is_none_or(Option::is_none) {
+                words.extend(["--request".into(), crate::view::escape::escape(r)]);
+            }
         }
+        for path in config.request_files.iter().flatten() {
+            words.extend(["--requests".into(), path.display().to_string()]);
+        }
+    }
+    let patterns: Vec<&str> = config.ignore.iter().map(|r| r.as_str()).collect();
+    if patterns != [DEFAULT_IGNORE] {
+        for p in patterns {
+            words.extend(["--ignore".into(), p.into()]);
+        }
+    }
+    if config.reply_quiet != Duration::from_millis(DEFAULT_REPLY_QUIET_MS) {
+        let ms = config.reply_quiet.as_millis().to_string();
+        words.extend(["--reply-quiet-ms".into(), ms]);
     }
     if config.start_timeout != Duration::from_secs(DEFAULT_START_SECS) {
         let secs = config.start_timeout.as_secs().to_string();
