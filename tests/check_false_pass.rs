@@ -571,3 +571,34 @@ while True:
     let reproduce = report["runs"][0]["reproduce"].as_str().unwrap();
     assert!(reproduce.contains("--reply-quiet-ms 1500"), "{reproduce}");
 }
+
+#[test]
+fn a_split_asked_for_past_the_reply_is_said_not_passed() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let client = python_client(
+        dir.path(),
+        "one",
+        r#"
+s.sendall(MESSAGES[0])
+got = b""
+while len(got) < len(MESSAGES[0]):
+    got += s.recv(64)
+"#,
+    );
+    // The first reply is 13 bytes: a split after byte 50 would split
+    // nothing, and pass whatever the client does.
+    let out = common::check(&[
+        "--shape",
+        "split",
+        "--at",
+        "50",
+        "--",
+        py,
+        client.to_str().unwrap(),
+        "{addr}",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the first reply is 13 bytes"), "{err}");
+}

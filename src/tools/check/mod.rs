@@ -198,12 +198,18 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
     // Where the cut falls: half of the first reply, as an unshaped run sees
     // it; and the split points of the sweep.
     let asks = |shape| config.runs.iter().any(|(s, _)| *s == shape);
-    let needs_reply = (asks(ShapeName::Cut) && config.cut_after.is_none())
-        || (asks(ShapeName::Split) && config.split_at.is_none());
+    let needs_reply =
+        (asks(ShapeName::Cut) && config.cut_after.is_none()) || asks(ShapeName::Split);
     let mut reply = 0;
     if needs_reply {
         let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
         reply = first_reply(&events);
+    }
+    // A split asked for past the reply's end would split nothing, and pass.
+    if let Some(k) = config.split_at.filter(|&k| k >= reply && asks(ShapeName::Split)) {
+        return Err(CheckError(format!(
+            "--at {k}: the first reply is {reply} bytes, so there is no byte {k} to split after"
+        )));
     }
     // The cut withholds the first reply's last byte: a reply short by one
     // byte is one every framing can tell (a length, a line's end, a body's
