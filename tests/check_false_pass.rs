@@ -602,3 +602,49 @@ while len(got) < len(MESSAGES[0]):
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the first reply is 13 bytes"), "{err}");
 }
+
+#[test]
+fn a_daemon_that_listens_after_it_forked_away_is_waited_for_and_ended() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // The first process forks, the child starts a session and forks again,
+    // and the grandchild listens 300 ms later, once its parent has exited 0.
+    let daemon = write_script(
+        dir.path(),
+        "late_daemon",
+        r#"
+import os, signal, socket, sys, time
+port = int(sys.argv[1])
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        signal.alarm(30)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        time.sleep(0.3)
+        srv = socket.create_server(("127.0.0.1", port))
+        while True:
+            c, _ = srv.accept()
+            for line in c.makefile("rb"):
+                c.sendall(line)
+            c.close()
+    os._exit(0)
+os.wait()
+"#,
+    );
+    let (report, code) = server_json(&["--shape", "whole"], &[py, &daemon, "{port}"]);
+    assert!(passed(&report, code), "{report:#}");
+    // And it ended with the check: no process runs the script any more.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let running = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(daemon.as_str()))
+        })
+    };
+    while running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!running(), "the daemon outlived the check");
+}

@@ -169,6 +169,16 @@ pub(super) fn end_descendants(reap: bool) {
     }
 }
 
+/// Whether a process we started left one alive under us (a daemon that
+/// forked away and goes on): only known when we are the subreaper.
+pub(super) fn detached_alive() -> bool {
+    if !subreaper() {
+        return false;
+    }
+    let me = std::process::id() as i32;
+    under(&processes(), me).iter().any(|p| !p.dead)
+}
+
 /// Start `command` (in a process group of its own) as the program
 /// [`end_client`] ends.
 pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {

@@ -377,7 +377,9 @@ fn split_sweep(
             // The progress, and a server that died, seen from here.
             while !workers.iter().all(|w| w.is_finished()) {
                 progress(lock().tried, n);
-                if server.exited().is_some() {
+                // Ended well is a daemon's parent or a server between
+                // clients: only another end stops the sweep.
+                if server.exited().is_some_and(|e| e != Ended::Exited(0)) {
                     lock().died = true;
                 }
                 thread::sleep(Duration::from_millis(20));

@@ -75,7 +75,11 @@ impl Server {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return Ok(server);
             }
-            if let Some(ended) = server.exited() {
+            // A daemon's first process exits 0 once its child has forked
+            // away: that child is still ours (we are its subreaper), and it
+            // is the one that listens.
+            let daemon = |e: &Ended| *e == Ended::Exited(0) && client::detached_alive();
+            if let Some(ended) = server.exited().filter(|e| !daemon(e)) {
                 let said = server.said();
                 return Err(CheckError(format!(
                     "the server {} before it listened on {addr}{said}",
