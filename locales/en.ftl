@@ -197,6 +197,8 @@ verdicts-prediction = prediction
 verdicts-held = held
 verdicts-failed = failed
 summary = summary
+summary-as-expected = { $reader }={ $verdict }
+summary-not-expected = { $reader }={ $verdict }
 all-as-expected = every verdict as expected
 not-all-as-expected = some verdicts were not as expected
 wait-syn = waiting for the kernel to resend c{ $client }'s SYN (about 1 s)…
@@ -252,6 +254,11 @@ say-close-server-last = The server closes { $client }'s socket. That was its las
 say-close = { $who } closes its socket.
 say-close-unread = { $who } closes its socket with { $n } it never read: the kernel answers with a reset (RST) instead of a FIN.
 say-error = { $who }'s call fails: { $error }.
+say-error-call = { $who }'s { $call }() fails ({ $code }): { $why }.
+say-why-broken-pipe = { $peer } had already closed the connection
+say-why-reset = { $peer } reset the connection (RST)
+say-why-refused = nothing listens at that address
+say-peer-client = the client
 say-cut = The server hangs up after echoing { $n }, in the middle of a reply, as configured: a FIN, as if the reply had ended.
 say-reset = The server hangs up after echoing { $n }, in the middle of a reply, as configured: a reset (RST).
 say-dropped = The server drops { $who }: it sent nothing for { $secs } s.
@@ -302,6 +309,13 @@ page-diagram-caption = Time goes down. Each box is one call; the bands carry eac
 page-tag-whole = a whole message
 page-tag-start = its start
 page-tag-end = its end
+page-reader-naive = one read per message, as the book's client
+page-reader-exact = reads until as many bytes as were sent
+page-reader-line = reads through the next newline (\n)
+page-reader-length = a 4-byte length first, then that many bytes
+page-reader-book = the book's fix: read(BUF_SIZE - 1) until as many bytes as were sent
+page-legend-at = where the call's bytes start in the stream (20 bytes came before them);
+page-legend-header = a length header the length reader sends and reads, decoded: 6 bytes follow.
 page-bytes-in-order = The bytes in order
 page-round = client { $client }, #{ $round }
 page-right = right
@@ -336,6 +350,14 @@ wrote-page = wrote { $page }
 wrote-site = wrote { $index } and { $pages } scenario pages; open it in a browser
 repeat-line = { $runs } runs: { $expected } as expected, { $same } with the same timeline
 error-word = error
+
+
+## `echo-server`: its own lines (the book's console text stays the book's)
+
+console-cut = client { $client } ({ $peer }): cut after { $n }, as configured
+console-reset = client { $client } ({ $peer }): reset after { $n }, as configured
+console-idle = client { $client } ({ $peer }): sent or read nothing for { $secs } s, dropped
+console-failed = client { $client } ({ $peer }): { $error }
 
 ## `check`: a client under every shape
 

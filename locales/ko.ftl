@@ -3,6 +3,9 @@
 # 용어는 교재의 것을 씁니다: 에코 서버, 에코 클라이언트, 연결요청 대기 큐,
 # 데이터의 경계, 조각, 바이트. 함수 이름(read, write, accept, close)과
 # 읽기 방식 이름(naive, exact, line, length)은 코드에 나오는 그대로 둡니다.
+#
+# 자리표시자 뒤의 조사는 두 꼴을 함께 씁니다: 을(를), 이(가), 은(는), 와(과), (으)로.
+# 말할 때 앞 낱말의 받침에 맞는 하나가 남습니다 (src/lang/josa.rs).
 
 ## 개수
 
@@ -21,7 +24,7 @@ ev-socket = socket(): 소켓 생성
 ev-bind = bind(): 주소 할당
 ev-listen = listen(대기 큐 { $backlog })
 ev-setup = socket, bind, listen({ $backlog })
-ev-close-listener = close(server): 듣기 소켓 닫음
+ev-close-listener = close(server): 서버 소켓(리스닝 소켓) 닫음
 ev-close-client = close(client)
 ev-accept = accept: c{ $client }
 ev-write = write { $n } B @{ $at }
@@ -29,12 +32,12 @@ ev-write = write { $n } B @{ $at }
 # second until it is revealed.
 ev-read-call = read({ $asked })
 ev-read-result = → { $n } B @{ $at }
-ev-queued = [대기 { $n }]
+ev-queued = [큐 { $n }]
 ev-queued-short = 큐{ $n }
 ev-eof-call = read
 ev-eof-result = → 0 B: 스트림의 끝
 ev-shutdown = shutdown(write): FIN
-ev-pause = (쉼 { $ms } ms)
+ev-pause = ({ $ms } ms 대기)
 ev-pause-late = (늦게 읽음: { $ms } ms 기다림)
 ev-close = close
 ev-close-unread = close, 안 읽은 { $unread } B: RST
@@ -54,7 +57,7 @@ ev-error-call = { $call } 오류: { $message }
 
 err-refused = 연결 거부됨: 그 주소에서 listen 하는 곳이 없음
 err-reset = 상대가 연결을 리셋함 (RST)
-err-broken-pipe = 파이프 깨짐: 상대가 이미 닫음
+err-broken-pipe = EPIPE: 상대가 이미 연결을 닫음
 err-aborted = 연결이 중단됨
 err-timed-out = 시간 초과
 
@@ -88,20 +91,20 @@ plan-whole = 자르지 않은 write
 plan-fixed = 최대 { $n }씩의 조각
 plan-random = { $range }바이트 사이의 무작위 조각
 plan-pause = { $burst ->
-    [1] , 조각마다 { $ms } ms 쉼
-   *[other] , 조각 { $burst }개마다 { $ms } ms 쉼
+    [1] , 조각마다 { $ms } ms 대기
+   *[other] , 조각 { $burst }개마다 { $ms } ms 대기
 }
 plan-random-pause = { $burst ->
-    [1] , 조각마다 0-{ $ms } ms 무작위로 쉼
-   *[other] , 조각 { $burst }개마다 0-{ $ms } ms 무작위로 쉼
+    [1] , 조각마다 0-{ $ms } ms 무작위로 대기
+   *[other] , 조각 { $burst }개마다 0-{ $ms } ms 무작위로 대기
 }
 plan-seed = { " " }(시드 { $seed })
 
 ## 모양을 말로 (`Shape::describe`): 시나리오, 에코 서버, 프록시
 
 shape-reads-late = 늦게 읽음: read 전마다 { $ms } ms 기다림
-shape-cut-after = { $n }를 보낸 뒤 연결을 닫음
-shape-reset-after = { $n }를 보낸 뒤 연결을 리셋함 (RST)
+shape-cut-after = { $n }을(를) 보낸 뒤 연결을 닫음
+shape-reset-after = { $n }을(를) 보낸 뒤 연결을 리셋함 (RST)
 shape-stall = 응답마다 절반에서 멈춤: 앞 절반을 읽고 { $ms } ms 뒤에 나머지를 보냄
 shape-split = 버퍼마다 { $n } 뒤에서 한 번 나눔
 server-shaping = 모양: { $words }
@@ -121,7 +124,7 @@ step-quit = { $client }번 클라이언트: 종료
 
 verdict-intact = 온전함
 verdict-broken = 깨짐
-verdict-detected = 감지함
+verdict-detected = 오류로 알아챔
 
 ## 시나리오가 응답 말고 확인하는 것
 
@@ -151,11 +154,11 @@ sndbuf-asked = SO_SNDBUF 요청: { $n }바이트
 rcvbuf-asked = SO_RCVBUF 요청: { $n }바이트
 client-buffer = 읽기 버퍼 { $n }바이트
 client-nodelay = TCP_NODELAY 켬
-pauses-not-waited = (이 실행에서는 쉼을 실제로 기다리지 않습니다. 쉼은 그동안 상대편이 먼저 움직인다는 뜻일 뿐입니다. 실제로 기다리려면 `run --pace`)
+pauses-not-waited = (이 실행에서는 대기 시간을 실제로 흘려보내지 않습니다: 대기는 그동안 상대편이 먼저 움직인다는 뜻일 뿐입니다. 실제 시간대로 보려면 `run --pace`)
 
 ## `show`
 
-show-script = 대본
+show-script = 진행 순서
 show-expected = 예상 판정
 show-point-at = 짚어 줄 곳
 
@@ -187,6 +190,8 @@ verdicts-prediction = 일치
 verdicts-held = 맞음
 verdicts-failed = 틀림
 summary = 요약
+summary-as-expected = { $reader }: { $verdict }(예상대로)
+summary-not-expected = { $reader }: { $verdict }(예상과 다름)
 all-as-expected = 모든 판정이 예상대로입니다
 not-all-as-expected = 예상과 다른 판정이 있습니다
 wait-syn = { $client }번 클라이언트의 SYN을 커널이 다시 보낼 때까지 기다립니다 (약 1초)…
@@ -206,46 +211,51 @@ part-last = { $m }번 메시지의 마지막 { $k }바이트
 part-byte = { $m }번 메시지의 { $at }번째 바이트
 part-bytes = { $m }번 메시지의 { $from }-{ $to }번째 바이트
 part-and = ,{ " " }
-say-connect = { $who }가 connect합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
-say-connect-waits = { $who }가 connect()를 호출하지만 서버의 연결요청 대기 큐가 가득 찼습니다: 커널이 연결 설정의 첫 패킷(SYN)을 버리므로 connect()는 돌아오지 않습니다. 거부된 것은 아닙니다: { $who }의 커널이 약 1초 뒤에 SYN을 다시 보내고, 그다음엔 2초 뒤, 4초 뒤…에 또 보냅니다.
+say-connect = { $who }이(가) connect합니다: connect()는 커널이 연결 설정(핸드셰이크)을 마치는 즉시 돌아옵니다. 서버가 accept()를 호출했는지와는 상관없습니다.
+say-connect-waits = { $who }이(가) connect()를 호출하지만 서버의 연결요청 대기 큐가 가득 찼습니다: 커널이 연결 설정의 첫 패킷(SYN)을 버리므로 connect()는 돌아오지 않습니다. 거부된 것은 아닙니다: { $who }의 커널이 약 1초 뒤에 SYN을 다시 보내고, 그다음엔 2초 뒤, 4초 뒤…에 또 보냅니다.
 say-connect-retried = 드디어 { $who }의 connect()가 돌아옵니다: 그사이 서버가 연결 하나를 accept 했으므로, 다시 보낸 SYN이 큐에서 자리를 얻었습니다.
 say-socket = 교재의 1단계: 서버가 socket()으로 TCP 소켓을 만듭니다. 아직 주소는 없습니다.
 say-bind = 2단계: bind()가 소켓에 주소를 할당합니다: 클라이언트가 연결해 올 IP 주소와 포트입니다.
-say-listen = 3단계: listen()이 이 소켓을 연결요청 대기 상태로 만듭니다. 대기 큐의 크기(backlog)는 { $backlog }입니다. 이제부터 커널이 알아서 연결 설정을 마치고, 그 연결을 accept()를 위해 큐에 넣어 둡니다. 리눅스는 backlog 보다 하나 많은 { $queue }개까지 넣어 둡니다. 그다음 4단계부터 6단계(accept, read/write, close)가 클라이언트마다 되풀이됩니다.
-say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 close(server)로 듣기 소켓을 닫습니다. 큐에 남아 있던 연결은 리셋되고, 이제 connect 하는 클라이언트는 거부됩니다: 그 포트에서 더는 아무도 listen하지 않습니다.
+say-listen = 3단계: listen()이 이 소켓을 연결요청 대기 상태로 만듭니다. 대기 큐의 크기(backlog)는 { $backlog }입니다. 이제부터 커널이 알아서 연결 설정을 마치고, 그 연결을 accept()를 위해 큐에 넣어 둡니다. 리눅스는 backlog보다 하나 많은 { $queue }개까지 넣어 둡니다. 그다음 4단계부터 6단계(accept, read/write, close)가 클라이언트마다 되풀이됩니다.
+say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 close(server)로 서버 소켓(리스닝 소켓)을 닫습니다. 큐에 남아 있던 연결은 리셋되고, 이제 connect 하는 클라이언트는 거부됩니다: 그 포트에서 더는 아무도 listen하지 않습니다.
 say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으로 답합니다.
 say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
-say-write = { $who }가 write()를 한 번 호출해 { $n }를 보냅니다: { $bytes }.
-say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }를 돌려줍니다: { $bytes }.
-say-read-asked = { $who }의 read({ $asked }) 호출이 요청한 만큼인 { $n }를 돌려줍니다: { $bytes }.
-say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: read가 그것을 모두 가져갔습니다.
-say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: { $left }는 다음 read를 위해 큐에 남습니다.
-say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }가 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
+say-write = { $who }이(가) write()를 한 번 호출해 { $n }을(를) 보냅니다: { $bytes }.
+say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }을(를) 돌려줍니다: { $bytes }.
+say-read-asked = { $who }의 read({ $asked }) 호출이 요청한 만큼인 { $n }을(를) 돌려줍니다: { $bytes }.
+say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read가 그것을 모두 가져갔습니다.
+say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: { $left }은(는) 다음 read를 위해 큐에 남습니다.
+say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
 page-queued = 수신 큐 { $n } B
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
 say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
 say-read-whole = 이제 { $reader } 읽기 방식이 응답 { $round } 전체를 가졌습니다.
 say-read-again = { $reader } 읽기 방식은 아직 응답 전체를 받지 못했으므로 다시 read합니다.
 say-eof = { $who }의 read()가 0을 돌려줍니다: 상대가 연결을 닫았으므로 더 올 데이터가 없습니다.
-say-shutdown = { $who }가 쓰기 쪽을 닫습니다(shutdown): FIN이 상대에게 더 보낼 데이터가 없음을 알립니다. 읽기는 계속할 수 있습니다.
-say-pause-late = { $who }가 read 전에 { $ms } ms 기다립니다. 그동안 따로 보낸 데이터가 수신 버퍼에 쌓입니다.
-say-pause-server = 서버가 다음 write 전에 { $ms } ms 쉽니다: 받는 쪽이 지금까지 도착한 것을 읽을 시간입니다.
-say-pause = { $who }가 { $ms } ms 쉽니다.
+say-shutdown = { $who }이(가) 쓰기 쪽을 닫습니다(shutdown): FIN이 상대에게 더 보낼 데이터가 없음을 알립니다. 읽기는 계속할 수 있습니다.
+say-pause-late = { $who }이(가) read 전에 { $ms } ms 기다립니다. 그동안 따로 보낸 데이터가 수신 버퍼에 쌓입니다.
+say-pause-server = 서버가 다음 write 전에 { $ms } ms 대기합니다: 받는 쪽이 지금까지 도착한 것을 읽을 시간입니다.
+say-pause = { $who }이(가) { $ms } ms 대기합니다.
 say-close-server = 서버가 { $client }의 소켓을 닫고(close) 다시 accept()로 돌아갑니다.
 say-close-server-last = 서버가 { $client }의 소켓을 닫습니다(close). 마지막 클라이언트였으므로 반복문이 끝나고, 다음은 close(server)입니다.
-say-close = { $who }가 소켓을 닫습니다(close).
-say-close-unread = { $who }가 읽지 않은 { $n }를 남긴 채 소켓을 닫습니다: 커널은 FIN 대신 리셋(RST)으로 답합니다.
+say-close = { $who }이(가) 소켓을 닫습니다(close).
+say-close-unread = { $who }이(가) 읽지 않은 { $n }을(를) 남긴 채 소켓을 닫습니다: 커널은 FIN 대신 리셋(RST)으로 답합니다.
 say-error = { $who }의 호출이 실패합니다: { $error }.
-say-cut = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 응답이 끝난 것처럼 FIN을 보냅니다.
-say-reset = 서버가 설정대로 { $n }를 에코한 뒤, 응답 중간에 연결을 끊습니다: 리셋(RST)을 보냅니다.
+say-error-call = { $who }의 { $call }()이(가) 실패합니다({ $code }): { $why }.
+say-why-broken-pipe = { $peer }이(가) 이미 연결을 닫았습니다
+say-why-reset = { $peer }이(가) 연결을 리셋했습니다(RST)
+say-why-refused = 그 주소에서 listen 하는 곳이 없습니다
+say-peer-client = 클라이언트
+say-cut = 서버가 설정대로 { $n }을(를) 에코한 뒤, 응답 중간에 연결을 끊습니다: 응답이 끝난 것처럼 FIN을 보냅니다.
+say-reset = 서버가 설정대로 { $n }을(를) 에코한 뒤, 응답 중간에 연결을 끊습니다: 리셋(RST)을 보냅니다.
 say-dropped = 서버가 { $who }의 연결을 끊습니다: { $secs }초 동안 아무것도 보내지 않았습니다.
-say-reply-ok = { $round }번 응답은 맞습니다: { $reader } 읽기 방식이 보낸 { $n }를 정확히 돌려받았습니다.
-say-reply-bad = { $round }번 응답은 틀렸습니다: { $reader } 읽기 방식은 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })를 돌려받았습니다.
+say-reply-ok = { $round }번 응답은 맞습니다: { $reader } 읽기 방식이 보낸 { $n }을(를) 정확히 돌려받았습니다.
+say-reply-bad = { $round }번 응답은 틀렸습니다: { $reader } 읽기 방식은 { $sent }({ $sent_n }) 대신 { $got }({ $got_n })을(를) 돌려받았습니다.
 say-note = { $who }: { $text }.
 say-stalled = { $who }: { $text }. 실제 프로그램이라면 여기서 read()에 막혀, 오지 않을 바이트를 계속 기다립니다. 수업을 이어 가도록 이 실행이 여기서 멈췄습니다.
 page-diagram-label = { $reader } 읽기 방식 실행의 순서도: 호출마다 상자 하나, 시간은 아래로 흐릅니다
-ribbon-up = { $client } → 서버: { $client }가 쓴 대로(위 표시), 서버가 읽은 대로(아래 표시)의 바이트
-ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }가 읽은 대로(아래 표시)의 에코
+ribbon-up = { $client } → 서버: { $client }이(가) 쓴 대로(위 표시), 서버가 읽은 대로(아래 표시)의 바이트
+ribbon-down = 서버 → { $client }: 서버가 쓴 대로(위 표시), { $client }이(가) 읽은 대로(아래 표시)의 에코
 ribbon-label = { $caption }: { $n }, write { $writes }번, read { $reads }번
 ribbon-message = { $m }번 메시지: { $n }
 ribbon-mark-write = { $i }번 write
@@ -259,7 +269,7 @@ page-all-scenarios = 모든 시나리오
 page-no-run = 실행 결과 없음
 page-about = 시나리오
 page-setup = 설정
-page-script = 대본
+page-script = 진행 순서
 page-setup-script = 설정과 진행 순서
 page-point-at = 교사용: 짚어 줄 곳
 page-results = 결과
@@ -286,6 +296,13 @@ page-diagram-caption = 시간은 아래로 흐릅니다. 상자 하나가 호출
 page-tag-whole = 메시지 전체
 page-tag-start = 메시지의 앞부분
 page-tag-end = 메시지의 뒷부분
+page-reader-naive = 메시지마다 read 한 번 (교재의 클라이언트)
+page-reader-exact = 보낸 바이트 수만큼 올 때까지 read
+page-reader-line = 줄바꿈(\n)이 올 때까지 read
+page-reader-length = 4바이트 길이를 먼저, 그다음 그 길이만큼 read
+page-reader-book = 교재의 해법: 보낸 만큼 올 때까지 read(BUF_SIZE - 1)
+page-legend-at = 스트림에서 이 호출의 바이트가 시작하는 자리 (앞서 20바이트가 오감);
+page-legend-header = length 읽기 방식이 주고받는 길이 머리말을 풀어 쓴 것: 뒤따르는 바이트가 6개.
 page-bytes-in-order = 차례대로 본 바이트
 page-round = { $client }번 클라이언트, { $round }회차
 page-right = 맞음
@@ -299,34 +316,42 @@ index-surprise = (예상과 다른 판정이 있음)
 index-page-title = tcp-boundary · 수업
 page-predict = 예측한 뒤 보기
 page-predict-help = read의 결과를 다음 클릭까지 가려 둡니다. 학생들이 먼저 예측해 봅니다.
-page-predict-ask = { $who }가 read({ $asked })를 호출합니다. 무엇을 돌려받을까요? '다음'을 누르면 보입니다.
+page-predict-ask = { $who }이(가) read({ $asked })을(를) 호출합니다. 무엇을 돌려받을까요? '다음'을 누르면 보입니다.
 page-side = 수신 큐와 코드
 page-queues = 수신 큐: 커널에서 기다리는 바이트, read 직전에 잰 값
 page-queue-of = { $who }의 수신 큐
 page-queue-server-on = { $n }번 클라이언트 연결의 서버 수신 큐
-page-queue-waiting = { $n } 대기 중
+page-queue-waiting = 큐에 { $n }
 page-queue-unmeasured = 아직 재지 않음
 page-queue-sent = 그 뒤에 { $n } 더 보냄, 아직 재지 않음
 page-queue-closed = 닫힘
-page-queue-discarded = 읽지 않은 { $n }를 남기고 닫힘: 버려지고 상대에게 리셋(RST)을 보냄
+page-queue-discarded = 읽지 않은 { $n }을(를) 남기고 닫힘: 버려지고 상대에게 리셋(RST)을 보냄
 page-code-server = 교재의 서버, echo_server.c
 page-code-client = 교재의 클라이언트, echo_client.c
 page-code-loop = { $reader } 읽기 방식의 반복문 (교재의 C 코드 모양으로 옮겨 씀)
-page-code-listen = 이 실행은 listen()에 대기 큐 크기 { $backlog }를 줍니다. 교재의 코드는 { $book }입니다.
+page-code-listen = 이 실행은 listen()에 대기 큐 크기 { $backlog }을(를) 줍니다. 교재의 코드는 { $book }입니다.
 
 ## 명령이 끝나면 하는 말
 
-wrote-page = { $page } 를 만들었습니다
-wrote-site = { $index } 와 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
+wrote-page = { $page }을(를) 만들었습니다
+wrote-site = { $index }와(과) 시나리오 페이지 { $pages }개를 만들었습니다. 브라우저로 여세요
 repeat-line = { $runs }번 실행: { $expected }번 예상대로, { $same }번 같은 타임라인
 error-word = 오류
+
+
+## `echo-server`: 서버 자신의 줄 (교재의 콘솔 출력은 교재 그대로)
+
+console-cut = { $client }번 클라이언트({ $peer }): 설정대로 { $n } 뒤 연결을 끊음 (FIN)
+console-reset = { $client }번 클라이언트({ $peer }): 설정대로 { $n } 뒤 연결을 리셋함 (RST)
+console-idle = { $client }번 클라이언트({ $peer }): { $secs }초 동안 주고받은 것이 없어 연결을 끊음
+console-failed = { $client }번 클라이언트({ $peer }): { $error }
 
 ## `check`: 여러 모양으로 나뉜 스트림 앞의 클라이언트
 
 chk-checking = 검사 대상: { $command }
 chk-against = 상대 서버: { $server }
 chk-server-ours = tcp-boundary의 에코 서버 (앞에 스트림을 나누는 프록시)
-chk-server-at = { $addr } 의 서버 (앞에 스트림을 나누는 프록시)
+chk-server-at = { $addr }의 서버 (앞에 스트림을 나누는 프록시)
 chk-col-shape = 모양
 chk-col-seed = 시드
 chk-col-result = 결과
@@ -375,7 +400,7 @@ srv-split-broke = { $request }번째 요청을 { $at }바이트 뒤에서 나눔
 srv-points-all = 전체 { $points }곳
 srv-points-at = --at으로 고른 한 곳
 srv-progress = 나누기: { $of }곳 중 { $done }곳
-srv-points-some = { $points }곳 중 { $tried }곳 (처음과 끝 바이트, 구분 문자와 2의 거듭제곱 근처, 시드 { $seed }로 뽑은 표본; 전부 보려면 --every-point)
+srv-points-some = { $points }곳 중 { $tried }곳 (처음과 끝 바이트, 구분 문자와 2의 거듭제곱 근처, 시드 { $seed }(으)로 뽑은 표본; 전부 보려면 --every-point)
 srv-points-limit = { $points }곳 중 { $tried }곳 (실행 시간 제한 { $secs }초에 다다름)
 srv-points-failed = { $points }곳 중 { $tried }곳 (처음 실패한 뒤로는 2초 동안만 더 셈)
 srv-replies-vary = 요청을 통째로 보냈는데도 실행할 때마다 응답이 다름 ({ $n }번째 응답, { $from }-{ $to }바이트): 달라지는 부분은 --ignore REGEX로 빼세요

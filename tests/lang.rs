@@ -154,7 +154,7 @@ fn a_scenario_without_korean_is_valid_and_shown_in_english() {
     assert!(out.status.success(), "{shown}");
     // English lesson, Korean headings.
     assert!(shown.contains(&s.lesson[..20]), "{shown}");
-    assert!(shown.contains("대본"), "{shown}");
+    assert!(shown.contains("진행 순서"), "{shown}");
 }
 
 #[test]
@@ -297,4 +297,191 @@ fn a_socket_error_is_worded_from_the_catalogue_in_the_class_s_language() {
     );
     let odd = std::io::Error::other("disk on fire");
     assert_eq!(describe_io(&odd), "disk on fire");
+}
+
+/// The particle each sample word takes, as a Korean reads it aloud (after a
+/// final consonant, after a vowel, after ㄹ), written out here by hand.
+const SAMPLES: [(&str, [&str; 5]); 7] = [
+    // 을/를, 이/가, 은/는, 와/과, 으로/로
+    ("1", ["을", "이", "은", "과", "로"]),
+    ("2", ["를", "가", "는", "와", "로"]),
+    ("3", ["을", "이", "은", "과", "으로"]),
+    ("index.html", ["을", "이", "은", "과", "로"]),
+    ("13바이트", ["를", "가", "는", "와", "로"]),
+    ("1번 연결", ["을", "이", "은", "과", "로"]),
+    ("127.0.0.1:9190", ["을", "이", "은", "과", "으로"]),
+];
+
+#[test]
+fn korean_particles_follow_the_word_before_them_in_every_message() {
+    // In the catalogue: a particle after a placeholder is written in both
+    // forms, for the word it will follow to choose, and with no space.
+    let bare =
+        regex_lite::Regex::new(r"\}\)?( ?)(으로|을|를|이|가|은|는|와|과|로|보다)([\s.,:;)]|$)")
+            .unwrap();
+    let bad: Vec<&str> = KO_FTL
+        .lines()
+        .filter(|l| !l.starts_with('#') && bare.is_match(l))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "particles of one form after a placeholder: {bad:#?}"
+    );
+    // Said, with every placeholder filled by each sample: the particle
+    // after it is the one the sample takes.
+    let var = regex_lite::Regex::new(r"\{ \$([a-z_]+) \}").unwrap();
+    let particles = [
+        ["을", "를"],
+        ["이", "가"],
+        ["은", "는"],
+        ["와", "과"],
+        ["으로", "로"],
+    ];
+    let mut checked = 0;
+    for line in KO_FTL.lines().filter(|l| !l.starts_with('#')) {
+        let Some((id, _)) = line.split_once(" = ") else {
+            continue;
+        };
+        let names: BTreeSet<&str> = var
+            .captures_iter(line)
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        for (sample, want) in SAMPLES {
+            let args: Vec<(&str, lang::Arg)> = names
+                .iter()
+                .map(|n| (*n, lang::Arg::from(sample)))
+                .collect();
+            let said = Lang::Ko.say(id, &args);
+            assert!(
+                !said.contains("(를)") && !said.contains("(가)") && !said.contains("(으)"),
+                "{id}: {said}"
+            );
+            for (i, forms) in particles.iter().enumerate() {
+                for form in forms {
+                    let wrong = format!("{sample}{form}");
+                    if said.contains(&wrong) && *form != want[i] {
+                        // "로" inside "으로" is the right one.
+                        let right = format!("{sample}{}", want[i]);
+                        assert!(
+                            said.contains(&right) && right.starts_with(&wrong),
+                            "{id}: {said:?} has {wrong:?}"
+                        );
+                    }
+                    checked += usize::from(said.contains(&wrong));
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} particles checked");
+    // The ones the class saw.
+    let listen = tcp_boundary::tr!(Lang::Ko, "page-code-listen", backlog = 1, book = 5);
+    assert!(listen.contains("크기 1을 줍니다"), "{listen}");
+    let site = tcp_boundary::tr!(
+        Lang::Ko,
+        "wrote-site",
+        index = "lesson/index.html",
+        pages = 11
+    );
+    assert!(site.starts_with("lesson/index.html과 "), "{site}");
+    let said = tcp_boundary::tr!(Lang::Ko, "say-listen", backlog = 5, queue = 6);
+    assert!(
+        said.contains("backlog보다") && !said.contains("backlog 보다"),
+        "{said}"
+    );
+    // A message's own bytes are not a particle to choose.
+    let sent = tcp_boundary::tr!(
+        Lang::Ko,
+        "say-write",
+        who = "서버",
+        n = "2바이트",
+        bytes = "“을(를)”"
+    );
+    assert!(sent.ends_with("2바이트를 보냅니다: “을(를)”."), "{sent}");
+}
+
+#[test]
+fn one_word_per_quantity_and_the_wording_a_korean_writes() {
+    let ko = |id: &str| {
+        Lang::Ko.say(
+            id,
+            &[("n", lang::Arg::from(3)), ("ms", lang::Arg::from(150))],
+        )
+    };
+    // The queue a read found: one word, long or short.
+    assert_eq!(ko("ev-queued"), "[큐 3]");
+    assert_eq!(ko("ev-queued-short"), "큐3");
+    assert_eq!(ko("ev-pause"), "(150 ms 대기)");
+    assert_eq!(ko("page-script"), "진행 순서");
+    assert_eq!(ko("verdict-detected"), "오류로 알아챔");
+    assert!(ko("ev-close-listener").contains("서버 소켓(리스닝 소켓)"));
+    for (id, _) in KO_FTL.lines().filter_map(|l| l.split_once(" = ")) {
+        let said = Lang::Ko.say(id, &[]);
+        for stilted in ["듣기 소켓", "대본", "감지함", "파이프 깨짐", "쉼"] {
+            assert!(!said.contains(stilted), "{id}: {said}");
+        }
+    }
+    // The summary's mark is worded: not a tick beside "broken".
+    assert_eq!(
+        tcp_boundary::tr!(
+            Lang::Ko,
+            "summary-as-expected",
+            reader = "naive",
+            verdict = "깨짐"
+        ),
+        "naive: 깨짐(예상대로)"
+    );
+}
+
+#[test]
+fn echo_server_says_its_own_lines_in_korean_and_the_book_s_as_the_book() {
+    for (args, lang) in [(&["--lang", "ko"][..], "C"), (&[][..], "ko_KR.UTF-8")] {
+        let mut child = std::process::Command::new(common::echo_server_bin())
+            .args(["0", "--clients", "1", "--reset-after", "3"])
+            .args(args)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+        let port = first.trim().rsplit(':').next().unwrap().to_string();
+        let client = assert_cmd::Command::new(common::echo_client_bin())
+            .args(["127.0.0.1", &port])
+            .write_stdin("hello\nq\n")
+            .timeout(common::LIMIT)
+            .output()
+            .unwrap();
+        assert!(!client.status.success(), "{client:?}");
+        let deadline = std::time::Instant::now() + common::LIMIT;
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("echo-server did not exit");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert!(
+            rest.contains("모양: 3바이트를 보낸 뒤 연결을 리셋함 (RST)"),
+            "{rest}"
+        );
+        assert!(
+            rest.contains("설정대로 3바이트 뒤 연결을 리셋함 (RST)"),
+            "{rest}"
+        );
+        assert!(!rest.contains("as configured"), "{rest}");
+        // The book's console text, as the book prints it.
+        assert!(
+            out.contains("connected client 1\nMessage from client : hello\\n"),
+            "{out}"
+        );
+    }
 }

@@ -235,7 +235,8 @@ fn a_korean_page_is_in_korean_and_says_so() {
         page.to_str().unwrap(),
     ])
     .success()
-    .stdout(predicates::str::contains("를 만들었습니다"));
+    // The particle the file's name takes, read aloud: p.html을.
+    .stdout(predicates::str::contains("p.html을 만들었습니다"));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains(r#"<html lang="ko">"#), "no lang=ko");
     // The scenario's Korean lesson, the headings, a stepping sentence and the
@@ -245,9 +246,15 @@ fn a_korean_page_is_in_korean_and_says_so() {
         "읽기 방식별 응답",
         "write()를 한 번 호출해",
         r#"aria-label="실행의 순간""#,
+        // Each reader's name said once, and the legend's marks.
+        "<code>naive</code>: 메시지마다 read 한 번",
+        "<code>book</code>: 교재의 해법",
+        "<code>@20</code> 스트림에서 이 호출의 바이트가 시작하는 자리",
+        "<code>⟨6⟩</code> length 읽기 방식이 주고받는 길이 머리말",
     ] {
         assert!(html.contains(korean), "missing: {korean}");
     }
+    assert_eq!(html.matches("<code>naive</code>: ").count(), 1);
     // The English page of the same run is English.
     let en = dir.path().join("en.html");
     tcp_boundary(&["run", "partial-read", "--html", en.to_str().unwrap()]).success();

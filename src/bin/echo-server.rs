@@ -20,7 +20,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
-    let resolved = args.server.resolve()?;
+    let lang = args.lang.lang();
+    let resolved = args.server.resolve_in(lang)?;
     let addr = SocketAddr::new(args.server.bind, args.port);
     let (listener, sizes) = net::listen(addr, args.server.backlog as i32, &resolved.socket)
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -55,6 +56,7 @@ fn run(args: EchoServerArgs) -> anyhow::Result<u8> {
     }
     let mut console = BookConsole::new(&mut out, &mut err);
     console.quiet = resolved.config.quiet;
+    console.lang = lang;
     console.show_writes = resolved.config.fragmenting();
     let served = server::serve(listener, &resolved.config, &mut console);
     out.flush().context("cannot write to stdout")?;

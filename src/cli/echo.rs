@@ -22,6 +22,10 @@ pub struct EchoServerArgs {
     pub port: u16,
     #[command(flatten)]
     pub server: ServerArgs,
+    /// The language of the server's own lines (listening, shaping, a cut or
+    /// a reset); the book's console text stays the book's.
+    #[command(flatten)]
+    pub lang: super::LangArg,
 }
 
 /// An interactive echo client: type a line, see the server's reply; Q quits.

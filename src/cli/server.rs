@@ -75,8 +75,14 @@ pub struct ResolvedServer {
 }
 
 impl ServerArgs {
-    /// Turn the switches into a configuration, choosing a seed when needed.
+    /// Turn the switches into a configuration, choosing a seed when needed;
+    /// its start-up lines in the locale's language.
     pub fn resolve(&self) -> Result<ResolvedServer, UsageError> {
+        self.resolve_in(Lang::from_env())
+    }
+
+    /// [`ServerArgs::resolve`], its start-up lines in `lang`.
+    pub fn resolve_in(&self, lang: Lang) -> Result<ResolvedServer, UsageError> {
         let mut spec = self.shape.spec();
         if self.fragment {
             spec.nodelay = true;
@@ -90,7 +96,6 @@ impl ServerArgs {
         let shape = spec.shape(seed).map_err(usage)?;
         // The start-up lines in the class's language; the console's own
         // lines stay the book's.
-        let lang = Lang::from_env();
         let mut notes: Vec<String> = note.into_iter().collect();
         notes.extend(
             shape

@@ -13,6 +13,8 @@
 //! - [`Msg`]: a message kept for later (a check's wording, a timeline note),
 //!   said in whichever language a view asks for.
 //! - [`tr!`](crate::tr): say a message now.
+//! - [`josa`]: Korean particles chosen by the word before them (`을(를)` in
+//!   the catalogue, `1을` or `2를` once said).
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -20,6 +22,8 @@ use std::sync::OnceLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use serde::{Serialize, Serializer};
+
+pub mod josa;
 
 /// The English catalogue, the fallback for every message.
 pub const EN_FTL: &str = include_str!("../../locales/en.ftl");
@@ -118,16 +122,25 @@ impl Lang {
     pub fn say(self, id: &str, args: &[(&str, Arg)]) -> String {
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
-            fluent_args.set(*name, value.to_fluent(self));
+            let value = match (self, value.to_fluent(self)) {
+                // A value's own text is no particle to choose: kept apart.
+                (Lang::Ko, FluentValue::String(text)) => FluentValue::from(josa::kept(&text)),
+                (_, value) => value,
+            };
+            fluent_args.set(*name, value);
         }
         let own = bundle(self);
         let english = bundle(Lang::En);
         for b in [own, english] {
             if let Some(pattern) = b.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return b
-                    .format_pattern(pattern, Some(&fluent_args), &mut errors)
-                    .into_owned();
+                let said = b.format_pattern(pattern, Some(&fluent_args), &mut errors);
+                // Korean particles written in both forms take the one the
+                // word before them, placeholders filled in.
+                return match self {
+                    Lang::Ko => josa::resolve(&said),
+                    Lang::En => said.into_owned(),
+                };
             }
         }
         // Only reachable with an id in no catalogue, which a test rules out.

@@ -4,13 +4,17 @@
 //! read, as the book's C server prints them (TEXT escaped, see
 //! [`escape`](super::escape)), the writes of a cut echo when the server
 //! fragments, and one line on the error stream for each session that did not
-//! end cleanly.
+//! end cleanly. The book's lines are the book's in every language; the
+//! server's own (a cut, a reset, a dropped client) are in the class's.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
-use crate::event::{Ending, ServerEvent, ServerLog, describe_io};
+use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog};
+use crate::lang::Lang;
+use crate::text::bytes_in;
 use crate::text::escape::write_escaped;
+use crate::tr;
 
 /// A console output that two threads can reach: the server writes through it,
 /// and a Ctrl-C handler can flush what is still buffered before the program
@@ -129,6 +133,8 @@ pub struct BookConsole<'a> {
     pub quiet: bool,
     /// Show each write of an echo (when the server cuts its echoes).
     pub show_writes: bool,
+    /// The language of the server's own lines (not the book's).
+    pub lang: Lang,
 }
 
 impl<'a> BookConsole<'a> {
@@ -139,6 +145,7 @@ impl<'a> BookConsole<'a> {
             err,
             quiet: false,
             show_writes: false,
+            lang: Lang::En,
         }
     }
 }
@@ -172,33 +179,52 @@ impl ServerLog for BookConsole<'_> {
                 count,
                 over,
                 reason,
-            } => writeln!(
-                self.err,
-                "accept failed ×{} in {:.1} s: {reason}",
-                crate::text::grouped(count),
-                over.as_secs_f64()
-            ),
+            } => {
+                let said = tr!(
+                    self.lang,
+                    "proxy-accept-failed",
+                    count = crate::text::grouped(count),
+                    secs = format!("{:.1}", over.as_secs_f64()),
+                    error = reason.to_string()
+                );
+                writeln!(self.err, "{said}")
+            }
             ServerEvent::Ended { client, peer, how } => {
-                match how {
-                    Ending::Eof => {}
-                    Ending::Cut(at) => writeln!(
-                        self.err,
-                        "client {client} ({peer}): cut after {}, as configured",
-                        crate::text::bytes(at)
-                    )?,
-                    Ending::Reset(at) => writeln!(
-                        self.err,
-                        "client {client} ({peer}): reset after {}, as configured",
-                        crate::text::bytes(at)
-                    )?,
-                    Ending::Idle(t) => writeln!(
-                        self.err,
-                        "client {client} ({peer}): sent or read nothing for {} s, dropped",
-                        t.as_secs_f64()
-                    )?,
-                    Ending::Failed(e) => {
-                        writeln!(self.err, "client {client} ({peer}): {}", describe_io(e))?
-                    }
+                let lang = self.lang;
+                let peer = peer.to_string();
+                let said = match how {
+                    Ending::Eof => None,
+                    Ending::Cut(at) => Some(tr!(
+                        lang,
+                        "console-cut",
+                        client = client,
+                        peer = &peer,
+                        n = bytes_in(at, lang)
+                    )),
+                    Ending::Reset(at) => Some(tr!(
+                        lang,
+                        "console-reset",
+                        client = client,
+                        peer = &peer,
+                        n = bytes_in(at, lang)
+                    )),
+                    Ending::Idle(t) => Some(tr!(
+                        lang,
+                        "console-idle",
+                        client = client,
+                        peer = &peer,
+                        secs = t.as_secs_f64().to_string()
+                    )),
+                    Ending::Failed(e) => Some(tr!(
+                        lang,
+                        "console-failed",
+                        client = client,
+                        peer = &peer,
+                        error = ErrorKind::of(e).said(&e.to_string(), lang)
+                    )),
+                };
+                if let Some(said) = said {
+                    writeln!(self.err, "{said}")?;
                 }
                 // What this client's session printed is shown now, even when
                 // the console is a file or a pipe and buffers in blocks.

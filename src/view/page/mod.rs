@@ -450,6 +450,13 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                     }
                 }
             }
+            // Each reader's name said once: what it does to find a reply's end.
+            p.readers {
+                @for (i, r) in reports.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    (reader_about(r.reader, lang))
+                }
+            }
             @for (i, r) in reports.iter().enumerate() {
                 (panel(r, clients, i == 0, lang))
             }
@@ -525,7 +532,9 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                     (diagram::diagram(r, &flow, &lanes, &say))
                     figcaption {
                         (t("page-diagram-caption")) " ("
-                        code { "m1" } " " (t("page-tag-whole")) ", " code { "m1…" } " " (t("page-tag-start")) ", " code { "…m1" } " " (t("page-tag-end")) ")."
+                        code { "m1" } " " (t("page-tag-whole")) ", " code { "m1…" } " " (t("page-tag-start")) ", " code { "…m1" } " " (t("page-tag-end")) "). "
+                        code { "@20" } " " (t("page-legend-at")) " "
+                        code { "⟨6⟩" } " " (t("page-legend-header"))
                     }
                 }
                 aside.side aria-label=(t("page-side")) {
@@ -549,6 +558,19 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
             }
         }
     }
+}
+
+/// A reader's name and what it does, in a few words (`naive: one read per
+/// message`).
+fn reader_about(reader: ReaderKind, lang: Lang) -> Markup {
+    let id = match reader {
+        ReaderKind::Naive => "page-reader-naive",
+        ReaderKind::Exact => "page-reader-exact",
+        ReaderKind::Line => "page-reader-line",
+        ReaderKind::Length => "page-reader-length",
+        ReaderKind::Book => "page-reader-book",
+    };
+    html! { code { (reader.name()) } ": " (tr!(lang, id)) }
 }
 
 /// The readers in the order a page shows them: `first` (if given), then the

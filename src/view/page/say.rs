@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use crate::event::flow::{Flow, Stream};
-use crate::event::{Event, Side, What};
+use crate::event::{ErrorKind, Event, Side, What};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
 use crate::tr;
@@ -61,6 +61,47 @@ fn capitalized(s: String) -> String {
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => s,
+    }
+}
+
+/// A failed call as a sentence: with the call and the error's name where
+/// both are known ("The server's write() fails (EPIPE): the client had
+/// already closed the connection."), else in the error's own words.
+fn error_sentence(
+    side: Side,
+    error: ErrorKind,
+    message: &str,
+    call: Option<&'static str>,
+    clients: usize,
+    lang: Lang,
+) -> String {
+    let subject = who(side, clients, lang);
+    let peer = match side {
+        Side::Client(_) | Side::Downstream(_) => tr!(lang, "who-the-server"),
+        Side::Server | Side::Upstream(_) if clients == 1 => tr!(lang, "who-the-client"),
+        Side::Server | Side::Upstream(_) => tr!(lang, "say-peer-client"),
+    };
+    let known = match error {
+        ErrorKind::BrokenPipe => Some(("EPIPE", "say-why-broken-pipe")),
+        ErrorKind::Reset => Some(("ECONNRESET", "say-why-reset")),
+        ErrorKind::Refused => Some(("ECONNREFUSED", "say-why-refused")),
+        _ => None,
+    };
+    match (call, known) {
+        (Some(call), Some((code, why))) => tr!(
+            lang,
+            "say-error-call",
+            who = &subject,
+            call = call,
+            code = code,
+            why = tr!(lang, why, peer = &peer)
+        ),
+        _ => tr!(
+            lang,
+            "say-error",
+            who = &subject,
+            error = error.said(message, lang)
+        ),
     }
 }
 
@@ -152,12 +193,11 @@ pub fn sentence(
             _ => tr!(lang, "say-close", who = &subject),
         },
         What::Close { unread } => tr!(lang, "say-close-unread", who = &subject, n = count(*unread)),
-        What::Error { error, message, .. } => tr!(
-            lang,
-            "say-error",
-            who = &subject,
-            error = error.said(message, lang)
-        ),
+        What::Error {
+            error,
+            message,
+            call,
+        } => error_sentence(e.side, *error, message, *call, clients, lang),
         What::Cut {
             after,
             reset: false,

@@ -363,7 +363,19 @@ pub fn all_summary(
         for r in reports {
             all_ok &= r.as_expected;
             let (style, m) = mark(r.as_expected);
-            let entry = format!("{}={}", r.reader, r.verdict.said(lang));
+            // The mark says the verdict was the expected one: in words
+            // too, where `✓ naive=broken` would read as a tick and a
+            // failure.
+            let entry = tr!(
+                lang,
+                if r.as_expected {
+                    "summary-as-expected"
+                } else {
+                    "summary-not-expected"
+                },
+                reader = r.reader.name(),
+                verdict = r.verdict.said(lang)
+            );
             let w = unicode_width::UnicodeWidthStr::width(entry.as_str()) + 3;
             if used + w > layout.width {
                 write!(out, "\n{:18}", "")?;
