@@ -164,9 +164,12 @@ struct Shared {
     connections: AtomicUsize,
     live: Mutex<Vec<(Weak<Link>, JoinHandle<()>)>>,
     deliveries: Deliveries,
-    /// The local addresses of the proxy's open connections to its server: a
-    /// client coming from one of them is the proxy itself, come back.
-    own: Mutex<HashSet<SocketAddr>>,
+    /// The proxy's open connections to its server, each as its two ends
+    /// (local, remote): a client whose connection has the same two ends is
+    /// the proxy itself, come back. (Its address alone is not enough: a
+    /// client may use the same port on its way to the proxy as the proxy on
+    /// its way to the server, one of every few thousand connections.)
+    own: Mutex<HashSet<(SocketAddr, SocketAddr)>>,
 }
 
 /// A running proxy. Dropping it (or [`Proxy::stop`]) closes the listener and
@@ -367,8 +370,8 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         // The proxy's own connection to its server, come back: its server
         // leads to its own listener. Serving it would connect again, and
         // again, until the descriptors run out.
-        if let Ok(from) = client.peer_addr()
-            && lock(&shared.own).contains(&from)
+        if let (Ok(from), Ok(to)) = (client.peer_addr(), client.local_addr())
+            && lock(&shared.own).contains(&(from, to))
         {
             let said = Msg::new("proxy-loop").arg("peer", from.to_string());
             shared.log.note(Side::Server, said, true);
@@ -423,7 +426,11 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             delivery,
             from_client: AtomicU64::new(0),
         });
-        let own = link.server.local_addr().ok();
+        let own = link
+            .server
+            .local_addr()
+            .ok()
+            .zip(link.server.peer_addr().ok());
         if let Some(own) = own {
             lock(&shared.own).insert(own);
         }
