@@ -159,17 +159,41 @@ fn proxy_in_sh(
     std::path::PathBuf,
     std::sync::mpsc::Receiver<String>,
 ) {
+    proxy_limited(to, kib, dir, &["--quiet"], true)
+}
+
+/// The proxy started through `sh -c 'ulimit -v KIB; exec …'` with `args`
+/// (no limit: `kib` is `None`), with one malloc arena or glibc's default
+/// (`one_arena`): as [`proxy_in_sh`].
+fn proxy_limited(
+    to: u16,
+    kib: Option<u64>,
+    dir: &std::path::Path,
+    args: &[&str],
+    one_arena: bool,
+) -> (
+    Child,
+    u16,
+    std::path::PathBuf,
+    std::sync::mpsc::Receiver<String>,
+) {
     let limit = kib.map_or(String::new(), |k| format!("ulimit -v {k} && "));
     let timeline = dir.join(format!("timeline-{}.txt", kib.unwrap_or(0)));
-    let mut child = Command::new("sh")
-        .args([
-            "-c",
-            &format!(
-                "{limit}exec {} proxy --listen 0 --to 127.0.0.1:{to} --quiet",
-                tcp_boundary_bin()
-            ),
-        ])
-        .env("MALLOC_ARENA_MAX", "1")
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        &format!(
+            "{limit}exec {} proxy --listen 0 --to 127.0.0.1:{to} {}",
+            tcp_boundary_bin(),
+            args.join(" ")
+        ),
+    ]);
+    if one_arena {
+        cmd.env("MALLOC_ARENA_MAX", "1");
+    } else {
+        cmd.env_remove("MALLOC_ARENA_MAX");
+    }
+    let mut child = cmd
         .env("COLUMNS", "200")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&timeline).unwrap())
@@ -217,7 +241,7 @@ fn echoed(port: u16) -> (bool, TcpStream) {
 }
 
 #[test]
-fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
+fn a_connection_that_cannot_get_its_memory_or_a_thread_is_refused_and_the_proxy_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let to = concurrent_echo(64);
     // The proxy's size with one connection served (its two threads
@@ -229,11 +253,10 @@ fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
     drop(one);
     let _ = free.kill();
     let _ = free.wait();
-    // ...then a limit that leaves room for a second connection (two threads
-    // of 2 MiB each, and a little heap), and about 1 MiB more: not enough for
-    // a third.
-    let (mut child, port, timeline, stderr) =
-        proxy_in_sh(to, Some(with_one + 5 * 1024), tmp.path());
+    // ...then a limit of 1 MiB more: room for a connection or two (two
+    // threads of 128 KiB and two read buffers of 64 KiB each), not for
+    // eight.
+    let (mut child, port, timeline, stderr) = proxy_in_sh(to, Some(with_one + 1024), tmp.path());
     let mut open = Vec::new();
     let mut outcomes = Vec::new();
     for _ in 0..8 {
@@ -249,7 +272,8 @@ fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
         outcomes[..served].iter().all(|&s| s),
         "served: {outcomes:?}"
     );
-    // One line on stderr for each refused connection.
+    // One line on stderr for each refused connection: its buffers or its
+    // threads could not be had.
     let mut lines = Vec::new();
     while lines.len() < refused {
         let line = stderr
@@ -263,7 +287,8 @@ fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
     for line in &lines {
         assert!(
             line.starts_with("connection ")
-                && line.contains(" refused: no thread could be started for it ("),
+                && (line.contains(" refused: no thread could be started for it (")
+                    || line.ends_with(" refused: no memory for its buffers")),
             "{lines:?}"
         );
     }
@@ -287,7 +312,8 @@ fn a_connection_that_cannot_get_a_thread_is_refused_and_the_proxy_goes_on() {
         let rows = std::fs::read_to_string(&timeline).unwrap();
         let noted = rows
             .matches("refused: no thread could be started for it")
-            .count();
+            .count()
+            + rows.matches(": no memory for its buffers").count();
         if noted >= refused || Instant::now() > deadline {
             break (rows, noted);
         }
@@ -659,5 +685,110 @@ fn a_proxy_whose_console_is_full_goes_on_forwarding() {
             "cannot write to standard output (no space left on device): its output stops here, the serving goes on"
         ],
         "{lines:?}"
+    );
+}
+
+/// Under a limit of 1 GiB of address space (glibc's malloc arenas as they
+/// come), a few hundred connections held open: the proxy neither aborts nor
+/// stops; each connection is served or refused with a line, and once they
+/// close it serves again. (A connection cost two threads of 2 MiB and two
+/// buffers of 256 KiB before: 400 of them did not fit, and the proxy aborted
+/// on the first buffer it could not have.)
+#[test]
+fn a_few_hundred_connections_under_one_gib_of_address_space_do_not_abort_the_proxy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let to = concurrent_echo(10_000);
+    let (mut child, port, _, stderr) =
+        proxy_limited(to, Some(1 << 20), tmp.path(), &["--quiet"], false);
+    let mut open = Vec::new();
+    let mut served = 0;
+    for _ in 0..400 {
+        let (ok, s) = echoed(port);
+        served += usize::from(ok);
+        open.push(s);
+    }
+    let alive = child.try_wait().unwrap().is_none();
+    // A line for each refused connection (a moment after it was closed).
+    let mut lines: Vec<String> = Vec::new();
+    let deadline = Instant::now() + LIMIT;
+    while lines.iter().filter(|l| l.contains(" refused: ")).count() < 400 - served
+        && Instant::now() < deadline
+    {
+        match stderr.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => lines.push(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break,
+        }
+    }
+    drop(open);
+    let deadline = Instant::now() + LIMIT;
+    let again = loop {
+        let (ok, s) = echoed(port);
+        if ok || Instant::now() > deadline {
+            break ok;
+        }
+        drop(s);
+        thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(alive, "the proxy ended: {lines:?}");
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("memory allocation") || l.contains("panicked")),
+        "{lines:?}"
+    );
+    let refused = lines.iter().filter(|l| l.contains(" refused: ")).count();
+    assert_eq!(served + refused, 400, "served {served}: {lines:?}");
+    assert!(served >= 300, "served {served} of 400: {lines:?}");
+    assert!(again, "not served once the connections closed");
+}
+
+/// `--max-connections 5`: a sixth connection open at once is closed as soon
+/// as it is accepted, and said in a row; once one of the five closes, the
+/// next is served.
+#[test]
+fn beyond_max_connections_a_connection_is_refused_and_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let timeline = tmp.path().join("timeline.txt");
+    let to = concurrent_echo(100);
+    let (proxy, _stderr) = proxy_to_file(to, &["--max-connections", "5"], &timeline);
+    let mut five: Vec<TcpStream> = (0..5)
+        .map(|i| {
+            let (ok, s) = echoed(proxy.port);
+            assert!(ok, "connection {} not served", i + 1);
+            s
+        })
+        .collect();
+    let (sixth, _s) = echoed(proxy.port);
+    assert!(!sixth, "a sixth connection was served");
+    // One of the five closes: room again (its threads end a moment later).
+    drop(five.pop());
+    let deadline = Instant::now() + LIMIT;
+    let served = loop {
+        let (ok, s) = echoed(proxy.port);
+        if ok || Instant::now() > deadline {
+            break ok;
+        }
+        drop(s);
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(served, "not served once one of the five closed");
+    // The refusals, told in one row when a connection was served again.
+    let deadline = Instant::now() + LIMIT;
+    let rows = loop {
+        let rows = std::fs::read_to_string(&timeline).unwrap();
+        if rows.contains("refused ×") || Instant::now() > deadline {
+            break rows;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    drop(proxy);
+    let said: Vec<&str> = rows.lines().filter(|l| l.contains("refused ×")).collect();
+    assert_eq!(said.len(), 1, "{rows}");
+    assert!(
+        said[0].contains(": 5 connections open, the most --max-connections allows"),
+        "{rows}"
     );
 }

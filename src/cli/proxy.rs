@@ -4,8 +4,9 @@
 use clap::Args;
 
 use super::UsageError;
-use super::shape::{DownShapeArgs, SeedArg, UpShapeArgs};
+use super::shape::{DownShapeArgs, SeedArg, UpShapeArgs, number_in};
 use crate::shape::{Shape, choose_seed};
+use crate::tools::proxy::MAX_CONNECTIONS_LIMIT;
 
 /// `tcp-boundary proxy`'s switches.
 #[derive(Debug, Clone, Args)]
@@ -20,6 +21,15 @@ pub struct ProxyArgs {
     /// Log connections only, not each read and write.
     #[arg(long)]
     pub quiet: bool,
+    /// The most connections open at once (1 to 1000000); one more is closed
+    /// as soon as it is accepted, and the refusals are told in one row per
+    /// burst. Each connection costs two threads of 128 KiB of stack and a
+    /// 64 KiB read buffer a direction, reserved (what a read has written to
+    /// is the process's), and two descriptors.
+    /// [default: 10000, or what the kernel's vm.max_map_count allows
+    /// threads for]
+    #[arg(long, value_name = "N", value_parser = number_in(1, MAX_CONNECTIONS_LIMIT as u64))]
+    pub max_connections: Option<u64>,
     #[command(flatten)]
     pub down: DownShapeArgs,
     #[command(flatten)]

@@ -12,6 +12,7 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     // The proxy outlives its console: a pipe closed early stops the
     // timeline, not the traffic.
     cli::outlive_closed_pipe();
+    few_malloc_arenas();
     let mut err = Lasting::stderr(std::io::stderr());
     let (downstream, upstream, seed_note) = args.shapes()?;
     let listen = cli::listen_addr(&args.listen)?;
@@ -58,8 +59,22 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     if let Some(note) = seed_note {
         writeln!(err, "{note}")?;
     }
+    // A number asked for that the kernel's maps cannot hold is said; the
+    // default is bounded by them without a word.
+    if let (Some(asked), Some(allowed)) =
+        (args.max_connections, proxy::connections_the_kernel_allows())
+        && allowed < asked as usize
+    {
+        writeln!(
+            err,
+            "at most {allowed} connections at once, not {asked}: the kernel's vm.max_map_count allows no more threads"
+        )?;
+    }
     let config = proxy::ProxyConfig {
         quiet: args.quiet,
+        max_connections: args
+            .max_connections
+            .map_or(proxy::DEFAULT_MAX_CONNECTIONS, |n| n as usize),
         layout: Layout::from_env().in_lang(lang),
         ..proxy::ProxyConfig::new(to)
             .downstream(downstream)
@@ -80,4 +95,19 @@ pub fn run(args: &cli::ProxyArgs) -> anyhow::Result<u8> {
     running.stop();
     writeln!(err, "{}", tr!(lang, "proxy-stopped", n = served))?;
     Ok(cli::EXIT_OK)
+}
+
+/// Keep glibc's malloc to two arenas, so that a connection's threads cost
+/// their stacks and not an arena of 64 MiB of address space each as well (up
+/// to 16 on two cores): under `ulimit -v 1 GiB` those alone took it all, and
+/// threads could no longer be started past 150 connections. A variable
+/// `MALLOC_ARENA_MAX` set by the user is left to decide.
+fn few_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt is called before the proxy starts a thread.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
 }

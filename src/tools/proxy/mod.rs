@@ -7,7 +7,12 @@
 //! the connection part way through a message, cleanly or with a reset.
 //!
 //! Unlike the lesson's server, the proxy is not iterative: every connection gets
-//! two threads, one per direction, so many clients are served at once.
+//! two threads, one per direction, so many clients are served at once. What a
+//! connection costs is bounded and said: two threads of [`PUMP_STACK`], a
+//! read buffer of [`READ_BUFFER`] a direction (and room for what a read delay
+//! gathers, with one), taken before it is served: a connection that cannot
+//! have them is refused with a row, not the process aborted; and at most
+//! [`ProxyConfig::max_connections`] are open at once.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -45,7 +50,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::event::ErrorKind;
 use crate::event::{Event, Side, What};
@@ -63,7 +68,7 @@ use activity::Activity;
 pub use activity::Traffic;
 use delivery::{Deliveries, Delivery};
 use log::Log;
-use pump::{error_of, serve_link, size_buffers};
+use pump::{Buffers, error_of, serve_link, size_buffers};
 
 /// Where to forward and how to reshape each direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +100,9 @@ pub struct ProxyConfig {
     /// Watch what each client reads of the bytes delivered to it, so that
     /// [`Proxy::unread`] can say what a client left unread when it quit.
     pub watch_reads: bool,
+    /// The most connections open at once (`--max-connections`): one more
+    /// is closed as soon as it is accepted, and told in one row per burst.
+    pub max_connections: usize,
 }
 
 /// The most events a recording proxy keeps: a client that streams for long
@@ -106,6 +114,34 @@ pub const MAX_RECORDED_BYTES: usize = 32 << 20;
 /// about what a socket's buffers hold.
 pub const MAX_GATHER: usize = 256 << 10;
 pub use log::LOG_BUDGET;
+pub use pump::READ_BUFFER;
+/// The stack of each thread that pumps a connection: 128 KiB instead of the
+/// 2 MiB a thread gets by default. Measured: a pump's stack holds at most
+/// 20 KiB (the thread's own data included, a debug build, shaped with a read
+/// delay), and the tests of the proxy and of `check` (recording, paced by
+/// the reader, watching reads) pass with 32 KiB.
+pub const PUMP_STACK: usize = 128 << 10;
+/// The most connections open at once unless told otherwise
+/// (`--max-connections`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// The most `--max-connections` may ask for.
+pub const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
+
+/// The most connections this machine lets the proxy hold without aborting,
+/// if it can tell: each thread takes four memory maps (its stack, the stack's
+/// guard page, and the signal stack Rust gives it with its own guard), two
+/// threads a connection, within the kernel's `vm.max_map_count` (65,530 by
+/// default: 8,000 connections), less 4,096 maps for the rest of the
+/// process. Past it a new thread cannot set up its signal stack, and Rust
+/// aborts the process.
+pub fn connections_the_kernel_allows() -> Option<usize> {
+    let maps: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(maps.saturating_sub(4096) / 8)
+}
 
 impl ProxyConfig {
     /// Forward to `to`, passing both directions on as read.
@@ -120,6 +156,7 @@ impl ProxyConfig {
             paced_by_reader: false,
             patience: Duration::from_secs(1),
             watch_reads: false,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 
@@ -328,6 +365,40 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Connections refused because [`ProxyConfig::max_connections`] were open,
+/// counted and told as one row a burst, as failed accepts are: when a
+/// connection is served again, every [`accept::SAY_EVERY`] while they go
+/// on, and when the proxy stops.
+#[derive(Default)]
+struct Refusals {
+    /// How many, when the first and the last came.
+    pending: Option<(u64, Instant, Instant)>,
+    /// When this burst was last told.
+    said: Option<Instant>,
+}
+
+impl Refusals {
+    /// One more refused: the burst to tell, when it is due.
+    fn refused(&mut self) -> Option<(u64, Duration)> {
+        let now = Instant::now();
+        let (count, first) = self.pending.map_or((0, now), |(c, f, _)| (c, f));
+        self.pending = Some((count + 1, first, now));
+        let due = now.duration_since(self.said.unwrap_or(first)) >= accept::SAY_EVERY;
+        if !due {
+            return None;
+        }
+        self.said = Some(now);
+        self.take()
+    }
+
+    /// The refusals not told yet, ending the burst.
+    fn take(&mut self) -> Option<(u64, Duration)> {
+        self.pending
+            .take()
+            .map(|(count, first, last)| (count, last.duration_since(first)))
+    }
+}
+
 fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
     // Accepts that fail for want of descriptors or memory wait, longer each
     // time, and are told one row a burst (see transport::accept).
@@ -341,10 +412,27 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             shared.log.note(Side::Server, msg, true);
         }
     };
+    // No more than the kernel's maps allow threads for.
+    let max = shared
+        .config
+        .max_connections
+        .min(connections_the_kernel_allows().unwrap_or(usize::MAX))
+        .max(1);
+    let mut refusals = Refusals::default();
+    let tell_full = |burst: Option<(u64, Duration)>| {
+        if let Some((count, over)) = burst {
+            let msg = Msg::new("proxy-full")
+                .arg("count", crate::text::grouped(count))
+                .arg("secs", format!("{:.1}", over.as_secs_f64()))
+                .arg("max", crate::text::grouped(max as u64));
+            shared.log.note(Side::Server, msg, true);
+        }
+    };
     loop {
         let conn = listener.accept();
         if shared.stop.load(Ordering::SeqCst) {
             tell(backoff.take());
+            tell_full(refusals.take());
             break;
         }
         let client = match conn {
@@ -377,6 +465,32 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             shared.log.note(Side::Server, said, true);
             continue;
         }
+        // As many open as allowed: this one is closed at once (dropped).
+        if shared.activity.open() >= max {
+            tell_full(refusals.refused());
+            continue;
+        }
+        tell_full(refusals.take());
+        // The connection's memory, before anything is done for it: without
+        // it, it is refused and the proxy goes on.
+        let (down, up) = (&shared.config.downstream, &shared.config.upstream);
+        let buffers = match Buffers::for_shape(down).and_then(|d| Ok((d, Buffers::for_shape(up)?)))
+        {
+            Ok(buffers) => buffers,
+            Err(_) => {
+                let peer = client
+                    .peer_addr()
+                    .map_or_else(|_| "?".to_string(), |a| a.to_string());
+                // A console that fails is no reason to stop.
+                let _ = writeln!(
+                    io::stderr(),
+                    "connection from {peer} refused: no memory for its buffers"
+                );
+                let said = Msg::new("proxy-no-memory").arg("peer", peer);
+                shared.log.note(Side::Server, said, true);
+                continue;
+            }
+        };
         shared.activity.opened();
         let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let peer = client
@@ -440,13 +554,15 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         // Let go of the threads of links that have ended first: their stacks
         // are what a new thread may need.
         live.retain(|(l, _)| l.strong_count() > 0);
-        let spawned = thread::Builder::new().spawn(move || {
-            serve_link(n, &link, &shared_conn);
-            if let Some(own) = own {
-                lock(&shared_conn.own).remove(&own);
-            }
-            shared_conn.activity.closed();
-        });
+        let spawned = thread::Builder::new()
+            .stack_size(PUMP_STACK)
+            .spawn(move || {
+                serve_link(n, &link, &shared_conn, buffers);
+                if let Some(own) = own {
+                    lock(&shared_conn.own).remove(&own);
+                }
+                shared_conn.activity.closed();
+            });
         match spawned {
             Ok(handle) => live.push((weak, handle)),
             Err(e) => {

@@ -43,9 +43,34 @@ struct Paced<'a> {
     delivery: Option<&'a Delivery>,
 }
 
-/// What one read may take: 256 KiB, so that a fast stream costs few calls
+/// What one read may take: 64 KiB, so that a fast stream costs few calls
 /// (and few rows of the log) and a connection a fixed amount of memory.
-const READ_BUFFER: usize = 256 << 10;
+pub const READ_BUFFER: usize = 64 << 10;
+
+/// One direction's memory, taken before its connection is served: the read
+/// buffer, and room for what a read delay gathers (none without one). Only
+/// reserved: a page is the process's once a read has written to it, so an
+/// idle connection holds next to none of it.
+pub(super) struct Buffers {
+    read: Vec<u8>,
+    gathered: Vec<u8>,
+}
+
+impl Buffers {
+    /// The buffers `shape` needs, or the allocation's failure (the
+    /// connection is then refused, not the process aborted).
+    pub(super) fn for_shape(shape: &Shape) -> Result<Buffers, std::collections::TryReserveError> {
+        let mut read = Vec::new();
+        read.try_reserve_exact(READ_BUFFER)?;
+        let mut gathered = Vec::new();
+        if !shape.read_delay.is_zero() {
+            // A gathering goes on while it holds less than MAX_GATHER, and
+            // its last read adds at most READ_BUFFER.
+            gathered.try_reserve_exact(super::MAX_GATHER + READ_BUFFER)?;
+        }
+        Ok(Buffers { read, gathered })
+    }
+}
 
 /// How a wait for the receiver ended.
 enum Waited {
@@ -220,10 +245,17 @@ enum Dir {
     Down,
 }
 
-pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
+pub(super) fn serve_link(
+    n: usize,
+    link: &Arc<Link>,
+    shared: &Arc<Shared>,
+    (down, up): (Buffers, Buffers),
+) {
     let up = {
         let (link, shared) = (link.clone(), shared.clone());
-        thread::Builder::new().spawn(move || pump(n, Dir::Up, &link, &shared))
+        thread::Builder::new()
+            .stack_size(super::PUMP_STACK)
+            .spawn(move || pump(n, Dir::Up, &link, &shared, up))
     };
     let up = match up {
         Ok(up) => up,
@@ -245,7 +277,7 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
             return;
         }
     };
-    pump(n, Dir::Down, link, shared);
+    pump(n, Dir::Down, link, shared, down);
     let _ = up.join();
     // A reset the calls did not see (the client closed while neither side
     // was reading or writing) waits on our end as its pending error.
@@ -259,7 +291,7 @@ pub(super) fn serve_link(n: usize, link: &Arc<Link>, shared: &Arc<Shared>) {
 
 /// Copy one direction of a connection, reshaped. Every read and write is one
 /// system call and one row of the timeline.
-fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
+fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
     let (src, dst, shape, src_side, dst_side, leg_in, leg_out) = match dir {
         Dir::Up => (
             &link.client,
@@ -294,8 +326,12 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
     let mut patience = shared.config.patience;
     let stall = shape.stall;
     let mut fragmenter = Fragmenter::new(shape.plan);
-    let mut buf = vec![0u8; READ_BUFFER];
-    let mut gathered = Vec::new();
+    let Buffers {
+        read: mut buf,
+        mut gathered,
+    } = buffers;
+    // Without a read delay each read is passed on as it is, from `buf`.
+    let gathering = !shape.read_delay.is_zero();
     let limit = shape.cut_after.or(shape.reset_after);
     let mut forwarded: u64 = 0;
     // Bytes read so far in this direction: where the next read starts.
@@ -311,7 +347,9 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                 if let Dir::Up = dir {
                     link.from_client.fetch_add(k as u64, Ordering::SeqCst);
                 }
-                gathered.extend_from_slice(&buf[..k]);
+                if gathering {
+                    gathered.extend_from_slice(&buf);
+                }
                 false
             }
             Err(e) => {
@@ -322,7 +360,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                 return;
             }
         };
-        if !shape.read_delay.is_zero() && !eof {
+        if gathering && !eof {
             // A late reader: keep reading until the delay after the first byte
             // has passed, so separate writes go on as one; at most
             // MAX_GATHER bytes, then they go on at once.
@@ -342,7 +380,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
                         if let Dir::Up = dir {
                             link.from_client.fetch_add(k as u64, Ordering::SeqCst);
                         }
-                        gathered.extend_from_slice(&buf[..k]);
+                        gathered.extend_from_slice(&buf);
                     }
                     Err(e) if is_timeout(&e) => break,
                     Err(e) => {
@@ -356,8 +394,9 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
             }
             let _ = src.set_read_timeout(None);
         }
-        let room = limit.map_or(gathered.len(), |l| {
-            (l - forwarded).min(gathered.len() as u64) as usize
+        let pending: &[u8] = if gathering { &gathered } else { &buf };
+        let room = limit.map_or(pending.len(), |l| {
+            (l - forwarded).min(pending.len() as u64) as usize
         });
         let mut out = Paced {
             stream: dst,
@@ -379,7 +418,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared) {
         // a quiet moment for the end of a reply gets half of it. One stall
         // per reply: the first buffer after the client last sent something
         // (a large reply comes in many buffers).
-        let mut now = &gathered[..room];
+        let mut now = &pending[..room];
         let asked = link.from_client.load(Ordering::SeqCst);
         if let Some(hold) = stall.filter(|_| room > 1 && stalled_at != Some(asked)) {
             stalled_at = Some(asked);
@@ -431,19 +470,41 @@ pub(super) fn error_of(e: &io::Error) -> What {
     }
 }
 
+/// One read of `src` into `buf`'s reserved room (its capacity): `buf` then
+/// holds what the read returned, and only the pages the kernel wrote to are
+/// the process's.
+fn read_reserved(src: &TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    buf.clear();
+    let room = buf.spare_capacity_mut();
+    loop {
+        // SAFETY: `room` is valid for writes of its length, and recv writes
+        // at most that many bytes.
+        let got = unsafe { libc::recv(src.as_raw_fd(), room.as_mut_ptr().cast(), room.len(), 0) };
+        if got >= 0 {
+            // SAFETY: recv initialised the first `got` bytes.
+            unsafe { buf.set_len(got as usize) };
+            return Ok(got as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
 fn read_logged(
     src: &TcpStream,
-    buf: &mut [u8],
+    buf: &mut Vec<u8>,
     side: Side,
     log: &Log,
     received: &mut u64,
 ) -> io::Result<usize> {
-    let mut src = src;
-    let asked = buf.len();
+    let asked = buf.capacity();
     // What already waits in the kernel as the call begins (the read may then
     // wait for more).
     let queued = crate::transport::queue::inq(src).ok();
-    match src.read(buf) {
+    match read_reserved(src, buf) {
         Ok(0) => {
             log.row(side, What::Eof, false);
             Ok(0)
