@@ -67,7 +67,7 @@ pub(super) struct Exchange {
     /// serving).
     pub refused: bool,
     /// Bytes of the replies the client never read when it ended: held by
-    /// the proxy, or delivered to it and left in its socket.
+    /// the proxy, or written to it after it had closed.
     pub unread: u64,
 }
 

@@ -308,8 +308,8 @@ impl Proxy {
     }
 
     /// Bytes the server sent that a client never read: those the proxy
-    /// still holds, and those delivered to a client that closed with them
-    /// unread (with [`ProxyConfig::watch_reads`]; else only the first).
+    /// still holds, and those written to a client after it had closed (with
+    /// [`ProxyConfig::watch_reads`]; else only the first).
     /// Call it once the client has ended: it waits at most `limit` for the
     /// kernel to see every client's socket closed.
     pub fn unread(&self, limit: Duration) -> u64 {

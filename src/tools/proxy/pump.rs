@@ -118,12 +118,7 @@ impl Write for Paced<'_> {
                     self.log.note(self.side, short, false);
                 }
             }
-            Err(e) => {
-                if let Some(d) = self.delivery {
-                    d.failed(e);
-                }
-                self.log.row(self.side, error_of(e), true);
-            }
+            Err(e) => self.log.row(self.side, error_of(e), true),
         }
         result
     }
@@ -279,11 +274,6 @@ pub(super) fn serve_link(
     };
     pump(n, Dir::Down, link, shared, down);
     let _ = up.join();
-    // A reset the calls did not see (the client closed while neither side
-    // was reading or writing) waits on our end as its pending error.
-    if let (Some(d), Ok(Some(e))) = (&link.delivery, link.client.take_error()) {
-        d.failed(&e);
-    }
     shared
         .log
         .note(Side::Downstream(n), Msg::new("proxy-closed"), false);
@@ -352,10 +342,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
                 }
                 false
             }
-            Err(e) => {
-                if let (Dir::Up, Some(d)) = (dir, &link.delivery) {
-                    d.failed(&e);
-                }
+            Err(_) => {
                 link.shut();
                 return;
             }
@@ -383,10 +370,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
                         gathered.extend_from_slice(&buf);
                     }
                     Err(e) if is_timeout(&e) => break,
-                    Err(e) => {
-                        if let (Dir::Up, Some(d)) = (dir, &link.delivery) {
-                            d.failed(&e);
-                        }
+                    Err(_) => {
                         link.shut();
                         return;
                     }
