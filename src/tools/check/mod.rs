@@ -165,10 +165,35 @@ impl CheckConfig {
     }
 }
 
+/// What a check tells while it runs, for a person watching: each run as it
+/// ends, and how far a split sweep is. Both do nothing unless told to.
+pub trait Watch {
+    /// A run has ended.
+    fn run(&self, _run: &Run) {}
+    /// The split sweep has tried `done` of its `of` points.
+    fn points(&self, _done: usize, _of: usize) {}
+}
+
+/// Nobody watching.
+impl Watch for () {}
+
+/// What a client is checked against, in words.
+pub fn against(config: &CheckConfig) -> Msg {
+    match config.upstream {
+        Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
+        None => Msg::new("chk-server-ours"),
+    }
+}
+
 /// Run the check. Errors are the check's (no such command, an upstream that
 /// refuses, a port), not the client's: a client that fails is a failed
 /// [`Run`].
 pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
+    check_with(config, &())
+}
+
+/// [`check`], telling `watch` each run as it ends.
+pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport, CheckError> {
     let error = |e: io::Error| CheckError(e.to_string());
     // Everything that can make the check impossible, before the first run.
     let program = config
@@ -206,7 +231,10 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         reply = first_reply(&events);
     }
     // A split asked for past the reply's end would split nothing, and pass.
-    if let Some(k) = config.split_at.filter(|&k| k >= reply && asks(ShapeName::Split)) {
+    if let Some(k) = config
+        .split_at
+        .filter(|&k| k >= reply && asks(ShapeName::Split))
+    {
         return Err(CheckError(format!(
             "--at {k}: the first reply is {reply} bytes, so there is no byte {k} to split after"
         )));
@@ -225,6 +253,7 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         if shape == ShapeName::Split {
             let run = sweep(config, to, reply)?;
             let failed = !run.passed;
+            watch.run(&run);
             runs.push(run);
             if config.fail_fast && failed {
                 break;
@@ -252,6 +281,7 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));
         run.reproduce = reproduce(config, shape, seed, cut, direction);
         let failed = !run.passed;
+        watch.run(&run);
         runs.push(run);
         // --fail-fast: the first failing shape ends the check.
         if config.fail_fast && failed {
@@ -259,13 +289,9 @@ pub fn check(config: &CheckConfig) -> Result<CheckReport, CheckError> {
         }
     }
     drop(ours);
-    let server = match config.upstream {
-        Some(addr) => Msg::new("chk-server-at").arg("addr", addr.to_string()),
-        None => Msg::new("chk-server-ours"),
-    };
     Ok(CheckReport::new(
         config.command.clone(),
-        server,
+        against(config),
         config.direction,
         runs,
     ))

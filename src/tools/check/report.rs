@@ -10,9 +10,25 @@ use crate::view::report::{pad, pad_before};
 
 /// The table of runs, then the failures, the simplest shape first, in `lang`.
 pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
-    let command = super::quote::line(report.command.iter().map(String::as_str));
+    text_head(&report.command, &report.server, lang, out)?;
+    for r in &report.runs {
+        text_row(r, lang, out)?;
+    }
+    text_tail(report, lang, out)
+}
+
+/// What is checked, against what, and the table's headings: what
+/// [`text`] prints before the runs, and a check printed as it goes prints
+/// first.
+pub fn text_head(
+    command: &[String],
+    server: &crate::lang::Msg,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let command = super::quote::line(command.iter().map(String::as_str));
     writeln!(out, "{}", tr!(lang, "chk-checking", command = command))?;
-    let against = tr!(lang, "chk-against", server = report.server.clone());
+    let against = tr!(lang, "chk-against", server = server.clone());
     writeln!(out, "{against}")?;
     writeln!(out)?;
     // Columns padded by what shows: a Korean heading is twice as wide as its
@@ -24,25 +40,31 @@ pub fn text(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result
         pad_before(&tr!(lang, "chk-col-seed"), 4),
         pad(&tr!(lang, "chk-col-result"), 6),
         pad_before(&tr!(lang, "chk-col-time"), 8),
-    )?;
+    )
+}
+
+/// One run's row of the table.
+pub fn text_row(r: &Run, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let (pass, fail) = (tr!(lang, "chk-pass"), tr!(lang, "chk-fail"));
-    for r in &report.runs {
-        let seed = r.seed.map(|s| s.to_string()).unwrap_or_default();
-        // A row under a second in milliseconds: a fast server's rows take
-        // a few, and "0.00 s" would say they took none.
-        let time = match r.millis {
-            0..1000 => format!("{} ms", r.millis),
-            _ => format!("{:.2} s", r.millis as f64 / 1000.0),
-        };
-        writeln!(
-            out,
-            "  {:<14} {:>4}  {} {:>8}",
-            r.shape.name(),
-            seed,
-            pad(if r.passed { &pass } else { &fail }, 6),
-            time
-        )?;
-    }
+    let seed = r.seed.map(|s| s.to_string()).unwrap_or_default();
+    // A row under a second in milliseconds: a fast server's rows take a
+    // few, and "0.00 s" would say they took none.
+    let time = match r.millis {
+        0..1000 => format!("{} ms", r.millis),
+        _ => format!("{:.2} s", r.millis as f64 / 1000.0),
+    };
+    writeln!(
+        out,
+        "  {:<14} {:>4}  {} {:>8}",
+        r.shape.name(),
+        seed,
+        pad(if r.passed { &pass } else { &fail }, 6),
+        time
+    )
+}
+
+/// What [`text`] prints after the table: each failure, then the count.
+pub fn text_tail(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let failed: Vec<&Run> = report.runs.iter().filter(|r| !r.passed).collect();
     writeln!(out)?;
     if failed.is_empty() {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use super::client::{self, Output};
 use super::{
     Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Direction, Ended, Flow, Run, ShapeName,
-    Shaping, judge, quote,
+    Shaping, Watch, judge, quote,
 };
 use crate::lang::Msg;
 
@@ -136,14 +136,19 @@ pub fn unescape_request(text: &str) -> Result<Vec<u8>, String> {
 
 /// Check the server.
 pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
-    check_server_with(config, &|_, _| {})
+    check_server_with(config, &())
 }
 
-/// Check the server, telling `progress` how far the split sweep is (points
-/// done, of how many).
+/// What a server is checked against, in words: our client and its requests.
+pub fn against(config: &ServerConfig) -> Msg {
+    Msg::new("srv-against").arg("n", config.requests.len())
+}
+
+/// Check the server, telling `watch` each run as it ends and how far the
+/// split sweep is.
 pub fn check_server_with(
     config: &ServerConfig,
-    progress: &dyn Fn(usize, usize),
+    watch: &dyn Watch,
 ) -> Result<CheckReport, CheckError> {
     let program = config
         .command
@@ -194,14 +199,8 @@ pub fn check_server_with(
                 run_concurrent(s, &plan, config, &mut flow)
             }),
             ShapeName::Split => {
-                let (result, said, first) = split_sweep(
-                    &mut server,
-                    &plan,
-                    config,
-                    &mut flow,
-                    &mut last_sent,
-                    progress,
-                );
+                let (result, said, first) =
+                    split_sweep(&mut server, &plan, config, &mut flow, &mut last_sent, watch);
                 sweep = Some(said);
                 at = first;
                 result
@@ -277,6 +276,9 @@ pub fn check_server_with(
             expected: bytes.as_ref().map(|(_, want)| Run::shown(want)),
             reproduce: reproduce(config, shape, seed, at),
         });
+        if let Some(run) = runs.last() {
+            watch.run(run);
+        }
         // --fail-fast: the first failing shape ends the check.
         if config.fail_fast && !passed {
             break;
@@ -285,7 +287,7 @@ pub fn check_server_with(
     server.end();
     Ok(CheckReport::new(
         config.command.clone(),
-        Msg::new("srv-against").arg("n", config.requests.len()),
+        against(config),
         Direction::Up,
         runs,
     ))
@@ -317,8 +319,9 @@ fn split_sweep(
     config: &ServerConfig,
     flow: &mut Flow,
     last_sent: &mut Option<Msg>,
-    progress: &dyn Fn(usize, usize),
+    watch: &dyn Watch,
 ) -> (Result<(), Wrong>, Msg, Option<(usize, usize)>) {
+    let progress = |done, of| watch.points(done, of);
     let started = Instant::now();
     let chosen = match config.at {
         Some((r, k)) => points::Points {
