@@ -112,8 +112,10 @@ for _ in range(2):
     }
     let one_byte = row(&report, "one-byte");
     let reason = one_byte["reason"].as_str().unwrap();
+    // Of what the server had sent when the client ended (the request was
+    // still being passed on a byte at a time, so not always all 34).
     assert!(
-        reason.starts_with("ended with ") && reason.ends_with(" of 34 reply bytes never read"),
+        reason.starts_with("ended with ") && reason.ends_with(" reply bytes never read"),
         "{reason}"
     );
     // The failing row shows what came (the bytes the client was given) and
@@ -122,10 +124,8 @@ for _ in range(2):
         one_byte["received"].as_str().unwrap(),
         one_byte["expected"].as_str().unwrap(),
     );
-    assert_eq!(
-        expected, r"hello, class\nTCP is a byte stream\n",
-        "{one_byte:#}"
-    );
+    let echo = r"hello, class\nTCP is a byte stream\n";
+    assert!(echo.starts_with(expected), "{one_byte:#}");
     assert!(
         !received.is_empty() && expected.starts_with(received),
         "{one_byte:#}"
