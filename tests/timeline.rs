@@ -370,7 +370,7 @@ fn a_failed_call_s_row_names_the_call() {
     assert_eq!(json["call"], "write", "{json}");
     for (lang, said) in [
         ("en", "write failed: broken pipe"),
-        ("ko", "write 오류: 파이프 깨짐"),
+        ("ko", "write 오류: EPIPE: 상대가 이미 연결을 닫음"),
     ] {
         let out = run_with_input(
             tcp_boundary_bin(),
