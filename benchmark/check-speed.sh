@@ -8,9 +8,9 @@
 # Servers (`check --server`): two correct ones, our echo server
 # (`echo-server {port} --clients 0`) and a Python line server
 # (benchmark/servers/line_echo.py), each with one request of 300 bytes and
-# one of 64 KiB, both a line; then a naive length-prefixed Python server (one
-# recv taken for one frame, the connection closed on a short one) with one
-# frame of 300 bytes: it fails, and the figure is how long the failing check
+# one of 64 KiB, both a line; then a naive length-prefixed Python server
+# (benchmark/servers/naive_frames.py: one recv taken for one frame, the
+# connection closed on a short one) with one frame of 300 bytes: it fails, and the figure is how long the failing check
 # takes to end.
 #
 # Prints each check's table (the time of every shape) and its wall time,
@@ -75,23 +75,6 @@ open(d + "/65536.txt", "wb").write(line[:65535] + b"\n")
 body = (b"a length field says how long the frame is; " * 7)[:298]
 open(d + "/frame.bin", "wb").write(len(body).to_bytes(2, "big") + body)
 PY
-cat >"$dir/naive_frames.py" <<'PY'
-import socket, sys, threading
-srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-def serve(c):
-    with c:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                return
-            n = int.from_bytes(d[:2], "big")
-            body = d[2:2 + n]
-            if len(d) < 2 or len(body) < n:
-                return
-            c.sendall(n.to_bytes(2, "big") + body.upper())
-while True:
-    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
-PY
 
 for request in 300 65536; do
     target=3
@@ -102,4 +85,4 @@ for request in 300 65536; do
         "$bin" check --server --requests "$dir/$request.txt" -- python3 "$here/servers/line_echo.py" '{port}'
 done
 timed "naive length-prefixed server, one frame of 300 bytes (fails)" "" \
-    "$bin" check --server --requests "$dir/frame.bin" -- python3 "$dir/naive_frames.py" '{port}'
+    "$bin" check --server --requests "$dir/frame.bin" -- python3 "$here/servers/naive_frames.py" '{port}'

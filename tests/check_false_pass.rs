@@ -23,6 +23,10 @@ use serde_json::Value;
 /// check-speed benchmark times its check too.
 const LINE_ECHO: &str = include_str!("../benchmark/servers/line_echo.py");
 
+/// A naive length-prefixed server: one recv taken for one frame. The
+/// check-speed benchmark times its failing check.
+const NAIVE_FRAMES: &str = include_str!("../benchmark/servers/naive_frames.py");
+
 /// `check --server --json EXTRA -- COMMAND`: the report and the exit code.
 fn server_json(extra: &[&str], command: &[&str]) -> (Value, i32) {
     server_json_within(common::LIMIT, extra, command)
@@ -256,27 +260,7 @@ fn a_naive_length_prefixed_server_fails_and_the_check_ends() {
     // the connection closed, as many servers answer a malformed frame; so
     // every split point ends with a closed connection, which the split row
     // once waited on, point after point (minutes for 300 bytes).
-    let server = write_script(
-        dir.path(),
-        "frames",
-        r#"
-import socket, sys, threading
-srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-def serve(c):
-    with c:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                return
-            n = int.from_bytes(d[:2], "big")
-            body = d[2:2 + n]
-            if len(d) < 2 or len(body) < n:
-                return
-            c.sendall(n.to_bytes(2, "big") + body.upper())
-while True:
-    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
-"#,
-    );
+    let server = write_script(dir.path(), "frames", NAIVE_FRAMES);
     // One frame of 300 bytes: its length field (298) and a lower-case body.
     let body = &b"a length field says how long the frame is; ".repeat(7)[..298];
     let frame = [&298u16.to_be_bytes()[..], body].concat();

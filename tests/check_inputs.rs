@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{check, python, tcp_boundary_bin, wait_limited};
+use common::{check, python, tcp_boundary_bin, wait_limited, write_script};
 
 /// How long a killed process may take to be gone once `check` has exited.
 const GONE_WITHIN: Duration = Duration::from_secs(2);
@@ -133,17 +133,11 @@ if os.fork() == 0:
 os.wait()
 "#;
 
-fn script(dir: &Path, name: &str, body: &str) -> String {
-    let path = dir.join(format!("{name}.py"));
-    std::fs::write(&path, body).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 #[test]
 fn what_a_client_detaches_from_its_group_ends_with_its_run() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let client = script(dir.path(), "detaching", DETACHING_CLIENT);
+    let client = write_script(dir.path(), "detaching", DETACHING_CLIENT);
     let marker = marker(29, 1);
     let pidfile = dir.path().join("sleep.pid");
     let out = check(&[
@@ -168,7 +162,7 @@ fn what_a_client_detaches_from_its_group_ends_with_its_run() {
 fn a_daemonising_server_s_daemon_ends_with_the_check() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let server = script(dir.path(), "daemon", DAEMON_SERVER);
+    let server = write_script(dir.path(), "daemon", DAEMON_SERVER);
     let pidfile = dir.path().join("daemon.pid");
     let out = check(&[
         "--server",
@@ -194,7 +188,7 @@ fn a_daemonising_server_s_daemon_ends_with_the_check() {
 fn sigterm_to_check_ends_what_its_client_detached() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let client = script(dir.path(), "holding", DETACHING_CLIENT);
+    let client = write_script(dir.path(), "holding", DETACHING_CLIENT);
     let marker = marker(28, 2);
     let pidfile = dir.path().join("sleep.pid");
     let mut check = Command::new(tcp_boundary_bin())
