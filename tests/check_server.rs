@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{check, failed_shapes, python};
+use common::{check, failed_shapes, python, write_script};
 use serde_json::Value;
 
 /// `check --server --json EXTRA -- COMMAND`: the report and the exit code.
@@ -40,17 +40,11 @@ while True:
     threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
 "#;
 
-fn script(dir: &Path, name: &str, body: &str) -> String {
-    let path = dir.join(format!("{name}.py"));
-    std::fs::write(&path, body).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 #[test]
 fn a_server_that_takes_one_read_for_one_request_fails_at_its_first_split() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let server = script(dir.path(), "line", LINE_SERVER);
+    let server = write_script(dir.path(), "line", LINE_SERVER);
     let (report, code) = check_json(&[], &[py, &server, "{port}"]);
     assert_eq!(code, 0, "the correct one passes: {report:#}");
     assert_eq!(report["verdict"], "pass");
@@ -94,7 +88,7 @@ fn a_server_that_takes_one_read_for_one_request_fails_at_its_first_split() {
 fn a_server_that_dies_on_a_partial_request_fails_saying_so() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let server = script(
+    let server = write_script(
         dir.path(),
         "dies",
         r#"
@@ -167,7 +161,7 @@ fn real_servers_pass_dates_in_their_replies_included() {
     assert_eq!(code, 0, "{report:#}");
     // A clock in every reply: ignored as the default pattern says (an HTTP
     // Date line), or as --ignore says.
-    let clock = script(
+    let clock = write_script(
         dir.path(),
         "clock",
         r#"
