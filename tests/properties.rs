@@ -62,7 +62,15 @@ fn read_sizes() -> impl Strategy<Value = Vec<usize>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // A fixed seed: every run tries the same 300 cases, so a pass or a failure
+    // repeats (PROPTEST_RNG_SEED does not override a seed set here; change it
+    // here to explore other cases, and keep an edge found as its own test below).
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7c9_b0da),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn exact_recovers_any_messages(messages in prop::collection::vec(binary(), 1..6), sizes in read_sizes()) {
@@ -97,8 +105,9 @@ proptest! {
             .collect();
         let right = got.iter().zip(&messages).all(|(g, m)| g.as_ref() == Some(m));
         // Right exactly when no cut falls inside a message, no two messages share a
-        // read, and no message is larger than the one read's buffer.
-        let one_read_each = chunks == messages && messages.iter().all(|m| m.len() <= BUFFER);
+        // read, and no message is larger than what the one read asks for: as in the
+        // book, BUF_SIZE - 1 (a message of exactly BUF_SIZE bytes takes two reads).
+        let one_read_each = chunks == messages && messages.iter().all(|m| m.len() < BUFFER);
         prop_assert_eq!(right, one_read_each, "reads {:?}", chunks.iter().map(Vec::len).collect::<Vec<_>>());
     }
 
@@ -142,4 +151,16 @@ proptest! {
             Err(e) => prop_assert!(e.to_string().starts_with("random chunks: ")),
         }
     }
+}
+
+/// The edge the property found once in CI: a message of exactly BUF_SIZE bytes
+/// in one read of its own is still read in two by the naive reader, which asks
+/// for BUF_SIZE - 1, as the book's `read(sock, message, BUF_SIZE - 1)` does.
+#[test]
+fn naive_reads_a_message_of_exactly_the_buffer_in_two() {
+    let message = vec![b'x'; BUFFER];
+    let mut stream = ScriptedStream::from_chunks(std::slice::from_ref(&message));
+    let mut reader = MessageReader::new(ReaderKind::Naive, BUFFER);
+    let first = reader.receive(&mut stream, message.len()).unwrap();
+    assert_eq!(first.len(), BUFFER - 1);
 }
