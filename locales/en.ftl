@@ -379,6 +379,7 @@ chk-failed-seed = ✗ { $shape } (seed { $seed }): { $reason }
 chk-shaped = shaped: { $line }
 chk-last-output = the client's last output:
 chk-reproduce = reproduce: { $command }
+chk-untraced = note: this machine does not let check trace the client, so bytes it leaves unread in its kernel when it closes are not counted (only those still on their way)
 chk-broke = { $n } of { $runs } runs failed
 chk-hung = nothing moved either way for { $secs } s while it ran: killed (a hang); not yet delivered: { $up } to the server, { $down } to the client
 chk-too-slow = too slow for this shape: still running after { $secs } s, bytes still moving; not yet delivered: { $up } to the server, { $down } to the client

@@ -366,6 +366,7 @@ chk-failed-seed = ✗ { $shape } (시드 { $seed }): { $reason }
 chk-shaped = 나뉜 모양: { $line }
 chk-last-output = 클라이언트가 마지막으로 출력한 것:
 chk-reproduce = 다시 해 보기: { $command }
+chk-untraced = 참고: 이 컴퓨터에서는 check가 클라이언트를 추적(ptrace)할 수 없어서, 클라이언트가 소켓을 닫을 때 커널에 남겨 둔 읽지 않은 바이트는 세지 않았습니다(아직 전달 중이던 바이트만 셈)
 chk-broke = 실행 { $runs }번 중 { $n }번 실패
 chk-hung = { $secs }초 동안 어느 쪽으로도 바이트가 오가지 않아 강제로 종료함 (멈춤). 아직 전달되지 않은 바이트: 서버 쪽 { $up }, 클라이언트 쪽 { $down }
 chk-too-slow = 이 모양에서는 너무 느림: { $secs }초가 지나도록 바이트가 계속 오가며 끝나지 않음. 아직 전달되지 않은 바이트: 서버 쪽 { $up }, 클라이언트 쪽 { $down }

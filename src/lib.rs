@@ -42,7 +42,9 @@
 //! Plumbing:
 //!
 //! - [`transport`]: the stream trait the programs talk through, sockets with
-//!   their options, and a scripted stream for tests.
+//!   their options, their queues as the kernel counts them, another
+//!   program's sockets measured as it lets go of them ([`transport::trace`]),
+//!   and a scripted stream for tests.
 //! - [`cli`]: switches, exit codes and the error line shared by the binaries.
 //!
 //! # Layers

@@ -12,6 +12,7 @@ pub mod accept;
 pub mod mock;
 pub mod net;
 pub mod queue;
+pub mod trace;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -15,13 +15,14 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{CheckConfig, Ended, KEPT_OUTPUT};
+use crate::transport::trace::{self, LetGo, Traced};
 
 /// The process group of the client running now (0: none), for
 /// [`end_client`].
@@ -182,8 +183,25 @@ pub(super) fn detached_alive() -> bool {
 /// Start `command` (in a process group of its own) as the program
 /// [`end_client`] ends.
 pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {
-    // If `check` itself is killed (SIGKILL, SIGQUIT: nothing it can catch),
-    // the kernel ends the program it started.
+    die_with_us(command);
+    tracked(|| command.spawn(), Child::id)
+}
+
+/// Start a process with `start`, its group known to [`end_client`] as soon
+/// as it is (`id` says its process, the leader of its group).
+fn tracked<T>(start: impl FnOnce() -> io::Result<T>, id: impl Fn(&T) -> u32) -> io::Result<T> {
+    STARTING.store(true, Ordering::SeqCst);
+    let spawned = start();
+    if let Ok(process) = &spawned {
+        GROUP.store(id(process) as i32, Ordering::SeqCst);
+    }
+    STARTING.store(false, Ordering::SeqCst);
+    spawned
+}
+
+/// If `check` itself is killed (SIGKILL, SIGQUIT: nothing it can catch),
+/// the kernel ends the program `command` starts.
+fn die_with_us(command: &mut Command) {
     // SAFETY: prctl is async-signal-safe, as pre_exec requires.
     unsafe {
         command.pre_exec(|| {
@@ -191,13 +209,67 @@ pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {
             Ok(())
         });
     }
-    STARTING.store(true, Ordering::SeqCst);
-    let spawned = command.spawn();
-    if let Ok(child) = &spawned {
-        GROUP.store(child.id() as i32, Ordering::SeqCst);
+}
+
+/// The client's process: traced when the machine allows it, so that what
+/// it leaves unread in its sockets when it lets go of them is measured (see
+/// [`crate::transport::trace`]); a plain child where it does not.
+enum Running {
+    Traced(Traced),
+    Plain(Child),
+}
+
+impl Running {
+    fn id(&self) -> u32 {
+        match self {
+            Running::Traced(t) => t.id(),
+            Running::Plain(c) => c.id(),
+        }
     }
-    STARTING.store(false, Ordering::SeqCst);
-    spawned
+
+    fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        match self {
+            Running::Traced(t) => Ok(t.try_wait()),
+            Running::Plain(c) => c.try_wait(),
+        }
+    }
+
+    /// Wait for a client just killed to be gone (a traced one is reaped by
+    /// its tracer: waited for at most a second).
+    fn reap(&mut self) {
+        match self {
+            Running::Traced(t) => {
+                let deadline = Instant::now() + Duration::from_secs(1);
+                while t.try_wait().is_none() && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }
+            Running::Plain(c) => {
+                let _ = c.wait();
+            }
+        }
+    }
+
+    /// The sockets it let go of, as measured then (none when untraced).
+    fn let_go(&self) -> Vec<LetGo> {
+        match self {
+            Running::Traced(t) => t.let_go(),
+            Running::Plain(_) => Vec::new(),
+        }
+    }
+}
+
+/// Start the client (in a process group of its own) as the program
+/// [`end_client`] ends, traced if the machine allows it.
+fn spawn_client(mut command: Command) -> io::Result<Running> {
+    die_with_us(&mut command);
+    tracked(
+        || match trace::allowed() {
+            true => Traced::spawn(command).map(Running::Traced),
+            false => command.spawn().map(Running::Plain),
+        },
+        Running::id,
+    )
 }
 
 /// The tracked program has ended: nothing for [`end_client`] to end.
@@ -343,13 +415,14 @@ pub(super) fn read_output(
     })
 }
 
-/// Run the client against `addr` until it exits or a limit; its output.
+/// Run the client against `addr` until it exits or a limit; its output,
+/// and the sockets it let go of as they were then (when traced).
 /// `idle` says how long nothing has moved between the client and the server.
 pub(super) fn run_client(
     config: &CheckConfig,
     addr: SocketAddr,
     idle: &dyn Fn() -> Duration,
-) -> io::Result<(Ended, Output)> {
+) -> io::Result<(Ended, Output, Vec<LetGo>)> {
     let (program, args) = config
         .command
         .split_first()
@@ -388,11 +461,10 @@ pub(super) fn run_client(
         // A group of its own: a timeout or a Ctrl-C ends the client and
         // everything it started, and nothing it left behind keeps us waiting.
         .process_group(0);
-    let mut child = spawn_tracked(&mut command)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     // Our copies of the writing ends go with the command, so the streams end
     // when the client's processes have all closed them.
-    drop(command);
+    let mut child = spawn_client(command)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     let group = child.id() as i32;
     let stop = Arc::new(AtomicBool::new(false));
     if let (Some(lines), Some(typed), Some(held)) = (&config.stdin_lines, typed, &held_terminal) {
@@ -428,7 +500,7 @@ pub(super) fn run_client(
     }
     stop.store(true, Ordering::SeqCst);
     let output = reader.join().unwrap_or_default();
-    Ok((ended?, output))
+    Ok((ended?, output, child.let_go()))
 }
 
 /// Every message as a line, then `q`, typed at the client's terminal, one
@@ -522,7 +594,7 @@ fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
 /// Wait for the child until it exits, nothing has moved for the timeout
 /// (a hang), or the run has taken its whole limit (too slow).
 fn wait_until(
-    child: &mut Child,
+    child: &mut Running,
     config: &CheckConfig,
     idle: &dyn Fn() -> Duration,
 ) -> io::Result<Ended> {
@@ -548,7 +620,7 @@ fn wait_until(
             unsafe {
                 libc::killpg(child.id() as i32, libc::SIGKILL);
             }
-            let _ = child.wait();
+            child.reap();
             return Ok(ended);
         }
         thread::sleep(Duration::from_millis(5));

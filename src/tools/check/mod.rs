@@ -289,12 +289,15 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
         }
     }
     drop(ours);
-    Ok(CheckReport::new(
-        config.command.clone(),
-        against(config),
-        config.direction,
-        runs,
-    ))
+    Ok(CheckReport {
+        traced: crate::transport::trace::allowed(),
+        ..CheckReport::new(
+            config.command.clone(),
+            against(config),
+            config.direction,
+            runs,
+        )
+    })
 }
 
 #[cfg(test)]

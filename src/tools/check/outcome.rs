@@ -173,6 +173,12 @@ pub struct CheckReport {
     pub direction: Direction,
     /// Each run, in order.
     pub runs: Vec<Run>,
+    /// The program checked ran traced (see [`crate::transport::trace`]):
+    /// the bytes it left unread in its sockets when it closed them were
+    /// measured then, and counted. False for a server check (the client is
+    /// ours), and where the machine does not allow tracing: then a client
+    /// that quits with bytes of its reply unread in its kernel is not caught.
+    pub traced: bool,
 }
 
 impl CheckReport {
@@ -196,6 +202,7 @@ impl CheckReport {
             server,
             direction,
             runs,
+            traced: false,
         }
     }
 

@@ -237,13 +237,13 @@ pub(super) fn run_once(
     .map_err(error)?;
     let addr = proxy.addr();
     let started = Instant::now();
-    let (ended, output) =
+    let (ended, output, let_go) =
         client::run_client(config, addr, &|| proxy.traffic().idle).map_err(error)?;
     let millis = started.elapsed().as_millis() as u64;
     proxy.settle(Duration::from_millis(500));
-    // The client has ended: its sockets are closed, and the kernel has said
-    // (within a few milliseconds) whether it left bytes unread.
-    let unread = proxy.unread(Duration::from_millis(200));
+    // The client has ended: its sockets are closed, measured as it closed
+    // them when it ran traced.
+    let unread = proxy.unread(Duration::from_millis(200), &let_go);
     let traffic = proxy.traffic();
     let connections = proxy.connections();
     let events = proxy.events();

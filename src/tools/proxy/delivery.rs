@@ -11,17 +11,21 @@
 //! [`PeerQueue`](crate::transport::queue::PeerQueue)): a client still
 //! reading what was delivered is making progress, not hung.
 //!
-//! Bytes delivered and left unread when the client closed are not counted:
-//! the kernel resets such a connection, but it resets one closed on purpose
-//! with `SO_LINGER` 0 too, and no ask tells the two apart without a race.
+//! Bytes delivered and left unread in the client's kernel when it closed
+//! cannot be told from here: the kernel resets such a connection, but it
+//! resets one closed on purpose with `SO_LINGER` 0 too. A client run traced
+//! is measured at its close instead (see [`crate::transport::trace`]): what
+//! it had read of the bytes written to it then is exact, and every other
+//! byte written to it was never read.
 
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::transport::queue::PeerQueue;
+use crate::transport::trace::LetGo;
 
 /// How often the client's socket is asked what it has read.
 pub(super) const EVERY: Duration = Duration::from_millis(1);
@@ -40,6 +44,8 @@ pub(super) struct Delivery {
     written_at_close: AtomicU64,
     /// The probe of the client's socket, until the client has closed.
     watched: Mutex<Option<PeerQueue>>,
+    /// The client's end of the connection (its address).
+    client: Option<SocketAddr>,
 }
 
 impl Delivery {
@@ -50,6 +56,7 @@ impl Delivery {
         probe.ask().ok()??;
         Some(Delivery {
             watched: Mutex::new(Some(probe)),
+            client: client.peer_addr().ok(),
             ..Delivery::default()
         })
     }
@@ -99,8 +106,16 @@ impl Delivery {
         false
     }
 
-    /// Bytes written to the client after it had closed: never read.
-    fn unread(&self) -> u64 {
+    /// Bytes written to the client that it never read: with the client's
+    /// socket measured as it let go of it (`let_go`, the last of this
+    /// connection's), every byte written less what it had read then; else
+    /// those written after it was seen closed.
+    fn unread(&self, let_go: &[LetGo]) -> u64 {
+        let written = self.written.load(Ordering::SeqCst);
+        let measured = let_go.iter().rev().find(|l| Some(l.local) == self.client);
+        if let Some(l) = measured {
+            return written.saturating_sub(l.read());
+        }
         match self.closed.load(Ordering::SeqCst) {
             true => self
                 .written
@@ -143,10 +158,10 @@ impl Deliveries {
         progressed
     }
 
-    /// Bytes written to clients after they had closed, once every client
-    /// has closed (waiting at most `limit` for that: call it after the
-    /// client's process has ended).
-    pub(super) fn unread(&self, limit: Duration) -> u64 {
+    /// Bytes written to clients that they never read (see
+    /// [`Delivery::unread`]), once every client has closed (waiting at most
+    /// `limit` for that: call it after the client's process has ended).
+    pub(super) fn unread(&self, limit: Duration, let_go: &[LetGo]) -> u64 {
         let deadline = Instant::now() + limit;
         loop {
             let open = self.open();
@@ -157,6 +172,6 @@ impl Deliveries {
             thread::sleep(EVERY);
         }
         let all = self.all.lock().unwrap_or_else(|e| e.into_inner());
-        all.iter().map(|d| d.unread()).sum()
+        all.iter().map(|d| d.unread(let_go)).sum()
     }
 }

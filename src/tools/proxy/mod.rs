@@ -57,6 +57,7 @@ use crate::event::{Event, Side, What};
 use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::transport::accept::{self, Backoff, Burst};
+use crate::transport::trace::LetGo;
 use crate::view::timeline;
 
 mod activity;
@@ -308,13 +309,16 @@ impl Proxy {
     }
 
     /// Bytes the server sent that a client never read: those the proxy
-    /// still holds, and those written to a client after it had closed (with
-    /// [`ProxyConfig::watch_reads`]; else only the first).
+    /// still holds, and (with [`ProxyConfig::watch_reads`]) those written to
+    /// a client that it had not read when it let go of its socket (`let_go`:
+    /// the client's sockets measured then, by a
+    /// [`trace`](crate::transport::trace)), or without such a measure those
+    /// written to it after it had closed.
     /// Call it once the client has ended: it waits at most `limit` for the
     /// kernel to see every client's socket closed.
-    pub fn unread(&self, limit: Duration) -> u64 {
+    pub fn unread(&self, limit: Duration, let_go: &[LetGo]) -> u64 {
         let held = self.traffic().undelivered().1;
-        held + self.shared.deliveries.unread(limit)
+        held + self.shared.deliveries.unread(limit, let_go)
     }
 
     /// Connections accepted so far.

@@ -216,6 +216,9 @@ pub fn check_server_with(
             thread::sleep(Duration::from_millis(10));
             died = server.exited();
         }
+        // How the server stood when the run ended, as the row says it: still
+        // running, or ended (a server that serves one connection and exits 0).
+        let ended = died.clone().unwrap_or(Ended::Running);
         // Ended well after the run's last connection: not a death (the next
         // connection starts it again).
         if result.is_ok() && died == Some(Ended::Exited(0)) {
@@ -262,7 +265,7 @@ pub fn check_server_with(
                 Some(Ended::Signalled(s)) => Some(super::signal_name(s)),
                 _ => None,
             },
-            ended: died.unwrap_or(Ended::Running),
+            ended,
             reason,
             blamed: (!passed && shape != ShapeName::Whole).then(|| Msg::new("chk-blame-server")),
             shaped: Vec::new(),
