@@ -401,11 +401,12 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
         // real silence of the whole hold; then the rest. A reader that takes
         // a quiet moment for the end of a reply gets half of it. One stall
         // per reply: the first buffer after the client last sent something
-        // (a large reply comes in many buffers).
+        // (a large reply comes in many buffers), what it sent during the
+        // stall counted as the same request (a large request is still on its
+        // way when the first of its echo is held).
         let mut now = &pending[..room];
         let asked = link.from_client.load(Ordering::SeqCst);
         if let Some(hold) = stall.filter(|_| room > 1 && stalled_at != Some(asked)) {
-            stalled_at = Some(asked);
             let (first, rest) = now.split_at(room.div_ceil(2));
             if fragmenter.write(&mut out, first, |_| {}).is_err() {
                 link.shut();
@@ -413,6 +414,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
             }
             out.pause(hold);
             out.silence(hold);
+            stalled_at = Some(link.from_client.load(Ordering::SeqCst));
             now = rest;
         }
         // Split once: the first part, a pause until it is read, the rest.
