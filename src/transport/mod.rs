@@ -112,7 +112,7 @@ impl Transport for TcpStream {
     }
 
     fn abort(&mut self) -> io::Result<()> {
-        socket2::SockRef::from(&*self).set_linger(Some(Duration::ZERO))
+        net::abort_on_close(self)
     }
 
     fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
@@ -133,7 +133,7 @@ impl Transport for &TcpStream {
     }
 
     fn abort(&mut self) -> io::Result<()> {
-        socket2::SockRef::from(*self).set_linger(Some(Duration::ZERO))
+        net::abort_on_close(self)
     }
 
     fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {

@@ -193,10 +193,17 @@ pub fn apply_accepted(stream: &TcpStream, opts: &SocketOptions) -> io::Result<()
     Ok(())
 }
 
-/// Close `stream` with a reset (RST) instead of a FIN: SO_LINGER with a zero
-/// timeout makes `close` discard unsent data and abort the connection.
+/// Make the coming close of `stream` abort the connection: `SO_LINGER` with
+/// a zero timeout, so that when its last descriptor closes the kernel sends
+/// RST instead of FIN and drops whatever was not sent yet.
+pub fn abort_on_close(stream: &TcpStream) -> io::Result<()> {
+    SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO))
+}
+
+/// Close `stream` with a reset (RST) instead of a FIN (see
+/// [`abort_on_close`]).
 pub fn reset(stream: TcpStream) -> io::Result<()> {
-    SockRef::from(&stream).set_linger(Some(std::time::Duration::ZERO))?;
+    abort_on_close(&stream)?;
     drop(stream);
     Ok(())
 }

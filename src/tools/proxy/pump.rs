@@ -18,6 +18,7 @@ use crate::lang::Msg;
 use crate::shape::Shape;
 use crate::shape::fragment::Fragmenter;
 use crate::transport::Transport;
+use crate::transport::net::abort_on_close;
 use crate::transport::queue::{self, PeerQueue};
 
 /// Where one direction writes: the socket, with pauses that end early when the
@@ -215,7 +216,7 @@ impl Transport for Paced<'_> {
     }
 
     fn abort(&mut self) -> io::Result<()> {
-        socket2::SockRef::from(self.stream).set_linger(Some(Duration::ZERO))
+        abort_on_close(self.stream)
     }
 }
 
@@ -521,7 +522,7 @@ fn end_early(link: &Link, dir: Dir, shape: Shape, forwarded: u64, log: &Log, n: 
         // sends RST instead of FIN. Only the read side is shut down here (a
         // write-side shutdown would send a FIN first); that wakes the thread of
         // the other direction, which then lets go of the socket.
-        let _ = socket2::SockRef::from(receiver).set_linger(Some(Duration::ZERO));
+        let _ = abort_on_close(receiver);
         log.note(
             side,
             Msg::new("proxy-reset").arg("n", Msg::new("bytes").arg("n", forwarded)),
