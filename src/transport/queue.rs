@@ -267,6 +267,62 @@ impl PeerQueue {
     }
 }
 
+/// How a wait for the peer to read what we wrote ended
+/// ([`PeerQueue::wait_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerRead {
+    /// It has received every byte written and read them all.
+    Read,
+    /// It is blocked writing to us: it reads once that write is done, and
+    /// waiting for it would only hold its write up.
+    Writing,
+    /// The wait ran out, or was stopped.
+    NotReading,
+    /// It has closed: nothing to wait for.
+    Gone,
+}
+
+impl PeerQueue {
+    /// Wait until the peer has received the first `written` bytes we wrote
+    /// to it through `ours` and read them all, at most until `end`, and not
+    /// once `stop` says so. Asked often at first (a reader waiting in
+    /// `read()` takes the bytes within microseconds), then every
+    /// millisecond. An error: the kernel cannot be asked, and the caller's
+    /// clock must pace instead.
+    pub fn wait_read(
+        &mut self,
+        ours: &TcpStream,
+        written: u64,
+        end: std::time::Instant,
+        stop: &dyn Fn() -> bool,
+    ) -> io::Result<PeerRead> {
+        use std::time::{Duration, Instant};
+        let mut nap = Duration::from_micros(20);
+        loop {
+            let Some(peer) = self.ask()? else {
+                return Ok(PeerRead::Gone);
+            };
+            let arrived = match peer.received {
+                Some(n) => n >= written,
+                // A kernel before 4.1: nothing left in our send queue.
+                None => outq(ours)? == 0,
+            };
+            if arrived && peer.unread == 0 {
+                return Ok(PeerRead::Read);
+            }
+            if peer.unsent > 0 {
+                return Ok(PeerRead::Writing);
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || stop() {
+                return Ok(PeerRead::NotReading);
+            }
+            std::thread::sleep(nap.min(left));
+            nap = (nap * 2).min(Duration::from_millis(1));
+        }
+    }
+}
+
 /// What the peer's side of the connection has received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerReceived {
@@ -331,6 +387,46 @@ mod tests {
         assert_eq!((said.unread, said.received), (7, Some(12)));
         assert!(said.held, "the peer's socket is open");
         drop(theirs);
+    }
+
+    #[test]
+    fn a_wait_for_the_peer_to_read_ends_as_the_peer_does() {
+        use std::time::{Duration, Instant};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut theirs, _) = listener.accept().unwrap();
+        let mut probe = PeerQueue::of(&ours).unwrap();
+        let never = || false;
+        ours.write_all(b"hello").unwrap();
+        // Not read: the wait runs out (or a stop ends it at once).
+        let soon = Instant::now() + Duration::from_millis(30);
+        let waited = probe.wait_read(&ours, 5, soon, &never).unwrap();
+        assert_eq!(waited, PeerRead::NotReading);
+        let far = Instant::now() + Duration::from_secs(10);
+        let stopped = probe.wait_read(&ours, 5, far, &|| true).unwrap();
+        assert_eq!(stopped, PeerRead::NotReading);
+        // Read on another thread while we wait: the wait ends with it.
+        let reader = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            let mut got = [0u8; 5];
+            theirs.read_exact(&mut got).unwrap();
+            theirs
+        });
+        assert_eq!(
+            probe.wait_read(&ours, 5, far, &never).unwrap(),
+            PeerRead::Read
+        );
+        let theirs = reader.join().unwrap();
+        // More written than has arrived is not read yet.
+        let soon = Instant::now() + Duration::from_millis(30);
+        let waited = probe.wait_read(&ours, 6, soon, &never).unwrap();
+        assert_eq!(waited, PeerRead::NotReading);
+        // Closed with a reset: gone at once.
+        crate::transport::net::reset(theirs).unwrap();
+        assert_eq!(
+            probe.wait_read(&ours, 5, far, &never).unwrap(),
+            PeerRead::Gone
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::shape::Shape;
 use crate::shape::fragment::Fragmenter;
 use crate::transport::Transport;
 use crate::transport::net::abort_on_close;
-use crate::transport::queue::{self, PeerQueue};
+use crate::transport::queue::{PeerQueue, PeerRead};
 
 /// Where one direction writes: the socket, with pauses that end early when the
 /// proxy stops, so that Ctrl-C never waits out a long `--…-chunk-delay-ms`.
@@ -73,18 +73,6 @@ impl Buffers {
     }
 }
 
-/// How a wait for the receiver ended.
-enum Waited {
-    /// It read every byte written.
-    Read,
-    /// It is blocked writing to us.
-    Writing,
-    /// The wait ran out.
-    NotReading,
-    /// It has closed.
-    Gone,
-}
-
 /// The longest the split shape waits for the first part to be read.
 const SPLIT_WAIT: Duration = Duration::from_millis(250);
 
@@ -133,44 +121,16 @@ impl Paced<'_> {
     /// Wait until the receiver has read every byte written so far, or
     /// `end`. `None`: the receiver's queue cannot be seen (not a socket of
     /// this machine), so the pause is the clock's.
-    fn wait_until_read(&mut self, end: Instant) -> Option<Waited> {
+    fn wait_until_read(&mut self, end: Instant) -> Option<PeerRead> {
         let probe = self.probe.as_mut()?;
-        // Short naps at first: a reader that is waiting in `read()` takes
-        // the bytes within microseconds.
-        let mut nap = Duration::from_micros(20);
-        loop {
-            // Every byte written has reached the receiver (it says how many
-            // it received), and none waits in its queue: it has read them.
-            let peer = match probe.ask() {
-                Ok(Some(peer)) => peer,
-                // Gone (it closed): nothing to wait for.
-                Ok(None) => return Some(Waited::Gone),
-                // sock_diag refused: the clock paces from now on.
-                Err(_) => {
-                    *self.probe = None;
-                    return None;
-                }
-            };
-            let arrived = match peer.received {
-                Some(n) => n >= self.at,
-                // An older kernel: nothing left in our send queue.
-                None => queue::outq(self.stream).ok()? == 0,
-            };
-            if arrived && peer.unread == 0 {
-                return Some(Waited::Read);
+        let stop = self.stop;
+        match probe.wait_read(self.stream, self.at, end, &|| stop.load(Ordering::SeqCst)) {
+            Ok(waited) => Some(waited),
+            // sock_diag refused: the clock paces from now on.
+            Err(_) => {
+                *self.probe = None;
+                None
             }
-            // Blocked writing to us (a client sending a large request before
-            // it reads the reply): it reads once that write is done, and
-            // waiting for it would only hold its write up.
-            if peer.unsent > 0 {
-                return Some(Waited::Writing);
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.stop.load(Ordering::SeqCst) {
-                return Some(Waited::NotReading);
-            }
-            thread::sleep(nap.min(left));
-            nap = (nap * 2).min(Duration::from_millis(1));
         }
     }
 
@@ -202,8 +162,8 @@ impl Transport for Paced<'_> {
             // large message slow, not cut it more.
             let began = Instant::now();
             match self.wait_until_read(began + delay.min(*self.patience)) {
-                Some(Waited::Read | Waited::Writing | Waited::Gone) => {}
-                Some(Waited::NotReading) => {
+                Some(PeerRead::Read | PeerRead::Writing | PeerRead::Gone) => {}
+                Some(PeerRead::NotReading) => {
                     *self.patience = self.patience.saturating_sub(began.elapsed());
                 }
                 None => self.sleep(delay),

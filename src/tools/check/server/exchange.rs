@@ -307,7 +307,7 @@ pub(super) fn write_pieces(
         rest = tail;
         // Each piece read alone, the last one too: a next request must not
         // join it in the server's read.
-        wait_read(&mut probe, written);
+        wait_read(s, &mut probe, written);
         if let Some(hold) = hold.filter(|_| k == 0 && !rest.is_empty()) {
             thread::sleep(hold);
         }
@@ -316,7 +316,7 @@ pub(super) fn write_pieces(
         s.write_all(rest)?;
         note(flow, rest.len());
         written += rest.len() as u64;
-        wait_read(&mut probe, written);
+        wait_read(s, &mut probe, written);
     }
     Ok(())
 }
@@ -329,28 +329,17 @@ pub(super) fn note(flow: &mut Flow, n: usize) {
     }
 }
 
-/// Until the server has read `written` bytes of this connection, or a while.
-pub(super) fn wait_read(probe: &mut Option<PeerQueue>, written: u64) {
-    let end = Instant::now() + PIECE_WAIT;
+/// Until the server has read the first `written` bytes of connection `s`,
+/// or [`PIECE_WAIT`] (see [`PeerQueue::wait_read`]).
+pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u64) {
     let Some(p) = probe.as_mut() else {
         // Not a socket the kernel can be asked about: the clock paces.
         thread::sleep(Duration::from_millis(20));
         return;
     };
-    let mut nap = Duration::from_micros(20);
-    while Instant::now() < end {
-        match p.ask() {
-            Ok(Some(peer)) if peer.received.is_some_and(|r| r >= written) && peer.unread == 0 => {
-                return;
-            }
-            Ok(Some(_)) => {}
-            // The server closed, or the kernel cannot be asked: nothing to
-            // wait for.
-            _ => return,
-        }
-        thread::sleep(nap);
-        nap = (nap * 2).min(Duration::from_millis(1));
-    }
+    // However it ended (read, closed, blocked writing its reply to us, the
+    // wait run out, or the kernel not asked): the next step goes on.
+    let _ = p.wait_read(s, written, Instant::now() + PIECE_WAIT, &|| false);
 }
 
 /// What went wrong in a run: in words, and the reply's bytes when one
@@ -636,7 +625,7 @@ pub(super) fn run_cut(
         // The server has read the half, then learns there is no more: what
         // it does about it (answer, close, or end) is done before the plan
         // runs, on every run alike.
-        wait_read(&mut probe, half as u64);
+        wait_read(&s, &mut probe, half as u64);
         let _ = s.shutdown(Shutdown::Write);
         let _ = read_quiet(&mut s, PIECE_WAIT * 4, PIECE_WAIT);
     }
@@ -663,7 +652,7 @@ pub(super) fn run_concurrent(
     note(flow, half);
     // Measured, not timed: the second connection's requests go once the
     // server has read the first's half, so one command gives one verdict.
-    wait_read(&mut probe, half as u64);
+    wait_read(&first, &mut probe, half as u64);
     let mut second = TcpStream::connect_timeout(&server.addr, config.timeout).map_err(io_wrong)?;
     let all: Vec<u8> = conn
         .requests
