@@ -640,3 +640,86 @@ os.wait()
     }
     assert!(!running(), "the daemon outlived the check");
 }
+
+#[test]
+fn bytes_left_in_the_client_s_kernel_are_counted_traced_and_said_not_looked_for_untraced() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // An IPv6 socket reaching the IPv4 proxy (as Java's do by default):
+    // the first reply read whole, the second left in its kernel, exit 0.
+    let client = write_script(
+        dir.path(),
+        "mapped",
+        r#"
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.socket(socket.AF_INET6)
+s.connect(("::ffff:" + host, int(port)))
+first, second = b"hello, class\n", b"TCP is a byte stream\n"
+s.sendall(first)
+got = b""
+while len(got) < len(first):
+    got += s.recv(4096)
+s.sendall(second)
+time.sleep(0.3)  # its echo has reached this socket's queue, unread
+s.close()
+"#,
+    );
+    let command = [py, client.as_str(), "{addr}"];
+    let (report, code) = check_json(&["--shape", "whole"], &command);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["tracing"], "traced");
+    let reason = report["runs"][0]["reason"].as_str().unwrap();
+    // The second echo was in its kernel when it closed: never read.
+    assert_eq!(
+        reason, "ended with 21 of 34 reply bytes never read",
+        "{report:#}"
+    );
+    // Untraced, those bytes cannot be told apart from a reset on purpose:
+    // the run passes, and the report says what was not looked for.
+    let (report, code) = check_json(&["--shape", "whole", "--untraced"], &command);
+    assert_eq!(
+        (code, report["tracing"].as_str()),
+        (0, Some("untraced")),
+        "{report:#}"
+    );
+    let args = [&["--shape", "whole", "--untraced", "--"][..], &command].concat();
+    let out = common::check(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("note: the client ran untraced (--untraced)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_that_traces_is_a_check_that_cannot_be_made_unless_untraced() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A correct client that also calls ptrace (as one run under strace or
+    // gdb does): refused while traced, which is not its framing's fault.
+    let client = python_client(
+        dir.path(),
+        "traces",
+        r#"
+import ctypes
+ctypes.CDLL(None).ptrace(0, 0, 0, 0)
+m = MESSAGES[0]
+s.sendall(m)
+got = b""
+while len(got) < len(m):
+    got += s.recv(4096)
+"#,
+    );
+    let command = [py, client.to_str().unwrap(), "{addr}"];
+    let args = [&["--shape", "whole", "--"][..], &command].concat();
+    let out = common::check(&args);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.contains("the client calls ptrace itself") && error.contains("--untraced"),
+        "{error}"
+    );
+    let (report, code) = check_json(&["--shape", "whole", "--untraced"], &command);
+    assert_eq!(code, 0, "{report:#}");
+}

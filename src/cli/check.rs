@@ -115,6 +115,12 @@ pub struct CheckArgs {
     /// Stop at the first shape that fails.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Run the client untraced. check traces the client (ptrace) to count
+    /// the reply bytes it leaves unread in its kernel when it closes; a
+    /// client that traces itself (under strace or gdb) cannot be traced,
+    /// and one untraced is judged without those bytes.
+    #[arg(long, conflicts_with = "server")]
+    pub untraced: bool,
     /// With --server, how long the server must be quiet after a reply's last
     /// byte before the reply sent whole is taken as complete, in
     /// milliseconds: longer than the server pauses inside one reply (an
@@ -174,6 +180,7 @@ impl CheckArgs {
             cut_after: self.cut_after,
             at: self.at.clone(),
             fail_fast: self.fail_fast,
+            untraced: self.untraced,
             upstream,
             stdin_lines: self.stdin_lines,
             messages: self.message.clone(),

@@ -250,21 +250,24 @@ impl Running {
         }
     }
 
-    /// The sockets it let go of, as measured then (none when untraced).
-    fn let_go(&self) -> Vec<LetGo> {
+    /// What the tracer saw (nothing when untraced).
+    fn watched(&self) -> Watched {
         match self {
-            Running::Traced(t) => t.let_go(),
-            Running::Plain(_) => Vec::new(),
+            Running::Traced(t) => Watched {
+                let_go: t.let_go(),
+                uses_ptrace: t.uses_ptrace(),
+            },
+            Running::Plain(_) => Watched::default(),
         }
     }
 }
 
 /// Start the client (in a process group of its own) as the program
 /// [`end_client`] ends, traced if the machine allows it.
-fn spawn_client(mut command: Command) -> io::Result<Running> {
+fn spawn_client(mut command: Command, untraced: bool) -> io::Result<Running> {
     die_with_us(&mut command);
     tracked(
-        || match trace::allowed() {
+        || match !untraced && trace::allowed() {
             true => Traced::spawn(command).map(Running::Traced),
             false => command.spawn().map(Running::Plain),
         },
@@ -415,14 +418,23 @@ pub(super) fn read_output(
     })
 }
 
+/// What a traced client was seen doing.
+#[derive(Debug, Default)]
+pub(super) struct Watched {
+    /// Its sockets as it let go of them.
+    pub(super) let_go: Vec<LetGo>,
+    /// It called `ptrace` (it traces, or runs under strace or gdb).
+    pub(super) uses_ptrace: bool,
+}
+
 /// Run the client against `addr` until it exits or a limit; its output,
-/// and the sockets it let go of as they were then (when traced).
+/// and what it was seen doing when traced.
 /// `idle` says how long nothing has moved between the client and the server.
 pub(super) fn run_client(
     config: &CheckConfig,
     addr: SocketAddr,
     idle: &dyn Fn() -> Duration,
-) -> io::Result<(Ended, Output, Vec<LetGo>)> {
+) -> io::Result<(Ended, Output, Watched)> {
     let (program, args) = config
         .command
         .split_first()
@@ -463,7 +475,7 @@ pub(super) fn run_client(
         .process_group(0);
     // Our copies of the writing ends go with the command, so the streams end
     // when the client's processes have all closed them.
-    let mut child = spawn_client(command)
+    let mut child = spawn_client(command, config.untraced)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     let group = child.id() as i32;
     let stop = Arc::new(AtomicBool::new(false));
@@ -500,7 +512,7 @@ pub(super) fn run_client(
     }
     stop.store(true, Ordering::SeqCst);
     let output = reader.join().unwrap_or_default();
-    Ok((ended?, output, child.let_go()))
+    Ok((ended?, output, child.watched()))
 }
 
 /// Every message as a line, then `q`, typed at the client's terminal, one

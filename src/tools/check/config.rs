@@ -43,6 +43,8 @@ pub struct Asked {
     pub at: Option<String>,
     /// `--fail-fast`.
     pub fail_fast: bool,
+    /// `--untraced`.
+    pub untraced: bool,
     /// `--upstream`, resolved.
     pub upstream: Option<SocketAddr>,
     /// `--stdin-lines`, with `--message` (empty: the default messages) and
@@ -101,6 +103,7 @@ impl Asked {
             cut_after: None,
             at: None,
             fail_fast: false,
+            untraced: false,
             upstream: None,
             stdin_lines: false,
             messages: Vec::new(),
@@ -192,6 +195,7 @@ impl Asked {
             cut_after: self.cut_after,
             split_at,
             fail_fast: self.fail_fast,
+            untraced: self.untraced,
         })
     }
 

@@ -106,13 +106,19 @@ fn said(
     if exchange.refused {
         return (false, Msg::new("chk-upstream-refused"));
     }
+    let secs = |d: std::time::Duration| d.as_secs_f64().to_string();
     if exchange.connections == 0 {
-        return (false, Msg::new("chk-never-connected"));
+        // Still busy (or stuck) when the timeout ended it, or ended
+        // without connecting.
+        let never = match ended {
+            Ended::Hung => Msg::new("chk-not-connected-yet").arg("secs", secs(config.timeout)),
+            _ => Msg::new("chk-never-connected"),
+        };
+        return (false, never);
     }
     if exchange.traffic.from_client == 0 {
         return (false, Msg::new("chk-sent-nothing"));
     }
-    let secs = |d: std::time::Duration| d.as_secs_f64().to_string();
     match ended {
         Ended::Hung => {
             let (up, down) = exchange.traffic.undelivered();

@@ -42,7 +42,7 @@ mod shapes;
 pub use client::end_client;
 pub use judge::{describe_shaping, printed_replies, reply_is};
 pub use outcome::{
-    Blame, CheckError, CheckReport, Ended, Flow, Run, Shaping, Verdict, signal_name,
+    Blame, CheckError, CheckReport, Ended, Flow, Run, Shaping, Tracing, Verdict, signal_name,
 };
 pub(crate) use shapes::with_seeds;
 pub use shapes::{Direction, ShapeName, shapes};
@@ -127,6 +127,9 @@ pub struct CheckConfig {
     pub split_at: Option<u64>,
     /// Stop at the first shape that fails.
     pub fail_fast: bool,
+    /// Run the client untraced (see [`crate::transport::trace`]): the reply
+    /// bytes it leaves unread in its kernel when it closes are not counted.
+    pub untraced: bool,
 }
 
 /// `--timeout`'s default, in seconds.
@@ -156,6 +159,7 @@ impl CheckConfig {
             cut_after: None,
             split_at: None,
             fail_fast: false,
+            untraced: false,
         }
     }
 
@@ -290,7 +294,13 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
     }
     drop(ours);
     Ok(CheckReport {
-        traced: crate::transport::trace::allowed(),
+        tracing: Some(
+            match (config.untraced, crate::transport::trace::allowed()) {
+                (true, _) => Tracing::Untraced,
+                (false, true) => Tracing::Traced,
+                (false, false) => Tracing::NotAllowed,
+            },
+        ),
         ..CheckReport::new(
             config.command.clone(),
             against(config),

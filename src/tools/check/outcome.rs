@@ -173,12 +173,24 @@ pub struct CheckReport {
     pub direction: Direction,
     /// Each run, in order.
     pub runs: Vec<Run>,
-    /// The program checked ran traced (see [`crate::transport::trace`]):
-    /// the bytes it left unread in its sockets when it closed them were
-    /// measured then, and counted. False for a server check (the client is
-    /// ours), and where the machine does not allow tracing: then a client
-    /// that quits with bytes of its reply unread in its kernel is not caught.
-    pub traced: bool,
+    /// Whether the client ran traced (see [`crate::transport::trace`]), so
+    /// that the bytes it left unread in its sockets when it closed them were
+    /// measured then, and counted. `None` for a server check (the client is
+    /// ours).
+    pub tracing: Option<Tracing>,
+}
+
+/// Whether a checked client ran traced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tracing {
+    /// Traced: bytes left unread in its kernel are counted.
+    Traced,
+    /// Untraced, as asked (`--untraced`): those bytes are not counted.
+    Untraced,
+    /// Untraced, since this machine does not allow it (ptrace or seccomp
+    /// forbidden, a kernel before 5.6): those bytes are not counted.
+    NotAllowed,
 }
 
 impl CheckReport {
@@ -202,7 +214,7 @@ impl CheckReport {
             server,
             direction,
             runs,
-            traced: false,
+            tracing: None,
         }
     }
 

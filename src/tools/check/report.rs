@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{CheckReport, Run};
+use super::{CheckReport, Run, Tracing};
 use crate::lang::Lang;
 use crate::tr;
 use crate::view::report::{pad, pad_before};
@@ -69,8 +69,10 @@ pub fn text_tail(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::R
     writeln!(out)?;
     // A client that ran untraced may have quit with bytes of its reply
     // in its kernel, unread: said, since that failure was not looked for.
-    if !report.traced && report.server.id() != "srv-against" {
-        writeln!(out, "{}", tr!(lang, "chk-untraced"))?;
+    match report.tracing {
+        Some(Tracing::Untraced) => writeln!(out, "{}", tr!(lang, "chk-untraced"))?,
+        Some(Tracing::NotAllowed) => writeln!(out, "{}", tr!(lang, "chk-untraceable"))?,
+        Some(Tracing::Traced) | None => {}
     }
     if failed.is_empty() {
         let id = match report.server.id() {

@@ -159,7 +159,10 @@ impl Run {
     /// A failure that no shape caused: the client never connected, or sent
     /// nothing.
     fn blame_free(&self) -> bool {
-        matches!(self.reason.id(), "chk-never-connected" | "chk-sent-nothing")
+        matches!(
+            self.reason.id(),
+            "chk-never-connected" | "chk-not-connected-yet" | "chk-sent-nothing"
+        )
     }
 }
 
@@ -187,6 +190,9 @@ pub(super) fn reproduce(
     }
     if direction != Direction::Both {
         words.extend(["--direction".into(), direction.name().into()]);
+    }
+    if config.untraced {
+        words.push("--untraced".into());
     }
     if let Some(addr) = config.upstream {
         words.extend(["--upstream".into(), addr.to_string()]);
@@ -237,13 +243,24 @@ pub(super) fn run_once(
     .map_err(error)?;
     let addr = proxy.addr();
     let started = Instant::now();
-    let (ended, output, let_go) =
+    let (ended, output, watched) =
         client::run_client(config, addr, &|| proxy.traffic().idle).map_err(error)?;
+    // A client that traces (or runs under strace or gdb) was refused what
+    // it asked for: not a verdict on its framing, and --untraced runs it.
+    if watched.uses_ptrace {
+        proxy.stop();
+        return Err(CheckError(
+            "the client calls ptrace itself (it traces, or runs under strace or gdb), \
+             and check traces its client to count the reply bytes it leaves unread: \
+             run it with --untraced"
+                .into(),
+        ));
+    }
     let millis = started.elapsed().as_millis() as u64;
     proxy.settle(Duration::from_millis(500));
     // The client has ended: its sockets are closed, measured as it closed
     // them when it ran traced.
-    let unread = proxy.unread(Duration::from_millis(200), &let_go);
+    let unread = proxy.unread(Duration::from_millis(200), &watched.let_go);
     let traffic = proxy.traffic();
     let connections = proxy.connections();
     let events = proxy.events();

@@ -27,6 +27,11 @@ use std::time::{Duration, Instant};
 use crate::transport::queue::PeerQueue;
 use crate::transport::trace::LetGo;
 
+/// `::ffff:127.0.0.1` is 127.0.0.1, as a [`LetGo`] names it.
+fn canonical(a: SocketAddr) -> SocketAddr {
+    SocketAddr::new(a.ip().to_canonical(), a.port())
+}
+
 /// How often the client's socket is asked what it has read.
 pub(super) const EVERY: Duration = Duration::from_millis(1);
 
@@ -44,8 +49,10 @@ pub(super) struct Delivery {
     written_at_close: AtomicU64,
     /// The probe of the client's socket, until the client has closed.
     watched: Mutex<Option<PeerQueue>>,
-    /// The client's end of the connection (its address).
-    client: Option<SocketAddr>,
+    /// The connection's two ends as the client names them: its own address,
+    /// and ours (its peer). Another connection may share one of them (a
+    /// client's port may be one the proxy uses on its way to the server).
+    ends: Option<(SocketAddr, SocketAddr)>,
 }
 
 impl Delivery {
@@ -56,7 +63,10 @@ impl Delivery {
         probe.ask().ok()??;
         Some(Delivery {
             watched: Mutex::new(Some(probe)),
-            client: client.peer_addr().ok(),
+            ends: client
+                .peer_addr()
+                .and_then(|theirs| Ok((canonical(theirs), canonical(client.local_addr()?))))
+                .ok(),
             ..Delivery::default()
         })
     }
@@ -112,7 +122,10 @@ impl Delivery {
     /// those written after it was seen closed.
     fn unread(&self, let_go: &[LetGo]) -> u64 {
         let written = self.written.load(Ordering::SeqCst);
-        let measured = let_go.iter().rev().find(|l| Some(l.local) == self.client);
+        let measured = let_go
+            .iter()
+            .rev()
+            .find(|l| Some((l.local, l.peer)) == self.ends);
         if let Some(l) = measured {
             return written.saturating_sub(l.read());
         }

@@ -61,6 +61,10 @@ fn no_exchange_fails_before_anything_else_is_looked_at() {
     };
     let (passed, why) = judge(&c, ShapeName::Whole, &ok, b"", &unconnected);
     assert_eq!((passed, why), (false, Msg::new("chk-never-connected")));
+    // Killed by the timeout before it connected: said so, with the time.
+    let (passed, why) = judge(&c, ShapeName::Whole, &Ended::Hung, b"", &unconnected);
+    let late = Msg::new("chk-not-connected-yet").arg("secs", "1.5");
+    assert_eq!((passed, why), (false, late));
     let (passed, why) = judge(&c, ShapeName::Whole, &ok, b"", &moved(0));
     assert_eq!((passed, why), (false, Msg::new("chk-sent-nothing")));
     // Two connections that moved bytes are an exchange like one.
