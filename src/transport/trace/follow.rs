@@ -1,0 +1,297 @@
+//! The tracer's loop: every stop of the traced processes, until none is left.
+//!
+//! A stop is one of: the filter's, at a call's entry (measure what it lets
+//! go of; for a recorded socket call, note what it asks and what waits in
+//! its queue, then have it stop again as it returns); a recorded call's
+//! return (what it returned, and its bytes); a thread's exit (measure every
+//! socket still open); a process or thread starting, an exec, a signal.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::sync::Mutex;
+use std::thread;
+use std::time::Duration;
+
+use super::calls::{Buffer, Call, Verb, verb_of};
+use super::filter::{Stop, stop};
+use super::measure::{close_on_exec, copy, ends, every_fd, is_socket, sockets_of};
+use super::{LetGo, Seen};
+use crate::transport::queue::inq;
+
+/// The calls the filter stops, as [`super::filter::calls`] lists them.
+type Table = [(u32, Vec<(u32, Stop)>)];
+
+/// A recorded call between its entry and its return.
+struct Pending {
+    call: Call,
+    buffer: Buffer,
+}
+
+/// Wait for every stop of the traced processes until none is left: at each,
+/// measure (and record) what the program does, then let it go on.
+pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bool) {
+    let lock = || seen.lock().unwrap_or_else(|e| e.into_inner());
+    // Until its first exec, the program is still the copy of this process
+    // the fork made, holding every descriptor of ours: nothing to measure.
+    let mut started = false;
+    // Recorded calls that have entered and not yet returned, by thread.
+    let mut pending: HashMap<i32, Pending> = HashMap::new();
+    // __WNOTHREAD: only this thread's tracees, never a child another thread
+    // of this process waits for.
+    let flags = libc::__WALL | libc::__WNOTHREAD;
+    loop {
+        // Which process has something to say, left to be waited for: a
+        // program whose exec failed is reaped by `spawn` itself (which
+        // panics if it cannot), so it is left alone until `spawn` returns.
+        // SAFETY: a zeroed siginfo_t is valid; waitid fills it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid writes through a valid pointer.
+        let peeked = unsafe {
+            libc::waitid(
+                libc::P_ALL,
+                0,
+                &mut info,
+                libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | flags,
+            )
+        };
+        if peeked < 0 {
+            match io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) => continue,
+                // No process left to trace.
+                _ => return,
+            }
+        }
+        // SAFETY: waitid filled in a child's pid.
+        let pid = unsafe { info.si_pid() };
+        let ended = matches!(
+            info.si_code,
+            libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED
+        );
+        if pid == root && ended && !lock().spawned {
+            thread::sleep(Duration::from_millis(1));
+            continue;
+        }
+        let mut status = 0;
+        // SAFETY: waitpid writes the status through a valid pointer.
+        if unsafe { libc::waitpid(pid, &mut status, flags) } != pid {
+            continue;
+        }
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            pending.remove(&pid);
+            if pid == root {
+                lock().status = Some(ExitStatus::from_raw(status));
+            }
+            continue;
+        }
+        if !libc::WIFSTOPPED(status) {
+            continue;
+        }
+        // A recorded call returning (PTRACE_O_TRACESYSGOOD marks the stop).
+        if libc::WSTOPSIG(status) == libc::SIGTRAP | 0x80 {
+            if let Some(p) = pending.remove(&pid) {
+                lock().calls.push(returned(pid, p));
+            }
+            resume(pid, libc::PTRACE_CONT, 0);
+            continue;
+        }
+        let event = (status >> 16) & 0xff;
+        if pid == root && event == libc::PTRACE_EVENT_EXEC {
+            started = true;
+        }
+        let ours = pid == root && !started;
+        let mut request = libc::PTRACE_CONT;
+        let deliver = match event {
+            _ if ours && event != 0 => 0,
+            libc::PTRACE_EVENT_SECCOMP => {
+                let entry = entered(pid, table);
+                let mut seen = lock();
+                seen.uses_ptrace |= entry.ptrace;
+                if recording {
+                    let how = entry.how;
+                    seen.calls
+                        .extend(entry.let_go.iter().map(|l| closed(pid, how, l)));
+                }
+                seen.let_go.extend(entry.let_go);
+                if let Some(p) = entry.pending.filter(|_| recording) {
+                    pending.insert(pid, p);
+                    // Stop again as the call returns.
+                    request = libc::PTRACE_SYSCALL;
+                }
+                0
+            }
+            libc::PTRACE_EVENT_EXIT => {
+                let found = sockets_of(pid, every_fd(pid).into_iter());
+                let mut seen = lock();
+                if recording {
+                    seen.calls
+                        .extend(found.iter().map(|l| closed(pid, "exit", l)));
+                }
+                seen.let_go.extend(found);
+                0
+            }
+            // A fork, a thread, an exec, a new process's first stop, or a
+            // group stop: nothing to measure.
+            e if e != 0 => 0,
+            // Stop signals would stop a program we wait for: not delivered.
+            _ => match libc::WSTOPSIG(status) {
+                libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU => 0,
+                signal => signal,
+            },
+        };
+        resume(pid, request, deliver);
+    }
+}
+
+/// Let a stopped tracee go on (`PTRACE_CONT`, or `PTRACE_SYSCALL` to stop
+/// it as its call returns), delivering `signal` (0: none).
+fn resume(pid: i32, request: libc::c_uint, signal: libc::c_int) {
+    // SAFETY: a ptrace restart of a tracee stopped for us; one killed
+    // meanwhile is an error we ignore.
+    unsafe {
+        libc::ptrace(request, pid, 0, signal);
+    }
+}
+
+/// A socket let go of, as a recorded `close` (or `exit`, `execve`, `dup2`:
+/// what let go of it).
+fn closed(pid: i32, how: &'static str, l: &LetGo) -> Call {
+    Call {
+        pid,
+        name: how,
+        fd: l.fd,
+        ends: Some((l.local, l.peer)),
+        verb: Verb::Close { unread: l.unread },
+        result: Ok(0),
+        bytes: Vec::new(),
+    }
+}
+
+/// What a call's entry showed.
+struct Entry {
+    /// The sockets it lets go of.
+    let_go: Vec<LetGo>,
+    /// The call's name, for what it lets go of.
+    how: &'static str,
+    /// It is `ptrace`.
+    ptrace: bool,
+    /// A socket call to record once it returns.
+    pending: Option<Pending>,
+}
+
+/// The call's number, architecture and arguments at a filter stop.
+fn syscall_info(pid: i32) -> Option<libc::ptrace_syscall_info> {
+    // SAFETY: a zeroed ptrace_syscall_info is valid (integers and a union of
+    // integers); PTRACE_GET_SYSCALL_INFO writes at most its size into it.
+    let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::ptrace_syscall_info>();
+    // SAFETY: as above, on a tracee stopped for us.
+    let got = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GET_SYSCALL_INFO,
+            pid,
+            size,
+            &mut info as *mut libc::ptrace_syscall_info,
+        )
+    };
+    (got > 0).then_some(info)
+}
+
+/// At a call the filter stopped.
+fn entered(pid: i32, table: &Table) -> Entry {
+    let mut entry = Entry {
+        let_go: Vec::new(),
+        how: "close",
+        ptrace: false,
+        pending: None,
+    };
+    let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_SECCOMP) else {
+        return entry;
+    };
+    // SAFETY: op says the union holds its seccomp member.
+    let stopped = unsafe { info.u.seccomp };
+    let args = stopped.args;
+    let fd = |a: u64| a as u32 as i32;
+    match stop(table, info.arch, stopped.nr) {
+        Some(Stop::Close) => entry.let_go = sockets_of(pid, [fd(args[0])].into_iter()),
+        Some(Stop::CloseRange) if args[2] as u32 & libc::CLOSE_RANGE_CLOEXEC == 0 => {
+            let (first, last) = (args[0] as u32, args[1] as u32);
+            let fds = every_fd(pid).into_iter();
+            entry.how = "close_range";
+            entry.let_go = sockets_of(pid, fds.filter(|&n| (first..=last).contains(&(n as u32))));
+        }
+        // Onto itself, dup2 closes nothing.
+        Some(Stop::Dup) if fd(args[0]) != fd(args[1]) => {
+            entry.how = "dup2";
+            entry.let_go = sockets_of(pid, [fd(args[1])].into_iter());
+        }
+        // The exec may fail, and then they stay open: a later close or exit
+        // is measured again, and the last measure of a socket counts.
+        Some(Stop::Exec) => {
+            let fds = every_fd(pid).into_iter();
+            entry.how = "execve";
+            entry.let_go = sockets_of(pid, fds.filter(|&n| close_on_exec(pid, n)));
+        }
+        Some(Stop::Ptrace) => entry.ptrace = true,
+        Some(Stop::Recorded(name)) if is_socket(pid, fd(args[0])) => {
+            entry.pending = entering(pid, name, fd(args[0]), &args);
+        }
+        _ => {}
+    }
+    entry
+}
+
+/// A recorded socket call entering: what it asks, and (for a read) what
+/// waits in its queue now. `None` for a socket that is not TCP.
+fn entering(pid: i32, name: &'static str, fd: i32, args: &[u64; 6]) -> Option<Pending> {
+    let socket = copy(pid, fd)?;
+    // A TCP socket answers TCP_NODELAY; a UNIX or UDP one does not.
+    socket.nodelay().ok()?;
+    let buffer = Buffer::of(name, args);
+    let mut verb = verb_of(name)?(buffer.size(pid));
+    if let Verb::Read { queued, .. } = &mut verb {
+        *queued = inq(&socket).ok();
+    }
+    // Named as the program knows them: `recvfrom` with no address is the
+    // `recv` it called, `sendto` the `send`.
+    let name = match (name, args[4]) {
+        ("recvfrom", 0) => "recv",
+        ("sendto", 0) => "send",
+        _ => name,
+    };
+    Some(Pending {
+        call: Call {
+            pid,
+            name,
+            fd,
+            ends: ends(&socket),
+            verb,
+            result: Ok(0),
+            bytes: Vec::new(),
+        },
+        buffer,
+    })
+}
+
+/// A recorded call returning: its result, and the bytes it moved.
+fn returned(pid: i32, pending: Pending) -> Call {
+    let Pending { mut call, buffer } = pending;
+    let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_EXIT) else {
+        return call;
+    };
+    // SAFETY: op says the union holds its exit member.
+    let exit = unsafe { info.u.exit };
+    call.result = match exit.is_error {
+        0 => Ok(exit.sval.max(0) as usize),
+        _ => Err((-exit.sval) as i32),
+    };
+    if let Ok(n) = call.result {
+        call.bytes = buffer.bytes(pid, n);
+    }
+    // A connect has its ends once it has returned.
+    if call.verb == Verb::Connect {
+        call.ends = copy(pid, call.fd).as_ref().and_then(ends);
+    }
+    call
+}
