@@ -457,3 +457,11 @@ proxy-stopped = { $n ->
     [one] proxy stopped after 1 connection
    *[other] proxy stopped after { $n } connections
 }
+
+trace-not-kept = the call moved { $n }; its first { $kept } are shown
+trace-tracing = tracing: { $command }
+trace-against = against: tcp-boundary's echo server at { $addr }
+trace-no-calls = it made no call on a TCP socket: nothing to show
+trace-exited = it exited with status { $code }
+trace-signalled = it was killed by { $signal }
+trace-limit = it was still running at its limit (--limit): ended

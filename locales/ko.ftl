@@ -429,3 +429,11 @@ proxy-as-read = 읽은 그대로 전달
 proxy-left = 클라이언트 쪽 (cN: N번 클라이언트)
 proxy-right = 서버 쪽 (sN: 그 서버 쪽 소켓)
 proxy-stopped = 연결 { $n }개를 처리하고 프록시를 멈춤
+
+trace-not-kept = 이 호출은 { $n }을(를) 옮겼고, 그중 앞의 { $kept }만 보여 줍니다
+trace-tracing = 추적: { $command }
+trace-against = 상대 서버: tcp-boundary의 에코 서버 { $addr }
+trace-no-calls = TCP 소켓 호출이 하나도 없어서 보여 줄 것이 없습니다
+trace-exited = 종료 상태 { $code }(으)로 끝났습니다
+trace-signalled = { $signal }(으)로 강제 종료되었습니다
+trace-limit = 제한 시간(--limit)이 지나도록 실행 중이어서 종료했습니다

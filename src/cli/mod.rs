@@ -37,6 +37,7 @@ mod scenarios;
 mod server;
 mod shape;
 mod tcp_boundary;
+mod trace;
 
 pub use bench::BenchArgs;
 pub use check::{Check, CheckArgs};
@@ -54,6 +55,7 @@ pub use shape::{
     WriteShapeArgs, bytes_in, millis, number_in,
 };
 pub use tcp_boundary::{Color, TcpBoundaryArgs, TcpBoundaryCommand};
+pub use trace::TraceArgs;
 
 /// Done as asked.
 pub const EXIT_OK: u8 = 0;
@@ -141,7 +143,10 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
             }
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::from(EXIT_USAGE)
-            } else if e.chain().any(|c| c.is::<crate::tools::check::CheckError>()) {
+            } else if e.chain().any(|c| {
+                c.is::<crate::tools::check::CheckError>()
+                    || c.is::<crate::tools::trace::TraceError>()
+            }) {
                 ExitCode::from(EXIT_CANNOT_CHECK)
             } else {
                 ExitCode::from(EXIT_FAILURE)

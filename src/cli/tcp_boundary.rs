@@ -12,6 +12,7 @@ use super::install::{CompletionsArgs, ManArgs};
 use super::lesson::LessonArgs;
 use super::proxy::ProxyArgs;
 use super::scenarios::{RunArgs, scenario_names};
+use super::trace::TraceArgs;
 
 /// Teach, reproduce and test TCP's missing message boundaries.
 ///
@@ -78,6 +79,11 @@ pub enum TcpBoundaryCommand {
     /// client → server. Example: `--down-chunk 3 --down-chunk-delay-ms 50
     /// --up-read-delay-ms 200` slices replies and merges requests.
     Proxy(Box<ProxyArgs>),
+    /// Run any program against our echo server and show its socket calls:
+    /// which read took which part of a reply.
+    ///
+    /// Example: `tcp-boundary trace --fragment -- python3 client.py {addr}`.
+    Trace(Box<TraceArgs>),
     /// Print the shell completion script of tcp-boundary, echo-server and
     /// echo-client (bash, zsh, fish, elvish or powershell).
     ///

@@ -17,6 +17,7 @@ mod install;
 mod lesson;
 mod proxy;
 mod scenarios;
+mod trace;
 
 fn main() -> ExitCode {
     cli::quiet_on_closed_pipe();
@@ -60,6 +61,7 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
         Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),
         Command::Proxy(args) => return proxy::run(&args),
         Command::Check(args) => return check::run(*args, &mut anstream::stdout()),
+        Command::Trace(args) => return trace::run(*args, &mut anstream::stdout()),
         Command::Completions(args) => return install::completions(&args),
         Command::Man(args) => return install::man(&args),
     };

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -22,6 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{CheckConfig, Ended, KEPT_OUTPUT};
+use crate::tools::command::against;
 use crate::transport::trace::{self, LetGo, Traced};
 
 /// The process group of the client running now (0: none), for
@@ -280,42 +281,6 @@ pub(super) fn forget_group() {
     GROUP.store(0, Ordering::SeqCst);
 }
 
-/// `{addr}`, `{host}` and `{port}` in a word, replaced.
-pub(super) fn substitute(word: &str, addr: SocketAddr) -> String {
-    word.replace("{addr}", &addr.to_string())
-        .replace("{host}", &addr.ip().to_string())
-        .replace("{port}", &addr.port().to_string())
-}
-
-/// Where `program` would be run from: itself when it names a path, else the
-/// first match on PATH. Found before the first run, so a misspelt command is
-/// an error of the check, not a failing client.
-pub(super) fn find_program(program: &str) -> io::Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let runnable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    let not_found =
-        |why: &str| io::Error::new(io::ErrorKind::NotFound, format!("{program}: {why}"));
-    if program.is_empty() {
-        return Err(not_found("an empty command"));
-    }
-    if program.contains('/') {
-        let path = PathBuf::from(program);
-        return match runnable(&path) {
-            true => Ok(path),
-            false if path.exists() => Err(not_found("not an executable file")),
-            false => Err(not_found("no such file")),
-        };
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| runnable(p))
-        .ok_or_else(|| not_found("command not found on PATH"))
-}
-
 /// Which stream a piece of output came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stream {
@@ -435,10 +400,7 @@ pub(super) fn run_client(
     addr: SocketAddr,
     idle: &dyn Fn() -> Duration,
 ) -> io::Result<(Ended, Output, Watched)> {
-    let (program, args) = config
-        .command
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command to check"))?;
+    let program = config.command.first().map_or("", String::as_str);
     // A book-style client reads and prints on a terminal, as when a student
     // runs it: C's stdio writes each line at once only there, and before it
     // reads a line typed at the terminal it writes out what it printed so far
@@ -461,18 +423,11 @@ pub(super) fn run_client(
         }
     };
     let (err_reader, err_writer) = std::io::pipe()?;
-    let mut command = Command::new(substitute(program, addr));
+    let mut command = against(&config.command, addr)?;
     command
-        .args(args.iter().map(|a| substitute(a, addr)))
-        .env("TCP_BOUNDARY_ADDR", addr.to_string())
-        .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
-        .env("TCP_BOUNDARY_PORT", addr.port().to_string())
         .stdin(stdin)
         .stdout(stdout)
-        .stderr(Stdio::from(err_writer))
-        // A group of its own: a timeout or a Ctrl-C ends the client and
-        // everything it started, and nothing it left behind keeps us waiting.
-        .process_group(0);
+        .stderr(Stdio::from(err_writer));
     // Our copies of the writing ends go with the command, so the streams end
     // when the client's processes have all closed them.
     let mut child = spawn_client(command, config.untraced)

@@ -204,7 +204,8 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
         .command
         .first()
         .ok_or_else(|| CheckError("no command to check".into()))?;
-    client::find_program(program).map_err(|e| CheckError(format!("cannot run {e}")))?;
+    crate::tools::command::find_program(program)
+        .map_err(|e| CheckError(format!("cannot run {e}")))?;
     // The server: the user's, or our echo server (iterative, as the book's),
     // serving until the check ends.
     let ours = match config.upstream {

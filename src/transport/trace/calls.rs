@@ -13,9 +13,12 @@
 
 use std::net::SocketAddr;
 
-/// The most bytes of one call kept: what a timeline shows, and bounded
-/// whatever the buffer (a 1 MiB read is not copied whole).
-pub const KEPT: usize = 4096;
+/// The most bytes of one call kept: what a timeline shows, bounded whatever
+/// the buffer (a read of a 1 MiB buffer is copied once, at most this much).
+pub const KEPT: usize = 256 * 1024;
+/// The most bytes kept of all the calls of one program: past it, calls are
+/// recorded without their bytes.
+pub const KEPT_IN_ALL: usize = 64 * 1024 * 1024;
 
 /// What a socket call does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +66,9 @@ pub struct Call {
     /// What it returned: a count of bytes (0 for calls that return none),
     /// or the error (`errno`).
     pub result: Result<usize, i32>,
-    /// The bytes it read or wrote: at most [`KEPT`].
+    /// The bytes it read or wrote: at most [`KEPT`] (and none once
+    /// [`KEPT_IN_ALL`] are kept), so fewer than `result` says for a longer
+    /// call.
     pub bytes: Vec<u8>,
 }
 

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use super::calls::{Buffer, Call, Verb, verb_of};
+use super::calls::{Buffer, Call, KEPT_IN_ALL, Verb, verb_of};
 use super::filter::{Stop, stop};
 use super::measure::{close_on_exec, copy, ends, every_fd, is_socket, sockets_of};
 use super::{LetGo, Seen};
@@ -38,6 +38,10 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
     let mut started = false;
     // Recorded calls that have entered and not yet returned, by thread.
     let mut pending: HashMap<i32, Pending> = HashMap::new();
+    // Bytes of the calls kept so far (see KEPT_IN_ALL).
+    let mut kept = 0usize;
+    // Every traced thread alive, and its process (thread group).
+    let mut alive: HashMap<i32, i32> = HashMap::new();
     // __WNOTHREAD: only this thread's tracees, never a child another thread
     // of this process waits for.
     let flags = libc::__WALL | libc::__WNOTHREAD;
@@ -80,6 +84,7 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             pending.remove(&pid);
+            alive.remove(&pid);
             if pid == root {
                 lock().status = Some(ExitStatus::from_raw(status));
             }
@@ -88,10 +93,15 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         if !libc::WIFSTOPPED(status) {
             continue;
         }
+        if let std::collections::hash_map::Entry::Vacant(new) = alive.entry(pid) {
+            new.insert(process_of(pid).unwrap_or(pid));
+        }
         // A recorded call returning (PTRACE_O_TRACESYSGOOD marks the stop).
         if libc::WSTOPSIG(status) == libc::SIGTRAP | 0x80 {
             if let Some(p) = pending.remove(&pid) {
-                lock().calls.push(returned(pid, p));
+                let call = returned(pid, p, KEPT_IN_ALL.saturating_sub(kept));
+                kept += call.bytes.len();
+                lock().calls.push(call);
             }
             resume(pid, libc::PTRACE_CONT, 0);
             continue;
@@ -109,9 +119,14 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
                 let mut seen = lock();
                 seen.uses_ptrace |= entry.ptrace;
                 if recording {
+                    // A copy's close (another descriptor still holds the
+                    // socket) is not the connection's.
                     let how = entry.how;
-                    seen.calls
-                        .extend(entry.let_go.iter().map(|l| closed(pid, how, l)));
+                    let last = entry
+                        .let_go
+                        .iter()
+                        .filter(|l| !held_elsewhere(pid, l.fd, &alive));
+                    seen.calls.extend(last.map(|l| closed(pid, how, l)));
                 }
                 seen.let_go.extend(entry.let_go);
                 if let Some(p) = entry.pending.filter(|_| recording) {
@@ -124,7 +139,8 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
             libc::PTRACE_EVENT_EXIT => {
                 let found = sockets_of(pid, every_fd(pid).into_iter());
                 let mut seen = lock();
-                if recording {
+                // Only its process's last thread closes what is open.
+                if recording && threads(pid) <= 1 {
                     seen.calls
                         .extend(found.iter().map(|l| closed(pid, "exit", l)));
                 }
@@ -142,6 +158,46 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         };
         resume(pid, request, deliver);
     }
+}
+
+/// The process (thread group) thread `tid` belongs to.
+fn process_of(tid: i32) -> Option<i32> {
+    status_field(tid, "Tgid:")
+}
+
+/// How many threads the process of thread `tid` has.
+fn threads(tid: i32) -> usize {
+    status_field(tid, "Threads:").map_or(1, |n| n as usize)
+}
+
+/// A number from `/proc/TID/status`.
+fn status_field(tid: i32, field: &str) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether the socket at descriptor `fd` of thread `pid` is held by another
+/// descriptor too, of its own process or of another traced one: closing
+/// this one then closes a copy, not the connection.
+fn held_elsewhere(pid: i32, fd: i32, alive: &HashMap<i32, i32>) -> bool {
+    let link = |p: i32, n: i32| std::fs::read_link(format!("/proc/{p}/fd/{n}")).ok();
+    let Some(socket) = link(pid, fd) else {
+        return false;
+    };
+    let own = alive.get(&pid).copied().unwrap_or(pid);
+    let mut processes: Vec<i32> = alive.values().copied().collect();
+    processes.sort_unstable();
+    processes.dedup();
+    processes.into_iter().any(|p| {
+        every_fd(p)
+            .into_iter()
+            .any(|n| !(p == own && n == fd) && link(p, n).as_ref() == Some(&socket))
+    })
 }
 
 /// Let a stopped tracee go on (`PTRACE_CONT`, or `PTRACE_SYSCALL` to stop
@@ -274,8 +330,9 @@ fn entering(pid: i32, name: &'static str, fd: i32, args: &[u64; 6]) -> Option<Pe
     })
 }
 
-/// A recorded call returning: its result, and the bytes it moved.
-fn returned(pid: i32, pending: Pending) -> Call {
+/// A recorded call returning: its result, and the bytes it moved (at most
+/// `room` of them).
+fn returned(pid: i32, pending: Pending, room: usize) -> Call {
     let Pending { mut call, buffer } = pending;
     let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_EXIT) else {
         return call;
@@ -287,7 +344,7 @@ fn returned(pid: i32, pending: Pending) -> Call {
         _ => Err((-exit.sval) as i32),
     };
     if let Ok(n) = call.result {
-        call.bytes = buffer.bytes(pid, n);
+        call.bytes = buffer.bytes(pid, n.min(room));
     }
     // A connect has its ends once it has returned.
     if call.verb == Verb::Connect {

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::client::{self, Output};
+use super::client::Output;
 use super::{
     Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Direction, Ended, Flow, Run, ShapeName,
     Shaping, Watch, judge, quote,
@@ -154,7 +154,8 @@ pub fn check_server_with(
         .command
         .first()
         .ok_or_else(|| CheckError("no server command to check".into()))?;
-    client::find_program(program).map_err(|e| CheckError(format!("cannot run {e}")))?;
+    crate::tools::command::find_program(program)
+        .map_err(|e| CheckError(format!("cannot run {e}")))?;
     if config.requests.is_empty() || config.requests.iter().any(Vec::is_empty) {
         return Err(CheckError("every request needs at least one byte".into()));
     }

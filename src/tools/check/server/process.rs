@@ -4,8 +4,8 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -35,22 +35,15 @@ impl Server {
             .map_err(|e| CheckError(format!("no free port for the server: {e}")))?
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let (program, args) = config
-            .command
-            .split_first()
-            .ok_or_else(|| CheckError("no server command to check".into()))?;
+        let program = config.command.first().map_or("", String::as_str);
         let (out_reader, out_writer) = io::pipe().map_err(|e| CheckError(e.to_string()))?;
         let (err_reader, err_writer) = io::pipe().map_err(|e| CheckError(e.to_string()))?;
-        let mut command = Command::new(client::substitute(program, addr));
+        let mut command = crate::tools::command::against(&config.command, addr)
+            .map_err(|_| CheckError("no server command to check".into()))?;
         command
-            .args(args.iter().map(|a| client::substitute(a, addr)))
-            .env("TCP_BOUNDARY_ADDR", addr.to_string())
-            .env("TCP_BOUNDARY_HOST", addr.ip().to_string())
-            .env("TCP_BOUNDARY_PORT", port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::from(out_writer))
-            .stderr(Stdio::from(err_writer))
-            .process_group(0);
+            .stderr(Stdio::from(err_writer));
         let child = client::spawn_tracked(&mut command)
             .map_err(|e| CheckError(format!("cannot run {program}: {e}")))?;
         client::server_started(child.id());

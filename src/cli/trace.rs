@@ -1,0 +1,50 @@
+//! `tcp-boundary trace`'s switches.
+
+use std::time::Duration;
+
+use super::shape::number_in;
+use super::{LangArg, ServerArgs, UsageError};
+use crate::tools::trace::{DEFAULT_LIMIT_SECS, MAX_LIMIT_SECS, TraceConfig};
+
+/// Run COMMAND against our echo server and show its socket calls: each read
+/// with the size it asked for, what waited in its socket just before it
+/// (measured) and what it got; each write, connect, shutdown and close.
+/// `{addr}` (HOST:PORT), `{host}` and `{port}` in its arguments are the
+/// server's, which is also in TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and
+/// TCP_BOUNDARY_PORT. The program's own output goes to standard error, its
+/// input is ours. Exit status: 0 once it has ended (whatever its own
+/// status, which the report says), 2 bad usage, 3 it could not be traced.
+#[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TraceArgs {
+    /// Print the report as JSON (in English, whatever --lang says).
+    #[arg(long)]
+    pub json: bool,
+    /// The longest the program may run, in seconds (1 to 3600): then it is
+    /// ended, and what it did is shown.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LIMIT_SECS, value_parser = number_in(1, MAX_LIMIT_SECS))]
+    pub limit: u64,
+    /// The echo server the program talks to, as `echo-server` takes its
+    /// switches (the port is chosen; `--fragment`, `--chunk 4` and the
+    /// other shaping switches cut its replies).
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub lang: LangArg,
+    /// The program and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND", value_hint = clap::ValueHint::CommandWithArguments)]
+    pub command: Vec<String>,
+}
+
+impl TraceArgs {
+    /// The trace the switches ask for.
+    pub fn config(&self) -> Result<TraceConfig, UsageError> {
+        let resolved = self.server.resolve_in(self.lang.lang())?;
+        Ok(TraceConfig {
+            command: self.command.clone(),
+            server: resolved.config,
+            socket: resolved.socket,
+            limit: Duration::from_secs(self.limit),
+        })
+    }
+}

@@ -1,0 +1,220 @@
+//! `tcp-boundary trace`: a student's own client, traced against our echo
+//! server, its socket calls shown: which read took which part of a reply.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{python, write_script};
+use serde_json::Value;
+
+/// `tcp-boundary ARGS`, nothing on its standard input.
+fn tcp_boundary(args: &[&str]) -> std::process::Output {
+    common::run_with_input(common::tcp_boundary_bin(), args, b"")
+}
+
+/// `trace --json ARGS -- COMMAND`: the report and the exit code.
+fn trace_json(args: &[&str], command: &[&str]) -> (Value, i32) {
+    let all = [&["trace", "--json"], args, &["--"], command].concat();
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(&all)
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code().unwrap())
+}
+
+/// The reads of a report: (asked, bytes, queued before).
+fn reads(report: &Value) -> Vec<(u64, String, Value)> {
+    report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "read")
+        .map(|e| {
+            (
+                e["asked"].as_u64().unwrap(),
+                e["bytes"].as_str().unwrap().to_string(),
+                e["queued"].clone(),
+            )
+        })
+        .collect()
+}
+
+const ONCE: &str = r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"hello, class\n")
+print(s.recv(1024))
+"#;
+
+const LOOP: &str = r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+m = b"hello, class\n"
+s.sendall(m)
+got = b""
+while len(got) < len(m):
+    got += s.recv(1024)
+s.close()
+"#;
+
+#[test]
+fn a_client_that_reads_once_is_seen_taking_a_part_of_its_reply() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let client = write_script(dir.path(), "once", ONCE);
+    // The server sends the echo 4 bytes at a time, 150 ms apart: the one
+    // recv finds the first 4 waiting, asks for 1024 and takes them.
+    let (report, code) = trace_json(&["--fragment"], &[py, &client, "{addr}"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        (report["ended"].as_str(), report["code"].as_i64()),
+        (Some("exited"), Some(0))
+    );
+    assert_eq!(
+        reads(&report),
+        [(1024, "hell".to_string(), Value::from(4))],
+        "{report:#}"
+    );
+    let kinds: Vec<&str> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["connect", "write", "read", "close"], "{report:#}");
+    // On a terminal's report, the same calls as rows.
+    let out = tcp_boundary(&["trace", "--fragment", "--", py, &client, "{addr}"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("c1 read(1024) → 4 B @0 hell"), "{text}");
+    assert!(text.contains("it exited with status 0"), "{text}");
+}
+
+#[test]
+fn a_client_that_loops_is_seen_reading_each_piece() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let client = write_script(dir.path(), "loop", LOOP);
+    let (report, code) = trace_json(&["--fragment"], &[py, &client, "{addr}"]);
+    assert_eq!(code, 0, "{report:#}");
+    let got: Vec<(u64, String)> = reads(&report).into_iter().map(|(a, b, _)| (a, b)).collect();
+    assert_eq!(
+        got,
+        [
+            (1024, "hell".to_string()),
+            (1024, "o, c".to_string()),
+            (1024, "lass".to_string()),
+            (1024, r"\n".to_string()),
+        ],
+        "{report:#}"
+    );
+    // Each read is placed in the stream: 0, 4, 8, 12.
+    let at: Vec<u64> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "read")
+        .map(|e| e["at"].as_u64().unwrap())
+        .collect();
+    assert_eq!(at, [0, 4, 8, 12]);
+}
+
+#[test]
+fn what_cannot_be_traced_is_said_and_nothing_outlives_the_trace() {
+    // No such program: exit 3, one line.
+    let out = tcp_boundary(&["trace", "--", "/nonexistent/client"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+    // A limit out of bounds: usage.
+    let out = tcp_boundary(&["trace", "--limit", "0", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // A program that leaves a child behind in its group, then hangs: at its
+    // limit both end.
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("child.pid");
+    let script = write_script(
+        dir.path(),
+        "leaves",
+        &format!(
+            r#"
+import os, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(60)
+    os._exit(0)
+open({:?}, "w").write(str(pid))
+time.sleep(60)
+"#,
+            pid_file.to_str().unwrap()
+        ),
+    );
+    let started = Instant::now();
+    let (report, code) = trace_json(&["--limit", "1"], &[py, &script]);
+    assert_eq!(
+        (code, report["ended"].as_str()),
+        (0, Some("too_slow")),
+        "{report:#}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let child: i32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    let gone = Instant::now() + Duration::from_secs(5);
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| !s.contains(") Z ") && !s.contains(") X "))
+    };
+    while alive(child) && Instant::now() < gone {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!alive(child), "the child it left is still running");
+}
+
+#[test]
+fn our_exact_reader_is_seen_asking_for_what_is_left_and_closing_once() {
+    // The book-style client, typed to: it reads with a copy of its socket
+    // (closed before the end), asking each time for what is left of the
+    // reply. One close is the connection's: the copy's is not shown.
+    let out = common::run_with_input(
+        common::tcp_boundary_bin(),
+        &[
+            "trace",
+            "--json",
+            "--fragment",
+            "--",
+            common::echo_client_bin(),
+            "{host}",
+            "{port}",
+        ],
+        b"hello, class\nq\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let asked: Vec<(u64, String)> = reads(&report).into_iter().map(|(a, b, _)| (a, b)).collect();
+    assert_eq!(
+        asked,
+        [
+            (13, "hell".to_string()),
+            (9, "o, c".to_string()),
+            (5, "lass".to_string()),
+            (1, r"\n".to_string()),
+        ],
+        "{report:#}"
+    );
+    let closes = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "close")
+        .count();
+    assert_eq!(closes, 1, "{report:#}");
+}
