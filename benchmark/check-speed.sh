@@ -55,15 +55,19 @@ timed() {
     printf 'wall: %.2f s%s\n\n' "$(echo "$end - $start" | bc)" "${target:+ (target: under $target s)}"
 }
 
-python3 -c 'pass' # warm the interpreter's files
+# The interpreter itself, not a version manager's shim (pyenv's python3 is a
+# script that runs a few hundred programs before Python starts, each exec and
+# close of which stops check's tracer): what is timed is check, and Python.
+python3=$(python3 -c 'import sys; print(sys.executable)')
+"$python3" -c 'pass' # warm the interpreter's files
 for client in correct naive; do
     for size in 13 3000 65536 1048576; do
         timed "$client client, three messages of $size bytes" "" \
-            "$bin" check -- python3 "$here/clients/sized.py" '{addr}' "$size" "$client"
+            "$bin" check -- "$python3" "$here/clients/sized.py" '{addr}' "$size" "$client"
     done
 done
 timed "correct client, one message of 1048576 bytes" 5 \
-    "$bin" check -- python3 "$here/clients/sized.py" '{addr}' 1048576 correct 1
+    "$bin" check -- "$python3" "$here/clients/sized.py" '{addr}' 1048576 correct 1
 
 # The requests, each a line: 299 bytes and "\n", 65535 bytes and "\n"; and
 # a frame of 300 bytes, its 2-byte length (298) first.
@@ -83,7 +87,7 @@ for request in 300 65536; do
     timed "echo-server, one request of $request bytes" "$target" \
         "$bin" check --server --requests "$dir/$request.txt" -- "$echo_server" '{port}' --clients 0
     timed "line_echo.py, one request of $request bytes" "$target" \
-        "$bin" check --server --requests "$dir/$request.txt" -- python3 "$here/servers/line_echo.py" '{port}'
+        "$bin" check --server --requests "$dir/$request.txt" -- "$python3" "$here/servers/line_echo.py" '{port}'
 done
 timed "naive length-prefixed server, one frame of 300 bytes (fails)" "" \
-    "$bin" check --server --requests "$dir/frame.bin" -- python3 "$here/servers/naive_frames.py" '{port}'
+    "$bin" check --server --requests "$dir/frame.bin" -- "$python3" "$here/servers/naive_frames.py" '{port}'

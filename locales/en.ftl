@@ -465,3 +465,4 @@ trace-no-calls = it made no call on a TCP socket: nothing to show
 trace-exited = it exited with status { $code }
 trace-signalled = it was killed by { $signal }
 trace-limit = it was still running at its limit (--limit): ended
+chk-calls = its last socket calls (--trace):

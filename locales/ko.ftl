@@ -437,3 +437,4 @@ trace-no-calls = TCP 소켓 호출이 하나도 없어서 보여 줄 것이 없�
 trace-exited = 종료 상태 { $code }(으)로 끝났습니다
 trace-signalled = { $signal }(으)로 강제 종료되었습니다
 trace-limit = 제한 시간(--limit)이 지나도록 실행 중이어서 종료했습니다
+chk-calls = 마지막 소켓 호출 (--trace):

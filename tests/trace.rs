@@ -218,3 +218,44 @@ fn our_exact_reader_is_seen_asking_for_what_is_left_and_closing_once() {
         .count();
     assert_eq!(closes, 1, "{report:#}");
 }
+
+#[test]
+fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // One message of 13 bytes, its echo taken from one recv(65536).
+    let naive = write_script(
+        dir.path(),
+        "sized",
+        include_str!("../benchmark/clients/sized.py"),
+    );
+    let command = [py, naive.as_str(), "{addr}", "13", "naive", "1"];
+    let (report, code) = common::check_json(&["--trace", "--shape", "pieces"], &command);
+    assert_eq!(code, 1, "{report:#}");
+    let run = &report["runs"][0];
+    let reads: Vec<(u64, u64)> = run["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "read")
+        .map(|e| (e["asked"].as_u64().unwrap(), e["len"].as_u64().unwrap()))
+        .collect();
+    // The pieces shape passes the echo on 3 bytes at a time: the one read
+    // took the first 3.
+    assert_eq!(reads, [(65536, 3)], "{run:#}");
+    assert!(
+        run["reproduce"].as_str().unwrap().contains("--trace"),
+        "{run:#}"
+    );
+    // In words, under the failing row.
+    let args = [&["--trace", "--shape", "pieces", "--"][..], &command].concat();
+    let out = common::check(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("its last socket calls (--trace):"), "{text}");
+    assert!(text.contains("read(65536) → 3 B @0 000"), "{text}");
+    // A passing run shows none: only failures carry their calls.
+    let correct = [py, naive.as_str(), "{addr}", "13", "correct", "1"];
+    let (report, code) = common::check_json(&["--trace", "--shape", "pieces"], &correct);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(report["runs"][0].get("calls").is_none(), "{report:#}");
+}

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::{CheckConfig, Ended, KEPT_OUTPUT};
 use crate::tools::command::against;
+use crate::transport::trace::calls::Call;
 use crate::transport::trace::{self, LetGo, Traced};
 
 /// The process group of the client running now (0: none), for
@@ -257,6 +258,7 @@ impl Running {
             Running::Traced(t) => Watched {
                 let_go: t.let_go(),
                 uses_ptrace: t.uses_ptrace(),
+                calls: t.calls(),
             },
             Running::Plain(_) => Watched::default(),
         }
@@ -265,12 +267,13 @@ impl Running {
 
 /// Start the client (in a process group of its own) as the program
 /// [`end_client`] ends, traced if the machine allows it.
-fn spawn_client(mut command: Command, untraced: bool) -> io::Result<Running> {
+fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<Running> {
     die_with_us(&mut command);
     tracked(
-        || match !untraced && trace::allowed() {
-            true => Traced::spawn(command).map(Running::Traced),
-            false => command.spawn().map(Running::Plain),
+        || match (!config.untraced && trace::allowed(), config.trace) {
+            (true, true) => Traced::spawn_recording(command).map(Running::Traced),
+            (true, false) => Traced::spawn(command).map(Running::Traced),
+            (false, _) => command.spawn().map(Running::Plain),
         },
         Running::id,
     )
@@ -390,6 +393,8 @@ pub(super) struct Watched {
     pub(super) let_go: Vec<LetGo>,
     /// It called `ptrace` (it traces, or runs under strace or gdb).
     pub(super) uses_ptrace: bool,
+    /// Its socket calls, when recorded (`--trace`).
+    pub(super) calls: Vec<Call>,
 }
 
 /// Run the client against `addr` until it exits or a limit; its output,
@@ -430,7 +435,7 @@ pub(super) fn run_client(
         .stderr(Stdio::from(err_writer));
     // Our copies of the writing ends go with the command, so the streams end
     // when the client's processes have all closed them.
-    let mut child = spawn_client(command, config.untraced)
+    let mut child = spawn_client(command, config)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
     let group = child.id() as i32;
     let stop = Arc::new(AtomicBool::new(false));

@@ -45,6 +45,8 @@ pub struct Asked {
     pub fail_fast: bool,
     /// `--untraced`.
     pub untraced: bool,
+    /// `--trace`.
+    pub trace: bool,
     /// `--upstream`, resolved.
     pub upstream: Option<SocketAddr>,
     /// `--stdin-lines`, with `--message` (empty: the default messages) and
@@ -104,6 +106,7 @@ impl Asked {
             at: None,
             fail_fast: false,
             untraced: false,
+            trace: false,
             upstream: None,
             stdin_lines: false,
             messages: Vec::new(),
@@ -196,6 +199,7 @@ impl Asked {
             split_at,
             fail_fast: self.fail_fast,
             untraced: self.untraced,
+            trace: self.trace,
         })
     }
 

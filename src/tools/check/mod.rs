@@ -130,6 +130,8 @@ pub struct CheckConfig {
     /// Run the client untraced (see [`crate::transport::trace`]): the reply
     /// bytes it leaves unread in its kernel when it closes are not counted.
     pub untraced: bool,
+    /// Record the client's socket calls: a failing run shows its last ones.
+    pub trace: bool,
 }
 
 /// `--timeout`'s default, in seconds.
@@ -160,6 +162,7 @@ impl CheckConfig {
             split_at: None,
             fail_fast: false,
             untraced: false,
+            trace: false,
         }
     }
 

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Direction, SCHEMA, ShapeName};
+use crate::event::Event;
 use crate::lang::Msg;
 
 /// Whose reads a shape broke, found by shaping each direction alone.
@@ -82,6 +83,9 @@ impl Run {
     /// report shows.
     pub const SHOWN_BYTES: usize = 200;
 
+    /// How many of a failing run's last socket calls `--trace` shows.
+    pub const SHOWN_CALLS: usize = 12;
+
     /// Bytes as a report shows them: escaped, the first
     /// [`Run::SHOWN_BYTES`] only.
     pub fn shown(bytes: &[u8]) -> String {
@@ -141,6 +145,10 @@ pub struct Run {
     pub expected: Option<String>,
     /// The command line that runs this shape again.
     pub reproduce: String,
+    /// A failing run with `--trace`: the client's last socket calls, as a
+    /// timeline (at most [`Run::SHOWN_CALLS`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<Event>,
 }
 
 /// A check's verdict.

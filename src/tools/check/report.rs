@@ -101,6 +101,15 @@ pub fn text_tail(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::R
         for line in &r.shaped {
             writeln!(out, "  {}", tr!(lang, "chk-shaped", line = line.say(lang)))?;
         }
+        if !r.calls.is_empty() {
+            writeln!(out, "  {}", tr!(lang, "chk-calls"))?;
+            for e in &r.calls {
+                let (words, bytes) = crate::view::timeline::words(&e.what, lang);
+                let bytes = bytes.map(|b| crate::view::escape::escape_fit(b, 40));
+                let bytes = bytes.map(|b| format!(" {b}")).unwrap_or_default();
+                writeln!(out, "    {:>3}  {words}{bytes}", e.seq)?;
+            }
+        }
         if !r.last_output.is_empty() {
             let id = match report.server.id() {
                 "srv-against" => "srv-last-output",

@@ -14,6 +14,7 @@ use super::{
 use crate::event::{Event, Side, What};
 use crate::lang::Msg;
 use crate::tools::proxy::{Proxy, ProxyConfig};
+use crate::transport::trace::calls::Call;
 
 /// The split points of a reply of `len` bytes: after each byte but the
 /// last, or the first and last 32 of a longer one.
@@ -194,6 +195,9 @@ pub(super) fn reproduce(
     if config.untraced {
         words.push("--untraced".into());
     }
+    if config.trace {
+        words.push("--trace".into());
+    }
     if let Some(addr) = config.upstream {
         words.extend(["--upstream".into(), addr.to_string()]);
     }
@@ -219,6 +223,14 @@ pub(super) fn reproduce(
     words.push("--".into());
     words.extend(config.command.iter().cloned());
     quote::line(words.iter().map(String::as_str))
+}
+
+/// The last [`Run::SHOWN_CALLS`] socket calls of `calls`, as a timeline
+/// (numbered as in the whole).
+fn last_calls(calls: &[Call]) -> Vec<Event> {
+    let all = crate::tools::trace::timeline(calls);
+    let from = all.len().saturating_sub(Run::SHOWN_CALLS);
+    all[from..].to_vec()
 }
 
 /// One run: a proxy with the shape, the client through it, the verdict.
@@ -294,6 +306,7 @@ pub(super) fn run_once(
         received: None,
         expected: None,
         reproduce: String::new(),
+        calls: Vec::new(),
     };
     // A failing run shows the bytes of the first connection: what the
     // client was delivered, and what the server sent.
@@ -317,6 +330,8 @@ pub(super) fn run_once(
         false => Run {
             received: Some(Run::shown(&on(Side::Downstream(1), true))),
             expected: Some(Run::shown(&on(Side::Upstream(1), false))),
+            // Its last socket calls: the read that took part of a reply.
+            calls: last_calls(&watched.calls),
             ..run
         },
     };

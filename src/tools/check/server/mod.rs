@@ -279,6 +279,7 @@ pub fn check_server_with(
             received: bytes.as_ref().map(|(got, _)| Run::shown(got)),
             expected: bytes.as_ref().map(|(_, want)| Run::shown(want)),
             reproduce: reproduce(config, shape, seed, at),
+            calls: Vec::new(),
         });
         if let Some(run) = runs.last() {
             watch.run(run);
