@@ -259,3 +259,60 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
     assert_eq!(code, 0, "{report:#}");
     assert!(report["runs"][0].get("calls").is_none(), "{report:#}");
 }
+
+/// Run `tcp-boundary ARGS` where ptrace is refused, as a container's seccomp
+/// policy refuses it: a filter that fails every `ptrace` call with EPERM,
+/// installed (by a Python wrapper) before tcp-boundary starts.
+fn without_ptrace(py: &str, args: &[&str]) -> std::process::Output {
+    let wrapper = r#"
+import ctypes, os, platform, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ptrace = {"x86_64": 101, "aarch64": 117}[platform.machine()]
+# Load the call's number; ptrace: fail with EPERM; anything else: allow.
+code = [(0x20, 0, 0, 0), (0x15, 0, 1, ptrace), (0x06, 0, 0, 0x00050000 | 1), (0x06, 0, 0, 0x7FFF0000)]
+raw = b"".join(struct.pack("HBBI", *op) for op in code)
+buf = ctypes.create_string_buffer(raw)
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = Prog(len(code), ctypes.addressof(buf))
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+assert libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0  # PR_SET_SECCOMP, filter
+os.execv(sys.argv[1], sys.argv[1:])
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_script(dir.path(), "no_ptrace", wrapper);
+    let all = [&[script.as_str(), common::tcp_boundary_bin()][..], args].concat();
+    common::run_with_input(py, &all, b"")
+}
+
+#[test]
+fn where_ptrace_is_refused_trace_says_so_and_check_runs_untraced_saying_so() {
+    let Some(py) = python() else { return };
+    let out = without_ptrace(py, &["trace", "--", "true"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.contains("does not let a program be traced"),
+        "{error}"
+    );
+    // check goes on untraced, and says what it could not look for.
+    let dir = tempfile::tempdir().unwrap();
+    let client = write_script(
+        dir.path(),
+        "sized",
+        include_str!("../benchmark/clients/sized.py"),
+    );
+    let command = [py, client.as_str(), "{addr}", "13", "correct", "1"];
+    let args = [&["check", "--json", "--shape", "whole", "--"][..], &command].concat();
+    let out = without_ptrace(py, &args);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["tracing"], "not-allowed", "{report:#}");
+    let args = [&["check", "--shape", "whole", "--"][..], &command].concat();
+    let out = without_ptrace(py, &args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("note: this machine does not let check trace the client"),
+        "{text}"
+    );
+}
