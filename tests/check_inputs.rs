@@ -17,7 +17,7 @@ use common::{check, python, tcp_boundary_bin, wait_limited, write_script};
 const GONE_WITHIN: Duration = Duration::from_secs(2);
 
 /// How long a check that refuses its input may take: no run is made.
-const REFUSED_WITHIN: Duration = Duration::from_secs(5);
+const REFUSED_WITHIN: Duration = Duration::from_secs(10);
 
 /// A marker no other test's process holds: `sleep` for about `secs` seconds
 /// (so that a process the check failed to end still ends by itself), the

@@ -230,6 +230,7 @@ fn a_server_that_never_listens_is_a_check_that_cannot_be_made() {
         err.contains("did not listen on 127.0.0.1:") && err.contains("within 1 s"),
         "{err}"
     );
+    // Its 1 s, not the default 5 s.
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let out = check(&["--server", "--", "sh", "-c", "echo no port >&2; exit 4"]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");

@@ -310,8 +310,10 @@ fn the_readers_run_side_by_side_and_wait_once() {
     let started = std::time::Instant::now();
     let reports = s.run_readers(&ReaderKind::ALL, None).unwrap();
     let took = started.elapsed();
-    // One after another, five waits of a second or more.
-    assert!(took < std::time::Duration::from_millis(4500), "{took:?}");
+    // One after another, five waits of a second or more would take 5 s at
+    // least: anything under that (however loaded the machine) was side by
+    // side.
+    assert!(took < std::time::Duration::from_millis(4950), "{took:?}");
     let readers: Vec<ReaderKind> = reports.iter().map(|r| r.reader).collect();
     assert_eq!(readers, ReaderKind::ALL);
     for r in &reports {
