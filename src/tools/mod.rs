@@ -7,10 +7,12 @@
 //! - [`spawned`]: the echo server on a thread of this process, for the bench
 //!   and for tests.
 //! - [`command`]: another person's command line, its address filled in.
+//! - [`echo`](mod@echo): a throwaway echo on threads, for `check` and the bench.
 
 pub mod bench;
 pub mod check;
 pub mod command;
+pub mod echo;
 pub mod proxy;
 pub mod spawned;
 pub mod trace;

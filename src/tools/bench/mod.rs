@@ -27,7 +27,7 @@ pub use conn::{GRACE, STALL};
 pub use measure::{connects, queue, rtt, throughput};
 
 pub use print::print;
-use raw::RawEcho;
+
 pub use raw::raw_throughput;
 
 /// The most bytes `--bytes` may stream: 64 GiB.
@@ -249,7 +249,7 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
     };
     Ok(match mode {
         Mode::Rtt => {
-            let raw_echo = RawEcho::start(false)?;
+            let raw_echo = raw::raw_echo(false)?;
             let mut both = rtt(&[addr, raw_echo.addr], opts)?.into_iter();
             let (Some(server), Some(raw)) = (both.next(), both.next()) else {
                 return Err(io::Error::other(format!(
@@ -275,7 +275,7 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
         Mode::Connect => {
             let server = connects(addr, &half)?;
             // One connection at a time, like the server measured.
-            let raw = connects(RawEcho::start(false)?.addr, &half)?;
+            let raw = connects(raw::raw_echo(false)?.addr, &half)?;
             Figures::Connect { server, raw }
         }
         Mode::Queue => {
@@ -296,7 +296,7 @@ pub fn run(mode: Mode, addr: SocketAddr, opts: &Options) -> io::Result<Figures> 
                 ));
             }
             let server = queue(addr, &half)?;
-            let raw = queue(RawEcho::start(true)?.addr, &half)?;
+            let raw = queue(raw::raw_echo(true)?.addr, &half)?;
             Figures::Queue { server, raw }
         }
     })

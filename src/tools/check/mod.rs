@@ -29,7 +29,7 @@
 
 mod client;
 pub mod config;
-mod echo;
+
 mod judge;
 mod outcome;
 pub mod quote;
@@ -39,6 +39,7 @@ use run::{blame, blamed, first_reply, reproduce, run_once, sweep};
 pub mod server;
 mod shapes;
 
+use crate::tools::echo::{Echo, Serving};
 pub use client::end_client;
 pub use judge::{describe_shaping, printed_replies, reply_is};
 pub use outcome::{
@@ -213,7 +214,7 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
     // serving until the check ends.
     let ours = match config.upstream {
         Some(_) => None,
-        None => Some(echo::Echo::start(config.timeout).map_err(error)?),
+        None => Some(Echo::start(Serving::AtOnce, Some(config.timeout)).map_err(error)?),
     };
     let to = match (&ours, config.upstream) {
         (Some(s), _) => s.addr,
