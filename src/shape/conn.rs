@@ -129,7 +129,7 @@ impl<T: Transport> ShapedConn<'_, T> {
 
     /// The bytes this connection may echo, when the shape cuts or resets it.
     fn budget(&self) -> Option<u64> {
-        self.shape.cut_after.or(self.shape.reset_after)
+        self.shape.ends_after()
     }
 }
 

@@ -63,6 +63,12 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// The bytes passed on before the connection ends, when the shape ends
+    /// it: with a FIN (`cut_after`) or a RST (`reset_after`).
+    pub fn ends_after(&self) -> Option<u64> {
+        self.cut_after.or(self.reset_after)
+    }
+
     /// True when the shape changes the stream's bytes or timing (socket
     /// options aside), so its writes are worth showing.
     pub fn reshapes(&self) -> bool {

@@ -283,7 +283,7 @@ fn pump(n: usize, dir: Dir, link: &Link, shared: &Shared, buffers: Buffers) {
     } = buffers;
     // Without a read delay each read is passed on as it is, from `buf`.
     let gathering = !shape.read_delay.is_zero();
-    let limit = shape.cut_after.or(shape.reset_after);
+    let limit = shape.ends_after();
     let mut forwarded: u64 = 0;
     // Bytes read so far in this direction: where the next read starts.
     let mut received: u64 = 0;
