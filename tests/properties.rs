@@ -3,7 +3,6 @@
 //! reader does only when every read happens to be exactly one message.
 
 use proptest::prelude::*;
-use std::time::Duration;
 use tcp_boundary::lesson::reader::{MessageReader, ReaderKind};
 use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan, Fragmenter};
 use tcp_boundary::transport::mock::ScriptedStream;
@@ -135,7 +134,7 @@ proptest! {
         data in prop::collection::vec(any::<u8>(), 0..5000),
         chunk in 1usize..300,
     ) {
-        let plan = FragmentPlan::new(Some(chunk), None, Duration::ZERO, 0).unwrap();
+        let plan = FragmentPlan { cuts: Cuts::Fixed(chunk), ..FragmentPlan::default() };
         let mut stream = ScriptedStream::new();
         let mut seen = Vec::new();
         Fragmenter::new(plan).write(&mut stream, &data, |p| seen.push(p.len())).unwrap();

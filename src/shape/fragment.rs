@@ -24,9 +24,6 @@ use crate::transport::Transport;
 /// A bad fragmentation parameter. Each names the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FragmentError {
-    /// A piece of zero bytes would never make progress.
-    #[error("chunk size must be at least 1 byte")]
-    ZeroChunk,
     /// `MIN-MAX` with MIN = 0.
     #[error("random chunks: MIN must be at least 1 byte (got {0})")]
     ZeroMin(usize),
@@ -118,34 +115,10 @@ pub struct FragmentPlan {
     pub edges: usize,
 }
 
+/// A plan is made from the switches in one place only,
+/// [`ShapeSpec::shape`](crate::shape::ShapeSpec::shape), which checks every
+/// rule between them.
 impl FragmentPlan {
-    /// A plan from the command-line form of the switches. `chunk` and `random`
-    /// together are contradictory, and zero sizes are rejected.
-    pub fn new(
-        chunk: Option<usize>,
-        random: Option<ChunkRange>,
-        delay: Duration,
-        seed: u64,
-    ) -> Result<Self, FragmentError> {
-        let cuts = match (chunk, random) {
-            (Some(0), _) => return Err(FragmentError::ZeroChunk),
-            (Some(n), None) => Cuts::Fixed(n),
-            (None, Some(range)) => Cuts::Random(ChunkRange::new(range.min, range.max)?),
-            (None, None) => Cuts::Whole,
-            // Callers (clap) reject this combination before we get here; if one
-            // does not, fixed pieces win over random ones, predictably.
-            (Some(n), Some(_)) => Cuts::Fixed(n),
-        };
-        Ok(FragmentPlan {
-            cuts,
-            delay,
-            random_pauses: false,
-            seed,
-            burst: 1,
-            edges: 0,
-        })
-    }
-
     /// True when this plan changes anything compared to one plain write.
     pub fn is_active(&self) -> bool {
         self.cuts != Cuts::Whole || !self.delay.is_zero()
