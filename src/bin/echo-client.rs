@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use tcp_boundary::cli::{self, EchoClientArgs, UsageError};
 use tcp_boundary::lesson::client::{self, ClientConfig, Session};
-use tcp_boundary::shape::choose_seed;
+use tcp_boundary::shape::seeded;
 use tcp_boundary::transport::net;
 
 fn main() -> ExitCode {
@@ -18,9 +18,8 @@ fn main() -> ExitCode {
 
 fn run(args: EchoClientArgs) -> anyhow::Result<u8> {
     let spec = args.shape.spec();
-    let usage = |e: tcp_boundary::shape::ShapeError| UsageError(e.to_string());
-    let (seed, note) = choose_seed(args.seed.seed, spec.needs_seed()).map_err(usage)?;
-    let shape = spec.shape(seed).map_err(usage)?;
+    let ([shape], note) =
+        seeded([&spec], args.seed.seed).map_err(|(_, e)| UsageError(e.to_string()))?;
     let config = ClientConfig {
         reader: args.reader,
         buffer_size: args.buffer_size as usize,

@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::UsageError;
 use super::shape::{DownShapeArgs, SeedArg, UpShapeArgs, number_in};
-use crate::shape::{Shape, choose_seed};
+use crate::shape::{Shape, seeded};
 use crate::tools::proxy::MAX_CONNECTIONS_LIMIT;
 
 /// `tcp-boundary proxy`'s switches.
@@ -45,12 +45,13 @@ impl ProxyArgs {
     /// was chosen (one seed for both directions).
     pub fn shapes(&self) -> Result<(Shape, Shape, Option<String>), UsageError> {
         let (down, up) = (self.down.spec(), self.up.spec());
-        let (seed, note) = choose_seed(self.seed.seed, down.needs_seed() || up.needs_seed())
-            .map_err(|e| UsageError(e.to_string()))?;
-        let shape = |name: &str, spec: crate::shape::ShapeSpec| {
-            spec.shape(seed)
-                .map_err(|e| UsageError(format!("{name}: {e}")))
-        };
-        Ok((shape("down", down)?, shape("up", up)?, note))
+        let ([down, up], note) = seeded([&down, &up], self.seed.seed).map_err(|(i, e)| {
+            UsageError(match i {
+                Some(0) => format!("down: {e}"),
+                Some(_) => format!("up: {e}"),
+                None => e.to_string(),
+            })
+        })?;
+        Ok((down, up, note))
     }
 }

@@ -10,7 +10,7 @@ use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lang::Lang;
 use crate::lesson::server::{BOOK_BACKLOG, BOOK_BUF_SIZE, ServerConfig};
-use crate::shape::{SocketOptions, choose_seed};
+use crate::shape::{SocketOptions, seeded};
 use crate::tr;
 
 /// The largest read buffer (`--buffer-size`): 16 MiB.
@@ -91,9 +91,8 @@ impl ServerArgs {
             }
             spec.chunk_delay_ms.get_or_insert(FRAGMENT_PRESET_DELAY_MS);
         }
-        let usage = |e: crate::shape::ShapeError| UsageError(e.to_string());
-        let (seed, note) = choose_seed(self.seed.seed, spec.needs_seed()).map_err(usage)?;
-        let shape = spec.shape(seed).map_err(usage)?;
+        let ([shape], note) =
+            seeded([&spec], self.seed.seed).map_err(|(_, e)| UsageError(e.to_string()))?;
         // The start-up lines in the class's language; the console's own
         // lines stay the book's.
         let mut notes: Vec<String> = note.into_iter().collect();

@@ -272,6 +272,25 @@ fn in_range(
     }
 }
 
+/// What [`seeded`] gives: the shapes and the note on the seed chosen, or
+/// the error and the index of the spec it is about (`None`: the seed).
+pub type Seeded<const N: usize> = Result<([Shape; N], Option<String>), (Option<usize>, ShapeError)>;
+
+/// Shapes from their switches with one seed between them: the one given,
+/// or one chosen now when any of them draws at random (with the note that
+/// says how to repeat the run). Seed, then shape, in one step for every
+/// program that takes shaping switches; an error names the index of the
+/// spec it is about (`None`: the seed itself).
+pub fn seeded<const N: usize>(specs: [&ShapeSpec; N], given: Option<u64>) -> Seeded<N> {
+    let needed = specs.iter().any(|s| s.needs_seed());
+    let (seed, note) = choose_seed(given, needed).map_err(|e| (None, e))?;
+    let mut shapes = [Shape::default(); N];
+    for (i, spec) in specs.iter().enumerate() {
+        shapes[i] = spec.shape(seed).map_err(|e| (Some(i), e))?;
+    }
+    Ok((shapes, note))
+}
+
 /// The seed for a shape: the one given, or, when the shape is random and none
 /// was given, one chosen now with the note that says how to repeat the run.
 /// The only place a seed is chosen. A seed given to a shape that draws
