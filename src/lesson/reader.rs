@@ -87,6 +87,18 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 /// Size of the length prefix: a `u32`, big-endian ("network byte order").
 pub const LENGTH_PREFIX: usize = 4;
 
+/// The `length` reader's prefix for a message of `len` bytes: the length in
+/// four bytes, most significant first (the one place the header is made).
+pub const fn length_prefix(len: u32) -> [u8; LENGTH_PREFIX] {
+    len.to_be_bytes()
+}
+
+/// The length a `length` prefix says (the one place it is read: by the
+/// reader, and by the views that show a prefix as `⟨13⟩`).
+pub const fn prefixed_length(prefix: [u8; LENGTH_PREFIX]) -> u32 {
+    u32::from_be_bytes(prefix)
+}
+
 /// The most bytes a reader's client puts on the wire for a message of `len`
 /// bytes: the `length` reader's prefix, then the message (the others send the
 /// message alone). What a scenario's limits and costs count.
@@ -237,7 +249,7 @@ impl MessageReader {
                         max: self.max_frame,
                     })?;
                 let mut frame = Vec::with_capacity(LENGTH_PREFIX + message.len());
-                frame.extend_from_slice(&len.to_be_bytes());
+                frame.extend_from_slice(&length_prefix(len));
                 frame.extend_from_slice(message);
                 Ok(Cow::Owned(frame))
             }
@@ -409,7 +421,7 @@ impl MessageReader {
         let Some(prefix) = self.held.first_chunk::<LENGTH_PREFIX>() else {
             return Ok(None); // not even the length yet
         };
-        let len = u32::from_be_bytes(*prefix) as usize;
+        let len = prefixed_length(*prefix) as usize;
         if len > self.max_frame {
             // Refuse before waiting for (or allocating) a frame that large.
             return Err(ReadError::FrameTooLarge {

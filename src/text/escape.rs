@@ -425,24 +425,38 @@ fn fit(n: usize, show: impl Fn(usize) -> String, max: usize) -> String {
     format!("{}…{}", head.concat(), tail.concat())
 }
 
+/// A header in a stream, as [`units_with_headers`] shows it: its size, and
+/// the length it says (the format is the reader's, given by the caller).
+#[derive(Debug, Clone, Copy)]
+pub struct Header {
+    /// How many bytes a header takes.
+    pub size: usize,
+    /// The length a header (exactly `size` bytes) says.
+    pub length: fn(&[u8]) -> u64,
+}
+
 /// `bytes` as display units (each the bytes it stands for and its text),
-/// with a length reader's 4-byte headers decoded: `starts` are the stream
-/// offsets where headers begin, `at` the offset of `bytes[0]`. A header wholly
-/// inside `bytes` shows as `⟨13⟩`; one cut by the edge of a read shows as its
-/// raw bytes, as the reader saw them.
-pub fn units_with_headers(bytes: &[u8], at: u64, starts: &[u64]) -> Vec<(usize, String)> {
+/// with the headers of a length-prefixed stream decoded: `starts` are the
+/// stream offsets where headers begin, `at` the offset of `bytes[0]`. A
+/// header wholly inside `bytes` shows as `⟨13⟩`; one cut by the edge of a
+/// read shows as its raw bytes, as the reader saw them.
+pub fn units_with_headers(
+    bytes: &[u8],
+    at: u64,
+    starts: &[u64],
+    header: Header,
+) -> Vec<(usize, String)> {
     let mut units = Vec::new();
     // The bytes between headers, shown as text; each whole header decoded.
     let mut from = 0;
     let mut i = 0;
     while i < bytes.len() {
         if starts.contains(&(at + i as u64))
-            && let Some(h) = bytes.get(i..i + 4)
+            && let Some(h) = bytes.get(i..i + header.size)
         {
             units.extend(self::units(&bytes[from..i]));
-            let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-            units.push((4, format!("⟨{len}⟩")));
-            i += 4;
+            units.push((header.size, format!("⟨{}⟩", (header.length)(h))));
+            i += header.size;
             from = i;
             continue;
         }

@@ -53,15 +53,20 @@ fn fitted_form_keeps_both_ends_and_shows_edge_spaces() {
 
 #[test]
 fn length_headers_are_decoded_where_they_start() {
+    // A 4-byte big-endian length, as the length reader's.
+    let header = Header {
+        size: 4,
+        length: |h| u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64,
+    };
     let mut frame = 13u32.to_be_bytes().to_vec();
     frame.extend_from_slice(b"hello, class\n");
     assert_eq!(
-        fit_units(&units_with_headers(&frame, 0, &[0]), 40),
+        fit_units(&units_with_headers(&frame, 0, &[0], header), 40),
         r"⟨13⟩hello, class\n"
     );
     // A read that starts two bytes into the header shows them raw.
     assert_eq!(
-        fit_units(&units_with_headers(&frame[2..6], 2, &[0]), 40),
+        fit_units(&units_with_headers(&frame[2..6], 2, &[0], header), 40),
         r"\0\rhe"
     );
 }

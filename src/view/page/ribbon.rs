@@ -14,6 +14,7 @@ use crate::lesson::reader::ReaderKind;
 use crate::tr;
 use crate::view::bytes_in;
 use crate::view::escape::units_with_headers;
+use crate::view::timeline::LENGTH_HEADER;
 
 /// Streams up to this long are drawn byte by byte; longer ones to scale.
 const CELLS_UP_TO: u64 = 240;
@@ -161,7 +162,7 @@ pub fn ribbon(
         let mut offset = 0u64;
         // A character is as many cells wide as it has bytes, so a read that
         // ends inside it is drawn through it.
-        for (width, unit) in units_with_headers(&bytes, 0, &starts) {
+        for (width, unit) in units_with_headers(&bytes, 0, &starts, LENGTH_HEADER) {
             let width = width as u64;
             cells.push((offset, width, unit));
             offset += width;

@@ -18,7 +18,17 @@ use crate::lang::Lang;
 use crate::tr;
 use std::collections::HashMap;
 
-use crate::text::escape::{escape_fit, fit_units, units_with_headers};
+use crate::lesson::reader::{LENGTH_PREFIX, prefixed_length};
+use crate::text::escape::{Header, escape_fit, fit_units, units_with_headers};
+
+/// The `length` reader's prefix, as the views show it (`⟨13⟩`).
+pub const LENGTH_HEADER: Header = Header {
+    size: LENGTH_PREFIX,
+    length: |h| match h.first_chunk::<LENGTH_PREFIX>() {
+        Some(prefix) => prefixed_length(*prefix) as u64,
+        None => 0,
+    },
+};
 
 mod layout;
 mod paced;
@@ -259,7 +269,7 @@ fn cell_lines_of(
             let room = width.saturating_sub(text.width() + 1 + queued.width());
             let shown = match (&e.what, starts) {
                 (What::Read { at, .. } | What::Write { at, .. }, Some(starts)) => {
-                    fit_units(&units_with_headers(bytes, *at, starts), room)
+                    fit_units(&units_with_headers(bytes, *at, starts, LENGTH_HEADER), room)
                 }
                 _ => escape_fit(bytes, room),
             };
