@@ -74,18 +74,19 @@ fn a_client_that_reads_once_is_seen_taking_a_part_of_its_reply() {
     let dir = tempfile::tempdir().unwrap();
     let client = write_script(dir.path(), "once", ONCE);
     // The server sends the echo 4 bytes at a time, 150 ms apart: the one
-    // recv finds the first 4 waiting, asks for 1024 and takes them.
+    // recv asks for 1024 and takes the first 4 (which were waiting, or came
+    // while it waited: the queue is measured as the call begins).
     let (report, code) = trace_json(&["--fragment"], &[py, &client, "{addr}"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(
         (report["ended"].as_str(), report["code"].as_i64()),
         (Some("exited"), Some(0))
     );
-    assert_eq!(
-        reads(&report),
-        [(1024, "hell".to_string(), Value::from(4))],
-        "{report:#}"
-    );
+    let reads = reads(&report);
+    assert_eq!(reads.len(), 1, "{report:#}");
+    let (asked, bytes, queued) = &reads[0];
+    assert_eq!((*asked, bytes.as_str()), (1024, "hell"), "{report:#}");
+    assert!(matches!(queued.as_u64(), Some(0 | 4)), "{report:#}");
     let kinds: Vec<&str> = report["events"]
         .as_array()
         .unwrap()
@@ -314,5 +315,181 @@ fn where_ptrace_is_refused_trace_says_so_and_check_runs_untraced_saying_so() {
     assert!(
         text.contains("note: this machine does not let check trace the client"),
         "{text}"
+    );
+}
+
+/// The kinds and texts of a report's events, as `kind` or `note: TEXT`.
+fn rows(report: &Value) -> Vec<String> {
+    report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["kind"].as_str().unwrap() {
+            "note" => format!("note: {}", e["text"].as_str().unwrap()),
+            kind => format!("c{} {kind}", e["client"]),
+        })
+        .collect()
+}
+
+#[test]
+fn a_connection_that_has_ended_both_ways_is_still_the_same_connection() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Twice: send, shut down the write side, read to the end of the stream,
+    // close. Once both FINs have crossed, the socket no longer names its
+    // peer; its reads and its close are still this connection's.
+    let client = write_script(
+        dir.path(),
+        "shut",
+        r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+for i in range(2):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b"x%d\n" % i)
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(64):
+        pass
+    s.close()
+"#,
+    );
+    let (report, code) = trace_json(&[], &[py, &client, "{addr}"]);
+    assert_eq!(code, 0, "{report:#}");
+    let each = ["connect", "write", "shutdown", "read", "eof", "close"];
+    let expected: Vec<String> = (1..=2)
+        .flat_map(|c| each.iter().map(move |k| format!("c{c} {k}")))
+        .collect();
+    assert_eq!(rows(&report), expected, "{report:#}");
+}
+
+#[test]
+fn what_a_row_cannot_say_is_said_beside_it() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A peek (the bytes stay), a read side shut (no FIN), and a read that
+    // never returns: the program is ended at its limit while it waits.
+    let client = write_script(
+        dir.path(),
+        "peek",
+        r#"
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"peekaboo\n")
+s.recv(4, socket.MSG_PEEK | socket.MSG_WAITALL)
+s.recv(100)
+s.recv(10)
+"#,
+    );
+    let (report, code) = trace_json(&["--limit", "1"], &[py, &client, "{addr}"]);
+    assert_eq!(
+        (code, report["ended"].as_str()),
+        (0, Some("too_slow")),
+        "{report:#}"
+    );
+    let rows = rows(&report);
+    assert_eq!(
+        rows,
+        [
+            "c1 connect",
+            "c1 write",
+            "note: peeked at 4 bytes (MSG_PEEK), left in the queue: peek",
+            "c1 read",
+            "note: still in recv(10) when it ended: waiting for bytes that never came",
+            "note: its process ended: the kernel closes what it left open",
+            "c1 close",
+        ],
+        "{report:#}"
+    );
+    // The read after the peek starts where the peek did.
+    let read = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "read")
+        .unwrap();
+    assert_eq!(
+        (read["at"].as_u64(), read["len"].as_u64()),
+        (Some(0), Some(9))
+    );
+}
+
+#[test]
+fn a_child_that_goes_on_with_the_socket_is_watched_to_its_end() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // The parent exits at once; its child reads the echo 300 ms later and
+    // closes. The parent's exit closes a copy: not the connection's close.
+    let client = write_script(
+        dir.path(),
+        "orphan",
+        r#"
+import os, socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"orph\n")
+if os.fork() == 0:
+    time.sleep(0.3)
+    s.recv(10)
+    s.close()
+    os._exit(0)
+"#,
+    );
+    let (report, code) = trace_json(&[], &[py, &client, "{addr}"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        rows(&report),
+        ["c1 connect", "c1 write", "c1 read", "c1 close"],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn ctrl_c_ends_the_program_and_still_shows_what_it_did() {
+    use std::io::BufRead;
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let client = write_script(
+        dir.path(),
+        "forever",
+        r#"
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"stay\n")
+s.recv(10)
+print("ready", flush=True)
+time.sleep(60)
+"#,
+    );
+    let mut trace = std::process::Command::new(common::tcp_boundary_bin())
+        .args(["trace", "--json", "--", py, &client, "{addr}"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The program's output comes on trace's standard error.
+    let mut ready = String::new();
+    std::io::BufReader::new(trace.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n");
+    let mut stdout = trace.stdout.take().unwrap();
+    let status = common::interrupt(&mut trace);
+    assert_eq!(status.code(), Some(130));
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["interrupted"], true, "{report:#}");
+    assert_eq!(
+        rows(&report),
+        [
+            "c1 connect",
+            "c1 write",
+            "c1 read",
+            "note: its process ended: the kernel closes what it left open",
+            "c1 close"
+        ],
+        "{report:#}"
     );
 }

@@ -66,6 +66,8 @@ pub const EXIT_USAGE: u8 = 2;
 /// `check` could not be made (its command, its server or its report), as
 /// opposed to a program that a shape broke.
 pub const EXIT_CANNOT_CHECK: u8 = 3;
+/// Stopped by Ctrl-C or SIGTERM, having ended what it ran (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// `--lang`: the language of the lesson text, for every subcommand that shows
 /// some.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::shape::number_in;
 use super::{LangArg, ServerArgs, UsageError};
+use crate::lesson::server::ServerConfig;
 use crate::tools::trace::{DEFAULT_LIMIT_SECS, MAX_LIMIT_SECS, TraceConfig};
 
 /// Run COMMAND against our echo server and show its socket calls: each read
@@ -12,8 +13,11 @@ use crate::tools::trace::{DEFAULT_LIMIT_SECS, MAX_LIMIT_SECS, TraceConfig};
 /// `{addr}` (HOST:PORT), `{host}` and `{port}` in its arguments are the
 /// server's, which is also in TCP_BOUNDARY_ADDR, TCP_BOUNDARY_HOST and
 /// TCP_BOUNDARY_PORT. The program's own output goes to standard error, its
-/// input is ours. Exit status: 0 once it has ended (whatever its own
-/// status, which the report says), 2 bad usage, 3 it could not be traced.
+/// input is ours. Only its connections to the server are shown, to the end
+/// of every process it started. Exit status: 0 once it has ended (whatever
+/// its own status, which the report says), 2 bad usage, 3 it could not be
+/// run or traced, 130 interrupted (Ctrl-C, SIGTERM: the program is ended,
+/// and what it did is shown).
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
 pub struct TraceArgs {
@@ -25,8 +29,9 @@ pub struct TraceArgs {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LIMIT_SECS, value_parser = number_in(1, MAX_LIMIT_SECS))]
     pub limit: u64,
     /// The echo server the program talks to, as `echo-server` takes its
-    /// switches (the port is chosen; `--fragment`, `--chunk 4` and the
-    /// other shaping switches cut its replies).
+    /// switches (the port is chosen, and every connection is served, so
+    /// `--clients` is not used; `--fragment`, `--chunk 4` and the other
+    /// shaping switches cut its replies).
     #[command(flatten)]
     pub server: ServerArgs,
     #[command(flatten)]
@@ -42,9 +47,14 @@ impl TraceArgs {
         let resolved = self.server.resolve_in(self.lang.lang())?;
         Ok(TraceConfig {
             command: self.command.clone(),
-            server: resolved.config,
+            // Every connection the program makes is served, however many.
+            server: ServerConfig {
+                clients: 0,
+                ..resolved.config
+            },
             socket: resolved.socket,
             limit: Duration::from_secs(self.limit),
+            bind: self.server.bind,
         })
     }
 }

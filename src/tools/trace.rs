@@ -14,6 +14,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,8 @@ pub struct TraceConfig {
     pub socket: SocketOptions,
     /// The longest the program may run: then it is ended.
     pub limit: Duration,
+    /// The address the server listens on (its port chosen).
+    pub bind: std::net::IpAddr,
 }
 
 /// What the program did.
@@ -62,6 +65,8 @@ pub struct TraceReport {
     /// How the program ended.
     #[serde(flatten)]
     pub ended: Ended,
+    /// `trace` was interrupted (Ctrl-C, SIGTERM) and ended the program.
+    pub interrupted: bool,
     /// Its socket calls, as a timeline: `client` N is its N-th connection.
     pub events: Vec<Event>,
 }
@@ -89,9 +94,9 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
                 .into(),
         ));
     }
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (listener, _) =
-        crate::transport::net::listen(loopback, 128, &config.socket).map_err(error)?;
+        crate::transport::net::listen(SocketAddr::new(config.bind, 0), 128, &config.socket)
+            .map_err(error)?;
     let server = start_server(listener, config.server.clone()).map_err(error)?;
     let addr = server.addr;
     let mut command = against(&config.command, addr).map_err(error)?;
@@ -102,37 +107,74 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     ));
     let traced = Traced::spawn_recording(command)
         .map_err(|e| TraceError(format!("cannot run {program}: {e}")))?;
+    GROUP.store(traced.id() as i32, Ordering::SeqCst);
+    // Until every process of the program has ended (a child that goes on
+    // with its socket is watched to its end), or its limit.
     let started = Instant::now();
-    let ended = loop {
-        if let Some(status) = traced.try_wait() {
-            break match (status.code(), status.signal()) {
-                (Some(code), _) => Ended::Exited(code),
-                (None, signal) => Ended::Signalled(signal.unwrap_or(0)),
-            };
+    let mut limited = false;
+    while !traced.finished() {
+        if started.elapsed() >= config.limit && !limited {
+            limited = true;
+            end_group(traced.id());
         }
-        if started.elapsed() >= config.limit {
-            // SAFETY: killpg of the program's own group.
-            unsafe {
-                libc::killpg(traced.id() as i32, libc::SIGKILL);
-            }
-            break Ended::TooSlow;
+        // Ended at its limit: its processes are gone within moments.
+        if limited && started.elapsed() >= config.limit + Duration::from_secs(2) {
+            break;
         }
         thread::sleep(Duration::from_millis(5));
-    };
-    // Whatever it left running in its group ends with it.
-    // SAFETY: killpg of the program's own group; one already gone is an
-    // error we ignore.
-    unsafe {
-        libc::killpg(traced.id() as i32, libc::SIGKILL);
     }
+    GROUP.store(0, Ordering::SeqCst);
+    // Whatever it left running in its group ends with it.
+    end_group(traced.id());
     drop(server);
+    if traced.uses_ptrace() {
+        return Err(TraceError(
+            "the program calls ptrace itself (it traces, or runs under strace or gdb), \
+             and a traced program cannot"
+                .into(),
+        ));
+    }
+    let ended = match (limited, traced.try_wait()) {
+        (true, _) => Ended::TooSlow,
+        (false, Some(status)) => match (status.code(), status.signal()) {
+            (Some(code), _) => Ended::Exited(code),
+            (None, signal) => Ended::Signalled(signal.unwrap_or(0)),
+        },
+        (false, None) => Ended::Running,
+    };
     Ok(TraceReport {
         schema: SCHEMA,
         command: config.command.clone(),
         server: addr,
         ended,
-        events: timeline(&traced.calls()),
+        interrupted: INTERRUPTED.load(Ordering::SeqCst),
+        events: timeline(&traced.calls(), Some(addr)),
     })
+}
+
+/// The process group of the program being traced (0: none), for
+/// [`end_program`].
+static GROUP: AtomicI32 = AtomicI32::new(0);
+/// [`end_program`] was called.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// End the program being traced, and every process it started: for a
+/// Ctrl-C or SIGTERM to `trace` (from the handler's thread), so that what
+/// it did is still shown.
+pub fn end_program() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let group = GROUP.load(Ordering::SeqCst);
+    if group > 0 {
+        end_group(group as u32);
+    }
+}
+
+fn end_group(group: u32) {
+    // SAFETY: killpg of the program's own group; one already gone is an
+    // error we ignore.
+    unsafe {
+        libc::killpg(group as i32, libc::SIGKILL);
+    }
 }
 
 /// Our echo server on a thread, serving every connection of the program.
@@ -143,21 +185,36 @@ fn start_server(
     crate::tools::spawned::spawn(listener, config)
 }
 
-/// A traced program's socket calls as a timeline: each connection a client
-/// of its own (numbered as they first appear; a connect that failed is one
-/// never made), each read and write placed in its connection's stream
-/// (`at`: the bytes before it that way). A call longer than the bytes kept
-/// of it is followed by a note that says how long it was.
-pub fn timeline(calls: &[Call]) -> Vec<Event> {
+/// A traced program's socket calls as a timeline: each connection to
+/// `server` (all of them without one) a client of its own, numbered as they
+/// first appear (a connect that failed is one never made), each read and
+/// write placed in its connection's stream (`at`: the bytes before it that
+/// way). What a row cannot say is said by a note beside it: a peek, a
+/// shutdown of the read side, bytes moved by `sendfile` or `splice`, a call
+/// the program was still in when it ended, a close made by the process's
+/// end, bytes not kept.
+pub fn timeline(calls: &[Call], server: Option<SocketAddr>) -> Vec<Event> {
     /// A connection's ends (none for a connect that failed), and the bytes
     /// read and written on it so far.
     type Connection = (Option<(SocketAddr, SocketAddr)>, u64, u64);
     let mut connections: Vec<Connection> = Vec::new();
-    let mut events = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
     for call in calls {
         // A non-blocking read or write that found nothing to do: not a
         // step of the exchange.
-        if call.result == Err(libc::EAGAIN) {
+        if call.result == Err(libc::EAGAIN) && call.returned {
+            continue;
+        }
+        // Only the program's connections to the server (a socket of its
+        // own, a listener's, is another story).
+        let ours = match (server, call.ends) {
+            (Some(server), Some((_, peer))) => peer == server,
+            // Ends unknown: a connect that failed is one of its tries; any
+            // other call is on a socket that never reached the server.
+            (Some(_), None) => call.verb == Verb::Connect,
+            (None, _) => true,
+        };
+        if !ours {
             continue;
         }
         let known = call
@@ -167,13 +224,44 @@ pub fn timeline(calls: &[Call]) -> Vec<Event> {
             connections.push((call.ends, 0, 0));
             connections.len() - 1
         });
+        let side = Side::Client(n + 1);
+        let mut push = |what: What| {
+            events.push(Event {
+                seq: events.len() + 1,
+                side,
+                what,
+            })
+        };
+        let note = |text: Msg| What::Note { text, bad: false };
+        let bytes = |n: usize| Msg::new("bytes").arg("n", n as u64);
         let (_, read, written) = &mut connections[n];
         let moved = call.result.unwrap_or(0);
+        if !call.returned {
+            let asked = match call.verb {
+                Verb::Read { asked, .. } | Verb::Write { asked } => asked,
+                _ => 0,
+            };
+            push(note(
+                Msg::new("trace-waiting")
+                    .arg("call", call.name)
+                    .arg("asked", asked as u64),
+            ));
+            continue;
+        }
         let what = match (call.verb, call.result) {
             (Verb::Connect, Ok(_) | Err(libc::EINPROGRESS)) => What::Connect,
             (Verb::Connect, Err(libc::ECONNREFUSED)) => What::Refused,
             (Verb::Read { .. }, Ok(0)) => What::Eof,
-            (Verb::Read { asked, queued }, Ok(_)) => {
+            (Verb::Read { peek: true, .. }, Ok(_)) => note(
+                Msg::new("trace-peek")
+                    .arg("n", bytes(moved))
+                    .arg("bytes", crate::text::escape::escape_fit(&call.bytes, 40)),
+            ),
+            (Verb::Read { thrown: true, .. }, Ok(_)) => {
+                *read += moved as u64;
+                note(Msg::new("trace-thrown").arg("n", bytes(moved)))
+            }
+            (Verb::Read { asked, queued, .. }, Ok(_)) => {
                 let at = *read;
                 *read += moved as u64;
                 What::Read {
@@ -191,10 +279,25 @@ pub fn timeline(calls: &[Call]) -> Vec<Event> {
                     bytes: call.bytes.clone(),
                 }
             }
-            (Verb::Shutdown, Ok(_)) => What::Shutdown,
-            (Verb::Close { unread }, _) => What::Close {
-                unread: unread as u64,
-            },
+            (Verb::Moved { to_socket }, Ok(_)) => {
+                let count = if to_socket { written } else { read };
+                *count += moved as u64;
+                note(
+                    Msg::new("trace-moved")
+                        .arg("call", call.name)
+                        .arg("n", bytes(moved)),
+                )
+            }
+            (Verb::Shutdown { how: libc::SHUT_RD }, Ok(_)) => note(Msg::new("trace-shut-read")),
+            (Verb::Shutdown { .. }, Ok(_)) => What::Shutdown,
+            (Verb::Close { unread }, _) => {
+                if call.name == "exit" {
+                    push(note(Msg::new("trace-closed-at-exit")));
+                }
+                What::Close {
+                    unread: unread as u64,
+                }
+            }
             (_, Err(e)) => {
                 let error = io::Error::from_raw_os_error(e);
                 What::Error {
@@ -204,21 +307,14 @@ pub fn timeline(calls: &[Call]) -> Vec<Event> {
                 }
             }
         };
-        let side = Side::Client(n + 1);
-        events.push(Event {
-            seq: events.len() + 1,
-            side,
-            what,
-        });
-        if call.bytes.len() < moved && !matches!(call.verb, Verb::Close { .. }) {
-            let text = Msg::new("trace-not-kept")
-                .arg("n", Msg::new("bytes").arg("n", moved as u64))
-                .arg("kept", Msg::new("bytes").arg("n", call.bytes.len() as u64));
-            events.push(Event {
-                seq: events.len() + 1,
-                side,
-                what: What::Note { text, bad: false },
-            });
+        let carries = matches!(what, What::Read { .. } | What::Write { .. });
+        push(what);
+        if carries && call.bytes.len() < moved {
+            push(note(
+                Msg::new("trace-not-kept")
+                    .arg("n", bytes(moved))
+                    .arg("kept", bytes(call.bytes.len())),
+            ));
         }
     }
     events
@@ -240,6 +336,7 @@ pub fn text(report: &TraceReport, layout: Layout, out: &mut dyn Write) -> io::Re
     }
     writeln!(out)?;
     let ended = match &report.ended {
+        _ if report.interrupted => tr!(lang, "trace-interrupted"),
         Ended::Exited(code) => tr!(lang, "trace-exited", code = *code),
         Ended::Signalled(s) => {
             tr!(

@@ -85,6 +85,8 @@ struct Seen {
     uses_ptrace: bool,
     /// Its socket calls, in order, when they are recorded.
     calls: Vec<Call>,
+    /// Every traced process has ended: the tracer has nothing left to do.
+    finished: bool,
     /// `spawn` has returned: the program's process, should its exec fail,
     /// is no longer the spawning thread's to reap.
     spawned: bool,
@@ -175,6 +177,7 @@ impl Traced {
                 if seized {
                     follow::follow(root, &shared, &table, recording);
                 }
+                shared.lock().unwrap_or_else(|e| e.into_inner()).finished = true;
             })?;
         let child = command.spawn();
         // Our copies of the pipes' other ends: a child that never wrote
@@ -202,6 +205,11 @@ impl Traced {
     /// Every TCP socket the program has let go of so far, in order.
     pub fn let_go(&self) -> Vec<LetGo> {
         self.lock().let_go.clone()
+    }
+
+    /// Every process of the program has ended (those it started too).
+    pub fn finished(&self) -> bool {
+        self.lock().finished
     }
 
     /// Its socket calls so far, in order (none unless recorded).

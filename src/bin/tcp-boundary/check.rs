@@ -28,7 +28,7 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     // and whatever it detached, end with us.
     let _ = ctrlc::set_handler(|| {
         check::end_client();
-        std::process::exit(130);
+        std::process::exit(cli::EXIT_INTERRUPTED.into());
     });
     // Each row printed as its run ends (not with --json): a check of many
     // shapes shows where it is, and one stopped by Ctrl-C has shown what it

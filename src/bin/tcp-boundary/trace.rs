@@ -10,10 +10,16 @@ pub fn run(args: TraceArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let lang = args.lang.lang();
     cli::errors_in(lang);
     let config = args.config()?;
+    // Ctrl-C or SIGTERM: the program ends (its whole group), and what it did
+    // is shown all the same.
+    let _ = ctrlc::set_handler(trace::end_program);
     let report = trace::trace(&config)?;
     match args.json {
         true => trace::json(&report, out)?,
         false => trace::text(&report, Layout::from_env().in_lang(lang), out)?,
     }
-    Ok(cli::EXIT_OK)
+    Ok(match report.interrupted {
+        true => cli::EXIT_INTERRUPTED,
+        false => cli::EXIT_OK,
+    })
 }

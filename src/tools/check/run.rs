@@ -227,8 +227,8 @@ pub(super) fn reproduce(
 
 /// The last [`Run::SHOWN_CALLS`] socket calls of `calls`, as a timeline
 /// (numbered as in the whole).
-fn last_calls(calls: &[Call]) -> Vec<Event> {
-    let all = crate::tools::trace::timeline(calls);
+fn last_calls(calls: &[Call], proxy: SocketAddr) -> Vec<Event> {
+    let all = crate::tools::trace::timeline(calls, Some(proxy));
     let from = all.len().saturating_sub(Run::SHOWN_CALLS);
     all[from..].to_vec()
 }
@@ -331,7 +331,7 @@ pub(super) fn run_once(
             received: Some(Run::shown(&on(Side::Downstream(1), true))),
             expected: Some(Run::shown(&on(Side::Upstream(1), false))),
             // Its last socket calls: the read that took part of a reply.
-            calls: last_calls(&watched.calls),
+            calls: last_calls(&watched.calls, addr),
             ..run
         },
     };

@@ -8,14 +8,11 @@
 //! recorded). At the entry of a call on a TCP socket, the socket is copied
 //! here and its receive queue asked; the program then runs the call and
 //! stops again as it returns, where the result and the bytes are read from
-//! its memory (`process_vm_readv`, at most [`KEPT`] bytes a call, however
-//! large its buffer).
+//! its memory (`process_vm_readv`, copied once, at most [`KEPT_IN_ALL`] for
+//! the whole program).
 
 use std::net::SocketAddr;
 
-/// The most bytes of one call kept: what a timeline shows, bounded whatever
-/// the buffer (a read of a 1 MiB buffer is copied once, at most this much).
-pub const KEPT: usize = 256 * 1024;
 /// The most bytes kept of all the calls of one program: past it, calls are
 /// recorded without their bytes.
 pub const KEPT_IN_ALL: usize = 64 * 1024 * 1024;
@@ -33,14 +30,27 @@ pub enum Verb {
         asked: usize,
         /// Bytes waiting in the receive queue as the call began.
         queued: Option<usize>,
+        /// `MSG_PEEK`: the bytes were copied, and left in the queue.
+        peek: bool,
+        /// `MSG_TRUNC`: on TCP, the bytes were taken and thrown away.
+        thrown: bool,
     },
     /// `write`, `send`, `sendto`, `writev`, `sendmsg`, giving `asked` bytes.
     Write {
         /// The bytes given to the call (it may take fewer).
         asked: usize,
     },
-    /// `shutdown`.
-    Shutdown,
+    /// `shutdown`, with its `how` (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+    Shutdown {
+        /// Which side.
+        how: i32,
+    },
+    /// `sendfile` or `splice`: bytes moved to or from the socket by the
+    /// kernel, never through the program's memory (`to_socket`: a write).
+    Moved {
+        /// Toward the socket (a write), or from it (a read).
+        to_socket: bool,
+    },
     /// `close`, or the socket let go of another way (an exit, an exec, a
     /// `dup2` over it), with the bytes it had left unread.
     Close {
@@ -66,9 +76,11 @@ pub struct Call {
     /// What it returned: a count of bytes (0 for calls that return none),
     /// or the error (`errno`).
     pub result: Result<usize, i32>,
-    /// The bytes it read or wrote: at most [`KEPT`] (and none once
-    /// [`KEPT_IN_ALL`] are kept), so fewer than `result` says for a longer
-    /// call.
+    /// False for a call the program was still in when it ended (a read
+    /// that waits for bytes that never come): `result` means nothing then.
+    pub returned: bool,
+    /// The bytes it read or wrote (none once [`KEPT_IN_ALL`] are kept, and
+    /// none for [`Verb::Moved`]), so fewer than `result` says then.
     pub bytes: Vec<u8>,
 }
 
@@ -79,10 +91,14 @@ pub(super) fn verb_of(name: &str) -> Option<fn(usize) -> Verb> {
         "read" | "recvfrom" | "readv" | "recvmsg" => Some(|asked| Verb::Read {
             asked,
             queued: None,
+            peek: false,
+            thrown: false,
         }),
         "write" | "sendto" | "writev" | "sendmsg" => Some(|asked| Verb::Write { asked }),
         "connect" => Some(|_| Verb::Connect),
-        "shutdown" => Some(|_| Verb::Shutdown),
+        "shutdown" => Some(|_| Verb::Shutdown { how: 0 }),
+        "sendfile" => Some(|_| Verb::Moved { to_socket: true }),
+        "splice" => Some(|_| Verb::Moved { to_socket: false }),
         _ => None,
     }
 }
@@ -152,10 +168,9 @@ impl Buffer {
             .fold(0usize, usize::saturating_add)
     }
 
-    /// The first `n` bytes of the buffer (at most [`KEPT`]), from `pid`'s
-    /// memory.
+    /// The first `n` bytes of the buffer, from `pid`'s memory.
     pub(super) fn bytes(self, pid: i32, n: usize) -> Vec<u8> {
-        let mut want = n.min(KEPT) as u64;
+        let mut want = n as u64;
         let mut pieces = Vec::new();
         for (at, size) in self.pieces(pid) {
             if want == 0 {
@@ -238,10 +253,8 @@ mod tests {
         message.msg_iovlen = 2;
         let message = Buffer::Message(&message as *const libc::msghdr as u64);
         assert_eq!(message.bytes(me, 100), b"helloclass");
-        // Bounded: never more than KEPT, whatever was asked.
-        let big = vec![7u8; KEPT * 3];
-        let plain = Buffer::Plain(big.as_ptr() as u64, big.len() as u64);
-        assert_eq!(plain.bytes(me, big.len()).len(), KEPT);
+        // Never more than the buffer holds, whatever was asked.
+        assert_eq!(plain.bytes(me, 100), b"hello, class");
         assert!(Buffer::Nothing.bytes(me, 10).is_empty());
     }
 }

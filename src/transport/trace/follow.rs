@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::net::SocketAddr;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::sync::Mutex;
@@ -27,6 +28,8 @@ type Table = [(u32, Vec<(u32, Stop)>)];
 struct Pending {
     call: Call,
     buffer: Buffer,
+    /// `MSG_TRUNC`: on TCP the bytes are thrown away, not copied.
+    thrown: bool,
 }
 
 /// Wait for every stop of the traced processes until none is left: at each,
@@ -42,6 +45,10 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
     let mut kept = 0usize;
     // Every traced thread alive, and its process (thread group).
     let mut alive: HashMap<i32, i32> = HashMap::new();
+    // Each socket's ends once known, by its link (`socket:[INODE]`): a
+    // socket whose connection has ended (both FINs) no longer names its
+    // peer, but it is still the same connection.
+    let mut known = Known::new();
     // __WNOTHREAD: only this thread's tracees, never a child another thread
     // of this process waits for.
     let flags = libc::__WALL | libc::__WNOTHREAD;
@@ -83,7 +90,13 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
             continue;
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            pending.remove(&pid);
+            // A call it was still in when it ended: said as such.
+            if let Some(p) = pending.remove(&pid) {
+                lock().calls.push(Call {
+                    returned: false,
+                    ..p.call
+                });
+            }
             alive.remove(&pid);
             if pid == root {
                 lock().status = Some(ExitStatus::from_raw(status));
@@ -99,7 +112,8 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         // A recorded call returning (PTRACE_O_TRACESYSGOOD marks the stop).
         if libc::WSTOPSIG(status) == libc::SIGTRAP | 0x80 {
             if let Some(p) = pending.remove(&pid) {
-                let call = returned(pid, p, KEPT_IN_ALL.saturating_sub(kept));
+                let room = KEPT_IN_ALL.saturating_sub(kept);
+                let call = returned(pid, p, room, &mut known);
                 kept += call.bytes.len();
                 lock().calls.push(call);
             }
@@ -115,7 +129,7 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         let deliver = match event {
             _ if ours && event != 0 => 0,
             libc::PTRACE_EVENT_SECCOMP => {
-                let entry = entered(pid, table);
+                let entry = entered(pid, table, recording, &mut known);
                 let mut seen = lock();
                 seen.uses_ptrace |= entry.ptrace;
                 if recording {
@@ -123,10 +137,11 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
                     // socket) is not the connection's.
                     let how = entry.how;
                     let last = entry
-                        .let_go
+                        .closing
                         .iter()
-                        .filter(|l| !held_elsewhere(pid, l.fd, &alive));
-                    seen.calls.extend(last.map(|l| closed(pid, how, l)));
+                        .filter(|&&fd| !held_elsewhere(pid, fd, &alive));
+                    seen.calls
+                        .extend(last.filter_map(|&fd| closing(pid, fd, how, &mut known)));
                 }
                 seen.let_go.extend(entry.let_go);
                 if let Some(p) = entry.pending.filter(|_| recording) {
@@ -137,18 +152,45 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
                 0
             }
             libc::PTRACE_EVENT_EXIT => {
-                let found = sockets_of(pid, every_fd(pid).into_iter());
+                // A call it was still in (killed while it waited) comes
+                // before what its end closes.
+                if let Some(p) = pending.remove(&pid) {
+                    lock().calls.push(Call {
+                        returned: false,
+                        ..p.call
+                    });
+                }
+                let fds = every_fd(pid);
+                let found = sockets_of(pid, fds.iter().copied());
                 let mut seen = lock();
                 // Only its process's last thread closes what is open.
                 if recording && threads(pid) <= 1 {
+                    let open = fds.iter().filter(|&&fd| is_socket(pid, fd));
+                    let last = open.filter(|&&fd| !held_elsewhere(pid, fd, &alive));
                     seen.calls
-                        .extend(found.iter().map(|l| closed(pid, "exit", l)));
+                        .extend(last.filter_map(|&fd| closing(pid, fd, "exit", &mut known)));
                 }
                 seen.let_go.extend(found);
                 0
             }
-            // A fork, a thread, an exec, a new process's first stop, or a
-            // group stop: nothing to measure.
+            // A fork or a thread: the new one is known from now on (its
+            // first stop may come later than its parent's next close).
+            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+                let mut new: libc::c_ulong = 0;
+                // SAFETY: PTRACE_GETEVENTMSG writes one unsigned long through
+                // a valid pointer, on a tracee stopped for us.
+                let got = unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, pid, 0, &mut new) };
+                if got == 0 && new > 0 {
+                    let process = match event {
+                        libc::PTRACE_EVENT_CLONE => alive.get(&pid).copied().unwrap_or(pid),
+                        _ => new as i32,
+                    };
+                    alive.entry(new as i32).or_insert(process);
+                }
+                0
+            }
+            // An exec, a new process's first stop, or a group stop: nothing
+            // to measure.
             e if e != 0 => 0,
             // Stop signals would stop a program we wait for: not delivered.
             _ => match libc::WSTOPSIG(status) {
@@ -210,24 +252,52 @@ fn resume(pid: i32, request: libc::c_uint, signal: libc::c_int) {
     }
 }
 
-/// A socket let go of, as a recorded `close` (or `exit`, `execve`, `dup2`:
-/// what let go of it).
-fn closed(pid: i32, how: &'static str, l: &LetGo) -> Call {
-    Call {
+/// Each socket's ends once known, by its link (`socket:[INODE]`).
+type Known = HashMap<std::path::PathBuf, (SocketAddr, SocketAddr)>;
+
+/// The ends of the socket at `fd` of `pid` (`socket` its copy here): as it
+/// says now, or as it said when last asked.
+fn ends_known(
+    pid: i32,
+    fd: i32,
+    socket: &std::net::TcpStream,
+    known: &mut Known,
+) -> Option<(SocketAddr, SocketAddr)> {
+    let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    match ends(socket) {
+        Some(now) => {
+            known.insert(link, now);
+            Some(now)
+        }
+        None => known.get(&link).copied(),
+    }
+}
+
+/// The TCP socket at `fd` of `pid` let go of, as a recorded `close` (or
+/// `exit`, `execve`, `dup2`: what let go of it), with what it left unread.
+fn closing(pid: i32, fd: i32, how: &'static str, known: &mut Known) -> Option<Call> {
+    let socket = copy(pid, fd)?;
+    socket.nodelay().ok()?;
+    Some(Call {
         pid,
         name: how,
-        fd: l.fd,
-        ends: Some((l.local, l.peer)),
-        verb: Verb::Close { unread: l.unread },
+        fd,
+        ends: ends_known(pid, fd, &socket, known),
+        verb: Verb::Close {
+            unread: inq(&socket).unwrap_or(0),
+        },
         result: Ok(0),
+        returned: true,
         bytes: Vec::new(),
-    }
+    })
 }
 
 /// What a call's entry showed.
 struct Entry {
-    /// The sockets it lets go of.
+    /// The sockets it lets go of, measured.
     let_go: Vec<LetGo>,
+    /// The socket descriptors it lets go of.
+    closing: Vec<i32>,
     /// The call's name, for what it lets go of.
     how: &'static str,
     /// It is `ptrace`.
@@ -255,9 +325,10 @@ fn syscall_info(pid: i32) -> Option<libc::ptrace_syscall_info> {
 }
 
 /// At a call the filter stopped.
-fn entered(pid: i32, table: &Table) -> Entry {
+fn entered(pid: i32, table: &Table, recording: bool, known: &mut Known) -> Entry {
     let mut entry = Entry {
         let_go: Vec::new(),
+        closing: Vec::new(),
         how: "close",
         ptrace: false,
         pending: None,
@@ -269,46 +340,86 @@ fn entered(pid: i32, table: &Table) -> Entry {
     let stopped = unsafe { info.u.seccomp };
     let args = stopped.args;
     let fd = |a: u64| a as u32 as i32;
-    match stop(table, info.arch, stopped.nr) {
-        Some(Stop::Close) => entry.let_go = sockets_of(pid, [fd(args[0])].into_iter()),
+    let closing: Vec<i32> = match stop(table, info.arch, stopped.nr) {
+        Some(Stop::Close) => vec![fd(args[0])],
         Some(Stop::CloseRange) if args[2] as u32 & libc::CLOSE_RANGE_CLOEXEC == 0 => {
             let (first, last) = (args[0] as u32, args[1] as u32);
-            let fds = every_fd(pid).into_iter();
             entry.how = "close_range";
-            entry.let_go = sockets_of(pid, fds.filter(|&n| (first..=last).contains(&(n as u32))));
+            every_fd(pid)
+                .into_iter()
+                .filter(|&n| (first..=last).contains(&(n as u32)))
+                .collect()
         }
         // Onto itself, dup2 closes nothing.
         Some(Stop::Dup) if fd(args[0]) != fd(args[1]) => {
             entry.how = "dup2";
-            entry.let_go = sockets_of(pid, [fd(args[1])].into_iter());
+            vec![fd(args[1])]
         }
         // The exec may fail, and then they stay open: a later close or exit
         // is measured again, and the last measure of a socket counts.
         Some(Stop::Exec) => {
-            let fds = every_fd(pid).into_iter();
             entry.how = "execve";
-            entry.let_go = sockets_of(pid, fds.filter(|&n| close_on_exec(pid, n)));
+            let fds = every_fd(pid).into_iter();
+            fds.filter(|&n| close_on_exec(pid, n)).collect()
         }
-        Some(Stop::Ptrace) => entry.ptrace = true,
-        Some(Stop::Recorded(name)) if is_socket(pid, fd(args[0])) => {
-            entry.pending = entering(pid, name, fd(args[0]), &args);
+        Some(Stop::Ptrace) => {
+            entry.ptrace = true;
+            Vec::new()
         }
-        _ => {}
-    }
+        Some(Stop::Recorded(name)) if recording => {
+            entry.pending = entering(pid, name, &args, known);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    entry.closing = closing.into_iter().filter(|&n| is_socket(pid, n)).collect();
+    entry.let_go = sockets_of(pid, entry.closing.iter().copied());
     entry
 }
 
 /// A recorded socket call entering: what it asks, and (for a read) what
-/// waits in its queue now. `None` for a socket that is not TCP.
-fn entering(pid: i32, name: &'static str, fd: i32, args: &[u64; 6]) -> Option<Pending> {
-    let socket = copy(pid, fd)?;
+/// waits in its queue now. `None` for a call on anything but a TCP socket.
+fn entering(pid: i32, name: &'static str, args: &[u64; 6], known: &mut Known) -> Option<Pending> {
+    let fd = |a: u64| a as u32 as i32;
+    // The socket the call is on: its first argument, but for sendfile the
+    // first (where it writes) and for splice either end.
+    let (socket_fd, verb) = match name {
+        "splice" if is_socket(pid, fd(args[2])) => (fd(args[2]), Verb::Moved { to_socket: true }),
+        "splice" => (fd(args[0]), Verb::Moved { to_socket: false }),
+        _ => (fd(args[0]), verb_of(name)?(0)),
+    };
+    if !is_socket(pid, socket_fd) {
+        return None;
+    }
+    let socket = copy(pid, socket_fd)?;
     // A TCP socket answers TCP_NODELAY; a UNIX or UDP one does not.
     socket.nodelay().ok()?;
     let buffer = Buffer::of(name, args);
-    let mut verb = verb_of(name)?(buffer.size(pid));
-    if let Verb::Read { queued, .. } = &mut verb {
-        *queued = inq(&socket).ok();
-    }
+    let mut thrown = false;
+    let verb = match verb {
+        Verb::Read { .. } => {
+            // recvfrom's flags are its fourth argument, recvmsg's its third.
+            let flags = match name {
+                "recvfrom" => args[3],
+                "recvmsg" => args[2],
+                _ => 0,
+            } as i32;
+            thrown = flags & libc::MSG_TRUNC != 0;
+            Verb::Read {
+                asked: buffer.size(pid),
+                queued: inq(&socket).ok(),
+                peek: flags & libc::MSG_PEEK != 0,
+                thrown,
+            }
+        }
+        Verb::Write { .. } => Verb::Write {
+            asked: buffer.size(pid),
+        },
+        Verb::Shutdown { .. } => Verb::Shutdown {
+            how: args[1] as i32,
+        },
+        other => other,
+    };
     // Named as the program knows them: `recvfrom` with no address is the
     // `recv` it called, `sendto` the `send`.
     let name = match (name, args[4]) {
@@ -320,20 +431,31 @@ fn entering(pid: i32, name: &'static str, fd: i32, args: &[u64; 6]) -> Option<Pe
         call: Call {
             pid,
             name,
-            fd,
-            ends: ends(&socket),
+            fd: socket_fd,
+            ends: ends_known(pid, socket_fd, &socket, known),
             verb,
             result: Ok(0),
+            returned: true,
             bytes: Vec::new(),
         },
         buffer,
+        thrown,
     })
 }
 
 /// A recorded call returning: its result, and the bytes it moved (at most
-/// `room` of them).
-fn returned(pid: i32, pending: Pending, room: usize) -> Call {
-    let Pending { mut call, buffer } = pending;
+/// `room` of them); a connect, the ends it connected.
+fn returned(pid: i32, pending: Pending, room: usize, known: &mut Known) -> Call {
+    let Pending {
+        mut call,
+        buffer,
+        thrown,
+    } = pending;
+    if call.verb == Verb::Connect
+        && let Some(socket) = copy(pid, call.fd)
+    {
+        call.ends = ends_known(pid, call.fd, &socket, known);
+    }
     let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_EXIT) else {
         return call;
     };
@@ -343,12 +465,10 @@ fn returned(pid: i32, pending: Pending, room: usize) -> Call {
         0 => Ok(exit.sval.max(0) as usize),
         _ => Err((-exit.sval) as i32),
     };
-    if let Ok(n) = call.result {
+    // Peeked bytes and truncated ones (MSG_TRUNC, which throws them away
+    // on TCP) are what the buffer holds, at most the call's count.
+    if let (Ok(n), false) = (call.result, thrown) {
         call.bytes = buffer.bytes(pid, n.min(room));
-    }
-    // A connect has its ends once it has returned.
-    if call.verb == Verb::Connect {
-        call.ends = copy(pid, call.fd).as_ref().and_then(ends);
     }
     call
 }

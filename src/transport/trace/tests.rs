@@ -276,7 +276,9 @@ fn a_recorded_program_s_socket_calls_say_what_each_asked_waited_and_got() {
                 "recv",
                 Verb::Read {
                     asked: 4,
-                    queued: Some(10)
+                    queued: Some(10),
+                    peek: false,
+                    thrown: false,
                 },
                 Ok(4),
                 b"0123"
