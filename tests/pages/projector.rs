@@ -203,6 +203,7 @@ const GUESS: &str = r#"JSON.stringify((() => {
     result: [...box.querySelectorAll('.res')].map((r) => getComputedStyle(r).visibility).join(' '),
     say: panel.querySelector('.say').textContent,
     ask: box.dataset.ask || null,
+    lesson: getComputedStyle(document.querySelector('p.lesson')).visibility,
   };
 })())"#;
 
@@ -221,9 +222,11 @@ fn predict_then_reveal(tab: &headless_chrome::Tab, page: &Path) {
         at = eval(tab, GUESS);
         assert_ne!(at["step"], before, "no read to guess: {at}");
     }
-    // Neither the bytes nor the count it returned (`→ 12 B`) are shown.
+    // Neither the bytes nor the count it returned (`→ 12 B`) are shown,
+    // nor the lesson's line, which says what happens.
     assert_eq!(at["bytes"], "hidden", "{at}");
     assert_eq!(at["result"], "hidden", "{at}");
+    assert_eq!(at["lesson"], "hidden", "{at}");
     assert_eq!(at["say"], at["ask"], "{at}");
     let step: u64 = at["step"].as_str().unwrap().parse().unwrap();
     eval(tab, NEXT);

@@ -158,8 +158,8 @@
   }
 
   // While the class predicts, what tells the outcome is hidden (the calls
-  // to come, the tabs' verdicts, the results, the teacher's notes) until
-  // the run's last step is shown.
+  // to come, the tabs' verdicts, the results, the teacher's notes, the
+  // lesson's one line under the title) until the run's last step is shown.
   function mood(panel) {
     var on = predicting(panel);
     var ended = Number(panel.dataset.step) >= steps(panel) && !panel.classList.contains("guess");
