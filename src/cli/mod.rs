@@ -138,7 +138,7 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
             // Paths, file names, TOML errors quoting keys and values, command
             // line arguments: text from outside, escaped as bytes from a peer
             // are, on one line.
-            let line = crate::view::escape::escape_text(&format!("{e:#}").replace('\n', " "));
+            let line = crate::text::escape::escape_text(&format!("{e:#}").replace('\n', " "));
             match ERRORS_IN.get() {
                 Some(&lang) => eprintln!("{}: {line}", crate::tr!(lang, "error-word")),
                 None => eprintln!("error: {line}"),
@@ -237,7 +237,7 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
         .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
         .partition(|l| l.starts_with("tip:"));
     // The offending argument is quoted: escaped, as any text from outside.
-    let safe = crate::view::escape::escape_text;
+    let safe = crate::text::escape::escape_text;
     let rule: Vec<String> = rule.iter().map(|l| safe(l)).collect();
     eprintln!(
         "{}",

@@ -2,7 +2,7 @@
 //!
 //! `connected client N` on each accept and `Message from client : TEXT` for each
 //! read, as the book's C server prints them (TEXT escaped, see
-//! [`escape`](super::escape)), the writes of a cut echo when the server
+//! [`escape`](crate::text::escape)), the writes of a cut echo when the server
 //! fragments, and one line on the error stream for each session that did not
 //! end cleanly. The book's lines are the book's in every language; the
 //! server's own (a cut, a reset, a dropped client) are in the class's.
@@ -168,7 +168,7 @@ impl ServerLog for BookConsole<'_> {
                 // Whole (no unit is wider than 4 columns), a space at either
                 // end shown as ␣ as `run` shows it: a piece `요 ` must not
                 // read as `요`.
-                let whole = crate::view::escape::escape_fit(bytes, 4 * bytes.len() + 1);
+                let whole = crate::text::escape::escape_fit(bytes, 4 * bytes.len() + 1);
                 self.out.write_all(whole.as_bytes())?;
                 self.out.write_all(b"\n")
             }

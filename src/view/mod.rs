@@ -14,9 +14,3 @@ pub mod page;
 pub mod pager;
 pub mod report;
 pub mod timeline;
-
-/// The escapes live below the views, in [`crate::text`], so the layers under
-/// the views can use them; this path stays for the programs and tests that
-/// name it.
-pub use crate::text::escape;
-pub use crate::text::{bytes, bytes_in};

@@ -6,8 +6,8 @@ use anyhow::Context;
 use tcp_boundary::cli::{self, LessonArgs};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::Scenario;
+use tcp_boundary::text::escape::escape_text;
 use tcp_boundary::tr;
-use tcp_boundary::view::escape::escape_text;
 use tcp_boundary::view::{page, report};
 
 pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {

@@ -7,8 +7,8 @@ use anyhow::Context;
 use tcp_boundary::cli::{self, RunArgs};
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::scenario::{Report, Scenario};
+use tcp_boundary::text::escape::{escape_text, write_json};
 use tcp_boundary::tr;
-use tcp_boundary::view::escape::{escape_text, write_json};
 use tcp_boundary::view::timeline::Layout;
 use tcp_boundary::view::{page, report};
 

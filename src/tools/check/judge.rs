@@ -50,7 +50,7 @@ pub fn reply_is(printed: &[u8], message: &str) -> bool {
     if printed == m {
         return true;
     }
-    match crate::view::escape::unescape(printed) {
+    match crate::text::escape::unescape(printed) {
         Some(bytes) => bytes == m || bytes.strip_suffix(b"\n") == Some(m),
         None => false,
     }
@@ -140,7 +140,7 @@ fn said(
                 Some(r) => {
                     let wrong = Msg::new("chk-reply-wrong")
                         .arg("n", i + 1)
-                        .arg("got", format!("\"{}\"", crate::view::escape::escape(r)))
+                        .arg("got", format!("\"{}\"", crate::text::escape::escape(r)))
                         .arg("want", format!("{m:?}"));
                     return (false, wrong);
                 }
@@ -222,7 +222,7 @@ pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
         .map(|(stream, l)| {
             // A terminal turns each newline into CR LF.
             let l = l.strip_suffix(b"\r").unwrap_or(l);
-            let shown = crate::view::escape::escape_fit(l, 100);
+            let shown = crate::text::escape::escape_fit(l, 100);
             match stream {
                 Stream::Out => shown,
                 Stream::Err => format!("(stderr) {shown}"),

@@ -89,7 +89,7 @@ impl Run {
     /// Bytes as a report shows them: escaped, the first
     /// [`Run::SHOWN_BYTES`] only.
     pub fn shown(bytes: &[u8]) -> String {
-        crate::view::escape::escape_fit(bytes, Self::SHOWN_BYTES)
+        crate::text::escape::escape_fit(bytes, Self::SHOWN_BYTES)
     }
 }
 

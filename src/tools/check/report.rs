@@ -105,7 +105,7 @@ pub fn text_tail(report: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::R
             writeln!(out, "  {}", tr!(lang, "chk-calls"))?;
             for e in &r.calls {
                 let (words, bytes) = crate::view::timeline::words(&e.what, lang);
-                let bytes = bytes.map(|b| crate::view::escape::escape_fit(b, 40));
+                let bytes = bytes.map(|b| crate::text::escape::escape_fit(b, 40));
                 let bytes = bytes.map(|b| format!(" {b}")).unwrap_or_default();
                 writeln!(out, "    {:>3}  {words}{bytes}", e.seq)?;
             }

@@ -14,8 +14,8 @@ use super::{Lanes, message_class, say, tags};
 use crate::event::flow::{Flow, Span, Stream};
 use crate::event::{Event, Setup, Side, What};
 use crate::scenario::Report;
+use crate::text::escape::escape_fit;
 use crate::tr;
-use crate::view::escape::escape_fit;
 use crate::view::timeline::{call_and_result, words_with_step};
 
 /// Room above the first row.

@@ -40,8 +40,8 @@ use crate::event::{Event, Side};
 use crate::lang::Lang;
 use crate::lesson::reader::{MessageReader, ReaderKind};
 use crate::scenario::{Report, Scenario};
+use crate::text::escape::{html_text, write_json};
 use crate::tr;
-use crate::view::escape::{html_text, write_json};
 use crate::view::report::{describe_client, describe_server};
 
 const STYLE: &str = include_str!("page.css");

@@ -27,8 +27,8 @@ use super::message_colour;
 use crate::event::flow::{Direction, Flow, Stream};
 use crate::event::{Event, Side, What};
 use crate::lang::Lang;
+use crate::text::bytes_in;
 use crate::tr;
-use crate::view::bytes_in;
 
 /// What a piece of a bar is (in the page's JSON, its number: 0, 1, 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

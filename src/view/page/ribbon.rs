@@ -11,9 +11,9 @@ use crate::event::flow::{Direction, Span, Stream};
 use crate::event::{Event, What};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
+use crate::text::bytes_in;
+use crate::text::escape::units_with_headers;
 use crate::tr;
-use crate::view::bytes_in;
-use crate::view::escape::units_with_headers;
 use crate::view::timeline::LENGTH_HEADER;
 
 /// Streams up to this long are drawn byte by byte; longer ones to scale.

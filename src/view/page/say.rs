@@ -11,9 +11,9 @@ use crate::event::flow::{Flow, Stream};
 use crate::event::{ErrorKind, Event, Side, What};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
+use crate::text::bytes_in;
+use crate::text::escape::escape_fit;
 use crate::tr;
-use crate::view::bytes_in;
-use crate::view::escape::escape_fit;
 
 /// Who did it, as the subject of a sentence.
 fn who(side: Side, clients: usize, lang: Lang) -> String {

@@ -5,8 +5,8 @@ use maud::{Markup, html};
 
 use crate::lang::Lang;
 use crate::scenario::{Outcome, Report, Verdict};
+use crate::text::escape::escape_fit;
 use crate::tr;
-use crate::view::escape::escape_fit;
 
 fn outcome_said(
     outcome: &Outcome,

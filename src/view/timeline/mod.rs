@@ -246,7 +246,7 @@ fn cell_lines_of(
             },
             Some(b),
         ) => {
-            let whole = crate::view::escape::escape(b).width();
+            let whole = crate::text::escape::escape(b).width();
             let tails = [
                 format!("  {}", tr!(lang, "ev-queued", n = *q)),
                 format!(" {}", tr!(lang, "ev-queued-short", n = *q)),

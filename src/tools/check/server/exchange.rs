@@ -429,7 +429,7 @@ pub(super) fn compare(
     wait: Duration,
     config: &ServerConfig,
 ) -> Result<(), Wrong> {
-    let show = |b: &[u8]| format!("\"{}\"", crate::view::escape::escape_fit(b, 60));
+    let show = |b: &[u8]| format!("\"{}\"", crate::text::escape::escape_fit(b, 60));
     if got.len() < want.len() {
         let id = match ended {
             true => "srv-closed-mid-reply",
@@ -706,7 +706,7 @@ pub(super) fn attempt(
 
 /// A request with a split point marked: `GET /inde│x.txt`.
 pub(super) fn marked(request: &[u8], at: usize) -> String {
-    use crate::view::escape::escape;
+    use crate::text::escape::escape;
     // Around the point only: a request of 64 KiB is not spelled out.
     const AROUND: usize = 24;
     let from = at.saturating_sub(AROUND);

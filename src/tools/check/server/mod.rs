@@ -129,7 +129,7 @@ pub fn every_shape(seeds: u64) -> Vec<(ShapeName, u64)> {
 /// `\xHH` and `\u{HHHH}` stand for their bytes (the escapes the timeline
 /// shows), everything else for itself.
 pub fn unescape_request(text: &str) -> Result<Vec<u8>, String> {
-    crate::view::escape::unescape(text.as_bytes()).ok_or_else(|| {
+    crate::text::escape::unescape(text.as_bytes()).ok_or_else(|| {
         format!("{text:?}: a backslash must start \\r, \\n, \\t, \\\\, \\0, \\xHH or \\u{{HHHH}}")
     })
 }
@@ -544,7 +544,7 @@ fn reproduce(
         // As they were given: the texts first, then the files.
         for (k, r) in config.requests.iter().enumerate() {
             if config.request_files.get(k).is_none_or(Option::is_none) {
-                words.extend(["--request".into(), crate::view::escape::escape(r)]);
+                words.extend(["--request".into(), crate::text::escape::escape(r)]);
             }
         }
         for path in config.request_files.iter().flatten() {
