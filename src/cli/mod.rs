@@ -48,7 +48,7 @@ pub use install::{
 };
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
-pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, find as find_scenario};
+pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, find_scenario};
 pub use server::{ResolvedServer, ServerArgs};
 pub use shape::{
     DownShapeArgs, DownWriteShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, UpWriteShapeArgs,

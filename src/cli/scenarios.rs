@@ -96,7 +96,7 @@ pub fn scenario_names() -> Vec<PossibleValue> {
 
 /// A built-in scenario by name, or a file by path. A name that is neither is
 /// a usage error, in `lang`, that lists the names there are.
-pub fn find(name_or_path: &str, lang: Lang) -> Result<Scenario, UsageError> {
+pub fn find_scenario(name_or_path: &str, lang: Lang) -> Result<Scenario, UsageError> {
     if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
         return Scenario::load(Path::new(name_or_path)).map_err(|e| UsageError(e.to_string()));
     }
@@ -119,7 +119,7 @@ impl RunArgs {
     pub fn scenarios(&mut self) -> Result<(Vec<Scenario>, Option<String>), UsageError> {
         let lang = self.lang.lang();
         let mut scenarios = match &self.scenario {
-            Some(name) => vec![find(name, lang)?],
+            Some(name) => vec![find_scenario(name, lang)?],
             None => Scenario::builtins(),
         };
         let spec = self.shape.spec();

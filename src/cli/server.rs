@@ -10,8 +10,9 @@ use super::UsageError;
 use super::shape::{SeedArg, ShapeArgs, bytes_in, number_in};
 use crate::lang::Lang;
 use crate::lesson::server::{BOOK_BACKLOG, BOOK_BUF_SIZE, ServerConfig};
-use crate::shape::{SocketOptions, seeded};
+use crate::shape::seeded;
 use crate::tr;
+use crate::transport::net::SocketOptions;
 
 /// The largest read buffer (`--buffer-size`): 16 MiB.
 pub const MAX_BUFFER: u64 = 16 << 20;

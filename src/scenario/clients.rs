@@ -15,8 +15,8 @@ use crate::lang::Msg;
 use crate::lesson::client::{ClientConfig, ClientError, Session};
 use crate::lesson::reader::ReadError;
 use crate::scenario::conductor::{Conducted, Conductor, Connecting, Stalled, Waiting};
-use crate::shape::SocketOptions;
 use crate::transport::net::BufferSizes;
+use crate::transport::net::SocketOptions;
 
 struct Pending {
     /// The round's number: messages are numbered in the order they are sent.

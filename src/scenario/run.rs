@@ -15,9 +15,9 @@ use crate::lesson::client::ClientConfig;
 use crate::lesson::reader::ReaderKind;
 use crate::lesson::server::{self, ServerConfig};
 use crate::scenario::conductor::{Actor, ConductedListener, ConductedLog, Conductor};
-use crate::shape::SocketOptions;
 use crate::shape::{ShapeError, ShapeSpec};
 use crate::transport::net;
+use crate::transport::net::SocketOptions;
 
 impl Scenario {
     /// The server's shaping: the file's keys, with the command line's

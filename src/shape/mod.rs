@@ -22,7 +22,7 @@ use serde::{Serialize, Serializer};
 use crate::lang::Lang;
 use crate::text::bytes_in;
 use crate::tr;
-pub use crate::transport::net::SocketOptions;
+use crate::transport::net::SocketOptions;
 use fragment::{ChunkRange, Cuts, FragmentPlan};
 
 /// The largest piece a write may be cut into, and the largest socket buffer

@@ -44,7 +44,11 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
         Command::Show { scenario, lang } => {
             cli::errors_in(lang.lang());
             let layout = Layout::from_env().in_lang(lang.lang());
-            report::show(&scenarios::find(&scenario, lang.lang())?, layout, &mut page)?;
+            report::show(
+                &cli::find_scenario(&scenario, lang.lang())?,
+                layout,
+                &mut page,
+            )?;
             cli::EXIT_OK
         }
         Command::Run(run)

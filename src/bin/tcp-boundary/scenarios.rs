@@ -12,8 +12,6 @@ use tcp_boundary::tr;
 use tcp_boundary::view::timeline::Layout;
 use tcp_boundary::view::{page, report};
 
-pub use tcp_boundary::cli::find_scenario as find;
-
 pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     cli::errors_in(args.lang.lang());
     let (scenarios, seed_note) = args.scenarios()?;
