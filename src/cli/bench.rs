@@ -30,7 +30,7 @@ pub struct BenchArgs {
     pub count: Option<u64>,
     /// Bytes per round trip (rtt, connect, queue; 1 to 64K: the message is
     /// written whole before its echo is read, so it must fit the socket buffers).
-    #[arg(long, value_name = "BYTES", default_value = "16", value_parser = bytes_in(1, bench::MAX_MESSAGE))]
+    #[arg(long, value_name = "BYTES", default_value = "16", value_parser = bytes_in(1, bench::MAX_BENCH_MESSAGE))]
     pub size: u64,
     /// Round trips before measuring (rtt; 0 to 10000000).
     #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true, value_parser = number_in(0, bench::MAX_COUNT))]

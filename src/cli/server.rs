@@ -19,7 +19,7 @@ pub const MAX_BUFFER: u64 = 16 << 20;
 /// The longest listen backlog (`--backlog`): Linux's default cap, somaxconn.
 pub const MAX_BACKLOG: i32 = 4096;
 /// The most clients one run serves (`--clients`).
-pub const MAX_CLIENTS: u64 = 1_000_000;
+pub const MAX_SERVED_CLIENTS: u64 = 1_000_000;
 /// The longest idle timeout (`--idle-timeout`): a day, in seconds.
 pub const MAX_IDLE_SECS: u64 = 86_400;
 
@@ -36,7 +36,7 @@ pub struct ServerArgs {
     pub backlog: u64,
     /// Serve this many clients one after another, then exit (0: until killed;
     /// at most 1000000).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(0, MAX_CLIENTS))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = number_in(0, MAX_SERVED_CLIENTS))]
     pub clients: u64,
     /// Size of the read buffer, the most one read returns (the book's BUF_SIZE;
     /// 1 to 16M).

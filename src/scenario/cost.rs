@@ -42,7 +42,7 @@ pub const MAX_RUN_SECONDS: u64 = 30;
 /// [`MAX_RUN_SECONDS`] shared by the five readers.
 pub const MAX_RUN_MS: u64 = MAX_RUN_SECONDS * 1000 / 5;
 /// The most messages in a scenario, counted before any is built.
-pub const MAX_MESSAGES: usize = 500;
+pub const MAX_SCENARIO_MESSAGES: usize = 500;
 /// The most bytes the clients of a scenario send in one run, length headers
 /// included, counted before any message is built: 128 KiB.
 pub const MAX_SENT: u64 = 128 * 1024;
@@ -271,9 +271,9 @@ impl Scenario {
     /// and what the scenario asks for.
     pub(super) fn over_a_limit(&self) -> Option<String> {
         let c = self.cost();
-        if c.messages > MAX_MESSAGES as u64 {
+        if c.messages > MAX_SCENARIO_MESSAGES as u64 {
             return Some(format!(
-                "the script has {} messages; the limit is {MAX_MESSAGES}",
+                "the script has {} messages; the limit is {MAX_SCENARIO_MESSAGES}",
                 c.messages
             ));
         }

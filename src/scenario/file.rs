@@ -7,11 +7,11 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use super::cost::{MAX_MESSAGES, MAX_SENT};
+use super::cost::{MAX_SCENARIO_MESSAGES, MAX_SENT};
 use super::texts::quote_catalogue;
 use super::{
-    ClientSettings, Connects, Expect, MAX_MESSAGE, Scenario, ScenarioError, ServerSettings, Step,
-    Texts,
+    ClientSettings, Connects, Expect, MAX_SCENARIO_MESSAGE, Scenario, ScenarioError,
+    ServerSettings, Step, Texts,
 };
 use crate::lang::Lang;
 use crate::lesson::reader::on_the_wire;
@@ -85,9 +85,9 @@ pub const MAX_PAUSE_MS: u64 = 5_000;
 /// The most steps in a scenario.
 pub const MAX_STEPS: usize = 100;
 /// The most clients in a scenario (and the highest client number).
-pub const MAX_CLIENTS: usize = 10;
+pub const MAX_SCENARIO_CLIENTS: usize = 10;
 /// The longest listen backlog in a scenario: room for every client and more.
-pub const MAX_BACKLOG: u32 = 100;
+pub const MAX_SCENARIO_BACKLOG: u32 = 100;
 /// The largest read buffer in a scenario: 1 MiB.
 pub const MAX_READ_BUFFER: usize = 1 << 20;
 
@@ -124,11 +124,11 @@ impl Scenario {
                 sent += on_the_wire(match m {
                     MessageFile::Text(t) => t.len(),
                     // One over the limit of a message is said as such below.
-                    MessageFile::Filled { size, .. } => (*size).min(MAX_MESSAGE + 1),
+                    MessageFile::Filled { size, .. } => (*size).min(MAX_SCENARIO_MESSAGE + 1),
                 }) as u64;
-                let over = if count > MAX_MESSAGES {
+                let over = if count > MAX_SCENARIO_MESSAGES {
                     Some(format!(
-                        "the script has more than {MAX_MESSAGES} messages, the limit"
+                        "the script has more than {MAX_SCENARIO_MESSAGES} messages, the limit"
                     ))
                 } else if sent > MAX_SENT {
                     Some(format!(
@@ -269,11 +269,11 @@ impl Scenario {
         if c.buffer_size > MAX_READ_BUFFER {
             return client(&format!("buffer_size is at most {MAX_READ_BUFFER}"));
         }
-        if s.clients > MAX_CLIENTS {
-            return server(&format!("clients is at most {MAX_CLIENTS}"));
+        if s.clients > MAX_SCENARIO_CLIENTS {
+            return server(&format!("clients is at most {MAX_SCENARIO_CLIENTS}"));
         }
-        if s.backlog > MAX_BACKLOG {
-            return server(&format!("backlog is at most {MAX_BACKLOG}"));
+        if s.backlog > MAX_SCENARIO_BACKLOG {
+            return server(&format!("backlog is at most {MAX_SCENARIO_BACKLOG}"));
         }
         if self.steps.len() > MAX_STEPS {
             return Err((
@@ -306,8 +306,8 @@ impl Scenario {
             if k == 0 {
                 return at("client numbers start at 1".into());
             }
-            if k > MAX_CLIENTS {
-                return at(format!("client numbers go up to {MAX_CLIENTS}"));
+            if k > MAX_SCENARIO_CLIENTS {
+                return at(format!("client numbers go up to {MAX_SCENARIO_CLIENTS}"));
             }
             if gone.contains(&k) {
                 return at(format!("client {k} has already quit (or was refused)"));
@@ -394,9 +394,9 @@ fn check_message(m: &[u8]) -> Result<(), String> {
             escape(m)
         ));
     }
-    if m.len() > MAX_MESSAGE {
+    if m.len() > MAX_SCENARIO_MESSAGE {
         return Err(format!(
-            "a message of {} bytes is over the limit of {MAX_MESSAGE}",
+            "a message of {} bytes is over the limit of {MAX_SCENARIO_MESSAGE}",
             m.len()
         ));
     }
@@ -416,9 +416,9 @@ fn step_from_file(f: &StepFile) -> Result<Step, String> {
                         );
                     }
                     // Checked before the message is built, not after.
-                    if *size > MAX_MESSAGE {
+                    if *size > MAX_SCENARIO_MESSAGE {
                         return Err(format!(
-                            "a message of {size} bytes is over the limit of {MAX_MESSAGE}"
+                            "a message of {size} bytes is over the limit of {MAX_SCENARIO_MESSAGE}"
                         ));
                     }
                     let mut bytes: Vec<u8> = pattern.bytes().cycle().take(size - 1).collect();

@@ -66,16 +66,17 @@ mod shipped;
 mod texts;
 
 pub use cost::{
-    Cost, HELD_BACK_MS, MAX_MESSAGES, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SENT,
+    Cost, HELD_BACK_MS, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SCENARIO_MESSAGES,
+    MAX_SENT,
 };
-pub use file::{MAX_CLIENTS, MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_STEPS};
+pub use file::{MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_SCENARIO_CLIENTS, MAX_STEPS};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 pub use shipped::BUILTIN;
 pub use texts::Texts;
 
 /// The largest message a scenario may send. Every write must fit in the socket
 /// buffers at once, because the reader only runs when the writer has stopped.
-pub const MAX_MESSAGE: usize = 16 * 1024;
+pub const MAX_SCENARIO_MESSAGE: usize = 16 * 1024;
 
 /// How a reader came out of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,7 +37,7 @@ pub const MAX_WRITE: u64 = 16 << 20;
 /// The largest round-trip message (`--size`): 64 KiB. Each round trip writes
 /// the whole message before it reads the echo, so it must fit the socket
 /// buffers between the two ends, or both would wait in `write` for good.
-pub const MAX_MESSAGE: u64 = 64 << 10;
+pub const MAX_BENCH_MESSAGE: u64 = 64 << 10;
 /// The most round trips or connections (`--count`, `--warmup`).
 pub const MAX_COUNT: u64 = 10_000_000;
 /// The longest hold of a queued client (`--hold-ms`): 60 s.

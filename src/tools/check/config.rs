@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::server::{self, ServerConfig};
 use super::{
     BOOK_PREFIX, CheckConfig, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS, DEFAULT_STALL_MS,
-    DEFAULT_TIMEOUT_SECS, Direction, MAX_MESSAGE, MAX_MESSAGES, ShapeName, StdinLines,
+    DEFAULT_TIMEOUT_SECS, Direction, MAX_CHECK_MESSAGE, MAX_CHECK_MESSAGES, ShapeName, StdinLines,
 };
 
 /// A check as asked for, before the rules between its parts are applied.
@@ -219,14 +219,14 @@ impl Asked {
                 lines.prefix
             )));
         }
-        if lines.messages.len() > MAX_MESSAGES {
-            return Err(usage(format!("at most {MAX_MESSAGES} --message")));
+        if lines.messages.len() > MAX_CHECK_MESSAGES {
+            return Err(usage(format!("at most {MAX_CHECK_MESSAGES} --message")));
         }
         if let Some(m) = lines.messages.iter().find(|m| {
-            m.len() > MAX_MESSAGE || m.contains('\n') || m.trim().eq_ignore_ascii_case("q")
+            m.len() > MAX_CHECK_MESSAGE || m.contains('\n') || m.trim().eq_ignore_ascii_case("q")
         }) {
             return Err(usage(format!(
-                "--message {m:?}: one line of at most {MAX_MESSAGE} bytes, and not `q` (which quits)"
+                "--message {m:?}: one line of at most {MAX_CHECK_MESSAGE} bytes, and not `q` (which quits)"
             )));
         }
         Ok(lines)

@@ -64,9 +64,9 @@ pub const MAX_STALL_MS: u64 = 60_000;
 /// The most seeds of the random shape (`--seeds`).
 pub const MAX_SEEDS: u64 = 1000;
 /// The most messages fed to a book-style client (`--message`).
-pub const MAX_MESSAGES: usize = 100;
+pub const MAX_CHECK_MESSAGES: usize = 100;
 /// The longest message fed to a book-style client, in bytes.
-pub const MAX_MESSAGE: usize = 64 * 1024;
+pub const MAX_CHECK_MESSAGE: usize = 64 * 1024;
 /// How much of a client's output is kept, per stream: its last bytes.
 pub const KEPT_OUTPUT: usize = 1 << 20;
 /// The version of the JSON report's layout: it grows when a field changes
