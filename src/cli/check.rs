@@ -9,12 +9,12 @@ use crate::shape::MAX_CUT_AFTER;
 use crate::tools::check::config::{self, Asked, Refused};
 use crate::tools::check::server::{
     self, DEFAULT_REPLY_QUIET_MS, DEFAULT_START_SECS, MAX_REPLY_QUIET_MS, MAX_START_SECS,
-    ServerConfig,
+    ServerCheck,
 };
 use crate::tools::check::{
     BOOK_PREFIX, CheckConfig, CheckError, DEFAULT_RUN_LIMIT_SECS, DEFAULT_STALL_MS,
-    DEFAULT_TIMEOUT_SECS, Direction, MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS, MAX_TIMEOUT_SECS,
-    ShapeName,
+    DEFAULT_TIMEOUT_SECS, Directions, MAX_RUN_LIMIT_SECS, MAX_SEEDS, MAX_STALL_MS,
+    MAX_TIMEOUT_SECS, ShapeName,
 };
 
 /// Run COMMAND once per shape of fragmentation; its exit status is its
@@ -43,8 +43,8 @@ pub struct CheckArgs {
     /// or up (requests: the server's reads). A failing shape is also run
     /// one direction at a time against an --upstream server, to say whose
     /// reads broke.
-    #[arg(long, value_enum, value_name = "DIRECTION", default_value_t = Direction::Both)]
-    pub direction: Direction,
+    #[arg(long, value_enum, value_name = "DIRECTION", default_value_t = Directions::Both)]
+    pub direction: Directions,
     /// How long a run may go with no byte moving either way (the proxy
     /// holding nothing back) before the client counts as hung and is killed,
     /// in seconds.
@@ -216,7 +216,7 @@ impl CheckArgs {
 #[derive(Debug)]
 pub enum Check {
     Client(Box<CheckConfig>),
-    Server(Box<ServerConfig>),
+    Server(Box<ServerCheck>),
 }
 
 /// A check refused as asked: a usage error.

@@ -56,7 +56,7 @@ pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         let now = bench::peak_rss_kib(pid);
         (pid, now.max(result.sampled_peak_rss_kib()))
     });
-    let report = bench::Report {
+    let report = bench::BenchReport {
         addr,
         figures: result,
         pid: peak.map(|(pid, _)| pid),

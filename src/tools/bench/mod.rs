@@ -199,7 +199,7 @@ pub enum Figures {
 /// What a bench reports: the server measured, its figures, and the peak
 /// memory of a process watched while it ran (`--pid`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct BenchReport {
     /// The echo server measured.
     pub addr: SocketAddr,
     /// The figures, with their mode.
@@ -213,7 +213,7 @@ pub struct Report {
     pub peak_rss_kib: Option<Option<u64>>,
 }
 
-impl Report {
+impl BenchReport {
     /// The report as JSON.
     pub fn json(&self, out: &mut dyn std::io::Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;

@@ -1,5 +1,5 @@
 //! What a user asks of `check`, and the rules between the asks: the one
-//! place that turns them into a [`CheckConfig`] or a [`ServerConfig`].
+//! place that turns them into a [`CheckConfig`] or a [`ServerCheck`].
 //!
 //! The command line only parses (each number within its limits, a host
 //! resolved, a request's escapes undone) and hands an [`Asked`] here; code
@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use super::server::{self, ServerConfig};
+use super::server::{self, ServerCheck};
 use super::{
     BOOK_PREFIX, CheckConfig, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS, DEFAULT_STALL_MS,
-    DEFAULT_TIMEOUT_SECS, Direction, MAX_CHECK_MESSAGE, MAX_CHECK_MESSAGES, ShapeName, StdinLines,
+    DEFAULT_TIMEOUT_SECS, Directions, MAX_CHECK_MESSAGE, MAX_CHECK_MESSAGES, ShapeName, StdinLines,
 };
 
 /// A check as asked for, before the rules between its parts are applied.
@@ -30,7 +30,7 @@ pub struct Asked {
     /// `--seeds`: how many seeds of the random shape.
     pub seeds: u64,
     /// `--direction`.
-    pub direction: Direction,
+    pub direction: Directions,
     /// `--timeout`.
     pub timeout: Duration,
     /// `--run-limit`.
@@ -98,7 +98,7 @@ impl Asked {
             shape: None,
             seed: None,
             seeds: 3,
-            direction: Direction::Both,
+            direction: Directions::Both,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             run_limit: Duration::from_secs(DEFAULT_RUN_LIMIT_SECS),
             stall: Duration::from_millis(DEFAULT_STALL_MS),
@@ -154,7 +154,7 @@ impl Asked {
     pub fn client(&self) -> Result<CheckConfig, Refused> {
         let runs = self.runs(&ShapeName::ALL)?;
         if let Some(shape) = self.shape.filter(|s| s.replies_only())
-            && self.direction == Direction::Up
+            && self.direction == Directions::Up
         {
             return Err(usage(format!(
                 "--shape {shape} shapes replies only: it cannot run with --direction up"
@@ -233,7 +233,7 @@ impl Asked {
     }
 
     /// The server check asked for (`--server`), every rule checked.
-    pub fn server(&self) -> Result<ServerConfig, Refused> {
+    pub fn server(&self) -> Result<ServerCheck, Refused> {
         let runs = self.runs(&server::SERVER_SHAPES)?;
         let (requests, request_files) = match self.requests.is_empty() {
             true => (
@@ -273,7 +273,7 @@ impl Asked {
             .iter()
             .map(|p| pattern(p))
             .collect::<Result<_, _>>()?;
-        Ok(ServerConfig {
+        Ok(ServerCheck {
             command: self.command.clone(),
             requests,
             runs,
@@ -449,7 +449,7 @@ mod tests {
     fn a_rule_between_switches_holds_for_any_code_that_asks() {
         let up = Asked {
             shape: Some(ShapeName::Stall),
-            direction: Direction::Up,
+            direction: Directions::Up,
             ..asked()
         };
         assert!(refused(up.client()).contains("replies only"));

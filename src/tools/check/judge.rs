@@ -5,7 +5,7 @@ use crate::event::{Event, Side, What};
 use crate::lang::{Arg, Msg};
 
 use super::client::Stream;
-use super::{CheckConfig, Ended, Flow, ShapeName, Shaping, StdinLines};
+use super::{CheckConfig, Ended, PassedOn, ShapeName, Shaping, StdinLines};
 use crate::tools::proxy::Traffic;
 
 /// The replies a book-style client printed, as bytes: after each `prefix`,
@@ -234,19 +234,19 @@ pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
 /// What the proxy did to each direction of the first connection, as data.
 pub(super) fn shaping(events: &[Event]) -> Shaping {
     let flow = |from: Side, to: Side| {
-        let mut f = Flow::default();
+        let mut f = PassedOn::default();
         for e in events {
             match &e.what {
                 What::Read { bytes, .. } if e.side == from => {
                     f.reads += 1;
-                    if f.read.len() < Flow::SHOWN {
+                    if f.read.len() < PassedOn::SHOWN {
                         f.read.push(bytes.len());
                     }
                 }
                 What::Write { bytes, .. } if e.side == to => {
                     f.writes += 1;
                     f.bytes += bytes.len() as u64;
-                    if f.written.len() < Flow::SHOWN {
+                    if f.written.len() < PassedOn::SHOWN {
                         f.written.push(bytes.len());
                     }
                 }

@@ -43,10 +43,11 @@ use crate::tools::echo::{Echo, Serving};
 pub use client::end_client;
 pub use judge::{describe_shaping, printed_replies, reply_is};
 pub use outcome::{
-    Blame, CheckError, CheckReport, Ended, Flow, Run, Shaping, Tracing, Verdict, signal_name,
+    Blame, CheckError, CheckReport, CheckVerdict, Ended, PassedOn, Run, Shaping, Tracing,
+    signal_name,
 };
 pub(crate) use shapes::with_seeds;
-pub use shapes::{Direction, ShapeName, shapes};
+pub use shapes::{Directions, ShapeName, shapes};
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -109,7 +110,7 @@ pub struct CheckConfig {
     /// The runs: each shape with its seed (the random shape's).
     pub runs: Vec<(ShapeName, u64)>,
     /// Which directions are shaped.
-    pub direction: Direction,
+    pub direction: Directions,
     /// How long a run may go with no byte moving either way (and the proxy
     /// holding nothing back) before the client counts as hung.
     pub timeout: Duration,
@@ -154,7 +155,7 @@ impl CheckConfig {
             command,
             upstream: None,
             runs: CheckConfig::every_shape(3),
-            direction: Direction::Both,
+            direction: Directions::Both,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             run_limit: Duration::from_secs(DEFAULT_RUN_LIMIT_SECS),
             stall: Duration::from_millis(DEFAULT_STALL_MS),
@@ -236,7 +237,7 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
         (asks(ShapeName::Cut) && config.cut_after.is_none()) || asks(ShapeName::Split);
     let mut reply = 0;
     if needs_reply {
-        let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Direction::Both)?;
+        let (_, events) = run_once(config, to, ShapeName::Whole, 0, 0, Directions::Both)?;
         reply = first_reply(&events);
     }
     // A split asked for past the reply's end would split nothing, and pass.
@@ -256,7 +257,7 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
     let mut runs: Vec<Run> = Vec::new();
     for &(shape, seed) in &config.runs {
         // A shape of replies has nothing to shape when only requests are.
-        if shape.replies_only() && config.direction == Direction::Up {
+        if shape.replies_only() && config.direction == Directions::Up {
             continue;
         }
         if shape == ShapeName::Split {
@@ -281,10 +282,10 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
         // The narrowest run that fails again: one direction, when one alone
         // was seen to break it.
         let direction = match (run.blame, config.direction, config.upstream) {
-            (Some(Blame::Client), Direction::Both, Some(_)) if !shape.replies_only() => {
-                Direction::Down
+            (Some(Blame::Client), Directions::Both, Some(_)) if !shape.replies_only() => {
+                Directions::Down
             }
-            (Some(Blame::Server), Direction::Both, Some(_)) => Direction::Up,
+            (Some(Blame::Server), Directions::Both, Some(_)) => Directions::Up,
             (_, d, _) => d,
         };
         run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));

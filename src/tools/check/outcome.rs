@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Direction, SCHEMA, ShapeName};
+use super::{Directions, SCHEMA, ShapeName};
 use crate::event::Event;
 use crate::lang::Msg;
 
@@ -62,9 +62,9 @@ pub fn signal_name(signal: i32) -> String {
 }
 
 /// One direction of a run's bytes: the sizes the proxy read and the sizes
-/// it wrote (the first [`Flow::SHOWN`] of each), their counts, the bytes.
+/// it wrote (the first [`PassedOn::SHOWN`] of each), their counts, the bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Flow {
+pub struct PassedOn {
     /// Sizes of the proxy's reads from the sender, first ones.
     pub read: Vec<usize>,
     /// Sizes of the proxy's writes to the receiver: what the receiver's
@@ -93,7 +93,7 @@ impl Run {
     }
 }
 
-impl Flow {
+impl PassedOn {
     /// How many sizes are kept.
     pub const SHOWN: usize = 64;
 }
@@ -102,9 +102,9 @@ impl Flow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Shaping {
     /// Client → server.
-    pub requests: Flow,
+    pub requests: PassedOn,
     /// Server → client.
-    pub replies: Flow,
+    pub replies: PassedOn,
 }
 
 /// One run of the client under one shape.
@@ -115,7 +115,7 @@ pub struct Run {
     /// The seed (random shape only).
     pub seed: Option<u64>,
     /// Which directions were shaped.
-    pub direction: Direction,
+    pub direction: Directions,
     /// Whether the client behaved as it must under this shape.
     pub passed: bool,
     /// Whose reads the shape broke (failed runs only; none when the failure
@@ -154,7 +154,7 @@ pub struct Run {
 /// A check's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub enum CheckVerdict {
     /// Every shape as it must be.
     Pass,
     /// A shape broke the program.
@@ -167,7 +167,7 @@ pub struct CheckReport {
     /// [`SCHEMA`]: the layout of this report.
     pub schema: u32,
     /// Pass when every run is as it must be.
-    pub verdict: Verdict,
+    pub verdict: CheckVerdict,
     /// Whose reads the failing runs broke, all told: the one side every
     /// blamed run names, or both; `None` when no failure is a shape's.
     pub blame: Option<Blame>,
@@ -178,7 +178,7 @@ pub struct CheckReport {
     /// What the client talked to.
     pub server: Msg,
     /// Which directions were shaped.
-    pub direction: Direction,
+    pub direction: Directions,
     /// Each run, in order.
     pub runs: Vec<Run>,
     /// Whether the client ran traced (see [`crate::transport::trace`]), so
@@ -203,7 +203,7 @@ pub enum Tracing {
 
 impl CheckReport {
     /// The report of these runs: its verdict and failure count read off them.
-    pub fn new(command: Vec<String>, server: Msg, direction: Direction, runs: Vec<Run>) -> Self {
+    pub fn new(command: Vec<String>, server: Msg, direction: Directions, runs: Vec<Run>) -> Self {
         let failures = runs.iter().filter(|r| !r.passed).count();
         let blame = runs
             .iter()
@@ -214,8 +214,8 @@ impl CheckReport {
             blame,
             schema: SCHEMA,
             verdict: match failures {
-                0 => Verdict::Pass,
-                _ => Verdict::Fail,
+                0 => CheckVerdict::Pass,
+                _ => CheckVerdict::Fail,
             },
             failures,
             command,

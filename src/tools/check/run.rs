@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     BOOK_PREFIX, Blame, CheckConfig, CheckError, DEFAULT_MESSAGES, DEFAULT_RUN_LIMIT_SECS,
-    DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Direction, Ended, PATIENCE_STALLS, Run, ShapeName,
+    DEFAULT_STALL_MS, DEFAULT_TIMEOUT_SECS, Directions, Ended, PATIENCE_STALLS, Run, ShapeName,
     client, describe_shaping, judge, quote, shapes, signal_name,
 };
 use crate::event::{Event, Side, What};
@@ -36,18 +36,18 @@ pub(super) fn sweep(config: &CheckConfig, to: SocketAddr, reply: u64) -> Result<
     if points.is_empty() {
         // No reply (a client that never connected or sent nothing), or one
         // of a single byte: the run says which.
-        let (mut run, _) = run_once(config, to, ShapeName::Split, 0, 0, Direction::Down)?;
+        let (mut run, _) = run_once(config, to, ShapeName::Split, 0, 0, Directions::Down)?;
         if run.passed {
             run.reason = Msg::new("chk-sweep-none").arg("n", reply);
         }
-        run.reproduce = reproduce(config, ShapeName::Split, 0, 0, Direction::Both);
+        run.reproduce = reproduce(config, ShapeName::Split, 0, 0, Directions::Both);
         return Ok(run);
     }
     let mut failed = 0;
     let mut first: Option<(u64, Run)> = None;
     let mut last = None;
     for &k in &points {
-        let (run, _) = run_once(config, to, ShapeName::Split, 0, k, Direction::Down)?;
+        let (run, _) = run_once(config, to, ShapeName::Split, 0, k, Directions::Down)?;
         if !run.passed {
             failed += 1;
             if first.is_none() {
@@ -88,7 +88,7 @@ pub(super) fn sweep(config: &CheckConfig, to: SocketAddr, reply: u64) -> Result<
         ShapeName::Split,
         0,
         at.unwrap_or(0),
-        Direction::Both,
+        Directions::Both,
     );
     Ok(run)
 }
@@ -128,16 +128,16 @@ pub(super) fn blame(
         return Ok(Some(Blame::Client));
     }
     Ok(Some(match config.direction {
-        Direction::Down => Blame::Client,
-        Direction::Up => Blame::Server,
-        Direction::Both => {
+        Directions::Down => Blame::Client,
+        Directions::Up => Blame::Server,
+        Directions::Both => {
             let seed = run.seed.unwrap_or(0);
             let alone = |direction| -> Result<bool, CheckError> {
                 Ok(run_once(config, to, run.shape, seed, cut, direction)?
                     .0
                     .passed)
             };
-            match (alone(Direction::Down)?, alone(Direction::Up)?) {
+            match (alone(Directions::Down)?, alone(Directions::Up)?) {
                 (false, true) => Blame::Client,
                 (true, false) => Blame::Server,
                 _ => Blame::Both,
@@ -173,7 +173,7 @@ pub(super) fn reproduce(
     shape: ShapeName,
     seed: u64,
     cut: u64,
-    direction: Direction,
+    direction: Directions,
 ) -> String {
     let mut words: Vec<String> = vec!["tcp-boundary".into(), "check".into()];
     words.extend(["--shape".into(), shape.name().into()]);
@@ -189,7 +189,7 @@ pub(super) fn reproduce(
     if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
         words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);
     }
-    if direction != Direction::Both {
+    if direction != Directions::Both {
         words.extend(["--direction".into(), direction.name().into()]);
     }
     if config.untraced {
@@ -240,7 +240,7 @@ pub(super) fn run_once(
     shape: ShapeName,
     seed: u64,
     cut: u64,
-    direction: Direction,
+    direction: Directions,
 ) -> Result<(Run, Vec<Event>), CheckError> {
     let error = |e: io::Error| CheckError(e.to_string());
     let (down, up) = shapes(shape, seed, cut, config.stall, direction).map_err(error)?;

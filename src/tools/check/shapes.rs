@@ -139,7 +139,7 @@ impl std::fmt::Display for ShapeName {
 /// Which directions a run shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum Direction {
+pub enum Directions {
     /// Requests and replies.
     #[default]
     Both,
@@ -149,13 +149,13 @@ pub enum Direction {
     Up,
 }
 
-impl Direction {
+impl Directions {
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
-            Direction::Both => "both",
-            Direction::Down => "down",
-            Direction::Up => "up",
+            Directions::Both => "both",
+            Directions::Down => "down",
+            Directions::Up => "up",
         }
     }
 }
@@ -178,7 +178,7 @@ pub fn shapes(
     seed: u64,
     cut: u64,
     stall: Duration,
-    direction: Direction,
+    direction: Directions,
 ) -> io::Result<(Shape, Shape)> {
     let (down, up) = shape.specs(cut);
     let make = |spec: ShapeSpec| -> io::Result<Shape> {
@@ -199,9 +199,9 @@ pub fn shapes(
         down.split_at = Some(cut as usize);
     }
     match direction {
-        Direction::Both => {}
-        Direction::Down => up = Shape::default(),
-        Direction::Up => down = Shape::default(),
+        Directions::Both => {}
+        Directions::Down => up = Shape::default(),
+        Directions::Up => down = Shape::default(),
     }
     Ok((down, up))
 }

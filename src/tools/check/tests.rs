@@ -90,7 +90,7 @@ fn a_reproduce_command_quotes_what_the_shell_would_split() {
         ])
     };
     assert_eq!(
-        reproduce(&config, ShapeName::Random, 7, 0, Direction::Down),
+        reproduce(&config, ShapeName::Random, 7, 0, Directions::Down),
         "tcp-boundary check --shape random --seed 7 --direction down --timeout 10 -- python3 'my client.py' '{addr}'"
     );
 }

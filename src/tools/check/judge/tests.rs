@@ -341,14 +341,14 @@ fn timeline() -> Vec<Event> {
 #[test]
 fn shaping_counts_each_direction_of_the_first_connection() {
     let shaping = shaping(&timeline());
-    let requests = Flow {
+    let requests = PassedOn {
         read: vec![2, 3],
         written: vec![5],
         reads: 2,
         writes: 1,
         bytes: 5,
     };
-    let replies = Flow {
+    let replies = PassedOn {
         read: vec![5],
         written: vec![1, 4],
         reads: 1,
@@ -360,14 +360,14 @@ fn shaping_counts_each_direction_of_the_first_connection() {
 
 #[test]
 fn shaping_keeps_the_first_sizes_and_counts_them_all() {
-    let n = Flow::SHOWN + 6;
+    let n = PassedOn::SHOWN + 6;
     let mut events = Vec::new();
     for k in 0..n {
         events.push(read(2 * k + 1, Side::Downstream(1), k + 1));
         events.push(write(2 * k + 2, Side::Upstream(1), k + 1));
     }
     let flow = shaping(&events).requests;
-    let first: Vec<usize> = (1..=Flow::SHOWN).collect();
+    let first: Vec<usize> = (1..=PassedOn::SHOWN).collect();
     assert_eq!(flow.read, first);
     assert_eq!(flow.written, first);
     assert_eq!((flow.reads, flow.writes), (n, n));

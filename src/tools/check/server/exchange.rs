@@ -12,9 +12,9 @@ use rand::{RngExt, SeedableRng};
 use std::mem::size_of;
 
 use super::process::Server;
-use super::{AGAIN_QUIET, IGNORED, MAX_REPLIES, PIECE_WAIT, ServerConfig};
+use super::{AGAIN_QUIET, IGNORED, MAX_REPLIES, PIECE_WAIT, ServerCheck};
 use crate::lang::Msg;
-use crate::tools::check::{CheckError, Ended, Flow};
+use crate::tools::check::{CheckError, Ended, PassedOn};
 use crate::transport::queue::PeerQueue;
 
 /// One connection of the baseline: which requests went over it, the reply to
@@ -111,7 +111,7 @@ pub(super) fn read_quiet(s: &mut TcpStream, limit: Duration, quiet: Duration) ->
 /// and the bytes that differ between the two (a session id, a clock) are
 /// not held against the shaped runs. A reply whose length changes is no
 /// baseline at all.
-pub(super) fn baseline(addr: SocketAddr, config: &ServerConfig) -> Result<Baseline, CheckError> {
+pub(super) fn baseline(addr: SocketAddr, config: &ServerCheck) -> Result<Baseline, CheckError> {
     let first = baseline_run(addr, config, config.reply_quiet)?;
     if first
         .iter()
@@ -176,7 +176,7 @@ struct RunConn {
 
 fn baseline_run(
     addr: SocketAddr,
-    config: &ServerConfig,
+    config: &ServerCheck,
     quiet: Duration,
 ) -> Result<Vec<RunConn>, CheckError> {
     let err = |e: io::Error| CheckError(format!("the unshaped requests to {addr}: {e}"));
@@ -284,7 +284,7 @@ pub(super) fn write_pieces(
     data: &[u8],
     sizes: &[usize],
     hold: Option<Duration>,
-    flow: &mut Flow,
+    flow: &mut PassedOn,
 ) -> io::Result<()> {
     let mut probe = PeerQueue::of(s).ok();
     let mut rest = data;
@@ -321,10 +321,10 @@ pub(super) fn write_pieces(
     Ok(())
 }
 
-pub(super) fn note(flow: &mut Flow, n: usize) {
+pub(super) fn note(flow: &mut PassedOn, n: usize) {
     flow.writes += 1;
     flow.bytes += n as u64;
-    if flow.written.len() < Flow::SHOWN {
+    if flow.written.len() < PassedOn::SHOWN {
         flow.written.push(n);
     }
 }
@@ -427,7 +427,7 @@ pub(super) fn compare(
     varies: &[std::ops::Range<usize>],
     i: usize,
     wait: Duration,
-    config: &ServerConfig,
+    config: &ServerCheck,
 ) -> Result<(), Wrong> {
     let show = |b: &[u8]| format!("\"{}\"", crate::text::escape::escape_fit(b, 60));
     if got.len() < want.len() {
@@ -471,7 +471,7 @@ fn expect(
     conn: &Conn,
     k: usize,
     wait: Duration,
-    config: &ServerConfig,
+    config: &ServerCheck,
 ) -> Result<(), Wrong> {
     let want = &conn.replies[k];
     let (mut got, ended) = read_reply(s, want.len(), wait).map_err(io_wrong)?;
@@ -517,9 +517,9 @@ const EXTRA_WAIT: Duration = Duration::from_millis(100);
 pub(super) fn run_plan(
     server: &mut Server,
     plan: &Baseline,
-    config: &ServerConfig,
+    config: &ServerCheck,
     how: &dyn Fn(usize) -> Send,
-    flow: &mut Flow,
+    flow: &mut PassedOn,
 ) -> Result<(), Wrong> {
     run_plan_on(&mut || server.connect(config), plan, config, how, flow)
 }
@@ -528,9 +528,9 @@ pub(super) fn run_plan(
 pub(super) fn run_plan_on(
     connect: &mut dyn FnMut() -> Result<TcpStream, Wrong>,
     plan: &Baseline,
-    config: &ServerConfig,
+    config: &ServerCheck,
     how: &dyn Fn(usize) -> Send,
-    flow: &mut Flow,
+    flow: &mut PassedOn,
 ) -> Result<(), Wrong> {
     for conn in &plan.conns {
         let mut s = connect()?;
@@ -555,7 +555,7 @@ pub(super) fn run_plan_on(
 /// connection does and an iterative one does not: the first request, whole,
 /// on the second connection, its reply awaited a few times as long as the
 /// baseline's slowest.
-pub(super) fn serves_two_at_once(addr: SocketAddr, plan: &Baseline, config: &ServerConfig) -> bool {
+pub(super) fn serves_two_at_once(addr: SocketAddr, plan: &Baseline, config: &ServerCheck) -> bool {
     let conn = &plan.conns[0];
     let request = &config.requests[conn.requests[0]];
     let wait = (plan.slowest * 4).max(Duration::from_millis(50));
@@ -588,8 +588,8 @@ pub(super) fn serves_two_at_once(addr: SocketAddr, plan: &Baseline, config: &Ser
 pub(super) fn run_merged(
     server: &mut Server,
     plan: &Baseline,
-    config: &ServerConfig,
-    flow: &mut Flow,
+    config: &ServerCheck,
+    flow: &mut PassedOn,
 ) -> Result<(), Wrong> {
     for conn in &plan.conns {
         let mut s = server.connect(config)?;
@@ -612,8 +612,8 @@ pub(super) fn run_merged(
 pub(super) fn run_cut(
     server: &mut Server,
     plan: &Baseline,
-    config: &ServerConfig,
-    flow: &mut Flow,
+    config: &ServerCheck,
+    flow: &mut PassedOn,
 ) -> Result<(), Wrong> {
     let first = &config.requests[plan.conns[0].requests[0]];
     let half = first.len().div_ceil(2).min(first.len());
@@ -638,8 +638,8 @@ pub(super) fn run_cut(
 pub(super) fn run_concurrent(
     server: &mut Server,
     plan: &Baseline,
-    config: &ServerConfig,
-    flow: &mut Flow,
+    config: &ServerCheck,
+    flow: &mut PassedOn,
 ) -> Result<(), Wrong> {
     let conn = &plan.conns[0];
     let i = conn.requests[0];
@@ -677,7 +677,7 @@ pub(super) fn run_concurrent(
 /// A server that ends because of what it was sent ends again.
 pub(super) fn attempt(
     server: &mut Server,
-    config: &ServerConfig,
+    config: &ServerCheck,
     mut f: impl FnMut(&mut Server) -> Result<(), Wrong>,
 ) -> Result<(), Wrong> {
     let first = f(server);

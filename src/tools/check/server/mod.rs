@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use super::client::Output;
 use super::{
-    Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Direction, Ended, Flow, Run, ShapeName,
+    Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Directions, Ended, PassedOn, Run, ShapeName,
     Shaping, Watch, judge, quote,
 };
 use crate::lang::Msg;
@@ -69,7 +69,7 @@ const IGNORED: &[u8] = b"<ignored>";
 
 /// What to check and how.
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
+pub struct ServerCheck {
     /// The server: a program and its arguments, `{port}`, `{addr}` and
     /// `{host}` replaced by where it must listen.
     pub command: Vec<String>,
@@ -135,19 +135,19 @@ pub fn unescape_request(text: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Check the server.
-pub fn check_server(config: &ServerConfig) -> Result<CheckReport, CheckError> {
+pub fn check_server(config: &ServerCheck) -> Result<CheckReport, CheckError> {
     check_server_with(config, &())
 }
 
 /// What a server is checked against, in words: our client and its requests.
-pub fn against(config: &ServerConfig) -> Msg {
+pub fn against(config: &ServerCheck) -> Msg {
     Msg::new("srv-against").arg("n", config.requests.len())
 }
 
 /// Check the server, telling `watch` each run as it ends and how far the
 /// split sweep is.
 pub fn check_server_with(
-    config: &ServerConfig,
+    config: &ServerCheck,
     watch: &dyn Watch,
 ) -> Result<CheckReport, CheckError> {
     let program = config
@@ -164,7 +164,7 @@ pub fn check_server_with(
     let mut runs = Vec::new();
     for &(shape, seed) in &config.runs {
         let started = Instant::now();
-        let mut flow = Flow::default();
+        let mut flow = PassedOn::default();
         let mut sweep = None;
         let mut at = None;
         // What the last request sent was, in words, for a server that dies.
@@ -258,7 +258,7 @@ pub fn check_server_with(
         runs.push(Run {
             shape,
             seed: (shape == ShapeName::Random).then_some(seed),
-            direction: Direction::Up,
+            direction: Directions::Up,
             passed,
             // A failure with the requests whole is not the shape's.
             blame: (!passed && shape != ShapeName::Whole).then_some(Blame::Server),
@@ -272,7 +272,7 @@ pub fn check_server_with(
             shaped: Vec::new(),
             shaping: Shaping {
                 requests: flow,
-                replies: Flow::default(),
+                replies: PassedOn::default(),
             },
             last_output: judge::last_lines(&output.both, 8),
             millis: started.elapsed().as_millis() as u64,
@@ -293,7 +293,7 @@ pub fn check_server_with(
     Ok(CheckReport::new(
         config.command.clone(),
         against(config),
-        Direction::Up,
+        Directions::Up,
         runs,
     ))
 }
@@ -321,8 +321,8 @@ fn varying(plan: &Baseline) -> Option<Msg> {
 fn split_sweep(
     server: &mut Server,
     plan: &Baseline,
-    config: &ServerConfig,
-    flow: &mut Flow,
+    config: &ServerCheck,
+    flow: &mut PassedOn,
     last_sent: &mut Option<Msg>,
     watch: &dyn Watch,
 ) -> (Result<(), Wrong>, Msg, Option<(usize, usize)>) {
@@ -361,7 +361,7 @@ fn split_sweep(
             let workers: Vec<_> = (0..WORKERS)
                 .map(|_| {
                     scope.spawn(|| {
-                        let mut flow = Flow::default();
+                        let mut flow = PassedOn::default();
                         loop {
                             if lock().stop(started, config).is_some() {
                                 break;
@@ -395,12 +395,12 @@ fn split_sweep(
             workers
                 .into_iter()
                 .filter_map(|w| w.join().ok())
-                .collect::<Vec<Flow>>()
+                .collect::<Vec<PassedOn>>()
         });
         for f in flows {
             flow.writes += f.writes;
             flow.bytes += f.bytes;
-            let room = Flow::SHOWN.saturating_sub(flow.written.len());
+            let room = PassedOn::SHOWN.saturating_sub(flow.written.len());
             flow.written.extend(f.written.into_iter().take(room));
         }
     } else {
@@ -503,7 +503,7 @@ impl Tally {
     /// limit; once a point has broken the server the verdict is known, and
     /// the sweep goes on a little longer only to count how many more do; a
     /// server that died ends it.
-    fn stop(&self, started: Instant, config: &ServerConfig) -> Option<Msg> {
+    fn stop(&self, started: Instant, config: &ServerCheck) -> Option<Msg> {
         if started.elapsed() >= config.run_limit {
             return Some(Msg::new("srv-points-limit"));
         }
@@ -516,7 +516,7 @@ impl Tally {
 
 /// The command line that runs one shape again.
 fn reproduce(
-    config: &ServerConfig,
+    config: &ServerCheck,
     shape: ShapeName,
     seed: u64,
     at: Option<(usize, usize)>,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::ServerConfig;
+use super::ServerCheck;
 use super::exchange::Wrong;
 use crate::lang::Msg;
 use crate::tools::check::client::{self, Output};
@@ -29,7 +29,7 @@ pub(super) struct Server {
 
 impl Server {
     /// Start the server on a free loopback port and wait until it accepts.
-    pub(super) fn start(config: &ServerConfig) -> Result<Server, CheckError> {
+    pub(super) fn start(config: &ServerCheck) -> Result<Server, CheckError> {
         let port = TcpListener::bind(("127.0.0.1", 0))
             .and_then(|l| l.local_addr())
             .map_err(|e| CheckError(format!("no free port for the server: {e}")))?
@@ -94,7 +94,7 @@ impl Server {
     /// A connection to the server. A server that ended well between
     /// connections (exit status 0: the book's serves five clients, then
     /// stops) is started again, and the connection made to it.
-    pub(super) fn connect(&mut self, config: &ServerConfig) -> Result<TcpStream, Wrong> {
+    pub(super) fn connect(&mut self, config: &ServerCheck) -> Result<TcpStream, Wrong> {
         let refused = |e: io::Error| {
             Wrong::said(Msg::new("srv-io").arg("error", crate::event::describe_io(&e)))
         };
