@@ -109,8 +109,7 @@ mod tests {
     fn each_way_of_serving_echoes_every_byte_and_stops_when_dropped() {
         for serving in [Serving::AtOnce, Serving::OneAtATime] {
             let echo = Echo::start(serving, Some(Duration::from_secs(10))).unwrap();
-            let addr = echo.addr;
-            let mut c = TcpStream::connect(addr).unwrap();
+            let mut c = TcpStream::connect(echo.addr).unwrap();
             c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             let sent: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
             let writer = {
@@ -123,11 +122,9 @@ mod tests {
             writer.join().unwrap();
             assert_eq!(got, sent, "{serving:?}");
             drop(c);
+            // Dropped, it stops: its accepting thread is joined (the port
+            // itself may be anyone's again at once, another test's).
             drop(echo);
-            assert!(
-                TcpStream::connect(addr).is_err(),
-                "{serving:?}: still listening"
-            );
         }
     }
 }
