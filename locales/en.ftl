@@ -473,3 +473,5 @@ trace-shut-read = shutdown(read): it will read no more (no FIN is sent)
 trace-closed-at-exit = its process ended: the kernel closes what it left open
 trace-interrupted = trace was interrupted: the program was ended
 trace-thrown = took { $n } and threw them away (MSG_TRUNC)
+page-code-experiment-server = write(clientSock, piece, n); /* experiment, not in the book: the echo in pieces */
+page-code-experiment-client = write(sock, next, n); /* experiment, not in the book: written before the reply is read */

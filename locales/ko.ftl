@@ -445,3 +445,5 @@ trace-shut-read = shutdown(read): 더는 읽지 않겠다는 뜻(FIN은 보내�
 trace-closed-at-exit = 프로세스가 끝나서 커널이 열려 있던 소켓을 닫음
 trace-interrupted = trace가 중단되어 프로그램을 끝냈습니다
 trace-thrown = { $n }을(를) 꺼내서 버림(MSG_TRUNC)
+page-code-experiment-server = write(clientSock, piece, n); /* 실험용: 교재 코드에는 없음 (메아리를 조각내어 보냄) */
+page-code-experiment-client = write(sock, next, n); /* 실험용: 교재 코드에는 없음 (응답을 읽기 전에 한 번 더 보냄) */

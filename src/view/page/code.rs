@@ -94,16 +94,66 @@ fn shown(line: &str) -> String {
     format!("{}{text}", " ".repeat(indent / 4))
 }
 
+/// The writes of `program`'s side that the book's program would not make,
+/// by their seq: the experiment's. The server's echo in pieces (more than
+/// one write for one read: the book writes what it read in one call), and a
+/// client's write before it has read the reply to the last (the book's loop
+/// reads after each write).
+fn experiments(program: Program, timeline: &[Event]) -> Vec<usize> {
+    let mut found = Vec::new();
+    // By connection: what the side has done since its last read.
+    let mut since_read: Vec<(Side, Vec<usize>)> = Vec::new();
+    for e in timeline.iter().filter(|e| mine(program, e.side)) {
+        let i = match since_read.iter().position(|(s, _)| *s == e.side) {
+            Some(i) => i,
+            None => {
+                since_read.push((e.side, Vec::new()));
+                since_read.len() - 1
+            }
+        };
+        let writes = &mut since_read[i].1;
+        match &e.what {
+            What::Read { .. } | What::Eof => writes.clear(),
+            What::Write { .. } => {
+                writes.push(e.seq);
+                // The server's second write for one read makes its first
+                // one a piece too; a client's second write before a read is
+                // the one the book would not make.
+                match (program, writes.len()) {
+                    (Program::Server, 2) => found.extend(writes.iter().copied()),
+                    (_, n) if n >= 2 => found.push(e.seq),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Whether a call of `side` is `program`'s.
+fn mine(program: Program, side: Side) -> bool {
+    match program {
+        Program::Server => side == Side::Server,
+        Program::Client(_) => matches!(side, Side::Client(_)),
+    }
+}
+
 /// The box of `program`, its lines tied to the calls of `timeline` made by
-/// its side (the server, or any client): `data-at` lists `[seq, line]`.
+/// its side (the server, or any client): `data-at` lists `[seq, line]`. A
+/// write the book's program would not make is tied to a line of its own
+/// under the code, marked as the experiment's.
 pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
+    let experiment = experiments(program, timeline);
+    // Under the book's lines, after a blank one.
+    let extra = program.source().lines().count() + 1;
     let at: Vec<(usize, usize)> = timeline
         .iter()
-        .filter(|e| match program {
-            Program::Server => e.side == Side::Server,
-            Program::Client(_) => matches!(e.side, Side::Client(_)),
+        .filter(|e| mine(program, e.side))
+        .filter_map(|e| match experiment.contains(&e.seq) {
+            true => Some((e.seq, extra)),
+            false => program.line_of(&e.what).map(|line| (e.seq, line)),
         })
-        .filter_map(|e| program.line_of(&e.what).map(|line| (e.seq, line)))
         .collect();
     let at = serde_json::to_string(&at).expect("numbers serialize");
     let side = match program {
@@ -124,6 +174,15 @@ pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
             pre tabindex="0" { code {
                 @for (i, line) in program.source().lines().enumerate() {
                     span.ln data-line=(i) { (shown(line)) } "\n"
+                }
+                @if !experiment.is_empty() {
+                    "\n"
+                    span.ln.experiment data-line=(extra) {
+                        (match program {
+                            Program::Server => tr!(lang, "page-code-experiment-server"),
+                            Program::Client(_) => tr!(lang, "page-code-experiment-client"),
+                        })
+                    } "\n"
                 }
             } }
             @if let Some(backlog) = listen {
@@ -184,6 +243,56 @@ mod tests {
         assert_eq!(
             BOOK_CLIENT.lines().nth(read).unwrap().trim(),
             "strLen = read(sock , message , BUF_SIZE - 1);"
+        );
+    }
+
+    #[test]
+    fn writes_the_book_would_not_make_are_tied_to_the_experiment_s_line() {
+        let ev = |seq, side, what| Event { seq, side, what };
+        let write = |n: usize| What::Write {
+            at: 0,
+            bytes: vec![b'x'; n],
+        };
+        let read = |n: usize| What::Read {
+            asked: 1024,
+            at: 0,
+            queued: Some(n),
+            bytes: vec![b'x'; n],
+        };
+        // The server reads 8 and echoes them in two pieces; then reads 4 and
+        // echoes them whole. The client writes twice before it reads.
+        let timeline = [
+            ev(1, Side::Client(1), write(4)),
+            ev(2, Side::Client(1), write(4)),
+            ev(3, Side::Server, read(8)),
+            ev(4, Side::Server, write(4)),
+            ev(5, Side::Server, write(4)),
+            ev(6, Side::Client(1), read(8)),
+            ev(7, Side::Client(1), write(4)),
+            ev(8, Side::Server, read(4)),
+            ev(9, Side::Server, write(4)),
+        ];
+        assert_eq!(experiments(Program::Server, &timeline), [4, 5]);
+        let client = Program::Client(ReaderKind::Naive);
+        assert_eq!(experiments(client, &timeline), [2]);
+        let server = code_box(Program::Server, &timeline, Lang::Ko).into_string();
+        let extra = BOOK_SERVER.lines().count() + 1;
+        let book = Program::Server.line_of(&write(4)).unwrap();
+        assert!(
+            server.contains(&format!(
+                "[[3,{}],[4,{extra}],[5,{extra}],[8,{}],[9,{book}]]",
+                Program::Server.line_of(&read(4)).unwrap(),
+                Program::Server.line_of(&read(4)).unwrap()
+            )),
+            "{server}"
+        );
+        assert!(server.contains("실험용: 교재 코드에는 없음"), "{server}");
+        // A run that does only what the book does has no such line.
+        let plain = [ev(1, Side::Server, read(4)), ev(2, Side::Server, write(4))];
+        assert!(
+            !code_box(Program::Server, &plain, Lang::En)
+                .into_string()
+                .contains("experiment")
         );
     }
 
