@@ -475,3 +475,5 @@ trace-interrupted = trace was interrupted: the program was ended
 trace-thrown = took { $n } and threw them away (MSG_TRUNC)
 page-code-experiment-server = write(clientSock, piece, n); /* experiment, not in the book: the echo in pieces */
 page-code-experiment-client = write(sock, next, n); /* experiment, not in the book: written before the reply is read */
+chk-read-part = that read took bytes { $from }-{ $to } of reply { $reply }, which has { $of }
+chk-read-across = that read took parts of { $replies } replies at once, from reply { $reply } on

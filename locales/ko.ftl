@@ -447,3 +447,5 @@ trace-interrupted = trace가 중단되어 프로그램을 끝냈습니다
 trace-thrown = { $n }을(를) 꺼내서 버림(MSG_TRUNC)
 page-code-experiment-server = write(clientSock, piece, n); /* 실험용: 교재 코드에는 없음 (메아리를 조각내어 보냄) */
 page-code-experiment-client = write(sock, next, n); /* 실험용: 교재 코드에는 없음 (응답을 읽기 전에 한 번 더 보냄) */
+chk-read-part = 이 read는 응답 { $reply }({ $of }바이트) 중 { $from }-{ $to }번째 바이트만 가져감
+chk-read-across = 이 read는 응답 { $reply }부터 응답 { $replies }개에 걸친 바이트를 한꺼번에 가져감

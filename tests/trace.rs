@@ -254,6 +254,12 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("its last socket calls (--trace):"), "{text}");
     assert!(text.contains("read(65536) → 3 B @0 000"), "{text}");
+    // And which part of which reply that was: the replies are the client's
+    // own writes, echoed.
+    assert!(
+        text.contains("that read took bytes 1-3 of reply 1, which has 13"),
+        "{text}"
+    );
     // A passing run shows none: only failures carry their calls.
     let correct = [py, naive.as_str(), "{addr}", "13", "correct", "1"];
     let (report, code) = common::check_json(&["--trace", "--shape", "pieces"], &correct);

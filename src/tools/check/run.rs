@@ -226,11 +226,85 @@ pub(super) fn reproduce(
 }
 
 /// The last [`Run::SHOWN_CALLS`] socket calls of `calls`, as a timeline
-/// (numbered as in the whole).
-fn last_calls(calls: &[Call], proxy: SocketAddr) -> Vec<Event> {
-    let all = crate::tools::trace::timeline(calls, Some(proxy));
+/// (numbered as in the whole). Against our echo server (`echo`), a read
+/// that took part of a reply says which: the replies are the client's own
+/// writes, echoed, so each write's bytes are one reply's.
+fn last_calls(calls: &[Call], proxy: SocketAddr, echo: bool) -> Vec<Event> {
+    let mut all = crate::tools::trace::timeline(calls, Some(proxy));
+    if echo {
+        all = with_replies(all);
+    }
     let from = all.len().saturating_sub(Run::SHOWN_CALLS);
     all[from..].to_vec()
+}
+
+/// `timeline` with a note after each read that took part of one reply, or
+/// parts of several: which reply, and which of its bytes. A reply is one
+/// write's bytes, echoed, on the same connection.
+fn with_replies(timeline: Vec<Event>) -> Vec<Event> {
+    // Each connection's replies: where each starts in the echoed stream.
+    let mut starts: Vec<(Side, Vec<u64>, u64)> = Vec::new();
+    let mut out: Vec<Event> = Vec::new();
+    for e in timeline {
+        let i = match starts.iter().position(|(s, _, _)| *s == e.side) {
+            Some(i) => i,
+            None => {
+                starts.push((e.side, Vec::new(), 0));
+                starts.len() - 1
+            }
+        };
+        let (_, replies, end) = &mut starts[i];
+        let mut note = None;
+        match &e.what {
+            What::Write { bytes, .. } => {
+                replies.push(*end);
+                *end += bytes.len() as u64;
+            }
+            What::Read { at, bytes, .. } => {
+                let (from, to) = (*at, *at + bytes.len() as u64);
+                // The replies this read's bytes fall in, and the part of each.
+                let mut parts = Vec::new();
+                for (k, &start) in replies.iter().enumerate() {
+                    let stop = replies.get(k + 1).copied().unwrap_or(*end);
+                    let (a, b) = (from.max(start), to.min(stop));
+                    if a < b {
+                        parts.push((k + 1, a - start + 1, b - start, stop - start));
+                    }
+                }
+                // One whole reply needs no note.
+                note = match parts.as_slice() {
+                    [] => None,
+                    [(_, 1, b, n)] if b == n => None,
+                    [(k, a, b, n)] => Some(
+                        Msg::new("chk-read-part")
+                            .arg("reply", *k as u64)
+                            .arg("from", *a)
+                            .arg("to", *b)
+                            .arg("of", *n),
+                    ),
+                    [(k, ..), ..] => Some(
+                        Msg::new("chk-read-across")
+                            .arg("reply", *k as u64)
+                            .arg("replies", parts.len() as u64),
+                    ),
+                };
+            }
+            _ => {}
+        }
+        let side = e.side;
+        out.push(Event {
+            seq: out.len() + 1,
+            ..e
+        });
+        if let Some(text) = note {
+            out.push(Event {
+                seq: out.len() + 1,
+                side,
+                what: What::Note { text, bad: true },
+            });
+        }
+    }
+    out
 }
 
 /// One run: a proxy with the shape, the client through it, the verdict.
@@ -331,7 +405,7 @@ pub(super) fn run_once(
             received: Some(Run::shown(&on(Side::Downstream(1), true))),
             expected: Some(Run::shown(&on(Side::Upstream(1), false))),
             // Its last socket calls: the read that took part of a reply.
-            calls: last_calls(&watched.calls, addr),
+            calls: last_calls(&watched.calls, addr, config.upstream.is_none()),
             ..run
         },
     };
