@@ -31,15 +31,16 @@ use super::{
 };
 use crate::lang::Msg;
 
+mod baseline;
 mod exchange;
 pub mod points;
 mod process;
+mod shaped;
 
-use exchange::{
-    Baseline, Send, Wrong, attempt, baseline, marked, run_concurrent, run_cut, run_merged,
-    run_plan, run_plan_on,
-};
+use baseline::{Baseline, baseline};
+use exchange::{Send, Wrong, run_plan, run_plan_on};
 use process::{Server, ended_words};
+use shaped::{attempt, marked, run_concurrent, run_cut, run_merged};
 
 /// The longest a server may take to listen (`--start-timeout`), in seconds.
 pub const MAX_START_SECS: u64 = 600;
@@ -354,7 +355,7 @@ fn split_sweep(
     // A server that serves connections side by side has its points tried
     // side by side: the same points, the same verdicts, in a quarter of the
     // time for a server that takes a while per reply.
-    if n >= SIDE_BY_SIDE_FROM && exchange::serves_two_at_once(server.addr, plan, config) {
+    if n >= SIDE_BY_SIDE_FROM && shaped::serves_two_at_once(server.addr, plan, config) {
         let next = AtomicUsize::new(0);
         let addr = server.addr;
         let flows = thread::scope(|scope| {
