@@ -5,23 +5,21 @@
 //! of a run: no progress for `timeout`, or a run longer than `run_limit`.
 //!
 //! A process that leaves its group (`setsid`, a daemon's double fork) is not
-//! ended by its group's end. When this process is a child subreaper (the
-//! `tcp-boundary check` binary makes itself one), such orphans come back to
-//! us instead of to init, and [`end_descendants`] ends every process left
-//! under us when a run ends.
+//! ended by its group's end: [`super::sweep`] ends those.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{CheckConfig, Ended, KEPT_OUTPUT};
+use super::output::{Output, read_output};
+use super::sweep::end_descendants;
+use super::{CheckConfig, Ended};
 use crate::tools::command::against;
 use crate::transport::trace::calls::Call;
 use crate::transport::trace::{self, LetGo, Traced};
@@ -69,117 +67,6 @@ pub(super) fn server_started(pid: u32) {
 /// The server under test `pid` has ended.
 pub(super) fn server_ended(pid: u32) {
     let _ = LIVE_SERVER.compare_exchange(pid as i32, 0, Ordering::SeqCst, Ordering::SeqCst);
-}
-
-/// How long [`end_descendants`] waits for what it killed to be gone.
-const SWEEP_PATIENCE: Duration = Duration::from_secs(2);
-
-/// Whether orphans come to this process rather than to init: it is a child
-/// subreaper. Only the `tcp-boundary check` binary makes itself one. A
-/// program that runs checks on threads of its own (the tests run many at
-/// once) is not, and then nothing is swept: the processes under it are not
-/// one check's alone.
-fn subreaper() -> bool {
-    let mut set: libc::c_int = 0;
-    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int through a valid pointer.
-    let asked = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut set as *mut libc::c_int) };
-    asked == 0 && set != 0
-}
-
-/// A process as `/proc/PID/stat` shows it.
-struct Proc {
-    pid: i32,
-    ppid: i32,
-    /// Dead (a zombie, or on its way out): nothing left to kill.
-    dead: bool,
-}
-
-/// Every process `/proc` lists (threads are not listed, only processes).
-fn processes() -> Vec<Proc> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // `PID (COMM) STATE PPID …`: the name may hold spaces and
-            // parentheses, so the fields are counted after the last `)`.
-            let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
-            let state = fields.next()?;
-            let ppid = fields.next()?.parse().ok()?;
-            Some(Proc {
-                pid,
-                ppid,
-                dead: matches!(state, "Z" | "X" | "x"),
-            })
-        })
-        .collect()
-}
-
-/// The processes under `root`: its children, theirs, and so on.
-fn under(table: &[Proc], root: i32) -> Vec<&Proc> {
-    let mut found: Vec<&Proc> = Vec::new();
-    let mut parents = vec![root];
-    while let Some(parent) = parents.pop() {
-        for p in table.iter().filter(|p| p.ppid == parent && p.pid != root) {
-            if !found.iter().any(|f| f.pid == p.pid) {
-                found.push(p);
-                parents.push(p.pid);
-            }
-        }
-    }
-    found
-}
-
-/// End every process under us: the run's leftovers, those that left its
-/// process group included (they came back to us as orphans). Only when we
-/// are the subreaper; at most [`SWEEP_PATIENCE`]. With `reap`, the dead
-/// among our own children are waited for, so none stays a zombie: only when
-/// no [`Child`] of ours is still to be waited for by its owner.
-pub(super) fn end_descendants(reap: bool) {
-    if !subreaper() {
-        return;
-    }
-    let me = std::process::id() as i32;
-    let deadline = Instant::now() + SWEEP_PATIENCE;
-    loop {
-        let table = processes();
-        let mut alive = false;
-        for p in under(&table, me) {
-            if !p.dead {
-                alive = true;
-                // SAFETY: kill sends a signal to a process under us; one that
-                // has just ended is an error we ignore.
-                unsafe {
-                    libc::kill(p.pid, libc::SIGKILL);
-                }
-            } else if reap && p.ppid == me {
-                let mut status = 0;
-                // SAFETY: waitpid for a child of ours that has ended, without
-                // blocking; it writes its status through a valid pointer.
-                unsafe {
-                    libc::waitpid(p.pid, &mut status, libc::WNOHANG);
-                }
-            }
-        }
-        // Killed ones take a moment to die, and their orphans to come to
-        // us: until a look finds nothing alive.
-        if !alive || Instant::now() >= deadline {
-            return;
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// Whether a process we started left one alive under us (a daemon that
-/// forked away and goes on): only known when we are the subreaper.
-pub(super) fn detached_alive() -> bool {
-    if !subreaper() {
-        return false;
-    }
-    let me = std::process::id() as i32;
-    under(&processes(), me).iter().any(|p| !p.dead)
 }
 
 /// Start `command` (in a process group of its own) as the program
@@ -282,108 +169,6 @@ fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<Runnin
 /// The tracked program has ended: nothing for [`end_client`] to end.
 pub(super) fn forget_group() {
     GROUP.store(0, Ordering::SeqCst);
-}
-
-/// Which stream a piece of output came on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stream {
-    Out,
-    Err,
-}
-
-/// What a client printed: each stream alone, and both in the order the
-/// pieces arrived (as far as the operating system tells: two pipes read in
-/// one loop).
-#[derive(Debug, Default)]
-pub(super) struct Output {
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub both: Vec<(Stream, Vec<u8>)>,
-}
-
-impl Output {
-    fn keep(&mut self, stream: Stream, bytes: &[u8]) {
-        let kept = match stream {
-            Stream::Out => &mut self.stdout,
-            Stream::Err => &mut self.stderr,
-        };
-        kept.extend_from_slice(bytes);
-        if kept.len() > 2 * KEPT_OUTPUT {
-            kept.drain(..kept.len() - KEPT_OUTPUT);
-        }
-        match self.both.last_mut() {
-            Some((s, b)) if *s == stream => b.extend_from_slice(bytes),
-            _ => self.both.push((stream, bytes.to_vec())),
-        }
-        // The tail only: drop the oldest pieces once there is twice enough.
-        let total: usize = self.both.iter().map(|(_, b)| b.len()).sum();
-        if total > 2 * KEPT_OUTPUT {
-            let mut over = total - KEPT_OUTPUT;
-            while over > 0 && !self.both.is_empty() {
-                let first = &mut self.both[0].1;
-                if first.len() <= over {
-                    over -= first.len();
-                    self.both.remove(0);
-                } else {
-                    first.drain(..over);
-                    over = 0;
-                }
-            }
-        }
-    }
-}
-
-/// Read both streams in one loop until both end or `stop` is set.
-pub(super) fn read_output(
-    out: OwnedFd,
-    err: OwnedFd,
-    stop: Arc<AtomicBool>,
-) -> thread::JoinHandle<Output> {
-    thread::spawn(move || {
-        let mut kept = Output::default();
-        let mut open = [Some((out, Stream::Out)), Some((err, Stream::Err))];
-        let mut buf = [0u8; 8192];
-        while open.iter().any(Option::is_some) && !stop.load(Ordering::SeqCst) {
-            let mut fds: Vec<libc::pollfd> = open
-                .iter()
-                .flatten()
-                .map(|(fd, _)| libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                })
-                .collect();
-            // SAFETY: fds is a valid array of its length.
-            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 50) };
-            if ready < 0 {
-                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                break;
-            }
-            for pfd in fds.iter().filter(|p| p.revents != 0) {
-                let slot = open
-                    .iter_mut()
-                    .find(|s| s.as_ref().is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd))
-                    .expect("polled descriptors are open");
-                let stream = slot.as_ref().map(|(_, s)| *s).expect("open");
-                // SAFETY: the buffer is valid for its length.
-                let n = unsafe { libc::read(pfd.fd, buf.as_mut_ptr().cast(), buf.len()) };
-                match n {
-                    // End of the stream; a terminal whose other side closed
-                    // says EIO.
-                    0 => *slot = None,
-                    n if n < 0 => {
-                        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                            *slot = None;
-                        }
-                    }
-                    n => kept.keep(stream, &buf[..n as usize]),
-                }
-            }
-        }
-        kept
-    })
 }
 
 /// What a traced client was seen doing.

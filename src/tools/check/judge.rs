@@ -4,7 +4,7 @@
 use crate::event::{Event, Side, What};
 use crate::lang::{Arg, Msg};
 
-use super::client::Stream;
+use super::output::Stream;
 use super::{CheckConfig, Ended, PassedOn, ShapeName, Shaping, StdinLines};
 use crate::tools::proxy::Traffic;
 

@@ -29,6 +29,8 @@
 
 mod client;
 pub mod config;
+mod output;
+mod sweep;
 
 mod judge;
 mod outcome;

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::client::Output;
+use super::output::Output;
 use super::{
     Blame, CheckError, CheckReport, DEFAULT_STALL_MS, Directions, Ended, PassedOn, Run, ShapeName,
     Shaping, Watch, judge, quote,

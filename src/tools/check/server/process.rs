@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use super::ServerCheck;
 use super::exchange::Wrong;
 use crate::lang::Msg;
-use crate::tools::check::client::{self, Output};
+use crate::tools::check::client;
+use crate::tools::check::output::{Output, read_output};
+use crate::tools::check::sweep::{detached_alive, end_descendants};
 use crate::tools::check::{CheckError, Ended, judge};
 
 /// The server under test, running.
@@ -49,7 +51,7 @@ impl Server {
         client::server_started(child.id());
         drop(command);
         let stop = Arc::new(AtomicBool::new(false));
-        let output = client::read_output(
+        let output = read_output(
             OwnedFd::from(out_reader),
             OwnedFd::from(err_reader),
             stop.clone(),
@@ -71,7 +73,7 @@ impl Server {
             // A daemon's first process exits 0 once its child has forked
             // away: that child is still ours (we are its subreaper), and it
             // is the one that listens.
-            let daemon = |e: &Ended| *e == Ended::Exited(0) && client::detached_alive();
+            let daemon = |e: &Ended| *e == Ended::Exited(0) && detached_alive();
             if let Some(ended) = server.exited().filter(|e| !daemon(e)) {
                 let said = server.said();
                 return Err(CheckError(format!(
@@ -141,7 +143,7 @@ impl Server {
         // And what left its group: a daemon (double fork, `setsid`) that
         // still listens. Its own child waited for above, nothing under us is
         // still owned.
-        client::end_descendants(true);
+        end_descendants(true);
         let reader = self.output.take();
         let deadline = Instant::now() + Duration::from_millis(300);
         while reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
