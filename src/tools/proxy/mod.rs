@@ -50,16 +50,14 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::event::ErrorKind;
-use crate::event::{Event, Side, What};
-use crate::lang::Msg;
+use crate::event::Event;
 use crate::shape::Shape;
-use crate::transport::accept::{self, Backoff, Burst};
 use crate::transport::trace::LetGo;
 use crate::view::timeline;
 
+mod accepting;
 mod activity;
 mod delivery;
 mod log;
@@ -69,7 +67,6 @@ use activity::Activity;
 pub use activity::Traffic;
 use delivery::{Deliveries, Delivery};
 use log::Log;
-use pump::{Buffers, error_of, serve_link, size_buffers};
 
 /// Where to forward and how to reshape each direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +266,7 @@ impl Proxy {
         };
         let accept = {
             let shared = shared.clone();
-            thread::spawn(move || accept_loop(listener, &shared))
+            thread::spawn(move || accepting::accept_loop(listener, &shared))
         };
         Ok(Proxy {
             addr,
@@ -367,228 +364,4 @@ pub fn leads_to_itself(listen: SocketAddr, to: SocketAddr) -> bool {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Connections refused because [`ProxyConfig::max_connections`] were open,
-/// counted and told as one row a burst, as failed accepts are: when a
-/// connection is served again, every [`accept::SAY_EVERY`] while they go
-/// on, and when the proxy stops.
-#[derive(Default)]
-struct Refusals {
-    /// How many, when the first and the last came.
-    pending: Option<(u64, Instant, Instant)>,
-    /// When this burst was last told.
-    said: Option<Instant>,
-}
-
-impl Refusals {
-    /// One more refused: the burst to tell, when it is due.
-    fn refused(&mut self) -> Option<(u64, Duration)> {
-        let now = Instant::now();
-        let (count, first) = self.pending.map_or((0, now), |(c, f, _)| (c, f));
-        self.pending = Some((count + 1, first, now));
-        let due = now.duration_since(self.said.unwrap_or(first)) >= accept::SAY_EVERY;
-        if !due {
-            return None;
-        }
-        self.said = Some(now);
-        self.take()
-    }
-
-    /// The refusals not told yet, ending the burst.
-    fn take(&mut self) -> Option<(u64, Duration)> {
-        self.pending
-            .take()
-            .map(|(count, first, last)| (count, last.duration_since(first)))
-    }
-}
-
-fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
-    // Accepts that fail for want of descriptors or memory wait, longer each
-    // time, and are told one row a burst (see transport::accept).
-    let mut backoff = Backoff::new();
-    let tell = |burst: Option<Burst>| {
-        if let Some(b) = burst {
-            let msg = Msg::new("proxy-accept-failed")
-                .arg("count", crate::text::grouped(b.count))
-                .arg("secs", format!("{:.1}", b.over.as_secs_f64()))
-                .arg("error", b.reason());
-            shared.log.note(Side::Server, msg, true);
-        }
-    };
-    // No more than the kernel's maps allow threads for.
-    let max = shared
-        .config
-        .max_connections
-        .min(connections_the_kernel_allows().unwrap_or(usize::MAX))
-        .max(1);
-    let mut refusals = Refusals::default();
-    let tell_full = |burst: Option<(u64, Duration)>| {
-        if let Some((count, over)) = burst {
-            let msg = Msg::new("proxy-full")
-                .arg("count", crate::text::grouped(count))
-                .arg("secs", format!("{:.1}", over.as_secs_f64()))
-                .arg("max", crate::text::grouped(max as u64));
-            shared.log.note(Side::Server, msg, true);
-        }
-    };
-    loop {
-        let conn = listener.accept();
-        if shared.stop.load(Ordering::SeqCst) {
-            tell(backoff.take());
-            tell_full(refusals.take());
-            break;
-        }
-        let client = match conn {
-            Ok((c, _)) => {
-                tell(backoff.succeeded());
-                c
-            }
-            Err(e) if accept::short_of_resources(&e) => {
-                tell(backoff.failed(e, Some(&shared.stop)));
-                continue;
-            }
-            // One connection's error (it was aborted before we took it…):
-            // the next is another connection.
-            Err(e) => {
-                shared.log.note(
-                    Side::Server,
-                    Msg::new("proxy-accept-error").arg("error", e.to_string()),
-                    true,
-                );
-                continue;
-            }
-        };
-        // The proxy's own connection to its server, come back: its server
-        // leads to its own listener. Serving it would connect again, and
-        // again, until the descriptors run out.
-        if let (Ok(from), Ok(to)) = (client.peer_addr(), client.local_addr())
-            && lock(&shared.own).contains(&(from, to))
-        {
-            let said = Msg::new("proxy-loop").arg("peer", from.to_string());
-            shared.log.note(Side::Server, said, true);
-            continue;
-        }
-        // As many open as allowed: this one is closed at once (dropped).
-        if shared.activity.open() >= max {
-            tell_full(refusals.refused());
-            continue;
-        }
-        tell_full(refusals.take());
-        // The connection's memory, before anything is done for it: without
-        // it, it is refused and the proxy goes on.
-        let (down, up) = (&shared.config.downstream, &shared.config.upstream);
-        let buffers = match Buffers::for_shape(down).and_then(|d| Ok((d, Buffers::for_shape(up)?)))
-        {
-            Ok(buffers) => buffers,
-            Err(_) => {
-                let peer = client
-                    .peer_addr()
-                    .map_or_else(|_| "?".to_string(), |a| a.to_string());
-                // A console that fails is no reason to stop.
-                let _ = writeln!(
-                    io::stderr(),
-                    "connection from {peer} refused: no memory for its buffers"
-                );
-                let said = Msg::new("proxy-no-memory").arg("peer", peer);
-                shared.log.note(Side::Server, said, true);
-                continue;
-            }
-        };
-        shared.activity.opened();
-        let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
-        let peer = client
-            .peer_addr()
-            .map_or_else(|_| "?".to_string(), |a| a.to_string());
-        shared.log.note(
-            Side::Downstream(n),
-            Msg::new("proxy-accepted").arg("peer", peer.to_string()),
-            false,
-        );
-        let to = shared.config.to;
-        let server = match TcpStream::connect_timeout(&to, Duration::from_secs(10)) {
-            Ok(s) => s,
-            Err(e) => {
-                // This client gets a closed connection; the proxy goes on.
-                let what = match ErrorKind::of(&e) {
-                    ErrorKind::Refused => What::Refused,
-                    _ => error_of(&e),
-                };
-                shared.log.row(Side::Upstream(n), what, true);
-                shared.activity.closed();
-                continue;
-            }
-        };
-        // Forward each piece the moment it is written, as the shape decides,
-        // instead of letting Nagle's algorithm merge pieces behind our back.
-        let _ = client.set_nodelay(true);
-        let _ = server.set_nodelay(true);
-        // A direction's buffer sizes: its sender's send buffer, its receiver's
-        // receive buffer.
-        let (down, up) = (
-            shared.config.downstream.socket,
-            shared.config.upstream.socket,
-        );
-        let _ = size_buffers(&client, down.send_buffer, up.recv_buffer);
-        let _ = size_buffers(&server, up.send_buffer, down.recv_buffer);
-        let delivery = match shared.config.watch_reads {
-            true => Delivery::watch(&client).map(Arc::new),
-            false => None,
-        };
-        if let Some(d) = &delivery {
-            shared.deliveries.add(d.clone());
-        }
-        let link = Arc::new(Link {
-            client,
-            server,
-            delivery,
-            from_client: AtomicU64::new(0),
-        });
-        let own = link
-            .server
-            .local_addr()
-            .ok()
-            .zip(link.server.peer_addr().ok());
-        if let Some(own) = own {
-            lock(&shared.own).insert(own);
-        }
-        let weak = Arc::downgrade(&link);
-        let shared_conn = shared.clone();
-        let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
-        // Let go of the threads of links that have ended first: their stacks
-        // are what a new thread may need.
-        live.retain(|(l, _)| l.strong_count() > 0);
-        let spawned = thread::Builder::new()
-            .stack_size(PUMP_STACK)
-            .spawn(move || {
-                serve_link(n, &link, &shared_conn, buffers);
-                if let Some(own) = own {
-                    lock(&shared_conn.own).remove(&own);
-                }
-                shared_conn.activity.closed();
-            });
-        match spawned {
-            Ok(handle) => live.push((weak, handle)),
-            Err(e) => {
-                drop(live);
-                if let Some(own) = own {
-                    lock(&shared.own).remove(&own);
-                }
-                // No thread for this connection (a limit on threads or
-                // memory): the failed spawn dropped the link, which closed
-                // both ends. It is refused; the proxy goes on accepting.
-                // A console that fails is no reason to stop.
-                let _ = writeln!(
-                    io::stderr(),
-                    "connection {n} from {peer} refused: no thread could be started for it ({e})"
-                );
-                shared.log.note(
-                    Side::Downstream(n),
-                    Msg::new("proxy-no-thread").arg("error", e.to_string()),
-                    true,
-                );
-                shared.activity.closed();
-            }
-        }
-    }
 }
