@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::{Lanes, message_class, say, tags};
+use super::lanes::Lanes;
+use super::{message_class, say, tags};
 use crate::event::flow::{Flow, Span, Stream};
 use crate::event::{Event, Setup, Side, What};
 use crate::scenario::Report;
