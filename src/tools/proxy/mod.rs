@@ -61,6 +61,7 @@ mod accepting;
 mod activity;
 mod delivery;
 mod log;
+mod paced;
 mod pump;
 
 use activity::Activity;
