@@ -40,19 +40,18 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::os::fd::RawFd;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
-use std::thread;
+use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::event::{ErrorKind, Event, Side, What, describe_io};
-use crate::transport::net::{self, SocketOptions};
+use crate::event::{Event, Side, What};
+use crate::transport::net::{self};
 
+mod connect;
 mod stream;
 mod wait;
 
-use stream::guard_timeouts;
 pub use stream::{Conducted, ConductedListener, ConductedLog};
 
 /// The longest the conductor waits for anything (its turn, the kernel moving
@@ -354,149 +353,6 @@ impl Conductor {
             return Err(io::Error::other(Stalled));
         }
         Ok(st)
-    }
-
-    /// Connect client number `client` to `addr` (the client side holds the
-    /// baton). Connecting is not a scheduling point: the kernel completes the
-    /// handshake whether or not the server is accepting, and queues the
-    /// connection. Unless the queue is full: then the kernel drops the SYN and
-    /// the connect waits for its retry, so a connect not answered within
-    /// [`AT_ONCE`] comes back as [`Connecting::Waits`] and goes on in
-    /// the background.
-    pub fn connect(
-        self: &Arc<Self>,
-        addr: SocketAddr,
-        opts: &SocketOptions,
-        client: usize,
-    ) -> io::Result<Connecting> {
-        let since = Instant::now();
-        // The SYN goes out now, and on loopback the kernel has answered it
-        // (SYN-ACK, or RST where nothing listens) before `begin` returns: so
-        // the wait below ends at once, however loaded the machine, unless the
-        // listen queue was full and the SYN was dropped.
-        let started = match net::Connecting::begin(addr, opts) {
-            Ok(started) => started.within(AT_ONCE),
-            Err(e) => Ok(Err(e)),
-        };
-        match started {
-            Ok(result) => {
-                let (stream, sizes) = self.connected(result, client, What::Connect)?;
-                Ok(Connecting::Done(stream, sizes))
-            }
-            Err(still) => {
-                // The rest of the wait on a thread of its own, which ends by
-                // itself: the connect succeeds, is refused, or gives up after
-                // RETRY_PATIENCE.
-                let (tx, rx) = mpsc::channel();
-                thread::Builder::new()
-                    .name(format!("connect-c{client}"))
-                    .spawn(move || {
-                        let result = still.within(RETRY_PATIENCE).unwrap_or_else(|_| {
-                            Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "connect still waiting: nothing made room in the listen queue",
-                            ))
-                        });
-                        let _ = tx.send(result);
-                    })?;
-                self.note(Side::Client(client), What::ConnectWaits);
-                Ok(Connecting::Waits(Waiting {
-                    client,
-                    result: rx,
-                    since,
-                }))
-            }
-        }
-    }
-
-    /// Wait for a connect that waited (at most [`RETRY_PATIENCE`] since it
-    /// began): the connection, and how long the connect took.
-    pub fn connect_retried(
-        self: &Arc<Self>,
-        waiting: Waiting,
-    ) -> io::Result<(Conducted, net::BufferSizes, Duration)> {
-        let left = RETRY_PATIENCE.saturating_sub(waiting.since.elapsed()) + AT_ONCE;
-        let result = waiting.result.recv_timeout(left).unwrap_or_else(|_| {
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connect still waiting: nothing made room in the listen queue",
-            ))
-        });
-        let (stream, sizes) = self.connected(result, waiting.client, What::ConnectRetried)?;
-        Ok((stream, sizes, waiting.since.elapsed()))
-    }
-
-    /// Record how a connect ended (`done`: the row for a success) and put a
-    /// new connection in the accept queue.
-    fn connected(
-        self: &Arc<Self>,
-        result: io::Result<(std::net::TcpStream, net::BufferSizes)>,
-        client: usize,
-        done: What,
-    ) -> io::Result<(Conducted, net::BufferSizes)> {
-        let (stream, sizes) = match result {
-            Ok(pair) => pair,
-            Err(e) => {
-                let what = match ErrorKind::of(&e) {
-                    ErrorKind::Refused => What::Refused,
-                    error => What::Error {
-                        error,
-                        message: describe_io(&e),
-                        call: Some("connect"),
-                    },
-                };
-                self.note(Side::Client(client), what);
-                return Err(e);
-            }
-        };
-        guard_timeouts(&stream)?;
-        let mut st = self.lock();
-        let conn = st.conns.len();
-        st.conns.push(Conn {
-            written: [0; 2],
-            consumed: [0; 2],
-            closed: [false; 2],
-            accepted: false,
-            client,
-            client_addr: stream.local_addr()?,
-            fds: [None; 2],
-        });
-        st.accept_queue.push_back(conn);
-        st.record(Side::Client(client), done);
-        drop(st);
-        Ok((
-            Conducted::new(stream, self.clone(), Actor::Client, conn),
-            sizes,
-        ))
-    }
-
-    fn accept(
-        self: &Arc<Self>,
-        listener: &TcpListener,
-    ) -> io::Result<Option<(Conducted, SocketAddr)>> {
-        self.switch(Actor::Server, Status::Accepting)?;
-        let Some(conn) = self.lock().accept_queue.pop_front() else {
-            return Ok(None); // the client side is done: no one will connect
-        };
-        // The handshake completed when the client's connect returned, so this
-        // accept returns at once, with connections in the order they were made.
-        let (stream, peer) = listener.accept()?;
-        guard_timeouts(&stream)?;
-        let mut st = self.lock();
-        if st.conns[conn].client_addr != peer {
-            return Err(io::Error::other(format!(
-                "scenario runner: accepted {peer}, expected {}",
-                st.conns[conn].client_addr
-            )));
-        }
-        st.conns[conn].accepted = true;
-        let client = st.conns[conn].client;
-        st.record(Side::Server, What::Accept { client });
-        drop(st);
-        Ok(Some((
-            Conducted::new(stream, self.clone(), Actor::Server, conn),
-            peer,
-        )))
     }
 }
 
