@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use super::exchange::{Quiet, read_quiet};
+use super::quiet::{Quiet, read_quiet};
 use super::{AGAIN_QUIET, IGNORED, ServerCheck};
 use crate::tools::check::CheckError;
 

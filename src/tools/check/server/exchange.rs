@@ -15,68 +15,11 @@ use std::mem::size_of;
 
 use super::baseline::{Baseline, Conn, masked};
 use super::process::Server;
-use super::{MAX_REPLIES, PIECE_WAIT, ServerCheck};
+use super::wrong::{Wrong, io_wrong};
+use super::{PIECE_WAIT, ServerCheck};
 use crate::lang::Msg;
 use crate::tools::check::PassedOn;
 use crate::transport::queue::PeerQueue;
-/// What one reply read until a quiet moment was: its bytes, whether the
-/// stream ended, and the longest silence between its bytes.
-pub(super) struct Quiet {
-    pub(super) bytes: Vec<u8>,
-    pub(super) ended: bool,
-    pub(super) gap: Duration,
-    /// From the start of the read to the reply's last byte.
-    pub(super) took: Duration,
-}
-
-/// Read what arrives until the server has been quiet for `quiet`, or the
-/// end of the stream.
-pub(super) fn read_quiet(s: &mut TcpStream, limit: Duration, quiet: Duration) -> io::Result<Quiet> {
-    let mut got = Quiet {
-        bytes: Vec::new(),
-        ended: false,
-        gap: Duration::ZERO,
-        took: Duration::ZERO,
-    };
-    let mut buf = vec![0u8; 65536];
-    let started = Instant::now();
-    let mut last = started;
-    loop {
-        // Before the first byte, as long as a reply may take; after it, a
-        // moment of quiet ends the reply.
-        let wait = match got.bytes.is_empty() {
-            true => limit
-                .saturating_sub(started.elapsed())
-                .max(Duration::from_millis(1)),
-            false => quiet,
-        };
-        s.set_read_timeout(Some(wait))?;
-        match s.read(&mut buf) {
-            Ok(0) => {
-                got.ended = true;
-                return Ok(got);
-            }
-            Ok(n) => {
-                if !got.bytes.is_empty() {
-                    got.gap = got.gap.max(last.elapsed());
-                }
-                last = Instant::now();
-                got.took = started.elapsed();
-                got.bytes.extend_from_slice(&buf[..n]);
-                if got.bytes.len() > MAX_REPLIES {
-                    return Err(io::Error::other("the replies passed 16 MiB"));
-                }
-            }
-            Err(e) if crate::event::is_timeout(&e) => return Ok(got),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                got.ended = true;
-                return Ok(got);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// How one request is written in a run.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Send {
@@ -179,27 +122,6 @@ pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u
     // However it ended (read, closed, blocked writing its reply to us, the
     // wait run out, or the kernel not asked): the next step goes on.
     let _ = p.wait_read(s, written, Instant::now() + PIECE_WAIT, &|| false);
-}
-
-/// What went wrong in a run: in words, and the reply's bytes when one
-/// came wrong (received, expected).
-pub(super) struct Wrong {
-    pub(super) reason: Msg,
-    pub(super) bytes: Option<(Vec<u8>, Vec<u8>)>,
-}
-
-impl Wrong {
-    pub(super) fn said(reason: Msg) -> Wrong {
-        Wrong {
-            reason,
-            bytes: None,
-        }
-    }
-}
-
-/// A connection that failed, as what went wrong.
-pub(super) fn io_wrong(e: io::Error) -> Wrong {
-    Wrong::said(Msg::new("srv-io").arg("error", crate::event::describe_io(&e)))
 }
 
 /// Acknowledge what arrives at once: a server that writes a reply in parts

@@ -34,14 +34,17 @@ mod baseline;
 mod exchange;
 pub mod points;
 mod process;
+mod quiet;
 mod shaped;
 mod split;
+mod wrong;
 
 use baseline::{Baseline, baseline};
-use exchange::{Send, Wrong, run_plan};
+use exchange::{Send, run_plan};
 use process::{Server, ended_words};
 use shaped::{attempt, run_concurrent, run_cut, run_merged};
 use split::split_sweep;
+use wrong::Wrong;
 
 /// The longest a server may take to listen (`--start-timeout`), in seconds.
 pub const MAX_START_SECS: u64 = 600;

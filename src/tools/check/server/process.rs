@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::ServerCheck;
-use super::exchange::Wrong;
+use super::wrong::Wrong;
 use crate::lang::Msg;
 use crate::tools::check::client;
 use crate::tools::check::output::{Output, read_output};

@@ -8,10 +8,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::baseline::Baseline;
-use super::exchange::{
-    Send, Wrong, compare, expect, io_wrong, note, read_quiet, read_reply, run_plan, wait_read,
-};
+use super::exchange::{Send, compare, expect, note, read_reply, run_plan, wait_read};
 use super::process::Server;
+use super::quiet::read_quiet;
+use super::wrong::{Wrong, io_wrong};
 use super::{PIECE_WAIT, ServerCheck};
 use crate::tools::check::{Ended, PassedOn};
 use crate::transport::queue::PeerQueue;

@@ -10,9 +10,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::baseline::Baseline;
-use super::exchange::{Send, Wrong, io_wrong, run_plan, run_plan_on};
+use super::exchange::{Send, run_plan, run_plan_on};
 use super::process::Server;
 use super::shaped::{attempt, marked};
+use super::wrong::{Wrong, io_wrong};
 use super::{ServerCheck, points, shaped};
 use crate::lang::Msg;
 use crate::tools::check::{Ended, PassedOn, Watch};
