@@ -6,49 +6,11 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
 use clap::builder::PossibleValue;
 use clap_complete::Shell;
 
-use super::UsageError;
 use super::complete::Offered;
-use super::echo::{EchoClientArgs, EchoServerArgs};
-use super::tcp_boundary::TcpBoundaryArgs;
-
-/// The three programs the crate installs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Program {
-    TcpBoundary,
-    EchoServer,
-    EchoClient,
-}
-
-impl Program {
-    /// Every program, `tcp-boundary` first.
-    pub const ALL: [Program; 3] = [
-        Program::TcpBoundary,
-        Program::EchoServer,
-        Program::EchoClient,
-    ];
-
-    /// The program's name, as installed.
-    pub fn name(self) -> &'static str {
-        match self {
-            Program::TcpBoundary => "tcp-boundary",
-            Program::EchoServer => "echo-server",
-            Program::EchoClient => "echo-client",
-        }
-    }
-
-    /// The program's command line, as its binary parses it.
-    pub fn command(self) -> clap::Command {
-        match self {
-            Program::TcpBoundary => TcpBoundaryArgs::command(),
-            Program::EchoServer => EchoServerArgs::command(),
-            Program::EchoClient => EchoClientArgs::command(),
-        }
-    }
-}
+use super::{Program, UsageError};
 
 /// `tcp-boundary completions`'s switches.
 #[derive(Debug, clap::Args)]

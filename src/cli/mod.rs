@@ -43,8 +43,7 @@ pub use bench::BenchArgs;
 pub use check::{Check, CheckArgs};
 pub use echo::{EchoClientArgs, EchoServerArgs};
 pub use install::{
-    CompletionsArgs, ManArgs, ManPage, Program, completion_script, man_page, man_pages,
-    write_man_pages,
+    CompletionsArgs, ManArgs, ManPage, completion_script, man_page, man_pages, write_man_pages,
 };
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
@@ -254,4 +253,39 @@ pub fn parse_or_exit<T>(parsed: Result<T, clap::Error>) -> T {
         None => eprintln!("For more information, try '--help'."),
     }
     std::process::exit(EXIT_USAGE.into())
+}
+
+/// The three programs the crate installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Program {
+    TcpBoundary,
+    EchoServer,
+    EchoClient,
+}
+
+impl Program {
+    /// Every program, `tcp-boundary` first.
+    pub const ALL: [Program; 3] = [
+        Program::TcpBoundary,
+        Program::EchoServer,
+        Program::EchoClient,
+    ];
+
+    /// The program's name, as installed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::TcpBoundary => "tcp-boundary",
+            Program::EchoServer => "echo-server",
+            Program::EchoClient => "echo-client",
+        }
+    }
+
+    /// The program's command line, as its binary parses it.
+    pub fn command(self) -> clap::Command {
+        match self {
+            Program::TcpBoundary => <TcpBoundaryArgs as clap::CommandFactory>::command(),
+            Program::EchoServer => <EchoServerArgs as clap::CommandFactory>::command(),
+            Program::EchoClient => <EchoClientArgs as clap::CommandFactory>::command(),
+        }
+    }
 }
