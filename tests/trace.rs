@@ -21,14 +21,7 @@ fn trace_json(args: &[&str], command: &[&str]) -> (Value, i32) {
         .timeout(common::LIMIT)
         .output()
         .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out.status.code().unwrap())
+    (common::json_report(&out), out.status.code().unwrap())
 }
 
 /// The reads of a report: (asked, bytes, queued before).

@@ -67,6 +67,12 @@ pub struct LetGo {
     pub unread: usize,
 }
 
+/// An address as both ends of a loopback connection name it: `::ffff:127.0.0.1`
+/// (an IPv6 socket, as Java's are, that reached an IPv4 one) is 127.0.0.1.
+pub fn canonical(a: SocketAddr) -> SocketAddr {
+    SocketAddr::new(a.ip().to_canonical(), a.port())
+}
+
 impl LetGo {
     /// The bytes the program had read from this socket.
     pub fn read(&self) -> u64 {

@@ -318,14 +318,19 @@ pub fn check_json(extra: &[&str], command: &[&str]) -> (serde_json::Value, i32) 
     args.push("--");
     args.extend(command);
     let out = check(&args);
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    (json_report(&out), out.status.code().unwrap())
+}
+
+/// A run's standard output as JSON; a test that gets anything else fails
+/// saying what it got, both streams.
+pub fn json_report(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         )
-    });
-    (report, out.status.code().unwrap())
+    })
 }
 
 /// The runs of a check report that failed: each shape, with its seed when

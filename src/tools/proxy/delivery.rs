@@ -25,12 +25,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::transport::queue::PeerQueue;
-use crate::transport::trace::LetGo;
-
-/// `::ffff:127.0.0.1` is 127.0.0.1, as a [`LetGo`] names it.
-fn canonical(a: SocketAddr) -> SocketAddr {
-    SocketAddr::new(a.ip().to_canonical(), a.port())
-}
+use crate::transport::trace::{LetGo, canonical};
 
 /// How often the client's socket is asked what it has read.
 pub(super) const EVERY: Duration = Duration::from_millis(1);

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use super::calls::{Buffer, Call, KEPT_IN_ALL, Verb, verb_of};
 use super::filter::{Stop, stop};
-use super::measure::{close_on_exec, copy, ends, every_fd, is_socket, sockets_of};
+use super::measure::{
+    close_on_exec, copy, ends, every_fd, is_socket, process_of, sockets_of, status_field,
+};
 use super::{LetGo, Seen};
 use crate::transport::queue::inq;
 
@@ -202,25 +204,9 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
     }
 }
 
-/// The process (thread group) thread `tid` belongs to.
-fn process_of(tid: i32) -> Option<i32> {
-    status_field(tid, "Tgid:")
-}
-
 /// How many threads the process of thread `tid` has.
 fn threads(tid: i32) -> usize {
     status_field(tid, "Threads:").map_or(1, |n| n as usize)
-}
-
-/// A number from `/proc/TID/status`.
-fn status_field(tid: i32, field: &str) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))?
-        .trim()
-        .parse()
-        .ok()
 }
 
 /// Whether the socket at descriptor `fd` of thread `pid` is held by another

@@ -3,7 +3,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use super::LetGo;
+use super::{LetGo, canonical};
 use crate::transport::queue::inq;
 
 /// Every open descriptor of `pid`.
@@ -71,7 +71,6 @@ fn copy_from(process: &OwnedFd, n: i32) -> Option<TcpStream> {
 /// 127.0.0.1: an IPv6 socket (Java's default) reaching an IPv4 one is named
 /// as the other end names it. `None`: not a connected TCP socket.
 pub(super) fn ends(socket: &TcpStream) -> Option<(SocketAddr, SocketAddr)> {
-    let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     Some((
         canonical(socket.local_addr().ok()?),
         canonical(socket.peer_addr().ok()?),
@@ -81,17 +80,27 @@ pub(super) fn ends(socket: &TcpStream) -> Option<(SocketAddr, SocketAddr)> {
 /// A pidfd of the process `tid` belongs to (a thread's descriptors are its
 /// process's).
 pub(super) fn pidfd(tid: i32) -> Option<OwnedFd> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    let tgid: i32 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))?
-        .trim()
-        .parse()
-        .ok()?;
+    let tgid = process_of(tid)?;
     // SAFETY: pidfd_open returns a new descriptor we then own, or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, tgid, 0) };
     // SAFETY: a descriptor just opened, owned by nobody else.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The process (thread group) thread `tid` belongs to.
+pub(super) fn process_of(tid: i32) -> Option<i32> {
+    status_field(tid, "Tgid:")
+}
+
+/// A number from `/proc/TID/status`.
+pub(super) fn status_field(tid: i32, field: &str) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The socket at descriptor `n` of `process`, copied here and asked, then

@@ -19,17 +19,37 @@ fn serve(reply: &'static [u8]) -> (SocketAddr, thread::JoinHandle<()>) {
     (addr, server)
 }
 
-/// Run a bash script traced until it ends (at most 10 s).
-fn traced_bash(script: &str) -> Traced {
-    let mut command = Command::new("bash");
-    command.args(["-c", script]).stdin(Stdio::null());
-    let traced = Traced::spawn(command).unwrap();
+/// Wait until the traced program has ended (at most 10 s).
+fn ended(traced: Traced) -> Traced {
     let deadline = Instant::now() + Duration::from_secs(10);
     while traced.try_wait().is_none() {
         assert!(Instant::now() < deadline, "the traced program did not end");
         thread::sleep(Duration::from_millis(5));
     }
     traced
+}
+
+/// Run a bash script traced until it ends.
+fn traced_bash(script: &str) -> Traced {
+    let mut command = Command::new("bash");
+    command.args(["-c", script]).stdin(Stdio::null());
+    ended(Traced::spawn(command).unwrap())
+}
+
+/// A Python script with the server's port as its argument; `None` without
+/// python3.
+fn python(script: &str, port: u16) -> Option<Command> {
+    let python = ["python3", "python"].into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "pass"])
+            .status()
+            .is_ok_and(|s| s.success())
+    })?;
+    let mut command = Command::new(python);
+    command
+        .args(["-c", script, &port.to_string()])
+        .stdin(Stdio::null());
+    Some(command)
 }
 
 #[test]
@@ -136,29 +156,6 @@ fn the_filter_stops_each_call_it_names_and_allows_the_rest() {
     assert_eq!(run(0x1234, 3), libc::SECCOMP_RET_ALLOW);
 }
 
-/// Run a Python script traced until it ends (at most 10 s), with the
-/// server's port as its argument; `None` without python3.
-fn traced_python(script: &str, port: u16) -> Option<Traced> {
-    let python = ["python3", "python"].into_iter().find(|p| {
-        Command::new(p)
-            .arg("-c")
-            .arg("pass")
-            .status()
-            .is_ok_and(|s| s.success())
-    })?;
-    let mut command = Command::new(python);
-    command
-        .args(["-c", script, &port.to_string()])
-        .stdin(Stdio::null());
-    let traced = Traced::spawn(command).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while traced.try_wait().is_none() {
-        assert!(Instant::now() < deadline, "the traced program did not end");
-        thread::sleep(Duration::from_millis(5));
-    }
-    Some(traced)
-}
-
 #[test]
 fn an_exec_that_closes_a_socket_is_measured_before_it() {
     let (addr, server) = serve(b"0123456789");
@@ -225,27 +222,6 @@ fn a_program_that_calls_ptrace_is_said_to() {
     assert!(!traced.uses_ptrace());
 }
 
-/// Run a Python script traced, recording its socket calls, until it ends.
-fn recorded_python(script: &str, port: u16) -> Option<Traced> {
-    let python = ["python3", "python"].into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "pass"])
-            .status()
-            .is_ok_and(|s| s.success())
-    })?;
-    let mut command = Command::new(python);
-    command
-        .args(["-c", script, &port.to_string()])
-        .stdin(Stdio::null());
-    let traced = Traced::spawn_recording(command).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while traced.try_wait().is_none() {
-        assert!(Instant::now() < deadline, "the traced program did not end");
-        thread::sleep(Duration::from_millis(5));
-    }
-    Some(traced)
-}
-
 #[test]
 fn a_recorded_program_s_socket_calls_say_what_each_asked_waited_and_got() {
     use calls::Verb;
@@ -300,4 +276,16 @@ fn a_recorded_program_s_socket_calls_say_what_each_asked_waited_and_got() {
     };
     server.join().unwrap();
     assert!(plain.calls().is_empty());
+}
+
+/// Run a Python script traced until it ends; `None` without python3.
+fn traced_python(script: &str, port: u16) -> Option<Traced> {
+    Some(ended(Traced::spawn(python(script, port)?).unwrap()))
+}
+
+/// Run a Python script traced, recording its socket calls, until it ends.
+fn recorded_python(script: &str, port: u16) -> Option<Traced> {
+    Some(ended(
+        Traced::spawn_recording(python(script, port)?).unwrap(),
+    ))
 }
