@@ -9,6 +9,7 @@
 //! [`flow`] lines the calls' bytes up: which write's bytes went into which read.
 
 pub mod flow;
+pub mod measure;
 
 use std::io;
 use std::net::SocketAddr;
@@ -172,8 +173,11 @@ pub enum What {
     Shutdown,
     /// The socket was closed (`close()`).
     Close {
-        /// Bytes the peer had sent that were never read. Closing with unread
-        /// bytes makes the kernel answer with a reset (RST) instead of a FIN.
+        /// Bytes waiting in the socket's receive queue as it closed: arrived,
+        /// never read (the kernel's count, `FIONREAD`, just before the
+        /// call). Closing with unread bytes makes the kernel answer with a
+        /// reset (RST) instead of a FIN. Bytes the peer's kernel still held
+        /// back in its send queue are not among them.
         unread: u64,
     },
     /// A socket call failed.

@@ -6,6 +6,7 @@ use std::io;
 use serde::Serialize;
 
 use super::{ScenarioError, Verdict};
+use crate::event::measure::Measure;
 use crate::event::{Event, Side, What, as_escaped, as_escaped_opt};
 use crate::lang::Msg;
 use crate::lesson::reader::ReaderKind;
@@ -79,6 +80,9 @@ pub struct Report {
     pub server_buffer: usize,
     /// Every call, in order.
     pub timeline: Vec<Event>,
+    /// The kernel's counts at the rows: queues, listen queue, segments
+    /// (see [`Measure`]), in row order.
+    pub measures: Vec<Measure>,
     /// Each message and its reply.
     pub rounds: Vec<Round>,
     /// Other checks.

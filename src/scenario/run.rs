@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::thread;
 
@@ -82,6 +83,7 @@ impl Scenario {
             net::listen(addr, backlog as i32, &config.shape.socket).map_err(RunError::Listen)?;
         let addr = listener.local_addr().map_err(RunError::Listen)?;
         let conductor = Arc::new(Conductor::new());
+        conductor.listening(listener.as_raw_fd());
         // The chapter's steps 1 to 3, done by net::listen before any client
         // could connect: the timeline starts with them.
         for what in [What::Socket, What::Bind, What::Listen { backlog }] {
@@ -129,6 +131,7 @@ impl Scenario {
             server_buffer: self.server.buffer_size,
             as_expected: verdict == expected && checks.iter().all(|c| c.ok),
             timeline,
+            measures: conductor.measures(),
             rounds: clients.rounds,
             checks,
             verdict,

@@ -21,6 +21,10 @@ use std::mem::size_of;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+mod info;
+
+pub use info::{ListenQueue, SegmentsOut, bytes_received, listen_queue, segments_out};
+
 /// Bytes waiting in our socket's receive queue: arrived, not yet read.
 pub fn inq(stream: &impl AsRawFd) -> io::Result<usize> {
     ioctl_count(stream, libc::FIONREAD)
@@ -132,7 +136,12 @@ impl PeerQueue {
     /// so it must be a socket of this machine's network (loopback); for any
     /// other, [`PeerQueue::waiting`] answers `None`.
     pub fn of(stream: &TcpStream) -> io::Result<PeerQueue> {
-        let (local, peer): (SocketAddr, SocketAddr) = (stream.local_addr()?, stream.peer_addr()?);
+        PeerQueue::between(stream.local_addr()?, stream.peer_addr()?)
+    }
+
+    /// A probe for the socket at `peer` connected to `local`: the other end
+    /// of our socket at `local`, by its addresses alone.
+    pub fn between(local: SocketAddr, peer: SocketAddr) -> io::Result<PeerQueue> {
         // SAFETY: socket(2) with constant arguments; the descriptor is checked
         // and then owned.
         let fd = unsafe {
@@ -255,7 +264,7 @@ impl PeerQueue {
                 return Ok(Some(PeerReceived {
                     unread: answer.rqueue as usize,
                     unsent: answer.wqueue as usize,
-                    received: bytes_received(attrs),
+                    received: received_in(attrs),
                     // A socket no file refers to (inode 0) was closed by its
                     // process: what the kernel still keeps is its goodbye.
                     held: answer.inode != 0,
@@ -342,7 +351,7 @@ pub struct PeerReceived {
 
 /// `tcpi_bytes_received` from the attributes after the answer: each is a
 /// length (u16, header included), a type (u16) and a payload, 4-aligned.
-fn bytes_received(mut attrs: &[u8]) -> Option<u64> {
+fn received_in(mut attrs: &[u8]) -> Option<u64> {
     while attrs.len() >= 4 {
         let len = u16::from_ne_bytes([attrs[0], attrs[1]]) as usize;
         let kind = u16::from_ne_bytes([attrs[2], attrs[3]]);

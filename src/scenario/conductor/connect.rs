@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use super::{
 };
 use crate::event::{ErrorKind, Side, What, describe_io};
 use crate::transport::net::{self, SocketOptions};
+use crate::transport::queue::PeerQueue;
 
 impl Conductor {
     /// Connect client number `client` to `addr` (the client side holds the
@@ -119,10 +121,12 @@ impl Conductor {
             accepted: false,
             client,
             client_addr: stream.local_addr()?,
-            fds: [None; 2],
+            fds: [Some(stream.as_raw_fd()), None],
+            probe: PeerQueue::of(&stream).ok(),
         });
         st.accept_queue.push_back(conn);
-        st.record(Side::Client(client), done);
+        let seq = st.record(Side::Client(client), done);
+        st.measure(seq, Some(conn), None, None);
         drop(st);
         Ok((
             Conducted::new(stream, self.clone(), Actor::Client, conn),
@@ -138,6 +142,9 @@ impl Conductor {
         let Some(conn) = self.lock().accept_queue.pop_front() else {
             return Ok(None); // the client side is done: no one will connect
         };
+        // The listen queue as the accept begins: the connection it takes is
+        // still in it.
+        let waiting = self.lock().listen_queue();
         // The handshake completed when the client's connect returned, so this
         // accept returns at once, with connections in the order they were made.
         let (stream, peer) = listener.accept()?;
@@ -149,9 +156,13 @@ impl Conductor {
                 st.conns[conn].client_addr
             )));
         }
-        st.conns[conn].accepted = true;
-        let client = st.conns[conn].client;
-        st.record(Side::Server, What::Accept { client });
+        let c = &mut st.conns[conn];
+        c.accepted = true;
+        c.fds[Actor::Server.index()] = Some(stream.as_raw_fd());
+        c.probe = None;
+        let client = c.client;
+        let seq = st.record(Side::Server, What::Accept { client });
+        st.measure(seq, Some(conn), None, waiting);
         drop(st);
         Ok(Some((
             Conducted::new(stream, self.clone(), Actor::Server, conn),

@@ -45,10 +45,13 @@ use std::os::fd::RawFd;
 use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
+use crate::event::measure::Measure;
 use crate::event::{Event, Side, What};
 use crate::transport::net::{self};
+use crate::transport::queue::PeerQueue;
 
 mod connect;
+mod measure;
 mod stream;
 mod wait;
 
@@ -156,6 +159,9 @@ struct Conn {
     /// conductor asks the kernel about the writer's send queue when a small
     /// receive window holds part of a write back (see `Conducted::read`).
     fds: [Option<RawFd>; 2],
+    /// The server's end asked by the connection's addresses, for as long
+    /// as the server has no descriptor for it (before `accept`).
+    probe: Option<PeerQueue>,
 }
 
 impl Conn {
@@ -174,6 +180,10 @@ struct State {
     /// Set when the server found both sides stuck: the client's read must fail.
     stall: bool,
     events: Vec<Event>,
+    /// The kernel's counts at the rows, in row order.
+    measures: Vec<Measure>,
+    /// The server's listening socket while it is open.
+    listener: Option<RawFd>,
 }
 
 impl State {
@@ -228,9 +238,11 @@ impl State {
         }
     }
 
-    fn record(&mut self, side: Side, what: What) {
+    /// Add a row to the timeline; its `seq`.
+    fn record(&mut self, side: Side, what: What) -> usize {
         let seq = self.events.len() + 1;
         self.events.push(Event { seq, side, what });
+        seq
     }
 
     fn side(&self, actor: Actor, conn: usize) -> Side {
@@ -266,6 +278,8 @@ impl Conductor {
                 accept_queue: VecDeque::new(),
                 stall: false,
                 events: Vec::new(),
+                measures: Vec::new(),
+                listener: None,
             }),
             turn: Condvar::new(),
         }
@@ -281,9 +295,27 @@ impl Conductor {
         self.lock().events.clone()
     }
 
-    /// Add a row to the timeline.
+    /// The kernel's counts at the rows (see [`Measure`]), in row order.
+    pub fn measures(&self) -> Vec<Measure> {
+        self.lock().measures.clone()
+    }
+
+    /// The server listens on `listener` (the descriptor stays the caller's):
+    /// its listen queue is measured at every row until [`Conductor::unlisten`].
+    pub fn listening(&self, listener: RawFd) {
+        self.lock().listener = Some(listener);
+    }
+
+    /// The server is closing its listening socket: measure it no more.
+    pub fn unlisten(&self) {
+        self.lock().listener = None;
+    }
+
+    /// Add a row to the timeline, with the listen queue as it stands.
     pub fn note(&self, side: Side, what: What) {
-        self.lock().record(side, what);
+        let mut st = self.lock();
+        let seq = st.record(side, what);
+        st.measure(seq, None, None, None);
     }
 
     /// Wait until `me` holds the baton (the client side calls this before its

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::measure::segments;
 use super::wait::{Peer, Watch};
 use super::{Actor, Conductor, PATIENCE, Status};
+use crate::event::measure::Segments;
 use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
@@ -76,6 +78,14 @@ impl ConductedListener {
     }
 }
 
+impl Drop for ConductedListener {
+    /// Closing the listening socket: from now on there is no listen queue
+    /// to measure.
+    fn drop(&mut self) {
+        self.conductor.unlisten();
+    }
+}
+
 impl Acceptor for ConductedListener {
     type Conn = Conducted;
 
@@ -117,8 +127,15 @@ impl Conducted {
         }
     }
 
-    /// Count the bytes a read or write moved and add it to the timeline.
-    fn account(&self, result: &io::Result<usize>, buf: &[u8], wrote: bool, queued: Option<usize>) {
+    /// Count the bytes a read or write moved and add it to the timeline; the
+    /// row's `seq`.
+    fn account(
+        &self,
+        result: &io::Result<usize>,
+        buf: &[u8],
+        wrote: bool,
+        queued: Option<usize>,
+    ) -> usize {
         let mut st = self.conductor.lock();
         let side = st.side(self.me, self.conn);
         let what = match result {
@@ -147,7 +164,16 @@ impl Conducted {
                 call: Some(if wrote { "write" } else { "read" }),
             },
         };
-        st.record(side, what);
+        st.record(side, what)
+    }
+
+    /// Once the bytes `writer` wrote on this connection have settled, the
+    /// kernel's counts at row `seq`.
+    fn measure(&self, seq: usize, writer: Actor, segments: Option<Segments>) {
+        self.conductor.settle(self.conn, writer);
+        self.conductor
+            .lock()
+            .measure(seq, Some(self.conn), segments, None);
     }
 
     /// A pause in the timeline: what it stands for, though it is not waited.
@@ -155,7 +181,8 @@ impl Conducted {
         let mut st = self.conductor.lock();
         let side = st.side(self.me, self.conn);
         let ms = delay.as_millis() as u64;
-        st.record(side, What::Pause { ms, late });
+        let seq = st.record(side, What::Pause { ms, late });
+        st.measure(seq, Some(self.conn), None, None);
     }
 
     /// How many bytes the peer has written that this end has not read yet.
@@ -218,7 +245,10 @@ impl Read for Conducted {
         let queued = queue::inq(&*self.stream).ok();
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
-        self.account(&result, buf, false, queued);
+        let seq = self.account(&result, buf, false, queued);
+        // The room this read made lets the peer's kernel send what a small
+        // window held back: measured once that has arrived.
+        self.measure(seq, self.me.other(), None);
         result
     }
 }
@@ -227,8 +257,12 @@ impl Write for Conducted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // Writing is not a scheduling point: consecutive writes form a burst that
         // the reader sees together, unless a pause separates them.
+        let before = queue::segments_out(&*self.stream).ok().flatten();
         let result = self.stream.write(buf);
-        self.account(&result, buf, true, None);
+        let seq = self.account(&result, buf, true, None);
+        self.conductor.settle(self.conn, self.me);
+        let after = queue::segments_out(&*self.stream).ok().flatten();
+        self.measure(seq, self.me, segments(before, after));
         result
     }
 
@@ -261,7 +295,8 @@ impl Transport for Conducted {
         let mut st = self.conductor.lock();
         st.conns[self.conn].closed[self.me.index()] = true;
         let side = st.side(self.me, self.conn);
-        st.record(side, What::Shutdown);
+        let seq = st.record(side, What::Shutdown);
+        st.measure(seq, Some(self.conn), None, None);
         Ok(())
     }
 }
@@ -272,18 +307,25 @@ impl Drop for Conducted {
     /// connection, meets the end of stream (or the reset) before the client
     /// goes on.
     fn drop(&mut self) {
-        {
+        // What the close throws away: the bytes in our receive queue, once
+        // the peer's have settled (those a small window holds back in the
+        // peer's send queue are not ours to throw).
+        self.conductor.settle(self.conn, self.me.other());
+        let seq = {
             let mut st = self.conductor.lock();
+            let unread = queue::inq(&*self.stream).unwrap_or(0) as u64;
             let c = &mut st.conns[self.conn];
             c.closed[self.me.index()] = true;
-            let peer = self.me.other().index();
-            let unread = c.in_flight(peer);
             c.fds[self.me.index()] = None;
             let side = st.side(self.me, self.conn);
-            st.record(side, What::Close { unread });
-        }
+            st.record(side, What::Close { unread })
+        };
         // SAFETY: the stream is not used again: this is the end of `drop`.
         unsafe { ManuallyDrop::drop(&mut self.stream) };
+        // The peer's end as the close left it (a reset, a FIN).
+        self.conductor
+            .lock()
+            .measure(seq, Some(self.conn), None, None);
         // A client's close lets a server that waits on this connection meet
         // the end of stream first. (The server's own next step, accept, is a
         // scheduling point already.) A stall cannot come out of this: the

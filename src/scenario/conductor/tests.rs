@@ -235,10 +235,13 @@ fn state(
             client: 1,
             client_addr: ([127, 0, 0, 1], 9).into(),
             fds: [None; 2],
+            probe: None,
         }],
         accept_queue: Default::default(),
         stall: false,
         events: Vec::new(),
+        measures: Vec::new(),
+        listener: None,
     }
 }
 

@@ -4,7 +4,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use super::{LetGo, canonical};
-use crate::transport::queue::inq;
+use crate::transport::queue::{bytes_received, inq};
 
 /// Every open descriptor of `pid`.
 pub(super) fn every_fd(pid: i32) -> Vec<i32> {
@@ -109,7 +109,7 @@ pub(super) fn status_field(tid: i32, field: &str) -> Option<i32> {
 fn measure(process: &OwnedFd, n: i32) -> Option<LetGo> {
     let socket = copy_from(process, n)?;
     let (local, peer) = ends(&socket)?;
-    let received = bytes_received(&socket)?;
+    let received = bytes_received(&socket).ok()??;
     let unread = inq(&socket).ok()?;
     Some(LetGo {
         fd: n,
@@ -118,24 +118,4 @@ fn measure(process: &OwnedFd, n: i32) -> Option<LetGo> {
         received,
         unread,
     })
-}
-
-/// `tcpi_bytes_received` of our socket: every byte it has received.
-fn bytes_received(socket: &TcpStream) -> Option<u64> {
-    // SAFETY: a zeroed tcp_info is valid (integers only).
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `info`.
-    let r = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            &mut info as *mut libc::tcp_info as *mut libc::c_void,
-            &mut len,
-        )
-    };
-    // A socket that is not TCP fails; a kernel too old to say it is short.
-    let enough = std::mem::offset_of!(libc::tcp_info, tcpi_bytes_received) + 8;
-    (r == 0 && len as usize >= enough).then_some(info.tcpi_bytes_received)
 }

@@ -1,0 +1,82 @@
+//! The kernel's own counts beside the timeline: where the bytes and the
+//! connections wait at each row, as measured when the row's call returned.
+//!
+//! A row says what a program did; a [`Measure`] says what the kernel held
+//! right after: each end's receive queue (arrived, not yet read) and send
+//! queue (written, not yet acknowledged, and of that what is not even sent),
+//! the server's listen queue, and for a write the segments it left in. The
+//! conductor takes them once the bytes have settled (none on their way
+//! between the two kernels), so each is the same on every run. Views draw
+//! these numbers and never make one up: a queue no call measured is not
+//! drawn.
+
+use serde::Serialize;
+
+pub use crate::transport::queue::ListenQueue;
+
+/// The kernel's counts at one row of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Measure {
+    /// The row measured (its `seq`).
+    pub seq: usize,
+    /// The connection the row is on (its client's number), if it is on one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<usize>,
+    /// The client's end of that connection; `None` once it is closed.
+    pub client: Option<Queues>,
+    /// The server's end; `None` once closed. Before `accept` the server has
+    /// no descriptor for it, and the kernel is asked by the connection's
+    /// addresses (`sock_diag`, as `ss` does).
+    pub server: Option<Queues>,
+    /// The server's listen queue; `None` once it is closed. At an `accept`
+    /// it is measured as the call began, with the connection it takes still
+    /// in it.
+    pub listen: Option<ListenQueue>,
+    /// At a write: the data segments its bytes left in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Segments>,
+}
+
+/// One end's queues, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Queues {
+    /// The receive queue: arrived, not yet read (`FIONREAD`; `ss`'s Recv-Q).
+    pub recv_q: u64,
+    /// The send queue: written, not yet acknowledged by the peer's kernel
+    /// (`SIOCOUTQ`; `ss`'s Send-Q). The kernel keeps a copy of every byte
+    /// it has sent until the peer acknowledges it.
+    pub send_q: u64,
+    /// Of the send queue, the bytes not sent at all yet (`SIOCOUTQNSD`): no
+    /// room in the peer's receive window, or Nagle holding a small write
+    /// back. These, and only these, have not reached the peer.
+    pub unsent: u64,
+}
+
+/// The data segments one write's bytes left in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Segments {
+    /// Data segments the writer's kernel sent from the start of the write
+    /// until its bytes settled (`tcpi_data_segs_out`, after less before).
+    /// Bytes held back (see [`Queues::unsent`]) leave later, in a segment
+    /// counted at the row that sent them.
+    pub sent: u32,
+    /// The most bytes one segment could carry (`tcpi_snd_mss`).
+    pub mss: u32,
+}
+
+/// The measure at row `seq`, if there is one (`measures` in row order).
+pub fn at(measures: &[Measure], seq: usize) -> Option<&Measure> {
+    measures
+        .binary_search_by_key(&seq, |m| m.seq)
+        .ok()
+        .map(|i| &measures[i])
+}
+
+/// The last measure of connection `client` at or before row `seq`.
+pub fn latest(measures: &[Measure], client: usize, seq: usize) -> Option<&Measure> {
+    measures
+        .iter()
+        .take_while(|m| m.seq <= seq)
+        .filter(|m| m.connection == Some(client))
+        .last()
+}
