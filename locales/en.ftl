@@ -37,6 +37,11 @@ ev-read-call = read({ $asked })
 ev-read-result = → { $n } B @{ $at }
 ev-queued = [queued { $n }]
 ev-queued-short = q{ $n }
+ev-segments = [{ $n } { $n ->
+    [one] segment
+   *[other] segments
+}]
+ev-segments-short = { $n }seg
 ev-eof-call = read
 ev-eof-result = → 0 B: end of stream
 ev-shutdown = shutdown(write): FIN
@@ -236,12 +241,21 @@ say-close-listener = Step 7: the server has served all its clients and closes it
 say-refused = { $who }'s connect() is refused: the kernel answers with a reset (RST).
 say-accept = The server's accept() returns { $client }'s connection, which was waiting in the listen queue.
 say-write = { $who } calls write() once with { $n }: { $bytes }.
+say-segments = Its kernel sent them in { $n } { $n ->
+    [one] segment
+   *[other] segments
+} (at most { $mss } each), as measured.
+say-unsent = { $n } wait unsent in its send queue: the reader's receive window has no room for them yet.
 say-read = { $who }'s read({ $asked }) returns the { $n } that have arrived: { $bytes }.
 say-read-asked = { $who }'s read({ $asked }) returns { $n }, as many as it asked for: { $bytes }.
 say-queued-all = Just before the call, the kernel's receive queue held { $held }: the read took all of it.
 say-queued-more = Just before the call, the kernel's receive queue held { $held }: { $left } stay there for the next read.
 say-queued-less = Just before the call, the kernel's receive queue held { $held }: the read waited, and took what arrived meanwhile too.
 page-queued = queued { $n } B
+page-segments = { $n } { $n ->
+    [one] segment
+   *[other] segments
+}
 say-read-coalesced = { $writes } separate writes arrive as one read.
 say-read-naive = The naive client does one read per message and takes them as the whole reply.
 say-read-whole = The { $reader } reader now has the whole of reply { $round }.
@@ -333,14 +347,23 @@ page-predict = Predict, then reveal
 page-predict-help = Each read's result stays hidden until the next click, so the class can guess first.
 page-predict-ask = { $who } calls read({ $asked }). What will it return? Next shows it.
 page-side = the receive queues and the code
-page-queues = Receive queues: the bytes waiting in the kernel, measured before each read
+page-queues = The kernel's queues, as measured (at a read: just before it)
 page-queue-of = { $who }'s receive queue
 page-queue-server-on = the server's receive queue for client { $n }
 page-queue-waiting = { $n } waiting
 page-queue-unmeasured = not measured yet
-page-queue-sent = { $n } written since, not yet measured
 page-queue-closed = closed
 page-queue-discarded = closed with { $n } unread: discarded, and a reset (RST) sent to the peer
+page-queue-no-connection = no connection yet (the handshake is not done)
+page-queue-connection-of = { $who }'s connection
+page-send-queue-of = { $who }'s send queue
+page-send-queue-server-on = the server's send queue for client { $n }
+page-send-queue-waiting = { $unsent } not sent yet, { $n } in all (the rest sent, kept until acknowledged)
+page-queue-listen = the server's listen queue
+page-queue-listen-waiting = { $n } waiting for accept(), room for { $room }
+page-queue-listen-who = client { $n }
+page-queue-listen-who-bytes = client { $n } ({ $bytes } already in its receive queue)
+page-queue-listen-closed = closed: nothing listens any more
 page-code-server = The book's server, echo_server.c
 page-code-client = The book's client, echo_client.c
 page-code-loop = The { $reader } reader's loop, written in the book's style of C

@@ -139,3 +139,107 @@ fn large_message_s_client_read_gets_less_than_it_asked_while_more_is_to_come() {
         assert!(rep.perfect(), "{rep:?}");
     }
 }
+
+/// The measure at row `seq` of a run's JSON.
+fn measure_at(v: &Value, seq: u64) -> &Value {
+    v["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["seq"] == seq)
+        .unwrap_or_else(|| panic!("no measure at row {seq}: {v}"))
+}
+
+fn seq_of(v: &Value, side: &str, kind: &str) -> Vec<u64> {
+    v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["side"] == side && e["kind"] == kind)
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect()
+}
+
+/// Every row has the kernel's counts beside it, and a write its segments.
+#[test]
+fn every_row_of_every_scenario_is_measured_and_every_write_has_its_segments() {
+    for s in Scenario::builtins() {
+        let v = json(&s.name, ReaderKind::Exact);
+        let timeline = v["timeline"].as_array().unwrap();
+        let measures = v["measures"].as_array().unwrap();
+        assert_eq!(measures.len(), timeline.len(), "{}", s.name);
+        for e in timeline {
+            let m = measure_at(&v, e["seq"].as_u64().unwrap());
+            if e["kind"] == "write" {
+                let seg = &m["segments"];
+                assert!(seg["sent"].as_u64().is_some(), "{}: {e} {m}", s.name);
+                assert!(seg["mss"].as_u64().unwrap() > 0, "{}: {m}", s.name);
+            }
+        }
+    }
+}
+
+/// large-message: the server's one write leaves in several segments, and
+/// the rest of it waits unsent in the server's send queue while the
+/// client's receive queue is full; the naive client's close throws away
+/// what its own queue held, not what the server still holds.
+#[test]
+fn large_message_s_rest_waits_in_the_server_s_send_queue_as_measured() {
+    let v = json("large-message", ReaderKind::Naive);
+    let write = seq_of(&v, "server", "write")[0];
+    let m = measure_at(&v, write);
+    assert!(m["segments"]["sent"].as_u64().unwrap() >= 2, "{m}");
+    let (client, server) = (&m["client"], &m["server"]);
+    let unsent = server["unsent"].as_u64().unwrap();
+    assert!(unsent > 0, "{m}");
+    assert!(server["send_q"].as_u64().unwrap() >= unsent, "{m}");
+    // Every byte of the write is in one of the two queues.
+    assert_eq!(client["recv_q"].as_u64().unwrap() + unsent, 12000, "{m}");
+    let close = seq_of(&v, "client", "close")[0];
+    let e = &v["timeline"][close as usize - 1];
+    // The connection's last measure before the close (a reply's row is
+    // on no connection).
+    let before = v["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|m| m["seq"].as_u64().unwrap() < close && m["connection"] == 1)
+        .unwrap();
+    assert_eq!(e["unread"], before["client"]["recv_q"], "{e} {before}");
+    assert!(e["unread"].as_u64().unwrap() < 12000 - 4096, "{e}");
+}
+
+/// queued-client: the second client's connection waits in the listen
+/// queue, its bytes already in its receive queue on the server's side,
+/// until the server accepts it; backlog: a full listen queue holds backlog
+/// + 1, and the client whose handshake was dropped has no connection.
+#[test]
+fn the_listen_queue_holds_the_connections_not_yet_accepted_as_measured() {
+    let v = json("queued-client", ReaderKind::Naive);
+    let c2: Vec<&Value> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["client"] == 2)
+        .collect();
+    let write = c2.iter().find(|e| e["kind"] == "write").unwrap();
+    let m = measure_at(&v, write["seq"].as_u64().unwrap());
+    assert_eq!(m["listen"]["waiting"], 1, "{m}");
+    assert_eq!(m["waiting"][0]["client"], 2, "{m}");
+    assert_eq!(m["waiting"][0]["recv_q"], write["len"], "{m}");
+    assert_eq!(m["server"]["recv_q"], write["len"], "{m}");
+    let accept = c2.iter().find(|e| e["kind"] == "accept").unwrap();
+    let m = measure_at(&v, accept["seq"].as_u64().unwrap());
+    // At the accept: the queue as the call began, with client 2 in it.
+    assert_eq!(m["listen"]["waiting"], 1, "{m}");
+
+    let v = json("backlog", ReaderKind::Naive);
+    let waits = seq_of(&v, "client", "connect_waits");
+    assert!(!waits.is_empty(), "{v}");
+    let m = measure_at(&v, waits[0]);
+    let backlog = m["listen"]["backlog"].as_u64().unwrap();
+    assert_eq!(m["listen"]["waiting"].as_u64(), Some(backlog + 1), "{m}");
+    assert!(m.get("connection").is_none(), "{m}");
+    let closed = *seq_of(&v, "server", "close_listener").last().unwrap();
+    assert!(measure_at(&v, closed)["listen"].is_null());
+}

@@ -294,7 +294,7 @@ fn texts_quote_the_screen_from_the_catalogue_in_their_own_language() {
     assert!(s.point_at_in(Lang::Ko).contains(&stalled(Lang::Ko)));
     assert!(!s.point_at_in(Lang::Ko).contains("{="));
     let large = Scenario::builtin("large-message").unwrap();
-    assert!(large.point_at.contains("`close, 7904 B unread: RST`"));
+    assert!(large.point_at.contains("`q4096`"));
     let bad =
         common::GOOD_SCENARIO.replace("description = \"d\"", "description = \"see {=no-such-id}\"");
     let err = Scenario::parse("bad", "bad.toml", &bad).unwrap_err();

@@ -32,9 +32,25 @@ pub struct Measure {
     /// it is measured as the call began, with the connection it takes still
     /// in it.
     pub listen: Option<ListenQueue>,
+    /// The connections in the listen queue, oldest first: each client that
+    /// has connected and not been accepted, with the bytes already waiting
+    /// in its connection's receive queue on the server's side (the kernel
+    /// takes a client's writes before the server accepts it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<Unaccepted>,
     /// At a write: the data segments its bytes left in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Segments>,
+}
+
+/// A connection in the listen queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Unaccepted {
+    /// Whose (client number).
+    pub client: usize,
+    /// Bytes in the receive queue of its server end (asked by the
+    /// connection's addresses, as `ss` does), if the kernel said.
+    pub recv_q: Option<u64>,
 }
 
 /// One end's queues, in bytes.

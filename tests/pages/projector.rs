@@ -13,8 +13,9 @@ use super::tcp_boundary;
 
 /// Where the current box, the sentence, the Next button, the queues and the
 /// marked code line are, against the viewport; the step and the counter; any
-/// backtick in the page's text; and, at a read, the queue bar of the reader's
-/// side against the `queued` the report holds for that read.
+/// backtick in the page's text; at a read, the queue bar of the reader's
+/// side against the `queued` the report holds for that read; and every bar
+/// drawn (its queue and value) with the report's measure at the step.
 const IN_VIEW: &str = r#"JSON.stringify((() => {
   const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
   const inside = (el) => {
@@ -33,6 +34,9 @@ const IN_VIEW: &str = r#"JSON.stringify((() => {
     queue = {queued: e.queued, shown: +bar.getAttribute('aria-valuenow'),
       colours: new Set([...bar.querySelectorAll('.qbar span')].map((s) => s.className.split(' ')[1])).size};
   }
+  const bars = [...panel.querySelectorAll('.queues .queue')].map((b) =>
+    [b.dataset.side, b.hasAttribute('aria-valuenow') ? +b.getAttribute('aria-valuenow') : null]);
+  const measure = report.measures.find((m) => m.seq === n) || null;
   const mark = panel.querySelector('.code mark[aria-current="step"]');
   return {
     step: panel.dataset.step,
@@ -44,6 +48,8 @@ const IN_VIEW: &str = r#"JSON.stringify((() => {
     code: mark ? inside(mark) : 'none',
     line: mark ? mark.textContent : null,
     queue,
+    bars,
+    measure,
     kind: e ? e.kind : null,
     side: e ? e.side : null,
     last: panel.dataset.steps,
@@ -91,6 +97,7 @@ fn step_through(tab: &headless_chrome::Tab, page: &Path) -> Vec<Value> {
             "{} step {n}: {at}",
             page.display()
         );
+        bars_are_the_measure(&at, page, n);
         if !at["queue"].is_null() {
             assert_eq!(
                 at["queue"]["shown"],
@@ -104,10 +111,63 @@ fn step_through(tab: &headless_chrome::Tab, page: &Path) -> Vec<Value> {
     seen
 }
 
+/// Each bar drawn at a step on a connection is what the kernel said there:
+/// a receive queue its `recv_q` (but at a read of it, the `queued` before
+/// the call, checked apart), a send queue its `send_q`, drawn only where
+/// bytes wait unsent, and the listen queue its `waiting`.
+fn bars_are_the_measure(at: &Value, page: &Path, n: u64) {
+    let m = &at["measure"];
+    if m.is_null() || m["connection"].is_null() {
+        return;
+    }
+    let bars = at["bars"].as_array().unwrap();
+    let bar = |side: &str| bars.iter().find(|b| b[0] == side).map(|b| &b[1]);
+    let read_by = |side: &str| at["kind"] == "read" && at["side"] == side;
+    for side in ["client", "server"] {
+        let end = &m[side];
+        if !end.is_null()
+            && !read_by(side)
+            && let Some(shown) = bar(side).filter(|v| !v.is_null())
+        {
+            assert_eq!(
+                *shown,
+                end["recv_q"],
+                "{} step {n}: {side} queue: {at}",
+                page.display()
+            );
+        }
+        let send = bar(&format!("{side}_send"));
+        let unsent = end["unsent"].as_u64().unwrap_or(0);
+        assert_eq!(
+            send.is_some(),
+            unsent > 0,
+            "{} step {n}: {side}'s send queue: {at}",
+            page.display()
+        );
+        if let Some(shown) = send {
+            assert_eq!(*shown, end["send_q"], "{} step {n}: {at}", page.display());
+        }
+    }
+    if let (Some(shown), false) = (bar("listen"), m["listen"].is_null()) {
+        assert_eq!(
+            *shown,
+            m["listen"]["waiting"],
+            "{} step {n}: listen queue: {at}",
+            page.display()
+        );
+    }
+}
+
 #[test]
 fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
     let dir = tempfile::tempdir().unwrap();
-    let names = ["partial-read", "coalesced", "five-clients"];
+    let names = [
+        "partial-read",
+        "coalesced",
+        "five-clients",
+        "large-message",
+        "backlog",
+    ];
     let mut pages = Vec::new();
     for name in names {
         let page = dir.path().join(format!("{name}.html"));
@@ -163,6 +223,28 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
             seen.iter().any(|at| !at["queue"].is_null()),
             "no queue measured"
         );
+        // large-message: the server's send queue drawn where the rest of
+        // its write waits unsent; backlog: the listen queue, full.
+        let seen = step_through(&tab, &pages[3]);
+        assert!(
+            seen.iter().any(|at| at["bars"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| b[0] == "server_send")),
+            "large-message: no send queue drawn"
+        );
+        let seen = step_through(&tab, &pages[4]);
+        assert!(
+            seen.iter().any(|at| at["bars"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| b[0] == "listen" && b[1] == 2)),
+            "backlog: the listen queue never drawn full"
+        );
+        // The Korean page stepped through as well.
+        step_through(&tab, &ko);
         predict_then_reveal(&tab, &pages[1]);
         open(&tab, &ko);
         let breaks = eval(

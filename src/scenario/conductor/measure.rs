@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Actor, Conductor, State};
-use crate::event::measure::{ListenQueue, Measure, Queues, Segments};
+use crate::event::measure::{ListenQueue, Measure, Queues, Segments, Unaccepted};
 use crate::transport::queue::{self, SegmentsOut};
 
 /// How long the counts must hold still while bytes wait unsent: a window
@@ -97,12 +97,23 @@ impl State {
         };
         let listen = listen.or_else(|| self.listen_queue());
         let connection = conn.map(|c| self.conns[c].client);
+        let unaccepted: Vec<usize> = (0..self.conns.len())
+            .filter(|&c| !self.conns[c].accepted && !self.conns[c].closed[Actor::Client.index()])
+            .collect();
+        let waiting = unaccepted
+            .into_iter()
+            .map(|c| Unaccepted {
+                client: self.conns[c].client,
+                recv_q: self.queues(c, Actor::Server).map(|q| q.recv_q),
+            })
+            .collect();
         self.measures.push(Measure {
             seq,
             connection,
             client,
             server,
             listen,
+            waiting,
             segments,
         });
     }

@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use super::lanes::Lanes;
 use super::{message_class, say, tags};
 use crate::event::flow::{Flow, Span, Stream};
+use crate::event::measure;
 use crate::event::{Event, Setup, Side, What};
 use crate::scenario::Report;
 use crate::text::escape::escape_fit;
@@ -147,7 +148,7 @@ pub fn diagram(
                         (setup_box(&report.timeline, (first, last), lanes, size, reader, say))
                     }
                     Some((first, last)) if e.seq > first && e.seq <= last => {}
-                    _ => (event_box(e, rows[&e.seq], lanes, size, flow, reader, &say(e))),
+                    _ => (event_box(e, rows[&e.seq], lanes, size, flow, report, &say(e))),
                 }
             }
         }
@@ -256,9 +257,10 @@ fn event_box(
     lanes: &Lanes,
     size: Size,
     flow: &Flow,
-    reader: &str,
+    report: &Report,
     say: &str,
 ) -> Markup {
+    let reader = report.reader.name();
     let lane = lane_of(lanes, e);
     let (x, w) = lanes.lane(lane);
     let y = size.top_of(row);
@@ -301,15 +303,21 @@ fn event_box(
         }
         _ => None,
     };
-    // A read's receive queue as the call began, right-aligned on the bytes'
-    // line; the bytes take what room is left.
-    let queued = match &e.what {
-        What::Read {
-            queued: Some(q), ..
-        } => Some(tr!(lanes.lang, "page-queued", n = *q)),
+    // A read's receive queue as the call began, or the segments a write's
+    // bytes left in, right-aligned on the bytes' line; the bytes take what
+    // room is left.
+    let segments = measure::at(&report.measures, e.seq).and_then(|m| m.segments);
+    let queued = match (&e.what, segments) {
+        (
+            What::Read {
+                queued: Some(q), ..
+            },
+            _,
+        ) => Some(tr!(lanes.lang, "page-queued", n = *q)),
+        (What::Write { .. }, Some(seg)) => Some(tr!(lanes.lang, "page-segments", n = seg.sent)),
         _ => None,
     };
-    let queued_px = queued.as_deref().map_or(0.0, |q| size.sans_width(q) + 8.0);
+    let queued_px = queued.as_deref().map_or(0.0, |q| size.sans_width(q) + 14.0);
     // In a narrow lane the bytes come first: the queue is drawn beside the
     // diagram anyway.
     let (queued, queued_px) = match queued {
@@ -359,7 +367,8 @@ fn event_box(
                     }
                     text.bytes x=(tx) y=(bytes_y) { (escape_fit(bytes, room)) }
                     @if let Some(q) = &queued {
-                        text.queued x=(qx) y=(bytes_y) text-anchor="end" { (q) }
+                        text class=(if matches!(e.what, What::Write { .. }) { "segments" } else { "queued" })
+                            x=(qx) y=(bytes_y) text-anchor="end" { (q) }
                     }
                 }
                 None if split.is_some() => {

@@ -322,10 +322,16 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
 fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
     let flow = flow_of(r);
     let lanes = Lanes::of_timeline(&r.timeline, clients, lang);
-    let say = |e: &Event| say::sentence(e, &r.timeline, &flow, r.reader, clients, lang);
+    let say = |e: &Event| {
+        let said = say::sentence(e, &r.timeline, &flow, r.reader, clients, lang);
+        match say::kernel_sentence(e, &r.measures, lang) {
+            Some(kernel) => format!("{said} {kernel}"),
+            None => said,
+        }
+    };
     let t = |id: &str| tr!(lang, id);
     let steps = r.timeline.iter().map(|e| e.seq).max().unwrap_or(0);
-    let queues = queue::steps(&r.timeline, &flow, clients, lang);
+    let queues = queue::steps(&r.timeline, &r.measures, &flow, clients, lang);
     let queues = serde_json::to_string(&queues).expect("queues serialize");
     html! {
         section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
@@ -371,12 +377,7 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                     // Drawn by the script from the measured steps.
                     div.queues data-queues=(queues) {
                         p.qtitle { (t("page-queues")) }
-                        @for side in ["client", "server"] {
-                            div.queue role="meter" data-side=(side) aria-valuemin="0" {
-                                span.qlabel {} " " span.qsaid {}
-                                div.qbar {}
-                            }
-                        }
+                        div.qlist {}
                     }
                     (code::code_box(code::Program::Client(r.reader), &r.timeline, lang))
                     (code::code_box(code::Program::Server, &r.timeline, lang))

@@ -64,9 +64,13 @@
     try { history.replaceState(null, "", hash); } catch (e) { /* a browser that forbids it: the link is only a convenience */ }
   }
 
-  // Each side's receive queue at step n, as measured (drawn from data-queues:
-  // per step c, its connection, and b, the client's bar and the server's,
-  // each l its label, v its value, s its words, p its pieces of bytes).
+  // The kernel's queues at step n, as measured (drawn from data-queues: per
+  // step c, its connection, and b, its bars: the receive queues, the send
+  // queues where bytes wait unsent, the listen queue; each l its label, v
+  // its value, s its words, p its pieces, d which queue: client, server,
+  // client_send, server_send or listen).
+  // Byte bars share one scale, the largest queue of the run; the listen
+  // queue is drawn to its own room.
   function queues(panel, n, guess) {
     var box = panel.querySelector(".queues");
     if (!box) { return; }
@@ -75,6 +79,7 @@
       box._scale = 1;
       box._steps.forEach(function (s) {
         s.b.forEach(function (b) {
+          if (b.d === "listen") { return; }
           var sum = 0;
           b.p.forEach(function (p) { sum += p[0]; });
           box._scale = Math.max(box._scale, sum);
@@ -83,22 +88,43 @@
     }
     var step = box._steps[n - 1];
     if (!step) { return; }
-    box.querySelectorAll(".queue").forEach(function (el, i) {
-      var b = step.b[i];
+    var list = box.querySelector(".qlist");
+    while (list.children.length > step.b.length) { list.removeChild(list.lastChild); }
+    while (list.children.length < step.b.length) {
+      var el = document.createElement("div");
+      el.className = "queue";
+      el.setAttribute("role", "meter");
+      el.setAttribute("aria-valuemin", "0");
+      el.innerHTML = '<span class="qtext"><span class="qlabel"></span> <span class="qsaid"></span></span><div class="qbar"></div>';
+      list.appendChild(el);
+    }
+    step.b.forEach(function (b, i) {
+      var el = list.children[i];
+      var scale = box._scale;
+      var listen = b.d === "listen";
+      if (listen) {
+        scale = 0;
+        b.p.forEach(function (p) { scale += p[0]; });
+        scale = Math.max(scale, 1);
+      }
+      el.classList.toggle("listen", listen);
+      el.dataset.side = b.d;
       el.querySelector(".qlabel").textContent = b.l;
       el.querySelector(".qsaid").textContent = b.s;
       el.setAttribute("aria-label", b.l);
-      el.setAttribute("aria-valuemax", String(box._scale));
+      el.setAttribute("aria-valuemax", String(scale));
       el.setAttribute("aria-valuetext", b.s);
       if (b.v === null) { el.removeAttribute("aria-valuenow"); } else { el.setAttribute("aria-valuenow", String(b.v)); }
       var bar = el.querySelector(".qbar");
       bar.textContent = "";
       b.p.forEach(function (p) {
         var piece = document.createElement("span");
-        // [bytes, colour (-1: none), 0 held | 1 taken by this read | 2 sent, not yet measured]
-        var kind = ["h", "t", "s"][guess && p[2] === 1 ? 0 : p[2]];
+        // [count, colour (-1: none), 0 held | 1 taken by this read |
+        //  2 unsent | 3 sent, kept until acknowledged | 4 a waiting
+        //  connection | 5 room]
+        var kind = ["h", "t", "u", "k", "w", "r"][guess && p[2] === 1 ? 0 : p[2]];
         piece.className = "q" + kind + " " + (p[1] < 0 ? "mnone" : "m" + p[1]);
-        piece.style.width = (100 * p[0] / box._scale) + "%";
+        piece.style.width = (100 * p[0] / scale) + "%";
         piece.title = String(p[0]);
         bar.appendChild(piece);
       });

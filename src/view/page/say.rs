@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use crate::event::flow::{Flow, Stream};
+use crate::event::measure::{self, Measure};
 use crate::event::{ErrorKind, Event, Side, What};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
@@ -265,6 +266,33 @@ pub fn ask(e: &Event, clients: usize, lang: Lang) -> Option<String> {
         ))),
         _ => None,
     }
+}
+
+/// What the kernel did with a write's bytes, as measured once they had
+/// settled: the segments they left in, and the bytes still waiting unsent
+/// in the writer's send queue. `None` for any other row, or a run that
+/// measured nothing.
+pub fn kernel_sentence(e: &Event, measures: &[Measure], lang: Lang) -> Option<String> {
+    let What::Write { .. } = e.what else {
+        return None;
+    };
+    let m = measure::at(measures, e.seq)?;
+    let seg = m.segments?;
+    let mut text = tr!(
+        lang,
+        "say-segments",
+        n = seg.sent,
+        mss = bytes_in(u64::from(seg.mss), lang)
+    );
+    let writer = match e.side {
+        Side::Server => m.server,
+        _ => m.client,
+    };
+    if let Some(q) = writer.filter(|q| q.unsent > 0) {
+        text.push(' ');
+        text.push_str(&tr!(lang, "say-unsent", n = bytes_in(q.unsent, lang)));
+    }
+    Some(text)
 }
 
 /// A read: what it returned, and what the reader does with it.

@@ -333,8 +333,16 @@ pub fn scenario_run_paced(
             Some(ref mut raw) => raw,
             None => &mut lines,
         };
-        let finished =
-            timeline::render_paced(&r.timeline, layout, pacing, &headers, keys, screen, out)?;
+        let finished = timeline::render_paced(
+            &r.timeline,
+            &r.measures,
+            layout,
+            pacing,
+            &headers,
+            keys,
+            screen,
+            out,
+        )?;
         if !finished {
             // `q`: the run ends here.
             return Ok(());

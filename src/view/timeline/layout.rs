@@ -115,7 +115,7 @@ impl Layout {
             if let (What::Read { queued: q, .. }, false) = (&mut e.what, queued) {
                 *q = None;
             }
-            let lines = cell_lines_of(&e, MAX_WIDTH, self.lang, None, None);
+            let lines = cell_lines_of(&e, MAX_WIDTH, self.lang, None, None, None);
             let need = lines.iter().map(|l| l.width()).max().unwrap_or(0);
             match e.side {
                 Side::Client(_) | Side::Downstream(_) => left = left.max(need),

@@ -13,6 +13,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
+use crate::event::measure::Segments;
 use crate::event::{Event, Setup, Side, What};
 use crate::lang::Lang;
 use crate::tr;
@@ -208,13 +209,14 @@ const QUEUED_ROOM: usize = 5;
 
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection; `len`: the call's byte count when its
-/// bytes were kept only at either end.
+/// bytes were kept only at either end; `segments`: a write's, as measured.
 fn cell_lines_of(
     e: &Event,
     width: usize,
     lang: Lang,
     starts: Option<&[u64]>,
     len: Option<usize>,
+    segments: Option<Segments>,
 ) -> Vec<String> {
     // A scenario's rows are each program's own calls; the proxy's are its
     // calls on either end, so they say which way the bytes go.
@@ -238,7 +240,9 @@ fn cell_lines_of(
     // A read's receive queue as the call began, after its bytes, where it
     // fits: in words, or short, where the bytes still fit whole beside it;
     // when the queue held more than the read took (the point of the row),
-    // short even if the bytes must then be elided.
+    // short even if the bytes must then be elided. A write's segments when
+    // they are not one (a write split, or held back): the same way.
+    let fits = |tail: &String, bytes: usize| text.width() + tail.width() + 1 + bytes <= width;
     let queued = match (&e.what, bytes) {
         (
             What::Read {
@@ -251,11 +255,22 @@ fn cell_lines_of(
                 format!("  {}", tr!(lang, "ev-queued", n = *q)),
                 format!(" {}", tr!(lang, "ev-queued-short", n = *q)),
             ];
-            let fits =
-                |tail: &String, bytes: usize| text.width() + tail.width() + 1 + bytes <= width;
             match tails.iter().find(|t| fits(t, whole)) {
                 Some(t) => t.clone(),
                 None if *q > b.len() && fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
+                None => String::new(),
+            }
+        }
+        (What::Write { .. }, Some(b)) if let Some(seg) = segments.filter(|s| s.sent != 1) => {
+            let whole = crate::text::escape::escape(b).width();
+            let n = seg.sent;
+            let tails = [
+                format!("  {}", tr!(lang, "ev-segments", n = n)),
+                format!(" {}", tr!(lang, "ev-segments-short", n = n)),
+            ];
+            match tails.iter().find(|t| fits(t, whole)) {
+                Some(t) => t.clone(),
+                None if fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
                 None => String::new(),
             }
         }
@@ -338,7 +353,7 @@ pub fn render_header(
 /// One event of a two-column timeline: client side left, server side right.
 /// A long note takes several lines, all within its column.
 pub fn render_row(e: &Event, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
-    render_row_with(e, layout, None, None, out)
+    render_row_with(e, layout, None, None, None, out)
 }
 
 /// [`render_row`] for a read or write whose bytes were kept only at either
@@ -349,7 +364,7 @@ pub fn render_row_of_len(
     layout: Layout,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    render_row_with(e, layout, None, Some(len), out)
+    render_row_with(e, layout, None, Some(len), None, out)
 }
 
 fn render_row_with(
@@ -357,9 +372,17 @@ fn render_row_with(
     layout: Layout,
     starts: Option<&[u64]>,
     len: Option<usize>,
+    segments: Option<Segments>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let lines = cell_lines_of(e, layout.column_of(e.side), layout.lang, starts, len);
+    let lines = cell_lines_of(
+        e,
+        layout.column_of(e.side),
+        layout.lang,
+        starts,
+        len,
+        segments,
+    );
     put_lines(
         &e.seq.to_string(),
         e.side,

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use anstyle::Style;
 
 use super::{Headers, Layout, folded_setup, put_lines, render_header, render_row_with, step_of};
+use crate::event::measure::{self, Measure};
 use crate::event::{Event, Side, What};
 use crate::tr;
 use crate::view::keys::{Key, Keys, Lines};
@@ -30,7 +31,17 @@ pub enum Pacing {
 pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let none = Headers::default();
     let mut keys = Lines(io::empty());
-    render_paced(events, layout, Pacing::AtOnce, &none, &mut keys, None, out).map(|_| ())
+    render_paced(
+        events,
+        &[],
+        layout,
+        Pacing::AtOnce,
+        &none,
+        &mut keys,
+        None,
+        out,
+    )
+    .map(|_| ())
 }
 
 /// Print `events` as a two-column timeline, paced: with [`Pacing::Step`] a
@@ -38,9 +49,13 @@ pub fn render(events: &[Event], layout: Layout, out: &mut dyn Write) -> io::Resu
 /// the rest follows at once. `screen`: the terminal's height in rows when
 /// both ends are a terminal; the column header then stays at the top, the
 /// rows scroll under it, and the bottom line says which keys to press.
-/// Returns false when the reader quit.
+/// Returns false when the reader quit. `measures`: the kernel's counts at
+/// the rows, if the run took them (a write's row then says its segments
+/// where it has room).
+#[allow(clippy::too_many_arguments)]
 pub fn render_paced(
     events: &[Event],
+    measures: &[Measure],
     layout: Layout,
     pacing: Pacing,
     headers: &Headers,
@@ -91,7 +106,9 @@ pub fn render_paced(
     } else {
         out.write_all(&header)?;
     }
-    let finished = steps(events, layout, pacing, headers, keys, stepping, out);
+    let finished = steps(
+        events, measures, layout, pacing, headers, keys, stepping, out,
+    );
     if let Some(f) = &fixed {
         out.flush()?;
         f.end()?;
@@ -133,8 +150,10 @@ fn control(seq: &str) -> io::Result<()> {
 }
 
 /// The rows, one per key when `stepping`. False when the reader quit.
+#[allow(clippy::too_many_arguments)]
 fn steps(
     events: &[Event],
+    measures: &[Measure],
     layout: Layout,
     pacing: Pacing,
     headers: &Headers,
@@ -166,7 +185,8 @@ fn steps(
                 Key::Quit => return Ok(false),
             }
         }
-        render_row_with(e, layout, starts, None, out)?;
+        let segments = measure::at(measures, e.seq).and_then(|m| m.segments);
+        render_row_with(e, layout, starts, None, segments, out)?;
         if let (Pacing::Pace(factor), What::Pause { ms, .. }) = (pacing, &e.what) {
             out.flush()?;
             std::thread::sleep(std::time::Duration::from_secs_f64(
