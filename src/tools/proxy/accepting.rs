@@ -70,6 +70,9 @@ pub(super) fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         .min(connections_the_kernel_allows().unwrap_or(usize::MAX))
         .max(1);
     let mut refusals = Refusals::default();
+    // Stacks of joined threads the C library keeps mapped for new threads to
+    // reuse (as many as its cache holds).
+    let mut kept = 0usize;
     let tell_full = |burst: Option<(u64, Duration)>| {
         if let Some((count, over)) = burst {
             let msg = Msg::new("proxy-full")
@@ -204,16 +207,38 @@ pub(super) fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
         let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
         // Let go of the threads of links that have ended first: their stacks
         // are what a new thread may need.
-        live.retain(|(l, _)| l.strong_count() > 0);
-        let spawned = thread::Builder::new()
-            .stack_size(PUMP_STACK)
-            .spawn(move || {
-                serve_link(n, &link, &shared_conn, buffers);
-                if let Some(own) = own {
-                    lock(&shared_conn.own).remove(&own);
-                }
-                shared_conn.activity.closed();
-            });
+        // Joined, not only let go: a joined thread's stack is in the C
+        // library's cache when the join returns, for the next thread.
+        let (ended, running): (Vec<_>, Vec<_>) =
+            live.drain(..).partition(|(l, _)| l.strong_count() == 0);
+        *live = running;
+        for (_, handle) in ended {
+            // Its link is gone: the thread is returning (it joins the
+            // other direction's thread first).
+            let _ = handle.join();
+            kept = (kept + 2).min(STACKS_CACHED);
+        }
+        // A thread needs more than its stack: as it starts, the runtime maps
+        // it an alternate signal stack, and a start that finds no memory for
+        // that aborts the whole proxy (the runtime has no way to report it).
+        // So the room for both of the connection's threads is asked first
+        // (their stacks too, unless ended links left theirs to reuse):
+        // without it, the connection is refused as one with no thread is.
+        let reused = kept >= 2;
+        kept = kept.saturating_sub(2);
+        let spawned = if room_for_threads(2, reused) {
+            thread::Builder::new()
+                .stack_size(PUMP_STACK)
+                .spawn(move || {
+                    serve_link(n, &link, &shared_conn, buffers);
+                    if let Some(own) = own {
+                        lock(&shared_conn.own).remove(&own);
+                    }
+                    shared_conn.activity.closed();
+                })
+        } else {
+            Err(io::Error::from_raw_os_error(libc::ENOMEM))
+        };
         match spawned {
             Ok(handle) => live.push((weak, handle)),
             Err(e) => {
@@ -238,4 +263,44 @@ pub(super) fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             }
         }
     }
+}
+
+/// What a thread of the proxy takes beyond its stack: the alternate signal
+/// stack the runtime maps as it starts (`SIGSTKSZ` and a guard page, a few
+/// pages) and its thread-local state, generously.
+const THREAD_EXTRA: usize = 32 << 10;
+
+/// How many stacks of [`PUMP_STACK`] the C library keeps for reuse at most
+/// (glibc's cache holds 40 MiB of them).
+const STACKS_CACHED: usize = (40 << 20) / PUMP_STACK;
+
+/// True if `threads` more threads of [`PUMP_STACK`] fit in the address space
+/// the process may still map (`ulimit -v`): a mapping of their size is made
+/// and let go at once. With `stacks_kept`, their stacks are taken from those
+/// of ended threads (the C library keeps them mapped for reuse), and only
+/// what a thread takes beyond its stack is asked for.
+fn room_for_threads(threads: usize, stacks_kept: bool) -> bool {
+    let each = match stacks_kept {
+        true => THREAD_EXTRA,
+        false => PUMP_STACK + THREAD_EXTRA,
+    };
+    let len = threads * each;
+    // SAFETY: an anonymous mapping no one uses, unmapped before returning;
+    // PROT_NONE and MAP_NORESERVE: it costs address space only, which is
+    // what the limit counts.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return false;
+        }
+        libc::munmap(p, len);
+    }
+    true
 }
