@@ -241,11 +241,13 @@ say-close-listener = Step 7: the server has served all its clients and closes it
 say-refused = { $who }'s connect() is refused: the kernel answers with a reset (RST).
 say-accept = The server's accept() returns { $client }'s connection, which was waiting in the listen queue.
 say-write = { $who } calls write() once with { $n }: { $bytes }.
-say-segments = Its kernel sent them in { $n } { $n ->
-    [one] segment
-   *[other] segments
-} (at most { $mss } each), as measured.
+say-segments = { $n ->
+    [0] Its kernel has not sent them yet.
+    [one] Its kernel sent them in one segment (of at most { $mss }), as measured.
+   *[other] Its kernel sent them in { $n } segments (of at most { $mss } each), as measured.
+}
 say-unsent = { $n } wait unsent in its send queue: the reader's receive window has no room for them yet.
+say-unsent-nagle = { $n } wait unsent in its send queue: Nagle's algorithm (no TCP_NODELAY) holds a small write while { $unacked } sent earlier are not yet acknowledged.
 say-read = { $who }'s read({ $asked }) returns the { $n } that have arrived: { $bytes }.
 say-read-asked = { $who }'s read({ $asked }) returns { $n }, as many as it asked for: { $bytes }.
 say-queued-all = Just before the call, the kernel's receive queue held { $held }: the read took all of it.

@@ -225,8 +225,12 @@ say-close-listener = 7단계: 서버가 클라이언트를 모두 처리하고 c
 say-refused = { $who }의 connect()가 거부됩니다: 커널이 리셋(RST)으로 답합니다.
 say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { $client }의 연결을 돌려줍니다.
 say-write = { $who }이(가) write()를 한 번 호출해 { $n }을(를) 보냅니다: { $bytes }.
-say-segments = 커널은 이를 세그먼트 { $n }개로 보냈습니다(하나에 최대 { $mss }, 잰 값).
+say-segments = { $n ->
+    [0] 커널은 아직 이를 보내지 않았습니다.
+   *[other] 커널은 이를 세그먼트 { $n }개로 보냈습니다(하나에 최대 { $mss }, 잰 값).
+}
 say-unsent = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 받는 쪽의 수신 윈도우에 자리가 없습니다.
+say-unsent-nagle = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 앞서 보낸 { $unacked }이(가) 아직 확인 응답을 받지 못해서, 네이글 알고리즘(TCP_NODELAY 없음)이 작은 write를 붙잡아 둡니다.
 say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }을(를) 돌려줍니다: { $bytes }.
 say-read-asked = { $who }의 read({ $asked }) 호출이 요청한 만큼인 { $n }을(를) 돌려줍니다: { $bytes }.
 say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read가 그것을 모두 가져갔습니다.

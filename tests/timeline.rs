@@ -36,8 +36,8 @@ fn all_reports() -> Vec<serde_json::Value> {
 fn every_timeline_keeps_causality_buffer_bounds_and_no_read_after_quit() {
     use std::collections::{HashMap, HashSet};
     let reports = all_reports();
-    // Eleven scenarios, five readers each.
-    assert_eq!(reports.len(), 55);
+    // Twelve scenarios, five readers each.
+    assert_eq!(reports.len(), 60);
     for r in &reports {
         let name = format!("{} {}", r["scenario"], r["reader"]);
         let client_buffer = r["client_buffer"].as_u64().unwrap();

@@ -78,6 +78,9 @@ pub struct Segments {
     pub sent: u32,
     /// The most bytes one segment could carry (`tcpi_snd_mss`).
     pub mss: u32,
+    /// Nagle's algorithm was on for the writer's socket (no `TCP_NODELAY`):
+    /// a small write waits while an earlier segment is unacknowledged.
+    pub nagle: bool,
 }
 
 /// The measure at row `seq`, if there is one (`measures` in row order).

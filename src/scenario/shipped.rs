@@ -53,6 +53,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/large-message.toml"),
     ),
     ("coalesced", include_str!("../../scenarios/coalesced.toml")),
+    ("nagle", include_str!("../../scenarios/nagle.toml")),
     (
         "out-of-step",
         include_str!("../../scenarios/out-of-step.toml"),

@@ -146,14 +146,17 @@ impl Conductor {
     }
 }
 
-/// The segments between two counts of one socket's.
+/// The segments between two counts of one socket's; `nagle`: whether
+/// Nagle's algorithm was on for it.
 pub(super) fn segments(
     before: Option<SegmentsOut>,
     after: Option<SegmentsOut>,
+    nagle: bool,
 ) -> Option<Segments> {
     let (before, after) = (before?, after?);
     Some(Segments {
         sent: after.data.wrapping_sub(before.data),
         mss: after.mss,
+        nagle,
     })
 }

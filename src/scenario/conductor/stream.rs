@@ -262,7 +262,8 @@ impl Write for Conducted {
         let seq = self.account(&result, buf, true, None);
         self.conductor.settle(self.conn, self.me);
         let after = queue::segments_out(&*self.stream).ok().flatten();
-        self.measure(seq, self.me, segments(before, after));
+        let nagle = self.stream.nodelay().is_ok_and(|on| !on);
+        self.measure(seq, self.me, segments(before, after, nagle));
         result
     }
 

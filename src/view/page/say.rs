@@ -289,8 +289,20 @@ pub fn kernel_sentence(e: &Event, measures: &[Measure], lang: Lang) -> Option<St
         _ => m.client,
     };
     if let Some(q) = writer.filter(|q| q.unsent > 0) {
+        // Why they wait: a small write behind an unacknowledged segment is
+        // Nagle's to hold; anything else waits for room in the window.
+        let unacked = q.send_q.saturating_sub(q.unsent);
+        let id = match seg.nagle && unacked > 0 && q.unsent < u64::from(seg.mss) {
+            true => "say-unsent-nagle",
+            false => "say-unsent",
+        };
         text.push(' ');
-        text.push_str(&tr!(lang, "say-unsent", n = bytes_in(q.unsent, lang)));
+        text.push_str(&tr!(
+            lang,
+            id,
+            n = bytes_in(q.unsent, lang),
+            unacked = bytes_in(unacked, lang)
+        ));
     }
     Some(text)
 }
