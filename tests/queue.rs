@@ -243,3 +243,33 @@ fn the_listen_queue_holds_the_connections_not_yet_accepted_as_measured() {
     let closed = *seq_of(&v, "server", "close_listener").last().unwrap();
     assert!(measure_at(&v, closed)["listen"].is_null());
 }
+
+/// nagle: with Nagle's algorithm on, a small write made while an earlier
+/// segment is unacknowledged waits unsent in the client's send queue, its
+/// row sent in no segment; the server, unshaped, reads the messages joined.
+#[test]
+fn nagle_s_small_writes_wait_unsent_behind_an_unacknowledged_one() {
+    let v = json("nagle", ReaderKind::Exact);
+    let writes = seq_of(&v, "client", "write");
+    let held: Vec<&Value> = writes
+        .iter()
+        .map(|&w| measure_at(&v, w))
+        .filter(|m| m["segments"]["sent"] == 0)
+        .collect();
+    assert!(!held.is_empty(), "no write held back: {v}");
+    for m in held {
+        assert_eq!(m["segments"]["nagle"], true, "{m}");
+        assert!(m["client"]["unsent"].as_u64().unwrap() > 0, "{m}");
+        // Behind bytes sent and not yet acknowledged.
+        assert!(
+            m["client"]["send_q"].as_u64().unwrap() > m["client"]["unsent"].as_u64().unwrap(),
+            "{m}"
+        );
+    }
+    let server_reads: Vec<u64> = reads(&v)
+        .iter()
+        .filter(|r| r["side"] == "server")
+        .map(|r| r["len"].as_u64().unwrap())
+        .collect();
+    assert!(server_reads.iter().any(|&n| n > 6), "{server_reads:?}");
+}
