@@ -273,6 +273,7 @@ say-close = { $who } closes its socket.
 say-close-unread = { $who } closes its socket with { $n } it never read: the kernel answers with a reset (RST) instead of a FIN.
 say-error = { $who }'s call fails: { $error }.
 say-error-call = { $who }'s { $call }() fails ({ $code }): { $why }.
+say-book-loop-on-error = Here this server closes the connection; the book's loop would not: its read() returns -1, which is not 0, so while((strLen = read(...)) != 0) goes on, calling write() with -1 and read() again.
 say-why-broken-pipe = { $peer } had already closed the connection
 say-why-reset = { $peer } reset the connection (RST)
 say-why-refused = nothing listens at that address

@@ -253,6 +253,7 @@ say-close = { $who }이(가) 소켓을 닫습니다(close).
 say-close-unread = { $who }이(가) 읽지 않은 { $n }을(를) 남긴 채 소켓을 닫습니다: 커널은 FIN 대신 리셋(RST)으로 답합니다.
 say-error = { $who }의 호출이 실패합니다: { $error }.
 say-error-call = { $who }의 { $call }()이(가) 실패합니다({ $code }): { $why }.
+say-book-loop-on-error = 이 서버는 여기서 연결을 닫지만, 교재의 루프는 닫지 않습니다: read()가 -1을 돌려주는데 -1은 0이 아니므로 while((strLen = read(...)) != 0)이(가) 계속 돌며 write()에 -1을 넘기고 다시 read()를 부릅니다.
 say-why-broken-pipe = { $peer }이(가) 이미 연결을 닫았습니다
 say-why-reset = { $peer }이(가) 연결을 리셋했습니다(RST)
 say-why-refused = 그 주소에서 listen 하는 곳이 없습니다

@@ -88,7 +88,7 @@ fn error_sentence(
         ErrorKind::Refused => Some(("ECONNREFUSED", "say-why-refused")),
         _ => None,
     };
-    match (call, known) {
+    let said = match (call, known) {
         (Some(call), Some((code, why))) => tr!(
             lang,
             "say-error-call",
@@ -103,6 +103,13 @@ fn error_sentence(
             who = &subject,
             error = error.said(message, lang)
         ),
+    };
+    // The book's server loops `while((strLen = read(...)) != 0)`: a read
+    // that fails returns -1, which is not 0, so the book's loop goes on
+    // where this server ends the connection. Said where it happens.
+    match (side, call) {
+        (Side::Server, Some("read")) => format!("{said} {}", tr!(lang, "say-book-loop-on-error")),
+        _ => said,
     }
 }
 
@@ -413,6 +420,30 @@ mod tests {
         let flow = Flow::of(timeline, |_| vec![6, 6]);
         let e = timeline.iter().find(|e| e.seq == seq).unwrap();
         sentence(e, timeline, &flow, ReaderKind::Exact, 1, lang)
+    }
+
+    #[test]
+    fn a_failed_read_of_the_server_says_the_book_s_loop_would_go_on_and_others_do_not() {
+        let failed = |call: &'static str| What::Error {
+            error: ErrorKind::Reset,
+            message: "reset".into(),
+            call: Some(call),
+        };
+        let timeline = [
+            at(1, Side::Server, What::Accept { client: 1 }),
+            at(2, Side::Server, failed("read")),
+            at(3, Side::Server, failed("write")),
+            at(4, Side::Client(1), failed("read")),
+        ];
+        let read = say(&timeline, 2, Lang::En);
+        assert!(read.contains("the book's loop would not"), "{read}");
+        assert!(read.contains("returns -1, which is not 0"), "{read}");
+        for seq in [3, 4] {
+            let other = say(&timeline, seq, Lang::En);
+            assert!(!other.contains("book's loop"), "{other}");
+        }
+        let ko = say(&timeline, 2, Lang::Ko);
+        assert!(ko.contains("교재의 루프는 닫지 않습니다"), "{ko}");
     }
 
     #[test]
