@@ -167,6 +167,7 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         "five-clients",
         "large-message",
         "backlog",
+        "out-of-step",
     ];
     let mut pages = Vec::new();
     for name in names {
@@ -182,6 +183,16 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         "ko",
         "--html",
         ko.to_str().unwrap(),
+    ])
+    .success();
+    let ko_large = dir.path().join("ko-large.html");
+    tcp_boundary(&[
+        "run",
+        "large-message",
+        "--lang",
+        "ko",
+        "--html",
+        ko_large.to_str().unwrap(),
     ])
     .success();
     with_browser(move |browser| {
@@ -243,8 +254,11 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
                 .any(|b| b[0] == "listen" && b[1] == 2)),
             "backlog: the listen queue never drawn full"
         );
-        // The Korean page stepped through as well.
+        step_through(&tab, &pages[5]);
+        // Korean pages stepped through as well: longer words, the same
+        // screen.
         step_through(&tab, &ko);
+        step_through(&tab, &ko_large);
         predict_then_reveal(&tab, &pages[1]);
         open(&tab, &ko);
         let breaks = eval(
