@@ -41,15 +41,16 @@ pub struct BenchArgs {
     /// Bytes per write (throughput; 1 to 16M).
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = bytes_in(1, bench::MAX_WRITE))]
     pub write_size: u64,
-    /// Clients that connect at once (queue).
-    #[arg(long, value_name = "K", default_value_t = 5, allow_negative_numbers = true, value_parser = number_in(1, 200))]
+    /// Clients that connect at once (queue; 1 to 200).
+    #[arg(long, value_name = "K", default_value_t = 5, allow_negative_numbers = true, value_parser = number_in(1, bench::MAX_CONCURRENT))]
     pub concurrent: u64,
     /// How long each queued client keeps the server after its echo (queue; 0
     /// to 60000).
     #[arg(long, value_name = "MS", default_value_t = 100, allow_negative_numbers = true, value_parser = number_in(0, bench::MAX_HOLD_MS))]
     pub hold_ms: u64,
-    /// Stop measuring after this many seconds, whatever the counts.
-    #[arg(long, value_name = "SECS", default_value_t = 60, allow_negative_numbers = true, value_parser = number_in(1, 3600))]
+    /// Stop measuring after this many seconds, whatever the counts (1 to
+    /// 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 60, allow_negative_numbers = true, value_parser = number_in(1, bench::MAX_BENCH_SECONDS))]
     pub max_seconds: u64,
     /// After the run, report the peak memory (VmHWM) of this process: the pid of
     /// the echo server measured with --addr.

@@ -48,7 +48,9 @@ pub use install::{
 pub use lesson::LessonArgs;
 pub use proxy::ProxyArgs;
 pub use scenarios::{MAX_PACE, MIN_PACE, RunArgs, find_scenario};
-pub use server::{ResolvedServer, ServerArgs};
+pub use server::{
+    MAX_BACKLOG, MAX_BUFFER, MAX_IDLE_SECS, MAX_SERVED_CLIENTS, ResolvedServer, ServerArgs,
+};
 pub use shape::{
     DownShapeArgs, DownWriteShapeArgs, SeedArg, ShapeArgs, UpShapeArgs, UpWriteShapeArgs,
     WriteShapeArgs, bytes_in, millis, number_in,

@@ -162,13 +162,13 @@ macro_rules! shape_switches {
             #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
                   allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
             pub read_delay_ms: Option<u64>,
-            /// Close the connection cleanly (FIN) after BYTES: a peer that
-            /// vanishes mid-message.
+            /// Close the connection cleanly (FIN) after BYTES (0 to 1T): a
+            /// peer that vanishes mid-message.
             #[arg(long = concat!($prefix, "cut-after"), id = concat!($prefix, "cut-after"),
                   allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER),
                   conflicts_with = concat!($prefix, "reset-after"))]
             pub cut_after: Option<u64>,
-            /// Abort the connection (RST) after BYTES.
+            /// Abort the connection (RST) after BYTES (0 to 1T).
             #[arg(long = concat!($prefix, "reset-after"), id = concat!($prefix, "reset-after"),
                   allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER))]
             pub reset_after: Option<u64>,

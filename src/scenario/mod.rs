@@ -69,7 +69,9 @@ pub use cost::{
     Cost, HELD_BACK_MS, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SCENARIO_MESSAGES,
     MAX_SENT,
 };
-pub use file::{MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_SCENARIO_CLIENTS, MAX_STEPS};
+pub use file::{
+    MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_SCENARIO_BACKLOG, MAX_SCENARIO_CLIENTS, MAX_STEPS,
+};
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
 pub use shipped::BUILTIN;
 pub use texts::Texts;

@@ -42,6 +42,10 @@ pub const MAX_BENCH_MESSAGE: u64 = 64 << 10;
 pub const MAX_COUNT: u64 = 10_000_000;
 /// The longest hold of a queued client (`--hold-ms`): 60 s.
 pub const MAX_HOLD_MS: u64 = 60_000;
+/// The most clients of a queue run (`--concurrent`).
+pub const MAX_CONCURRENT: u64 = 200;
+/// The longest a bench measures (`--max-seconds`), warm-up included.
+pub const MAX_BENCH_SECONDS: u64 = 3600;
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
