@@ -29,7 +29,7 @@ use tcp_boundary::tools::trace::MAX_LIMIT_SECS;
 /// A count of bytes as README writes it: `16 MiB`, `64 KiB`, `1 TiB`, `5 B`.
 fn size(n: u64) -> String {
     for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{} {unit}", n >> shift);
         }
     }
@@ -39,7 +39,7 @@ fn size(n: u64) -> String {
 /// A count of bytes as a flag takes it and its help says it: `16M`, `64K`.
 fn short(n: u64) -> String {
     for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{}{unit}", n >> shift);
         }
     }
