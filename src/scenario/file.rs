@@ -15,8 +15,8 @@ use super::{
 };
 use crate::lang::Lang;
 use crate::lesson::reader::on_the_wire;
-use crate::shape::ShapeSpec;
 use crate::shape::fragment::ChunkRange;
+use crate::shape::{ShapeError, ShapeSpec};
 use crate::text::escape::escape;
 
 #[derive(Debug, Deserialize)]
@@ -225,7 +225,20 @@ impl Scenario {
         })
     }
 
+    /// The settings, then the script, then what a run would cost.
     fn check(&self) -> Result<(), (Place, String)> {
+        self.check_settings()?;
+        self.check_script()?;
+        // What a run costs, worked out before it runs.
+        if let Some(m) = self.over_a_limit() {
+            return Err((Place::Top, m));
+        }
+        Ok(())
+    }
+
+    /// The `[server]` and `[client]` tables: the same rules and limits as
+    /// the switches, and the scenario's own bounds.
+    fn check_settings(&self) -> Result<(), (Place, String)> {
         let s = &self.server;
         let c = &self.client;
         let server = |m: &str| Err((Place::Server, format!("[server] {m}")));
@@ -248,19 +261,22 @@ impl Scenario {
             return client("buffer_size must be at least 1");
         }
         if let Err(e) = c.spec().shape(0) {
-            // The client's keys for its writes' shape have names of their own.
-            let m = e.to_string();
-            let m = match m.strip_prefix("chunk_delay_ms ") {
-                Some(rest) => format!("write_delay_ms {rest}"),
-                None => match m.strip_prefix("chunk ") {
-                    Some(rest) => format!("write_chunk {rest}"),
-                    None => m,
+            // Said with the client's own names for its keys.
+            let e = match e {
+                ShapeError::OutOfRange {
+                    key,
+                    value,
+                    min,
+                    max,
+                } => ShapeError::OutOfRange {
+                    key: ClientSettings::key(key),
+                    value,
+                    min,
+                    max,
                 },
+                e => e,
             };
-            return client(&m);
-        }
-        if self.steps.is_empty() {
-            return Err((Place::Top, "a scenario needs at least one [[step]]".into()));
+            return client(&e.to_string());
         }
         // Bounds that keep every run short (see `super::cost`).
         if s.buffer_size > MAX_READ_BUFFER {
@@ -274,6 +290,16 @@ impl Scenario {
         }
         if s.backlog > MAX_SCENARIO_BACKLOG {
             return server(&format!("backlog is at most {MAX_SCENARIO_BACKLOG}"));
+        }
+        Ok(())
+    }
+
+    /// The `[[step]]`s, walked as the runner will walk them, to catch steps
+    /// that cannot happen or would not fit.
+    fn check_script(&self) -> Result<(), (Place, String)> {
+        let (s, c) = (&self.server, &self.client);
+        if self.steps.is_empty() {
+            return Err((Place::Top, "a scenario needs at least one [[step]]".into()));
         }
         if self.steps.len() > MAX_STEPS {
             return Err((
@@ -369,10 +395,6 @@ impl Scenario {
                 }
                 Step::Quit { .. } => gone.push(k),
             }
-        }
-        // What a run costs, worked out before it runs.
-        if let Some(m) = self.over_a_limit() {
-            return Err((Place::Top, m));
         }
         Ok(())
     }

@@ -218,6 +218,17 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
+    /// The client's name for a shaping key of [`ShapeSpec`]: its writes'
+    /// keys have names of their own (`chunk` is `write_chunk`,
+    /// `chunk_delay_ms` is `write_delay_ms`); the others are the same.
+    pub fn key(spec_key: &'static str) -> &'static str {
+        match spec_key {
+            "chunk" => "write_chunk",
+            "chunk_delay_ms" => "write_delay_ms",
+            key => key,
+        }
+    }
+
     /// How the clients shape what they write, as the shaping switches.
     pub fn spec(&self) -> ShapeSpec {
         ShapeSpec {
