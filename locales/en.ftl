@@ -37,11 +37,15 @@ ev-read-call = read({ $asked })
 ev-read-result = → { $n } B @{ $at }
 ev-queued = [queued { $n }]
 ev-queued-short = q{ $n }
-ev-segments = [{ $n } { $n ->
-    [one] segment
-   *[other] segments
-}]
-ev-segments-short = { $n }seg
+ev-segments = { $n ->
+    [0] [held back]
+    [one] [1 segment]
+   *[other] [{ $n } segments]
+}
+ev-segments-short = { $n ->
+    [0] held
+   *[other] { $n }seg
+}
 ev-eof-call = read
 ev-eof-result = → 0 B: end of stream
 ev-shutdown = shutdown(write): FIN
@@ -254,9 +258,10 @@ say-queued-all = Just before the call, the kernel's receive queue held { $held }
 say-queued-more = Just before the call, the kernel's receive queue held { $held }: { $left } stay there for the next read.
 say-queued-less = Just before the call, the kernel's receive queue held { $held }: the read waited, and took what arrived meanwhile too.
 page-queued = queued { $n } B
-page-segments = { $n } { $n ->
-    [one] segment
-   *[other] segments
+page-segments = { $n ->
+    [0] held back
+    [one] 1 segment
+   *[other] { $n } segments
 }
 say-read-coalesced = { $writes } separate writes arrive as one read.
 say-read-naive = The naive client does one read per message and takes them as the whole reply.
@@ -357,7 +362,9 @@ page-queue-waiting = { $n } waiting
 page-queue-unmeasured = not measured yet
 page-queue-closed = closed
 page-queue-discarded = closed with { $n } unread: discarded, and a reset (RST) sent to the peer
-page-queue-no-connection = no connection yet (the handshake is not done)
+page-queue-no-connection = no connection yet
+page-queue-syn-dropped = no connection: its first packet (SYN) was dropped, the listen queue being full
+page-queue-refused = no connection: refused, nothing listens any more
 page-queue-connection-of = { $who }'s connection
 page-send-queue-of = { $who }'s send queue
 page-send-queue-server-on = the server's send queue for client { $n }

@@ -34,8 +34,14 @@ ev-read-call = read({ $asked })
 ev-read-result = → { $n } B @{ $at }
 ev-queued = [큐 { $n }]
 ev-queued-short = 큐{ $n }
-ev-segments = [세그먼트 { $n }개]
-ev-segments-short = { $n }세그
+ev-segments = { $n ->
+    [0] [붙잡힘]
+   *[other] [세그먼트 { $n }개]
+}
+ev-segments-short = { $n ->
+    [0] 붙잡힘
+   *[other] { $n }세그
+}
 ev-eof-call = read
 ev-eof-result = → 0 B: 스트림의 끝
 ev-shutdown = shutdown(write): FIN
@@ -227,7 +233,7 @@ say-accept = 서버의 accept()가 연결요청 대기 큐에서 기다리던 { 
 say-write = { $who }이(가) write()를 한 번 호출해 { $n }을(를) 보냅니다: { $bytes }.
 say-segments = { $n ->
     [0] 커널은 아직 이를 보내지 않았습니다.
-   *[other] 커널은 이를 세그먼트 { $n }개로 보냈습니다(하나에 최대 { $mss }, 잰 값).
+   *[other] 커널은 이를 세그먼트 { $n }개로 보냈습니다(하나에 최대 { $mss }, 측정값).
 }
 say-unsent = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 받는 쪽의 수신 윈도우에 자리가 없습니다.
 say-unsent-nagle = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 앞서 보낸 { $unacked }이(가) 아직 확인 응답을 받지 못해서, 네이글 알고리즘(TCP_NODELAY 없음)이 작은 write를 붙잡아 둡니다.
@@ -237,7 +243,10 @@ say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있�
 say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: { $left }은(는) 다음 read를 위해 큐에 남습니다.
 say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
 page-queued = 수신 큐 { $n } B
-page-segments = 세그먼트 { $n }개
+page-segments = { $n ->
+    [0] 보내지 않고 붙잡힘
+   *[other] 세그먼트 { $n }개
+}
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.
 say-read-naive = naive 클라이언트는 메시지마다 read를 한 번만 하고, 받은 것을 응답 전체로 여깁니다.
 say-read-whole = 이제 { $reader } 읽기 방식이 응답 { $round } 전체를 가졌습니다.
@@ -330,14 +339,16 @@ page-predict = 예측한 뒤 보기
 page-predict-help = read의 결과를 다음 클릭까지 가려 둡니다. 학생들이 먼저 예측해 봅니다.
 page-predict-ask = { $who }이(가) read({ $asked })을(를) 호출합니다. 무엇을 돌려받을까요? '다음'을 누르면 보입니다.
 page-side = 수신 큐와 코드
-page-queues = 커널의 큐, 잰 값 (read에서는 호출 직전)
+page-queues = 커널의 큐 측정값 (read에서는 호출 직전)
 page-queue-of = { $who }의 수신 큐
 page-queue-server-on = { $n }번 클라이언트 연결의 서버 수신 큐
-page-queue-waiting = 큐에 { $n }
+page-queue-waiting = { $n } 대기 중
 page-queue-unmeasured = 아직 재지 않음
 page-queue-closed = 닫힘
 page-queue-discarded = 읽지 않은 { $n }을(를) 남기고 닫힘: 버려지고 상대에게 리셋(RST)을 보냄
-page-queue-no-connection = 아직 연결 없음 (연결 설정이 끝나지 않음)
+page-queue-no-connection = 아직 없음
+page-queue-syn-dropped = 없음: 대기 큐가 가득 차서 첫 패킷(SYN)이 버려졌습니다
+page-queue-refused = 없음: 거부됨, 이제 listen하는 소켓이 없습니다
 page-queue-connection-of = { $who }의 연결
 page-send-queue-of = { $who }의 송신 큐
 page-send-queue-server-on = { $n }번 클라이언트 연결의 서버 송신 큐
@@ -346,7 +357,7 @@ page-queue-listen = 서버의 연결요청 대기 큐
 page-queue-listen-waiting = accept()를 기다리는 연결 { $n }개, 자리 { $room }개
 page-queue-listen-who = { $n }번 클라이언트
 page-queue-listen-who-bytes = { $n }번 클라이언트(수신 큐에 이미 { $bytes })
-page-queue-listen-closed = 닫힘: 이제 아무도 듣지 않습니다
+page-queue-listen-closed = 닫힘: 더는 listen하지 않습니다
 page-code-server = 교재의 서버, echo_server.c
 page-code-client = 교재의 클라이언트, echo_client.c
 page-code-loop = { $reader } 읽기 방식의 반복문 (교재의 C 코드 모양으로 옮겨 씀)

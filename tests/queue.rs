@@ -207,6 +207,23 @@ fn large_message_s_rest_waits_in_the_server_s_send_queue_as_measured() {
         .unwrap();
     assert_eq!(e["unread"], before["client"]["recv_q"], "{e} {before}");
     assert!(e["unread"].as_u64().unwrap() < 12000 - 4096, "{e}");
+    // The reset that close sent threw the server's send queue away: nothing
+    // waits there any more.
+    let failed = seq_of(&v, "server", "error")[0];
+    let m = measure_at(&v, failed);
+    assert_eq!(m["server"]["send_q"], 0, "{m}");
+    assert_eq!(m["server"]["unsent"], 0, "{m}");
+    // At the client's read, every count as the read began: its queue the
+    // read's `queued`, and the rest of the write unsent in the server's.
+    let read = seq_of(&v, "client", "read")[0];
+    let before = &measure_at(&v, read)["before"];
+    let e = &v["timeline"][read as usize - 1];
+    assert_eq!(before["client"]["recv_q"], e["queued"], "{before}");
+    assert_eq!(
+        before["client"]["recv_q"].as_u64().unwrap() + before["server"]["unsent"].as_u64().unwrap(),
+        12000,
+        "{before}"
+    );
 }
 
 /// queued-client: the second client's connection waits in the listen
@@ -230,8 +247,10 @@ fn the_listen_queue_holds_the_connections_not_yet_accepted_as_measured() {
     assert_eq!(m["server"]["recv_q"], write["len"], "{m}");
     let accept = c2.iter().find(|e| e["kind"] == "accept").unwrap();
     let m = measure_at(&v, accept["seq"].as_u64().unwrap());
-    // At the accept: the queue as the call began, with client 2 in it.
-    assert_eq!(m["listen"]["waiting"], 1, "{m}");
+    // As the accept returned: client 2 taken off the queue, which the
+    // count and the list both say.
+    assert_eq!(m["listen"]["waiting"], 0, "{m}");
+    assert!(m.get("waiting").is_none(), "{m}");
 
     let v = json("backlog", ReaderKind::Naive);
     let waits = seq_of(&v, "client", "connect_waits");

@@ -28,9 +28,7 @@ pub struct Measure {
     /// no descriptor for it, and the kernel is asked by the connection's
     /// addresses (`sock_diag`, as `ss` does).
     pub server: Option<Queues>,
-    /// The server's listen queue; `None` once it is closed. At an `accept`
-    /// it is measured as the call began, with the connection it takes still
-    /// in it.
+    /// The server's listen queue; `None` once it is closed.
     pub listen: Option<ListenQueue>,
     /// The connections in the listen queue, oldest first: each client that
     /// has connected and not been accepted, with the bytes already waiting
@@ -41,6 +39,19 @@ pub struct Measure {
     /// At a write: the data segments its bytes left in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Segments>,
+    /// At a read: both ends as the call began (its reader's `recv_q` is
+    /// the read's `queued`), where the rest of the measure is after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Ends>,
+}
+
+/// Both ends of a connection at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ends {
+    /// The client's end; `None` once closed.
+    pub client: Option<Queues>,
+    /// The server's end; `None` once closed.
+    pub server: Option<Queues>,
 }
 
 /// A connection in the listen queue.

@@ -23,7 +23,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 mod info;
 
-pub use info::{ListenQueue, SegmentsOut, bytes_received, listen_queue, segments_out};
+pub use info::{ListenQueue, SegmentsOut, bytes_received, closed, listen_queue, segments_out};
 
 /// Bytes waiting in our socket's receive queue: arrived, not yet read.
 pub fn inq(stream: &impl AsRawFd) -> io::Result<usize> {

@@ -111,10 +111,11 @@ fn step_through(tab: &headless_chrome::Tab, page: &Path) -> Vec<Value> {
     seen
 }
 
-/// Each bar drawn at a step on a connection is what the kernel said there:
-/// a receive queue its `recv_q` (but at a read of it, the `queued` before
-/// the call, checked apart), a send queue its `send_q`, drawn only where
-/// bytes wait unsent, and the listen queue its `waiting`.
+/// Each bar drawn at a step on a connection is what the kernel said there
+/// (at a read, as the read began: the measure's `before`): a receive queue
+/// its `recv_q` (the reader's, the `queued` before the call, checked
+/// apart), a send queue its `send_q`, drawn only where bytes wait unsent,
+/// and the listen queue its `waiting`.
 fn bars_are_the_measure(at: &Value, page: &Path, n: u64) {
     let m = &at["measure"];
     if m.is_null() || m["connection"].is_null() {
@@ -123,8 +124,13 @@ fn bars_are_the_measure(at: &Value, page: &Path, n: u64) {
     let bars = at["bars"].as_array().unwrap();
     let bar = |side: &str| bars.iter().find(|b| b[0] == side).map(|b| &b[1]);
     let read_by = |side: &str| at["kind"] == "read" && at["side"] == side;
+    // At a read, every bar is the moment the read began.
+    let ends = match at["kind"] == "read" {
+        true => &m["before"],
+        false => m,
+    };
     for side in ["client", "server"] {
-        let end = &m[side];
+        let end = &ends[side];
         if !end.is_null()
             && !read_by(side)
             && let Some(shown) = bar(side).filter(|v| !v.is_null())

@@ -142,9 +142,6 @@ impl Conductor {
         let Some(conn) = self.lock().accept_queue.pop_front() else {
             return Ok(None); // the client side is done: no one will connect
         };
-        // The listen queue as the accept begins: the connection it takes is
-        // still in it.
-        let waiting = self.lock().listen_queue();
         // The handshake completed when the client's connect returned, so this
         // accept returns at once, with connections in the order they were made.
         let (stream, peer) = listener.accept()?;
@@ -162,7 +159,7 @@ impl Conductor {
         c.probe = None;
         let client = c.client;
         let seq = st.record(Side::Server, What::Accept { client });
-        st.measure(seq, Some(conn), None, waiting);
+        st.measure(seq, Some(conn), None, None);
         drop(st);
         Ok(Some((
             Conducted::new(stream, self.clone(), Actor::Server, conn),

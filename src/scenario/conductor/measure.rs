@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Actor, Conductor, State};
-use crate::event::measure::{ListenQueue, Measure, Queues, Segments, Unaccepted};
+use crate::event::measure::{Ends, ListenQueue, Measure, Queues, Segments, Unaccepted};
 use crate::transport::queue::{self, SegmentsOut};
 
 /// How long the counts must hold still while bytes wait unsent: a window
@@ -29,12 +29,16 @@ const STILL: Duration = Duration::from_millis(2);
 /// waiting for an acknowledgement (Nagle) is unsent, not on its way.
 const SETTLE_LIMIT: Duration = Duration::from_millis(200);
 
-/// One end's queues, asked of its socket.
+/// One end's queues, asked of its socket. A connection a reset ended has
+/// no send queue: the kernel threw it away, and what `SIOCOUTQ` would say
+/// is the count as it stood then.
 fn queues_of(fd: RawFd) -> Option<Queues> {
+    let reset = queue::closed(&fd);
+    let send = |n: usize| if reset { 0 } else { n as u64 };
     Some(Queues {
         recv_q: queue::inq(&fd).ok()? as u64,
-        send_q: queue::outq(&fd).ok()? as u64,
-        unsent: queue::unsent(&fd).ok()? as u64,
+        send_q: send(queue::outq(&fd).ok()?),
+        unsent: send(queue::unsent(&fd).ok()?),
     })
 }
 
@@ -78,8 +82,16 @@ impl State {
     }
 
     /// The listen queue now, while the listener is open.
-    pub(super) fn listen_queue(&self) -> Option<ListenQueue> {
+    fn listen_queue(&self) -> Option<ListenQueue> {
         queue::listen_queue(&self.listener?).ok()
+    }
+
+    /// Both ends of connection `conn` now (a read's moment before its call).
+    pub(super) fn ends(&mut self, conn: usize) -> Ends {
+        Ends {
+            client: self.queues(conn, Actor::Client),
+            server: self.queues(conn, Actor::Server),
+        }
     }
 
     /// Record the kernel's counts at row `seq`, on connection `conn` if it
@@ -89,13 +101,13 @@ impl State {
         seq: usize,
         conn: Option<usize>,
         segments: Option<Segments>,
-        listen: Option<ListenQueue>,
+        before: Option<Ends>,
     ) {
         let (client, server) = match conn {
             Some(c) => (self.queues(c, Actor::Client), self.queues(c, Actor::Server)),
             None => (None, None),
         };
-        let listen = listen.or_else(|| self.listen_queue());
+        let listen = self.listen_queue();
         let connection = conn.map(|c| self.conns[c].client);
         let unaccepted: Vec<usize> = (0..self.conns.len())
             .filter(|&c| !self.conns[c].accepted && !self.conns[c].closed[Actor::Client.index()])
@@ -115,6 +127,7 @@ impl State {
             listen,
             waiting,
             segments,
+            before,
         });
     }
 }

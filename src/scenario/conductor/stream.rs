@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::measure::segments;
 use super::wait::{Peer, Watch};
 use super::{Actor, Conductor, PATIENCE, Status};
-use crate::event::measure::Segments;
+use crate::event::measure::{Ends, Segments};
 use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
 use crate::lesson::server::{Acceptor, ServerConfig};
 use crate::transport::Transport;
@@ -169,11 +169,11 @@ impl Conducted {
 
     /// Once the bytes `writer` wrote on this connection have settled, the
     /// kernel's counts at row `seq`.
-    fn measure(&self, seq: usize, writer: Actor, segments: Option<Segments>) {
+    fn measure(&self, seq: usize, writer: Actor, segments: Option<Segments>, before: Option<Ends>) {
         self.conductor.settle(self.conn, writer);
         self.conductor
             .lock()
-            .measure(seq, Some(self.conn), segments, None);
+            .measure(seq, Some(self.conn), segments, before);
     }
 
     /// A pause in the timeline: what it stands for, though it is not waited.
@@ -242,13 +242,17 @@ impl Read for Conducted {
         self.wait_readable((self.in_flight().min(buf.len() as u64)) as usize);
         // What waits in the kernel's receive queue, asked of the kernel just
         // before the read: the bytes this read can take.
-        let queued = queue::inq(&*self.stream).ok();
+        // Both ends as it begins, for the picture of this moment.
+        let (queued, before) = {
+            let mut st = self.conductor.lock();
+            (queue::inq(&*self.stream).ok(), st.ends(self.conn))
+        };
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
         let seq = self.account(&result, buf, false, queued);
         // The room this read made lets the peer's kernel send what a small
         // window held back: measured once that has arrived.
-        self.measure(seq, self.me.other(), None);
+        self.measure(seq, self.me.other(), None, Some(before));
         result
     }
 }
@@ -263,7 +267,7 @@ impl Write for Conducted {
         self.conductor.settle(self.conn, self.me);
         let after = queue::segments_out(&*self.stream).ok().flatten();
         let nagle = self.stream.nodelay().is_ok_and(|on| !on);
-        self.measure(seq, self.me, segments(before, after, nagle));
+        self.measure(seq, self.me, segments(before, after, nagle), None);
         result
     }
 

@@ -65,6 +65,14 @@ pub fn listen_queue(listener: &impl AsRawFd) -> io::Result<ListenQueue> {
 
 /// `TCP_LISTEN` (include/net/tcp_states.h).
 const TCP_LISTEN: u8 = 10;
+/// `TCP_CLOSE`: a connection ended by a reset (or never made).
+const TCP_CLOSE: u8 = 7;
+
+/// True when `stream`'s connection is over in its kernel (`TCP_CLOSE`: a
+/// reset ended it): its send queue was thrown away.
+pub fn closed(stream: &impl AsRawFd) -> bool {
+    tcp_info(stream).is_ok_and(|(info, _)| info.tcpi_state == TCP_CLOSE)
+}
 
 /// What a connection's kernel has sent so far, in segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

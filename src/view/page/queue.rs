@@ -319,6 +319,12 @@ pub fn steps(
                 (true, _) => tr!(lang, on, n = connection),
             };
             let measured = measure::latest(measures, connection, n);
+            // At a read on this connection, every bar as the read began.
+            let event = by_seq.get(&n);
+            let before = here
+                .filter(|m| m.connection == Some(connection))
+                .and_then(|m| m.before)
+                .filter(|_| event.is_some_and(|e| matches!(e.what, What::Read { .. })));
             let mut bars = Vec::new();
             let mut senders = Vec::new();
             // The client reads the echo (down); the server the client's
@@ -330,7 +336,16 @@ pub fn steps(
             ] {
                 let label = label_of(server_end, "page-queue-of", "page-queue-server-on");
                 let which = if server_end { "server" } else { "client" };
-                let end = measured.and_then(|m| if server_end { m.server } else { m.client });
+                let end = match (before, measured) {
+                    (Some(b), _) => {
+                        if server_end {
+                            b.server
+                        } else {
+                            b.client
+                        }
+                    }
+                    (None, m) => m.and_then(|m| if server_end { m.server } else { m.client }),
+                };
                 let bar = match (closes.get(&(server_end, connection)), measured, end) {
                     (Some(&(seq, unread)), _, _) if seq <= n => Bar {
                         label,
@@ -349,7 +364,13 @@ pub fn steps(
                     (_, None, _) => Bar {
                         label: label_of(false, "page-queue-connection-of", ""),
                         value: None,
-                        said: tr!(lang, "page-queue-no-connection"),
+                        // Why, where the step says: a handshake dropped on a
+                        // full listen queue, or refused.
+                        said: match event.map(|e| &e.what) {
+                            Some(What::ConnectWaits) => tr!(lang, "page-queue-syn-dropped"),
+                            Some(What::Refused) => tr!(lang, "page-queue-refused"),
+                            _ => tr!(lang, "page-queue-no-connection"),
+                        },
                         pieces: Vec::new(),
                         queue: which,
                     },
@@ -440,6 +461,7 @@ mod tests {
             }),
             waiting: Vec::new(),
             segments: None,
+            before: None,
         }
     }
 
@@ -576,6 +598,7 @@ mod tests {
                 listen: listen(2),
                 waiting: unaccepted(&[1, 2]),
                 segments: None,
+                before: None,
                 seq: 3,
             },
         ];
@@ -588,7 +611,7 @@ mod tests {
         assert_eq!(bars[0].value, None);
         assert_eq!(
             bars[0].said,
-            "no connection yet (the handshake is not done)"
+            "no connection: its first packet (SYN) was dropped, the listen queue being full"
         );
         let listen = &bars[1];
         assert_eq!(listen.queue, "listen");
