@@ -38,14 +38,18 @@ ev-read-result = → { $n } B @{ $at }
 ev-queued = [queued { $n }]
 ev-queued-short = q{ $n }
 ev-segments = { $n ->
-    [0] [held back]
+    [0] [no segment]
     [one] [1 segment]
    *[other] [{ $n } segments]
 }
+ev-segments-held = [held back]
+ev-segments-held-short = held
 ev-segments-short = { $n ->
-    [0] held
+    [0] 0seg
    *[other] { $n }seg
 }
+legend-queued = q4: 4 bytes in the reader's receive queue as its read began
+legend-segments = 2seg: the data segments a write's bytes left in (held: none yet, held back in its send queue)
 ev-eof-call = read
 ev-eof-result = → 0 B: end of stream
 ev-shutdown = shutdown(write): FIN
@@ -258,8 +262,9 @@ say-queued-all = Just before the call, the kernel's receive queue held { $held }
 say-queued-more = Just before the call, the kernel's receive queue held { $held }: { $left } stay there for the next read.
 say-queued-less = Just before the call, the kernel's receive queue held { $held }: the read waited, and took what arrived meanwhile too.
 page-queued = queued { $n } B
+page-segments-held = held back
 page-segments = { $n ->
-    [0] held back
+    [0] no segment
     [one] 1 segment
    *[other] { $n } segments
 }

@@ -35,13 +35,17 @@ ev-read-result = → { $n } B @{ $at }
 ev-queued = [큐 { $n }]
 ev-queued-short = 큐{ $n }
 ev-segments = { $n ->
-    [0] [붙잡힘]
+    [0] [세그먼트 없음]
    *[other] [세그먼트 { $n }개]
 }
+ev-segments-held = [붙잡힘]
+ev-segments-held-short = 붙잡힘
 ev-segments-short = { $n ->
-    [0] 붙잡힘
+    [0] 0세그
    *[other] { $n }세그
 }
+legend-queued = 큐4: read가 시작될 때 수신 큐에 있던 4바이트
+legend-segments = 2세그: write의 바이트가 나간 데이터 세그먼트 수 (붙잡힘: 아직 없음, 송신 큐에 붙잡혀 있음)
 ev-eof-call = read
 ev-eof-result = → 0 B: 스트림의 끝
 ev-shutdown = shutdown(write): FIN
@@ -243,8 +247,9 @@ say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있�
 say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: { $left }은(는) 다음 read를 위해 큐에 남습니다.
 say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
 page-queued = 수신 큐 { $n } B
+page-segments-held = 보내지 않고 붙잡힘
 page-segments = { $n ->
-    [0] 보내지 않고 붙잡힘
+    [0] 세그먼트 없음
    *[other] 세그먼트 { $n }개
 }
 say-read-coalesced = 따로따로 호출한 write { $writes }번의 데이터가 read 한 번에 묶여서 도착했습니다.

@@ -94,6 +94,21 @@ pub struct Segments {
     pub nagle: bool,
 }
 
+impl Measure {
+    /// A write's row whose bytes left in no segment and wait unsent in the
+    /// writer's send queue (`writer_is_server`: whose): held back, by Nagle
+    /// or by the reader's window. (A write sent in no segment with nothing
+    /// unsent went to a connection already reset.)
+    pub fn held_back(&self, writer_is_server: bool) -> bool {
+        let writer = if writer_is_server {
+            self.server
+        } else {
+            self.client
+        };
+        self.segments.is_some_and(|s| s.sent == 0) && writer.is_some_and(|q| q.unsent > 0)
+    }
+}
+
 /// The measure at row `seq`, if there is one (`measures` in row order).
 pub fn at(measures: &[Measure], seq: usize) -> Option<&Measure> {
     measures

@@ -267,7 +267,9 @@ impl Write for Conducted {
         self.conductor.settle(self.conn, self.me);
         let after = queue::segments_out(&*self.stream).ok().flatten();
         let nagle = self.stream.nodelay().is_ok_and(|on| !on);
-        self.measure(seq, self.me, segments(before, after, nagle), None);
+        // A write that failed sent nothing: no segments to count.
+        let segments = segments(before, after, nagle).filter(|_| result.is_ok());
+        self.measure(seq, self.me, segments, None);
         result
     }
 

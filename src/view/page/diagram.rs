@@ -306,7 +306,9 @@ fn event_box(
     // A read's receive queue as the call began, or the segments a write's
     // bytes left in, right-aligned on the bytes' line; the bytes take what
     // room is left.
-    let segments = measure::at(&report.measures, e.seq).and_then(|m| m.segments);
+    let measured = measure::at(&report.measures, e.seq);
+    let segments = measured.and_then(|m| m.segments);
+    let held = measured.is_some_and(|m| m.held_back(e.side == Side::Server));
     let queued = match (&e.what, segments) {
         (
             What::Read {
@@ -314,6 +316,7 @@ fn event_box(
             },
             _,
         ) => Some(tr!(lanes.lang, "page-queued", n = *q)),
+        (What::Write { .. }, Some(_)) if held => Some(tr!(lanes.lang, "page-segments-held")),
         (What::Write { .. }, Some(seg)) => Some(tr!(lanes.lang, "page-segments", n = seg.sent)),
         _ => None,
     };

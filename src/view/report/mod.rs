@@ -347,11 +347,47 @@ pub fn scenario_run_paced(
             // `q`: the run ends here.
             return Ok(());
         }
+        legend(r, layout, out)?;
     }
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;
     writeln!(out)?;
     verdicts(reports, layout, out)?;
+    Ok(())
+}
+
+/// What the rows' short marks mean, under the timeline: a read's queue
+/// (`q4`) and a write's segments (`2seg`, `held`), each said where the run
+/// has one to show.
+fn legend(r: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    let lang = layout.lang;
+    let mut parts = Vec::new();
+    let queued = r.timeline.iter().any(|e| {
+        matches!(
+            e.what,
+            crate::event::What::Read {
+                queued: Some(_),
+                ..
+            }
+        )
+    });
+    if queued {
+        parts.push(tr!(lang, "legend-queued"));
+    }
+    let segments = r
+        .measures
+        .iter()
+        .any(|m| m.segments.is_some_and(|s| s.sent != 1));
+    if segments {
+        parts.push(tr!(lang, "legend-segments"));
+    }
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let dim = anstyle::Style::new().dimmed();
+    for line in crate::view::timeline::wrap(&parts.join("; "), layout.width.max(20)) {
+        writeln!(out, "{dim}{line}{dim:#}")?;
+    }
     Ok(())
 }
 

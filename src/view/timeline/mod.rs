@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
-use crate::event::measure::Segments;
+use crate::event::measure::Measure;
 use crate::event::{Event, Setup, Side, What};
 use crate::lang::Lang;
 use crate::tr;
@@ -209,14 +209,15 @@ const QUEUED_ROOM: usize = 5;
 
 /// The lines of one cell, each at most `width` columns. `starts`: the header
 /// offsets of this event's connection; `len`: the call's byte count when its
-/// bytes were kept only at either end; `segments`: a write's, as measured.
+/// bytes were kept only at either end; `measured`: the kernel's counts at
+/// the row (a write's segments).
 fn cell_lines_of(
     e: &Event,
     width: usize,
     lang: Lang,
     starts: Option<&[u64]>,
     len: Option<usize>,
-    segments: Option<Segments>,
+    measured: Option<&Measure>,
 ) -> Vec<String> {
     // A scenario's rows are each program's own calls; the proxy's are its
     // calls on either end, so they say which way the bytes go.
@@ -261,13 +262,22 @@ fn cell_lines_of(
                 None => String::new(),
             }
         }
-        (What::Write { .. }, Some(b)) if let Some(seg) = segments.filter(|s| s.sent != 1) => {
+        (What::Write { .. }, Some(b))
+            if let Some(m) = measured
+                && let Some(seg) = m.segments.filter(|s| s.sent != 1) =>
+        {
             let whole = crate::text::escape::escape(b).width();
             let n = seg.sent;
-            let tails = [
-                format!("  {}", tr!(lang, "ev-segments", n = n)),
-                format!(" {}", tr!(lang, "ev-segments-short", n = n)),
-            ];
+            let tails = match m.held_back(e.side == Side::Server) {
+                true => [
+                    format!("  {}", tr!(lang, "ev-segments-held")),
+                    format!(" {}", tr!(lang, "ev-segments-held-short")),
+                ],
+                false => [
+                    format!("  {}", tr!(lang, "ev-segments", n = n)),
+                    format!(" {}", tr!(lang, "ev-segments-short", n = n)),
+                ],
+            };
             match tails.iter().find(|t| fits(t, whole)) {
                 Some(t) => t.clone(),
                 None if fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
@@ -372,7 +382,7 @@ fn render_row_with(
     layout: Layout,
     starts: Option<&[u64]>,
     len: Option<usize>,
-    segments: Option<Segments>,
+    measured: Option<&Measure>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let lines = cell_lines_of(
@@ -381,7 +391,7 @@ fn render_row_with(
         layout.lang,
         starts,
         len,
-        segments,
+        measured,
     );
     put_lines(
         &e.seq.to_string(),

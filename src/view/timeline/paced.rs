@@ -185,8 +185,7 @@ fn steps(
                 Key::Quit => return Ok(false),
             }
         }
-        let segments = measure::at(measures, e.seq).and_then(|m| m.segments);
-        render_row_with(e, layout, starts, None, segments, out)?;
+        render_row_with(e, layout, starts, None, measure::at(measures, e.seq), out)?;
         if let (Pacing::Pace(factor), What::Pause { ms, .. }) = (pacing, &e.what) {
             out.flush()?;
             std::thread::sleep(std::time::Duration::from_secs_f64(
