@@ -36,8 +36,9 @@
 //! Tools for other people's programs:
 //!
 //! - [`tools`]: the shaping proxy, `check` (any client under every shape of
-//!   fragmentation), the bench, and the echo server on a thread of this
-//!   process.
+//!   fragmentation), the bench, `trace` (anyone's program, its socket calls
+//!   shown), the book's own C programs compiled ([`tools::book_c`]), and
+//!   the echo server on a thread of this process.
 //!
 //! Plumbing:
 //!

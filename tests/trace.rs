@@ -492,3 +492,66 @@ time.sleep(60)
         "{report:#}"
     );
 }
+
+/// `trace --book-client`: the book's own client, compiled from
+/// book/echo_client.c, typed to, traced: its one `read(BUF_SIZE - 1)` takes
+/// the first piece of a cut echo, and it prints that piece as the reply.
+#[test]
+fn the_book_s_own_client_is_compiled_and_traced_reading_part_of_a_reply() {
+    let cc = std::process::Command::new("cc").arg("--version").output();
+    if !cc.is_ok_and(|o| o.status.success()) {
+        common::skip_without("no C compiler (cc)");
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["trace", "--json", "--book-client", "--fragment"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .write_stdin("hello, class\nQ\n")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    let report = common::json_report(&out);
+    let reads = reads(&report);
+    assert_eq!(reads.len(), 1, "{report:#}");
+    assert_eq!(reads[0].0, 1023, "the book's BUF_SIZE - 1: {report:#}");
+    assert_eq!(reads[0].1, "hell", "{report:#}");
+    // Its own console text, on our standard error.
+    let said = common::text(&out.stderr);
+    assert!(said.contains("Message from server : hell"), "{said}");
+    // Built once, into the cache folder given.
+    let built: Vec<_> = walk(cache.path())
+        .into_iter()
+        .filter(|p| p.ends_with("echo_client"))
+        .collect();
+    assert_eq!(built.len(), 1, "{built:?}");
+    // No compiler: one line, exit 3.
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["trace", "--book-client"])
+        .env("XDG_CACHE_HOME", tempfile::tempdir().unwrap().path())
+        .env("CC", "no-such-compiler")
+        .write_stdin("")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let said = common::text(&out.stderr);
+    assert!(
+        said.contains("needs a C compiler") && said.trim().lines().count() == 1,
+        "{said}"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        match path.is_dir() {
+            true => all.extend(walk(&path)),
+            false => all.push(path),
+        }
+    }
+    all
+}

@@ -36,8 +36,14 @@ pub struct TraceArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub lang: LangArg,
+    /// Trace the book's own client, book/echo_client.c, instead of a
+    /// COMMAND: compiled once with the system's C compiler ($CC, else cc)
+    /// into ~/.cache/tcp-boundary, run as `echo_client HOST PORT`. Type
+    /// messages to it; Q ends it.
+    #[arg(long, conflicts_with = "command")]
+    pub book_client: bool,
     /// The program and its arguments.
-    #[arg(last = true, required = true, value_name = "COMMAND", value_hint = clap::ValueHint::CommandWithArguments)]
+    #[arg(last = true, required_unless_present = "book_client", value_name = "COMMAND", value_hint = clap::ValueHint::CommandWithArguments)]
     pub command: Vec<String>,
 }
 
@@ -47,6 +53,7 @@ impl TraceArgs {
         let resolved = self.server.resolve_in(self.lang.lang())?;
         Ok(TraceConfig {
             command: self.command.clone(),
+            book_client: self.book_client,
             // Every connection the program makes is served, however many.
             server: ServerConfig {
                 clients: 0,

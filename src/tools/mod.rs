@@ -10,6 +10,7 @@
 //! - [`echo`](mod@echo): a throwaway echo on threads, for `check` and the bench.
 
 pub mod bench;
+pub mod book_c;
 pub mod check;
 pub mod command;
 pub mod echo;

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::event::{ErrorKind, Event, Side, What};
 use crate::lang::Msg;
 use crate::lesson::server::ServerConfig;
+use crate::tools::book_c::{self, BookProgram};
 use crate::tools::check::Ended;
 use crate::tools::command::{against, find_program};
 use crate::tr;
@@ -43,6 +44,10 @@ pub const SCHEMA: u32 = 1;
 pub struct TraceConfig {
     /// The program and its arguments, placeholders not yet filled in.
     pub command: Vec<String>,
+    /// Trace the book's own client instead of `command`: `book/echo_client.c`
+    /// compiled (see [`crate::tools::book_c`]), run as `echo_client HOST
+    /// PORT`.
+    pub book_client: bool,
     /// Our echo server, as it serves the program.
     pub server: ServerConfig,
     /// The server's socket options (its buffers, TCP_NODELAY).
@@ -82,8 +87,16 @@ pub struct TraceError(pub String);
 /// output carries only the report.
 pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     let error = |e: io::Error| TraceError(e.to_string());
-    let program = config
-        .command
+    let given = match config.book_client {
+        true => {
+            let built =
+                book_c::build(BookProgram::Client).map_err(|e| TraceError(e.to_string()))?;
+            let path = built.to_string_lossy().into_owned();
+            vec![path, "{host}".into(), "{port}".into()]
+        }
+        false => config.command.clone(),
+    };
+    let program = given
         .first()
         .ok_or_else(|| TraceError("no command to trace".into()))?;
     find_program(program).map_err(|e| TraceError(format!("cannot run {e}")))?;
@@ -99,7 +112,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
             .map_err(error)?;
     let server = start_server(listener, config.server.clone()).map_err(error)?;
     let addr = server.addr;
-    let mut command = against(&config.command, addr).map_err(error)?;
+    let mut command = against(&given, addr).map_err(error)?;
     command.stdout(Stdio::from(
         std::os::fd::AsFd::as_fd(&io::stderr())
             .try_clone_to_owned()
@@ -144,7 +157,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     };
     Ok(TraceReport {
         schema: SCHEMA,
-        command: config.command.clone(),
+        command: given,
         server: addr,
         ended,
         interrupted: INTERRUPTED.load(Ordering::SeqCst),
