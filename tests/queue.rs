@@ -86,6 +86,30 @@ fn the_terminal_shows_the_queue_on_the_read_row() {
     assert!(row.contains("[queued 12]"), "{row}");
 }
 
+/// A read whose bytes are cut short on the row anyway keeps its queue, in
+/// short (large-message's reads took all their queue: the point is the
+/// count, 4096 where 8192 was asked); a write's segments likewise.
+#[test]
+fn a_row_whose_bytes_are_elided_anyway_keeps_its_queue_and_its_segments_in_short() {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_tcp-boundary"))
+        .args(["run", "large-message", "--reader", "exact"])
+        .env("COLUMNS", "100")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no row {what}:\n{text}"))
+            .to_string()
+    };
+    let read = row("c1 read(8192) → 4096 B");
+    assert!(read.contains('…') && read.contains(" q4096"), "{read}");
+    let write = row("[5] write 12000 B");
+    assert!(write.contains('…') && write.contains("seg"), "{write}");
+}
+
 #[test]
 fn the_page_shows_the_queue_on_every_read_box() {
     use tcp_boundary::lang::Lang;

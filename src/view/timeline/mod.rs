@@ -241,9 +241,11 @@ fn cell_lines_of(
     // A read's receive queue as the call began, after its bytes, where it
     // fits: in words, or short, where the bytes still fit whole beside it;
     // when the queue held more than the read took (the point of the row),
-    // short even if the bytes must then be elided. A write's segments when
-    // they are not one (a write split, or held back): the same way.
+    // short even if the bytes must then be elided, and short where they are
+    // elided anyway. A write's segments when they are not one (a write
+    // split, or held back): the same way.
     let fits = |tail: &String, bytes: usize| text.width() + tail.width() + 1 + bytes <= width;
+    let elided = |whole: usize| !fits(&String::new(), whole);
     let queued = match (&e.what, bytes) {
         (
             What::Read {
@@ -258,7 +260,11 @@ fn cell_lines_of(
             ];
             match tails.iter().find(|t| fits(t, whole)) {
                 Some(t) => t.clone(),
-                None if *q > b.len() && fits(&tails[1], QUEUED_ROOM.min(whole)) => tails[1].clone(),
+                None if (*q > b.len() || elided(whole))
+                    && fits(&tails[1], QUEUED_ROOM.min(whole)) =>
+                {
+                    tails[1].clone()
+                }
                 None => String::new(),
             }
         }
