@@ -339,3 +339,15 @@ fn an_unknown_scenario_is_said_in_the_class_s_language() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("error: no scenario named 'nope'"));
 }
+
+/// `run`'s shaping switches say whose they are: the scenario's server's
+/// (`run nagle --nodelay` leaves the client's Nagle on, as its file says).
+#[test]
+fn run_s_shaping_switches_say_they_shape_the_server() {
+    let out = run_with_input(tcp_boundary_bin(), &["run", "--help"], b"");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Shaping the scenario's server (its client keeps the scenario's settings):"),
+        "{help}"
+    );
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::builder::PossibleValue;
 
 use super::complete::Offered;
-use super::shape::{ShapeArgs, number_in};
+use super::shape::{RunShapeArgs, number_in};
 use super::{LangArg, UsageError};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
@@ -59,7 +59,7 @@ pub struct RunArgs {
     /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
     /// another cutting).
     #[command(flatten)]
-    pub shape: ShapeArgs,
+    pub shape: RunShapeArgs,
     #[command(flatten)]
     pub lang: LangArg,
 }

@@ -198,6 +198,15 @@ shape_switches!(
     "Shaping"
 );
 shape_switches!(
+    /// `run`'s shaping switches: over the scenario's server only (the
+    /// scenario's client keeps its own `[client]` settings).
+    RunShapeArgs,
+    /// The writes and socket part of [`RunShapeArgs`].
+    RunWriteShapeArgs,
+    "",
+    "Shaping the scenario's server (its client keeps the scenario's settings)"
+);
+shape_switches!(
     /// The proxy's shaping of server → client.
     DownShapeArgs,
     /// The writes and socket part of [`DownShapeArgs`].
