@@ -286,3 +286,83 @@ impl JunitFile {
         self.file.write_all(xml.as_bytes()).map_err(said)
     }
 }
+
+/// A check shown as it goes: each run's row on `out` as it ends, the
+/// heading before the first (so a check that cannot be made prints only its
+/// error), and on a terminal the split sweep's progress on one line of
+/// stderr that the next row replaces. With `rows` false (JSON), nothing
+/// until the end.
+pub struct Printing<'a> {
+    out: std::cell::RefCell<&'a mut dyn Write>,
+    rows: bool,
+    headed: std::cell::Cell<bool>,
+    progress: bool,
+    command: &'a [String],
+    against: crate::lang::Msg,
+    lang: Lang,
+}
+
+impl<'a> Printing<'a> {
+    /// Rows (if `rows`) of the check of `command` (`against`: what it runs
+    /// against) on `out`; progress where stderr is a terminal.
+    pub fn new(
+        out: &'a mut dyn Write,
+        rows: bool,
+        command: &'a [String],
+        against: crate::lang::Msg,
+        lang: Lang,
+    ) -> Self {
+        Printing {
+            out: std::cell::RefCell::new(out),
+            rows,
+            headed: std::cell::Cell::new(false),
+            progress: std::io::IsTerminal::is_terminal(&io::stderr()),
+            command,
+            against,
+            lang,
+        }
+    }
+
+    /// Print the end of the check: all of it as JSON, or the table's tail
+    /// under the rows already printed, or the whole table.
+    pub fn finish(self, report: &CheckReport, json_out: bool) -> io::Result<()> {
+        let headed = self.headed.get();
+        let out = self.out.into_inner();
+        match (json_out, headed) {
+            (true, _) => json(report, out),
+            (false, true) => text_tail(report, self.lang, out),
+            (false, false) => text(report, self.lang, out),
+        }
+    }
+}
+
+impl super::Watch for Printing<'_> {
+    fn run(&self, run: &Run) {
+        if !self.rows {
+            return;
+        }
+        let mut out = self.out.borrow_mut();
+        if !self.headed.replace(true) {
+            let _ = text_head(self.command, &self.against, self.lang, &mut **out);
+        }
+        let _ = text_row(run, self.lang, &mut **out);
+        let _ = out.flush();
+    }
+
+    fn points(&self, done: usize, of: usize) {
+        if !self.progress {
+            return;
+        }
+        let mut err = io::stderr();
+        let _ = match done < of {
+            true => {
+                let said = crate::lang::Msg::new("srv-progress")
+                    .arg("done", done)
+                    .arg("of", of);
+                write!(err, "\r  {} ", said.say(self.lang))
+            }
+            false => write!(err, "\r\x1b[K"),
+        };
+        let _ = err.flush();
+    }
+}
