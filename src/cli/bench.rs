@@ -62,3 +62,22 @@ pub struct BenchArgs {
     #[command(flatten, next_help_heading = "Server switches (with --spawn-server)")]
     pub server: ServerArgs,
 }
+
+impl BenchArgs {
+    /// How much to measure, as the switches say (a count not given is the
+    /// mode's own).
+    pub fn options(&self) -> bench::Options {
+        bench::Options {
+            count: self.count.unwrap_or(self.mode.default_count()) as usize,
+            size: self.size as usize,
+            warmup: self.warmup as usize,
+            bytes: self.bytes,
+            write_size: self.write_size as usize,
+            clients: self.concurrent as usize,
+            hold: std::time::Duration::from_millis(self.hold_ms),
+            max_time: std::time::Duration::from_secs(self.max_seconds),
+            progress: !self.json,
+            watch_pid: self.pid,
+        }
+    }
+}

@@ -112,6 +112,17 @@ pub fn find_scenario(name_or_path: &str, lang: Lang) -> Result<Scenario, UsageEr
 }
 
 impl RunArgs {
+    /// Whether the run's report is made whole and then shown through the
+    /// pager: not JSON, nor a page written, nor a run that shows itself as
+    /// it goes (`--repeat`'s running count, `--pace`, `--step`).
+    pub fn paged(&self) -> bool {
+        !(self.json
+            || self.repeat.is_some()
+            || self.pace.is_some()
+            || self.step
+            || self.html.is_some())
+    }
+
     /// The scenarios to run, the command line's shaping over each and
     /// checked against the limits (it changes what a run costs, as a file's
     /// keys do). Switches that make the server's shape random need a seed:

@@ -8,22 +8,7 @@ use tcp_boundary::tools::{bench, spawned};
 use tcp_boundary::transport::net;
 
 pub fn run(args: BenchArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let default_count = match args.mode {
-        bench::Mode::Connect => 1000,
-        _ => 20_000,
-    };
-    let opts = bench::Options {
-        count: args.count.unwrap_or(default_count) as usize,
-        size: args.size as usize,
-        warmup: args.warmup as usize,
-        bytes: args.bytes,
-        write_size: args.write_size as usize,
-        clients: args.concurrent as usize,
-        hold: std::time::Duration::from_millis(args.hold_ms),
-        max_time: std::time::Duration::from_secs(args.max_seconds),
-        progress: !args.json,
-        watch_pid: args.pid,
-    };
+    let opts = args.options();
     let mut spawned = None;
     let addr = match &args.addr {
         Some(a) => cli::host_port("--addr", a)?,

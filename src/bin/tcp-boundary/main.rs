@@ -51,15 +51,7 @@ fn run(args: TcpBoundaryArgs) -> anyhow::Result<u8> {
             )?;
             cli::EXIT_OK
         }
-        Command::Run(run)
-            if run.json
-                || run.repeat.is_some()
-                || run.pace.is_some()
-                || run.step
-                || run.html.is_some() =>
-        {
-            return scenarios::run(*run, &mut anstream::stdout());
-        }
+        Command::Run(run) if !run.paged() => return scenarios::run(*run, &mut anstream::stdout()),
         Command::Run(run) => scenarios::run(*run, &mut page)?,
         Command::Lesson(args) => return lesson::run(args, &mut anstream::stdout()),
         Command::Bench(args) => return bench::run(*args, &mut anstream::stdout()),

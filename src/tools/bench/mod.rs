@@ -61,6 +61,17 @@ pub enum Mode {
     Queue,
 }
 
+impl Mode {
+    /// How many round trips or connections a run makes unless told
+    /// (`--count`): a connection costs a handshake, so fewer of them.
+    pub fn default_count(self) -> u64 {
+        match self {
+            Mode::Connect => 1000,
+            _ => 20_000,
+        }
+    }
+}
+
 /// How much to measure.
 #[derive(Debug, Clone)]
 pub struct Options {
