@@ -70,19 +70,25 @@ fn partial_read_s_client_finds_only_the_first_piece_queued() {
     assert_eq!(client[0]["queued"], 4, "{}", client[0]);
 }
 
-#[test]
-fn the_terminal_shows_the_queue_on_the_read_row() {
+/// The row of `run SCENARIO --reader READER` at `columns` that holds
+/// `what`.
+fn terminal_row(scenario: &str, reader: &str, columns: &str, what: &str) -> String {
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_tcp-boundary"))
-        .args(["run", "coalesced", "--reader", "naive"])
-        .env("COLUMNS", "120")
+        .args(["run", scenario, "--reader", reader])
+        .env("COLUMNS", columns)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let row = text
-        .lines()
-        .find(|l| l.contains("[5] read(1024) → 12 B"))
-        .unwrap_or_else(|| panic!("no server read row:\n{text}"));
+    text.lines()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no row {what}:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn the_terminal_shows_the_queue_on_the_read_row() {
+    let row = terminal_row("coalesced", "naive", "120", "[5] read(1024) → 12 B");
     assert!(row.contains("[queued 12]"), "{row}");
 }
 
@@ -91,19 +97,7 @@ fn the_terminal_shows_the_queue_on_the_read_row() {
 /// count, 4096 where 8192 was asked); a write's segments likewise.
 #[test]
 fn a_row_whose_bytes_are_elided_anyway_keeps_its_queue_and_its_segments_in_short() {
-    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_tcp-boundary"))
-        .args(["run", "large-message", "--reader", "exact"])
-        .env("COLUMNS", "100")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let row = |what: &str| {
-        text.lines()
-            .find(|l| l.contains(what))
-            .unwrap_or_else(|| panic!("no row {what}:\n{text}"))
-            .to_string()
-    };
+    let row = |what: &str| terminal_row("large-message", "exact", "100", what);
     let read = row("c1 read(8192) → 4096 B");
     assert!(read.contains('…') && read.contains(" q4096"), "{read}");
     let write = row("[5] write 12000 B");
