@@ -93,11 +93,8 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             // A call it was still in when it ended: said as such.
-            if let Some(p) = pending.remove(&pid) {
-                lock().calls.push(Call {
-                    returned: false,
-                    ..p.call
-                });
+            if let Some(call) = unfinished(&mut pending, pid) {
+                lock().calls.push(call);
             }
             alive.remove(&pid);
             if pid == root {
@@ -156,11 +153,8 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
             libc::PTRACE_EVENT_EXIT => {
                 // A call it was still in (killed while it waited) comes
                 // before what its end closes.
-                if let Some(p) = pending.remove(&pid) {
-                    lock().calls.push(Call {
-                        returned: false,
-                        ..p.call
-                    });
+                if let Some(call) = unfinished(&mut pending, pid) {
+                    lock().calls.push(call);
                 }
                 let fds = every_fd(pid);
                 let found = sockets_of(pid, fds.iter().copied());
@@ -202,6 +196,15 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         };
         resume(pid, request, deliver);
     }
+}
+
+/// The recorded call thread `pid` was still in as it ended (a read that
+/// waited for bytes that never came), said as one that did not return.
+fn unfinished(pending: &mut HashMap<i32, Pending>, pid: i32) -> Option<Call> {
+    pending.remove(&pid).map(|p| Call {
+        returned: false,
+        ..p.call
+    })
 }
 
 /// How many threads the process of thread `tid` has.
