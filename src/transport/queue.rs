@@ -276,6 +276,18 @@ impl PeerQueue {
     }
 }
 
+/// What a wait for the peer's read does when the peer has bytes in its own
+/// send queue ([`PeerQueue::wait_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhileWriting {
+    /// Return at once ([`PeerRead::Writing`]): a peer blocked writing to us
+    /// reads once that write is done, and waiting would only hold it up.
+    Return,
+    /// Wait on: bytes in its send queue (a reply not yet acknowledged) are
+    /// no sign that it has read ours.
+    WaitOn,
+}
+
 /// How a wait for the peer to read what we wrote ended
 /// ([`PeerQueue::wait_read`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +306,8 @@ pub enum PeerRead {
 impl PeerQueue {
     /// Wait until the peer has received the first `written` bytes we wrote
     /// to it through `ours` and read them all, at most until `end`, and not
-    /// once `stop` says so. Asked often at first (a reader waiting in
+    /// once `stop` says so; `writing` says what to do while the peer has
+    /// bytes in its send queue. Asked often at first (a reader waiting in
     /// `read()` takes the bytes within microseconds), then every
     /// millisecond. An error: the kernel cannot be asked, and the caller's
     /// clock must pace instead.
@@ -303,6 +316,7 @@ impl PeerQueue {
         ours: &TcpStream,
         written: u64,
         end: std::time::Instant,
+        writing: WhileWriting,
         stop: &dyn Fn() -> bool,
     ) -> io::Result<PeerRead> {
         use std::time::{Duration, Instant};
@@ -319,7 +333,7 @@ impl PeerQueue {
             if arrived && peer.unread == 0 {
                 return Ok(PeerRead::Read);
             }
-            if peer.unsent > 0 {
+            if peer.unsent > 0 && writing == WhileWriting::Return {
                 return Ok(PeerRead::Writing);
             }
             let left = end.saturating_duration_since(Instant::now());
@@ -409,10 +423,14 @@ mod tests {
         ours.write_all(b"hello").unwrap();
         // Not read: the wait runs out (or a stop ends it at once).
         let soon = Instant::now() + Duration::from_millis(30);
-        let waited = probe.wait_read(&ours, 5, soon, &never).unwrap();
+        let waited = probe
+            .wait_read(&ours, 5, soon, WhileWriting::Return, &never)
+            .unwrap();
         assert_eq!(waited, PeerRead::NotReading);
         let far = Instant::now() + Duration::from_secs(10);
-        let stopped = probe.wait_read(&ours, 5, far, &|| true).unwrap();
+        let stopped = probe
+            .wait_read(&ours, 5, far, WhileWriting::Return, &|| true)
+            .unwrap();
         assert_eq!(stopped, PeerRead::NotReading);
         // Read on another thread while we wait: the wait ends with it.
         let reader = std::thread::spawn(move || {
@@ -422,20 +440,74 @@ mod tests {
             theirs
         });
         assert_eq!(
-            probe.wait_read(&ours, 5, far, &never).unwrap(),
+            probe
+                .wait_read(&ours, 5, far, WhileWriting::Return, &never)
+                .unwrap(),
             PeerRead::Read
         );
         let theirs = reader.join().unwrap();
         // More written than has arrived is not read yet.
         let soon = Instant::now() + Duration::from_millis(30);
-        let waited = probe.wait_read(&ours, 6, soon, &never).unwrap();
+        let waited = probe
+            .wait_read(&ours, 6, soon, WhileWriting::Return, &never)
+            .unwrap();
         assert_eq!(waited, PeerRead::NotReading);
         // Closed with a reset: gone at once.
         crate::transport::net::reset(theirs).unwrap();
         assert_eq!(
-            probe.wait_read(&ours, 5, far, &never).unwrap(),
+            probe
+                .wait_read(&ours, 5, far, WhileWriting::Return, &never)
+                .unwrap(),
             PeerRead::Gone
         );
+    }
+
+    #[test]
+    fn a_peer_blocked_writing_to_us_is_said_so_or_waited_on_as_asked() {
+        use std::time::{Duration, Instant};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (theirs, _) = listener.accept().unwrap();
+        let mut probe = PeerQueue::of(&ours).unwrap();
+        ours.write_all(b"hello").unwrap();
+        // The peer writes more than the buffers between us hold, and we do
+        // not read: its send queue keeps bytes unsent.
+        let writer = std::thread::spawn(move || {
+            let mut theirs = theirs;
+            let _ = theirs.set_write_timeout(Some(Duration::from_secs(10)));
+            let _ = theirs.write_all(&vec![b'x'; 8 << 20]);
+            theirs
+        });
+        let far = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while probe.ask().unwrap().is_none_or(|p| p.unsent == 0) {
+            assert!(Instant::now() < deadline, "the peer never had bytes unsent");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let never = || false;
+        assert_eq!(
+            probe
+                .wait_read(&ours, 5, far, WhileWriting::Return, &never)
+                .unwrap(),
+            PeerRead::Writing
+        );
+        // Waited on instead: it never reads ours, so the wait runs out.
+        let soon = Instant::now() + Duration::from_millis(30);
+        assert_eq!(
+            probe
+                .wait_read(&ours, 5, soon, WhileWriting::WaitOn, &never)
+                .unwrap(),
+            PeerRead::NotReading
+        );
+        // Let the writer finish: read what it wrote, then it ends.
+        ours.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut sink = [0u8; 1 << 16];
+        let mut got = 0;
+        while got < 8 << 20 {
+            got += ours.read(&mut sink).unwrap();
+        }
+        drop(writer.join().unwrap());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::event::Side;
 use crate::lang::Msg;
 use crate::transport::Transport;
 use crate::transport::net::abort_on_close;
-use crate::transport::queue::{PeerQueue, PeerRead};
+use crate::transport::queue::{PeerQueue, PeerRead, WhileWriting};
 
 /// Where one direction writes: the socket, with pauses that end early when the
 /// proxy stops, so that Ctrl-C never waits out a long `--…-chunk-delay-ms`.
@@ -90,7 +90,8 @@ impl Paced<'_> {
     fn wait_until_read(&mut self, end: Instant) -> Option<PeerRead> {
         let probe = self.probe.as_mut()?;
         let stop = self.stop;
-        match probe.wait_read(self.stream, self.at, end, &|| stop.load(Ordering::SeqCst)) {
+        let stopped = || stop.load(Ordering::SeqCst);
+        match probe.wait_read(self.stream, self.at, end, WhileWriting::Return, &stopped) {
             Ok(waited) => Some(waited),
             // sock_diag refused: the clock paces from now on.
             Err(_) => {

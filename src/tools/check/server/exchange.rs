@@ -19,7 +19,7 @@ use super::wrong::{Wrong, io_wrong};
 use super::{PIECE_WAIT, ServerCheck};
 use crate::lang::Msg;
 use crate::tools::check::PassedOn;
-use crate::transport::queue::{PeerQueue, PeerRead};
+use crate::transport::queue::{PeerQueue, WhileWriting};
 /// How one request is written in a run.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Send {
@@ -119,22 +119,14 @@ pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u
         thread::sleep(Duration::from_millis(20));
         return;
     };
+    // Bytes in its send queue (a reply not yet acknowledged, or one it is
+    // blocked writing) are no sign that it has read this piece: waited on,
+    // or the next piece could join this one in its read, and a server that
+    // takes one read for one request would pass where it fails. Read,
+    // closed, the wait run out, or the kernel not asked: the next step goes
+    // on.
     let end = Instant::now() + PIECE_WAIT;
-    loop {
-        match p.wait_read(s, written, end, &|| false) {
-            // Bytes in its send queue (a reply not yet acknowledged, or one
-            // it is blocked writing) are no sign that it has read this
-            // piece: waited on, or the next piece could join this one in
-            // its read, and a server that takes one read for one request
-            // would pass where it fails.
-            Ok(PeerRead::Writing) if Instant::now() < end => {
-                thread::sleep(Duration::from_micros(200));
-            }
-            // Read, closed, the wait run out, or the kernel not asked: the
-            // next step goes on.
-            _ => return,
-        }
-    }
+    let _ = p.wait_read(s, written, end, WhileWriting::WaitOn, &|| false);
 }
 
 /// Acknowledge what arrives at once: a server that writes a reply in parts
