@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn no_compiler_is_one_line_that_says_what_to_do() {
         let root = tempfile::tempdir().unwrap();
-        let err = build_in(root.path(), BookProgram::Server, "no-such-cc-here").unwrap_err();
+        let err = build_in(root.path(), BookProgram::Server, "no_such_cc_here").unwrap_err();
         let said = err.to_string();
         assert!(matches!(err, BuildError::NoCompiler(..)), "{said}");
         assert!(
