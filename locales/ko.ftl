@@ -239,15 +239,15 @@ say-segments = { $n ->
     [0] 커널은 아직 이를 보내지 않았습니다.
    *[other] 커널은 이를 세그먼트 { $n }개로 보냈습니다(하나에 최대 { $mss }, 측정값).
 }
-say-unsent = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 받는 쪽의 수신 윈도우에 자리가 없습니다.
-say-unsent-nagle = { $n }은(는) 아직 보내지 못하고 송신 큐에서 기다립니다: 앞서 보낸 { $unacked }이(가) 아직 확인 응답을 받지 못해서, 네이글 알고리즘(TCP_NODELAY 없음)이 작은 write를 붙잡아 둡니다.
+say-unsent = { $n }은(는) 송신 큐에서 기다립니다: 받는 쪽의 수신 윈도우에 자리가 없습니다.
+say-unsent-nagle = { $n }은(는) 송신 큐에서 기다립니다: 앞서 보낸 { $unacked }이(가) 아직 확인 응답을 받지 못해서, 네이글 알고리즘(TCP_NODELAY 없음)이 작은 write를 붙잡아 둡니다.
 say-read = { $who }의 read({ $asked }) 호출이 지금까지 도착한 { $n }을(를) 돌려줍니다: { $bytes }.
 say-read-asked = { $who }의 read({ $asked }) 호출이 요청한 만큼인 { $n }을(를) 돌려줍니다: { $bytes }.
 say-queued-all = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read가 그것을 모두 가져갔습니다.
 say-queued-more = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: { $left }은(는) 다음 read를 위해 큐에 남습니다.
 say-queued-less = 호출 직전 커널의 수신 큐에는 { $held }이(가) 있었습니다: read는 기다렸다가 그동안 도착한 것까지 가져갔습니다.
 page-queued = 수신 큐 { $n } B
-page-segments-held = 보내지 않고 붙잡힘
+page-segments-held = 붙잡힘
 page-segments = { $n ->
     [0] 세그먼트 없음
    *[other] 세그먼트 { $n }개
