@@ -191,16 +191,19 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         ko.to_str().unwrap(),
     ])
     .success();
-    let ko_large = dir.path().join("ko-large.html");
-    tcp_boundary(&[
-        "run",
-        "large-message",
-        "--lang",
-        "ko",
-        "--html",
-        ko_large.to_str().unwrap(),
-    ])
-    .success();
+    let [ko_large, ko_backlog] = ["large-message", "backlog"].map(|name| {
+        let page = dir.path().join(format!("ko-{name}.html"));
+        tcp_boundary(&[
+            "run",
+            name,
+            "--lang",
+            "ko",
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .success();
+        page
+    });
     with_browser(move |browser| {
         let _keep = dir;
         let tab = browser.new_tab().unwrap();
@@ -265,6 +268,7 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         // screen.
         step_through(&tab, &ko);
         step_through(&tab, &ko_large);
+        step_through(&tab, &ko_backlog);
         predict_then_reveal(&tab, &pages[1]);
         open(&tab, &ko);
         let breaks = eval(
