@@ -46,7 +46,7 @@ pub struct Measure {
 }
 
 /// Both ends of a connection at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Ends {
     /// The client's end; `None` once closed.
     pub client: Option<Queues>,
@@ -95,17 +95,25 @@ pub struct Segments {
 }
 
 impl Measure {
+    /// The server's end (`server`) or the client's.
+    pub fn end(&self, server: bool) -> Option<Queues> {
+        if server { self.server } else { self.client }
+    }
+
     /// A write's row whose bytes left in no segment and wait unsent in the
     /// writer's send queue (`writer_is_server`: whose): held back, by Nagle
     /// or by the reader's window. (A write sent in no segment with nothing
     /// unsent went to a connection already reset.)
     pub fn held_back(&self, writer_is_server: bool) -> bool {
-        let writer = if writer_is_server {
-            self.server
-        } else {
-            self.client
-        };
-        self.segments.is_some_and(|s| s.sent == 0) && writer.is_some_and(|q| q.unsent > 0)
+        self.segments.is_some_and(|s| s.sent == 0)
+            && self.end(writer_is_server).is_some_and(|q| q.unsent > 0)
+    }
+}
+
+impl Ends {
+    /// The server's end (`server`) or the client's.
+    pub fn end(&self, server: bool) -> Option<Queues> {
+        if server { self.server } else { self.client }
     }
 }
 

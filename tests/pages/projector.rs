@@ -181,17 +181,7 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         tcp_boundary(&["run", name, "--html", page.to_str().unwrap()]).success();
         pages.push(page);
     }
-    let ko = dir.path().join("ko.html");
-    tcp_boundary(&[
-        "run",
-        "coalesced",
-        "--lang",
-        "ko",
-        "--html",
-        ko.to_str().unwrap(),
-    ])
-    .success();
-    let [ko_large, ko_backlog] = ["large-message", "backlog"].map(|name| {
+    let [ko, ko_large, ko_backlog] = ["coalesced", "large-message", "backlog"].map(|name| {
         let page = dir.path().join(format!("ko-{name}.html"));
         tcp_boundary(&[
             "run",
@@ -245,22 +235,19 @@ fn a_page_opens_at_step_1_and_keeps_each_step_on_a_projector_s_screen() {
         );
         // large-message: the server's send queue drawn where the rest of
         // its write waits unsent; backlog: the listen queue, full.
+        // Whether any step drew a bar (its queue and value) that `is`.
+        let drew = |seen: &[Value], is: &dyn Fn(&Value) -> bool| {
+            seen.iter()
+                .any(|at| at["bars"].as_array().unwrap().iter().any(is))
+        };
         let seen = step_through(&tab, &pages[3]);
         assert!(
-            seen.iter().any(|at| at["bars"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|b| b[0] == "server_send")),
+            drew(&seen, &|b| b[0] == "server_send"),
             "large-message: no send queue drawn"
         );
         let seen = step_through(&tab, &pages[4]);
         assert!(
-            seen.iter().any(|at| at["bars"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|b| b[0] == "listen" && b[1] == 2)),
+            drew(&seen, &|b| b[0] == "listen" && b[1] == 2),
             "backlog: the listen queue never drawn full"
         );
         step_through(&tab, &pages[5]);

@@ -95,7 +95,7 @@ impl State {
     }
 
     /// Record the kernel's counts at row `seq`, on connection `conn` if it
-    /// is on one; `listen`, if given, was measured as the call began.
+    /// is on one; `before`: a read's ends as the call began.
     pub(super) fn measure(
         &mut self,
         seq: usize,
@@ -103,10 +103,7 @@ impl State {
         segments: Option<Segments>,
         before: Option<Ends>,
     ) {
-        let (client, server) = match conn {
-            Some(c) => (self.queues(c, Actor::Client), self.queues(c, Actor::Server)),
-            None => (None, None),
-        };
+        let Ends { client, server } = conn.map_or_else(Ends::default, |c| self.ends(c));
         let listen = self.listen_queue();
         let connection = conn.map(|c| self.conns[c].client);
         let unaccepted: Vec<usize> = (0..self.conns.len())

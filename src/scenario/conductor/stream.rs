@@ -167,10 +167,10 @@ impl Conducted {
         st.record(side, what)
     }
 
-    /// Once the bytes `writer` wrote on this connection have settled, the
-    /// kernel's counts at row `seq`.
-    fn measure(&self, seq: usize, writer: Actor, segments: Option<Segments>, before: Option<Ends>) {
-        self.conductor.settle(self.conn, writer);
+    /// The kernel's counts at row `seq`, once the bytes `writer` wrote on
+    /// this connection have settled (a write's segments are counted then
+    /// too, so it settles before it counts them and calls this).
+    fn measure_settled(&self, seq: usize, segments: Option<Segments>, before: Option<Ends>) {
         self.conductor
             .lock()
             .measure(seq, Some(self.conn), segments, before);
@@ -240,19 +240,20 @@ impl Read for Conducted {
             },
         )?;
         self.wait_readable((self.in_flight().min(buf.len() as u64)) as usize);
-        // What waits in the kernel's receive queue, asked of the kernel just
-        // before the read: the bytes this read can take.
-        // Both ends as it begins, for the picture of this moment.
-        let (queued, before) = {
-            let mut st = self.conductor.lock();
-            (queue::inq(&*self.stream).ok(), st.ends(self.conn))
-        };
+        // Both ends asked of the kernel just before the read, for the
+        // picture of this moment: what waits in our receive queue is the
+        // bytes this read can take, its `queued`.
+        let before = self.conductor.lock().ends(self.conn);
+        let queued = before
+            .end(self.me == Actor::Server)
+            .map(|q| q.recv_q as usize);
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
         let seq = self.account(&result, buf, false, queued);
         // The room this read made lets the peer's kernel send what a small
         // window held back: measured once that has arrived.
-        self.measure(seq, self.me.other(), None, Some(before));
+        self.conductor.settle(self.conn, self.me.other());
+        self.measure_settled(seq, None, Some(before));
         result
     }
 }
@@ -269,7 +270,7 @@ impl Write for Conducted {
         let nagle = self.stream.nodelay().is_ok_and(|on| !on);
         // A write that failed sent nothing: no segments to count.
         let segments = segments(before, after, nagle).filter(|_| result.is_ok());
-        self.measure(seq, self.me, segments, None);
+        self.measure_settled(seq, segments, None);
         result
     }
 

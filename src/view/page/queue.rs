@@ -337,14 +337,8 @@ pub fn steps(
                 let label = label_of(server_end, "page-queue-of", "page-queue-server-on");
                 let which = if server_end { "server" } else { "client" };
                 let end = match (before, measured) {
-                    (Some(b), _) => {
-                        if server_end {
-                            b.server
-                        } else {
-                            b.client
-                        }
-                    }
-                    (None, m) => m.and_then(|m| if server_end { m.server } else { m.client }),
+                    (Some(b), _) => b.end(server_end),
+                    (None, m) => m.and_then(|m| m.end(server_end)),
                 };
                 let bar = match (closes.get(&(server_end, connection)), measured, end) {
                     (Some(&(seq, unread)), _, _) if seq <= n => Bar {
@@ -382,8 +376,7 @@ pub fn steps(
                         queue: which,
                     },
                     (_, Some(_), Some(end)) => {
-                        let at_read = by_seq
-                            .get(&n)
+                        let at_read = event
                             .filter(|e| match e.side {
                                 Side::Server => server_end,
                                 Side::Client(_) => !server_end,

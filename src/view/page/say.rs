@@ -291,11 +291,7 @@ pub fn kernel_sentence(e: &Event, measures: &[Measure], lang: Lang) -> Option<St
         n = seg.sent,
         mss = bytes_in(u64::from(seg.mss), lang)
     );
-    let writer = match e.side {
-        Side::Server => m.server,
-        _ => m.client,
-    };
-    if let Some(q) = writer.filter(|q| q.unsent > 0) {
+    if let Some(q) = m.end(e.side == Side::Server).filter(|q| q.unsent > 0) {
         // Why they wait: a small write behind an unacknowledged segment is
         // Nagle's to hold; anything else waits for room in the window.
         let unacked = q.send_q.saturating_sub(q.unsent);
