@@ -175,6 +175,7 @@ server-nodelay = TCP_NODELAY on: each write leaves at once
 sndbuf-asked = SO_SNDBUF asked: { $n } bytes
 rcvbuf-asked = SO_RCVBUF asked: { $n } bytes
 client-buffer = read buffer { $n } bytes
+client-book-c = the book's program, compiled from book/echo_client.c, run traced: one read(1023) a message
 client-nodelay = TCP_NODELAY on
 pauses-not-waited = (the pauses are not waited here: at each one the conductor lets the other side run, which is all a pause is for; `run --pace` waits them)
 
@@ -187,6 +188,12 @@ show-point-at = what to point at
 ## `run`: the rounds side by side, the verdicts
 
 timeline-of = timeline, { $reader } reader
+timeline-of-book-c = timeline, the book's echo_client.c
+server-book-c = the book's program, compiled from book/echo_server.c, run traced: one read(1024) and its write at a time, five clients
+note-book-server-loopback = its bind() asks for any address (INADDR_ANY): held to 127.0.0.1 here, so that nothing else can reach it
+note-book-server-waits = the book's server waits in accept() for its next client, which the script does not bring: ended here
+console-of-book-c = what echo_client printed (typed for it: each message, then Q):
+console-of-book-server = what echo_server printed:
 step-keys = Enter: next row · q: quit
 rounds-round = round
 rounds-sent = sent
@@ -339,6 +346,11 @@ page-tag-whole = a whole message
 page-tag-start = its start
 page-tag-end = its end
 page-reader-naive = one read per message, as the book's client
+page-reader-book-c = the book's program itself, compiled from book/echo_client.c and run: each box on the client's side is one of its own calls, held until its turn (one read per message, as naive)
+page-program-book-c = The book's echo_client.c
+page-trace-lesson = Its socket calls, traced as it ran: each read with the size it asked for and what it got, each write with what it gave. Step through them with the keys below.
+page-console-book-c = What echo_client printed (typed for it: each message, then Q)
+page-console-book-server = What echo_server printed (its message is not ended by a NUL: printf shows what its buffer held)
 page-reader-exact = reads until as many bytes as were sent
 page-reader-line = reads through the next newline (\n)
 page-reader-length = a 4-byte length first, then that many bytes

@@ -167,6 +167,7 @@ server-nodelay = TCP_NODELAY 켬: write마다 바로 전송
 sndbuf-asked = SO_SNDBUF 요청: { $n }바이트
 rcvbuf-asked = SO_RCVBUF 요청: { $n }바이트
 client-buffer = 읽기 버퍼 { $n }바이트
+client-book-c = 교재의 프로그램 book/echo_client.c를 컴파일해 추적하며 실행: 메시지마다 read(1023) 한 번
 client-nodelay = TCP_NODELAY 켬
 pauses-not-waited = (이 실행에서는 대기 시간을 실제로 흘려보내지 않습니다: 대기는 그동안 상대편이 먼저 움직인다는 뜻일 뿐입니다. 실제 시간대로 보려면 `run --pace`)
 
@@ -179,6 +180,12 @@ show-point-at = 짚어 줄 곳
 ## `run`: 회차별 응답, 판정
 
 timeline-of = 타임라인, { $reader } 읽기 방식
+timeline-of-book-c = 타임라인, 교재의 echo_client.c
+server-book-c = 교재의 프로그램 book/echo_server.c를 컴파일해 추적하며 실행: read(1024) 한 번에 write 한 번, 클라이언트 다섯
+note-book-server-loopback = bind()가 모든 주소(INADDR_ANY)를 요청하지만, 여기서는 다른 곳에서 접속할 수 없도록 127.0.0.1로 묶어 둠
+note-book-server-waits = 교재의 서버는 accept()에서 다음 클라이언트를 기다리지만 시나리오에 더는 없음: 여기서 종료
+console-of-book-c = echo_client가 화면에 출력한 내용 (메시지마다 입력해 주고 마지막에 Q):
+console-of-book-server = echo_server가 화면에 출력한 내용:
 step-keys = Enter: 다음 줄 · q: 끝내기
 rounds-round = 회차
 rounds-sent = 보낸 것
@@ -323,6 +330,11 @@ page-tag-whole = 메시지 전체
 page-tag-start = 메시지의 앞부분
 page-tag-end = 메시지의 뒷부분
 page-reader-naive = 메시지마다 read 한 번 (교재의 클라이언트)
+page-reader-book-c = book/echo_client.c를 컴파일해 실행한 교재의 프로그램 그 자체: 클라이언트 쪽 상자 하나하나가 그 프로그램이 직접 한 호출이며, 차례가 올 때까지 붙잡아 둡니다 (naive처럼 메시지마다 read 한 번)
+page-program-book-c = 교재의 echo_client.c
+page-trace-lesson = 실행하면서 추적한 이 프로그램의 소켓 호출: read마다 요청한 크기와 받은 것, write마다 넘긴 것. 아래 키로 한 단계씩 넘겨 보세요.
+page-console-book-c = echo_client가 화면에 출력한 내용 (메시지마다 입력해 주고 마지막에 Q)
+page-console-book-server = echo_server가 화면에 출력한 내용 (메시지 끝에 NUL이 없어 printf는 버퍼에 남은 것까지 보여 줌)
 page-reader-exact = 보낸 바이트 수만큼 올 때까지 read
 page-reader-line = 줄바꿈(\n)이 올 때까지 read
 page-reader-length = 4바이트 길이를 먼저, 그다음 그 길이만큼 read

@@ -14,7 +14,8 @@
 //! - [`lesson`]: the book's programs. [`lesson::reader`] holds the five ways to
 //!   read a reply: `naive` (the bug), `exact`, `line`, `length` and `book`
 //!   (the book's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
-//!   [`lesson::client`].
+//!   [`lesson::client`]; [`lesson::book_c`] compiles the book's own C
+//!   programs, which a scenario can run in place of ours.
 //! - [`shape`]: how a stream is cut and paced so the missing boundaries show:
 //!   the one cutter used by the server, the client and the proxy, and the
 //!   server's connection with its shape applied, outside the book's loop.
@@ -37,8 +38,7 @@
 //!
 //! - [`tools`]: the shaping proxy, `check` (any client under every shape of
 //!   fragmentation), the bench, `trace` (anyone's program, its socket calls
-//!   shown), the book's own C programs compiled ([`tools::book_c`]), and
-//!   the echo server on a thread of this process.
+//!   shown), and the echo server on a thread of this process.
 //!
 //! Plumbing:
 //!

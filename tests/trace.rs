@@ -317,6 +317,24 @@ fn where_ptrace_is_refused_trace_says_so_and_check_runs_untraced_saying_so() {
     );
 }
 
+#[test]
+fn where_ptrace_is_refused_the_book_s_programs_cannot_play_a_scenario_exit_3() {
+    let Some(py) = python() else { return };
+    if !common::cc() {
+        return;
+    }
+    for side in ["--client", "--server"] {
+        let out = without_ptrace(py, &["run", "classic", side, "book-c"]);
+        assert_eq!(out.status.code(), Some(3), "{out:?}");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            error.contains("does not let a program be traced") && error.trim().lines().count() == 1,
+            "{error}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 /// The kinds and texts of a report's events, as `kind` or `note: TEXT`.
 fn rows(report: &Value) -> Vec<String> {
     report["events"]
@@ -498,9 +516,7 @@ time.sleep(60)
 /// the first piece of a cut echo, and it prints that piece as the reply.
 #[test]
 fn the_book_s_own_client_is_compiled_and_traced_reading_part_of_a_reply() {
-    let cc = std::process::Command::new("cc").arg("--version").output();
-    if !cc.is_ok_and(|o| o.status.success()) {
-        common::skip_without("no C compiler (cc)");
+    if !common::cc() {
         return;
     }
     let cache = tempfile::tempdir().unwrap();
@@ -554,4 +570,80 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     all
+}
+
+/// The report a page carries (its `<script id="report">`).
+fn page_report(page: &str) -> Value {
+    let start = r#"<script type="application/json" id="report">"#;
+    let at = page.find(start).expect("the page carries its report") + start.len();
+    let end = page[at..].find("</script>").unwrap();
+    serde_json::from_str(&page[at..at + end]).unwrap()
+}
+
+#[test]
+fn trace_html_writes_a_page_that_steps_through_the_program_s_calls() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let client = write_script(dir.path(), "once", ONCE);
+    let page = dir.path().join("trace.html");
+    let out = tcp_boundary(&[
+        "trace",
+        "--fragment",
+        "--html",
+        page.to_str().unwrap(),
+        "--",
+        py,
+        &client,
+        "{addr}",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote "));
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The calls it made, stepped through: the same rows as the timeline.
+    let report = page_report(&html);
+    let kinds: Vec<&str> = report[0]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["connect", "write", "read", "close"]);
+    assert!(html.contains("read(1024)"), "the read's box");
+    // The command as it ran, its address filled in.
+    assert!(html.contains("once.py 127.0.0.1:"), "{html}");
+    assert!(!html.contains("{addr}"));
+    // No queue drawn that was not measured, no code that is not its own.
+    assert!(!html.contains(r#"class="queues""#));
+    assert!(!html.contains("echo_server.c") && !html.contains("echo_client.c"));
+    // --html and --json are one or the other.
+    let out = tcp_boundary(&["trace", "--json", "--html", "x.html", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn trace_html_of_the_book_s_client_marks_its_own_code() {
+    if !common::cc() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("book.html");
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["trace", "--book-client", "--fragment", "--html"])
+        .arg(&page)
+        .env("XDG_CACHE_HOME", dir.path())
+        .write_stdin("hello, class\nQ\n")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("echo_client 127.0.0.1 "),
+        "named, not its cache path"
+    );
+    assert!(
+        html.contains("The book&#39;s client, echo_client.c")
+            || html.contains("The book's client, echo_client.c")
+    );
+    assert!(html.contains("read(1023)"), "its own read");
 }

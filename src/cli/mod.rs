@@ -149,6 +149,8 @@ pub fn exit_with(result: anyhow::Result<u8>) -> ExitCode {
             } else if e.chain().any(|c| {
                 c.is::<crate::tools::check::CheckError>()
                     || c.is::<crate::tools::trace::TraceError>()
+                    || c.downcast_ref::<crate::scenario::RunError>()
+                        .is_some_and(|e| matches!(e, crate::scenario::RunError::Program(_)))
             }) {
                 ExitCode::from(EXIT_CANNOT_CHECK)
             } else {

@@ -11,7 +11,7 @@ use super::shape::{RunShapeArgs, number_in};
 use super::{LangArg, UsageError};
 use crate::lang::Lang;
 use crate::lesson::reader::ReaderKind;
-use crate::scenario::{BUILTIN, Report, Scenario};
+use crate::scenario::{BUILTIN, Report, Scenario, SideProgram};
 use crate::shape::choose_seed;
 use crate::text::escape::escape_file_text;
 use crate::tr;
@@ -31,6 +31,20 @@ pub struct RunArgs {
     /// Run only this reader (its timeline is shown).
     #[arg(long, value_enum)]
     pub reader: Option<ReaderKind>,
+    /// The program that plays the client: ours (with each reader), or
+    /// book-c, the book's own book/echo_client.c compiled with the system's
+    /// C compiler ($CC, else cc), run traced and held at each socket call as
+    /// ours is (its one read(1023) a message is the naive reader). A
+    /// scenario whose script cannot be typed into it (several clients, two
+    /// writes before a read) is refused.
+    #[arg(long, value_enum, value_name = "PROGRAM", default_value_t = SideProgram::Ours, conflicts_with = "all")]
+    pub client: SideProgram,
+    /// The program that plays the server: ours, or book-c, the book's own
+    /// book/echo_server.c compiled and run traced, held at each socket call
+    /// as ours is (its bind of any address held to loopback). Only for a
+    /// scenario whose server does not shape what it sends.
+    #[arg(long, value_enum, value_name = "PROGRAM", default_value_t = SideProgram::Ours, conflicts_with = "all")]
+    pub server: SideProgram,
     /// Override the seed of a scenario with random cuts or pauses.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = number_in(0, u64::MAX))]
     pub seed: Option<u64>,
@@ -142,7 +156,24 @@ impl RunArgs {
         }
         for s in &mut scenarios {
             s.shape_override = spec;
+            s.client_program = self.client;
+            s.server_program = self.server;
             s.validate().map_err(|e| UsageError(e.to_string()))?;
+        }
+        if self.client == SideProgram::BookC {
+            if self.reader.is_some_and(|r| r != ReaderKind::Naive) {
+                return Err(UsageError(
+                    "--client book-c reads as the book's echo_client.c does, one read a message: that is --reader naive".into(),
+                ));
+            }
+            for s in &scenarios {
+                s.book_client_script().map_err(UsageError)?;
+            }
+        }
+        if self.server == SideProgram::BookC {
+            for s in &scenarios {
+                s.book_server_fits().map_err(UsageError)?;
+            }
         }
         Ok((scenarios, said))
     }
@@ -150,6 +181,10 @@ impl RunArgs {
     /// The readers to run: the one asked for, else all; a page shows every
     /// reader, the one asked for first.
     pub fn readers(&self) -> Vec<ReaderKind> {
+        if self.client == SideProgram::BookC {
+            // The book's client has one way to read.
+            return vec![ReaderKind::Naive];
+        }
         match (self.reader, &self.html) {
             (first, Some(_)) => page::reader_order(first),
             (Some(r), None) => vec![r],

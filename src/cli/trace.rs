@@ -24,6 +24,10 @@ pub struct TraceArgs {
     /// Print the report as JSON (in English, whatever --lang says).
     #[arg(long)]
     pub json: bool,
+    /// Write the calls as a page to this file: one self-contained HTML page
+    /// that steps through them as a scenario's page does, offline.
+    #[arg(long, value_name = "PAGE.html", value_hint = clap::ValueHint::FilePath, conflicts_with = "json")]
+    pub html: Option<std::path::PathBuf>,
     /// The longest the program may run, in seconds (1 to 3600): then it is
     /// ended, and what it did is shown.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LIMIT_SECS, value_parser = number_in(1, MAX_LIMIT_SECS))]

@@ -7,7 +7,11 @@
 //!   close, next client.
 //! - [`client`]: a client session (a writer and a reader) and the book's
 //!   interactive loop.
+//! - [`book_c`]: the book's own C programs (`book/echo_client.c`,
+//!   `book/echo_server.c`), compiled as they are printed, for a class that
+//!   runs the real thing.
 
+pub mod book_c;
 pub mod client;
 pub mod reader;
 pub mod server;

@@ -11,7 +11,7 @@ use super::cost::{MAX_SCENARIO_MESSAGES, MAX_SENT};
 use super::texts::quote_catalogue;
 use super::{
     ClientSettings, Connects, Expect, MAX_SCENARIO_MESSAGE, Scenario, ScenarioError,
-    ServerSettings, Step, Texts,
+    ServerSettings, SideProgram, Step, Texts,
 };
 use crate::lang::Lang;
 use crate::lesson::reader::on_the_wire;
@@ -171,6 +171,8 @@ impl Scenario {
             steps: steps.iter().map(|(s, _)| s.clone()).collect(),
             expect: file.expect,
             shape_override: ShapeSpec::default(),
+            client_program: SideProgram::Ours,
+            server_program: SideProgram::Ours,
         };
         scenario.check().map_err(|(place, message)| {
             let line = match place {

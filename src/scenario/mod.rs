@@ -56,15 +56,20 @@ use crate::tr;
 
 use crate::text::escape::escape;
 
+mod book_client;
+mod book_server;
 mod clients;
 pub mod conductor;
 pub mod cost;
 mod file;
+mod held;
 mod outcome;
 mod run;
 mod shipped;
 mod texts;
 
+pub use book_client::{CannotRun, LONGEST_LINE, Typed};
+pub use book_server::BOOK_SERVER_CLIENTS;
 pub use cost::{
     Cost, HELD_BACK_MS, MAX_PAGE, MAX_ROWS, MAX_RUN_MS, MAX_RUN_SECONDS, MAX_SCENARIO_MESSAGES,
     MAX_SENT,
@@ -445,6 +450,25 @@ pub struct Scenario {
     /// Shaping switches over the server's keys (`tcp-boundary run NAME
     /// --chunk 3`): empty unless the command line gives some.
     pub shape_override: ShapeSpec,
+    /// The program that plays the client (`tcp-boundary run NAME --client
+    /// book-c`): ours unless the command line says otherwise.
+    pub client_program: SideProgram,
+    /// The program that plays the server (`--server book-c`).
+    pub server_program: SideProgram,
+}
+
+/// The program that plays one side of a scenario.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SideProgram {
+    /// Ours, in Rust (the client with each reader).
+    #[default]
+    Ours,
+    /// The book's own program, `book/echo_client.c` or `echo_server.c`,
+    /// compiled with the system's C compiler, run traced and conducted (the
+    /// client's one `read(sock, message, BUF_SIZE - 1)` a message is the
+    /// naive reader).
+    BookC,
 }
 
 /// A bad scenario file or definition, with where it is.

@@ -5,7 +5,7 @@ use std::io;
 
 use serde::Serialize;
 
-use super::{ScenarioError, Verdict};
+use super::{ScenarioError, SideProgram, Verdict};
 use crate::event::measure::Measure;
 use crate::event::{Event, Side, What, as_escaped, as_escaped_opt};
 use crate::lang::Msg;
@@ -70,6 +70,23 @@ pub struct Report {
     pub scenario: String,
     /// The reader used.
     pub reader: ReaderKind,
+    /// The program that played the client (the book's reads as `naive`).
+    pub client_program: SideProgram,
+    /// What that program printed, when it is not ours (the book's
+    /// client's own console text).
+    #[serde(
+        serialize_with = "as_escaped_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub console: Option<Vec<u8>>,
+    /// The program that played the server.
+    pub server_program: SideProgram,
+    /// What it printed, when it is not ours (the book's server's console).
+    #[serde(
+        serialize_with = "as_escaped_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_console: Option<Vec<u8>>,
     /// The seed of the random cuts and pauses, if any.
     pub seed: Option<u64>,
     /// Socket buffer sizes asked for and granted.
@@ -151,6 +168,10 @@ pub enum RunError {
     /// The server thread panicked.
     #[error("the server side of the run failed: {0}")]
     Server(String),
+    /// The program asked to play the client cannot be run here (no C
+    /// compiler, tracing not allowed).
+    #[error(transparent)]
+    Program(#[from] super::CannotRun),
 }
 
 /// The timeline row for a reply: the reply itself, or what stopped it.

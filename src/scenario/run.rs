@@ -9,7 +9,8 @@ use std::thread;
 
 use super::clients::Clients;
 use super::outcome::{Check, Repetition, Report, RunError, served_in_turn, verdict_of};
-use super::{Scenario, ScenarioError};
+use super::{Scenario, ScenarioError, SideProgram};
+use super::{book_client, book_server};
 use crate::event::{Side, What};
 use crate::lang::Msg;
 use crate::lesson::client::ClientConfig;
@@ -77,38 +78,89 @@ impl Scenario {
             })
         };
         let config = self.server_config(seed).map_err(bad_shape)?;
-        let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-        let backlog = self.server.backlog;
-        let (listener, server_sizes) =
-            net::listen(addr, backlog as i32, &config.shape.socket).map_err(RunError::Listen)?;
-        let addr = listener.local_addr().map_err(RunError::Listen)?;
+        let invalid = |message: String| {
+            RunError::Invalid(ScenarioError {
+                origin: format!("<{}>", self.name),
+                line: None,
+                message,
+            })
+        };
         let conductor = Arc::new(Conductor::new());
-        conductor.listening(listener.as_raw_fd());
-        // The chapter's steps 1 to 3, done by net::listen before any client
-        // could connect: the timeline starts with them.
-        for what in [What::Socket, What::Bind, What::Listen { backlog }] {
-            conductor.note(Side::Server, what);
-        }
-
-        let server = {
-            let conductor = conductor.clone();
-            let config = config.clone();
-            thread::spawn(move || serve_conducted(listener, conductor, &config))
+        // The server side: ours on a thread, or the book's own program.
+        let (server, addr, server_sizes) = match self.server_program {
+            SideProgram::Ours => {
+                let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+                let backlog = self.server.backlog;
+                let (listener, sizes) = net::listen(addr, backlog as i32, &config.shape.socket)
+                    .map_err(RunError::Listen)?;
+                let addr = listener.local_addr().map_err(RunError::Listen)?;
+                conductor.listening(listener.as_raw_fd());
+                // The chapter's steps 1 to 3, done by net::listen before any
+                // client could connect: the timeline starts with them.
+                for what in [What::Socket, What::Bind, What::Listen { backlog }] {
+                    conductor.note(Side::Server, what);
+                }
+                let conductor = conductor.clone();
+                let config = config.clone();
+                let thread = thread::spawn(move || serve_conducted(listener, conductor, &config));
+                (ServerSide::Ours(thread), addr, sizes)
+            }
+            SideProgram::BookC => {
+                self.book_server_fits().map_err(invalid)?;
+                let (server, addr) = book_server::start(&conductor)?;
+                let none = net::BufferSizes {
+                    send: None,
+                    recv: None,
+                };
+                (ServerSide::Book(server), addr, none)
+            }
         };
 
-        let (client_config, client_opts) = self.client_config(reader).map_err(bad_shape)?;
-        let mut clients = Clients::new(conductor.clone(), addr, client_config, client_opts);
-        if conductor.begin(Actor::Client).is_ok() {
-            for step in &self.steps {
-                clients.step(step);
+        // The client side: ours with the reader, or the book's own program.
+        let played = match self.client_program {
+            SideProgram::Ours => {
+                let (client_config, client_opts) = self.client_config(reader).map_err(bad_shape)?;
+                let mut clients = Clients::new(conductor.clone(), addr, client_config, client_opts);
+                if conductor.begin(Actor::Client).is_ok() {
+                    for step in &self.steps {
+                        clients.step(step);
+                    }
+                }
+                clients.quit_all();
+                Ok(Played {
+                    rounds: clients.rounds,
+                    checks: clients.checks,
+                    buffers: clients.buffers,
+                    console: None,
+                })
             }
-        }
-        clients.quit_all();
+            SideProgram::BookC => {
+                let script = self.book_client_script().map_err(invalid);
+                script.and_then(|script| {
+                    let played = book_client::play(&conductor, addr, script)?;
+                    Ok(Played {
+                        rounds: played.rounds,
+                        checks: played.checks,
+                        buffers: Vec::new(),
+                        console: Some(played.console),
+                    })
+                })
+            }
+        };
         conductor.finish(Actor::Client);
+        let mut server_console = None;
+        let joined = match server {
+            ServerSide::Ours(thread) => thread.join(),
+            ServerSide::Book(book) => {
+                server_console = Some(book.join());
+                Ok(Ok(()))
+            }
+        };
+        let mut played = played?;
 
-        match server.join() {
+        match joined {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => clients.checks.push(Check {
+            Ok(Err(e)) => played.checks.push(Check {
                 what: Msg::new("check-server-failed").arg("error", e.to_string()),
                 ok: false,
             }),
@@ -116,15 +168,19 @@ impl Scenario {
         }
 
         let timeline = conductor.events();
-        let mut checks = clients.checks;
+        let mut checks = played.checks;
         checks.extend(served_in_turn(&timeline));
-        let verdict = verdict_of(&clients.rounds);
+        let verdict = verdict_of(&played.rounds);
         let expected = self.expect.of(reader);
         let mut buffers = server_sizes.said(Some(Msg::new("col-server")));
-        buffers.extend(clients.buffers);
+        buffers.extend(played.buffers);
         Ok(Report {
             scenario: self.name.clone(),
             reader,
+            client_program: self.client_program,
+            console: played.console,
+            server_program: self.server_program,
+            server_console,
             seed: self.effective_seed(seed),
             buffers,
             client_buffer: self.client.buffer_size,
@@ -132,7 +188,7 @@ impl Scenario {
             as_expected: verdict == expected && checks.iter().all(|c| c.ok),
             timeline,
             measures: conductor.measures(),
-            rounds: clients.rounds,
+            rounds: played.rounds,
             checks,
             verdict,
             expected,
@@ -189,6 +245,22 @@ impl Scenario {
         }
         Ok(rep)
     }
+}
+
+/// The server side of a run, as it is waited for.
+enum ServerSide {
+    /// Ours, on a thread.
+    Ours(thread::JoinHandle<io::Result<()>>),
+    /// The book's, running held.
+    Book(book_server::BookServer),
+}
+
+/// What the client side did in a run, whichever program played it.
+struct Played {
+    rounds: Vec<crate::scenario::Round>,
+    checks: Vec<Check>,
+    buffers: Vec<Msg>,
+    console: Option<Vec<u8>>,
 }
 
 fn serve_conducted(

@@ -10,7 +10,6 @@
 //! - [`echo`](mod@echo): a throwaway echo on threads, for `check` and the bench.
 
 pub mod bench;
-pub mod book_c;
 pub mod check;
 pub mod command;
 pub mod echo;

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::event::{ErrorKind, Event, Side, What};
-use crate::lang::Msg;
+use crate::lang::{Lang, Msg};
+use crate::lesson::book_c::{self, BookProgram};
 use crate::lesson::server::ServerConfig;
-use crate::tools::book_c::{self, BookProgram};
 use crate::tools::check::Ended;
 use crate::tools::command::{against, find_program};
 use crate::tr;
@@ -45,7 +45,7 @@ pub struct TraceConfig {
     /// The program and its arguments, placeholders not yet filled in.
     pub command: Vec<String>,
     /// Trace the book's own client instead of `command`: `book/echo_client.c`
-    /// compiled (see [`crate::tools::book_c`]), run as `echo_client HOST
+    /// compiled (see [`crate::lesson::book_c`]), run as `echo_client HOST
     /// PORT`.
     pub book_client: bool,
     /// Our echo server, as it serves the program.
@@ -303,6 +303,8 @@ pub fn timeline(calls: &[Call], server: Option<SocketAddr>) -> Vec<Event> {
             }
             (Verb::Shutdown { how: libc::SHUT_RD }, Ok(_)) => note(Msg::new("trace-shut-read")),
             (Verb::Shutdown { .. }, Ok(_)) => What::Shutdown,
+            // A server's own calls: not on a connection to our server.
+            (Verb::Bind { .. } | Verb::Listen { .. } | Verb::Accept, Ok(_)) => continue,
             (Verb::Close { unread }, _) => {
                 if call.name == "exit" {
                     push(note(Msg::new("trace-closed-at-exit")));
@@ -348,7 +350,46 @@ pub fn text(report: &TraceReport, layout: Layout, out: &mut dyn Write) -> io::Re
         render(&report.events, layout, out)?;
     }
     writeln!(out)?;
-    let ended = match &report.ended {
+    writeln!(out, "{}", ended(report, lang))
+}
+
+/// The report as a page for a browser: its calls stepped through as a
+/// scenario's are (see [`crate::view::page::trace_page`]).
+pub fn page(report: &TraceReport, book_client: bool, lang: Lang) -> String {
+    // The command as it ran (its placeholders filled in), the book's client
+    // by its name rather than its place in the cache.
+    let (host, port) = (
+        report.server.ip().to_string(),
+        report.server.port().to_string(),
+    );
+    let ran: Vec<String> = report
+        .command
+        .iter()
+        .enumerate()
+        .map(|(i, word)| match (i, book_client) {
+            (0, true) => BookProgram::Client.name().to_string(),
+            _ => word
+                .replace("{addr}", &report.server.to_string())
+                .replace("{host}", &host)
+                .replace("{port}", &port),
+        })
+        .collect();
+    let command = super::check::quote::line(ran.iter().map(String::as_str));
+    let about = [tr!(lang, "trace-against", addr = report.server.to_string())];
+    let ended = ended(report, lang);
+    let run = crate::view::page::Traced {
+        command: &command,
+        about: &about,
+        events: &report.events,
+        book_client,
+        ended: &ended,
+    };
+    crate::view::page::trace_page(&run, lang)
+}
+
+/// How the program ended, in words.
+fn ended(report: &TraceReport, lang: Lang) -> String {
+    match &report.ended {
         _ if report.interrupted => tr!(lang, "trace-interrupted"),
         Ended::Exited(code) => tr!(lang, "trace-exited", code = *code),
         Ended::Signalled(s) => {
@@ -359,8 +400,7 @@ pub fn text(report: &TraceReport, layout: Layout, out: &mut dyn Write) -> io::Re
             )
         }
         _ => tr!(lang, "trace-limit"),
-    };
-    writeln!(out, "{ended}")
+    }
 }
 
 /// The report as JSON.

@@ -98,6 +98,54 @@ struct Seen {
     spawned: bool,
 }
 
+/// Whether a held call may go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Go {
+    /// Let the program make the call.
+    On,
+    /// End the program instead (it is killed, held where it was: a read
+    /// that would wait forever, say).
+    End,
+}
+
+/// Who decides when a held program goes on: called on the tracing thread,
+/// the program stopped until each call returns, so whatever this does
+/// happens between the program's calls, in their order.
+pub trait Hold: Send {
+    /// A socket call is about to run (`call` says what it asks, its result
+    /// not yet known), or a close about to let go of a socket (a
+    /// [`calls::Verb::Close`] with what it leaves unread).
+    fn entering(&mut self, call: &Call) -> Go;
+    /// That call has returned (`call.returned` false: the program ended in
+    /// it). A close at the program's exit has its `entering` and its
+    /// `returned` one after the other, before the kernel closes it.
+    fn returned(&mut self, call: &Call);
+    /// The program is about to read its standard input.
+    fn reading_input(&mut self) -> Go;
+}
+
+/// Held (to write) while a traced program is started: from its fork to its
+/// exec, the child holds a copy of every descriptor of this process, and a
+/// socket is closed only when its last copy is. See [`closing`].
+static FORKING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Hold this while closing a socket whose close must reach the kernel at
+/// once (a conducted run's: a listener closed must refuse the next
+/// connect, a connection closed must send its FIN or reset now): no traced
+/// program is being started meanwhile, whose fork would keep a copy of the
+/// socket open until its exec. A close made by a traced program is held
+/// from its entry to its return.
+pub fn closing() -> std::sync::RwLockReadGuard<'static, ()> {
+    FORKING.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A copy, in this process, of the socket at descriptor `fd` of the traced
+/// process (or thread) `pid` (`pidfd_getfd`): the same socket, asked or
+/// measured here. `None` where it is gone or not a socket.
+pub fn socket_of(pid: i32, fd: i32) -> Option<std::net::TcpStream> {
+    measure::copy(pid, fd)
+}
+
 /// A program running traced.
 #[derive(Debug)]
 pub struct Traced {
@@ -135,7 +183,23 @@ impl Traced {
         Traced::start(command, true)
     }
 
-    fn start(mut command: Command, recording: bool) -> io::Result<Traced> {
+    /// As [`Traced::spawn_recording`], the program held at each of its
+    /// socket calls (and before each read of its standard input) until
+    /// `hold` lets it go on: the program runs when another's turn says so
+    /// (see [`Hold`]).
+    pub fn spawn_held(command: Command, hold: Box<dyn Hold>) -> io::Result<Traced> {
+        Traced::start_with(command, true, Some(hold))
+    }
+
+    fn start(command: Command, recording: bool) -> io::Result<Traced> {
+        Traced::start_with(command, recording, None)
+    }
+
+    fn start_with(
+        mut command: Command,
+        recording: bool,
+        mut hold: Option<Box<dyn Hold>>,
+    ) -> io::Result<Traced> {
         let table = filter::calls(recording);
         let filter = filter::program(&table);
         // The child says its pid on one pipe, then waits on the other until
@@ -181,11 +245,14 @@ impl Traced {
                 let _ = go_write.write_all(&[seized as u8]);
                 drop(go_write);
                 if seized {
-                    follow::follow(root, &shared, &table, recording);
+                    follow::follow(root, &shared, &table, recording, hold.take());
                 }
                 shared.lock().unwrap_or_else(|e| e.into_inner()).finished = true;
             })?;
+        // No socket of ours is closed while the child holds a copy of it.
+        let forking = FORKING.write().unwrap_or_else(|e| e.into_inner());
         let child = command.spawn();
+        drop(forking);
         // Our copies of the pipes' other ends: a child that never wrote
         // (none was made) ends the tracer's wait.
         drop(command);
@@ -206,6 +273,16 @@ impl Traced {
     /// still run).
     pub fn try_wait(&self) -> Option<ExitStatus> {
         self.lock().status
+    }
+
+    /// End the program's process group (it leads one when the command
+    /// asked for its own group, `process_group(0)`): everything in it is
+    /// killed.
+    pub fn end_group(&self) {
+        // SAFETY: kill of the group our child leads.
+        unsafe {
+            libc::kill(-(self.pid as i32), libc::SIGKILL);
+        }
     }
 
     /// Every TCP socket the program has let go of so far, in order.
@@ -267,6 +344,8 @@ pub fn allowed() -> bool {
             return false;
         };
         let filter = filter::program(&filter::calls(false));
+        // The child holds a copy of every descriptor of ours until it exits.
+        let forking = FORKING.write().unwrap_or_else(|e| e.into_inner());
         // SAFETY: the child makes only async-signal-safe calls (prctl, read,
         // seccomp, _exit) on memory prepared before the fork.
         let pid = unsafe { libc::fork() };
@@ -301,6 +380,7 @@ pub fn allowed() -> bool {
             // SAFETY: PTRACE_CONT on our tracee, stopped for us.
             unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, 0) };
         };
+        drop(forking);
         let traced =
             seized && status.is_some_and(|s| libc::WIFEXITED(s) && libc::WEXITSTATUS(s) == 0);
         // SAFETY: getpid cannot fail.

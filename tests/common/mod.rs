@@ -226,6 +226,17 @@ pub fn skip_without(what: &str) {
     eprintln!("skipped: {what}");
 }
 
+/// Whether a C compiler (`cc`) is here, for the book's own programs; when it
+/// is not, the check that needs it is skipped (CI has one: it links Rust).
+pub fn cc() -> bool {
+    let cc = std::process::Command::new("cc").arg("--version").output();
+    let have = cc.is_ok_and(|o| o.status.success());
+    if !have {
+        skip_without("no C compiler (cc)");
+    }
+    have
+}
+
 /// Whether the program `name` (a shell, as zsh or fish) is here to run; when
 /// it is not, the check that needs it is skipped on a machine without it, and
 /// fails where CI requires it (`.ci/run` installs it).

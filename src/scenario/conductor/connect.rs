@@ -88,6 +88,25 @@ impl Conductor {
         Ok((stream, sizes, waiting.since.elapsed()))
     }
 
+    /// A connection another program made: a traced client's own `connect`
+    /// returned `result` (a copy of its socket, see
+    /// [`crate::transport::trace::socket_of`]). Recorded as a connect that
+    /// returned at once, and conducted from now on through the copy; the
+    /// program's socket keeps its own options (no timeouts set on it here).
+    pub fn connected_outside(
+        self: &Arc<Self>,
+        result: io::Result<std::net::TcpStream>,
+        client: usize,
+    ) -> io::Result<Conducted> {
+        let sizes = net::BufferSizes {
+            send: None,
+            recv: None,
+        };
+        let result = result.map(|stream| (stream, sizes));
+        self.record_connect(result, client, What::Connect, false)
+            .map(|(conn, _)| conn)
+    }
+
     /// Record how a connect ended (`done`: the row for a success) and put a
     /// new connection in the accept queue.
     pub(super) fn connected(
@@ -95,6 +114,16 @@ impl Conductor {
         result: io::Result<(std::net::TcpStream, net::BufferSizes)>,
         client: usize,
         done: What,
+    ) -> io::Result<(Conducted, net::BufferSizes)> {
+        self.record_connect(result, client, done, true)
+    }
+
+    fn record_connect(
+        self: &Arc<Self>,
+        result: io::Result<(std::net::TcpStream, net::BufferSizes)>,
+        client: usize,
+        done: What,
+        guarded: bool,
     ) -> io::Result<(Conducted, net::BufferSizes)> {
         let (stream, sizes) = match result {
             Ok(pair) => pair,
@@ -111,7 +140,9 @@ impl Conductor {
                 return Err(e);
             }
         };
-        guard_timeouts(&stream)?;
+        if guarded {
+            guard_timeouts(&stream)?;
+        }
         let mut st = self.lock();
         let conn = st.conns.len();
         st.conns.push(Conn {
@@ -138,14 +169,36 @@ impl Conductor {
         self: &Arc<Self>,
         listener: &TcpListener,
     ) -> io::Result<Option<(Conducted, SocketAddr)>> {
-        self.switch(Actor::Server, Status::Accepting)?;
-        let Some(conn) = self.lock().accept_queue.pop_front() else {
+        let Some(turn) = self.accept_begins()? else {
             return Ok(None); // the client side is done: no one will connect
         };
         // The handshake completed when the client's connect returned, so this
         // accept returns at once, with connections in the order they were made.
         let (stream, peer) = listener.accept()?;
         guard_timeouts(&stream)?;
+        self.accept_ended(turn, stream, peer)
+            .map(|c| Some((c, peer)))
+    }
+
+    /// The server is about to accept (a scheduling point): once it has its
+    /// turn, the connection its accept will return, or `None` when the
+    /// client side is done and no one will connect. The accept itself comes
+    /// next: ours, or a traced server's own call, held until now.
+    pub fn accept_begins(self: &Arc<Self>) -> io::Result<Option<AcceptTurn>> {
+        self.switch(Actor::Server, Status::Accepting)?;
+        Ok(self.lock().accept_queue.pop_front().map(AcceptTurn))
+    }
+
+    /// The accept of `turn` returned `stream` (a traced server's: a copy of
+    /// its new descriptor), from `peer`: its row, and the server's end
+    /// conducted from now on.
+    pub fn accept_ended(
+        self: &Arc<Self>,
+        turn: AcceptTurn,
+        stream: std::net::TcpStream,
+        peer: SocketAddr,
+    ) -> io::Result<Conducted> {
+        let conn = turn.0;
         let mut st = self.lock();
         if st.conns[conn].client_addr != peer {
             return Err(io::Error::other(format!(
@@ -161,9 +214,11 @@ impl Conductor {
         let seq = st.record(Side::Server, What::Accept { client });
         st.measure(seq, Some(conn), None, None);
         drop(st);
-        Ok(Some((
-            Conducted::new(stream, self.clone(), Actor::Server, conn),
-            peer,
-        )))
+        Ok(Conducted::new(stream, self.clone(), Actor::Server, conn))
     }
 }
+
+/// An accept's turn, between [`Conductor::accept_begins`] and
+/// [`Conductor::accept_ended`]: the connection it takes from the queue.
+#[derive(Debug)]
+pub struct AcceptTurn(usize);

@@ -55,7 +55,8 @@ mod measure;
 mod stream;
 mod wait;
 
-pub use stream::{Conducted, ConductedListener, ConductedLog};
+pub use connect::AcceptTurn;
+pub use stream::{Conducted, ConductedListener, ConductedLog, ReadTurn, WriteTurn};
 
 /// The longest the conductor waits for anything (its turn, the kernel moving
 /// bytes). Far beyond what any step takes even on a loaded machine; it only

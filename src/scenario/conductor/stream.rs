@@ -64,7 +64,7 @@ pub(super) fn guard_timeouts(stream: &TcpStream) -> io::Result<()> {
 /// The server's listener in a conducted run.
 #[derive(Debug)]
 pub struct ConductedListener {
-    listener: TcpListener,
+    listener: ManuallyDrop<TcpListener>,
     conductor: Arc<Conductor>,
 }
 
@@ -72,7 +72,7 @@ impl ConductedListener {
     /// Conduct the connections accepted on `listener`.
     pub fn new(listener: TcpListener, conductor: Arc<Conductor>) -> Self {
         ConductedListener {
-            listener,
+            listener: ManuallyDrop::new(listener),
             conductor,
         }
     }
@@ -83,6 +83,9 @@ impl Drop for ConductedListener {
     /// to measure.
     fn drop(&mut self) {
         self.conductor.unlisten();
+        let _closing = crate::transport::trace::closing();
+        // SAFETY: dropped once, here, and not used again.
+        unsafe { ManuallyDrop::drop(&mut self.listener) };
     }
 }
 
@@ -108,6 +111,26 @@ pub struct Conducted {
     me: Actor,
     conn: usize,
     late: bool,
+    /// The close has begun: the socket is closed here.
+    closed: bool,
+    /// The close's row, until its measure is taken.
+    closing: Option<usize>,
+}
+
+/// A read's turn, between [`Conducted::read_begins`] and
+/// [`Conducted::read_ended`]: what the read asks, and both ends as it began.
+#[derive(Debug)]
+pub struct ReadTurn {
+    asked: usize,
+    before: Ends,
+    queued: Option<usize>,
+}
+
+/// A write's turn, between [`Conducted::write_begins`] and
+/// [`Conducted::write_ended`]: the segments sent before it.
+#[derive(Debug)]
+pub struct WriteTurn {
+    segments_before: Option<queue::SegmentsOut>,
 }
 
 impl Conducted {
@@ -124,6 +147,121 @@ impl Conducted {
             me,
             conn,
             late: false,
+            closed: false,
+            closing: None,
+        }
+    }
+
+    /// A read of `asked` bytes is about to go to the kernel: wait for this
+    /// side's turn (a scheduling point), then until the receive queue holds
+    /// what the read will take, and measure both ends. The read itself
+    /// comes next: ours (`Read::read`), or a traced program's own call, held
+    /// until now. A read that would wait forever fails with [`Stalled`]
+    /// (super::Stalled) instead.
+    pub fn read_begins(&mut self, asked: usize) -> io::Result<ReadTurn> {
+        let late = std::mem::take(&mut self.late);
+        self.conductor.switch(
+            self.me,
+            Status::Reading {
+                conn: self.conn,
+                late,
+            },
+        )?;
+        self.wait_readable((self.in_flight().min(asked as u64)) as usize);
+        // Both ends asked of the kernel just before the read, for the
+        // picture of this moment: what waits in our receive queue is the
+        // bytes this read can take, its `queued`.
+        let before = self.conductor.lock().ends(self.conn);
+        let queued = before
+            .end(self.me == Actor::Server)
+            .map(|q| q.recv_q as usize);
+        Ok(ReadTurn {
+            asked,
+            before,
+            queued,
+        })
+    }
+
+    /// The read of `turn` returned `result`, `got` its bytes: its row, and
+    /// the kernel's counts once what it let through has settled.
+    pub fn read_ended(&self, turn: ReadTurn, result: &io::Result<usize>, got: &[u8]) {
+        let seq = self.account(result, turn.asked, got, false, turn.queued);
+        // The room this read made lets the peer's kernel send what a small
+        // window held back: measured once that has arrived.
+        self.conductor.settle(self.conn, self.me.other());
+        self.measure_settled(seq, None, Some(turn.before));
+    }
+
+    /// A write is about to go to the kernel (writing is not a scheduling
+    /// point: consecutive writes form a burst that the reader sees together,
+    /// unless a pause separates them).
+    pub fn write_begins(&self) -> WriteTurn {
+        WriteTurn {
+            segments_before: queue::segments_out(&*self.stream).ok().flatten(),
+        }
+    }
+
+    /// The write of `turn` returned `result`, having taken `taken` (the
+    /// bytes it was given, as many as it took): its row, its segments and
+    /// the kernel's counts once its bytes have settled.
+    pub fn write_ended(&self, turn: WriteTurn, result: &io::Result<usize>, taken: &[u8]) {
+        let seq = self.account(result, taken.len(), taken, true, None);
+        self.conductor.settle(self.conn, self.me);
+        let after = queue::segments_out(&*self.stream).ok().flatten();
+        let nagle = self.stream.nodelay().is_ok_and(|on| !on);
+        // A write that failed sent nothing: no segments to count.
+        let segments = segments(turn.segments_before, after, nagle).filter(|_| result.is_ok());
+        self.measure_settled(seq, segments, None);
+    }
+
+    /// `close()` begins: its row, with what it throws away (the bytes in our
+    /// receive queue, once the peer's have settled: those a small window
+    /// holds back in the peer's send queue are not ours to throw), and the
+    /// socket closed here. A traced program's own close comes next; then
+    /// [`Conducted::close_ended`].
+    pub fn close_begins(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.conductor.settle(self.conn, self.me.other());
+        let seq = {
+            let mut st = self.conductor.lock();
+            let unread = queue::inq(&*self.stream).unwrap_or(0) as u64;
+            let c = &mut st.conns[self.conn];
+            c.closed[self.me.index()] = true;
+            c.fds[self.me.index()] = None;
+            let side = st.side(self.me, self.conn);
+            st.record(side, What::Close { unread })
+        };
+        self.closed = true;
+        self.closing = Some(seq);
+        let _closing = crate::transport::trace::closing();
+        // SAFETY: the stream is not used again: `closed` says it is gone,
+        // and every use after this point is of the conductor alone.
+        unsafe { ManuallyDrop::drop(&mut self.stream) };
+    }
+
+    /// The close has happened: the peer's end as it left it (a reset, a
+    /// FIN) measured, and a client's close is a scheduling point, as a read
+    /// is: the server, if it waits on this connection, meets the end of
+    /// stream (or the reset) before the client goes on.
+    pub fn close_ended(mut self) {
+        self.close_begins();
+        self.finish_close();
+    }
+
+    fn finish_close(&mut self) {
+        let Some(seq) = self.closing.take() else {
+            return;
+        };
+        self.conductor
+            .lock()
+            .measure(seq, Some(self.conn), None, None);
+        // (The server's own next step, accept, is a scheduling point
+        // already.) A stall cannot come out of this: the closing side can
+        // always go on.
+        if self.me == Actor::Client {
+            let _ = self.conductor.switch(self.me, Status::Paused);
         }
     }
 
@@ -132,16 +270,17 @@ impl Conducted {
     fn account(
         &self,
         result: &io::Result<usize>,
-        buf: &[u8],
+        asked: usize,
+        moved: &[u8],
         wrote: bool,
         queued: Option<usize>,
     ) -> usize {
         let mut st = self.conductor.lock();
         let side = st.side(self.me, self.conn);
         let what = match result {
-            Ok(0) if !wrote && !buf.is_empty() => What::Eof,
+            Ok(0) if !wrote && asked > 0 => What::Eof,
             Ok(n) => {
-                let bytes = buf[..*n].to_vec();
+                let bytes = moved[..(*n).min(moved.len())].to_vec();
                 let c = &mut st.conns[self.conn];
                 if wrote {
                     let at = c.written[self.me.index()];
@@ -151,7 +290,7 @@ impl Conducted {
                     let at = c.consumed[self.me.other().index()];
                     c.consumed[self.me.other().index()] += *n as u64;
                     What::Read {
-                        asked: buf.len(),
+                        asked,
                         at,
                         queued,
                         bytes,
@@ -231,46 +370,21 @@ impl Conducted {
 
 impl Read for Conducted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let late = std::mem::take(&mut self.late);
-        self.conductor.switch(
-            self.me,
-            Status::Reading {
-                conn: self.conn,
-                late,
-            },
-        )?;
-        self.wait_readable((self.in_flight().min(buf.len() as u64)) as usize);
-        // Both ends asked of the kernel just before the read, for the
-        // picture of this moment: what waits in our receive queue is the
-        // bytes this read can take, its `queued`.
-        let before = self.conductor.lock().ends(self.conn);
-        let queued = before
-            .end(self.me == Actor::Server)
-            .map(|q| q.recv_q as usize);
+        let turn = self.read_begins(buf.len())?;
         // The one real read, on a real socket.
         let result = self.stream.read(buf);
-        let seq = self.account(&result, buf, false, queued);
-        // The room this read made lets the peer's kernel send what a small
-        // window held back: measured once that has arrived.
-        self.conductor.settle(self.conn, self.me.other());
-        self.measure_settled(seq, None, Some(before));
+        let got = &buf[..*result.as_ref().unwrap_or(&0)];
+        self.read_ended(turn, &result, got);
         result
     }
 }
 
 impl Write for Conducted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // Writing is not a scheduling point: consecutive writes form a burst that
-        // the reader sees together, unless a pause separates them.
-        let before = queue::segments_out(&*self.stream).ok().flatten();
+        let turn = self.write_begins();
         let result = self.stream.write(buf);
-        let seq = self.account(&result, buf, true, None);
-        self.conductor.settle(self.conn, self.me);
-        let after = queue::segments_out(&*self.stream).ok().flatten();
-        let nagle = self.stream.nodelay().is_ok_and(|on| !on);
-        // A write that failed sent nothing: no segments to count.
-        let segments = segments(before, after, nagle).filter(|_| result.is_ok());
-        self.measure_settled(seq, segments, None);
+        let taken = &buf[..*result.as_ref().unwrap_or(&0)];
+        self.write_ended(turn, &result, taken);
         result
     }
 
@@ -315,32 +429,9 @@ impl Drop for Conducted {
     /// connection, meets the end of stream (or the reset) before the client
     /// goes on.
     fn drop(&mut self) {
-        // What the close throws away: the bytes in our receive queue, once
-        // the peer's have settled (those a small window holds back in the
-        // peer's send queue are not ours to throw).
-        self.conductor.settle(self.conn, self.me.other());
-        let seq = {
-            let mut st = self.conductor.lock();
-            let unread = queue::inq(&*self.stream).unwrap_or(0) as u64;
-            let c = &mut st.conns[self.conn];
-            c.closed[self.me.index()] = true;
-            c.fds[self.me.index()] = None;
-            let side = st.side(self.me, self.conn);
-            st.record(side, What::Close { unread })
-        };
-        // SAFETY: the stream is not used again: this is the end of `drop`.
-        unsafe { ManuallyDrop::drop(&mut self.stream) };
-        // The peer's end as the close left it (a reset, a FIN).
-        self.conductor
-            .lock()
-            .measure(seq, Some(self.conn), None, None);
-        // A client's close lets a server that waits on this connection meet
-        // the end of stream first. (The server's own next step, accept, is a
-        // scheduling point already.) A stall cannot come out of this: the
-        // closing side can always go on.
-        if self.me == Actor::Client {
-            let _ = self.conductor.switch(self.me, Status::Paused);
-        }
+        // Begun already where a traced program's close was held between.
+        self.close_begins();
+        self.finish_close();
     }
 }
 

@@ -51,6 +51,21 @@ pub enum Verb {
         /// Toward the socket (a write), or from it (a read).
         to_socket: bool,
     },
+    /// `bind`; `loopback`: the program asked for any address (INADDR_ANY,
+    /// `::`), and a held program's call was given the loopback address
+    /// instead (see [`super::Traced::spawn_held`]).
+    Bind {
+        /// Any address became loopback.
+        loopback: bool,
+    },
+    /// `listen`, with its backlog.
+    Listen {
+        /// The backlog asked for.
+        backlog: i32,
+    },
+    /// `accept`, `accept4`: the new connection's descriptor is its result,
+    /// and its ends the call's.
+    Accept,
     /// `close`, or the socket let go of another way (an exit, an exec, a
     /// `dup2` over it), with the bytes it had left unread.
     Close {
@@ -96,6 +111,9 @@ pub(super) fn verb_of(name: &str) -> Option<fn(usize) -> Verb> {
         }),
         "write" | "sendto" | "writev" | "sendmsg" => Some(|asked| Verb::Write { asked }),
         "connect" => Some(|_| Verb::Connect),
+        "bind" => Some(|_| Verb::Bind { loopback: false }),
+        "listen" => Some(|_| Verb::Listen { backlog: 0 }),
+        "accept" | "accept4" => Some(|_| Verb::Accept),
         "shutdown" => Some(|_| Verb::Shutdown { how: 0 }),
         "sendfile" => Some(|_| Verb::Moved { to_socket: true }),
         "splice" => Some(|_| Verb::Moved { to_socket: false }),
@@ -186,6 +204,50 @@ impl Buffer {
         out.truncate(got);
         out
     }
+}
+
+/// Where a `bind` of `pid` asks for any address (`INADDR_ANY`, `::`) in
+/// its `struct sockaddr` at `at` (`len` bytes), write the loopback address
+/// over it (`127.0.0.1`, `::1`): true if it did.
+pub(super) fn bind_loopback(pid: i32, at: u64, len: u64) -> bool {
+    let mut head = [0u8; 24];
+    let n = (len as usize).min(head.len());
+    if read_memory(pid, &[(at, n as u64)], &mut head[..n]) != n || n < 8 {
+        return false;
+    }
+    let family = u16::from_ne_bytes([head[0], head[1]]) as i32;
+    let (offset, any, loopback): (u64, &[u8], &[u8]) = match family {
+        // sockaddr_in: family (2), port (2), address (4).
+        libc::AF_INET if n >= 8 => (4, &[0; 4], &[127, 0, 0, 1]),
+        // sockaddr_in6: family, port, flowinfo (4), address (16).
+        libc::AF_INET6 if n >= 24 => (8, &[0; 16], &{
+            let mut one = [0u8; 16];
+            one[15] = 1;
+            one
+        }),
+        _ => return false,
+    };
+    let start = offset as usize;
+    if &head[start..start + any.len()] != any {
+        return false;
+    }
+    write_memory(pid, at + offset, loopback)
+}
+
+/// Write `bytes` into `pid`'s memory at `at`: whether all of them went.
+fn write_memory(pid: i32, at: u64, bytes: &[u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: at as usize as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    // SAFETY: our iovec covers `bytes`, which lives through the call; the
+    // remote one is the program's address, checked by the kernel.
+    let wrote = unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
+    wrote == bytes.len() as isize
 }
 
 /// Copy `pieces` of `pid`'s memory into `out`, in order: how many bytes came.

@@ -47,7 +47,7 @@ pub(super) fn calls(recording: bool) -> Vec<(u32, Vec<(u32, Stop)>)> {
     #[cfg(target_arch = "x86_64")]
     native.push((n(libc::SYS_dup2), Stop::Dup));
     if recording {
-        let recorded: [(libc::c_long, &'static str); 12] = [
+        let recorded: [(libc::c_long, &'static str); 16] = [
             (libc::SYS_read, "read"),
             (libc::SYS_write, "write"),
             (libc::SYS_readv, "readv"),
@@ -57,6 +57,10 @@ pub(super) fn calls(recording: bool) -> Vec<(u32, Vec<(u32, Stop)>)> {
             (libc::SYS_recvmsg, "recvmsg"),
             (libc::SYS_sendmsg, "sendmsg"),
             (libc::SYS_connect, "connect"),
+            (libc::SYS_bind, "bind"),
+            (libc::SYS_listen, "listen"),
+            (libc::SYS_accept, "accept"),
+            (libc::SYS_accept4, "accept4"),
             (libc::SYS_shutdown, "shutdown"),
             (libc::SYS_sendfile, "sendfile"),
             (libc::SYS_splice, "splice"),

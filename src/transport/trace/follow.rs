@@ -15,12 +15,12 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use super::calls::{Buffer, Call, KEPT_IN_ALL, Verb, verb_of};
+use super::calls::{Buffer, Call, KEPT_IN_ALL, Verb, bind_loopback, verb_of};
 use super::filter::{Stop, stop};
 use super::measure::{
     close_on_exec, copy, ends, every_fd, is_socket, process_of, sockets_of, status_field,
 };
-use super::{LetGo, Seen};
+use super::{Go, Hold, LetGo, Seen};
 use crate::transport::queue::inq;
 
 /// The calls the filter stops, as [`super::filter::calls`] lists them.
@@ -36,13 +36,21 @@ struct Pending {
 
 /// Wait for every stop of the traced processes until none is left: at each,
 /// measure (and record) what the program does, then let it go on.
-pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bool) {
+pub(super) fn follow(
+    root: i32,
+    seen: &Mutex<Seen>,
+    table: &Table,
+    recording: bool,
+    mut hold: Option<Box<dyn Hold>>,
+) {
     let lock = || seen.lock().unwrap_or_else(|e| e.into_inner());
     // Until its first exec, the program is still the copy of this process
     // the fork made, holding every descriptor of ours: nothing to measure.
     let mut started = false;
     // Recorded calls that have entered and not yet returned, by thread.
     let mut pending: HashMap<i32, Pending> = HashMap::new();
+    // Closes of sockets a holder let go on, by thread, until they return.
+    let mut held_closes: HashMap<i32, Vec<Call>> = HashMap::new();
     // Bytes of the calls kept so far (see KEPT_IN_ALL).
     let mut kept = 0usize;
     // Every traced thread alive, and its process (thread group).
@@ -94,7 +102,10 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             // A call it was still in when it ended: said as such.
             if let Some(call) = unfinished(&mut pending, pid) {
-                lock().calls.push(call);
+                lock().calls.push(call.clone());
+                if let Some(h) = hold.as_deref_mut() {
+                    h.returned(&call);
+                }
             }
             alive.remove(&pid);
             if pid == root {
@@ -112,9 +123,21 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         if libc::WSTOPSIG(status) == libc::SIGTRAP | 0x80 {
             if let Some(p) = pending.remove(&pid) {
                 let room = KEPT_IN_ALL.saturating_sub(kept);
+                // The program's sockets are copied here to be asked: no
+                // program is forked while a copy is open (see `closing`).
+                let copying = super::closing();
                 let call = returned(pid, p, room, &mut known);
+                drop(copying);
                 kept += call.bytes.len();
-                lock().calls.push(call);
+                lock().calls.push(call.clone());
+                if let Some(h) = hold.as_deref_mut() {
+                    h.returned(&call);
+                }
+            }
+            for close in held_closes.remove(&pid).unwrap_or_default() {
+                if let Some(h) = hold.as_deref_mut() {
+                    h.returned(&close);
+                }
             }
             resume(pid, libc::PTRACE_CONT, 0);
             continue;
@@ -128,22 +151,53 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
         let deliver = match event {
             _ if ours && event != 0 => 0,
             libc::PTRACE_EVENT_SECCOMP => {
-                let entry = entered(pid, table, recording, &mut known);
-                let mut seen = lock();
-                seen.uses_ptrace |= entry.ptrace;
-                if recording {
-                    // A copy's close (another descriptor still holds the
-                    // socket) is not the connection's.
-                    let how = entry.how;
-                    let last = entry
+                let copying = super::closing();
+                let entry = entered(pid, table, recording, hold.is_some(), &mut known);
+                // A copy's close (another descriptor still holds the
+                // socket) is not the connection's.
+                let closes: Vec<Call> = match recording {
+                    true => entry
                         .closing
                         .iter()
-                        .filter(|&&fd| !held_elsewhere(pid, fd, &alive));
-                    seen.calls
-                        .extend(last.filter_map(|&fd| closing(pid, fd, how, &mut known)));
+                        .filter(|&&fd| !held_elsewhere(pid, fd, &alive))
+                        .filter_map(|&fd| closing(pid, fd, entry.how, &mut known))
+                        .collect(),
+                    false => Vec::new(),
+                };
+                drop(copying);
+                {
+                    let mut seen = lock();
+                    seen.uses_ptrace |= entry.ptrace;
+                    seen.calls.extend(closes.iter().cloned());
+                    seen.let_go.extend(entry.let_go);
                 }
-                seen.let_go.extend(entry.let_go);
-                if let Some(p) = entry.pending.filter(|_| recording) {
+                let pending_call = entry.pending.filter(|_| recording);
+                // A holder decides when the call runs: it is held here.
+                let mut go = Go::On;
+                if let Some(h) = hold.as_deref_mut() {
+                    if entry.input {
+                        go = h.reading_input();
+                    }
+                    if let Some(p) = &pending_call
+                        && go == Go::On
+                    {
+                        go = h.entering(&p.call);
+                    }
+                    for close in &closes {
+                        if go == Go::On {
+                            go = h.entering(close);
+                        }
+                    }
+                    if !closes.is_empty() {
+                        held_closes.insert(pid, closes);
+                        request = libc::PTRACE_SYSCALL;
+                    }
+                }
+                if go == Go::End {
+                    // Killed where it is held: the call never runs.
+                    end(pid, &alive);
+                }
+                if let Some(p) = pending_call {
                     pending.insert(pid, p);
                     // Stop again as the call returns.
                     request = libc::PTRACE_SYSCALL;
@@ -154,19 +208,34 @@ pub(super) fn follow(root: i32, seen: &Mutex<Seen>, table: &Table, recording: bo
                 // A call it was still in (killed while it waited) comes
                 // before what its end closes.
                 if let Some(call) = unfinished(&mut pending, pid) {
-                    lock().calls.push(call);
+                    lock().calls.push(call.clone());
+                    if let Some(h) = hold.as_deref_mut() {
+                        h.returned(&call);
+                    }
                 }
+                let copying = super::closing();
                 let fds = every_fd(pid);
                 let found = sockets_of(pid, fds.iter().copied());
                 let mut seen = lock();
                 // Only its process's last thread closes what is open.
+                let mut closes = Vec::new();
                 if recording && threads(pid) <= 1 {
                     let open = fds.iter().filter(|&&fd| is_socket(pid, fd));
                     let last = open.filter(|&&fd| !held_elsewhere(pid, fd, &alive));
-                    seen.calls
-                        .extend(last.filter_map(|&fd| closing(pid, fd, "exit", &mut known)));
+                    closes.extend(last.filter_map(|&fd| closing(pid, fd, "exit", &mut known)));
+                    seen.calls.extend(closes.iter().cloned());
                 }
                 seen.let_go.extend(found);
+                drop(seen);
+                drop(copying);
+                // Its exit closes them once it goes on: the holder sees
+                // them go now, as the last thing the program does.
+                if let Some(h) = hold.as_deref_mut() {
+                    for close in &closes {
+                        h.entering(close);
+                        h.returned(close);
+                    }
+                }
                 0
             }
             // A fork or a thread: the new one is known from now on (its
@@ -205,6 +274,16 @@ fn unfinished(pending: &mut HashMap<i32, Pending>, pid: i32) -> Option<Call> {
         returned: false,
         ..p.call
     })
+}
+
+/// End the process of thread `pid`, held at a stop: killed, it never makes
+/// the call it was held at.
+fn end(pid: i32, alive: &HashMap<i32, i32>) {
+    let process = alive.get(&pid).copied().unwrap_or(pid);
+    // SAFETY: kill of a traced process of ours.
+    unsafe {
+        libc::kill(process, libc::SIGKILL);
+    }
 }
 
 /// How many threads the process of thread `tid` has.
@@ -293,6 +372,8 @@ struct Entry {
     ptrace: bool,
     /// A socket call to record once it returns.
     pending: Option<Pending>,
+    /// A read of the program's standard input (descriptor 0, not a socket).
+    input: bool,
 }
 
 /// The call's number, architecture and arguments at a filter stop.
@@ -314,13 +395,14 @@ fn syscall_info(pid: i32) -> Option<libc::ptrace_syscall_info> {
 }
 
 /// At a call the filter stopped.
-fn entered(pid: i32, table: &Table, recording: bool, known: &mut Known) -> Entry {
+fn entered(pid: i32, table: &Table, recording: bool, held: bool, known: &mut Known) -> Entry {
     let mut entry = Entry {
         let_go: Vec::new(),
         closing: Vec::new(),
         how: "close",
         ptrace: false,
         pending: None,
+        input: false,
     };
     let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_SECCOMP) else {
         return entry;
@@ -356,7 +438,9 @@ fn entered(pid: i32, table: &Table, recording: bool, known: &mut Known) -> Entry
             Vec::new()
         }
         Some(Stop::Recorded(name)) if recording => {
-            entry.pending = entering(pid, name, &args, known);
+            entry.pending = entering(pid, name, &args, held, known);
+            entry.input =
+                entry.pending.is_none() && matches!(name, "read" | "readv") && fd(args[0]) == 0;
             Vec::new()
         }
         _ => Vec::new(),
@@ -368,7 +452,17 @@ fn entered(pid: i32, table: &Table, recording: bool, known: &mut Known) -> Entry
 
 /// A recorded socket call entering: what it asks, and (for a read) what
 /// waits in its queue now. `None` for a call on anything but a TCP socket.
-fn entering(pid: i32, name: &'static str, args: &[u64; 6], known: &mut Known) -> Option<Pending> {
+///
+/// A held program's `bind` to any address is given the loopback address
+/// instead (its sockaddr written over as the call enters): what it serves,
+/// it serves on this machine only.
+fn entering(
+    pid: i32,
+    name: &'static str,
+    args: &[u64; 6],
+    held: bool,
+    known: &mut Known,
+) -> Option<Pending> {
     let fd = |a: u64| a as u32 as i32;
     // The socket the call is on: its first argument, but for sendfile the
     // first (where it writes) and for splice either end.
@@ -406,6 +500,12 @@ fn entering(pid: i32, name: &'static str, args: &[u64; 6], known: &mut Known) ->
         },
         Verb::Shutdown { .. } => Verb::Shutdown {
             how: args[1] as i32,
+        },
+        Verb::Listen { .. } => Verb::Listen {
+            backlog: args[1] as i32,
+        },
+        Verb::Bind { .. } => Verb::Bind {
+            loopback: held && bind_loopback(pid, args[1], args[2]),
         },
         other => other,
     };
@@ -454,6 +554,12 @@ fn returned(pid: i32, pending: Pending, room: usize, known: &mut Known) -> Call 
         0 => Ok(exit.sval.max(0) as usize),
         _ => Err((-exit.sval) as i32),
     };
+    // An accepted connection's ends are those of the descriptor it returned.
+    if let (Verb::Accept, Ok(new)) = (call.verb, call.result)
+        && let Some(socket) = copy(pid, new as i32)
+    {
+        call.ends = ends_known(pid, new as i32, &socket, known);
+    }
     // Peeked bytes and truncated ones (MSG_TRUNC, which throws them away
     // on TCP) are what the buffer holds, at most the call's count.
     if let (Ok(n), false) = (call.result, thrown) {

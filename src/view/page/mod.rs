@@ -29,6 +29,9 @@ pub mod ribbon;
 pub mod say;
 pub mod site;
 pub mod tables;
+mod traced;
+
+pub use traced::{Traced, trace_page};
 
 use std::ops::Range;
 
@@ -43,8 +46,8 @@ use crate::event::flow::{Flow, Stream};
 use crate::event::{Event, Side};
 use crate::lang::Lang;
 use crate::lesson::reader::{MessageReader, ReaderKind};
-use crate::scenario::{Report, Scenario};
-use crate::text::escape::{html_text, write_json};
+use crate::scenario::{Report, Scenario, SideProgram};
+use crate::text::escape::{escape, html_text, write_json};
 use crate::tr;
 use crate::view::report::{describe_client, describe_server};
 
@@ -86,7 +89,7 @@ pub fn tags(stream: &Stream, range: &Range<u64>) -> String {
 }
 
 /// How many clients a report's run had.
-fn clients_of(report: &Report) -> usize {
+pub(crate) fn clients_of(report: &Report) -> usize {
     let in_timeline = report.timeline.iter().filter_map(|e| match e.side {
         Side::Client(n) => Some(n),
         _ => None,
@@ -275,7 +278,7 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                 @for (i, r) in reports.iter().enumerate() {
                     button role="tab" id=(format!("tab-{}", r.reader)) aria-controls=(format!("panel-{}", r.reader))
                         aria-selected=(if i == 0 { "true" } else { "false" }) data-reader=(r.reader.name()) {
-                        (r.reader.name())
+                        (program_name(r, lang))
                         span class=(format!("verdict {}", verdict_class(r.verdict))) { " " (r.verdict.said(lang)) }
                     }
                 }
@@ -284,17 +287,34 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
             p.readers {
                 @for (i, r) in reports.iter().enumerate() {
                     @if i > 0 { " · " }
-                    (reader_about(r.reader, lang))
+                    @if r.client_program == SideProgram::BookC {
+                        code { (program_name(r, lang)) } ": " (t("page-reader-book-c"))
+                    } @else {
+                        (reader_about(r.reader, lang))
+                    }
                 }
             }
             @for (i, r) in reports.iter().enumerate() {
-                (panel(r, clients, i == 0, lang))
+                (panel(r, clients, i == 0, false, lang))
             }
             section.results aria-label=(t("page-results")) {
                 h2 { (t("page-replies")) }
                 (rounds_table(reports, lang))
                 h2 { (t("page-verdicts")) }
                 (verdicts_table(reports, lang))
+                @for (console, id) in reports.first().into_iter().flat_map(|r| [
+                    (r.console.as_deref(), "page-console-book-c"),
+                    (r.server_console.as_deref(), "page-console-book-server"),
+                ]).filter_map(|(c, id)| Some((c?, id))) {
+                    h2 { (t(id)) }
+                    // Each line as it printed it, its bytes escaped as a
+                    // terminal shows them.
+                    pre.console {
+                        @for line in console.split_inclusive(|&b| b == b'\n') {
+                            (file_text(&escape(line.strip_suffix(b"\n").unwrap_or(line)))) "\n"
+                        }
+                    }
+                }
             }
         }
         footer {
@@ -319,7 +339,12 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
 
 /// One reader's panel: the stepper, the diagram with the queues and the
 /// code beside it, the ribbons.
-fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
+///
+/// `traced`: the run is a traced program's, not a scenario's: its code is
+/// not known (unless it is the book's client) and no queue was measured but
+/// each read's, which its box says; neither is drawn beside the diagram.
+fn panel(r: &Report, clients: usize, shown: bool, traced: bool, lang: Lang) -> Markup {
+    let client_code = !traced || r.client_program == SideProgram::BookC;
     let flow = flow_of(r);
     let lanes = Lanes::of_timeline(&r.timeline, clients, lang);
     let say = |e: &Event| {
@@ -337,7 +362,10 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
         section.panel role="tabpanel" id=(format!("panel-{}", r.reader)) aria-labelledby=(format!("tab-{}", r.reader))
             data-reader=(r.reader.name()) data-steps=(steps) hidden[!shown]
             data-play=(t("page-play")) data-pause=(t("page-pause")) {
-            h2.print-only { (tr!(lang, "page-reader", reader = r.reader.name())) }
+            h2.print-only { @match r.client_program {
+                SideProgram::BookC => (program_name(r, lang)),
+                SideProgram::Ours => (tr!(lang, "page-reader", reader = r.reader.name())),
+            } }
             // The stepper and the sentence stay at the top of the screen while
             // the diagram scrolls under them.
             div.bar {
@@ -375,12 +403,19 @@ fn panel(r: &Report, clients: usize, shown: bool, lang: Lang) -> Markup {
                 }
                 aside.side aria-label=(t("page-side")) {
                     // Drawn by the script from the measured steps.
-                    div.queues data-queues=(queues) {
-                        p.qtitle { (t("page-queues")) }
-                        div.qlist {}
+                    @if !traced {
+                        div.queues data-queues=(queues) {
+                            p.qtitle { (t("page-queues")) }
+                            div.qlist {}
+                        }
                     }
-                    (code::code_box(code::Program::Client(r.reader), &r.timeline, lang))
-                    (code::code_box(code::Program::Server, &r.timeline, lang))
+                    @if client_code {
+                        (code::code_box(code::Program::Client(r.reader), &r.timeline, lang))
+                    }
+                    // A traced program's server is ours, its calls not shown.
+                    @if !traced {
+                        (code::code_box(code::Program::Server, &r.timeline, lang))
+                    }
                 }
             }
             h3 { (t("page-bytes-in-order")) }
@@ -402,6 +437,15 @@ fn reader_about(reader: ReaderKind, lang: Lang) -> Markup {
         ReaderKind::Book => "page-reader-book",
     };
     html! { code { (reader.name()) } ": " (tr!(lang, id)) }
+}
+
+/// What played the client of `r`, as its tab names it: the reader, or the
+/// book's own program.
+fn program_name(r: &Report, lang: Lang) -> String {
+    match r.client_program {
+        SideProgram::BookC => tr!(lang, "page-program-book-c"),
+        SideProgram::Ours => r.reader.name().to_string(),
+    }
 }
 
 /// The readers in the order a page shows them: `first` (if given), then the

@@ -9,8 +9,8 @@ use anstyle::{AnsiColor, Style};
 
 use crate::lang::Lang;
 use crate::lesson::reader::{ReaderKind, on_the_wire};
-use crate::scenario::{Repetition, Report, Scenario};
-use crate::text::escape::escape_file_text;
+use crate::scenario::{Repetition, Report, Scenario, SideProgram};
+use crate::text::escape::{escape, escape_file_text};
 use crate::tr;
 use crate::view::keys;
 use crate::view::timeline::{self, Layout, Pacing, wrap};
@@ -103,6 +103,9 @@ pub fn describe_server(s: &Scenario, seed: Option<u64>, lang: Lang) -> Vec<Strin
 /// The server's settings; `asked`: with the socket buffer sizes asked for
 /// (a run's report says them once, with what the kernel granted).
 fn server_lines(s: &Scenario, seed: Option<u64>, lang: Lang, asked: bool) -> Vec<String> {
+    if s.server_program == SideProgram::BookC {
+        return vec![tr!(lang, "server-book-c")];
+    }
     let config = match s.server_config(seed) {
         Ok(config) => config,
         Err(e) => return vec![tr!(lang, "server-cannot-run", error = e.to_string())],
@@ -144,6 +147,9 @@ fn buffers_asked(send: Option<usize>, recv: Option<usize>, lang: Lang) -> Vec<St
 /// The clients' settings; `asked` as in [`server_lines`].
 fn client_lines(s: &Scenario, lang: Lang, asked: bool) -> Vec<String> {
     let c = &s.client;
+    if s.client_program == SideProgram::BookC {
+        return vec![tr!(lang, "client-book-c")];
+    }
     let mut out = vec![tr!(lang, "client-buffer", n = c.buffer_size)];
     if c.nodelay {
         out.push(tr!(lang, "client-nodelay"));
@@ -318,7 +324,10 @@ pub fn scenario_run_paced(
     header(s, first, layout, out)?;
     if let Some(r) = timeline_of.and_then(|k| reports.iter().find(|r| r.reader == k)) {
         writeln!(out)?;
-        let title = tr!(layout.lang, "timeline-of", reader = r.reader.name());
+        let title = match r.client_program {
+            SideProgram::BookC => tr!(layout.lang, "timeline-of-book-c"),
+            SideProgram::Ours => tr!(layout.lang, "timeline-of", reader = r.reader.name()),
+        };
         writeln!(out, "{b}{title}{b:#}", b = bold())?;
         let headers = length_headers(r);
         // Keys from the terminal in raw mode, else lines from standard input.
@@ -348,11 +357,33 @@ pub fn scenario_run_paced(
             return Ok(());
         }
         legend(r, layout, out)?;
+        console(r, layout, out)?;
     }
     writeln!(out)?;
     rounds_side_by_side(reports, layout, out)?;
     writeln!(out)?;
     verdicts(reports, layout, out)?;
+    Ok(())
+}
+
+/// What a program not ours printed (the book's client's own console text),
+/// under its timeline: each line as it printed it, escaped for a terminal.
+fn console(r: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    let consoles = [
+        (&r.console, "console-of-book-c"),
+        (&r.server_console, "console-of-book-server"),
+    ];
+    for (text, id) in consoles {
+        let Some(text) = text else {
+            continue;
+        };
+        writeln!(out)?;
+        writeln!(out, "{}", tr!(layout.lang, id))?;
+        for line in text.split_inclusive(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            writeln!(out, "  {}", escape(line))?;
+        }
+    }
     Ok(())
 }
 

@@ -90,6 +90,11 @@ pub fn build(program: BookProgram) -> Result<PathBuf, BuildError> {
     build_in(&cache_root(), program, &compiler())
 }
 
+/// One build at a time in this process: runs side by side (a scenario's
+/// readers) that each need the program wait for the first to build it,
+/// then find it built.
+static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// [`build`] into the cache folder `root` with `compiler`.
 pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<PathBuf, BuildError> {
     let name = program.name();
@@ -98,6 +103,7 @@ pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<Pat
     (program.source(), compiler).hash(&mut hash);
     let dir = root.join(format!("{:016x}", hash.finish()));
     let binary = dir.join(name);
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     if binary.is_file() {
         return Ok(binary);
     }

@@ -1,0 +1,168 @@
+//! A held program's connections, conducted as ours are.
+//!
+//! Our own conducted stream waits for its turn inside its `read`, makes the
+//! call, then records it. A program that is not ours (the book's C client or
+//! server, run traced) makes its own calls; the tracer holds each at its
+//! entry and again at its return, and here each half of the conducted call
+//! is done at those two moments: the turn and the measure before the read at
+//! its entry, the row and the measure after at its return.
+
+use std::collections::HashMap;
+use std::io;
+
+use crate::scenario::conductor::{Conducted, ReadTurn, WriteTurn};
+use crate::transport::trace::calls::{Call, Verb};
+
+/// One connection of the program, and the call it is in.
+struct Held {
+    conn: Conducted,
+    read: Option<ReadTurn>,
+    write: Option<WriteTurn>,
+}
+
+/// The program's conducted connections, by its descriptor for each.
+#[derive(Default)]
+pub(super) struct HeldEnds {
+    conns: HashMap<i32, Held>,
+}
+
+impl HeldEnds {
+    /// The connection at the program's descriptor `fd`, conducted from now on.
+    pub(super) fn adopt(&mut self, fd: i32, conn: Conducted) {
+        self.conns.insert(
+            fd,
+            Held {
+                conn,
+                read: None,
+                write: None,
+            },
+        );
+    }
+
+    /// A call of the program enters, held: on a conducted connection, a
+    /// read waits for its turn (an error: a read that would wait forever),
+    /// a write notes what was sent before it, a close begins.
+    pub(super) fn entering(&mut self, call: &Call) -> io::Result<()> {
+        let Some(held) = self.conns.get_mut(&call.fd) else {
+            return Ok(());
+        };
+        match call.verb {
+            Verb::Read { asked, .. } => held.read = Some(held.conn.read_begins(asked)?),
+            Verb::Write { .. } => held.write = Some(held.conn.write_begins()),
+            Verb::Close { .. } => held.conn.close_begins(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The call has returned: its row and the measures after it; for a
+    /// read, what it returned. A close ends the connection here.
+    pub(super) fn returned(&mut self, call: &Call) -> Option<io::Result<usize>> {
+        if !call.returned {
+            return None;
+        }
+        let result = || call.result.map_err(io::Error::from_raw_os_error);
+        match call.verb {
+            Verb::Read { .. } => {
+                let held = self.conns.get_mut(&call.fd)?;
+                let turn = held.read.take()?;
+                held.conn.read_ended(turn, &result(), &call.bytes);
+                Some(result())
+            }
+            Verb::Write { .. } => {
+                let held = self.conns.get_mut(&call.fd)?;
+                if let Some(turn) = held.write.take() {
+                    held.conn.write_ended(turn, &result(), &call.bytes);
+                }
+                None
+            }
+            Verb::Close { .. } => {
+                if let Some(held) = self.conns.remove(&call.fd) {
+                    held.conn.close_ended();
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The most of a held program's console text kept.
+const CONSOLE_KEPT: usize = 64 * 1024;
+
+/// A held program's console: a terminal of its own (a pseudo-terminal in
+/// raw mode, so that its bytes come through as it wrote them), so that the C
+/// library writes each line as it is printed instead of keeping it in a
+/// buffer a program ended where it waits never writes.
+pub(super) struct Console {
+    /// Our end, read until the program's end has closed.
+    ours: std::fs::File,
+    /// The program's end: its standard output and error.
+    pub(super) theirs: std::os::fd::OwnedFd,
+}
+
+impl Console {
+    /// A new console; `None` where the system has no pseudo-terminal to give.
+    pub(super) fn open() -> io::Result<Console> {
+        use std::os::fd::FromRawFd;
+        let (mut ours, mut theirs) = (-1, -1);
+        // SAFETY: openpty writes two descriptors through valid pointers; no
+        // name, terminal settings or size are given.
+        let opened = unsafe {
+            libc::openpty(
+                &mut ours,
+                &mut theirs,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        if opened != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: two new descriptors, owned by nobody else.
+        let (ours, theirs) = unsafe {
+            (
+                std::fs::File::from_raw_fd(ours),
+                std::os::fd::OwnedFd::from_raw_fd(theirs),
+            )
+        };
+        // Raw: no "\n" made "\r\n", no echo, no line discipline.
+        // SAFETY: a zeroed termios is valid; tcgetattr fills it.
+        let mut mode: libc::termios = unsafe { std::mem::zeroed() };
+        use std::os::fd::AsRawFd;
+        // SAFETY: terminal calls on the descriptor just opened.
+        unsafe {
+            if libc::tcgetattr(theirs.as_raw_fd(), &mut mode) == 0 {
+                libc::cfmakeraw(&mut mode);
+                libc::tcsetattr(theirs.as_raw_fd(), libc::TCSANOW, &mode);
+            }
+            // Never ours to close on an exec of another program.
+            libc::fcntl(ours.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+        Ok(Console { ours, theirs })
+    }
+
+    /// Read everything the program writes, on a thread of its own (a full
+    /// terminal would stop it), until its end is closed everywhere: at most
+    /// [`CONSOLE_KEPT`] bytes of it.
+    pub(super) fn read_all(self) -> std::thread::JoinHandle<Vec<u8>> {
+        let Console { mut ours, theirs } = self;
+        // Only the program keeps its end open: once it has ended, a read
+        // of ours fails (EIO), which is the end.
+        drop(theirs);
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut kept = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = ours.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let room = CONSOLE_KEPT.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            kept
+        })
+    }
+}

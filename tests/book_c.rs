@@ -1,0 +1,371 @@
+//! `run SCENARIO --client book-c`: the book's own echo_client.c, compiled,
+//! traced and conducted in a scenario, its socket calls held at their entry
+//! until the conductor's turn, as our own client's are.
+
+mod common;
+
+use serde_json::Value;
+
+/// `tcp-boundary ARGS` with its own cache folder: (exit code, stdout,
+/// stderr).
+fn run(args: &[&str], cache: &std::path::Path) -> (Option<i32>, Vec<u8>, String) {
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .env_remove("CC")
+        .write_stdin("")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    (out.status.code(), out.stdout, common::text(&out.stderr))
+}
+
+/// The one report of `run NAME --client book-c --json`.
+fn report(name: &str, cache: &std::path::Path) -> Value {
+    let (code, stdout, stderr) = run(&["run", name, "--client", "book-c", "--json"], cache);
+    assert_eq!(code, Some(0), "{stderr}");
+    let all: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "{all:#}");
+    all[0].clone()
+}
+
+/// The client's reads: (asked, bytes) in order.
+fn client_reads(report: &Value) -> Vec<(u64, String)> {
+    report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["side"] == "client" && e["kind"] == "read")
+        .map(|e| {
+            (
+                e["asked"].as_u64().unwrap(),
+                e["bytes"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The timeline without what varies between runs (each row's number and
+/// the kernel's queue measured at a read).
+fn shape(report: &Value) -> Vec<Value> {
+    report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let row = e.as_object_mut().unwrap();
+            row.remove("seq");
+            row.remove("queued");
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn partial_read_with_the_book_s_client_reads_part_of_the_reply_the_same_way_every_run() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let r = report("partial-read", cache.path());
+    assert_eq!(r["client_program"], "book-c", "{r:#}");
+    assert_eq!(r["reader"], "naive");
+    assert_eq!(r["verdict"], "broken", "{r:#}");
+    // The C program's own read(sock, message, BUF_SIZE - 1): 1023 asked, the
+    // first piece of 4 bytes taken.
+    assert_eq!(client_reads(&r), vec![(1023, "hell".to_string())], "{r:#}");
+    // Its own console text.
+    let console = r["console"].as_str().unwrap();
+    assert!(console.contains("Message from server : hell"), "{console}");
+    assert!(
+        console.contains("Input message (Q to quit) : "),
+        "{console}"
+    );
+    // The same calls, in the same order, as our naive client's.
+    let (code, stdout, stderr) = run(
+        &["run", "partial-read", "--reader", "naive", "--json"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let ours: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(shape(&ours[0]), shape(&r));
+    // Twenty runs in a row: every one as expected, with the first's timeline.
+    let (code, stdout, stderr) = run(
+        &[
+            "run",
+            "partial-read",
+            "--client",
+            "book-c",
+            "--repeat",
+            "20",
+            "--json",
+        ],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let reps: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(reps[0]["runs"], 20, "{reps:#}");
+    assert_eq!(reps[0]["as_expected"], 20, "{reps:#}");
+    assert_eq!(reps[0]["same_timeline"], 20, "{reps:#}");
+}
+
+#[test]
+fn out_of_step_shows_the_book_s_client_printing_replies_out_of_step() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let r = report("out-of-step", cache.path());
+    assert_eq!(r["verdict"], "broken", "{r:#}");
+    // Each reply printed is the rest of an earlier one, or two run together.
+    let console = r["console"].as_str().unwrap();
+    for printed in [
+        "Message from server : first re ",
+        "Message from server : ply\\n",
+        "Message from server : two\\nthre ",
+    ] {
+        assert!(console.contains(printed), "{printed} in {console}");
+    }
+    let rounds = r["rounds"].as_array().unwrap();
+    let numbers: Vec<u64> = rounds
+        .iter()
+        .map(|x| x["round"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!(rounds[1]["received"], "ply\\n", "{r:#}");
+}
+
+#[test]
+fn the_terminal_says_it_is_the_book_s_program_and_shows_what_it_printed() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&["run", "partial-read", "--client", "book-c"], cache.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = common::text(&stdout);
+    for said in [
+        "the book's program, compiled from book/echo_client.c",
+        "timeline, the book's echo_client.c",
+        "c1 read(1023) → 4 B @0 hell",
+        "what echo_client printed",
+        "  Input message (Q to quit) : Message from server : hell ",
+    ] {
+        assert!(text.contains(said), "{said} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_script_the_book_s_client_cannot_be_typed_is_refused_before_anything_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    for (name, why) in [
+        ("five-clients", "more than one client"),
+        ("nagle", "writes two messages before it reads"),
+        ("coalesced", "sets nodelay"),
+        ("large-message", "a buffer of 8192 bytes"),
+    ] {
+        let (code, stdout, stderr) = run(&["run", name, "--client", "book-c"], cache.path());
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+    // Another reader than the book's naive one is not the book's client.
+    let (code, _, stderr) = run(
+        &["run", "classic", "--client", "book-c", "--reader", "exact"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    // Nothing was built for any of them.
+    assert!(std::fs::read_dir(cache.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn without_a_c_compiler_the_run_cannot_be_made_exit_3() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["run", "classic", "--client", "book-c"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("CC", "no_such_cc_here")
+        .write_stdin("")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let said = common::text(&out.stderr);
+    assert!(
+        said.contains("needs a C compiler") && said.trim().lines().count() == 1,
+        "{said}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// The server's rows of a report: (kind, the note's text or the read's size).
+fn server_rows(report: &Value) -> Vec<(String, String)> {
+    report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["side"] == "server")
+        .map(|e| {
+            let detail = match &e["kind"] {
+                k if k == "note" => e["text"].as_str().unwrap_or("").to_string(),
+                k if k == "read" => e["asked"].to_string(),
+                _ => String::new(),
+            };
+            (e["kind"].as_str().unwrap().to_string(), detail)
+        })
+        .collect()
+}
+
+#[test]
+fn the_book_s_server_serves_five_clients_to_every_reader_the_same_way_every_run() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(
+        &["run", "five-clients", "--server", "book-c", "--json"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let all: Value = serde_json::from_slice(&stdout).unwrap();
+    let reports = all.as_array().unwrap();
+    assert_eq!(reports.len(), 5, "every reader");
+    for r in reports {
+        assert_eq!(r["server_program"], "book-c");
+        assert_eq!(r["as_expected"], true, "{r:#}");
+        let rows = server_rows(r);
+        // Its own read(clientSock, message, BUF_SIZE): 1024 asked, five
+        // clients accepted, then its close(servSock).
+        assert!(
+            rows.iter().any(|(k, d)| k == "read" && d == "1024"),
+            "{rows:?}"
+        );
+        assert_eq!(rows.iter().filter(|(k, _)| k == "accept").count(), 5);
+        assert_eq!(rows.last().unwrap().0, "close_listener", "{rows:?}");
+        // Bound to any address in the book, to loopback here, and said so.
+        assert!(
+            rows.iter().any(|(_, d)| d.contains("held to 127.0.0.1")),
+            "{rows:?}"
+        );
+        let console = r["server_console"].as_str().unwrap();
+        assert!(console.contains("connected client 5"), "{console}");
+        // printf("%s") of what it read: the text, unless a length header's
+        // first byte, 0, ends it at once.
+        let printed = match r["reader"].as_str().unwrap() {
+            "length" => "Message from client : connected client 2",
+            _ => "Message from client : I am client 5",
+        };
+        assert!(console.contains(printed), "{console}");
+    }
+    let (code, stdout, stderr) = run(
+        &[
+            "run",
+            "five-clients",
+            "--server",
+            "book-c",
+            "--repeat",
+            "10",
+            "--json",
+        ],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    for rep in serde_json::from_slice::<Value>(&stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(rep["same_timeline"], 10, "{rep:#}");
+        assert_eq!(rep["as_expected"], 10, "{rep:#}");
+    }
+}
+
+#[test]
+fn the_book_s_server_waiting_for_a_client_that_never_comes_is_ended_and_its_console_kept() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(
+        &[
+            "run", "classic", "--server", "book-c", "--client", "book-c", "--json",
+        ],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let r = &serde_json::from_slice::<Value>(&stdout).unwrap()[0];
+    assert_eq!(r["verdict"], "intact", "{r:#}");
+    let rows = server_rows(r);
+    let (kind, text) = rows.last().unwrap();
+    assert_eq!(kind, "note", "{rows:?}");
+    assert!(text.contains("waits in accept()"), "{rows:?}");
+    // Ended where it waited, its lines printed so far are all there.
+    let console = r["server_console"].as_str().unwrap();
+    assert!(console.contains("Message from client : hi"), "{console}");
+    assert!(
+        r["console"]
+            .as_str()
+            .unwrap()
+            .contains("Message from server : hi")
+    );
+}
+
+#[test]
+fn a_server_the_book_s_cannot_play_is_refused_before_anything_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    for (name, why) in [
+        ("partial-read", "shapes what it sends"),
+        ("backlog", "a backlog of 1"),
+        ("large-message", "a buffer of 65536 bytes"),
+    ] {
+        let (code, stdout, stderr) = run(&["run", name, "--server", "book-c"], cache.path());
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+    // A shaping switch makes it a shaped server too.
+    let (code, _, stderr) = run(
+        &["run", "classic", "--server", "book-c", "--chunk", "2"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(std::fs::read_dir(cache.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn the_page_of_a_run_with_the_book_s_client_names_it_and_shows_what_it_printed() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let page = cache.path().join("page.html");
+    let (code, _, stderr) = run(
+        &[
+            "run",
+            "partial-read",
+            "--client",
+            "book-c",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for said in [
+        "The book&#39;s echo_client.c",
+        "compiled from book/echo_client.c and run",
+        "What echo_client printed",
+        "Message from server : hell",
+        "read(1023)",
+    ] {
+        let plain = said.replace("&#39;", "'");
+        assert!(html.contains(said) || html.contains(&plain), "{said}");
+    }
+    // One tab: the book's program reads one way.
+    assert_eq!(html.matches(r#"<button role="tab""#).count(), 1);
+}
