@@ -4,7 +4,8 @@
 # traces a client (a stop at each close) and as `trace` and `check --trace`
 # record one (two stops at each socket call); and a whole `check --shape
 # whole` of a client of three 64 KiB messages, untraced, traced and
-# recorded.
+# recorded; and a scenario's run with ours and with the book's own programs
+# held at each socket call (`run classic --client book-c`).
 #
 #   benchmark/trace-cost.sh [PATH-TO-tcp-boundary]
 #
@@ -38,4 +39,13 @@ for how in --untraced "" --trace; do
     "$bin" check --shape whole $how -- "$python3" "$here/clients/sized.py" '{addr}' 65536 >/dev/null
     end=$(date +%s.%N)
     printf '%-10s %.3f s\n' "${how:-traced}" "$(echo "$end - $start" | bc)"
+done
+
+echo "== a scenario's run, ours and the book's programs held (run classic, 50 runs)"
+for how in "--reader naive" "--client book-c" "--server book-c --reader naive" "--client book-c --server book-c"; do
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$bin" run classic $how --repeat 50 >/dev/null
+    end=$(date +%s.%N)
+    printf '%-34s %.1f ms a run\n' "$how" "$(echo "($end - $start) * 1000 / 50" | bc -l)"
 done
