@@ -148,6 +148,22 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The JUnit report's file (`--junit`), opened now, before the first
+    /// run (see [`crate::tools::check::report::JunitFile`]).
+    pub fn junit_file(
+        &self,
+    ) -> Result<Option<crate::tools::check::report::JunitFile>, crate::tools::check::CheckError>
+    {
+        let open = crate::tools::check::report::JunitFile::open;
+        self.junit.as_deref().map(open).transpose()
+    }
+
+    /// The JUnit suite's name: `--name`, else the command's file name.
+    pub fn junit_name(&self) -> String {
+        let default = || crate::tools::check::report::default_name(&self.command);
+        self.name.clone().unwrap_or_else(default)
+    }
+
     /// What these switches ask for, parsed: a host resolved, each request's
     /// escapes undone and each request file read. The rules between them
     /// are the library's ([`Asked`]).

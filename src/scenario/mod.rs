@@ -78,6 +78,7 @@ pub use file::{
     MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_SCENARIO_BACKLOG, MAX_SCENARIO_CLIENTS, MAX_STEPS,
 };
 pub use outcome::{Check, Outcome, Repetition, Report, Round, RunError, verdict_of};
+pub use run::{RepeatError, ScenarioRunError};
 pub use shipped::BUILTIN;
 pub use texts::Texts;
 

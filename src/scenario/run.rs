@@ -247,6 +247,76 @@ impl Scenario {
     }
 }
 
+/// A run of one scenario that could not be made, and which scenario.
+#[derive(Debug, thiserror::Error)]
+#[error("scenario {scenario}")]
+pub struct ScenarioRunError {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Why.
+    #[source]
+    pub error: RunError,
+}
+
+impl Scenario {
+    /// Run each of `scenarios` with each of `readers` ([`Scenario::run_readers`]:
+    /// a scenario's readers side by side, the scenarios one after another):
+    /// each scenario with its reports.
+    pub fn run_each(
+        scenarios: Vec<Scenario>,
+        readers: &[ReaderKind],
+        seed: Option<u64>,
+    ) -> Result<Vec<(Scenario, Vec<Report>)>, ScenarioRunError> {
+        scenarios
+            .into_iter()
+            .map(|s| match s.run_readers(readers, seed) {
+                Ok(reports) => Ok((s, reports)),
+                Err(error) => Err(ScenarioRunError {
+                    scenario: s.name.clone(),
+                    error,
+                }),
+            })
+            .collect()
+    }
+
+    /// [`Scenario::repeat_readers`] for each of `scenarios`, telling
+    /// `each` every repetition as its scenario's are done: all of them.
+    pub fn repeat_each(
+        scenarios: &[Scenario],
+        readers: &[ReaderKind],
+        seed: Option<u64>,
+        times: usize,
+        each: &mut dyn FnMut(&Repetition) -> io::Result<()>,
+    ) -> Result<Vec<Repetition>, RepeatError> {
+        let mut all = Vec::new();
+        for s in scenarios {
+            let reps =
+                s.repeat_readers(readers, seed, times)
+                    .map_err(|error| ScenarioRunError {
+                        scenario: s.name.clone(),
+                        error,
+                    })?;
+            for rep in reps {
+                each(&rep)?;
+                all.push(rep);
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Why repeating scenarios stopped: a run that could not be made, or a
+/// repetition that could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum RepeatError {
+    /// A run could not be made.
+    #[error(transparent)]
+    Run(#[from] ScenarioRunError),
+    /// Showing a repetition failed (its output closed).
+    #[error(transparent)]
+    Shown(#[from] io::Error),
+}
+
 /// The server side of a run, as it is waited for.
 enum ServerSide {
     /// Ours, on a thread.

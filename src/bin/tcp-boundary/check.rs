@@ -8,11 +8,7 @@ use tcp_boundary::tools::check::{self, report};
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let which = args.check()?;
     // The report's file, before the first run (see JunitFile).
-    let junit = args
-        .junit
-        .as_deref()
-        .map(report::JunitFile::open)
-        .transpose()?;
+    let junit = args.junit_file()?;
     // Orphans of the program under test come back to us instead of to init,
     // so that a process it detached from its group (`setsid`, a daemon's
     // double fork) is still ours to end when its run ends. The binary's
@@ -40,22 +36,10 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Check::Client(config) => check::check_with(config, &watch),
         Check::Server(config) => check::server::check_server_with(config, &watch),
     };
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            if let Some(file) = junit {
-                file.abandon();
-            }
-            return Err(e.into());
-        }
-    };
     if let Some(file) = junit {
-        let name = args
-            .name
-            .clone()
-            .unwrap_or_else(|| report::default_name(&args.command));
-        file.write(&outcome, &name)?;
+        file.conclude(outcome.as_ref().ok(), &args.junit_name())?;
     }
+    let outcome = outcome?;
     watch.finish(&outcome, args.json)?;
     Ok(if outcome.passed() {
         cli::EXIT_OK

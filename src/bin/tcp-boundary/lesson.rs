@@ -11,14 +11,7 @@ use tcp_boundary::tr;
 use tcp_boundary::view::{page, report};
 
 pub fn run(args: LessonArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let mut results = Vec::new();
-    for s in Scenario::builtins() {
-        // Every reader's run at once: a run that waits, waits once.
-        let reports = s
-            .run_readers(&ReaderKind::ALL, None)
-            .with_context(|| format!("scenario {}", s.name))?;
-        results.push((s, reports));
-    }
+    let results = Scenario::run_each(Scenario::builtins(), &ReaderKind::ALL, None)?;
     let lang = args.lang.lang();
     let written = page::write_site(&args.out, &results, &args.command(), lang)
         .with_context(|| format!("cannot write the site to {}", args.out.display()))?;

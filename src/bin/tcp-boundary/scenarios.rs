@@ -26,14 +26,7 @@ pub fn run(mut args: RunArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(times) = args.repeat {
         return repeat(&scenarios, &readers, &args, times as usize, out);
     }
-    let mut results: Vec<(Scenario, Vec<Report>)> = Vec::new();
-    for s in scenarios {
-        // Every reader's run at once: a run that waits waits once.
-        let reports = s
-            .run_readers(&readers, args.seed)
-            .with_context(|| format!("scenario {}", s.name))?;
-        results.push((s, reports));
-    }
+    let results = Scenario::run_each(scenarios, &readers, args.seed)?;
     let ok = args.as_expected(&results);
     if let Some(path) = &args.html {
         let (s, reports) = &results[0];
@@ -78,18 +71,17 @@ fn repeat(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let lang = args.lang.lang();
-    let mut all = Vec::new();
-    for s in scenarios {
-        let reps = s
-            .repeat_readers(readers, args.seed, times)
-            .with_context(|| format!("scenario {}", s.name))?;
-        for rep in reps {
-            if !args.json {
-                report::repetition(&rep, lang, out)?;
-            }
-            all.push(rep);
-        }
-    }
+    let json = args.json;
+    let all = Scenario::repeat_each(
+        scenarios,
+        readers,
+        args.seed,
+        times,
+        &mut |rep| match json {
+            true => Ok(()),
+            false => report::repetition(rep, lang, out),
+        },
+    )?;
     let ok = all.iter().all(|r| r.perfect());
     if args.json {
         write_json(&mut *out, &all, true)?;

@@ -273,6 +273,19 @@ impl JunitFile {
         }
     }
 
+    /// The check's end: with its report (`None`: it could not be made), the
+    /// report written, its suite and classes named `name`, or the file
+    /// abandoned.
+    pub fn conclude(self, report: Option<&CheckReport>, name: &str) -> io::Result<()> {
+        match report {
+            Some(report) => self.write(report, name),
+            None => {
+                self.abandon();
+                Ok(())
+            }
+        }
+    }
+
     /// Write the report, its suite and classes named `name`.
     pub fn write(mut self, report: &CheckReport, name: &str) -> io::Result<()> {
         let said = |e: io::Error| {
