@@ -46,12 +46,15 @@ fn client_reads(report: &Value) -> Vec<(u64, String)> {
 }
 
 /// The timeline without what varies between runs (each row's number and
-/// the kernel's queue measured at a read).
+/// the kernel's queue measured at a read), and without the notes (the book's
+/// program's console, what it printed and what it was typed, is rows of its
+/// own).
 fn shape(report: &Value) -> Vec<Value> {
     report["timeline"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| e["kind"] != "note")
         .map(|e| {
             let mut e = e.clone();
             let row = e.as_object_mut().unwrap();
@@ -81,6 +84,35 @@ fn partial_read_with_the_book_s_client_reads_part_of_the_reply_the_same_way_ever
     assert!(
         console.contains("Input message (Q to quit) : "),
         "{console}"
+    );
+    // And on the timeline, each at its moment: the prompt as fgets waits,
+    // the line typed, its write; after the read, the reply printed.
+    let client: Vec<String> = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["side"] == "client")
+        .map(|e| match e["kind"].as_str().unwrap() {
+            "note" => e["text"].as_str().unwrap().to_string(),
+            kind => kind.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        client,
+        [
+            "connect",
+            "prints: connected .....\\n",
+            "prints: Input message (Q to quit) : ",
+            "is typed: hello, class\\n",
+            "write",
+            "read",
+            "reply",
+            "prints: Message from server : hell \\n",
+            "prints: Input message (Q to quit) : ",
+            "is typed: Q\\n",
+            "close",
+        ],
+        "{r:#}"
     );
     // The same calls, in the same order, as our naive client's.
     let (code, stdout, stderr) = run(
@@ -244,7 +276,14 @@ fn the_book_s_server_serves_five_clients_to_every_reader_the_same_way_every_run(
             "{rows:?}"
         );
         assert_eq!(rows.iter().filter(|(k, _)| k == "accept").count(), 5);
-        assert_eq!(rows.last().unwrap().0, "close_listener", "{rows:?}");
+        let calls: Vec<&(String, String)> = rows.iter().filter(|(k, _)| k != "note").collect();
+        assert_eq!(calls.last().unwrap().0, "close_listener", "{rows:?}");
+        // What it printed, a row as it printed it.
+        assert!(
+            rows.iter()
+                .any(|(_, d)| d == "prints: connected client 1 \\n"),
+            "{rows:?}"
+        );
         // Bound to any address in the book, to loopback here, and said so.
         assert!(
             rows.iter().any(|(_, d)| d.contains("held to 127.0.0.1")),

@@ -190,19 +190,21 @@ pub(super) fn play(
         // Its own group: ended with it, whatever it started.
         .process_group(0);
     let cannot = |e: io::Error| CannotRun(e.to_string());
-    // Its keyboard, and its console (both of its outputs, in the order it
-    // wrote them).
-    let (stdin_read, stdin_write) = io::pipe().map_err(cannot)?;
+    // Its console: its keyboard and both of its outputs, a terminal as a
+    // student's is, so that its prompt is printed as fgets waits for a line
+    // (the C library writes what it holds for a terminal before it reads
+    // one).
     let console = Console::open().map_err(cannot)?;
+    let keyboard = console.keyboard().map_err(cannot)?;
     command
-        .stdin(stdin_read)
+        .stdin(console.theirs.try_clone().map_err(cannot)?)
         .stdout(console.theirs.try_clone().map_err(cannot)?)
         .stderr(console.theirs.try_clone().map_err(cannot)?);
     let played = Arc::new(Mutex::new(Played::default()));
     let holder = Holder {
         conductor: conductor.clone(),
         script: script.into(),
-        keyboard: Some(stdin_write),
+        keyboard: Some(keyboard),
         ends: HeldEnds::default(),
         connected: false,
         owed: VecDeque::new(),
@@ -237,7 +239,7 @@ struct Holder {
     /// What is left to type.
     script: VecDeque<Typed>,
     /// The program's standard input, until `Q` is typed.
-    keyboard: Option<io::PipeWriter>,
+    keyboard: Option<std::fs::File>,
     /// The connection, once its connect has returned.
     ends: HeldEnds,
     connected: bool,
@@ -276,7 +278,21 @@ impl Holder {
     }
 }
 
+/// The row of a held program's write to its console: what it printed,
+/// escaped as received bytes are.
+pub(super) fn printed(bytes: &[u8]) -> What {
+    What::Note {
+        text: Msg::new("note-printed").arg("text", crate::text::escape::escape(bytes)),
+        bad: false,
+    }
+}
+
 impl Hold for Holder {
+    /// What it prints, a row at the moment it prints it.
+    fn printing(&mut self, bytes: &[u8]) {
+        self.conductor.note(Side::Client(1), printed(bytes));
+    }
+
     fn reading_input(&mut self) -> Go {
         // The script's pauses come first: the user thinks, then types.
         while let Some(Typed::Pause(ms)) = self.script.front().cloned() {
@@ -294,6 +310,13 @@ impl Hold for Holder {
             }
             _ => b"Q\n".to_vec(),
         };
+        // What is typed, a row as it is typed.
+        let typed = Msg::new("note-typed").arg("text", crate::text::escape::escape(&line));
+        let what = What::Note {
+            text: typed,
+            bad: false,
+        };
+        self.conductor.note(Side::Client(1), what);
         if let Some(keyboard) = &mut self.keyboard {
             let _ = keyboard.write_all(&line);
         }

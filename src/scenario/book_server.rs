@@ -25,7 +25,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::Scenario;
-use super::book_client::CannotRun;
+use super::book_client::{CannotRun, printed};
 use super::held::{Console, HeldEnds};
 use crate::event::{Side, What};
 use crate::lang::Msg;
@@ -173,8 +173,9 @@ impl Holder {
 }
 
 impl Hold for Holder {
-    fn reading_input(&mut self) -> Go {
-        Go::On
+    /// What it prints, a row at the moment it prints it.
+    fn printing(&mut self, bytes: &[u8]) {
+        self.conductor.note(Side::Server, printed(bytes));
     }
 
     fn entering(&mut self, call: &Call) -> Go {

@@ -143,6 +143,11 @@ impl Console {
         Ok(Console { ours, theirs })
     }
 
+    /// Where to type what the program reads from its end.
+    pub(super) fn keyboard(&self) -> io::Result<std::fs::File> {
+        self.ours.try_clone()
+    }
+
     /// Read everything the program writes, on a thread of its own (a full
     /// terminal would stop it), until its end is closed everywhere: at most
     /// [`CONSOLE_KEPT`] bytes of it.

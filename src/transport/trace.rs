@@ -121,7 +121,14 @@ pub trait Hold: Send {
     /// `returned` one after the other, before the kernel closes it.
     fn returned(&mut self, call: &Call);
     /// The program is about to read its standard input.
-    fn reading_input(&mut self) -> Go;
+    fn reading_input(&mut self) -> Go {
+        Go::On
+    }
+    /// The program is about to write `bytes` to its standard output or
+    /// error (the first few KiB of one write).
+    fn printing(&mut self, bytes: &[u8]) {
+        let _ = bytes;
+    }
 }
 
 /// Held (to write) while a traced program is started: from its fork to its

@@ -178,6 +178,9 @@ pub(super) fn follow(
                     if entry.input {
                         go = h.reading_input();
                     }
+                    if let Some(bytes) = &entry.printed {
+                        h.printing(bytes);
+                    }
                     if let Some(p) = &pending_call
                         && go == Go::On
                     {
@@ -374,7 +377,13 @@ struct Entry {
     pending: Option<Pending>,
     /// A read of the program's standard input (descriptor 0, not a socket).
     input: bool,
+    /// What it writes to its standard output or error (descriptor 1 or 2,
+    /// not a socket), when held: at most [`PRINTED_KEPT`] bytes of it.
+    printed: Option<Vec<u8>>,
 }
+
+/// The most bytes of one write to a held program's console passed on.
+const PRINTED_KEPT: usize = 4096;
 
 /// The call's number, architecture and arguments at a filter stop.
 fn syscall_info(pid: i32) -> Option<libc::ptrace_syscall_info> {
@@ -403,6 +412,7 @@ fn entered(pid: i32, table: &Table, recording: bool, held: bool, known: &mut Kno
         ptrace: false,
         pending: None,
         input: false,
+        printed: None,
     };
     let Some(info) = syscall_info(pid).filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_SECCOMP) else {
         return entry;
@@ -439,8 +449,17 @@ fn entered(pid: i32, table: &Table, recording: bool, held: bool, known: &mut Kno
         }
         Some(Stop::Recorded(name)) if recording => {
             entry.pending = entering(pid, name, &args, held, known);
-            entry.input =
-                entry.pending.is_none() && matches!(name, "read" | "readv") && fd(args[0]) == 0;
+            let unrecorded = entry.pending.is_none();
+            entry.input = unrecorded && matches!(name, "read" | "readv") && fd(args[0]) == 0;
+            if held
+                && unrecorded
+                && matches!(name, "write" | "writev")
+                && matches!(fd(args[0]), 1 | 2)
+            {
+                let buffer = Buffer::of(name, &args);
+                let n = buffer.size(pid).min(PRINTED_KEPT);
+                entry.printed = Some(buffer.bytes(pid, n));
+            }
             Vec::new()
         }
         _ => Vec::new(),
