@@ -22,12 +22,12 @@ pub struct Measure {
     /// The connection the row is on (its client's number), if it is on one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<usize>,
-    /// The client's end of that connection; `None` once it is closed.
-    pub client: Option<Queues>,
-    /// The server's end; `None` once closed. Before `accept` the server has
-    /// no descriptor for it, and the kernel is asked by the connection's
-    /// addresses (`sock_diag`, as `ss` does).
-    pub server: Option<Queues>,
+    /// Both ends of that connection after the row's call (each `None` once
+    /// closed). Before `accept` the server has no descriptor for its end,
+    /// and the kernel is asked by the connection's addresses (`sock_diag`,
+    /// as `ss` does).
+    #[serde(flatten)]
+    pub ends: Ends,
     /// The server's listen queue; `None` once it is closed.
     pub listen: Option<ListenQueue>,
     /// The connections in the listen queue, oldest first: each client that
@@ -97,7 +97,7 @@ pub struct Segments {
 impl Measure {
     /// The server's end (`server`) or the client's.
     pub fn end(&self, server: bool) -> Option<Queues> {
-        if server { self.server } else { self.client }
+        self.ends.end(server)
     }
 
     /// A write's row whose bytes left in no segment and wait unsent in the

@@ -103,7 +103,7 @@ impl State {
         segments: Option<Segments>,
         before: Option<Ends>,
     ) {
-        let Ends { client, server } = conn.map_or_else(Ends::default, |c| self.ends(c));
+        let ends = conn.map_or_else(Ends::default, |c| self.ends(c));
         let listen = self.listen_queue();
         let connection = conn.map(|c| self.conns[c].client);
         let unaccepted: Vec<usize> = (0..self.conns.len())
@@ -119,8 +119,7 @@ impl State {
         self.measures.push(Measure {
             seq,
             connection,
-            client,
-            server,
+            ends,
             listen,
             waiting,
             segments,

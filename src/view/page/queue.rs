@@ -429,6 +429,7 @@ pub fn steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::measure::Ends;
 
     fn ev(seq: usize, side: Side, what: What) -> Event {
         Event { seq, side, what }
@@ -446,8 +447,7 @@ mod tests {
         Measure {
             seq,
             connection: Some(1),
-            client,
-            server,
+            ends: Ends { client, server },
             listen: Some(ListenQueue {
                 waiting: 0,
                 backlog: 5,
@@ -586,8 +586,7 @@ mod tests {
             },
             Measure {
                 connection: None,
-                client: None,
-                server: None,
+                ends: Ends::default(),
                 listen: listen(2),
                 waiting: unaccepted(&[1, 2]),
                 segments: None,
