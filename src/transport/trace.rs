@@ -35,6 +35,7 @@
 //! Where the machine does not allow it (ptrace forbidden, a kernel before
 //! 5.6), [`allowed`] says so, and the caller runs the program untraced.
 
+mod at_call;
 pub mod calls;
 mod filter;
 mod follow;
