@@ -356,7 +356,7 @@ fn the_book_s_server_waiting_for_a_client_that_never_comes_is_ended_and_its_cons
 fn a_server_the_book_s_cannot_play_is_refused_before_anything_runs() {
     let cache = tempfile::tempdir().unwrap();
     for (name, why) in [
-        ("partial-read", "shapes what it sends"),
+        ("partial-read", "shapes what it reads or sends"),
         ("backlog", "a backlog of 1"),
         ("large-message", "a buffer of 65536 bytes"),
     ] {
@@ -407,4 +407,49 @@ fn the_page_of_a_run_with_the_book_s_client_names_it_and_shows_what_it_printed()
     }
     // One tab: the book's program reads one way.
     assert_eq!(html.matches(r#"<button role="tab""#).count(), 1);
+}
+
+#[test]
+fn a_client_that_dies_before_its_script_is_played_fails_and_is_said() {
+    if !common::cc() {
+        return;
+    }
+    // A "compiler" that builds, in the book's client's place, a program that
+    // connects and crashes.
+    let dir = tempfile::tempdir().unwrap();
+    let crash = dir.path().join("crash.c");
+    std::fs::write(
+        &crash,
+        "#include <sys/socket.h>\n#include <arpa/inet.h>\n#include <stdlib.h>\n#include <string.h>\n\
+         int main(int argc, char **argv) { int s = socket(AF_INET, SOCK_STREAM, 0);\n\
+         struct sockaddr_in a; memset(&a, 0, sizeof a); a.sin_family = AF_INET;\n\
+         a.sin_addr.s_addr = inet_addr(argv[1]); a.sin_port = htons(atoi(argv[2]));\n\
+         connect(s, (struct sockaddr *)&a, sizeof a); abort(); }\n",
+    )
+    .unwrap();
+    let cc = dir.path().join("fake-cc");
+    std::fs::write(
+        &cc,
+        format!("#!/bin/sh\nexec cc -o \"$2\" {}\n", crash.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
+        .args(["run", "classic", "--client", "book-c", "--json"])
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("CC", &cc)
+        .write_stdin("")
+        .timeout(common::LIMIT)
+        .output()
+        .unwrap();
+    // Not the intact run the book's client gives: its message never typed,
+    // and how it ended said.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let r = &serde_json::from_slice::<Value>(&out.stdout).unwrap()[0];
+    assert_eq!(r["as_expected"], false, "{r:#}");
+    assert_ne!(r["verdict"], "intact", "{r:#}");
+    assert_eq!(r["rounds"][0]["outcome"], "failed", "{r:#}");
+    let checks = r["checks"].to_string();
+    assert!(checks.contains("was ended by signal 6"), "{checks}");
 }

@@ -104,7 +104,9 @@ pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<Pat
     let dir = root.join(format!("{:016x}", hash.finish()));
     let binary = dir.join(name);
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    if binary.is_file() {
+    // A program in the cache is one the compiler wrote (an ELF file);
+    // anything else there (a file cut short, overwritten) is built anew.
+    if is_program(&binary) {
         return Ok(binary);
     }
     let cache = |e: io::Error| BuildError::Cache(name, dir.clone(), e);
@@ -123,6 +125,15 @@ pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<Pat
         .arg(&source)
         .output()
         .map_err(|_| BuildError::NoCompiler(name, compiler.to_string()))?;
+    // A "compiler" that succeeds and writes nothing (`CC=true`) failed.
+    if built.status.success() && !is_program(&building) {
+        let _ = std::fs::remove_file(&building);
+        return Err(BuildError::Failed {
+            program: name,
+            compiler: compiler.to_string(),
+            first_line: "it wrote no program".into(),
+        });
+    }
     if !built.status.success() {
         let _ = std::fs::remove_file(&building);
         let said = String::from_utf8_lossy(&built.stderr);
@@ -141,6 +152,15 @@ pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<Pat
     }
     std::fs::rename(&building, &binary).map_err(cache)?;
     Ok(binary)
+}
+
+/// Whether `path` is a program a compiler wrote: an ELF file.
+fn is_program(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == *b"\x7fELF")
 }
 
 #[cfg(test)]
@@ -180,6 +200,17 @@ mod tests {
         // Another compiler (the same, named with a flag) is another build.
         let other = build_in(root.path(), BookProgram::Client, "cc -O0").unwrap();
         assert_ne!(first, other);
+        // What is in the cache and is not a program is built anew.
+        std::fs::write(&first, b"garbage").unwrap();
+        let anew = build_in(root.path(), BookProgram::Client, "cc").unwrap();
+        assert_eq!(anew, first);
+        assert!(is_program(&anew));
+        // A compiler that writes nothing has failed.
+        let none = build_in(root.path(), BookProgram::Server, "true");
+        assert!(
+            matches!(&none, Err(BuildError::Failed { first_line, .. }) if first_line == "it wrote no program"),
+            "{none:?}"
+        );
     }
 
     #[test]

@@ -23,8 +23,6 @@
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -129,15 +127,21 @@ impl Scenario {
                         ));
                     }
                     if line.eq_ignore_ascii_case(b"q") {
+                        let q = String::from_utf8_lossy(line);
                         return Err(format!(
-                            "{name} sends Q, which the book's echo_client.c takes as quit"
+                            "{name} sends {q}, which the book's echo_client.c takes as quit"
                         ));
                     }
                     typed.push(Typed::Line(m.clone()));
                 }
-                Step::Send { .. } | Step::Write { .. } | Step::Read { .. } => {
+                Step::Send { .. } => {
                     return Err(format!(
                         "{name} writes two messages before it reads; the book's echo_client.c writes one and reads once"
+                    ));
+                }
+                Step::Write { .. } | Step::Read { .. } => {
+                    return Err(format!(
+                        "{name} writes and reads in steps of their own; the book's echo_client.c reads once right after each write"
                     ));
                 }
                 Step::Pause { ms, .. } => typed.push(Typed::Pause(*ms)),
@@ -167,6 +171,8 @@ pub(super) struct Played {
     pub checks: Vec<Check>,
     /// What the program printed.
     pub console: Vec<u8>,
+    /// The conductor ended it (where it would wait for ever).
+    ended_here: bool,
 }
 
 /// Run the book's client against the conducted server at `addr`, typing
@@ -183,12 +189,10 @@ pub(super) fn play(
                 .into(),
         ));
     }
-    let mut command = Command::new(&program);
+    let mut command = super::held::command(&program);
     command
         .arg(addr.ip().to_string())
-        .arg(addr.port().to_string())
-        // Its own group: ended with it, whatever it started.
-        .process_group(0);
+        .arg(addr.port().to_string());
     let cannot = |e: io::Error| CannotRun(e.to_string());
     // Its console: its keyboard and both of its outputs, a terminal as a
     // student's is, so that its prompt is printed as fgets waits for a line
@@ -229,6 +233,24 @@ pub(super) fn play(
     let console = console.join().unwrap_or_default();
     let mut played = std::mem::take(&mut *played.lock().unwrap_or_else(|e| e.into_inner()));
     played.console = console;
+    // The book's client quits with status 0 once typed Q: any other end
+    // is said (a crash, a program that is not the book's), unless the
+    // conductor ended it.
+    if let Some(status) = traced.try_wait().filter(|_| !played.ended_here) {
+        use std::os::unix::process::ExitStatusExt;
+        let program = BookProgram::Client.name();
+        let what = match (status.code(), status.signal()) {
+            (Some(0), _) => None,
+            (Some(code), _) => Some(Msg::new("check-book-ended-status").arg("code", code as i64)),
+            (None, signal) => {
+                Some(Msg::new("check-book-ended-signal").arg("signal", signal.unwrap_or(0) as i64))
+            }
+        };
+        if let Some(what) = what {
+            let what = what.arg("program", program);
+            played.checks.push(Check { what, ok: false });
+        }
+    }
     Ok(played)
 }
 
@@ -287,6 +309,26 @@ pub(super) fn printed(bytes: &[u8]) -> What {
     }
 }
 
+impl Drop for Holder {
+    /// The program has ended: a message typed and never answered, or never
+    /// typed, is a round that failed (a program that crashed has not
+    /// played the script).
+    fn drop(&mut self) {
+        while !self.owed.is_empty() {
+            let ended = "the program ended before it read its reply".to_string();
+            self.round(None, Outcome::Failed(ended));
+        }
+        for typed in std::mem::take(&mut self.script) {
+            if let Typed::Line(line) = typed {
+                self.typed += 1;
+                self.owed.push_back((self.typed, line, Instant::now()));
+                let ended = "never typed: the program had ended".to_string();
+                self.round(None, Outcome::Failed(ended));
+            }
+        }
+    }
+}
+
 impl Hold for Holder {
     /// What it prints, a row at the moment it prints it.
     fn printing(&mut self, bytes: &[u8]) {
@@ -338,6 +380,10 @@ impl Hold for Holder {
                     false => Outcome::Failed(e.to_string()),
                 };
                 self.round(None, outcome);
+                self.played
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .ended_here = true;
                 Go::End
             }
         }

@@ -18,8 +18,6 @@
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -54,9 +52,15 @@ impl Scenario {
     pub fn book_server_fits(&self) -> Result<(), String> {
         let name = &self.name;
         let s = &self.server;
-        if self.server_spec() != ShapeSpec::default() {
+        let book = "the book's echo_server.c reads when a client writes and writes back what each read returned, at once";
+        if self.shape_override != ShapeSpec::default() {
             return Err(format!(
-                "{name}'s server shapes what it sends; the book's echo_server.c writes back what each read returned, as it returned it"
+                "the shaping switches shape the server's reads or writes; {book}"
+            ));
+        }
+        if self.server.spec() != ShapeSpec::default() {
+            return Err(format!(
+                "{name}'s server shapes what it reads or sends (its pieces, pauses, late reads, cuts, TCP_NODELAY or socket buffers); {book}"
             ));
         }
         if s.buffer_size != BOOK_BUF_SIZE {
@@ -102,14 +106,13 @@ pub(super) fn start(conductor: &Arc<Conductor>) -> Result<(BookServer, SocketAdd
     }
     let cannot = |e: io::Error| CannotRun(e.to_string());
     let console = Console::open().map_err(cannot)?;
-    let mut command = Command::new(&program);
+    let mut command = super::held::command(&program);
     command
         // Port 0: the kernel picks one, read back once it listens.
         .arg("0")
         .stdin(std::process::Stdio::null())
         .stdout(console.theirs.try_clone().map_err(cannot)?)
-        .stderr(console.theirs.try_clone().map_err(cannot)?)
-        .process_group(0);
+        .stderr(console.theirs.try_clone().map_err(cannot)?);
     let (listening, address) = mpsc::channel();
     let holder = Holder {
         conductor: conductor.clone(),
@@ -231,6 +234,8 @@ impl Hold for Holder {
                 // The chapter's steps 1 to 3, done: the timeline starts with
                 // them (the loopback note, if any, after them).
                 let backlog = backlog.max(0) as u32;
+                // Listening: its queue measured from the first row on.
+                self.conductor.listening(copy.as_raw_fd());
                 for what in [What::Socket, What::Bind, What::Listen { backlog }] {
                     self.conductor.note(Side::Server, what);
                 }
@@ -239,7 +244,6 @@ impl Hold for Holder {
                     let what = What::Note { text, bad: false };
                     self.conductor.note(Side::Server, what);
                 }
-                self.conductor.listening(copy.as_raw_fd());
                 self.listener = Some((call.fd, copy));
                 if let Some(tx) = self.listening.take() {
                     let _ = tx.send(addr);

@@ -87,6 +87,32 @@ impl HeldEnds {
     }
 }
 
+/// A command for a held program: in a process group of its own (ended with
+/// everything it starts), and killed if the thread that runs it ends first
+/// (this process ended by Ctrl-C, say: once traced it dies with its tracer,
+/// but before its exec nothing else would end it).
+pub(super) fn command(program: &std::path::Path) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(program);
+    command.process_group(0);
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the child between fork and exec and makes
+    // only async-signal-safe calls (prctl, getppid).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // Ended already, before the signal was asked for.
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 /// The most of a held program's console text kept.
 const CONSOLE_KEPT: usize = 64 * 1024;
 

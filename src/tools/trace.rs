@@ -74,6 +74,30 @@ pub struct TraceReport {
     pub interrupted: bool,
     /// Its socket calls, as a timeline: `client` N is its N-th connection.
     pub events: Vec<Event>,
+    /// The program was the book's own client.
+    #[serde(skip)]
+    pub book_client: bool,
+}
+
+impl TraceReport {
+    /// The command as it ran, for a reader: its placeholders filled in, and
+    /// the book's client by its name rather than its place in the cache.
+    pub fn command_line(&self) -> String {
+        let (host, port) = (self.server.ip().to_string(), self.server.port().to_string());
+        let ran: Vec<String> = self
+            .command
+            .iter()
+            .enumerate()
+            .map(|(i, word)| match (i, self.book_client) {
+                (0, true) => BookProgram::Client.name().to_string(),
+                _ => word
+                    .replace("{addr}", &self.server.to_string())
+                    .replace("{host}", &host)
+                    .replace("{port}", &port),
+            })
+            .collect();
+        super::check::quote::line(ran.iter().map(String::as_str))
+    }
 }
 
 /// Why a trace could not be made: exit code 3, not a report.
@@ -162,6 +186,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
         ended,
         interrupted: INTERRUPTED.load(Ordering::SeqCst),
         events: timeline(&traced.calls(), Some(addr)),
+        book_client: config.book_client,
     })
 }
 
@@ -339,7 +364,7 @@ pub fn timeline(calls: &[Call], server: Option<SocketAddr>) -> Vec<Event> {
 /// timeline (the program on the left), and how it ended.
 pub fn text(report: &TraceReport, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let lang = layout.lang;
-    let command = super::check::quote::line(report.command.iter().map(String::as_str));
+    let command = report.command_line();
     writeln!(out, "{}", tr!(lang, "trace-tracing", command = command))?;
     let against = tr!(lang, "trace-against", addr = report.server.to_string());
     writeln!(out, "{against}")?;
@@ -355,33 +380,15 @@ pub fn text(report: &TraceReport, layout: Layout, out: &mut dyn Write) -> io::Re
 
 /// The report as a page for a browser: its calls stepped through as a
 /// scenario's are (see [`crate::view::page::trace_page`]).
-pub fn page(report: &TraceReport, book_client: bool, lang: Lang) -> String {
-    // The command as it ran (its placeholders filled in), the book's client
-    // by its name rather than its place in the cache.
-    let (host, port) = (
-        report.server.ip().to_string(),
-        report.server.port().to_string(),
-    );
-    let ran: Vec<String> = report
-        .command
-        .iter()
-        .enumerate()
-        .map(|(i, word)| match (i, book_client) {
-            (0, true) => BookProgram::Client.name().to_string(),
-            _ => word
-                .replace("{addr}", &report.server.to_string())
-                .replace("{host}", &host)
-                .replace("{port}", &port),
-        })
-        .collect();
-    let command = super::check::quote::line(ran.iter().map(String::as_str));
+pub fn page(report: &TraceReport, lang: Lang) -> String {
+    let command = report.command_line();
     let about = [tr!(lang, "trace-against", addr = report.server.to_string())];
     let ended = ended(report, lang);
     let run = crate::view::page::Traced {
         command: &command,
         about: &about,
         events: &report.events,
-        book_client,
+        book_client: report.book_client,
         ended: &ended,
     };
     crate::view::page::trace_page(&run, lang)

@@ -118,8 +118,8 @@ pub trait Hold: Send {
     /// [`calls::Verb::Close`] with what it leaves unread).
     fn entering(&mut self, call: &Call) -> Go;
     /// That call has returned (`call.returned` false: the program ended in
-    /// it). A close at the program's exit has its `entering` and its
-    /// `returned` one after the other, before the kernel closes it.
+    /// it). A close made by the program's exit has its `entering` at the
+    /// exit, its `returned` once the process has ended.
     fn returned(&mut self, call: &Call);
     /// The program is about to read its standard input.
     fn reading_input(&mut self) -> Go {
@@ -216,11 +216,17 @@ impl Traced {
         let (mut pid_read, pid_write) = io::pipe()?;
         let (go_read, mut go_write) = io::pipe()?;
         let (pid_fd, go_fd) = (pid_write.as_raw_fd(), go_read.as_raw_fd());
+        // The fork's copies of the ends that are not the child's: closed
+        // first, so that a tracer gone before it said go (this process
+        // ended) is an end of file, not a wait for ever.
+        let (not_child, also_not) = (go_write.as_raw_fd(), pid_read.as_raw_fd());
         // SAFETY: the closure runs in the child between fork and exec and
-        // makes only async-signal-safe calls (prctl, getpid, read, write,
-        // seccomp), on a filter built before the fork.
+        // makes only async-signal-safe calls (close, prctl, getpid, read,
+        // write, seccomp), on a filter built before the fork.
         unsafe {
             command.pre_exec(move || {
+                libc::close(not_child);
+                libc::close(also_not);
                 if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                     return Err(io::Error::last_os_error());
                 }

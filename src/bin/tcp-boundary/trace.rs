@@ -19,7 +19,7 @@ pub fn run(args: TraceArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let _ = ctrlc::set_handler(trace::end_program);
     let report = trace::trace(&config)?;
     if let Some(path) = &args.html {
-        let page = trace::page(&report, config.book_client, lang);
+        let page = trace::page(&report, lang);
         tcp_boundary::view::file::replace_file(path, &page)
             .with_context(|| format!("cannot write {}", path.display()))?;
         let path = escape_text(&path.display().to_string());

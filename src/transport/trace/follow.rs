@@ -92,6 +92,12 @@ pub(super) fn follow(
                     h.returned(&call);
                 }
             }
+            // What its exit closed is closed now.
+            for close in held_closes.remove(&pid).unwrap_or_default() {
+                if let Some(h) = hold.as_deref_mut() {
+                    h.returned(&close);
+                }
+            }
             alive.remove(&pid);
             if pid == root {
                 lock().status = Some(ExitStatus::from_raw(status));
@@ -217,11 +223,15 @@ pub(super) fn follow(
                 drop(seen);
                 drop(copying);
                 // Its exit closes them once it goes on: the holder sees
-                // them go now, as the last thing the program does.
+                // them begin to go now, as the last thing the program does,
+                // and gone once the process has ended (its descriptors
+                // closed by the kernel).
                 if let Some(h) = hold.as_deref_mut() {
                     for close in &closes {
                         h.entering(close);
-                        h.returned(close);
+                    }
+                    if !closes.is_empty() {
+                        held_closes.insert(pid, closes);
                     }
                 }
                 0

@@ -322,7 +322,12 @@ pub fn scenario_page(s: &Scenario, reports: &[Report], links: &Nav, lang: Lang) 
                 (t("page-made-by")) " "
                 @match &links.made_by {
                     Some(command) => code { (file_text(command)) },
-                    None => code { "tcp-boundary run " (file_text(&s.name)) " --html" @if lang != Lang::En { " --lang " (lang.code()) } },
+                    None => code {
+                        "tcp-boundary run " (file_text(&s.name))
+                        @if s.client_program == SideProgram::BookC { " --client book-c" }
+                        @if s.server_program == SideProgram::BookC { " --server book-c" }
+                        " --html" @if lang != Lang::En { " --lang " (lang.code()) }
+                    },
                 }
                 ". "
                 (t("page-keys"))

@@ -66,7 +66,7 @@ pub fn trace_page(run: &Traced<'_>, lang: Lang) -> String {
                     li { (file_text(run.ended)) }
                 }
                 @if run.book_client {
-                    p { (t("page-reader-book-c")) }
+                    p { (t("page-trace-book-c")) }
                 }
             }
             @if run.events.is_empty() {
