@@ -532,3 +532,25 @@ page-code-experiment-server = write(clientSock, piece, n); /* experiment, not in
 page-code-experiment-client = write(sock, next, n); /* experiment, not in the book: written before the reply is read */
 chk-read-part = that read took bytes { $from }-{ $to } of reply { $reply }, which has { $of }
 chk-read-across = that read took parts of { $replies } replies at once, from reply { $reply } on
+
+## The book's own programs in a scenario (`run --client book-c`, `--server book-c`): why one cannot play it
+
+book-c-client-buffer = { $name }'s client reads with a buffer of { $n } bytes; the book's echo_client.c reads into one of { $book } (buffer_size)
+book-c-client-sets = { $name }'s client sets { $key }, which the book's echo_client.c does not do
+book-c-clients = { $name } has more than one client; the book's echo_client.c is one connection
+book-c-after-quit = { $name }'s client goes on after it quits; the book's echo_client.c ends when it is typed Q
+book-c-not-a-line = { $name } sends a message that is not one line of text; the book's echo_client.c reads what it sends with fgets, a line at a time
+book-c-too-long = { $name } sends a message of { $n } bytes; the book's echo_client.c reads at most { $most } of a line
+book-c-quit = { $name } sends { $q }, which the book's echo_client.c takes as quit
+book-c-two-writes = { $name } writes two messages before it reads; the book's echo_client.c writes one and reads once
+book-c-steps = { $name } writes and reads in steps of their own; the book's echo_client.c reads once right after each write
+book-c-connect = { $name } expects a connect to wait or be refused; the book's echo_client.c gives up at once (connect () error!)
+book-c-reader = --client book-c reads as the book's echo_client.c does, one read a message: that is --reader naive
+book-c-switches = the shaping switches shape the server's reads or writes; the book's echo_server.c reads when a client writes and writes back what each read returned, at once
+book-c-server-shapes = { $name }'s server shapes what it reads or sends (its pieces, pauses, late reads, cuts, TCP_NODELAY or socket buffers); the book's echo_server.c reads when a client writes and writes back what each read returned, at once
+book-c-server-buffer = { $name }'s server reads with a buffer of { $n } bytes; the book's echo_server.c reads into one of { $book } (buffer_size)
+book-c-server-backlog = { $name }'s server listens with a backlog of { $n }; the book's echo_server.c calls listen(servSock, { $book }) (backlog)
+book-c-server-clients = { $name }'s server serves { $clients ->
+    [0] any number of clients
+   *[other] { $clients } clients
+}; the book's echo_server.c serves { $book }, then exits (clients)

@@ -501,3 +501,25 @@ page-code-experiment-server = write(clientSock, piece, n); /* 실험용: 교재 
 page-code-experiment-client = write(sock, next, n); /* 실험용: 교재 코드에는 없음 (응답을 읽기 전에 한 번 더 보냄) */
 chk-read-part = 이 read는 응답 { $reply }({ $of }바이트) 중 { $from }-{ $to }번째 바이트만 가져감
 chk-read-across = 이 read는 응답 { $reply }부터 응답 { $replies }개에 걸친 바이트를 한꺼번에 가져감
+
+## 시나리오에서 교재의 프로그램(`run --client book-c`, `--server book-c`): 맡을 수 없는 이유
+
+book-c-client-buffer = { $name } 시나리오의 클라이언트는 { $n }바이트 버퍼로 읽지만, 교재의 echo_client.c는 { $book }바이트 버퍼로 읽습니다 (buffer_size)
+book-c-client-sets = { $name } 시나리오의 클라이언트는 { $key } 설정을 쓰지만, 교재의 echo_client.c에는 그런 설정이 없습니다
+book-c-clients = { $name } 시나리오에는 클라이언트가 여럿이지만, 교재의 echo_client.c는 연결 하나뿐입니다
+book-c-after-quit = { $name } 시나리오의 클라이언트는 끝낸 뒤에도 계속하지만, 교재의 echo_client.c는 Q를 입력하면 끝납니다
+book-c-not-a-line = { $name } 시나리오는 한 줄짜리 텍스트가 아닌 메시지를 보내지만, 교재의 echo_client.c는 보낼 내용을 fgets로 한 줄씩 읽습니다
+book-c-too-long = { $name } 시나리오는 { $n }바이트짜리 메시지를 보내지만, 교재의 echo_client.c는 한 줄에서 최대 { $most }바이트만 읽습니다
+book-c-quit = { $name } 시나리오가 보내는 메시지 { $q }: 교재의 echo_client.c는 이것을 끝내라는 뜻으로 받아들입니다
+book-c-two-writes = { $name } 시나리오는 읽기 전에 메시지를 두 번 쓰지만, 교재의 echo_client.c는 한 번 쓰고 한 번 읽습니다
+book-c-steps = { $name } 시나리오는 쓰기와 읽기를 서로 다른 단계에서 하지만, 교재의 echo_client.c는 쓸 때마다 바로 한 번 읽습니다
+book-c-connect = { $name } 시나리오는 connect가 기다리거나 거절되기를 기대하지만, 교재의 echo_client.c는 바로 포기합니다 (connect () error!)
+book-c-reader = --client book-c는 교재의 echo_client.c처럼 메시지마다 read를 한 번 합니다: --reader naive와 같습니다
+book-c-switches = 주어진 조각내기 옵션은 서버의 읽기나 쓰기를 바꾸지만, 교재의 echo_server.c는 클라이언트가 쓰면 읽고, 읽은 것을 그대로 바로 돌려 씁니다
+book-c-server-shapes = { $name } 시나리오의 서버는 읽기나 보내기를 바꿉니다(조각, 대기, 늦은 읽기, 끊기, TCP_NODELAY, 소켓 버퍼). 교재의 echo_server.c는 클라이언트가 쓰면 읽고, 읽은 것을 그대로 바로 돌려 씁니다
+book-c-server-buffer = { $name } 시나리오의 서버는 { $n }바이트 버퍼로 읽지만, 교재의 echo_server.c는 { $book }바이트 버퍼로 읽습니다 (buffer_size)
+book-c-server-backlog = backlog가 다릅니다: { $name } 시나리오의 서버는 backlog { $n }, 교재의 echo_server.c는 listen(servSock, { $book }) (backlog)
+book-c-server-clients = { $name } 시나리오의 서버는 { $clients ->
+    [0] 클라이언트 수에 제한이 없지만
+   *[other] 클라이언트 { $clients }개를 처리하지만
+}, 교재의 echo_server.c는 { $book }개를 처리하고 끝납니다 (clients)

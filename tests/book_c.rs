@@ -203,6 +203,16 @@ fn a_script_the_book_s_client_cannot_be_typed_is_refused_before_anything_runs() 
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains(why), "{name}: {stderr}");
     }
+    // In the class's language.
+    let (code, _, stderr) = run(
+        &["run", "five-clients", "--client", "book-c", "--lang", "ko"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("오류: five-clients 시나리오에는 클라이언트가 여럿이지만"),
+        "{stderr}"
+    );
     // Another reader than the book's naive one is not the book's client.
     let (code, _, stderr) = run(
         &["run", "classic", "--client", "book-c", "--reader", "exact"],

@@ -162,17 +162,17 @@ impl RunArgs {
         }
         if self.client == SideProgram::BookC {
             if self.reader.is_some_and(|r| r != ReaderKind::Naive) {
-                return Err(UsageError(
-                    "--client book-c reads as the book's echo_client.c does, one read a message: that is --reader naive".into(),
-                ));
+                return Err(UsageError(tr!(lang, "book-c-reader")));
             }
             for s in &scenarios {
-                s.book_client_script().map_err(UsageError)?;
+                s.book_client_script()
+                    .map_err(|why| UsageError(why.say(lang)))?;
             }
         }
         if self.server == SideProgram::BookC {
             for s in &scenarios {
-                s.book_server_fits().map_err(UsageError)?;
+                s.book_server_fits()
+                    .map_err(|why| UsageError(why.say(lang)))?;
             }
         }
         Ok((scenarios, said))

@@ -68,15 +68,15 @@ impl Scenario {
     /// step (the book's loop), each message one line it reads whole, and
     /// the client settings the book's (its buffer of 1024, Nagle on, no
     /// socket buffer asked, each message one write).
-    pub fn book_client_script(&self) -> Result<Vec<Typed>, String> {
-        let name = &self.name;
+    pub fn book_client_script(&self) -> Result<Vec<Typed>, Msg> {
+        let name = self.name.as_str();
         let ours = super::ClientSettings::default();
         let c = &self.client;
         if c.buffer_size != ours.buffer_size {
-            return Err(format!(
-                "{name}'s client reads with a buffer of {} bytes; the book's echo_client.c reads into one of {} (buffer_size)",
-                c.buffer_size, ours.buffer_size
-            ));
+            return Err(Msg::new("book-c-client-buffer")
+                .arg("name", name)
+                .arg("n", c.buffer_size)
+                .arg("book", ours.buffer_size));
         }
         let settings = [
             ("nodelay", c.nodelay != ours.nodelay),
@@ -86,9 +86,9 @@ impl Scenario {
             ("write_delay_ms", c.write_delay_ms != 0),
         ];
         if let Some((key, _)) = settings.iter().find(|(_, set)| *set) {
-            return Err(format!(
-                "{name}'s client sets {key}, which the book's echo_client.c does not do"
-            ));
+            return Err(Msg::new("book-c-client-sets")
+                .arg("name", name)
+                .arg("key", *key));
         }
         let mut typed = Vec::new();
         let mut quit = false;
@@ -102,47 +102,36 @@ impl Scenario {
                 | Step::Quit { client } => *client,
             };
             if client != 1 {
-                return Err(format!(
-                    "{name} has more than one client; the book's echo_client.c is one connection"
-                ));
+                return Err(Msg::new("book-c-clients").arg("name", name));
             }
             if quit {
-                return Err(format!(
-                    "{name}'s client goes on after it quits; the book's echo_client.c ends when it is typed Q"
-                ));
+                return Err(Msg::new("book-c-after-quit").arg("name", name));
             }
             match step {
                 Step::Send { messages, .. } if messages.len() == 1 => {
                     let m = &messages[0];
                     let line = m.strip_suffix(b"\n").unwrap_or(m);
                     if m.last() != Some(&b'\n') || line.contains(&b'\n') || m.contains(&0) {
-                        return Err(format!(
-                            "{name} sends a message that is not one line of text; the book's echo_client.c reads what it sends with fgets, a line at a time"
-                        ));
+                        return Err(Msg::new("book-c-not-a-line").arg("name", name));
                     }
                     if m.len() > LONGEST_LINE {
-                        return Err(format!(
-                            "{name} sends a message of {} bytes; the book's echo_client.c reads at most {LONGEST_LINE} of a line",
-                            m.len()
-                        ));
+                        let most = LONGEST_LINE;
+                        return Err(Msg::new("book-c-too-long")
+                            .arg("name", name)
+                            .arg("n", m.len())
+                            .arg("most", most));
                     }
                     if line.eq_ignore_ascii_case(b"q") {
-                        let q = String::from_utf8_lossy(line);
-                        return Err(format!(
-                            "{name} sends {q}, which the book's echo_client.c takes as quit"
-                        ));
+                        let q = String::from_utf8_lossy(line).into_owned();
+                        return Err(Msg::new("book-c-quit").arg("name", name).arg("q", q));
                     }
                     typed.push(Typed::Line(m.clone()));
                 }
                 Step::Send { .. } => {
-                    return Err(format!(
-                        "{name} writes two messages before it reads; the book's echo_client.c writes one and reads once"
-                    ));
+                    return Err(Msg::new("book-c-two-writes").arg("name", name));
                 }
                 Step::Write { .. } | Step::Read { .. } => {
-                    return Err(format!(
-                        "{name} writes and reads in steps of their own; the book's echo_client.c reads once right after each write"
-                    ));
+                    return Err(Msg::new("book-c-steps").arg("name", name));
                 }
                 Step::Pause { ms, .. } => typed.push(Typed::Pause(*ms)),
                 Step::Connect {
@@ -150,9 +139,7 @@ impl Scenario {
                     ..
                 } => {}
                 Step::Connect { .. } => {
-                    return Err(format!(
-                        "{name} expects a connect to wait or be refused; the book's echo_client.c gives up at once (connect() error!)"
-                    ));
+                    return Err(Msg::new("book-c-connect").arg("name", name));
                 }
                 // The end of the script: Q is typed then.
                 Step::Quit { .. } => quit = true,

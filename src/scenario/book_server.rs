@@ -49,40 +49,32 @@ impl Scenario {
     /// Whether the book's echo_server.c can play this scenario's server, or
     /// why not: it shapes nothing, reads into a buffer of 1024, listens with
     /// a backlog of 5 and serves at most five clients.
-    pub fn book_server_fits(&self) -> Result<(), String> {
-        let name = &self.name;
+    pub fn book_server_fits(&self) -> Result<(), Msg> {
+        let name = self.name.as_str();
         let s = &self.server;
-        let book = "the book's echo_server.c reads when a client writes and writes back what each read returned, at once";
         if self.shape_override != ShapeSpec::default() {
-            return Err(format!(
-                "the shaping switches shape the server's reads or writes; {book}"
-            ));
+            return Err(Msg::new("book-c-switches"));
         }
-        if self.server.spec() != ShapeSpec::default() {
-            return Err(format!(
-                "{name}'s server shapes what it reads or sends (its pieces, pauses, late reads, cuts, TCP_NODELAY or socket buffers); {book}"
-            ));
+        if s.spec() != ShapeSpec::default() {
+            return Err(Msg::new("book-c-server-shapes").arg("name", name));
         }
         if s.buffer_size != BOOK_BUF_SIZE {
-            return Err(format!(
-                "{name}'s server reads with a buffer of {} bytes; the book's echo_server.c reads into one of {BOOK_BUF_SIZE} (buffer_size)",
-                s.buffer_size
-            ));
+            let why = Msg::new("book-c-server-buffer")
+                .arg("name", name)
+                .arg("n", s.buffer_size);
+            return Err(why.arg("book", BOOK_BUF_SIZE));
         }
         if s.backlog != BOOK_BACKLOG {
-            return Err(format!(
-                "{name}'s server listens with a backlog of {}; the book's echo_server.c calls listen(servSock, {BOOK_BACKLOG}) (backlog)",
-                s.backlog
-            ));
+            let why = Msg::new("book-c-server-backlog")
+                .arg("name", name)
+                .arg("n", s.backlog);
+            return Err(why.arg("book", BOOK_BACKLOG));
         }
         if s.clients == 0 || s.clients > BOOK_SERVER_CLIENTS {
-            return Err(format!(
-                "{name}'s server serves {} clients; the book's echo_server.c serves {BOOK_SERVER_CLIENTS}, then exits (clients)",
-                match s.clients {
-                    0 => "any number of".to_string(),
-                    n => n.to_string(),
-                }
-            ));
+            let why = Msg::new("book-c-server-clients")
+                .arg("name", name)
+                .arg("clients", s.clients);
+            return Err(why.arg("book", BOOK_SERVER_CLIENTS));
         }
         Ok(())
     }

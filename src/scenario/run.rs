@@ -78,7 +78,8 @@ impl Scenario {
             })
         };
         let config = self.server_config(seed).map_err(bad_shape)?;
-        let invalid = |message: String| {
+        let invalid = |why: Msg| {
+            let message = why.say(crate::lang::Lang::En);
             RunError::Invalid(ScenarioError {
                 origin: format!("<{}>", self.name),
                 line: None,
@@ -106,7 +107,7 @@ impl Scenario {
                 (ServerSide::Ours(thread), addr, sizes)
             }
             SideProgram::BookC => {
-                self.book_server_fits().map_err(invalid)?;
+                self.book_server_fits().map_err(&invalid)?;
                 let (server, addr) = book_server::start(&conductor)?;
                 let none = net::BufferSizes {
                     send: None,
