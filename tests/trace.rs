@@ -647,3 +647,56 @@ fn trace_html_of_the_book_s_client_marks_its_own_code() {
     );
     assert!(html.contains("read(1023)"), "its own read");
 }
+
+#[test]
+fn check_server_with_trace_shows_the_server_s_read_that_took_part_of_a_request() {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // One recv taken for one frame: a request sent a byte at a time breaks it.
+    let server = write_script(
+        dir.path(),
+        "naive_frames",
+        include_str!("../benchmark/servers/naive_frames.py"),
+    );
+    let out = common::check(&[
+        "--server",
+        "--json",
+        "--trace",
+        "--shape",
+        "one-byte",
+        "--request",
+        "\\x00\\x05hello",
+        "--",
+        py,
+        &server,
+        "{port}",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &report["runs"][0];
+    // The server's own recv, asking for 65536 and taking 1 byte of the
+    // request's 7, then its close of the connection.
+    let calls = run["calls"].as_array().unwrap();
+    assert!(
+        calls
+            .iter()
+            .any(|e| e["kind"] == "read" && e["asked"] == 65536 && e["len"] == 1),
+        "{run:#}"
+    );
+    assert!(run["reproduce"].as_str().unwrap().contains("--trace"));
+    // Without --trace, none.
+    let out = common::check(&[
+        "--server",
+        "--json",
+        "--shape",
+        "one-byte",
+        "--request",
+        "\\x00\\x05hello",
+        "--",
+        py,
+        &server,
+        "{port}",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["runs"][0].get("calls").is_none(), "{report:#}");
+}

@@ -121,10 +121,11 @@ pub struct CheckArgs {
     /// and one untraced is judged without those bytes.
     #[arg(long, conflicts_with = "server")]
     pub untraced: bool,
-    /// Record the client's socket calls, and show a failing row's last
-    /// ones: which of its reads took part of a reply (see `tcp-boundary
-    /// trace`). Each socket call then stops the client twice.
-    #[arg(long, conflicts_with_all = ["server", "untraced"])]
+    /// Record the client's (with --server, the server's) socket calls, and
+    /// show a failing row's last ones: which of its reads took part of a
+    /// reply, or of a request (see `tcp-boundary trace`). Each socket call
+    /// then stops the program twice.
+    #[arg(long, conflicts_with = "untraced")]
     pub trace: bool,
     /// With --server, how long the server must be quiet after a reply's last
     /// byte before the reply sent whole is taken as complete, in

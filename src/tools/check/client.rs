@@ -69,13 +69,6 @@ pub(super) fn server_ended(pid: u32) {
     let _ = LIVE_SERVER.compare_exchange(pid as i32, 0, Ordering::SeqCst, Ordering::SeqCst);
 }
 
-/// Start `command` (in a process group of its own) as the program
-/// [`end_client`] ends.
-pub(super) fn spawn_tracked(command: &mut Command) -> io::Result<Child> {
-    die_with_us(command);
-    tracked(|| command.spawn(), Child::id)
-}
-
 /// Start a process with `start`, its group known to [`end_client`] as soon
 /// as it is (`id` says its process, the leader of its group).
 fn tracked<T>(start: impl FnOnce() -> io::Result<T>, id: impl Fn(&T) -> u32) -> io::Result<T> {
@@ -103,20 +96,20 @@ fn die_with_us(command: &mut Command) {
 /// The client's process: traced when the machine allows it, so that what
 /// it leaves unread in its sockets when it lets go of them is measured (see
 /// [`crate::transport::trace`]); a plain child where it does not.
-enum Running {
+pub(super) enum Running {
     Traced(Traced),
     Plain(Child),
 }
 
 impl Running {
-    fn id(&self) -> u32 {
+    pub(super) fn id(&self) -> u32 {
         match self {
             Running::Traced(t) => t.id(),
             Running::Plain(c) => c.id(),
         }
     }
 
-    fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+    pub(super) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match self {
             Running::Traced(t) => Ok(t.try_wait()),
             Running::Plain(c) => c.try_wait(),
@@ -125,7 +118,7 @@ impl Running {
 
     /// Wait for a client just killed to be gone (a traced one is reaped by
     /// its tracer: waited for at most a second).
-    fn reap(&mut self) {
+    pub(super) fn reap(&mut self) {
         match self {
             Running::Traced(t) => {
                 let deadline = Instant::now() + Duration::from_secs(1);
@@ -140,7 +133,7 @@ impl Running {
     }
 
     /// What the tracer saw (nothing when untraced).
-    fn watched(&self) -> Watched {
+    pub(super) fn watched(&self) -> Watched {
         match self {
             Running::Traced(t) => Watched {
                 let_go: t.let_go(),
@@ -161,6 +154,20 @@ fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<Runnin
             (true, true) => Traced::spawn_recording(command).map(Running::Traced),
             (true, false) => Traced::spawn(command).map(Running::Traced),
             (false, _) => command.spawn().map(Running::Plain),
+        },
+        Running::id,
+    )
+}
+
+/// Start the server under test (in a process group of its own) as the
+/// program [`end_client`] ends; with `recording` (`check --server --trace`)
+/// traced with its socket calls recorded, where the machine allows it.
+pub(super) fn spawn_server(mut command: Command, recording: bool) -> io::Result<Running> {
+    die_with_us(&mut command);
+    tracked(
+        || match recording && trace::allowed() {
+            true => Traced::spawn_recording(command).map(Running::Traced),
+            false => command.spawn().map(Running::Plain),
         },
         Running::id,
     )

@@ -291,6 +291,7 @@ impl Asked {
                 _ => 1,
             },
             fail_fast: self.fail_fast,
+            trace: self.trace,
         })
     }
 }

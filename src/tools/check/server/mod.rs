@@ -20,6 +20,7 @@
 //! - `shaped`: merged, cut and side-by-side runs.
 //! - `split`: the split shape's sweep over the points [`points`] chooses.
 
+use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,7 @@ use super::{
     Shaping, Watch, judge, quote,
 };
 use crate::lang::Msg;
+use crate::transport::trace::calls::Call;
 
 mod baseline;
 mod exchange;
@@ -108,6 +110,9 @@ pub struct ServerCheck {
     pub seed: u64,
     /// Stop at the first shape that fails.
     pub fail_fast: bool,
+    /// Record the server's socket calls (`--trace`): a failing row shows
+    /// its last ones, on the connections it accepted.
+    pub trace: bool,
 }
 
 /// The pattern ignored unless told otherwise: an HTTP or mail `Date:` line.
@@ -144,6 +149,20 @@ pub fn check_server(config: &ServerCheck) -> Result<CheckReport, CheckError> {
     check_server_with(config, &())
 }
 
+/// The last [`Run::SHOWN_CALLS`] of a server's socket calls on the
+/// connections it accepted on `addr`, as a timeline: `c1` is the first
+/// connection among them.
+fn last_server_calls(calls: &[Call], addr: SocketAddr) -> Vec<crate::event::Event> {
+    let accepted: Vec<Call> = calls
+        .iter()
+        .filter(|c| c.ends.is_some_and(|(local, _)| local.port() == addr.port()))
+        .cloned()
+        .collect();
+    let all = crate::tools::trace::timeline(&accepted, None);
+    let from = all.len().saturating_sub(Run::SHOWN_CALLS);
+    all[from..].to_vec()
+}
+
 /// What a server is checked against, in words: our client and its requests.
 pub fn against(config: &ServerCheck) -> Msg {
     Msg::new("srv-against").arg("n", config.requests.len())
@@ -174,6 +193,8 @@ pub fn check_server_with(
         let mut at = None;
         // What the last request sent was, in words, for a server that dies.
         let mut last_sent: Option<Msg> = None;
+        // Its calls before this run (when recorded): the run's are after.
+        let before = (server.id(), server.calls().len());
         let result = match shape {
             ShapeName::Whole => match varying(&plan) {
                 Some(said) => Err(Wrong::said(said)),
@@ -255,6 +276,15 @@ pub fn check_server_with(
                 (false, w.reason)
             }
         };
+        // The server's own calls around the failure (`--trace`).
+        let calls = match (passed, config.trace) {
+            (false, true) => {
+                let all = server.calls();
+                let from = if server.id() == before.0 { before.1 } else { 0 };
+                last_server_calls(&all[from.min(all.len())..], server.addr)
+            }
+            _ => Vec::new(),
+        };
         let mut output = Output::default();
         if died.is_some() {
             output = server.end();
@@ -284,7 +314,7 @@ pub fn check_server_with(
             received: bytes.as_ref().map(|(got, _)| Run::shown(got)),
             expected: bytes.as_ref().map(|(_, want)| Run::shown(want)),
             reproduce: reproduce(config, shape, seed, at),
-            calls: Vec::new(),
+            calls,
         });
         if let Some(run) = runs.last() {
             watch.run(run);
@@ -337,6 +367,9 @@ fn reproduce(
     }
     if shape == ShapeName::Random {
         words.extend(["--seed".into(), seed.to_string()]);
+    }
+    if config.trace {
+        words.push("--trace".into());
     }
     if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
         words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);

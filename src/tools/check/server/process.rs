@@ -5,7 +5,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -18,10 +18,11 @@ use crate::tools::check::client;
 use crate::tools::check::output::{Output, read_output};
 use crate::tools::check::sweep::{detached_alive, end_descendants};
 use crate::tools::check::{CheckError, Ended, judge};
+use crate::transport::trace::calls::Call;
 
 /// The server under test, running.
 pub(super) struct Server {
-    pub(super) child: Child,
+    pub(super) child: client::Running,
     pub(super) addr: SocketAddr,
     /// How many times it was started again after it ended well.
     pub(super) restarts: usize,
@@ -46,10 +47,9 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::from(out_writer))
             .stderr(Stdio::from(err_writer));
-        let child = client::spawn_tracked(&mut command)
+        let child = client::spawn_server(command, config.trace)
             .map_err(|e| CheckError(format!("cannot run {program}: {e}")))?;
         client::server_started(child.id());
-        drop(command);
         let stop = Arc::new(AtomicBool::new(false));
         let output = read_output(
             OwnedFd::from(out_reader),
@@ -137,7 +137,7 @@ impl Server {
         unsafe {
             libc::killpg(self.child.id() as i32, libc::SIGKILL);
         }
-        let _ = self.child.wait();
+        self.child.reap();
         client::forget_group();
         client::server_ended(self.child.id());
         // And what left its group: a daemon (double fork, `setsid`) that
@@ -151,6 +151,16 @@ impl Server {
         }
         self.stop.store(true, Ordering::SeqCst);
         reader.and_then(|r| r.join().ok()).unwrap_or_default()
+    }
+
+    /// Its process, for telling one start from the next.
+    pub(super) fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its socket calls so far, when recorded (`--trace`).
+    pub(super) fn calls(&self) -> Vec<Call> {
+        self.child.watched().calls
     }
 
     /// `: it printed: …`, the last lines of its output, for an error.
