@@ -463,3 +463,40 @@ fn a_client_that_dies_before_its_script_is_played_fails_and_is_said() {
     let checks = r["checks"].to_string();
     assert!(checks.contains("was ended by signal 6"), "{checks}");
 }
+
+/// A scenario file of one client sending `message` (TOML string syntax).
+fn one_message(dir: &std::path::Path, name: &str, message: &str) -> String {
+    let path = dir.join(format!("{name}.toml"));
+    let text = format!(
+        "lesson = \"x\"\ndescription = \"x\"\npoint_at = \"x\"\n\n[server]\nclients = 1\n\n\
+         [[step]]\nsend = [\"{message}\"]\n\n[[step]]\nquit = true\n\n[expect]\n\
+         naive = \"intact\"\nexact = \"intact\"\nline = \"intact\"\nlength = \"intact\"\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_line_as_long_as_fgets_reads_is_played_and_a_longer_one_or_a_nul_refused() {
+    if !common::cc() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    // fgets(message, BUF_SIZE, stdin) keeps 1023 bytes, the newline among them.
+    let longest = one_message(cache.path(), "longest", &format!("{}\\n", "a".repeat(1022)));
+    let (code, stdout, stderr) = run(
+        &["run", &longest, "--client", "book-c", "--json"],
+        cache.path(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let r = &serde_json::from_slice::<Value>(&stdout).unwrap()[0];
+    assert_eq!(r["verdict"], "intact", "{r:#}");
+    let longer = one_message(cache.path(), "longer", &format!("{}\\n", "a".repeat(1023)));
+    let (code, _, stderr) = run(&["run", &longer, "--client", "book-c"], cache.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("a message of 1024 bytes"), "{stderr}");
+    let nul = one_message(cache.path(), "nul", "a\\u0000b\\n");
+    let (code, _, stderr) = run(&["run", &nul, "--client", "book-c"], cache.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not one line of text"), "{stderr}");
+}

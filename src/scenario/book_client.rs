@@ -412,3 +412,29 @@ impl Hold for Holder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scenario built in code (not read from a file, whose rules would
+    /// refuse these first) sending `message`.
+    fn sending(message: &[u8]) -> Scenario {
+        let mut s = Scenario::builtin("classic").unwrap();
+        s.steps = vec![Step::Send {
+            client: 1,
+            messages: vec![message.to_vec()],
+        }];
+        s
+    }
+
+    #[test]
+    fn only_one_line_of_text_can_be_typed() {
+        let typed = sending(b"hi\n").book_client_script().unwrap();
+        assert_eq!(typed, [Typed::Line(b"hi\n".to_vec())]);
+        for not_a_line in [&b"hi"[..], b"a\nb\n", b"a\0\n"] {
+            let why = sending(not_a_line).book_client_script().unwrap_err();
+            assert_eq!(why.id(), "book-c-not-a-line", "{not_a_line:?}");
+        }
+    }
+}
