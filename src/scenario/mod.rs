@@ -14,6 +14,9 @@
 //! - `file`: the TOML format and its validation; `shipped`: the shipped
 //!   scenarios; `texts`: their texts in each language;
 //! - `run`: running a scenario and the [`Report`] it produces;
+//! - `clients`: our clients playing the script; `book_client` and
+//!   `book_server`: the book's own C programs playing a side instead
+//!   ([`SideProgram::BookC`]), held at each socket call through `held`;
 //! - [`cost`]: what a run costs (rows, time, page), worked out and checked
 //!   before anything runs.
 //!

@@ -134,7 +134,7 @@ impl Report {
     }
 }
 
-/// The counts of [`Scenario::repeat`].
+/// The counts of [`Scenario::repeat`](super::Scenario::repeat).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Repetition {
     /// The scenario's name.

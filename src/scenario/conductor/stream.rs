@@ -156,8 +156,8 @@ impl Conducted {
     /// side's turn (a scheduling point), then until the receive queue holds
     /// what the read will take, and measure both ends. The read itself
     /// comes next: ours (`Read::read`), or a traced program's own call, held
-    /// until now. A read that would wait forever fails with [`Stalled`]
-    /// (super::Stalled) instead.
+    /// until now. A read that would wait forever fails with
+    /// [`Stalled`](super::Stalled) instead.
     pub fn read_begins(&mut self, asked: usize) -> io::Result<ReadTurn> {
         let late = std::mem::take(&mut self.late);
         self.conductor.switch(

@@ -146,7 +146,7 @@ pub const DEFAULT_RUN_LIMIT_SECS: u64 = 60;
 /// waits, short enough for a check to stay quick.
 pub const DEFAULT_STALL_MS: u64 = 1000;
 /// How many stalls' worth a direction waits in all for a receiver that
-/// neither reads nor writes (see [`ProxyConfig::patience`]).
+/// neither reads nor writes (see [`crate::tools::proxy::ProxyConfig::patience`]).
 pub const PATIENCE_STALLS: u32 = 4;
 
 impl CheckConfig {
