@@ -181,8 +181,8 @@ fn the_terminal_says_it_is_the_book_s_program_and_shows_what_it_printed() {
         "the book's program, compiled from book/echo_client.c",
         "timeline, the book's echo_client.c",
         "c1 read(1023) → 4 B @0 hell",
-        "what echo_client printed",
-        "  Input message (Q to quit) : Message from server : hell ",
+        "echo_client's terminal",
+        "  Input message (Q to quit) : hello, class\n  Message from server : hell ",
     ] {
         assert!(text.contains(said), "{said} in:\n{text}");
     }
@@ -408,7 +408,7 @@ fn the_page_of_a_run_with_the_book_s_client_names_it_and_shows_what_it_printed()
     for said in [
         "The book&#39;s echo_client.c",
         "compiled from book/echo_client.c and run",
-        "What echo_client printed",
+        "echo_client&#39;s terminal",
         "Message from server : hell",
         "read(1023)",
     ] {

@@ -153,7 +153,9 @@ impl Console {
                 std::os::fd::OwnedFd::from_raw_fd(theirs),
             )
         };
-        // Raw: no "\n" made "\r\n", no echo, no line discipline.
+        // Raw (no "\n" made "\r\n", no line discipline: every byte typed
+        // reaches the program as it is), but what is typed is echoed, as on
+        // a student's terminal, each byte as it is.
         // SAFETY: a zeroed termios is valid; tcgetattr fills it.
         let mut mode: libc::termios = unsafe { std::mem::zeroed() };
         use std::os::fd::AsRawFd;
@@ -161,6 +163,8 @@ impl Console {
         unsafe {
             if libc::tcgetattr(theirs.as_raw_fd(), &mut mode) == 0 {
                 libc::cfmakeraw(&mut mode);
+                mode.c_lflag |= libc::ECHO;
+                mode.c_lflag &= !libc::ECHOCTL;
                 libc::tcsetattr(theirs.as_raw_fd(), libc::TCSANOW, &mode);
             }
             // Never ours to close on an exec of another program.
