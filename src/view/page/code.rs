@@ -72,6 +72,8 @@ impl Program {
                 What::Write { .. } => Some("write(sock"),
                 What::Read { .. } | What::Eof => Some("= read(sock"),
                 What::Reply { .. } => Some("printf(\"Message from server"),
+                // The book's own client typed to: its fgets, waiting for a line.
+                What::Note { text, .. } if text.id() == "note-typed" => Some("fgets(message"),
                 What::Close { .. } => Some("close(sock)"),
                 _ => None,
             },
@@ -223,6 +225,10 @@ mod tests {
                 got: vec![],
                 sent: vec![],
             },
+            What::Note {
+                text: crate::lang::Msg::new("note-typed").arg("text", "hi"),
+                bad: false,
+            },
         ];
         let programs = ReaderKind::ALL
             .map(Program::Client)
@@ -236,6 +242,14 @@ mod tests {
                 }
             }
         }
+        // A line typed to the book's client is its fgets.
+        let typed = Program::Client(ReaderKind::Naive)
+            .line_of(calls.last().unwrap())
+            .unwrap();
+        assert_eq!(
+            BOOK_CLIENT.lines().nth(typed).unwrap().trim(),
+            "fgets(message , BUF_SIZE , stdin);"
+        );
         // The naive client's read is the book's line.
         let read = Program::Client(ReaderKind::Naive)
             .line_of(&calls[6])
