@@ -460,6 +460,8 @@ fn a_client_that_dies_before_its_script_is_played_fails_and_is_said() {
     assert_eq!(r["as_expected"], false, "{r:#}");
     assert_ne!(r["verdict"], "intact", "{r:#}");
     assert_eq!(r["rounds"][0]["outcome"], "failed", "{r:#}");
+    assert_eq!(r["rounds"][0]["round"], 1, "{r:#}");
+    assert_eq!(r["rounds"][0]["sent"], "hi\\n", "{r:#}");
     let checks = r["checks"].to_string();
     assert!(checks.contains("was ended by signal 6"), "{checks}");
 }
