@@ -32,7 +32,7 @@ use super::outcome::{Check, Outcome, Round, reply_row};
 use super::{Connects, Scenario, Step};
 use crate::event::{Side, What};
 use crate::lang::Msg;
-use crate::lesson::book_c::{self, BookProgram};
+use crate::lesson::book_c::BookProgram;
 use crate::scenario::conductor::{Actor, Conductor, Stalled};
 use crate::transport::trace::calls::{Call, Verb};
 use crate::transport::trace::{self, Go, Hold, Traced};
@@ -41,11 +41,6 @@ use crate::transport::trace::{self, Go, Hold, Traced};
 /// BUF_SIZE, stdin)` keeps at most `BUF_SIZE - 1` characters, the newline
 /// among them.
 pub const LONGEST_LINE: usize = crate::lesson::server::BOOK_BUF_SIZE - 1;
-
-/// How long a run of the book's client may take at most before it is
-/// ended: far beyond any scenario's (the conductor's own patience is 30 s a
-/// step); only a bug waits this long.
-const LONGEST_RUN: Duration = Duration::from_secs(120);
 
 /// What is typed at one of the program's reads of its standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,13 +164,7 @@ pub(super) fn play(
     addr: SocketAddr,
     script: Vec<Typed>,
 ) -> Result<Played, CannotRun> {
-    let program = book_c::build(BookProgram::Client).map_err(|e| CannotRun(e.to_string()))?;
-    if !trace::allowed() {
-        return Err(CannotRun(
-            "the book's client runs traced, and this machine does not let a program be traced here (ptrace or seccomp forbidden, or a kernel before 5.6)"
-                .into(),
-        ));
-    }
+    let program = super::held::book_program(BookProgram::Client)?;
     let mut command = super::held::command(&program);
     command
         .arg(addr.ip().to_string())
@@ -210,13 +199,7 @@ pub(super) fn play(
     // Its console, read as it goes, until the program and all it started
     // have closed it.
     let console = console.read_all();
-    let since = Instant::now();
-    while !traced.finished() {
-        if since.elapsed() > LONGEST_RUN {
-            traced.end_group();
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
+    super::held::wait(&traced);
     let console = console.join().unwrap_or_default();
     let mut played = std::mem::take(&mut *played.lock().unwrap_or_else(|e| e.into_inner()));
     played.console = console;

@@ -20,14 +20,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Scenario;
 use super::book_client::{CannotRun, printed};
 use super::held::{Console, HeldEnds};
 use crate::event::{Side, What};
 use crate::lang::Msg;
-use crate::lesson::book_c::{self, BookProgram};
+use crate::lesson::book_c::BookProgram;
 use crate::lesson::server::{BOOK_BACKLOG, BOOK_BUF_SIZE};
 use crate::scenario::conductor::{AcceptTurn, Actor, Conductor};
 use crate::shape::ShapeSpec;
@@ -40,10 +40,6 @@ pub const BOOK_SERVER_CLIENTS: usize = 5;
 
 /// The longest the book's server may take to listen once started.
 const LISTEN_PATIENCE: Duration = Duration::from_secs(10);
-
-/// The longest a run of it may take at most before it is ended (only a bug
-/// waits this long: the conductor's own patience is 30 s a step).
-const LONGEST_RUN: Duration = Duration::from_secs(120);
 
 impl Scenario {
     /// Whether the book's echo_server.c can play this scenario's server, or
@@ -89,13 +85,7 @@ pub(super) struct BookServer {
 /// Start the book's server, held by `conductor`, and wait until it
 /// listens: it, and its address.
 pub(super) fn start(conductor: &Arc<Conductor>) -> Result<(BookServer, SocketAddr), CannotRun> {
-    let program = book_c::build(BookProgram::Server).map_err(|e| CannotRun(e.to_string()))?;
-    if !trace::allowed() {
-        return Err(CannotRun(
-            "the book's server runs traced, and this machine does not let a program be traced here (ptrace or seccomp forbidden, or a kernel before 5.6)"
-                .into(),
-        ));
-    }
+    let program = super::held::book_program(BookProgram::Server)?;
     let cannot = |e: io::Error| CannotRun(e.to_string());
     let console = Console::open().map_err(cannot)?;
     let mut command = super::held::command(&program);
@@ -135,13 +125,7 @@ impl BookServer {
     /// Wait until it has ended (the conductor ends it where it waits for a
     /// client that will not come): what it printed.
     pub(super) fn join(self) -> Vec<u8> {
-        let since = Instant::now();
-        while !self.traced.finished() {
-            if since.elapsed() > LONGEST_RUN {
-                self.traced.end_group();
-            }
-            thread::sleep(Duration::from_millis(2));
-        }
+        super::held::wait(&self.traced);
         self.console.join().unwrap_or_default()
     }
 }

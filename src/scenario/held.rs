@@ -113,6 +113,39 @@ pub(super) fn command(program: &std::path::Path) -> std::process::Command {
     command
 }
 
+/// How long a held program's run may take at most before it is ended: far
+/// beyond any scenario's (the conductor's own patience is 30 s a step);
+/// only a bug waits this long.
+const LONGEST_RUN: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The book's `program`, built (see [`crate::lesson::book_c`]), where this
+/// machine lets it run held: its path, or why it cannot run.
+pub(super) fn book_program(
+    program: crate::lesson::book_c::BookProgram,
+) -> Result<std::path::PathBuf, super::CannotRun> {
+    let built =
+        crate::lesson::book_c::build(program).map_err(|e| super::CannotRun(e.to_string()))?;
+    if !crate::transport::trace::allowed() {
+        return Err(super::CannotRun(format!(
+            "the book's {} runs traced, and this machine does not let a program be traced here (ptrace or seccomp forbidden, or a kernel before 5.6)",
+            program.name()
+        )));
+    }
+    Ok(built)
+}
+
+/// Wait until the held program and every process it started have ended
+/// (ended first if it runs past [`LONGEST_RUN`]).
+pub(super) fn wait(traced: &crate::transport::trace::Traced) {
+    let since = std::time::Instant::now();
+    while !traced.finished() {
+        if since.elapsed() > LONGEST_RUN {
+            traced.end_group();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 /// The most of a held program's console text kept.
 const CONSOLE_KEPT: usize = 64 * 1024;
 
