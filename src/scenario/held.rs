@@ -200,8 +200,13 @@ impl Console {
                 mode.c_lflag &= !libc::ECHOCTL;
                 libc::tcsetattr(theirs.as_raw_fd(), libc::TCSANOW, &mode);
             }
-            // Never ours to close on an exec of another program.
+            // Neither end goes to another program this process starts (a
+            // program of another run holding this terminal's end would keep
+            // its console open after its program ended); the program's own
+            // copies, made for its standard input and outputs, are not
+            // closed on its exec.
             libc::fcntl(ours.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
+            libc::fcntl(theirs.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
         }
         Ok(Console { ours, theirs })
     }
