@@ -374,6 +374,13 @@ mod tests {
         // that says how many were left out.
         go.send(()).unwrap();
         log.note(Side::Server, Msg::new("proxy-closed"), false);
+        // The console drains what it holds (slowly, on a loaded machine:
+        // waited for here, as `finish` waits only so long for a writer)
+        // before the log is finished.
+        let drained = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while lock(&log.shared.flight).bytes > 0 && std::time::Instant::now() < drained {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         log.finish();
         // Every row is written or counted in a row that says so.
         let text = String::from_utf8_lossy(&lock(&kept)).into_owned();
