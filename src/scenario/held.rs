@@ -76,10 +76,10 @@ impl HeldEnds {
                 }
                 None
             }
+            // The close has happened: the conducted end, dropped, finishes
+            // it (its measure, and a client's turn handed on).
             Verb::Close { .. } => {
-                if let Some(held) = self.conns.remove(&call.fd) {
-                    held.conn.close_ended();
-                }
+                self.conns.remove(&call.fd);
                 None
             }
             _ => None,

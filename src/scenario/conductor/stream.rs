@@ -218,7 +218,7 @@ impl Conducted {
     /// receive queue, once the peer's have settled: those a small window
     /// holds back in the peer's send queue are not ours to throw), and the
     /// socket closed here. A traced program's own close comes next; then
-    /// [`Conducted::close_ended`].
+    /// the end is dropped, which finishes the close (see `drop`).
     pub fn close_begins(&mut self) {
         if self.closed {
             return;
@@ -245,11 +245,6 @@ impl Conducted {
     /// FIN) measured, and a client's close is a scheduling point, as a read
     /// is: the server, if it waits on this connection, meets the end of
     /// stream (or the reset) before the client goes on.
-    pub fn close_ended(mut self) {
-        self.close_begins();
-        self.finish_close();
-    }
-
     fn finish_close(&mut self) {
         let Some(seq) = self.closing.take() else {
             return;
