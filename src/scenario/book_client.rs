@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::held::{Console, HeldEnds};
+use super::held::{Console, HeldEnds, printed};
 use super::outcome::{Check, Outcome, Round, reply_row};
 use super::{Connects, Scenario, Step};
 use crate::event::{Side, What};
@@ -267,15 +267,6 @@ impl Holder {
             .unwrap_or_else(|e| e.into_inner())
             .rounds
             .push(round);
-    }
-}
-
-/// The row of a held program's write to its console: what it printed,
-/// escaped as received bytes are.
-pub(super) fn printed(bytes: &[u8]) -> What {
-    What::Note {
-        text: Msg::new("note-printed").arg("text", crate::text::escape::escape(bytes)),
-        bad: false,
     }
 }
 

@@ -23,8 +23,8 @@ use std::thread;
 use std::time::Duration;
 
 use super::Scenario;
-use super::book_client::{CannotRun, printed};
-use super::held::{Console, HeldEnds};
+use super::book_client::CannotRun;
+use super::held::{Console, HeldEnds, printed};
 use crate::event::{Side, What};
 use crate::lang::Msg;
 use crate::lesson::book_c::BookProgram;

@@ -87,6 +87,15 @@ impl HeldEnds {
     }
 }
 
+/// The row of a held program's write to its console: what it printed,
+/// escaped as received bytes are.
+pub(super) fn printed(bytes: &[u8]) -> crate::event::What {
+    crate::event::What::Note {
+        text: crate::lang::Msg::new("note-printed").arg("text", crate::text::escape::escape(bytes)),
+        bad: false,
+    }
+}
+
 /// A command for a held program: in a process group of its own (ended with
 /// everything it starts), and killed if the thread that runs it ends first
 /// (this process ended by Ctrl-C, say: once traced it dies with its tracer,
@@ -163,29 +172,8 @@ pub(super) struct Console {
 impl Console {
     /// A new console; `None` where the system has no pseudo-terminal to give.
     pub(super) fn open() -> io::Result<Console> {
-        use std::os::fd::FromRawFd;
-        let (mut ours, mut theirs) = (-1, -1);
-        // SAFETY: openpty writes two descriptors through valid pointers; no
-        // name, terminal settings or size are given.
-        let opened = unsafe {
-            libc::openpty(
-                &mut ours,
-                &mut theirs,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        if opened != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: two new descriptors, owned by nobody else.
-        let (ours, theirs) = unsafe {
-            (
-                std::fs::File::from_raw_fd(ours),
-                std::os::fd::OwnedFd::from_raw_fd(theirs),
-            )
-        };
+        let (ours, theirs) = crate::transport::pty()?;
+        let ours = std::fs::File::from(ours);
         // Raw (no "\n" made "\r\n", no line discipline: every byte typed
         // reaches the program as it is), but what is typed is echoed, as on
         // a student's terminal, each byte as it is.

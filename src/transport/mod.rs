@@ -140,3 +140,26 @@ impl Transport for &TcpStream {
         self.set_read_timeout(timeout)
     }
 }
+
+/// A new pseudo-terminal: (our side, the side a program is given as its
+/// console), in the system's default mode, for the caller to set.
+pub fn pty() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut ours, mut theirs) = (-1, -1);
+    // SAFETY: openpty writes two descriptors through valid pointers; no
+    // name, terminal settings or size are given.
+    let opened = unsafe {
+        libc::openpty(
+            &mut ours,
+            &mut theirs,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    if opened != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: two new descriptors, owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(ours), OwnedFd::from_raw_fd(theirs)) })
+}

@@ -320,24 +320,7 @@ const FEED_PATIENCE: Duration = Duration::from_secs(30);
 
 /// A pseudo-terminal: the side we read, and the side the client writes to.
 fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
-    use std::os::fd::FromRawFd;
-    let (mut reader, mut writer) = (-1, -1);
-    // SAFETY: openpty fills two descriptors, which we then own; the name,
-    // termios and window size are optional and left null.
-    let ok = unsafe {
-        libc::openpty(
-            &mut reader,
-            &mut writer,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    if ok != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors are open and nothing else owns them.
-    let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(reader), OwnedFd::from_raw_fd(writer)) };
+    let (ours, theirs) = crate::transport::pty()?;
     // What we type reaches the client byte for byte: no line editing (whose
     // lines are at most 4 KiB), no echo, no signals from its bytes, no CR
     // turned into LF. Output is processed as on any terminal.

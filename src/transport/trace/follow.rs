@@ -87,17 +87,10 @@ pub(super) fn follow(
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             // A call it was still in when it ended: said as such.
             if let Some(call) = unfinished(&mut pending, pid) {
-                lock().calls.push(call.clone());
-                if let Some(h) = hold.as_deref_mut() {
-                    h.returned(&call);
-                }
+                recorded(seen, &mut hold, call);
             }
             // What its exit closed is closed now.
-            for close in held_closes.remove(&pid).unwrap_or_default() {
-                if let Some(h) = hold.as_deref_mut() {
-                    h.returned(&close);
-                }
-            }
+            closed(&mut hold, held_closes.remove(&pid));
             alive.remove(&pid);
             if pid == root {
                 lock().status = Some(ExitStatus::from_raw(status));
@@ -120,16 +113,9 @@ pub(super) fn follow(
                 let call = returned(pid, p, room, &mut known);
                 drop(copying);
                 kept += call.bytes.len();
-                lock().calls.push(call.clone());
-                if let Some(h) = hold.as_deref_mut() {
-                    h.returned(&call);
-                }
+                recorded(seen, &mut hold, call);
             }
-            for close in held_closes.remove(&pid).unwrap_or_default() {
-                if let Some(h) = hold.as_deref_mut() {
-                    h.returned(&close);
-                }
-            }
+            closed(&mut hold, held_closes.remove(&pid));
             resume(pid, libc::PTRACE_CONT, 0);
             continue;
         }
@@ -202,10 +188,7 @@ pub(super) fn follow(
                 // A call it was still in (killed while it waited) comes
                 // before what its end closes.
                 if let Some(call) = unfinished(&mut pending, pid) {
-                    lock().calls.push(call.clone());
-                    if let Some(h) = hold.as_deref_mut() {
-                        h.returned(&call);
-                    }
+                    recorded(seen, &mut hold, call);
                 }
                 let copying = super::closing();
                 let fds = every_fd(pid);
@@ -272,6 +255,28 @@ fn unfinished(pending: &mut HashMap<i32, Pending>, pid: i32) -> Option<Call> {
         returned: false,
         ..p.call
     })
+}
+
+/// A call returned (or ended with its thread): recorded, and its holder, if
+/// any, told.
+fn recorded(seen: &Mutex<Seen>, hold: &mut Option<Box<dyn Hold>>, call: Call) {
+    let lock = || seen.lock().unwrap_or_else(|e| e.into_inner());
+    match hold.as_deref_mut() {
+        Some(h) => {
+            lock().calls.push(call.clone());
+            h.returned(&call);
+        }
+        None => lock().calls.push(call),
+    }
+}
+
+/// The closes a holder was told of have happened: it is told they returned.
+fn closed(hold: &mut Option<Box<dyn Hold>>, closes: Option<Vec<Call>>) {
+    if let Some(h) = hold.as_deref_mut() {
+        for close in closes.unwrap_or_default() {
+            h.returned(&close);
+        }
+    }
 }
 
 /// End the process of thread `pid`, held at a stop: killed, it never makes
