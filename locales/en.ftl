@@ -106,11 +106,11 @@ proxy-cut = closed after { $n }, as configured
 proxy-reset = reset after { $n }, as configured
 proxy-short-write = the kernel took { $n } of the { $of }; the rest goes in the next write
 
-## How a stream is cut and paced
+## How a stream is split and paced
 
 plan-whole = whole writes
-plan-fixed = pieces of at most { $n }
-plan-random = random pieces of { $range } bytes
+plan-fixed = chunks of at most { $n }
+plan-random = random chunks of { $range } bytes
 plan-pause = { $burst ->
     [1] , { $ms } ms pause after each
    *[other] , { $ms } ms pause after each { $burst } in a row
@@ -462,7 +462,7 @@ chk-signalled = killed by { $signal }
 chk-exit-ok-cut = exit status 0 though the reply was cut mid-way: it took part of a reply for the whole
 chk-exit-noticed = exit status { $code }: it noticed the cut
 chk-signalled-cut = ended by { $signal }: it did not take the cut reply
-chk-sizes-more = { $sizes }+… ({ $n } pieces)
+chk-sizes-more = { $sizes }+… ({ $n } chunks)
 chk-shaped-up = client → server: the client's bytes read as { $read }, passed on as { $written }
 chk-shaped-down = server → client: the server's bytes read as { $read }, passed on as { $written }
 chk-shaped-reply = reply { $n } ({ $size ->
@@ -528,7 +528,7 @@ trace-shut-read = shutdown(read): it will read no more (no FIN is sent)
 trace-closed-at-exit = its process ended: the kernel closes what it left open
 trace-interrupted = trace was interrupted: the program was ended
 trace-thrown = took { $n } and threw them away (MSG_TRUNC)
-page-code-experiment-server = write(clientSock, piece, n); /* experiment, not in the book: the echo in pieces */
+page-code-experiment-server = write(clientSock, chunk, n); /* experiment, not in the book: the echo in chunks */
 page-code-experiment-client = write(sock, next, n); /* experiment, not in the book: written before the reply is read */
 chk-read-part = that read took bytes { $from }-{ $to } of reply { $reply }, which has { $of }
 chk-read-across = that read took parts of { $replies } replies at once, from reply { $reply } on
@@ -547,7 +547,7 @@ book-c-steps = { $name } writes and reads in steps of their own; the book's echo
 book-c-connect = { $name } expects a connect to wait or be refused; the book's echo_client.c gives up at once (connect () error!)
 book-c-reader = --client book-c reads as the book's echo_client.c does, one read a message: that is --reader naive
 book-c-switches = the shaping switches shape the server's reads or writes; the book's echo_server.c reads when a client writes and writes back what each read returned, at once
-book-c-server-shapes = { $name }'s server shapes what it reads or sends (its pieces, pauses, late reads, cuts, TCP_NODELAY or socket buffers); the book's echo_server.c reads when a client writes and writes back what each read returned, at once
+book-c-server-shapes = { $name }'s server shapes what it reads or sends (its chunks, pauses, late reads, cuts, TCP_NODELAY or socket buffers); the book's echo_server.c reads when a client writes and writes back what each read returned, at once
 book-c-server-buffer = { $name }'s server reads with a buffer of { $n } bytes; the book's echo_server.c reads into one of { $book } (buffer_size)
 book-c-server-backlog = { $name }'s server listens with a backlog of { $n }; the book's echo_server.c calls listen(servSock, { $book }) (backlog)
 book-c-server-clients = { $name }'s server serves { $clients ->

@@ -16,8 +16,8 @@
 //!   (the book's own fix, with its two flaws). Start there, then [`lesson::server`] (the iterative echo server) and
 //!   [`lesson::client`]; [`lesson::book_c`] compiles the book's own C
 //!   programs, which a scenario can run in place of ours.
-//! - [`shape`]: how a stream is cut and paced so the missing boundaries show:
-//!   the one cutter used by the server, the client and the proxy, and the
+//! - [`shape`]: how a stream is split and paced so the missing boundaries show:
+//!   the one fragmenter used by the server, the client and the proxy, and the
 //!   server's connection with its shape applied, outside the book's loop.
 //!
 //! Making it visible, the same way every time:
@@ -58,7 +58,7 @@
 //! 2. [`text`]: escapes and counts of bytes, worded with [`lang`];
 //! 3. [`transport`]: the streams;
 //! 4. [`event`]: what the programs did, errors worded the way verdicts are;
-//! 5. [`shape`]: the cutter, the pacing and the shaped connection;
+//! 5. [`shape`]: the fragmenter, the pacing and the shaped connection;
 //! 6. [`lesson`]: the book's server and client and the readers;
 //! 7. [`scenario`]: lessons run by the conductor;
 //! 8. [`view`]: timelines, reports, consoles and pages;

@@ -76,7 +76,7 @@ fn partial_read_with_the_book_s_client_reads_part_of_the_reply_the_same_way_ever
     assert_eq!(r["reader"], "naive");
     assert_eq!(r["verdict"], "broken", "{r:#}");
     // The C program's own read(sock, message, BUF_SIZE - 1): 1023 asked, the
-    // first piece of 4 bytes taken.
+    // first chunk of 4 bytes taken.
     assert_eq!(client_reads(&r), vec![(1023, "hell".to_string())], "{r:#}");
     // Its own console text.
     let console = r["console"].as_str().unwrap();

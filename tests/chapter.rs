@@ -117,7 +117,7 @@ fn the_backlog_scenario_says_who_waited_in_the_queue_and_who_on_a_dropped_handsh
 }
 
 #[test]
-fn the_book_fix_holds_on_pieces_and_names_its_two_flaws() {
+fn the_book_fix_holds_on_chunks_and_names_its_two_flaws() {
     let verdict = |name: &str| {
         let report = Scenario::builtin(name)
             .unwrap()

@@ -107,13 +107,13 @@ fn each_buggy_client_fails_with_a_command_that_fails_again() {
             "one_read",
             ONE_READ,
             vec![
-                "one-byte", "pieces", "random 1", "random 2", "random 3", "stall",
+                "one-byte", "chunks", "random 1", "random 2", "random 3", "stall",
             ],
         ),
         (
             "whole_header",
             WHOLE_HEADER,
-            vec!["one-byte", "pieces", "random 1", "random 2", "random 3"],
+            vec!["one-byte", "chunks", "random 1", "random 2", "random 3"],
         ),
         ("early_end", EARLY_END, vec!["cut"]),
     ];
@@ -167,7 +167,7 @@ fn junit_reports_each_failure_with_its_reproduce_command() {
     let junit = dir.path().join("check.xml");
     let out = check(&[
         "--shape",
-        "pieces",
+        "chunks",
         "--junit",
         junit.to_str().unwrap(),
         "--",
@@ -178,18 +178,18 @@ fn junit_reports_each_failure_with_its_reproduce_command() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("✗ pieces: exit status 1 (0 expected)"),
+        text.contains("✗ chunks: exit status 1 (0 expected)"),
         "{text}"
     );
     assert!(
-        text.contains("reproduce: tcp-boundary check --shape pieces"),
+        text.contains("reproduce: tcp-boundary check --shape chunks"),
         "{text}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
     assert!(
-        xml.contains("reproduce: tcp-boundary check --shape pieces"),
+        xml.contains("reproduce: tcp-boundary check --shape chunks"),
         "{xml}"
     );
 }
@@ -290,7 +290,7 @@ fn blame_falls_on_the_server_whose_reads_broke() {
     let upstream = format!("127.0.0.1:{}", port.trim());
     let correct = python_client(dir.path(), "correct", CORRECT);
     let (report, code) = check_json(
-        &["--upstream", &upstream, "--shape", "pieces"],
+        &["--upstream", &upstream, "--shape", "chunks"],
         &[py, correct.to_str().unwrap(), "{addr}"],
     );
     let _ = child.kill();

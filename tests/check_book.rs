@@ -50,24 +50,24 @@ fn stdin_lines_judges_a_book_client_by_what_it_prints() {
     );
     assert_eq!(code, 1, "{report:#}");
     let failed = failed_shapes(&report);
-    assert!(failed.contains(&"pieces".to_string()), "{failed:?}");
+    assert!(failed.contains(&"chunks".to_string()), "{failed:?}");
     assert!(!failed.contains(&"whole".to_string()), "{failed:?}");
-    let pieces = report["runs"]
+    let chunks = report["runs"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["shape"] == "pieces")
+        .find(|r| r["shape"] == "chunks")
         .unwrap();
-    // What it printed after the prefix: the piece, then its next prompt.
+    // What it printed after the prefix: the chunk, then its next prompt.
     assert_eq!(
-        pieces["reason"],
+        chunks["reason"],
         r#"reply 1 was "helInput message(Q to quit): ", not the message "hello, class""#
     );
     assert!(
-        pieces["shaped"]
+        chunks["shaped"]
             .to_string()
             .contains("reply 1 (13 bytes) reached the client as 3+3+3"),
-        "{pieces:#}"
+        "{chunks:#}"
     );
     let whole = book_client(dir.path(), "book_whole", true);
     let (report, code) = check_json(
@@ -126,7 +126,7 @@ fn the_chapter_s_c_client_fails_even_when_sigpipe_kills_it() {
     // Its output reaches us line by line (a terminal), so even the cut, after
     // which SIGPIPE kills it, shows the half reply it printed.
     let failed = failed_shapes(&report);
-    for shape in ["one-byte", "pieces", "stall", "cut"] {
+    for shape in ["one-byte", "chunks", "stall", "cut"] {
         assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
     }
     assert!(!failed.contains(&"whole".to_string()), "{report:#}");

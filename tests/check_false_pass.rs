@@ -111,7 +111,7 @@ for _ in range(2):
     for shape in [
         "whole",
         "one-byte",
-        "pieces",
+        "chunks",
         "merged",
         "small-buffers",
         "random 1",
@@ -139,7 +139,7 @@ for _ in range(2):
     );
     // The failing row shows what came (the bytes the client was given) and
     // what the server sent.
-    // Shown escaped: a space at either end of what was cut is drawn `␣`.
+    // Shown escaped: a space at either end of what was clipped is drawn `␣`.
     let shown = |key: &str| {
         let text = one_byte[key].as_str().unwrap();
         match text.strip_suffix('␣') {
@@ -180,11 +180,11 @@ if not m.startswith(got):
     assert!(!passed(&report, code), "{report:#}");
     // Whole, the one recv gets the 13 bytes: it read everything and passes.
     assert_eq!(row(&report, "whole")["passed"], true, "{report:#}");
-    // Every shape that hands the reply over in pieces leaves the rest unread:
+    // Every shape that hands the reply over in chunks leaves the rest unread:
     // a failure, though the client exited 0.
     let failed = failed_shapes(&report);
     for shape in [
-        "one-byte", "pieces", "random 1", "random 2", "random 3", "stall", "cut",
+        "one-byte", "chunks", "random 1", "random 2", "random 3", "stall", "cut",
     ] {
         assert!(failed.contains(&shape.to_string()), "{shape}: {report:#}");
     }
@@ -256,7 +256,7 @@ while True:
     threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
 "#,
     );
-    // One request: with replies cut after a fixed 150 ms of quiet, only the
+    // One request: with replies ended by a fixed 150 ms of quiet, only the
     // ACKs were compared and every shape passed. The reply is whole when
     // the baseline says so, RESULT included, so a split request, answered
     // with two ACKs and two RESULTs, differs.
@@ -306,7 +306,7 @@ fn a_correct_server_with_a_64_kib_request_passes() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     // Reads until a whole line is in, echoes it: right however the request
-    // is cut, on a thread per connection.
+    // is split, on a thread per connection.
     let server = write_script(dir.path(), "line_echo", LINE_ECHO);
     // The longest request there is, 64 KiB, one line: the split row cannot
     // try every one of its points within the limit, it must choose.
@@ -399,7 +399,7 @@ while True:
         .collect();
     assert!(verdicts.iter().all(|v| *v == verdicts[0]), "{verdicts:#?}");
     // And the one verdict is a failure: the second connection's requests go
-    // once the server has read the first connection's first piece, alone,
+    // once the server has read the first connection's first chunk, alone,
     // which this server cannot take.
     assert_eq!(verdicts[0].0, 1, "{verdicts:#?}");
     assert_eq!(verdicts[0].1, false, "{verdicts:#?}");
@@ -526,7 +526,7 @@ while True:
     let (report, code) = server_json(&["--ignore", "#[0-9]+"], &[py, &counter, "{port}"]);
     assert!(passed(&report, code), "{report:#}");
     // A server whose result comes 700 ms after its acknowledgement, wrong
-    // when the request came in pieces: past the default quiet of 500 ms the
+    // when the request came in chunks: past the default quiet of 500 ms the
     // result is not part of the reply; told to wait longer, it is, and the
     // wrong result is seen.
     let late = write_script(
@@ -536,19 +536,19 @@ while True:
 import socket, sys, threading, time
 srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
 def serve(c):
-    buf, pieces = b"", False
+    buf, chunks = b"", False
     while True:
         d = c.recv(65536)
         if not d:
             break
         buf += d
-        pieces = pieces or not d.endswith(b"\n")
+        chunks = chunks or not d.endswith(b"\n")
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             c.sendall(b"ACK\n")
             time.sleep(0.7)
-            c.sendall(b"RESULT " + (line.upper() if pieces else line) + b"\n")
-            pieces = False
+            c.sendall(b"RESULT " + (line.upper() if chunks else line) + b"\n")
+            chunks = False
     c.close()
 while True:
     threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()

@@ -32,7 +32,7 @@ fn the_client_s_whole_process_group_ends_with_its_run() {
     let started = std::time::Instant::now();
     let command = format!("sleep \"$1\" & exec {py} {sized} \"$0\" 13");
     let (report, code) = check_json(
-        &["--shape", "pieces"],
+        &["--shape", "chunks"],
         &["sh", "-c", &command, "{addr}", marker],
     );
     assert_eq!(code, 0, "{report:#}");

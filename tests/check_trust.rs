@@ -40,7 +40,7 @@ fn a_correct_client_with_large_messages_passes_every_shape() {
     let dir = tempfile::tempdir().unwrap();
     let sized = write_script(dir.path(), "sized", SIZED);
     // Paced by the reader, a shape costs what the client's reads cost, not
-    // a pause per piece: messages of 64 KiB pass every shape, no run hangs.
+    // a pause per chunk: messages of 64 KiB pass every shape, no run hangs.
     for size in ["3000", "65536"] {
         let (report, code) = check_json(&[], &[py, &sized, "{addr}", size]);
         assert_eq!(code, 0, "{size}: {report:#}");

@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 
 use common::{
-    assert_sliced_reply, echo_server_bin, first_reply, interrupt, run_client, start_server, text,
+    assert_reply_in_parts, echo_server_bin, first_reply, interrupt, run_client, start_server, text,
 };
 use tcp_boundary::lesson::reader::ReaderKind;
 
@@ -115,16 +115,16 @@ fn every_reader_works_against_the_plain_server() {
 
 #[test]
 fn naive_prints_part_of_a_chunked_reply_while_the_others_get_all_of_it() {
-    // 45 bytes in 3-byte pieces, 100 ms apart: the reply takes 1.5 s to arrive.
-    // The naive client's single read returns as soon as the first piece is
+    // 45 bytes in 3-byte chunks, 100 ms apart: the reply takes 1.5 s to arrive.
+    // The naive client's single read returns as soon as the first chunk is
     // there, so it prints a strict prefix of the message. The assertion does not
-    // depend on how many pieces it caught, only that it caught fewer than all.
+    // depend on how many chunks it caught, only that it caught fewer than all.
     let message = "the quick brown fox jumps over the lazy dog!\n";
     for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let server = start_server(&["--clients", "1", "--chunk", "3", "--chunk-delay-ms", "100"]);
         let input = format!("{message}q\n");
         let client = run_client(server.port, &["--reader", reader], input.as_bytes());
-        assert_sliced_reply(reader, &first_reply(&client.stdout), message);
+        assert_reply_in_parts(reader, &first_reply(&client.stdout), message);
         let (out, _, _) = server.finish();
         assert!(out.contains("  write 3 bytes: "), "{out}");
     }
@@ -190,7 +190,7 @@ fn ctrl_c_flushes_the_server_log_written_to_a_file() {
 }
 
 #[test]
-fn a_piece_s_trailing_space_is_shown() {
+fn a_chunk_s_trailing_space_is_shown() {
     let server = start_server(&["--clients", "1", "--chunk", "4"]);
     let mut s = server.connect();
     s.write_all(b"abc def\n").unwrap();

@@ -208,7 +208,7 @@ fn the_echo_pair_keeps_the_book_s_console_text_in_korean() {
 #[test]
 fn check_reports_in_korean_and_its_json_stays_english() {
     let check = |extra: &[&str]| {
-        let mut args = vec!["check", "--stdin-lines", "--shape", "pieces"];
+        let mut args = vec!["check", "--stdin-lines", "--shape", "chunks"];
         args.extend(extra);
         args.extend(["--", common::echo_client_bin(), "--reader", "naive"]);
         args.extend(["{host}", "{port}"]);
@@ -227,9 +227,9 @@ fn check_reports_in_korean_and_its_json_stays_english() {
     for said in [
         "결과",
         "✗ 실패",
-        r#"✗ pieces: 1번째 응답: "hel" (보낸 메시지: "hello, class")"#,
+        r#"✗ chunks: 1번째 응답: "hel" (보낸 메시지: "hello, class")"#,
         "1번째 응답(13바이트)은 3+3+3",
-        "다시 해 보기: tcp-boundary check --shape pieces",
+        "다시 해 보기: tcp-boundary check --shape chunks",
         "실행 1번 중 1번 실패",
         "잘못 읽은 쪽: 클라이언트",
     ] {

@@ -55,7 +55,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The code of a file without its comments (line comments, doc comments and
-/// block comments; a `//` inside a string literal cuts the line short, which
+/// block comments; a `//` inside a string literal ends the line early, which
 /// can only hide an import, and none is written that way).
 fn code(text: &str) -> String {
     let mut out = String::new();
@@ -78,7 +78,7 @@ fn ident(s: &str) -> &str {
     &s[..end]
 }
 
-/// The crate's top-level names a piece of code reaches: `crate::view::x` gives
+/// The crate's top-level names a chunk of code reaches: `crate::view::x` gives
 /// `view`, `use crate::{event::X, view}` gives `event` and `view`.
 fn reached(code: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();

@@ -11,7 +11,7 @@ use tcp_boundary::scenario::{
     MAX_FILE, MAX_PAUSE_MS, MAX_READ_BUFFER, MAX_SCENARIO_BACKLOG, MAX_SCENARIO_CLIENTS,
     MAX_SCENARIO_MESSAGE, MAX_STEPS,
 };
-use tcp_boundary::shape::{MAX_BURST, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_PIECE, MAX_SOCKET_BUFFER};
+use tcp_boundary::shape::{MAX_BURST, MAX_CHUNK, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_SOCKET_BUFFER};
 use tcp_boundary::tools::bench::{
     MAX_BENCH_MESSAGE, MAX_BENCH_SECONDS, MAX_CONCURRENT, MAX_COUNT, MAX_HOLD_MS, MAX_STREAM,
     MAX_WRITE,
@@ -71,7 +71,7 @@ fn readme_s_limits_are_the_constants_the_programs_check() {
     let rows = readme_limits();
     let expected = [
         ("read buffer", format!("1 B to {}", size(MAX_BUFFER))),
-        ("piece size", format!("1 B to {}", size(MAX_PIECE))),
+        ("chunk size", format!("1 B to {}", size(MAX_CHUNK))),
         ("pause, read delay", format!("0 to {MAX_DELAY_MS} ms")),
         ("cut, reset", format!("0 B to {}", size(MAX_CUT_AFTER))),
         (
@@ -182,7 +182,7 @@ fn the_help_says_each_limit_the_code_checks() {
         (&server, format!("(1 to {MAX_BACKLOG})")),
         (&server, format!("1 to {})", short(MAX_BUFFER))),
         (&server, format!("(1 to {MAX_IDLE_SECS})")),
-        (&server, format!("(1 to {})", short(MAX_PIECE))),
+        (&server, format!("(1 to {})", short(MAX_CHUNK))),
         (&server, format!("(0 to {MAX_DELAY_MS})")),
         (&server, format!("(1 to {MAX_BURST})")),
         (&server, format!("(1 to {};", short(MAX_SOCKET_BUFFER))),

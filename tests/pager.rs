@@ -93,7 +93,7 @@ fn surprise(dir: &std::path::Path) -> String {
     let file = include_str!("../scenarios/partial-read.toml")
         .replace("exact = \"intact\"", "exact = \"broken\"")
         .replace("hello, class\\n", &format!("{message}\\n"))
-        // Pieces within the cost model's limits on rows and pauses.
+        // Chunks within the cost model's limits on rows and pauses.
         .replace("chunk = 4\n", "chunk = 16\n")
         .replace("chunk_delay_ms = 150\n", "chunk_delay_ms = 0\n");
     assert!(file.contains(&message) && file.contains("exact = \"broken\""));

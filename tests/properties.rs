@@ -1,16 +1,16 @@
-//! Property tests: for any messages and any way of cutting the byte stream into
+//! Property tests: for any messages and any way of splitting the byte stream into
 //! reads, the correct readers recover exactly the messages sent, and the naive
 //! reader does only when every read happens to be exactly one message.
 
 use proptest::prelude::*;
 use tcp_boundary::lesson::reader::{MessageReader, ReaderKind};
-use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan, Fragmenter};
+use tcp_boundary::shape::fragment::{ChunkRange, Chunks, FragmentPlan, Fragmenter};
 use tcp_boundary::transport::mock::ScriptedStream;
 
 const BUFFER: usize = 1024;
 
-/// Cut `bytes` into reads of the given sizes (cycled), the last one taking the rest.
-fn cut(bytes: &[u8], sizes: &[usize]) -> Vec<Vec<u8>> {
+/// Split `bytes` into reads of the given sizes (cycled), the last one taking the rest.
+fn reads_of(bytes: &[u8], sizes: &[usize]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut rest = bytes;
     let mut i = 0;
@@ -32,7 +32,7 @@ fn round_trip(kind: ReaderKind, messages: &[Vec<u8>], sizes: &[usize]) -> Vec<Ve
         lens.push(w.len());
         wire.extend_from_slice(&w);
     }
-    let mut stream = ScriptedStream::from_chunks(cut(&wire, sizes));
+    let mut stream = ScriptedStream::from_reads(reads_of(&wire, sizes));
     let mut reader = MessageReader::new(kind, BUFFER);
     lens.iter()
         .map(|&n| reader.receive(&mut stream, n).unwrap())
@@ -92,49 +92,49 @@ proptest! {
         sizes in prop::collection::vec(1usize..2 * BUFFER, 1..8),
         aligned in any::<bool>(),
     ) {
-        // Half the cases cut the stream exactly at the message boundaries.
+        // Half the cases split the stream exactly at the message boundaries.
         let sizes = if aligned { messages.iter().map(Vec::len).collect() } else { sizes };
         let wire: Vec<u8> = messages.concat();
-        let chunks = cut(&wire, &sizes);
-        let mut stream = ScriptedStream::from_chunks(&chunks);
+        let reads = reads_of(&wire, &sizes);
+        let mut stream = ScriptedStream::from_reads(&reads);
         let mut reader = MessageReader::new(ReaderKind::Naive, BUFFER);
         let got: Vec<Option<Vec<u8>>> = messages
             .iter()
             .map(|m| reader.receive(&mut stream, m.len()).ok())
             .collect();
         let right = got.iter().zip(&messages).all(|(g, m)| g.as_ref() == Some(m));
-        // Right exactly when no cut falls inside a message, no two messages share a
+        // Right exactly when no read ends inside a message, no two messages share a
         // read, and no message is larger than what the one read asks for: as in the
         // book, BUF_SIZE - 1 (a message of exactly BUF_SIZE bytes takes two reads).
-        let one_read_each = chunks == messages && messages.iter().all(|m| m.len() < BUFFER);
-        prop_assert_eq!(right, one_read_each, "reads {:?}", chunks.iter().map(Vec::len).collect::<Vec<_>>());
+        let one_read_each = reads == messages && messages.iter().all(|m| m.len() < BUFFER);
+        prop_assert_eq!(right, one_read_each, "reads {:?}", reads.iter().map(Vec::len).collect::<Vec<_>>());
     }
 
     #[test]
-    fn random_cuts_cover_the_buffer_in_order_within_bounds(
+    fn random_chunks_cover_the_buffer_in_order_within_bounds(
         len in 0usize..10_000,
         min in 1usize..50,
         extra in 0usize..50,
         seed in any::<u64>(),
     ) {
         let range = ChunkRange::new(min, min + extra).unwrap();
-        let plan = FragmentPlan { cuts: Cuts::Random(range), seed, ..FragmentPlan::default() };
-        let pieces = Fragmenter::new(plan).pieces(len);
-        prop_assert_eq!(pieces.iter().sum::<usize>(), len);
-        if let Some((last, init)) = pieces.split_last() {
+        let plan = FragmentPlan { chunks: Chunks::Random(range), seed, ..FragmentPlan::default() };
+        let chunks = Fragmenter::new(plan).chunks(len);
+        prop_assert_eq!(chunks.iter().sum::<usize>(), len);
+        if let Some((last, init)) = chunks.split_last() {
             prop_assert!(init.iter().all(|&n| n >= min && n <= min + extra));
             prop_assert!(*last >= 1 && *last <= min + extra);
         }
-        // The same seed cuts the same way.
-        prop_assert_eq!(Fragmenter::new(plan).pieces(len), pieces);
+        // The same seed splits the same way.
+        prop_assert_eq!(Fragmenter::new(plan).chunks(len), chunks);
     }
 
     #[test]
-    fn written_pieces_reassemble_to_the_buffer(
+    fn written_chunks_reassemble_to_the_buffer(
         data in prop::collection::vec(any::<u8>(), 0..5000),
         chunk in 1usize..300,
     ) {
-        let plan = FragmentPlan { cuts: Cuts::Fixed(chunk), ..FragmentPlan::default() };
+        let plan = FragmentPlan { chunks: Chunks::Fixed(chunk), ..FragmentPlan::default() };
         let mut stream = ScriptedStream::new();
         let mut seen = Vec::new();
         Fragmenter::new(plan).write(&mut stream, &data, |p| seen.push(p.len())).unwrap();
@@ -158,7 +158,7 @@ proptest! {
 #[test]
 fn naive_reads_a_message_of_exactly_the_buffer_in_two() {
     let message = vec![b'x'; BUFFER];
-    let mut stream = ScriptedStream::from_chunks(std::slice::from_ref(&message));
+    let mut stream = ScriptedStream::from_reads(std::slice::from_ref(&message));
     let mut reader = MessageReader::new(ReaderKind::Naive, BUFFER);
     let first = reader.receive(&mut stream, message.len()).unwrap();
     assert_eq!(first.len(), BUFFER - 1);

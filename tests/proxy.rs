@@ -10,16 +10,16 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    LIMIT, ProxyProc, assert_sliced_reply, first_reply, interrupt, run_client, start_server, text,
+    LIMIT, ProxyProc, assert_reply_in_parts, first_reply, interrupt, run_client, start_server, text,
 };
 use tcp_boundary::lesson::reader::ReaderKind;
 use tcp_boundary::shape::Shape;
-use tcp_boundary::shape::fragment::{ChunkRange, Cuts, FragmentPlan};
+use tcp_boundary::shape::fragment::{ChunkRange, Chunks, FragmentPlan};
 use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 
 #[test]
 fn through_a_slicing_proxy_naive_fails_and_the_framing_readers_pass() {
-    let message = "a message long enough to arrive in many slices\n";
+    let message = "a message long enough to arrive in many reads\n";
     for reader in ReaderKind::ALL.map(ReaderKind::name) {
         let server = start_server(&["--clients", "1"]);
         let proxy = ProxyProc::start(
@@ -28,7 +28,7 @@ fn through_a_slicing_proxy_naive_fails_and_the_framing_readers_pass() {
         );
         let input = format!("{message}q\n");
         let out = run_client(proxy.port, &["--reader", reader], input.as_bytes());
-        assert_sliced_reply(reader, &first_reply(&out.stdout), message);
+        assert_reply_in_parts(reader, &first_reply(&out.stdout), message);
         if reader != "naive" {
             assert!(out.status.success(), "{reader}: {}", text(&out.stderr));
         }
@@ -138,11 +138,11 @@ fn logged_proxy(mut config: ProxyConfig) -> (Proxy, Captured) {
 }
 
 /// The sizes of the writes a seeded proxy makes to the client for one message.
-fn downstream_cuts(seed: u64) -> Vec<usize> {
+fn downstream_chunks(seed: u64) -> Vec<usize> {
     let server = quiet_echo_server();
     let down = Shape {
         plan: FragmentPlan {
-            cuts: Cuts::Random(ChunkRange::new(1, 5).unwrap()),
+            chunks: Chunks::Random(ChunkRange::new(1, 5).unwrap()),
             seed,
             ..FragmentPlan::default()
         },
@@ -151,7 +151,7 @@ fn downstream_cuts(seed: u64) -> Vec<usize> {
     let (proxy, log) = logged_proxy(ProxyConfig::new(server.addr).downstream(down));
     let mut c = TcpStream::connect(proxy.addr()).unwrap();
     c.set_read_timeout(Some(LIMIT)).unwrap();
-    let msg = b"the same traffic, the same cuts\n";
+    let msg = b"the same traffic, the same chunks\n";
     c.write_all(msg).unwrap();
     let mut back = vec![0u8; msg.len()];
     c.read_exact(&mut back).unwrap();
@@ -170,12 +170,12 @@ fn downstream_cuts(seed: u64) -> Vec<usize> {
 }
 
 #[test]
-fn the_same_seed_reproduces_the_same_cuts() {
-    let a = downstream_cuts(42);
-    assert_eq!(a.iter().sum::<usize>(), 32, "{a:?}");
+fn the_same_seed_reproduces_the_same_chunks() {
+    let a = downstream_chunks(42);
+    assert_eq!(a.iter().sum::<usize>(), 34, "{a:?}");
     assert!(a.iter().all(|&n| (1..=5).contains(&n)), "{a:?}");
-    assert_eq!(downstream_cuts(42), a);
-    assert_ne!(downstream_cuts(43), a);
+    assert_eq!(downstream_chunks(42), a);
+    assert_ne!(downstream_chunks(43), a);
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn ctrl_c_stops_the_proxy_cleanly() {
 
 #[test]
 fn each_direction_has_its_own_switches() {
-    // Downstream slices and upstream coalescing together start fine.
+    // Downstream chunks and upstream coalescing together start fine.
     let server = start_server(&["--clients", "1"]);
     let proxy = ProxyProc::start(
         server.port,
@@ -284,7 +284,7 @@ fn each_direction_has_its_own_switches() {
     assert_eq!(
         proxy.shapes,
         [
-            "downstream (server → client): pieces of at most 3 bytes, 10 ms pause after each",
+            "downstream (server → client): chunks of at most 3 bytes, 10 ms pause after each",
             "upstream (client → server): reads late: waits 50 ms before each read",
         ]
     );

@@ -647,7 +647,7 @@ fn a_connection_of_the_proxy_s_own_that_comes_back_is_refused_with_a_row() {
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let _ = client.write_all(b"hi\n");
-    // The loop is cut at its first turn: the client's connection ends.
+    // The loop is ended at its first turn: the client's connection ends.
     let mut buf = [0u8; 16];
     match client.read(&mut buf) {
         Ok(0) => {}

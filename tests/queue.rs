@@ -60,7 +60,7 @@ fn coalesced_s_server_read_finds_both_messages_queued() {
 }
 
 #[test]
-fn partial_read_s_client_finds_only_the_first_piece_queued() {
+fn partial_read_s_client_finds_only_the_first_chunk_queued() {
     let v = json("partial-read", ReaderKind::Exact);
     let client: Vec<_> = reads(&v)
         .into_iter()
@@ -92,7 +92,7 @@ fn the_terminal_shows_the_queue_on_the_read_row() {
     assert!(row.contains("[queued 12]"), "{row}");
 }
 
-/// A read whose bytes are cut short on the row anyway keeps its queue, in
+/// A read whose bytes are clipped on the row anyway keeps its queue, in
 /// short (large-message's reads took all their queue: the point is the
 /// count, 4096 where 8192 was asked); a write's segments likewise.
 #[test]

@@ -47,7 +47,7 @@ fn bad_scenario_files_name_the_file_and_the_line() {
         ),
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "random_chunks = \"1-2\""),
-            "bad.toml:5: [server] random cuts or pauses need a seed, so that every run is the same",
+            "bad.toml:5: [server] random chunks or pauses need a seed, so that every run is the same",
         ),
         // A step with two actions, or none.
         (
@@ -434,8 +434,8 @@ fn small_files_with_huge_costs_are_refused_before_anything_runs() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{name}");
     }
-    // The command line's shaping is costed too: a shipped scenario cut in
-    // pieces of one byte and paced.
+    // The command line's shaping is costed too: a shipped scenario split into
+    // chunks of one byte and paced.
     let out = run_with_input(
         tcp_boundary_bin(),
         &["run", "large-message", "--chunk", "1"],
@@ -453,7 +453,7 @@ fn the_cost_model_bounds_what_every_run_makes() {
     use tcp_boundary::lang::Lang;
     use tcp_boundary::scenario::{MAX_PAGE, MAX_ROWS, MAX_RUN_MS};
     use tcp_boundary::view::page;
-    // The longest message, cut in pieces of one byte and paced, that the
+    // The longest message, split into chunks of one byte and paced, that the
     // row limit lets through.
     let edge = |size: usize| {
         file_of(

@@ -28,7 +28,7 @@ fn every_file_in_scenarios_is_shipped_and_every_shipped_one_has_a_file() {
         "coalesced",
         "large-message",
         "out-of-step",
-        "random-slices",
+        "random-chunks",
         "cut-mid-message",
     ] {
         assert!(shipped.contains(name), "{name} missing");
@@ -50,7 +50,7 @@ fn every_scenario_gives_every_reader_its_expected_verdict() {
             );
             assert_eq!(report.verdict, s.expect.of(reader));
             // The lesson itself: the naive reader breaks wherever the stream is
-            // cut or merged, and a correct reader never takes a wrong reply.
+            // split or merged, and a correct reader never takes a wrong reply.
             if reader == ReaderKind::Naive && fragmenting {
                 assert_eq!(report.verdict, Verdict::Broken, "{}", s.name);
             }
@@ -80,7 +80,7 @@ fn repeated_runs_have_identical_timelines() {
 
 #[test]
 fn the_same_seed_gives_the_same_timeline_and_another_seed_another() {
-    let s = Scenario::builtin("random-slices").unwrap();
+    let s = Scenario::builtin("random-chunks").unwrap();
     let a = s.run(ReaderKind::Naive, Some(7)).unwrap();
     let b = s.run(ReaderKind::Naive, Some(7)).unwrap();
     let c = s.run(ReaderKind::Naive, Some(8)).unwrap();
@@ -181,7 +181,7 @@ fn cli_list_show_and_run() {
         .assert()
         .success()
         .stdout(predicates::str::contains(
-            "  - pieces of at most 4 bytes, 150 ms pause after each\n",
+            "  - chunks of at most 4 bytes, 150 ms pause after each\n",
         ));
 
     let run = run_with_input(tcp_boundary_bin(), &["run", "partial-read"], b"");

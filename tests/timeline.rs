@@ -15,7 +15,7 @@ fn run_text(args: &[&str]) -> String {
 
 #[test]
 fn one_seed_is_stated_once_the_one_in_force() {
-    let out = run_text(&["random-slices", "--seed", "7", "--reader", "naive"]);
+    let out = run_text(&["random-chunks", "--seed", "7", "--reader", "naive"]);
     assert_eq!(out.matches("(seed 7)").count(), 1, "{out}");
     assert!(!out.contains("seed:"), "{out}");
     assert!(!out.contains("2024"), "{out}");
@@ -128,7 +128,7 @@ fn every_scenario_fits_80_columns_in_both_languages() {
         }
         for args in [
             &["list"][..],
-            &["show", "random-slices"],
+            &["show", "random-chunks"],
             &["show", "split-character"],
             &["run", "--all"],
         ] {
@@ -155,7 +155,7 @@ fn every_scenario_fits_80_columns_in_both_languages() {
 
 /// At the narrowest layout (60 columns) every line still fits: the
 /// timeline's header wraps its titles in their columns and a cell of the
-/// rounds table is cut to its column (`✗ overflows` was one column too wide).
+/// rounds table is clipped to its column (`✗ overflows` was one column too wide).
 #[test]
 fn every_line_fits_60_columns_in_both_languages() {
     use unicode_width::UnicodeWidthStr;
@@ -211,15 +211,15 @@ fn wrapping_40000_combining_marks_is_quick() {
     assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
 }
 
-/// random-slices shows both shapes of the lesson whatever the seed: a client
+/// random-chunks shows both shapes of the lesson whatever the seed: a client
 /// read that joins bytes of two server writes, and a reply that arrives over
 /// several reads (a read that ends inside a message).
 #[test]
-fn random_slices_shows_both_shapes_for_any_seed() {
+fn random_chunks_shows_both_shapes_for_any_seed() {
     use tcp_boundary::event::{Side, What};
     use tcp_boundary::lesson::reader::ReaderKind;
     use tcp_boundary::scenario::Scenario;
-    let s = Scenario::builtin("random-slices").unwrap();
+    let s = Scenario::builtin("random-chunks").unwrap();
     for seed in (0..40).chain([2024, u64::MAX]) {
         let r = s.run(ReaderKind::Naive, Some(seed)).unwrap();
         // The server's writes and the client's reads, as stream ranges.

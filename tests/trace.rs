@@ -95,7 +95,7 @@ fn a_client_that_reads_once_is_seen_taking_a_part_of_its_reply() {
 }
 
 #[test]
-fn a_client_that_loops_is_seen_reading_each_piece() {
+fn a_client_that_loops_is_seen_reading_each_chunk() {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let client = write_script(dir.path(), "loop", LOOP);
@@ -224,7 +224,7 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
         include_str!("../benchmark/clients/sized.py"),
     );
     let command = [py, naive.as_str(), "{addr}", "13", "naive", "1"];
-    let (report, code) = common::check_json(&["--trace", "--shape", "pieces"], &command);
+    let (report, code) = common::check_json(&["--trace", "--shape", "chunks"], &command);
     assert_eq!(code, 1, "{report:#}");
     let run = &report["runs"][0];
     let reads: Vec<(u64, u64)> = run["calls"]
@@ -234,7 +234,7 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
         .filter(|e| e["kind"] == "read")
         .map(|e| (e["asked"].as_u64().unwrap(), e["len"].as_u64().unwrap()))
         .collect();
-    // The pieces shape passes the echo on 3 bytes at a time: the one read
+    // The chunks shape passes the echo on 3 bytes at a time: the one read
     // took the first 3.
     assert_eq!(reads, [(65536, 3)], "{run:#}");
     assert!(
@@ -242,7 +242,7 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
         "{run:#}"
     );
     // In words, under the failing row.
-    let args = [&["--trace", "--shape", "pieces", "--"][..], &command].concat();
+    let args = [&["--trace", "--shape", "chunks", "--"][..], &command].concat();
     let out = common::check(&args);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("its last socket calls (--trace):"), "{text}");
@@ -255,7 +255,7 @@ fn check_with_trace_shows_the_read_that_took_part_of_a_reply() {
     );
     // A passing run shows none: only failures carry their calls.
     let correct = [py, naive.as_str(), "{addr}", "13", "correct", "1"];
-    let (report, code) = common::check_json(&["--trace", "--shape", "pieces"], &correct);
+    let (report, code) = common::check_json(&["--trace", "--shape", "chunks"], &correct);
     assert_eq!(code, 0, "{report:#}");
     assert!(report["runs"][0].get("calls").is_none(), "{report:#}");
 }
@@ -513,7 +513,7 @@ time.sleep(60)
 
 /// `trace --book-client`: the book's own client, compiled from
 /// book/echo_client.c, typed to, traced: its one `read(BUF_SIZE - 1)` takes
-/// the first piece of a cut echo, and it prints that piece as the reply.
+/// the first chunk of a fragmented echo, and it prints that chunk as the reply.
 #[test]
 fn the_book_s_own_client_is_compiled_and_traced_reading_part_of_a_reply() {
     if !common::cc() {

@@ -60,7 +60,7 @@ pub struct CheckArgs {
     /// waits.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_STALL_MS, value_parser = number_in(1, MAX_STALL_MS))]
     pub stall_ms: u64,
-    /// Where the cut shape cuts the reply, in bytes (default: half of the first
+    /// Where the cut shape closes the reply, in bytes (default: half of the first
     /// reply, measured by a run without shaping).
     #[arg(long, value_name = "BYTES", value_parser = number_in(0, MAX_CUT_AFTER))]
     pub cut_after: Option<u64>,

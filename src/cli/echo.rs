@@ -13,7 +13,7 @@ use crate::lesson::server::BOOK_BUF_SIZE;
 ///
 /// It prints `connected client N` on each accept and `Message from client : TEXT`
 /// for each read (TEXT escaped: \n, \0, \xff), and echoes every byte back exactly.
-/// The fragmenting switches cut and pace the echo so that a client's reads see
+/// The fragmenting switches split and pace the echo so that a client's reads see
 /// parts of a reply, or several replies at once.
 #[derive(Debug, Parser)]
 #[command(name = "echo-server", version, allow_negative_numbers = true)]
@@ -60,7 +60,7 @@ pub struct EchoClientArgs {
     #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = number_in(1, 3600))]
     pub timeout: Option<u64>,
     /// How the client shapes what it writes: --chunk, --chunk-delay-ms,
-    /// --random-chunks, --random-pauses and --burst cut and pace each
+    /// --random-chunks, --random-pauses and --burst split and pace each
     /// message, the socket switches set its socket's options.
     #[command(flatten)]
     pub shape: WriteShapeArgs,

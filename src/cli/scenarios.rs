@@ -45,7 +45,7 @@ pub struct RunArgs {
     /// scenario whose server does not shape what it sends.
     #[arg(long, value_enum, value_name = "PROGRAM", default_value_t = SideProgram::Ours, conflicts_with = "all")]
     pub server: SideProgram,
-    /// Override the seed of a scenario with random cuts or pauses.
+    /// Override the seed of a scenario with random chunks or pauses.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = number_in(0, u64::MAX))]
     pub seed: Option<u64>,
     /// Print the reports as JSON instead of text.
@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "PAGE.html", value_hint = clap::ValueHint::FilePath, conflicts_with_all = ["all", "json", "repeat", "pace", "step"])]
     pub html: Option<std::path::PathBuf>,
     /// Shaping switches over the scenario's server (e.g. `--chunk 3` to try
-    /// another cutting).
+    /// another chunk size).
     #[command(flatten)]
     pub shape: RunShapeArgs,
     #[command(flatten)]

@@ -59,7 +59,7 @@ pub struct ServerArgs {
     pub seed: SeedArg,
 }
 
-/// The preset behind `--fragment`: small pieces, a visible pause, no Nagle.
+/// The preset behind `--fragment`: small chunks, a visible pause, no Nagle.
 pub const FRAGMENT_PRESET_CHUNK: u64 = 4;
 /// The pause of the `--fragment` preset.
 pub const FRAGMENT_PRESET_DELAY_MS: u64 = 150;

@@ -13,7 +13,7 @@ use clap::Args;
 
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{
-    MAX_BURST, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_PIECE, MAX_SOCKET_BUFFER, ShapeSpec,
+    MAX_BURST, MAX_CHUNK, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_SOCKET_BUFFER, ShapeSpec,
 };
 
 /// A byte count from 1 to `max`, with an optional unit: `4096`, `64K`, `16MiB`
@@ -72,18 +72,18 @@ pub fn millis(s: &str) -> Result<u64, String> {
     Ok(n)
 }
 
-/// `MIN-MAX` piece sizes, each from 1 to the largest piece.
+/// `MIN-MAX` chunk sizes, each from 1 to the largest chunk.
 pub fn chunk_range(s: &str) -> Result<ChunkRange, String> {
     let r: ChunkRange = s.parse().map_err(|e| format!("{e}"))?;
-    if r.max as u64 > MAX_PIECE {
-        return Err(format!("MAX must be at most {MAX_PIECE} bytes"));
+    if r.max as u64 > MAX_CHUNK {
+        return Err(format!("MAX must be at most {MAX_CHUNK} bytes"));
     }
     Ok(r)
 }
 
 /// Defines the clap argument structs with the shaping switches, their long
 /// names prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and their
-/// `spec()`: `$writes`, how an end cuts and paces what it writes and its
+/// `spec()`: `$writes`, how an end splits and paces what it writes and its
 /// socket's options, and `$name`, which adds what only the end that answers
 /// does to a connection (a late read, a cut, a reset).
 macro_rules! shape_switches {
@@ -92,27 +92,27 @@ macro_rules! shape_switches {
         #[derive(Debug, Clone, Default, Args)]
         #[command(next_help_heading = $heading)]
         pub struct $writes {
-            /// Cut each write into pieces of at most BYTES (1 to 16M).
+            /// Split each write into chunks of at most BYTES (1 to 16M).
             #[arg(long = concat!($prefix, "chunk"), id = concat!($prefix, "chunk"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_PIECE),
+                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_CHUNK),
                   conflicts_with = concat!($prefix, "random-chunks"))]
             pub chunk: Option<u64>,
-            /// Pause MS after each piece (0 to 60000): a reader on the other end
+            /// Pause MS after each chunk (0 to 60000): a reader on the other end
             /// gets the part that has arrived.
             #[arg(long = concat!($prefix, "chunk-delay-ms"), id = concat!($prefix, "chunk-delay-ms"),
                   allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
             pub chunk_delay_ms: Option<u64>,
-            /// Cut into pieces of random sizes between MIN and MAX bytes (seeded).
+            /// Split into chunks of random sizes between MIN and MAX bytes (seeded).
             #[arg(long = concat!($prefix, "random-chunks"), id = concat!($prefix, "random-chunks"),
                   allow_hyphen_values = true, value_name = "MIN-MAX", value_parser = chunk_range)]
             pub random_chunks: Option<ChunkRange>,
             /// Draw each pause at random between 0 and the chunk delay (seeded); a
-            /// pause of 0 sends the next piece straight after.
+            /// pause of 0 sends the next chunk straight after.
             #[arg(long = concat!($prefix, "random-pauses"), id = concat!($prefix, "random-pauses"),
                   requires = concat!($prefix, "chunk-delay-ms"))]
             pub random_pauses: bool,
-            /// Send the pieces in bursts of N (1 to 1000): the pause comes after
-            /// every Nth piece, so N writes in a row arrive as one read.
+            /// Send the chunks in bursts of N (1 to 1000): the pause comes after
+            /// every Nth chunk, so N writes in a row arrive as one read.
             #[arg(long = concat!($prefix, "burst"), id = concat!($prefix, "burst"),
                   allow_negative_numbers = true, value_name = "N",
                   value_parser = number_in(1, MAX_BURST))]
@@ -226,7 +226,7 @@ shape_switches!(
 /// `--seed`: once per program, for every random switch in it.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SeedArg {
-    /// Seed for random cuts and pauses: the same seed gives the same cuts and
+    /// Seed for random chunks and pauses: the same seed gives the same chunks and
     /// pauses (one is chosen and printed when a random switch needs it).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = number_in(0, u64::MAX))]
     pub seed: Option<u64>,

@@ -73,11 +73,11 @@ pub enum TcpBoundaryCommand {
     /// Example: `tcp-boundary check -- python3 client.py {addr}`.
     Check(Box<CheckArgs>),
     /// A proxy that reshapes the byte stream between any client and any server:
-    /// slicing, pacing, coalescing, cutting.
+    /// fragmenting, pacing, coalescing, cutting.
     ///
     /// The `--down-…` switches shape server → client, the `--up-…` switches
     /// client → server. Example: `--down-chunk 3 --down-chunk-delay-ms 50
-    /// --up-read-delay-ms 200` slices replies and merges requests.
+    /// --up-read-delay-ms 200` fragments replies and merges requests.
     Proxy(Box<ProxyArgs>),
     /// Run any program against our echo server and show its socket calls:
     /// which read took which part of a reply.

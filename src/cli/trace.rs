@@ -35,7 +35,7 @@ pub struct TraceArgs {
     /// The echo server the program talks to, as `echo-server` takes its
     /// switches (the port is chosen, and every connection is served, so
     /// `--clients` is not used; `--fragment`, `--chunk 4` and the other
-    /// shaping switches cut its replies).
+    /// shaping switches split its replies).
     #[command(flatten)]
     pub server: ServerArgs,
     #[command(flatten)]

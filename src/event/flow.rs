@@ -6,7 +6,7 @@
 //! them (`at` to `at + len`). Writes and reads of the same stream cover the
 //! same bytes with different boundaries: a read whose range meets two writes
 //! is two writes coalesced; a write whose range meets two reads arrived in
-//! pieces. This module finds those ranges and their overlaps, from the typed
+//! parts. This module finds those ranges and their overlaps, from the typed
 //! events alone.
 
 use std::collections::HashMap;
@@ -92,23 +92,23 @@ impl Stream {
         bands
     }
 
-    /// `range` cut where messages begin and end, each piece with its message.
+    /// `range` split where messages begin and end, each part with its message.
     pub fn split_by_message(&self, range: Range<u64>) -> Vec<(Range<u64>, Option<usize>)> {
-        let mut cuts: Vec<u64> = self
+        let mut bounds: Vec<u64> = self
             .messages
             .iter()
             .flat_map(|m| [m.start, m.end])
             .filter(|&x| x > range.start && x < range.end)
             .collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut pieces = Vec::new();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut parts = Vec::new();
         let mut start = range.start;
-        for cut in cuts.into_iter().chain([range.end]) {
-            pieces.push((start..cut, self.message_at(start)));
-            start = cut;
+        for end in bounds.into_iter().chain([range.end]) {
+            parts.push((start..end, self.message_at(start)));
+            start = end;
         }
-        pieces
+        parts
     }
 
     /// The messages whose bytes a span holds: for each, whether the span holds
@@ -135,7 +135,7 @@ pub struct Flow {
 impl Flow {
     /// The streams of `timeline`. `message_lengths(client)` gives the length of
     /// each message that client sent, framed as on the wire, in order: the
-    /// echo carries the same bytes back, so the same lengths cut both ways.
+    /// echo carries the same bytes back, so the same lengths split both ways.
     pub fn of(timeline: &[Event], message_lengths: impl Fn(usize) -> Vec<u64>) -> Flow {
         let mut flow = Flow::default();
         // The iterative server serves one connection at a time: its calls after
@@ -281,7 +281,7 @@ mod tests {
             .map(|b| (b.write, b.read, b.message))
             .collect();
         assert_eq!(bands, [(1, 4, Some(0)), (2, 4, Some(1))]);
-        // The echo's one write cut by a message boundary: two bands, one read.
+        // The echo's one write split by a message boundary: two bands, one read.
         let down = &flow.streams[1];
         let bands: Vec<_> = down.bands().iter().map(|b| b.range.clone()).collect();
         assert_eq!(bands, [0..3, 3..4]);

@@ -314,7 +314,7 @@ pub enum ServerEvent<'a> {
         /// What the read returned.
         bytes: &'a [u8],
     },
-    /// One write system call of an echo: a piece of a cut echo, or the part
+    /// One write system call of an echo: a chunk of a fragmented echo, or the part
     /// of one the kernel took when it took fewer bytes than asked.
     Sent {
         /// The client's number.

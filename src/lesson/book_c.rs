@@ -105,7 +105,7 @@ pub fn build_in(root: &Path, program: BookProgram, compiler: &str) -> Result<Pat
     let binary = dir.join(name);
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     // A program in the cache is one the compiler wrote (an ELF file);
-    // anything else there (a file cut short, overwritten) is built anew.
+    // anything else there (a file truncated, overwritten) is built anew.
     if is_program(&binary) {
         return Ok(binary);
     }

@@ -27,7 +27,7 @@ pub struct ClientConfig {
     pub max_line: usize,
     /// Largest frame the `length` reader accepts.
     pub max_frame: usize,
-    /// How each message is cut into writes and paced.
+    /// How each message is split into chunks and paced.
     pub write_plan: FragmentPlan,
     /// The longest a whole reply may take, from the moment its message is
     /// sent (`echo-client --timeout`): a server that never answers and one

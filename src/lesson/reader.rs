@@ -334,7 +334,7 @@ impl MessageReader {
     /// message[recv_len] = 0;
     /// ```
     ///
-    /// It cures the partial read: a reply that comes in pieces is gathered
+    /// It cures the partial read: a reply that comes in chunks is gathered
     /// whole. But it keeps two flaws, which this reader shows and never
     /// commits:
     ///

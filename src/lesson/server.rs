@@ -20,7 +20,7 @@
 //! The server takes an already-bound listener (anything that implements
 //! [`Acceptor`]), so tests and scenarios can hand it port 0. What the book's
 //! server does not have lives elsewhere: the shaping a class can ask for (late
-//! reads, echoes cut and paced, sessions cut short) in [`crate::shape::conn`],
+//! reads, echoes split and paced, sessions cut short) in [`crate::shape::conn`],
 //! the switches and their limits in `cli`, and a server on a thread of this
 //! process (for the bench and for tests) in [`crate::tools::spawned`].
 
@@ -83,7 +83,7 @@ pub struct ServerConfig {
     pub clients: usize,
     /// Size of the read buffer: the most one read can return.
     pub buffer_size: usize,
-    /// How the echo is shaped: cut and paced writes, a late read, a cut or a
+    /// How the echo is shaped: split and paced writes, a late read, a cut or a
     /// reset after so many bytes, and the socket options (TCP_NODELAY on
     /// accepted sockets; buffer sizes are set on the listener).
     pub shape: Shape,
@@ -207,8 +207,8 @@ fn tell(burst: Option<Burst>, log: &mut dyn ServerLog) -> io::Result<()> {
 /// ```
 ///
 /// with what C leaves to the reader said aloud: a signal, a timeout, an error.
-/// The shaping a class may ask for (a late read, an echo cut into paced
-/// pieces, a session cut short) is `conn`'s, not the loop's: see
+/// The shaping a class may ask for (a late read, an echo split into paced
+/// chunks, a session cut short) is `conn`'s, not the loop's: see
 /// [`crate::shape::conn`].
 fn echo<T: Transport>(
     conn: &mut ShapedConn<'_, T>,

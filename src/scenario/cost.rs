@@ -17,9 +17,9 @@
 //!   through at a time: a read it holds back takes at least that much, and
 //!   waits for the kernel's delayed acknowledgement (at most
 //!   [`HELD_BACK_MS`]).
-//! - **Writes.** The server echoes each read in pieces of at most `chunk`
-//!   (the smallest random piece), so its writes are at most `bytes / chunk`
-//!   plus one per read; a client writes each message in pieces of
+//! - **Writes.** The server echoes each read in chunks of at most `chunk`
+//!   (the smallest random chunk), so its writes are at most `bytes / chunk`
+//!   plus one per read; a client writes each message in chunks of
 //!   `write_chunk`.
 //! - **Waits.** A connect waits when `backlog + 1` connections are queued for
 //!   `accept`. The script is walked with the server accepting only when a
@@ -130,12 +130,12 @@ impl Scenario {
         let per = |buffer: usize| bytes.div_ceil(buffer.max(1) as u64);
         // Every read and every connection's end of stream.
         let server_reads = client_writes + per(self.server.buffer_size) + conns + steps;
-        let piece = match (spec.chunk, spec.random_chunks) {
+        let chunk = match (spec.chunk, spec.random_chunks) {
             (_, Some(r)) => Some(r.min as u64),
             (Some(c), None) => Some(c),
             (None, None) => None,
         };
-        let server_writes = match piece {
+        let server_writes = match chunk {
             Some(c) => bytes.div_ceil(c.max(1)) + server_reads,
             None => server_reads,
         };
@@ -284,7 +284,7 @@ impl Scenario {
                 c.bytes
             ));
         }
-        let fix = "fewer or longer pieces (chunk, random_chunks, write_chunk), larger read \
+        let fix = "fewer or longer chunks (chunk, random_chunks, write_chunk), larger read \
                    buffers (buffer_size), fewer or shorter messages";
         if c.rows > MAX_ROWS {
             return Some(format!(

@@ -254,7 +254,7 @@ impl Scenario {
         }
         let random = s.spec().needs_seed();
         if random && s.seed.is_none() {
-            return server("random cuts or pauses need a seed, so that every run is the same");
+            return server("random chunks or pauses need a seed, so that every run is the same");
         }
         if !random && s.seed.is_some() {
             return server("seed is only used with random_chunks or random_pauses");

@@ -141,17 +141,17 @@ pub struct ServerSettings {
     pub send_buffer: Option<usize>,
     /// SO_RCVBUF to ask for.
     pub recv_buffer: Option<usize>,
-    /// Cut each echo into pieces of at most this many bytes.
+    /// Split each echo into chunks of at most this many bytes.
     pub chunk: Option<usize>,
-    /// Pause after each piece.
+    /// Pause after each chunk.
     pub chunk_delay_ms: u64,
-    /// Random piece sizes, `"MIN-MAX"`.
+    /// Random chunk sizes, `"MIN-MAX"`.
     pub random_chunks: Option<ChunkRange>,
     /// Draw each pause between 0 and `chunk_delay_ms`.
     pub random_pauses: bool,
-    /// Pause only after every `burst` pieces.
+    /// Pause only after every `burst` chunks.
     pub burst: Option<usize>,
-    /// Seed for the random cuts and pauses.
+    /// Seed for the random chunks and pauses.
     pub seed: Option<u64>,
     /// Read late: let the client's writes pile up before each read.
     pub read_delay_ms: u64,

@@ -87,7 +87,7 @@ pub struct Report {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_console: Option<Vec<u8>>,
-    /// The seed of the random cuts and pauses, if any.
+    /// The seed of the random chunks and pauses, if any.
     pub seed: Option<u64>,
     /// Socket buffer sizes asked for and granted.
     pub buffers: Vec<Msg>,

@@ -59,8 +59,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/out-of-step.toml"),
     ),
     (
-        "random-slices",
-        include_str!("../../scenarios/random-slices.toml"),
+        "random-chunks",
+        include_str!("../../scenarios/random-chunks.toml"),
     ),
     (
         "cut-mid-message",

@@ -1,5 +1,5 @@
 //! The echo server's connection as a [`Shape`] makes it behave: reads that
-//! come late, echoes cut into paced pieces, a session cut or reset after so
+//! come late, echoes split into paced chunks, a session cut or reset after so
 //! many bytes, and every write recorded as it happens.
 //!
 //! The book's server does none of this: it reads, and writes back what it
@@ -13,7 +13,7 @@
 //! use tcp_boundary::transport::mock::ScriptedStream;
 //!
 //! let mut shaper = Shaper::new(Shape { cut_after: Some(3), ..Shape::default() });
-//! let mut stream = ScriptedStream::from_chunks([b"hello"]);
+//! let mut stream = ScriptedStream::from_reads([b"hello"]);
 //! let mut conn = shaper.shape(&mut stream, 1);
 //! let mut buf = [0u8; 16];
 //! let n = conn.read(&mut buf).unwrap();
@@ -29,13 +29,13 @@ use super::fragment::Fragmenter;
 use crate::event::{Ending, ServerEvent, ServerLog};
 use crate::transport::Transport;
 
-/// The shaping of one server run: the shape, and the one cutter whose random
-/// cuts go on from one client to the next (a seed gives one run, not one
+/// The shaping of one server run: the shape, and the one fragmenter whose random
+/// chunks go on from one client to the next (a seed gives one run, not one
 /// client).
 #[derive(Debug)]
 pub struct Shaper {
     shape: Shape,
-    cutter: Fragmenter,
+    fragmenter: Fragmenter,
 }
 
 impl Shaper {
@@ -43,7 +43,7 @@ impl Shaper {
     pub fn new(shape: Shape) -> Self {
         Shaper {
             shape,
-            cutter: Fragmenter::new(shape.plan),
+            fragmenter: Fragmenter::new(shape.plan),
         }
     }
 
@@ -56,7 +56,7 @@ impl Shaper {
         ShapedConn {
             conn,
             shape: &self.shape,
-            cutter: &mut self.cutter,
+            fragmenter: &mut self.fragmenter,
             client,
             echoed: 0,
         }
@@ -69,7 +69,7 @@ impl Shaper {
 pub struct ShapedConn<'a, T> {
     conn: &'a mut T,
     shape: &'a Shape,
-    cutter: &'a mut Fragmenter,
+    fragmenter: &'a mut Fragmenter,
     client: usize,
     /// Bytes echoed so far on this connection, for the cut and reset budgets.
     echoed: u64,
@@ -87,7 +87,7 @@ impl<T: Transport> ShapedConn<'_, T> {
         self.conn.read(buf)
     }
 
-    /// The echo of `data`: one write, or pieces paced as the shape says, each
+    /// The echo of `data`: one write, or chunks paced as the shape says, each
     /// `write` system call told to `log` as [`ServerEvent::Sent`] as it
     /// returns (a short write is two calls, so two events). With a cut or a
     /// reset, only what fits in the budget is written; [`ShapedConn::ended`]
@@ -103,7 +103,7 @@ impl<T: Transport> ShapedConn<'_, T> {
         let send = &data[..data.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
         let client = self.client;
         let mut logged = Ok(());
-        self.cutter.write(&mut *self.conn, send, |bytes| {
+        self.fragmenter.write(&mut *self.conn, send, |bytes| {
             if logged.is_ok() {
                 logged = log.event(ServerEvent::Sent { client, bytes });
             }

@@ -1,14 +1,14 @@
-//! Fragmentation: how one buffer is cut into writes, and how those writes are paced.
+//! Fragmentation: how one buffer is split into chunks, one write each, and how those writes are paced.
 //!
 //! This is the component that makes TCP's missing boundaries visible on demand. The
-//! fragmenting echo server uses it to cut each echo, the client uses it to split the
-//! messages it sends, and the proxy uses it on whatever passes through. One cutter,
-//! used everywhere, so a cut means the same thing in every tool.
+//! fragmenting echo server uses it to split each echo, the client uses it to split the
+//! messages it sends, and the proxy uses it on whatever passes through. One fragmenter,
+//! used everywhere, so a chunk means the same thing in every tool.
 //!
-//! A [`Fragmenter`] hands out piece lengths one at a time ([`Fragmenter::next_piece`])
-//! instead of building a list, so cutting a message costs no allocation however long
-//! the stream. With random cuts the lengths come from a generator seeded with a
-//! number the user can see and repeat: the same seed gives the same cuts.
+//! A [`Fragmenter`] hands out chunk lengths one at a time ([`Fragmenter::next_chunk`])
+//! instead of building a list, so fragmenting a message costs no allocation however long
+//! the stream. With random chunks the lengths come from a generator seeded with a
+//! number the user can see and repeat: the same seed gives the same chunks.
 
 use std::io;
 use std::str::FromStr;
@@ -30,9 +30,9 @@ pub enum FragmentError {
     /// `MIN-MAX` with MIN > MAX.
     #[error("random chunks: MIN ({min}) is larger than MAX ({max})")]
     MinAboveMax {
-        /// The smallest piece asked for.
+        /// The smallest chunk asked for.
         min: usize,
-        /// The largest piece asked for.
+        /// The largest chunk asked for.
         max: usize,
     },
     /// Not of the form `MIN-MAX`.
@@ -40,12 +40,12 @@ pub enum FragmentError {
     BadRange(String),
 }
 
-/// Inclusive bounds for random piece sizes, written `MIN-MAX` on the command line.
+/// Inclusive bounds for random chunk sizes, written `MIN-MAX` on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkRange {
-    /// Smallest piece, at least 1.
+    /// Smallest chunk, at least 1.
     pub min: usize,
-    /// Largest piece, at least `min`.
+    /// Largest chunk, at least `min`.
     pub max: usize,
 }
 
@@ -80,38 +80,38 @@ impl std::fmt::Display for ChunkRange {
     }
 }
 
-/// How a buffer is cut into writes.
+/// How a buffer is split into chunks, one write each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Cuts {
+pub enum Chunks {
     /// One write for the whole buffer (what the book's server does).
     #[default]
     Whole,
-    /// Pieces of at most this many bytes.
+    /// Chunks of at most this many bytes.
     Fixed(usize),
-    /// Pieces of a random size within the range, drawn from a seeded generator.
+    /// Chunks of a random size within the range, drawn from a seeded generator.
     Random(ChunkRange),
 }
 
 /// Everything that decides how a stream is fragmented: validated, ready to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FragmentPlan {
-    /// Where the cuts fall.
-    pub cuts: Cuts,
-    /// The pause after each piece (zero: no pause).
+    /// The chunks' sizes.
+    pub chunks: Chunks,
+    /// The pause after each chunk (zero: no pause).
     pub delay: Duration,
     /// Draw each pause at random between zero and `delay` (a zero pause is no
-    /// pause at all: that piece and the next leave back to back).
+    /// pause at all: that chunk and the next leave back to back).
     pub random_pauses: bool,
-    /// Seed of the generator behind [`Cuts::Random`].
+    /// Seed of the generator behind [`Chunks::Random`].
     pub seed: u64,
-    /// Pieces per burst: the pause comes after every `burst`-th piece (and
-    /// after the last), so the pieces of one burst leave back to back and
-    /// arrive as one read. 0 or 1: a pause after every piece.
+    /// Chunks per burst: the pause comes after every `burst`-th chunk (and
+    /// after the last), so the chunks of one burst leave back to back and
+    /// arrive as one read. 0 or 1: a pause after every chunk.
     pub burst: usize,
-    /// Cut only the edges of each buffer: its first `edges` pieces and its
-    /// last `edges` pieces as the plan says, the middle as one write. The
+    /// Fragment only the edges of each buffer: its first `edges` chunks and its
+    /// last `edges` chunks as the plan says, the middle as one write. The
     /// boundaries a reader can trip on (where a message starts and ends) are
-    /// still cut, at a cost that does not grow with the buffer. 0: cut it all.
+    /// still split, at a cost that does not grow with the buffer. 0: all of it.
     pub edges: usize,
 }
 
@@ -121,25 +121,25 @@ pub struct FragmentPlan {
 impl FragmentPlan {
     /// True when this plan changes anything compared to one plain write.
     pub fn is_active(&self) -> bool {
-        self.cuts != Cuts::Whole || !self.delay.is_zero()
+        self.chunks != Chunks::Whole || !self.delay.is_zero()
     }
 
     /// True when the plan draws anything from the seeded generator.
     pub fn is_random(&self) -> bool {
-        matches!(self.cuts, Cuts::Random(_)) || (self.random_pauses && !self.delay.is_zero())
+        matches!(self.chunks, Chunks::Random(_)) || (self.random_pauses && !self.delay.is_zero())
     }
 
-    /// The plan in words, in `lang`, e.g. `random pieces of 2-5 bytes (seed
+    /// The plan in words, in `lang`, e.g. `random chunks of 2-5 bytes (seed
     /// 42), 100 ms pause after each` (a part of [`crate::shape::Shape::describe`]).
     pub fn describe_in(&self, lang: Lang) -> String {
-        let cuts = match self.cuts {
-            Cuts::Whole => tr!(lang, "plan-whole"),
-            Cuts::Fixed(n) => tr!(
+        let chunks = match self.chunks {
+            Chunks::Whole => tr!(lang, "plan-whole"),
+            Chunks::Fixed(n) => tr!(
                 lang,
                 "plan-fixed",
                 n = crate::text::bytes_in(n as u64, lang)
             ),
-            Cuts::Random(r) => tr!(lang, "plan-random", range = r.to_string()),
+            Chunks::Random(r) => tr!(lang, "plan-random", range = r.to_string()),
         };
         let ms = self.delay.as_millis() as u64;
         let burst = self.burst.max(1);
@@ -153,11 +153,11 @@ impl FragmentPlan {
         } else {
             String::new()
         };
-        format!("{cuts}{pauses}{seed}")
+        format!("{chunks}{pauses}{seed}")
     }
 }
 
-/// Cuts buffers into pieces according to a [`FragmentPlan`] and writes them.
+/// Chunks buffers into chunks according to a [`FragmentPlan`] and writes them.
 #[derive(Debug)]
 pub struct Fragmenter {
     plan: FragmentPlan,
@@ -165,7 +165,7 @@ pub struct Fragmenter {
 }
 
 impl Fragmenter {
-    /// A fragmenter whose random cuts start from `plan.seed`.
+    /// A fragmenter whose random chunks start from `plan.seed`.
     pub fn new(plan: FragmentPlan) -> Self {
         Fragmenter {
             plan,
@@ -173,18 +173,18 @@ impl Fragmenter {
         }
     }
 
-    /// The length of the next piece when `remaining` bytes are left to write:
+    /// The length of the next chunk when `remaining` bytes are left to write:
     /// always at least 1 and at most `remaining` (for `remaining > 0`).
-    pub fn next_piece(&mut self, remaining: usize) -> usize {
-        let want = match self.plan.cuts {
-            Cuts::Whole => remaining,
-            Cuts::Fixed(n) => n,
-            Cuts::Random(r) => self.rng.random_range(r.min..=r.max),
+    pub fn next_chunk(&mut self, remaining: usize) -> usize {
+        let want = match self.plan.chunks {
+            Chunks::Whole => remaining,
+            Chunks::Fixed(n) => n,
+            Chunks::Random(r) => self.rng.random_range(r.min..=r.max),
         };
         want.clamp(1, remaining.max(1))
     }
 
-    /// The pause after the next piece: the plan's delay, or a random part of it.
+    /// The pause after the next chunk: the plan's delay, or a random part of it.
     pub fn next_pause(&mut self) -> Duration {
         if self.plan.random_pauses && !self.plan.delay.is_zero() {
             let max = self.plan.delay.as_millis() as u64;
@@ -194,23 +194,23 @@ impl Fragmenter {
         }
     }
 
-    /// All piece lengths for a buffer of `len` bytes, in order. They add up to `len`.
-    /// Handy in tests and for showing a plan; the write path uses [`Self::next_piece`].
-    pub fn pieces(&mut self, len: usize) -> Vec<usize> {
+    /// All chunk lengths for a buffer of `len` bytes, in order. They add up to `len`.
+    /// Handy in tests and for showing a plan; the write path uses [`Self::next_chunk`].
+    pub fn chunks(&mut self, len: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut left = len;
         while left > 0 {
-            let n = self.next_piece(left);
+            let n = self.next_chunk(left);
             out.push(n);
             left -= n;
         }
         out
     }
 
-    /// With [`FragmentPlan::edges`], the sizes of every piece of a buffer of
-    /// `len` bytes: the first and the last `edges` pieces as the plan cuts
-    /// them, and one piece for what lies between.
-    fn edge_pieces(&mut self, len: usize) -> Option<std::collections::VecDeque<usize>> {
+    /// With [`FragmentPlan::edges`], the sizes of every chunk of a buffer of
+    /// `len` bytes: the first and the last `edges` chunks as the plan makes
+    /// them, and one chunk for what lies between.
+    fn edge_chunks(&mut self, len: usize) -> Option<std::collections::VecDeque<usize>> {
         let edges = self.plan.edges;
         if edges == 0 {
             return None;
@@ -219,7 +219,7 @@ impl Fragmenter {
         let mut draw = |count: usize| {
             let mut sizes = Vec::new();
             while sizes.len() < count && left > 0 {
-                let n = self.next_piece(left);
+                let n = self.next_chunk(left);
                 sizes.push(n);
                 left -= n;
             }
@@ -231,9 +231,9 @@ impl Fragmenter {
         Some(head.into_iter().chain(middle).chain(tail).collect())
     }
 
-    /// Write `data` as a series of pieces, pausing after each one if the plan says
+    /// Write `data` as a series of chunks, pausing after each one if the plan says
     /// so. `on_write` sees the bytes of each `write` system call, once it has
-    /// returned: one call per piece, or more when the kernel takes less.
+    /// returned: one call per chunk, or more when the kernel takes less.
     pub fn write<T: Transport + ?Sized>(
         &mut self,
         stream: &mut T,
@@ -241,20 +241,20 @@ impl Fragmenter {
         mut on_write: impl FnMut(&[u8]),
     ) -> io::Result<()> {
         let mut rest = data;
-        let mut pieces = 0;
-        let mut planned = self.edge_pieces(data.len());
+        let mut chunks = 0;
+        let mut planned = self.edge_chunks(data.len());
         while !rest.is_empty() {
             let n = match planned.as_mut() {
                 Some(sizes) => sizes.pop_front().unwrap_or(rest.len()),
-                None => self.next_piece(rest.len()),
+                None => self.next_chunk(rest.len()),
             };
-            let (piece, tail) = rest.split_at(n);
-            write_piece(stream, piece, &mut on_write)?;
+            let (chunk, tail) = rest.split_at(n);
+            write_chunk(stream, chunk, &mut on_write)?;
             rest = tail;
-            pieces += 1;
-            // The pieces of one burst leave back to back: no pause between
+            chunks += 1;
+            // The chunks of one burst leave back to back: no pause between
             // them, so a reader gets them together, two writes in one read.
-            if pieces % self.plan.burst.max(1) != 0 && !rest.is_empty() {
+            if chunks % self.plan.burst.max(1) != 0 && !rest.is_empty() {
                 continue;
             }
             let delay = self.next_pause();
@@ -268,18 +268,18 @@ impl Fragmenter {
     }
 }
 
-/// Write one piece, one `write` system call at a time. On a blocking socket
+/// Write one chunk, one `write` system call at a time. On a blocking socket
 /// that is one call, unless the kernel accepts fewer bytes than asked (its
-/// send buffer had room for only part of the piece): then `write` is called
+/// send buffer had room for only part of the chunk): then `write` is called
 /// again for the rest. A short write is not an error, and losing the rest of a
 /// message would be. Each call is reported on its own, so a short write shows
 /// as the two writes it was.
-fn write_piece<T: Transport + ?Sized>(
+fn write_chunk<T: Transport + ?Sized>(
     stream: &mut T,
-    piece: &[u8],
+    chunk: &[u8],
     on_write: &mut impl FnMut(&[u8]),
 ) -> io::Result<()> {
-    let mut left = piece;
+    let mut left = chunk;
     while !left.is_empty() {
         match stream.write(left) {
             // A socket never takes nothing; a stream that does would loop forever.

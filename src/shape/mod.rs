@@ -1,4 +1,4 @@
-//! Shaping a stream: how writes are cut and paced, how late a reader reads,
+//! Shaping a stream: how writes are split into chunks and paced, how late a reader reads,
 //! when a connection is cut, and the socket options, so that TCP's missing
 //! boundaries show on demand.
 //!
@@ -6,11 +6,11 @@
 //! each direction of the proxy, and a scenario's server. They are written by a
 //! user as a [`ShapeSpec`] (command-line switches or a scenario file's keys) and
 //! turned into a [`Shape`] by one function, [`ShapeSpec::shape`]. The seed of the
-//! random cuts and pauses is chosen in one place too, [`choose_seed`].
+//! random chunks and pauses is chosen in one place too, [`choose_seed`].
 //!
-//! - [`fragment`]: the one cutter, used by the server, the client and the proxy.
+//! - [`fragment`]: the one fragmenter, used by the server, the client and the proxy.
 //! - [`conn`]: the echo server's connection with its shape applied (a late
-//!   read, the cutter, a cut or a reset), so the server's loop stays the book's.
+//!   read, the fragmenter, a cut or a reset), so the server's loop stays the book's.
 
 pub mod conn;
 pub mod fragment;
@@ -23,17 +23,17 @@ use crate::lang::Lang;
 use crate::text::bytes_in;
 use crate::tr;
 use crate::transport::net::SocketOptions;
-use fragment::{ChunkRange, Cuts, FragmentPlan};
+use fragment::{ChunkRange, Chunks, FragmentPlan};
 
-/// The largest piece a write may be cut into, and the largest socket buffer
+/// The largest chunk a write may be split into, and the largest socket buffer
 /// one may ask for: 16 MiB.
-pub const MAX_PIECE: u64 = 16 << 20;
-/// The longest pause after a piece, and the longest read delay: 60 s.
+pub const MAX_CHUNK: u64 = 16 << 20;
+/// The longest pause after a chunk, and the longest read delay: 60 s.
 pub const MAX_DELAY_MS: u64 = 60_000;
 /// The largest SO_SNDBUF or SO_RCVBUF one may ask for (the kernel caps it
 /// lower anyway): 64 MiB.
 pub const MAX_SOCKET_BUFFER: u64 = 64 << 20;
-/// The most pieces in one burst (`burst`).
+/// The most chunks in one burst (`burst`).
 pub const MAX_BURST: u64 = 1000;
 /// The most bytes `cut_after`/`reset_after` may name: 1 TiB.
 pub const MAX_CUT_AFTER: u64 = 1 << 40;
@@ -41,7 +41,7 @@ pub const MAX_CUT_AFTER: u64 = 1 << 40;
 /// How one direction of a stream is shaped. `Default`: passed on as written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shape {
-    /// How each buffer is cut into writes and paced.
+    /// How each buffer is split into chunks and paced.
     pub plan: FragmentPlan,
     /// Read late: wait this long before each read, so that separate writes
     /// pile up and one read returns them together (coalescing).
@@ -81,7 +81,7 @@ impl Shape {
     }
 
     /// The shape in words, in the class's language, one phrase per part:
-    /// `pieces of at most 3 bytes, 50 ms pause after each`, `reads late: waits
+    /// `chunks of at most 3 bytes, 50 ms pause after each`, `reads late: waits
     /// 100 ms before each read`, … The one place a shape is worded: the
     /// scenarios' set-up lines, the echo server's start-up lines and the
     /// proxy's all say it this way.
@@ -114,7 +114,7 @@ impl Shape {
 /// A bad combination of shaping switches.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShapeError {
-    /// Fixed and random pieces at once.
+    /// Fixed and random chunks at once.
     #[error("chunk and random_chunks cannot both be given")]
     ChunkAndRandom,
     /// A clean cut and a reset at once.
@@ -149,15 +149,15 @@ pub enum ShapeError {
 /// this struct's serialized field names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ShapeSpec {
-    /// Cut each buffer into writes of at most this many bytes.
+    /// Split each buffer into chunks of at most this many bytes.
     pub chunk: Option<u64>,
     /// Pause this long after each write (with `random_pauses`: at most this).
     pub chunk_delay_ms: Option<u64>,
-    /// Cut into pieces of random sizes within `MIN-MAX` (seeded).
+    /// Split into chunks of random sizes within `MIN-MAX` (seeded).
     pub random_chunks: Option<ChunkRange>,
     /// Draw each pause between 0 and `chunk_delay_ms` (seeded).
     pub random_pauses: bool,
-    /// Pause only after every `burst` pieces: the pieces between pauses
+    /// Pause only after every `burst` chunks: the chunks between pauses
     /// arrive together.
     pub burst: Option<u64>,
     /// Wait this long before each read: separate writes arrive as one read.
@@ -210,19 +210,19 @@ impl ShapeSpec {
     /// rule between switches is checked here. `seed` is used when the shape
     /// is random (see [`choose_seed`]).
     pub fn shape(&self, seed: u64) -> Result<Shape, ShapeError> {
-        let piece = |key, v: Option<u64>| in_range(key, v, 1, MAX_PIECE);
+        let chunk_size = |key, v: Option<u64>| in_range(key, v, 1, MAX_CHUNK);
         let delay = |key, v: Option<u64>| in_range(key, v, 0, MAX_DELAY_MS);
         let buffer = |key, v: Option<u64>| in_range(key, v, 1, MAX_SOCKET_BUFFER);
         let after = |key, v: Option<u64>| in_range(key, v, 0, MAX_CUT_AFTER);
-        let chunk = piece("chunk", self.chunk)?;
+        let chunk = chunk_size("chunk", self.chunk)?;
         if let Some(r) = self.random_chunks {
-            piece("random_chunks", Some(r.max as u64))?;
+            chunk_size("random_chunks", Some(r.max as u64))?;
         }
-        let cuts = match (chunk, self.random_chunks) {
+        let chunks = match (chunk, self.random_chunks) {
             (Some(_), Some(_)) => return Err(ShapeError::ChunkAndRandom),
-            (Some(n), None) => Cuts::Fixed(n as usize),
-            (None, Some(r)) => Cuts::Random(r),
-            (None, None) => Cuts::Whole,
+            (Some(n), None) => Chunks::Fixed(n as usize),
+            (None, Some(r)) => Chunks::Random(r),
+            (None, None) => Chunks::Whole,
         };
         if self.random_pauses && self.chunk_delay_ms.unwrap_or(0) == 0 {
             return Err(ShapeError::RandomPausesWithoutDelay);
@@ -234,7 +234,7 @@ impl ShapeSpec {
         let ms = |v: Option<u64>| Duration::from_millis(v.unwrap_or(0));
         Ok(Shape {
             plan: FragmentPlan {
-                cuts,
+                chunks,
                 delay: ms(delay("chunk_delay_ms", self.chunk_delay_ms)?),
                 random_pauses: self.random_pauses,
                 seed,
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(
             shape.describe(Lang::En),
             [
-                "pieces of at most 3 bytes, 50 ms pause after each",
+                "chunks of at most 3 bytes, 50 ms pause after each",
                 "reads late: waits 100 ms before each read",
                 "resets the connection (RST) after 9 bytes",
                 "each reply held back half way: the rest 200 ms after the first half is read",

@@ -5,7 +5,7 @@
 //! bytes are never printed raw. Text is shown as text (`hello`, `안녕하세요`),
 //! and everything else as an escape:
 //!
-//! - a byte that is not part of a whole UTF-8 character (a character cut by
+//! - a byte that is not part of a whole UTF-8 character (a character split by
 //!   the edge of a read, or bytes that are not text at all): `\xec\x95`;
 //! - control bytes, which would move the cursor or start an ANSI sequence:
 //!   `\n`, `\r`, `\t`, `\0`, `\x1b`;

@@ -130,7 +130,7 @@ impl Backoff {
     }
 }
 
-/// Sleep `pause`, in slices of 10 ms when `stop` may end it early: a loop
+/// Sleep `pause`, in steps of 10 ms when `stop` may end it early: a loop
 /// asked to stop does so within 10 ms, not a second later.
 fn sleep_unless(pause: Duration, stop: Option<&AtomicBool>) {
     let Some(stop) = stop else {

@@ -1,8 +1,8 @@
-//! A scripted stream for tests: reads return the chunks you list, in order.
+//! A scripted stream for tests: each read returns the bytes you list for it, in order.
 //!
-//! Real sockets decide for themselves how a byte stream is cut into reads, so a
-//! test that needs one particular cut cannot ask a socket for it. This mock can:
-//! each `read` returns (at most) the next scripted chunk, exactly as a socket
+//! Real sockets decide for themselves how a byte stream is split into reads, so a
+//! test that needs one particular split cannot ask a socket for it. This mock can:
+//! each `read` returns (at most) the next scripted read's bytes, exactly as a socket
 //! returns what has arrived so far. Written bytes are kept for inspection, and
 //! each write can be told to take fewer bytes than asked, as a kernel with a
 //! full send buffer does.
@@ -11,7 +11,7 @@
 //! use std::io::Read;
 //! use tcp_boundary::transport::mock::ScriptedStream;
 //!
-//! let mut s = ScriptedStream::new().chunk(b"hel").chunk(b"lo\n");
+//! let mut s = ScriptedStream::new().then_read(b"hel").then_read(b"lo\n");
 //! let mut buf = [0u8; 1024];
 //! assert_eq!(s.read(&mut buf).unwrap(), 3); // a partial read
 //! assert_eq!(s.read(&mut buf).unwrap(), 3);
@@ -30,10 +30,10 @@ pub struct ScriptedStream {
     writes: Sink,
 }
 
-/// The read side: the scripted chunks still to be read.
+/// The read side: the scripted reads still to come.
 #[derive(Debug, Default, Clone)]
 struct Script {
-    chunks: VecDeque<Result<Vec<u8>, io::ErrorKind>>,
+    arrivals: VecDeque<Result<Vec<u8>, io::ErrorKind>>,
     hung_up: bool,
 }
 
@@ -52,27 +52,27 @@ impl ScriptedStream {
         Self::default()
     }
 
-    /// A script that returns `chunks` one per read, then end of stream.
-    pub fn from_chunks<I, C>(chunks: I) -> Self
+    /// A script that returns each of `reads` in one read, then end of stream.
+    pub fn from_reads<I, C>(reads: I) -> Self
     where
         I: IntoIterator<Item = C>,
         C: AsRef<[u8]>,
     {
-        chunks
+        reads
             .into_iter()
-            .fold(Self::new(), |s, c| s.chunk(c.as_ref()))
+            .fold(Self::new(), |s, c| s.then_read(c.as_ref()))
     }
 
     /// Add a read that returns `bytes` (if the caller's buffer is smaller, the rest
     /// is returned by the following reads, as a socket would).
-    pub fn chunk(mut self, bytes: &[u8]) -> Self {
-        self.reads.chunks.push_back(Ok(bytes.to_vec()));
+    pub fn then_read(mut self, bytes: &[u8]) -> Self {
+        self.reads.arrivals.push_back(Ok(bytes.to_vec()));
         self
     }
 
     /// Add a read that fails with `kind` (a reset, say).
     pub fn error(mut self, kind: io::ErrorKind) -> Self {
-        self.reads.chunks.push_back(Err(kind));
+        self.reads.arrivals.push_back(Err(kind));
         self
     }
 
@@ -111,27 +111,27 @@ impl ScriptedStream {
 impl Read for Script {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            match self.chunks.front_mut() {
+            match self.arrivals.front_mut() {
                 None => return Ok(0),
                 Some(Err(kind)) => {
                     let kind = *kind;
-                    self.chunks.pop_front();
+                    self.arrivals.pop_front();
                     return Err(kind.into());
                 }
-                // An empty scripted chunk is skipped: a socket never returns 0
+                // An empty scripted read is skipped: a socket never returns 0
                 // bytes except at the end of the stream.
-                Some(Ok(chunk)) if chunk.is_empty() || buf.is_empty() => {
+                Some(Ok(next)) if next.is_empty() || buf.is_empty() => {
                     if buf.is_empty() {
                         return Ok(0);
                     }
-                    self.chunks.pop_front();
+                    self.arrivals.pop_front();
                 }
-                Some(Ok(chunk)) => {
-                    let n = chunk.len().min(buf.len());
-                    buf[..n].copy_from_slice(&chunk[..n]);
-                    chunk.drain(..n);
-                    if chunk.is_empty() {
-                        self.chunks.pop_front();
+                Some(Ok(next)) => {
+                    let n = next.len().min(buf.len());
+                    buf[..n].copy_from_slice(&next[..n]);
+                    next.drain(..n);
+                    if next.is_empty() {
+                        self.arrivals.pop_front();
                     }
                     return Ok(n);
                 }

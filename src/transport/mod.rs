@@ -1,7 +1,7 @@
 //! The one seam between the lesson's programs and the network.
 //!
 //! The server and the clients are written against [`Transport`], a byte stream with
-//! two extra verbs: `pause` (what a fragmenting writer does between pieces) and
+//! two extra verbs: `pause` (what a fragmenting writer does between chunks) and
 //! `read_late` (what a late reader does before it reads). On a real socket both are
 //! plain sleeps, so the programs behave as they would with any C code. In a
 //! scenario the runner hands them a stream whose pauses are decided by the runner

@@ -13,8 +13,8 @@
 //!   addresses and ports, and the kernel says how many bytes wait in it.
 //!
 //! `check`'s proxy uses these to pace a shape by the receiver instead of by
-//! the clock: the next piece is written once the receiver has read the last
-//! one, so each piece is one read, and a fast reader is not kept waiting.
+//! the clock: the next chunk is written once the receiver has read the last
+//! one, so each chunk is one read, and a fast reader is not kept waiting.
 
 use std::io;
 use std::mem::size_of;

@@ -1,7 +1,7 @@
 //! A program's sockets seen from outside, at the moments that matter: when it
 //! lets go of one.
 //!
-//! A client that quits with part of its reply unread has taken a piece of a
+//! A client that quits with part of its reply unread has taken a part of a
 //! reply for the whole. Bytes still on their way are seen from our side of the
 //! connection; bytes that reached the client's kernel and were never read are
 //! not: when it closes, the kernel throws them away and resets the

@@ -2,8 +2,8 @@
 //!
 //! `connected client N` on each accept and `Message from client : TEXT` for each
 //! read, as the book's C server prints them (TEXT escaped, see
-//! [`escape`](crate::text::escape)), the writes of a cut echo when the server
-//! fragments, and one line on the error stream for each session that did not
+//! [`escape`](crate::text::escape)), the writes of an echo the server sends
+//! in chunks, and one line on the error stream for each session that did not
 //! end cleanly. The book's lines are the book's in every language; the
 //! server's own (a cut, a reset, a dropped client) are in the class's.
 
@@ -131,7 +131,7 @@ pub struct BookConsole<'a> {
     err: &'a mut dyn Write,
     /// Leave out the per-message lines.
     pub quiet: bool,
-    /// Show each write of an echo (when the server cuts its echoes).
+    /// Show each write of an echo (when the server fragments its echoes).
     pub show_writes: bool,
     /// The language of the server's own lines (not the book's).
     pub lang: Lang,
@@ -166,7 +166,7 @@ impl ServerLog for BookConsole<'_> {
                     crate::text::bytes(bytes.len() as u64)
                 )?;
                 // Whole (no unit is wider than 4 columns), a space at either
-                // end shown as ␣ as `run` shows it: a piece `요 ` must not
+                // end shown as ␣ as `run` shows it: a chunk `요 ` must not
                 // read as `요`.
                 let whole = crate::text::escape::escape_fit(bytes, 4 * bytes.len() + 1);
                 self.out.write_all(whole.as_bytes())?;

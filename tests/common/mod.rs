@@ -187,10 +187,10 @@ pub fn refused_port() -> RefusedPort {
     }
 }
 
-/// The lesson's assertion on a reply to `message` that arrived in slices: the
-/// naive reader shows a strict prefix (its one read returned with the first
-/// slices), every other reader the whole message. Both are shown escaped.
-pub fn assert_sliced_reply(reader: &str, reply: &str, message: &str) {
+/// The lesson's assertion on a reply to `message` that arrived over several
+/// reads: the naive reader shows a strict prefix (its one read returned with
+/// the first chunks), every other reader the whole message. Both are shown escaped.
+pub fn assert_reply_in_parts(reader: &str, reply: &str, message: &str) {
     let escaped = message.replace('\n', "\\n");
     if reader == "naive" {
         assert!(

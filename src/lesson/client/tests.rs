@@ -14,7 +14,7 @@ fn config(reader: ReaderKind) -> ClientConfig {
 
 #[test]
 fn the_books_round_writes_the_message_then_reads_the_reply() {
-    let stream = ScriptedStream::from_chunks([&b"hel"[..], b"lo\n"]);
+    let stream = ScriptedStream::from_reads([&b"hel"[..], b"lo\n"]);
     let mut session = Session::new(stream, &config(ReaderKind::Exact));
     assert_eq!(session.send_then_receive(b"hello\n").unwrap(), b"hello\n");
     assert_eq!(session.stream_mut().written(), b"hello\n");
@@ -29,7 +29,7 @@ fn the_books_round_writes_the_message_then_reads_the_reply() {
 fn a_duplex_round_writes_on_one_half_and_reads_from_the_other() {
     // The echo of a framed message, arriving in two reads.
     let echo: &[&[u8]] = &[b"\0\0\0\x05he", b"llo"];
-    let mut stream = ScriptedStream::from_chunks(echo).short_writes(4);
+    let mut stream = ScriptedStream::from_reads(echo).short_writes(4);
     let mut reader = MessageReader::new(ReaderKind::Length, 64);
     let mut writer = Fragmenter::new(FragmentPlan::default());
     let halves = stream.try_split().expect("a scripted stream splits");
@@ -48,7 +48,7 @@ fn a_duplex_round_writes_on_one_half_and_reads_from_the_other() {
 #[test]
 fn a_round_on_a_stream_that_splits_is_the_duplex_one() {
     // The reading half's script is the echo; the writing half keeps the message.
-    let stream = ScriptedStream::from_chunks([b"hi\n"]);
+    let stream = ScriptedStream::from_reads([b"hi\n"]);
     let mut session = Session::new(stream, &config(ReaderKind::Line));
     assert_eq!(session.round(b"hi\n").unwrap(), b"hi\n");
     assert_eq!(session.stream_mut().written(), b"hi\n");
@@ -64,7 +64,7 @@ fn a_duplex_round_says_which_side_failed() {
         session.round(b"hi")
     };
     let unsent =
-        round(ScriptedStream::from_chunks([b"hi"]).failing_writes(io::ErrorKind::BrokenPipe));
+        round(ScriptedStream::from_reads([b"hi"]).failing_writes(io::ErrorKind::BrokenPipe));
     assert!(matches!(unsent, Err(ClientError::Send(_))), "{unsent:?}");
     let unread = round(ScriptedStream::new().error(io::ErrorKind::ConnectionReset));
     assert!(matches!(unread, Err(ClientError::Receive(_))), "{unread:?}");
@@ -155,7 +155,7 @@ impl Transport for Blocks {
 fn a_writer_left_blocked_by_a_reader_that_stopped_is_freed_and_said_so() {
     let line: Line = Arc::default();
     let halves = Split {
-        reader: Box::new(Reads(ScriptedStream::from_chunks([b"h"]), line.clone())),
+        reader: Box::new(Reads(ScriptedStream::from_reads([b"h"]), line.clone())),
         writer: Box::new(Blocks(line.clone())),
     };
     // The naive reader takes one read and stops; the writer is still stuck.

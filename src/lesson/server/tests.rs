@@ -13,7 +13,7 @@ fn session(config: &ServerConfig, conn: &mut ScriptedStream) -> io::Result<Endin
 }
 
 fn echoed(config: &ServerConfig, reads: &[&[u8]]) -> (Vec<u8>, String) {
-    let mut conn = ScriptedStream::from_chunks(reads);
+    let mut conn = ScriptedStream::from_reads(reads);
     let ending = session(config, &mut conn).unwrap();
     (conn.written().to_vec(), format!("{ending:?}"))
 }
@@ -56,9 +56,9 @@ fn failure(mut conn: ScriptedStream) -> io::ErrorKind {
 #[test]
 fn a_signal_during_read_is_not_the_end_of_the_session() {
     let mut conn = ScriptedStream::new()
-        .chunk(b"a")
+        .then_read(b"a")
         .error(io::ErrorKind::Interrupted)
-        .chunk(b"b");
+        .then_read(b"b");
     let ending = session(&ServerConfig::default(), &mut conn).unwrap();
     assert_eq!(conn.written(), b"ab");
     assert_eq!(format!("{ending:?}"), "Eof");
@@ -68,7 +68,7 @@ fn a_signal_during_read_is_not_the_end_of_the_session() {
 fn a_reset_is_a_failure_not_an_idle_client() {
     let read = ScriptedStream::new().error(io::ErrorKind::ConnectionReset);
     assert_eq!(failure(read), io::ErrorKind::ConnectionReset);
-    let write = ScriptedStream::from_chunks([b"hi"]).failing_writes(io::ErrorKind::BrokenPipe);
+    let write = ScriptedStream::from_reads([b"hi"]).failing_writes(io::ErrorKind::BrokenPipe);
     assert_eq!(failure(write), io::ErrorKind::BrokenPipe);
 }
 
@@ -80,10 +80,10 @@ fn a_timeout_on_either_call_drops_the_client_as_idle() {
     };
     let idle = |mut conn: ScriptedStream| format!("{:?}", session(&config, &mut conn).unwrap());
     let read = ScriptedStream::new()
-        .chunk(b"a")
+        .then_read(b"a")
         .error(io::ErrorKind::WouldBlock);
     assert_eq!(idle(read), "Idle(3s)");
-    let write = ScriptedStream::from_chunks([b"hi"]).failing_writes(io::ErrorKind::TimedOut);
+    let write = ScriptedStream::from_reads([b"hi"]).failing_writes(io::ErrorKind::TimedOut);
     assert_eq!(idle(write), "Idle(3s)");
 }
 
@@ -138,7 +138,7 @@ fn a_client_that_gave_up_before_accept_does_not_stop_the_server() {
     };
     // Popped from the end: first the aborted handshake, then a client.
     let accepts = vec![
-        Ok(ScriptedStream::from_chunks([b"hi"])),
+        Ok(ScriptedStream::from_reads([b"hi"])),
         Err(io::ErrorKind::ConnectionAborted.into()),
     ];
     let mut received = Received::default();
@@ -150,7 +150,7 @@ fn a_client_that_gave_up_before_accept_does_not_stop_the_server() {
     );
     // Any other accept error ends the server.
     let accepts = vec![
-        Ok(ScriptedStream::from_chunks([b"hi"])),
+        Ok(ScriptedStream::from_reads([b"hi"])),
         Err(io::ErrorKind::PermissionDenied.into()),
     ];
     let err = serve(ScriptedAcceptor(accepts), &config, &mut Discard).unwrap_err();
@@ -164,7 +164,7 @@ fn accepts_short_of_descriptors_are_waited_out_and_told_once() {
         ..ServerConfig::default()
     };
     // Popped from the end: five accepts out of descriptors, then a client.
-    let mut accepts = vec![Ok(ScriptedStream::from_chunks([b"hi"]))];
+    let mut accepts = vec![Ok(ScriptedStream::from_reads([b"hi"]))];
     for _ in 0..5 {
         accepts.push(Err(io::Error::from_raw_os_error(libc::EMFILE)));
     }
@@ -220,8 +220,8 @@ fn each_client_is_accepted_echoed_and_ended_in_turn_then_the_listener_closes() {
     // five bytes and meets the reset after three; every write is told,
     // a short one as two.
     let accepts = vec![
-        Ok(ScriptedStream::from_chunks([b"hello"]).short_writes(2)),
-        Ok(ScriptedStream::from_chunks([b"hi"])),
+        Ok(ScriptedStream::from_reads([b"hello"]).short_writes(2)),
+        Ok(ScriptedStream::from_reads([b"hi"])),
     ];
     let mut told = Told::default();
     serve(ScriptedAcceptor(accepts), &config, &mut told).unwrap();

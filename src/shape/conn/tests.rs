@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::shape::fragment::{ChunkRange, Cuts, FragmentPlan};
+use crate::shape::fragment::{ChunkRange, Chunks, FragmentPlan};
 use crate::transport::mock::ScriptedStream;
 
 /// A server log that keeps each write's bytes and the client it was for.
@@ -56,9 +56,9 @@ fn cut(after: u64) -> Shape {
 
 #[test]
 fn a_short_write_is_two_write_events() {
-    // The kernel takes 3 bytes of the 5-byte piece, then the other 2: two
-    // system calls, two rows, though the cutter asked for one write.
-    let stream = ScriptedStream::from_chunks([b"hello"]).short_writes(3);
+    // The kernel takes 3 bytes of the 5-byte chunk, then the other 2: two
+    // system calls, two rows, though the fragmenter asked for one write.
+    let stream = ScriptedStream::from_reads([b"hello"]).short_writes(3);
     let (written, sizes, ended) = echo(Shape::default(), stream);
     assert_eq!(written, b"hello");
     assert_eq!(sizes, [3, 2]);
@@ -69,12 +69,12 @@ fn a_short_write_is_two_write_events() {
 fn each_write_is_told_once_with_its_client() {
     let shape = Shape {
         plan: FragmentPlan {
-            cuts: Cuts::Fixed(2),
+            chunks: Chunks::Fixed(2),
             ..FragmentPlan::default()
         },
         ..Shape::default()
     };
-    let mut stream = ScriptedStream::from_chunks([b"hello"]);
+    let mut stream = ScriptedStream::from_reads([b"hello"]);
     let mut shaper = Shaper::new(shape);
     let mut conn = shaper.shape(&mut stream, 7);
     let mut buf = [0u8; 8];
@@ -92,18 +92,18 @@ fn each_write_is_told_once_with_its_client() {
 #[test]
 fn a_cut_writes_only_the_budget_then_ends_the_session() {
     // Mid-read: three bytes of five, then the cut.
-    let (written, _, ended) = echo(cut(3), ScriptedStream::from_chunks([b"hello"]));
+    let (written, _, ended) = echo(cut(3), ScriptedStream::from_reads([b"hello"]));
     assert_eq!((written, ended), (b"hel".to_vec(), Some("Cut(3)".into())));
     // At the end of a read: the cut comes at once, not at the next read.
-    let two = ScriptedStream::from_chunks([b"abc", b"def"]);
+    let two = ScriptedStream::from_reads([b"abc", b"def"]);
     let (written, _, ended) = echo(cut(3), two);
     assert_eq!((written, ended), (b"abc".to_vec(), Some("Cut(3)".into())));
     // Spread over reads: the budget counts every echo of the session.
-    let three = ScriptedStream::from_chunks([b"ab", b"cd", b"ef"]);
+    let three = ScriptedStream::from_reads([b"ab", b"cd", b"ef"]);
     let (written, _, ended) = echo(cut(3), three);
     assert_eq!((written, ended), (b"abc".to_vec(), Some("Cut(3)".into())));
     // A budget of nothing echoes nothing and ends at the first read.
-    let (written, sizes, ended) = echo(cut(0), ScriptedStream::from_chunks([b"hi"]));
+    let (written, sizes, ended) = echo(cut(0), ScriptedStream::from_reads([b"hi"]));
     assert_eq!(written, b"");
     assert!(sizes.is_empty());
     assert_eq!(ended, Some("Cut(0)".into()));
@@ -111,10 +111,10 @@ fn a_cut_writes_only_the_budget_then_ends_the_session() {
 
 #[test]
 fn a_budget_beyond_the_stream_echoes_it_all() {
-    let (written, _, ended) = echo(cut(100), ScriptedStream::from_chunks([b"hello"]));
+    let (written, _, ended) = echo(cut(100), ScriptedStream::from_reads([b"hello"]));
     assert_eq!((written, ended), (b"hello".to_vec(), None));
     // One byte short of the budget is not the end either.
-    let (_, _, ended) = echo(cut(6), ScriptedStream::from_chunks([b"hello"]));
+    let (_, _, ended) = echo(cut(6), ScriptedStream::from_reads([b"hello"]));
     assert_eq!(ended, None);
 }
 
@@ -124,7 +124,7 @@ fn a_reset_ends_the_session_as_a_reset() {
         reset_after: Some(2),
         ..Shape::default()
     };
-    let (written, _, ended) = echo(shape, ScriptedStream::from_chunks([b"hello"]));
+    let (written, _, ended) = echo(shape, ScriptedStream::from_reads([b"hello"]));
     assert_eq!((written, ended), (b"he".to_vec(), Some("Reset(2)".into())));
 }
 
@@ -171,7 +171,7 @@ impl Transport for Late {
 fn a_late_reader_waits_before_every_read_and_only_then() {
     let reads = |read_delay: Duration| {
         let mut late = Late {
-            stream: ScriptedStream::from_chunks([b"a"]),
+            stream: ScriptedStream::from_reads([b"a"]),
             calls: Vec::new(),
         };
         let mut shaper = Shaper::new(Shape {
@@ -204,7 +204,7 @@ impl ServerLog for Gone {
 fn a_log_that_fails_still_lets_the_whole_echo_out() {
     let shape = Shape {
         plan: FragmentPlan {
-            cuts: Cuts::Fixed(1),
+            chunks: Chunks::Fixed(1),
             ..FragmentPlan::default()
         },
         ..cut(10)
@@ -236,7 +236,7 @@ fn a_failed_write_is_the_writes_error() {
 #[test]
 fn random_cuts_go_on_from_one_client_to_the_next() {
     let plan = FragmentPlan {
-        cuts: Cuts::Random(ChunkRange::new(1, 4).unwrap()),
+        chunks: Chunks::Random(ChunkRange::new(1, 4).unwrap()),
         seed: 9,
         ..FragmentPlan::default()
     };
@@ -250,9 +250,9 @@ fn random_cuts_go_on_from_one_client_to_the_next() {
         let mut conn = shaper.shape(&mut stream, client);
         conn.write(&[b'x'; 20], &mut sent).unwrap();
     }
-    // The two clients' cuts are one run of the seeded generator.
+    // The two clients' chunks are one run of the seeded generator.
     let mut one = Fragmenter::new(plan);
-    let mut want = one.pieces(20);
-    want.extend(one.pieces(20));
+    let mut want = one.chunks(20);
+    want.extend(one.chunks(20));
     assert_eq!(sizes(&sent), want);
 }

@@ -1,10 +1,10 @@
-//! The cutter's own tests: its plans, its cuts and its writes.
+//! The fragmenter's own tests: its plans, its chunks and its writes.
 
 use super::*;
 
-fn plan(cuts: Cuts, seed: u64) -> FragmentPlan {
+fn plan(chunks: Chunks, seed: u64) -> FragmentPlan {
     FragmentPlan {
-        cuts,
+        chunks,
         seed,
         ..FragmentPlan::default()
     }
@@ -13,25 +13,25 @@ fn plan(cuts: Cuts, seed: u64) -> FragmentPlan {
 // What mutation testing found unpinned: the plan's own questions.
 
 #[test]
-fn edges_cut_the_first_and_last_pieces_and_send_the_middle_whole() {
-    let pieces = |len: usize| {
-        let mut cutter = Fragmenter::new(FragmentPlan {
+fn edges_cut_the_first_and_last_chunks_and_send_the_middle_whole() {
+    let chunks = |len: usize| {
+        let mut fragmenter = Fragmenter::new(FragmentPlan {
             edges: 2,
-            ..plan(Cuts::Fixed(3), 0)
+            ..plan(Chunks::Fixed(3), 0)
         });
         let mut stream = crate::transport::mock::ScriptedStream::new();
         let mut sizes = Vec::new();
         let data = vec![b'x'; len];
-        cutter
+        fragmenter
             .write(&mut stream, &data, |p| sizes.push(p.len()))
             .unwrap();
         assert_eq!(stream.written(), &data[..]);
         sizes
     };
-    assert_eq!(pieces(20), [3, 3, 8, 3, 3]);
+    assert_eq!(chunks(20), [3, 3, 8, 3, 3]);
     // Too short for a middle: the tail gets what the head left.
-    assert_eq!(pieces(7), [3, 3, 1]);
-    assert_eq!(pieces(12), [3, 3, 3, 3]);
+    assert_eq!(chunks(7), [3, 3, 1]);
+    assert_eq!(chunks(12), [3, 3, 3, 3]);
 }
 
 #[test]
@@ -41,31 +41,31 @@ fn a_range_is_shown_as_it_is_written() {
 }
 
 #[test]
-fn a_plan_is_active_when_it_cuts_or_pauses() {
+fn a_plan_is_active_when_it_splits_or_pauses() {
     let ms = Duration::from_millis;
-    let with = |cuts, delay| FragmentPlan {
-        cuts,
+    let with = |chunks, delay| FragmentPlan {
+        chunks,
         delay,
         ..FragmentPlan::default()
     };
-    assert!(!with(Cuts::Whole, ms(0)).is_active());
-    assert!(with(Cuts::Fixed(3), ms(0)).is_active());
-    assert!(with(Cuts::Whole, ms(5)).is_active());
+    assert!(!with(Chunks::Whole, ms(0)).is_active());
+    assert!(with(Chunks::Fixed(3), ms(0)).is_active());
+    assert!(with(Chunks::Whole, ms(5)).is_active());
 }
 
 #[test]
-fn a_plan_is_random_when_it_draws_cuts_or_pauses() {
+fn a_plan_is_random_when_it_draws_chunks_or_pauses() {
     let range = ChunkRange::new(1, 3).unwrap();
-    let with = |cuts, delay_ms, random_pauses| FragmentPlan {
-        cuts,
+    let with = |chunks, delay_ms, random_pauses| FragmentPlan {
+        chunks,
         delay: Duration::from_millis(delay_ms),
         random_pauses,
         ..FragmentPlan::default()
     };
-    assert!(with(Cuts::Random(range), 0, false).is_random());
-    assert!(with(Cuts::Whole, 10, true).is_random());
-    assert!(!with(Cuts::Whole, 0, true).is_random());
-    assert!(!with(Cuts::Fixed(2), 10, false).is_random());
+    assert!(with(Chunks::Random(range), 0, false).is_random());
+    assert!(with(Chunks::Whole, 10, true).is_random());
+    assert!(!with(Chunks::Whole, 0, true).is_random());
+    assert!(!with(Chunks::Fixed(2), 10, false).is_random());
 }
 
 #[test]
@@ -90,13 +90,13 @@ fn pauses_are_the_delay_or_drawn_up_to_it() {
 }
 
 #[test]
-fn same_seed_gives_same_cuts() {
+fn same_seed_gives_same_chunks() {
     let range = ChunkRange::new(1, 7).unwrap();
-    let a = Fragmenter::new(plan(Cuts::Random(range), 42)).pieces(500);
-    let b = Fragmenter::new(plan(Cuts::Random(range), 42)).pieces(500);
-    let c = Fragmenter::new(plan(Cuts::Random(range), 43)).pieces(500);
+    let a = Fragmenter::new(plan(Chunks::Random(range), 42)).chunks(500);
+    let b = Fragmenter::new(plan(Chunks::Random(range), 42)).chunks(500);
+    let c = Fragmenter::new(plan(Chunks::Random(range), 43)).chunks(500);
     assert_eq!(a, b);
-    assert_ne!(a, c, "another seed should cut differently");
+    assert_ne!(a, c, "another seed should split differently");
 }
 
 #[test]
@@ -104,11 +104,11 @@ fn cuts_cover_the_buffer_exactly_within_bounds() {
     for seed in 0..50 {
         for len in [0, 1, 2, 9, 100, 4097] {
             let range = ChunkRange::new(2, 5).unwrap();
-            let pieces = Fragmenter::new(plan(Cuts::Random(range), seed)).pieces(len);
-            assert_eq!(pieces.iter().sum::<usize>(), len);
-            // Every piece but the last is within bounds; the last may be shorter.
-            if let Some((_, init)) = pieces.split_last() {
-                assert!(init.iter().all(|&n| (2..=5).contains(&n)), "{pieces:?}");
+            let chunks = Fragmenter::new(plan(Chunks::Random(range), seed)).chunks(len);
+            assert_eq!(chunks.iter().sum::<usize>(), len);
+            // Every chunk but the last is within bounds; the last may be shorter.
+            if let Some((_, init)) = chunks.split_last() {
+                assert!(init.iter().all(|&n| (2..=5).contains(&n)), "{chunks:?}");
             }
         }
     }
@@ -116,9 +116,9 @@ fn cuts_cover_the_buffer_exactly_within_bounds() {
 
 #[test]
 fn fixed_cuts_are_the_chunk_size_then_the_rest() {
-    let pieces = Fragmenter::new(plan(Cuts::Fixed(3), 0)).pieces(10);
-    assert_eq!(pieces, vec![3, 3, 3, 1]);
-    assert_eq!(Fragmenter::new(plan(Cuts::Whole, 0)).pieces(10), vec![10]);
+    let chunks = Fragmenter::new(plan(Chunks::Fixed(3), 0)).chunks(10);
+    assert_eq!(chunks, vec![3, 3, 3, 1]);
+    assert_eq!(Fragmenter::new(plan(Chunks::Whole, 0)).chunks(10), vec![10]);
 }
 
 #[test]
@@ -173,10 +173,10 @@ impl Transport for Sink {
 }
 
 #[test]
-fn writes_each_piece_and_reports_it() {
+fn writes_each_chunk_and_reports_it() {
     let mut sink = Sink(Vec::new());
     let mut seen = Vec::new();
-    Fragmenter::new(plan(Cuts::Fixed(2), 0))
+    Fragmenter::new(plan(Chunks::Fixed(2), 0))
         .write(&mut sink, b"hello", |p| seen.push(p.to_vec()))
         .unwrap();
     assert_eq!(sink.0, vec![b"he".to_vec(), b"ll".to_vec(), b"o".to_vec()]);
@@ -188,7 +188,7 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
     let burst = FragmentPlan {
         delay: Duration::from_millis(80),
         burst: 2,
-        ..plan(Cuts::Fixed(1), 0)
+        ..plan(Chunks::Fixed(1), 0)
     };
     let mut sink = Sink(Vec::new());
     Fragmenter::new(burst)
@@ -205,23 +205,23 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
             }
         })
         .collect();
-    // Two pieces in a row, a pause; the last piece ends its burst early.
+    // Two chunks in a row, a pause; the last chunk ends its burst early.
     assert_eq!(shown, ["a", "b", "pause", "c", "pause"]);
     assert_eq!(
         burst.describe_in(Lang::En),
-        "pieces of at most 1 byte, 80 ms pause after each 2 in a row"
+        "chunks of at most 1 byte, 80 ms pause after each 2 in a row"
     );
     let single = FragmentPlan { burst: 1, ..burst };
     assert_eq!(
         single.describe_in(Lang::En),
-        "pieces of at most 1 byte, 80 ms pause after each"
+        "chunks of at most 1 byte, 80 ms pause after each"
     );
     let no_pause = FragmentPlan {
         burst: 0,
         delay: Duration::ZERO,
         ..burst
     };
-    assert_eq!(no_pause.describe_in(Lang::En), "pieces of at most 1 byte");
+    assert_eq!(no_pause.describe_in(Lang::En), "chunks of at most 1 byte");
 }
 
 /// A stream that keeps each write and pause, as [`Sink`] does, and whose
@@ -257,7 +257,7 @@ impl Transport for Interrupted {
 fn a_signal_before_a_write_takes_anything_is_asked_again() {
     let mut stream = Interrupted(Sink(Vec::new()), true);
     let mut seen = Vec::new();
-    Fragmenter::new(plan(Cuts::Whole, 0))
+    Fragmenter::new(plan(Chunks::Whole, 0))
         .write(&mut stream, b"hi", |p| seen.push(p.to_vec()))
         .unwrap();
     assert_eq!(stream.0.0, [b"hi".to_vec()]);
@@ -265,7 +265,7 @@ fn a_signal_before_a_write_takes_anything_is_asked_again() {
     // Any other failure is the write's error, said once.
     let mut failing =
         crate::transport::mock::ScriptedStream::new().failing_writes(io::ErrorKind::BrokenPipe);
-    let err = Fragmenter::new(plan(Cuts::Whole, 0))
+    let err = Fragmenter::new(plan(Chunks::Whole, 0))
         .write(&mut failing, b"hi", |_| panic!("nothing was written"))
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
@@ -275,10 +275,10 @@ fn a_signal_before_a_write_takes_anything_is_asked_again() {
 fn a_short_write_is_reported_as_each_call_took_it() {
     let mut stream = crate::transport::mock::ScriptedStream::new().short_writes(2);
     let mut seen = Vec::new();
-    Fragmenter::new(plan(Cuts::Fixed(3), 0))
+    Fragmenter::new(plan(Chunks::Fixed(3), 0))
         .write(&mut stream, b"abcdef", |p| seen.push(p.to_vec()))
         .unwrap();
-    // Two pieces of three, each taken as two bytes and then one.
+    // Two chunks of three, each taken as two bytes and then one.
     let calls: Vec<&[u8]> = seen.iter().map(Vec::as_slice).collect();
     assert_eq!(calls, [&b"ab"[..], b"c", b"de", b"f"]);
     assert_eq!(stream.write_calls(), 4);
@@ -311,20 +311,20 @@ impl Transport for Stuck {
 
 #[test]
 fn a_stream_that_takes_nothing_is_an_error_not_a_loop() {
-    let err = Fragmenter::new(plan(Cuts::Whole, 0))
+    let err = Fragmenter::new(plan(Chunks::Whole, 0))
         .write(&mut Stuck, b"hi", |_| {})
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WriteZero);
 }
 
 #[test]
-fn edges_pause_after_each_piece_and_never_write_an_empty_one() {
+fn edges_pause_after_each_chunk_and_never_write_an_empty_one() {
     let shown = |len: usize| {
         let mut sink = Sink(Vec::new());
         let edges = FragmentPlan {
             edges: 2,
             delay: Duration::from_millis(10),
-            ..plan(Cuts::Fixed(3), 0)
+            ..plan(Chunks::Fixed(3), 0)
         };
         Fragmenter::new(edges)
             .write(&mut sink, &vec![b'x'; len], |_| {})

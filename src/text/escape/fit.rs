@@ -34,8 +34,8 @@ pub fn escape_fit(bytes: &[u8], max: usize) -> String {
     if bytes.len() <= 2 * window {
         return fit_units(&with_edges(units(bytes)), max);
     }
-    // The tail starts at the start of a character, so it is cut as a whole
-    // decoding would cut it.
+    // The tail starts at the start of a character, so it is split as a whole
+    // decoding would split it.
     let mut from = bytes.len() - window;
     while from > bytes.len() - window - 3 && (bytes[from] & 0xc0) == 0x80 {
         from -= 1;
@@ -117,7 +117,7 @@ pub struct Header {
 /// `bytes` as display units (each the bytes it stands for and its text),
 /// with the headers of a length-prefixed stream decoded: `starts` are the
 /// stream offsets where headers begin, `at` the offset of `bytes[0]`. A
-/// header wholly inside `bytes` shows as `⟨13⟩`; one cut by the edge of a
+/// header wholly inside `bytes` shows as `⟨13⟩`; one split by the edge of a
 /// read shows as its raw bytes, as the reader saw them.
 pub fn units_with_headers(
     bytes: &[u8],

@@ -75,7 +75,7 @@ fn length_headers_are_decoded_where_they_start() {
 fn hangul_is_shown_and_a_cut_character_is_escaped() {
     let hello = "안녕하세요".as_bytes();
     assert_eq!(escape(hello), "안녕하세요");
-    // 4-byte pieces: `안` and a third of `녕`, then the rest of it.
+    // 4-byte chunks: `안` and a third of `녕`, then the rest of it.
     assert_eq!(escape(&hello[..4]), r"안\xeb");
     assert_eq!(escape(&hello[4..8]), r"\x85\x95\xed\x95");
     // Hangul takes two columns: five characters need ten.
@@ -102,7 +102,7 @@ fn a_long_read_is_fitted_from_its_ends() {
     let mut big = "안".repeat(30_000).into_bytes();
     big.push(b'!');
     assert_eq!(escape_fit(&big, 9), "안안…안!");
-    // The tail starts inside a character: it is still cut as a whole.
+    // The tail starts inside a character: it is still split as a whole.
     let big = [&b"x"[..], &"녕".repeat(40_000).into_bytes()].concat();
     assert_eq!(escape_fit(&big, 6), "x녕…녕");
 }

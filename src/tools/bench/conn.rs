@@ -210,7 +210,7 @@ impl Conn {
         }
     }
 
-    /// Read exactly `buf.len()` bytes: an echo may come back in pieces.
+    /// Read exactly `buf.len()` bytes: an echo may come back in chunks.
     pub(super) fn receive_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
         let wanted = buf.len();
         while !buf.is_empty() {

@@ -101,7 +101,7 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
             for _ in 0..per_batch.min(opts.count - samples[i].len()) {
                 rounds[i] += 1;
                 message(rounds[i], &mut msg);
-                // The echo may come back in pieces; a round trip ends when
+                // The echo may come back in chunks; a round trip ends when
                 // all of it is back, and counts only if it is what was sent.
                 let took = s.round_trip(&msg, &mut back, rounds[i])?;
                 samples[i].push(took);

@@ -200,19 +200,19 @@ pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
             Stream::Out => 0,
             Stream::Err => 1,
         };
-        for (k, piece) in bytes.split(|&b| b == b'\n').enumerate() {
+        for (k, chunk) in bytes.split(|&b| b == b'\n').enumerate() {
             if k > 0 {
-                // A newline ended the line before this piece.
+                // A newline ended the line before this chunk.
                 open[slot] = None;
             }
-            if piece.is_empty() {
+            if chunk.is_empty() {
                 continue;
             }
             match open[slot] {
-                Some(i) => lines[i].1.extend_from_slice(piece),
+                Some(i) => lines[i].1.extend_from_slice(chunk),
                 None => {
                     open[slot] = Some(lines.len());
-                    lines.push((*stream, piece.to_vec()));
+                    lines.push((*stream, chunk.to_vec()));
                 }
             }
         }
@@ -309,9 +309,9 @@ pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Msg
                 .arg("written", sizes(&client_writes)),
         );
     }
-    // With the messages known, each reply's pieces as the client was sent them.
+    // With the messages known, each reply's chunks as the client was sent them.
     if let Some(lines) = lines {
-        let mut pieces = client_writes.iter().copied();
+        let mut chunks = client_writes.iter().copied();
         let mut carry = 0usize;
         for (i, m) in lines.messages.iter().enumerate().take(3) {
             let mut left = m.len() + 1;
@@ -323,7 +323,7 @@ pub fn describe_shaping(events: &[Event], lines: Option<&StdinLines>) -> Vec<Msg
                 carry -= take;
             }
             while left > 0 {
-                let Some(p) = pieces.next() else { break };
+                let Some(p) = chunks.next() else { break };
                 let take = p.min(left);
                 got.push(take);
                 left -= take;

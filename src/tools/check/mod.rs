@@ -10,7 +10,7 @@
 //! failure comes with a command line that reproduces it.
 //!
 //! Each shape is paced by its reader (see the proxy's `paced_by_reader`): a
-//! piece waits until the receiver has read the last, so each piece is one
+//! chunk waits until the receiver has read the last, so each chunk is one
 //! read, at the speed the receiver reads, and a run's cost does not grow with
 //! the messages.
 //!
@@ -75,12 +75,12 @@ pub const KEPT_OUTPUT: usize = 1 << 20;
 /// The version of the JSON report's layout: it grows when a field changes
 /// meaning or goes away.
 pub const SCHEMA: u32 = 2;
-/// How many pieces at each end of a buffer a shape cuts (see
+/// How many chunks at each end of a buffer a shape splits off (see
 /// [`FragmentPlan::edges`](crate::shape::fragment::FragmentPlan::edges)):
 /// where messages start and end, their headers and their last bytes, are
-/// cut as the shape says, and a large message's middle passes in one write,
+/// split as the shape says, and a large message's middle passes in one write,
 /// so a run's cost does not grow with the size of the messages.
-pub const EDGE_PIECES: usize = 64;
+pub const EDGE_CHUNKS: usize = 64;
 /// The messages a book-style client is given when none are named.
 pub const DEFAULT_MESSAGES: [&str; 3] = [
     "hello, class",
@@ -123,7 +123,7 @@ pub struct CheckConfig {
     pub stall: Duration,
     /// Feed messages on standard input and judge the printed replies.
     pub stdin_lines: Option<StdinLines>,
-    /// Where the cut shape cuts (bytes of the reply); `None`: half of the
+    /// Where the cut shape closes (bytes of the reply); `None`: half of the
     /// first reply, measured by a run without shaping.
     pub cut_after: Option<u64>,
     /// Where the split shape splits each reply; `None`: at every byte of the
@@ -255,7 +255,7 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
     // byte is one every framing can tell (a length, a line's end, a body's
     // Content-Length), where a cut inside a header may not be.
     let cut_after = config.cut_after.or(Some(reply.saturating_sub(1)));
-    let cut = cut_after.unwrap_or(0);
+    let at = cut_after.unwrap_or(0);
     let mut runs: Vec<Run> = Vec::new();
     for &(shape, seed) in &config.runs {
         // A shape of replies has nothing to shape when only requests are.
@@ -272,14 +272,14 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
             }
             continue;
         }
-        let (mut run, _) = run_once(config, to, shape, seed, cut, config.direction)?;
+        let (mut run, _) = run_once(config, to, shape, seed, at, config.direction)?;
         // Broken without any shaping: no shape is to blame, and re-running
         // it one direction at a time would only take longer.
         let broken_anyway = runs
             .iter()
             .any(|r| r.shape == ShapeName::Whole && !r.passed);
         if !run.passed && !broken_anyway {
-            run.blame = blame(config, to, &run, cut)?;
+            run.blame = blame(config, to, &run, at)?;
         }
         // The narrowest run that fails again: one direction, when one alone
         // was seen to break it.
@@ -291,7 +291,7 @@ pub fn check_with(config: &CheckConfig, watch: &dyn Watch) -> Result<CheckReport
             (_, d, _) => d,
         };
         run.blamed = run.blame.map(|b| blamed(b, config.upstream.is_some()));
-        run.reproduce = reproduce(config, shape, seed, cut, direction);
+        run.reproduce = reproduce(config, shape, seed, at, direction);
         let failed = !run.passed;
         watch.run(&run);
         runs.push(run);

@@ -9,7 +9,7 @@ use std::thread;
 
 use super::KEPT_OUTPUT;
 
-/// Which stream a piece of output came on.
+/// Which stream a part of output came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stream {
     Out,
@@ -17,7 +17,7 @@ pub(super) enum Stream {
 }
 
 /// What a client printed: each stream alone, and both in the order the
-/// pieces arrived (as far as the operating system tells: two pipes read in
+/// parts arrived (as far as the operating system tells: two pipes read in
 /// one loop).
 #[derive(Debug, Default)]
 pub(super) struct Output {
@@ -40,7 +40,7 @@ impl Output {
             Some((s, b)) if *s == stream => b.extend_from_slice(bytes),
             _ => self.both.push((stream, bytes.to_vec())),
         }
-        // The tail only: drop the oldest pieces once there is twice enough.
+        // The tail only: drop the oldest parts once there is twice enough.
         let total: usize = self.both.iter().map(|(_, b)| b.len()).sum();
         if total > 2 * KEPT_OUTPUT {
             let mut over = total - KEPT_OUTPUT;

@@ -118,7 +118,7 @@ pub(super) fn blame(
     config: &CheckConfig,
     to: SocketAddr,
     run: &Run,
-    cut: u64,
+    at: u64,
 ) -> Result<Option<Blame>, CheckError> {
     // A failure that is not the shape's: nothing to blame on a direction.
     if run.shape == ShapeName::Whole || run.blame_free() {
@@ -133,7 +133,7 @@ pub(super) fn blame(
         Directions::Both => {
             let seed = run.seed.unwrap_or(0);
             let alone = |direction| -> Result<bool, CheckError> {
-                Ok(run_once(config, to, run.shape, seed, cut, direction)?
+                Ok(run_once(config, to, run.shape, seed, at, direction)?
                     .0
                     .passed)
             };
@@ -172,7 +172,7 @@ pub(super) fn reproduce(
     config: &CheckConfig,
     shape: ShapeName,
     seed: u64,
-    cut: u64,
+    at: u64,
     direction: Directions,
 ) -> String {
     let mut words: Vec<String> = vec!["tcp-boundary".into(), "check".into()];
@@ -181,10 +181,10 @@ pub(super) fn reproduce(
         words.extend(["--seed".into(), seed.to_string()]);
     }
     if shape == ShapeName::Cut {
-        words.extend(["--cut-after".into(), cut.to_string()]);
+        words.extend(["--cut-after".into(), at.to_string()]);
     }
-    if shape == ShapeName::Split && cut > 0 {
-        words.extend(["--at".into(), cut.to_string()]);
+    if shape == ShapeName::Split && at > 0 {
+        words.extend(["--at".into(), at.to_string()]);
     }
     if shape == ShapeName::Stall && config.stall != Duration::from_millis(DEFAULT_STALL_MS) {
         words.extend(["--stall-ms".into(), config.stall.as_millis().to_string()]);
@@ -308,16 +308,18 @@ fn with_replies(timeline: Vec<Event>) -> Vec<Event> {
 }
 
 /// One run: a proxy with the shape, the client through it, the verdict.
+/// `at`: the byte the cut shape closes after, or the split shape splits
+/// after.
 pub(super) fn run_once(
     config: &CheckConfig,
     to: SocketAddr,
     shape: ShapeName,
     seed: u64,
-    cut: u64,
+    at: u64,
     direction: Directions,
 ) -> Result<(Run, Vec<Event>), CheckError> {
     let error = |e: io::Error| CheckError(e.to_string());
-    let (down, up) = shapes(shape, seed, cut, config.stall, direction).map_err(error)?;
+    let (down, up) = shapes(shape, seed, at, config.stall, direction).map_err(error)?;
     let proxy = Proxy::start(ProxyConfig {
         quiet: false,
         record: true,

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::EDGE_PIECES;
+use super::EDGE_CHUNKS;
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{Shape, ShapeSpec};
 
 /// The shapes, from gentle to hostile.
 ///
 /// Every shape with pauses is paced by the reader: a pause ends as soon as
-/// the receiver has read the piece before it (its kernel's receive queue is
-/// empty), so each piece is one read, as fast as the receiver reads.
+/// the receiver has read the chunk before it (its kernel's receive queue is
+/// empty), so each chunk is one read, as fast as the receiver reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShapeName {
@@ -22,14 +22,14 @@ pub enum ShapeName {
     Whole,
     /// One byte per write, each read before the next is written.
     OneByte,
-    /// Pieces of 3 bytes, each read before the next: partial reads.
-    Pieces,
+    /// Chunks of 3 bytes, each read before the next: partial reads.
+    Chunks,
     /// Separate writes read late and passed on as one: coalescing.
     Merged,
     /// As through small socket buffers: a large message passed on 4 KiB at a
     /// time, each read before the next, so it arrives over many reads.
     SmallBuffers,
-    /// Pieces of random sizes, 1-8 bytes, seeded, each read before the next.
+    /// Chunks of random sizes, 1-8 bytes, seeded, each read before the next.
     Random,
     /// Each reply (each request, for a server) held back half way: once the
     /// first half is read, a silence of `--stall-ms` (1 s) before the rest.
@@ -55,7 +55,7 @@ impl ShapeName {
     pub const ALL: [ShapeName; 8] = [
         ShapeName::Whole,
         ShapeName::OneByte,
-        ShapeName::Pieces,
+        ShapeName::Chunks,
         ShapeName::Merged,
         ShapeName::SmallBuffers,
         ShapeName::Random,
@@ -68,7 +68,7 @@ impl ShapeName {
         match self {
             ShapeName::Whole => "whole",
             ShapeName::OneByte => "one-byte",
-            ShapeName::Pieces => "pieces",
+            ShapeName::Chunks => "chunks",
             ShapeName::Merged => "merged",
             ShapeName::SmallBuffers => "small-buffers",
             ShapeName::Random => "random",
@@ -94,7 +94,7 @@ impl ShapeName {
     /// not a switch: see [`shapes`].
     pub fn specs(self, cut_after: u64) -> (ShapeSpec, ShapeSpec) {
         let both = |spec: ShapeSpec| (spec, spec);
-        // The pauses are the longest a piece waits for its reader: a reader
+        // The pauses are the longest a chunk waits for its reader: a reader
         // that is reading takes it within microseconds.
         let paced = |chunk, random| ShapeSpec {
             chunk,
@@ -107,7 +107,7 @@ impl ShapeName {
                 both(ShapeSpec::default())
             }
             ShapeName::OneByte => both(paced(Some(1), None)),
-            ShapeName::Pieces => both(paced(Some(3), None)),
+            ShapeName::Chunks => both(paced(Some(3), None)),
             ShapeName::Merged => both(ShapeSpec {
                 read_delay_ms: Some(60),
                 ..ShapeSpec::default()
@@ -115,7 +115,7 @@ impl ShapeName {
             // Not the socket options themselves: windows that small make
             // loopback TCP wait on delayed acknowledgements (a 64 KiB echo
             // took seconds, 1 MiB over a minute), and how much one read gets
-            // then depends on timing. Pieces of 4 KiB, each read before the
+            // then depends on timing. Chunks of 4 KiB, each read before the
             // next, are what such buffers let through, on every run.
             ShapeName::SmallBuffers => both(paced(Some(4096), None)),
             ShapeName::Random => both(paced(None, Some(ChunkRange { min: 1, max: 8 }))),
@@ -172,20 +172,21 @@ pub(crate) fn with_seeds(shapes: &[ShapeName], seeds: u64) -> Vec<(ShapeName, u6
 }
 
 /// The shapes of one run, as the proxy takes them: (server → client,
-/// client → server), the direction not shaped passed on as it comes.
+/// client → server), the direction not shaped passed on as it comes. `at`:
+/// the byte the cut shape closes after, or the split shape splits after.
 pub fn shapes(
     shape: ShapeName,
     seed: u64,
-    cut: u64,
+    at: u64,
     stall: Duration,
     direction: Directions,
 ) -> io::Result<(Shape, Shape)> {
-    let (down, up) = shape.specs(cut);
+    let (down, up) = shape.specs(at);
     let make = |spec: ShapeSpec| -> io::Result<Shape> {
         let mut made = spec.shape(seed).map_err(io::Error::other)?;
-        made.plan.edges = EDGE_PIECES;
-        // A piece waits for its reader as long as a stall holds: a reader
-        // that waits a while before it reads still gets one piece.
+        made.plan.edges = EDGE_CHUNKS;
+        // A chunk waits for its reader as long as a stall holds: a reader
+        // that waits a while before it reads still gets one chunk.
         if !made.plan.delay.is_zero() {
             made.plan.delay = stall;
         }
@@ -196,7 +197,7 @@ pub fn shapes(
         down.stall = Some(stall);
     }
     if shape == ShapeName::Split {
-        down.split_at = Some(cut as usize);
+        down.split_at = Some(at as usize);
     }
     match direction {
         Directions::Both => {}

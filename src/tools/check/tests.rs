@@ -1,4 +1,4 @@
-//! Tests of check's pieces that need no client: how a book client's
+//! Tests of the parts of check that need no client: how a book client's
 //! printed replies are read, and the shapes' switches.
 
 use super::*;
@@ -68,7 +68,7 @@ fn every_shape_runs_the_random_one_per_seed() {
         [
             "whole0",
             "one-byte0",
-            "pieces0",
+            "chunks0",
             "merged0",
             "small-buffers0",
             "random1",

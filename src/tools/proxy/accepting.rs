@@ -169,8 +169,8 @@ pub(super) fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                 continue;
             }
         };
-        // Forward each piece the moment it is written, as the shape decides,
-        // instead of letting Nagle's algorithm merge pieces behind our back.
+        // Forward each chunk the moment it is written, as the shape decides,
+        // instead of letting Nagle's algorithm merge chunks behind our back.
         let _ = client.set_nodelay(true);
         let _ = server.set_nodelay(true);
         // A direction's buffer sizes: its sender's send buffer, its receiver's

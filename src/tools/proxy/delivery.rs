@@ -1,7 +1,7 @@
 //! What each client did with the bytes the proxy delivered to it: how much
 //! it has read so far, and what was written to it after it had closed.
 //!
-//! A client that quits with part of its reply unread has taken a piece of a
+//! A client that quits with part of its reply unread has taken a part of a
 //! reply for the whole: the bug `check` looks for, even when the client exits
 //! 0. The bytes the proxy still holds for it are counted where they are held
 //! (see [`Traffic`](super::Traffic)); here, those written to it once it had

@@ -2,8 +2,8 @@
 //!
 //! The scenarios prove the lesson on our own programs. This proxy brings the same
 //! pressure to anyone's: it sits between a TCP client and a TCP server and
-//! reshapes each direction of the byte stream on its own. It can slice it into
-//! pieces, pace the pieces, merge separate writes into one (coalescing), or end
+//! reshapes each direction of the byte stream on its own. It can split it into
+//! chunks, pace the chunks, merge separate writes into one (coalescing), or end
 //! the connection part way through a message, cleanly or with a reset.
 //!
 //! Unlike the lesson's server, the proxy is not iterative: every connection gets
@@ -19,7 +19,7 @@
 //! use std::net::TcpStream;
 //! use std::time::Duration;
 //! use tcp_boundary::shape::Shape;
-//! use tcp_boundary::shape::fragment::{Cuts, FragmentPlan};
+//! use tcp_boundary::shape::fragment::{Chunks, FragmentPlan};
 //! use tcp_boundary::tools::proxy::{Proxy, ProxyConfig};
 //!
 //! // Any server will do; here, our echo server on a free loopback port.
@@ -27,9 +27,9 @@
 //! let config = tcp_boundary::lesson::server::ServerConfig { clients: 0, ..Default::default() };
 //! let server = tcp_boundary::tools::spawned::spawn(listener, config).unwrap();
 //!
-//! // Replies come back in pieces of 2 bytes, 20 ms apart.
+//! // Replies come back in chunks of 2 bytes, 20 ms apart.
 //! let downstream = Shape {
-//!     plan: FragmentPlan { cuts: Cuts::Fixed(2), delay: Duration::from_millis(20), ..Default::default() },
+//!     plan: FragmentPlan { chunks: Chunks::Fixed(2), delay: Duration::from_millis(20), ..Default::default() },
 //!     ..Shape::default()
 //! };
 //! let proxy = Proxy::start(ProxyConfig::new(server.addr).downstream(downstream)).unwrap();
@@ -88,7 +88,7 @@ pub struct ProxyConfig {
     /// End each pause of a shape as soon as the receiver has read what was
     /// written before it (its receive queue is empty: see
     /// [`PeerQueue`](crate::transport::queue::PeerQueue)), instead of at the
-    /// end of the pause. Each piece is still read alone by a reader that is
+    /// end of the pause. Each chunk is still read alone by a reader that is
     /// reading, at the speed of that reader; a receiver that does not read
     /// waits out one pause, then gets the rest of the buffer without pauses.
     pub paced_by_reader: bool,

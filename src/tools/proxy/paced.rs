@@ -32,7 +32,7 @@ pub(super) struct Paced<'a> {
     pub(super) activity: &'a Activity,
     pub(super) leg: Leg,
     /// With [`ProxyConfig::paced_by_reader`](super::ProxyConfig): the
-    /// receiver's queue, asked after each piece.
+    /// receiver's queue, asked after each chunk.
     pub(super) probe: &'a mut Option<PeerQueue>,
     /// How much longer pauses may wait for a receiver that is not reading,
     /// in all: a client that writes a large request before it reads the
@@ -125,8 +125,8 @@ impl Transport for Paced<'_> {
         let activity = self.activity;
         activity.pausing(|| {
             // A receiver that is not reading now is waited for only as long
-            // as patience lasts: waiting after every piece would make a
-            // large message slow, not cut it more.
+            // as patience lasts: waiting after every chunk would make a
+            // large message slow, not split it more.
             let began = Instant::now();
             match self.wait_until_read(began + delay.min(*self.patience)) {
                 Some(PeerRead::Read | PeerRead::Writing | PeerRead::Gone) => {}

@@ -145,9 +145,9 @@ impl Buffer {
         }
     }
 
-    /// The pieces of the buffer (address, size), read from `pid`'s memory
+    /// The regions of the buffer (address, size), read from `pid`'s memory
     /// where they are listed there (at most 64 of them).
-    fn pieces(self, pid: i32) -> Vec<(u64, u64)> {
+    fn regions(self, pid: i32) -> Vec<(u64, u64)> {
         let vector = |at: u64, count: u64| -> Vec<(u64, u64)> {
             let count = count.min(64) as usize;
             let mut raw = vec![0u8; count * 16];
@@ -180,7 +180,7 @@ impl Buffer {
 
     /// The size of the whole buffer: what a read asks for, a write gives.
     pub(super) fn size(self, pid: i32) -> usize {
-        self.pieces(pid)
+        self.regions(pid)
             .iter()
             .map(|&(_, n)| n as usize)
             .fold(0usize, usize::saturating_add)
@@ -189,18 +189,18 @@ impl Buffer {
     /// The first `n` bytes of the buffer, from `pid`'s memory.
     pub(super) fn bytes(self, pid: i32, n: usize) -> Vec<u8> {
         let mut want = n as u64;
-        let mut pieces = Vec::new();
-        for (at, size) in self.pieces(pid) {
+        let mut regions = Vec::new();
+        for (at, size) in self.regions(pid) {
             if want == 0 {
                 break;
             }
             let take = size.min(want);
-            pieces.push((at, take));
+            regions.push((at, take));
             want -= take;
         }
-        let total: u64 = pieces.iter().map(|&(_, n)| n).sum();
+        let total: u64 = regions.iter().map(|&(_, n)| n).sum();
         let mut out = vec![0u8; total as usize];
-        let got = read_memory(pid, &pieces, &mut out);
+        let got = read_memory(pid, &regions, &mut out);
         out.truncate(got);
         out
     }
@@ -250,12 +250,12 @@ fn write_memory(pid: i32, at: u64, bytes: &[u8]) -> bool {
     wrote == bytes.len() as isize
 }
 
-/// Copy `pieces` of `pid`'s memory into `out`, in order: how many bytes came.
-fn read_memory(pid: i32, pieces: &[(u64, u64)], out: &mut [u8]) -> usize {
-    if out.is_empty() || pieces.is_empty() {
+/// Copy `regions` of `pid`'s memory into `out`, in order: how many bytes came.
+fn read_memory(pid: i32, regions: &[(u64, u64)], out: &mut [u8]) -> usize {
+    if out.is_empty() || regions.is_empty() {
         return 0;
     }
-    let remote: Vec<libc::iovec> = pieces
+    let remote: Vec<libc::iovec> = regions
         .iter()
         .map(|&(at, n)| libc::iovec {
             iov_base: at as usize as *mut libc::c_void,
@@ -294,7 +294,7 @@ mod tests {
         let plain = Buffer::Plain(at, data.len() as u64);
         assert_eq!(plain.size(me), 12);
         assert_eq!(plain.bytes(me, 5), b"hello");
-        // Two pieces in an iovec array: read in order, the size their sum.
+        // Two regions in an iovec array: read in order, the size their sum.
         let iov = [
             libc::iovec {
                 iov_base: data.as_ptr() as *mut libc::c_void,

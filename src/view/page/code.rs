@@ -49,7 +49,7 @@ impl Program {
         }
     }
 
-    /// The piece of the line that makes `what`, if the program has one. Each
+    /// The chunk of the line that makes `what`, if the program has one. Each
     /// is in its program once (a test holds them to it).
     pub fn needle(self, what: &What) -> Option<&'static str> {
         match self {
@@ -97,7 +97,7 @@ fn shown(line: &str) -> String {
 }
 
 /// The writes of `program`'s side that the book's program would not make,
-/// by their seq: the experiment's. The server's echo in pieces (more than
+/// by their seq: the experiment's. The server's echo in chunks (more than
 /// one write for one read: the book writes what it read in one call), and a
 /// client's write before it has read the reply to the last (the book's loop
 /// reads after each write).
@@ -119,7 +119,7 @@ fn experiments(program: Program, timeline: &[Event]) -> Vec<usize> {
             What::Write { .. } => {
                 writes.push(e.seq);
                 // The server's second write for one read makes its first
-                // one a piece too; a client's second write before a read is
+                // one a chunk too; a client's second write before a read is
                 // the one the book would not make.
                 match (program, writes.len()) {
                     (Program::Server, 2) => found.extend(writes.iter().copied()),
@@ -273,7 +273,7 @@ mod tests {
             queued: Some(n),
             bytes: vec![b'x'; n],
         };
-        // The server reads 8 and echoes them in two pieces; then reads 4 and
+        // The server reads 8 and echoes them in two chunks; then reads 4 and
         // echoes them whole. The client writes twice before it reads.
         let timeline = [
             ev(1, Side::Client(1), write(4)),

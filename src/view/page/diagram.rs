@@ -4,7 +4,7 @@
 //! A band's thickness at each end is its share of that call's bytes, and its
 //! colour (and the tag in the box, `m1`, `m1…`) says which message the bytes
 //! belong to. Two bands meeting in one read are two writes coalesced; one
-//! write fanning out to several reads arrived in pieces.
+//! write fanning out to several reads arrived in parts.
 
 use std::collections::HashMap;
 
@@ -278,7 +278,7 @@ fn event_box(
         .unwrap_or_default();
     let tag = raw_tag.clone();
     // The words and the message tag if they fit the lane, the words alone if
-    // not; words that still do not fit are drawn narrower, never cut.
+    // not; words that still do not fit are drawn narrower, never clipped.
     let room_px = w - STRIP - 16.0;
     let tag = (!tag.is_empty() && size.sans_width(&format!("{head} · {tag}")) <= room_px)
         .then(|| format!(" · {tag}"));

@@ -67,7 +67,7 @@
   // The kernel's queues at step n, as measured (drawn from data-queues: per
   // step c, its connection, and b, its bars: the receive queues, the send
   // queues where bytes wait unsent, the listen queue; each l its label, v
-  // its value, s its words, p its pieces, d which queue: client, server,
+  // its value, s its words, p its blocks, d which queue: client, server,
   // client_send, server_send or listen).
   // Byte bars share one scale, the largest queue of the run; the listen
   // queue is drawn to its own room.
@@ -118,15 +118,15 @@
       var bar = el.querySelector(".qbar");
       bar.textContent = "";
       b.p.forEach(function (p) {
-        var piece = document.createElement("span");
+        var block = document.createElement("span");
         // [count, colour (-1: none), 0 held | 1 taken by this read |
         //  2 unsent | 3 sent, kept until acknowledged | 4 a waiting
         //  connection | 5 room]
         var kind = ["h", "t", "u", "k", "w", "r"][guess && p[2] === 1 ? 0 : p[2]];
-        piece.className = "q" + kind + " " + (p[1] < 0 ? "mnone" : "m" + p[1]);
-        piece.style.width = (100 * p[0] / scale) + "%";
-        piece.title = String(p[0]);
-        bar.appendChild(piece);
+        block.className = "q" + kind + " " + (p[1] < 0 ? "mnone" : "m" + p[1]);
+        block.style.width = (100 * p[0] / scale) + "%";
+        block.title = String(p[0]);
+        bar.appendChild(block);
       });
     });
   }

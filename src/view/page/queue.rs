@@ -21,7 +21,7 @@
 //!   the one more Linux lets in) drawn empty.
 //!
 //! Two writes filling the bar and one read emptying it are coalesced writes;
-//! one write's colour drained by three reads is a message read in pieces.
+//! one write's colour drained by three reads is a message read in parts.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -36,7 +36,7 @@ use crate::lang::Lang;
 use crate::text::bytes_in;
 use crate::tr;
 
-/// What a piece of a bar is (in the page's JSON, its number).
+/// What a block of a bar is (in the page's JSON, its number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Waiting in a receive queue.
@@ -59,11 +59,11 @@ impl Serialize for Kind {
     }
 }
 
-/// One piece of a bar: its bytes' (or connections') count, their message's
+/// One block of a bar: its bytes' (or connections') count, their message's
 /// colour (`-1`: no message's, or several), and what it is. Short in JSON:
 /// a page holds one for every step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Piece(pub u64, pub i8, pub Kind);
+pub struct Block(pub u64, pub i8, pub Kind);
 
 /// One queue at one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,11 +78,11 @@ pub struct Bar {
     /// The value in words.
     #[serde(rename = "s")]
     pub said: String,
-    /// The pieces, front of the queue first.
+    /// The blocks, front of the queue first.
     #[serde(rename = "p")]
-    pub pieces: Vec<Piece>,
+    pub blocks: Vec<Block>,
     /// Which queue: `client` and `server` (receive queues), `client_send`
-    /// and `server_send`, `listen` (whose pieces are connections).
+    /// and `server_send`, `listen` (whose blocks are connections).
     #[serde(rename = "d")]
     pub queue: &'static str,
 }
@@ -100,29 +100,29 @@ pub struct Step {
     pub bars: Vec<Bar>,
 }
 
-/// The most pieces a bar is drawn in: a queue holding more messages draws
-/// the rest as one piece, so that a page grows with its steps, not with
+/// The most blocks a bar is drawn in: a queue holding more messages draws
+/// the rest as one block, so that a page grows with its steps, not with
 /// steps times messages.
-const MOST_PIECES: usize = 12;
+const MOST_BLOCKS: usize = 12;
 
 fn colour(stream: &Stream, message: Option<usize>) -> i8 {
     message_colour(stream, message).map_or(-1, |c| c as i8)
 }
 
-/// `range` of `stream` as pieces of `kind`, cut where messages change.
-fn pieces(stream: &Stream, range: Range<u64>, kind: Kind, out: &mut Vec<Piece>) {
+/// `range` of `stream` as blocks of `kind`, split where messages change.
+fn blocks(stream: &Stream, range: Range<u64>, kind: Kind, out: &mut Vec<Block>) {
     if range.is_empty() {
         return;
     }
     for (r, message) in stream.split_by_message(range) {
         let len = r.end - r.start;
-        let full = out.len() >= MOST_PIECES;
+        let full = out.len() >= MOST_BLOCKS;
         match out.last_mut() {
             Some(last) if full && last.2 == kind => {
                 last.0 += len;
                 last.1 = -1;
             }
-            _ => out.push(Piece(len, colour(stream, message), kind)),
+            _ => out.push(Block(len, colour(stream, message), kind)),
         }
     }
 }
@@ -142,13 +142,13 @@ fn ends(stream: &Stream, n: usize) -> (u64, u64) {
 
 /// The receive queue that `stream`'s reader reads from at step `n`: at a read
 /// of it, as the read began (`queued`); else as measured after the step
-/// (`end`, that end's measured queues). The value and the pieces.
+/// (`end`, that end's measured queues). The value and the blocks.
 fn receive(
     stream: Option<&Stream>,
     at_read: Option<(u64, u64, u64)>,
     end: Queues,
     n: usize,
-) -> (u64, Vec<Piece>) {
+) -> (u64, Vec<Block>) {
     let mut out = Vec::new();
     let Some(stream) = stream else {
         // No byte written either way yet.
@@ -159,8 +159,8 @@ fn receive(
         // takes from its front.
         Some((at, len, queued)) => {
             let taken = at + len.min(queued);
-            pieces(stream, at..taken, Kind::Taken, &mut out);
-            pieces(stream, taken..at + queued, Kind::Held, &mut out);
+            blocks(stream, at..taken, Kind::Taken, &mut out);
+            blocks(stream, taken..at + queued, Kind::Held, &mut out);
             (queued, out)
         }
         None => {
@@ -168,7 +168,7 @@ fn receive(
             // unread bytes, as many as the kernel counted.
             let (written, read) = ends(stream, n);
             let held = (read + end.recv_q).min(written.max(read));
-            pieces(stream, read..held, Kind::Held, &mut out);
+            blocks(stream, read..held, Kind::Held, &mut out);
             (end.recv_q, out)
         }
     }
@@ -177,7 +177,7 @@ fn receive(
 /// The send queue of `stream`'s writer at step `n`, when some of it is not
 /// sent yet: its last `unsent` bytes wait, and before them the copies kept
 /// until acknowledged.
-fn send(stream: Option<&Stream>, end: Queues, n: usize) -> Option<Vec<Piece>> {
+fn send(stream: Option<&Stream>, end: Queues, n: usize) -> Option<Vec<Block>> {
     let stream = stream?;
     if end.unsent == 0 {
         return None;
@@ -186,8 +186,8 @@ fn send(stream: Option<&Stream>, end: Queues, n: usize) -> Option<Vec<Piece>> {
     let unsent_from = written.saturating_sub(end.unsent);
     let copies_from = written.saturating_sub(end.send_q.max(end.unsent));
     let mut out = Vec::new();
-    pieces(stream, copies_from..unsent_from, Kind::Copy, &mut out);
-    pieces(stream, unsent_from..written, Kind::Unsent, &mut out);
+    blocks(stream, copies_from..unsent_from, Kind::Copy, &mut out);
+    blocks(stream, unsent_from..written, Kind::Unsent, &mut out);
     Some(out)
 }
 
@@ -200,23 +200,23 @@ fn listen_bar(listen: Option<ListenQueue>, clients: &[Unaccepted], lang: Lang) -
             label,
             value: None,
             said: tr!(lang, "page-queue-listen-closed"),
-            pieces: Vec::new(),
+            blocks: Vec::new(),
             queue: "listen",
         },
         Some(q) => {
             // Linux takes one more connection than the backlog.
             let room = u64::from(q.backlog) + 1;
             let waiting = u64::from(q.waiting);
-            // A slot for each connection while they fit in a few pieces.
-            let slots = |n: u64, kind: Kind| -> Vec<Piece> {
+            // A slot for each connection while they fit in a few blocks.
+            let slots = |n: u64, kind: Kind| -> Vec<Block> {
                 match n {
                     0 => Vec::new(),
-                    n if n as usize <= MOST_PIECES => (0..n).map(|_| Piece(1, -1, kind)).collect(),
-                    n => vec![Piece(n, -1, kind)],
+                    n if n as usize <= MOST_BLOCKS => (0..n).map(|_| Block(1, -1, kind)).collect(),
+                    n => vec![Block(n, -1, kind)],
                 }
             };
-            let mut pieces = slots(waiting, Kind::Waiting);
-            pieces.extend(slots(room.saturating_sub(waiting), Kind::Room));
+            let mut blocks = slots(waiting, Kind::Waiting);
+            blocks.extend(slots(room.saturating_sub(waiting), Kind::Room));
             let mut said = tr!(lang, "page-queue-listen-waiting", n = waiting, room = room);
             let who: Vec<String> = clients
                 .iter()
@@ -237,7 +237,7 @@ fn listen_bar(listen: Option<ListenQueue>, clients: &[Unaccepted], lang: Lang) -
                 label,
                 value: Some(waiting),
                 said,
-                pieces,
+                blocks,
                 queue: "listen",
             }
         }
@@ -348,7 +348,7 @@ pub fn steps(
                             0 => tr!(lang, "page-queue-closed"),
                             u => tr!(lang, "page-queue-discarded", n = bytes_in(u, lang)),
                         },
-                        pieces: Vec::new(),
+                        blocks: Vec::new(),
                         queue: which,
                     },
                     // No measure of this connection yet: it does not exist
@@ -365,14 +365,14 @@ pub fn steps(
                             Some(What::Refused) => tr!(lang, "page-queue-refused"),
                             _ => tr!(lang, "page-queue-no-connection"),
                         },
-                        pieces: Vec::new(),
+                        blocks: Vec::new(),
                         queue: which,
                     },
                     (_, Some(_), None) => Bar {
                         label,
                         value: None,
                         said: tr!(lang, "page-queue-unmeasured"),
-                        pieces: Vec::new(),
+                        blocks: Vec::new(),
                         queue: which,
                     },
                     (_, Some(_), Some(end)) => {
@@ -383,8 +383,8 @@ pub fn steps(
                                 _ => false,
                             })
                             .and_then(|_| reads.get(&n).copied());
-                        let (value, pieces) = receive(stream(reads_from), at_read, end, n);
-                        if let Some(pieces) = send(stream(writes_to), end, n) {
+                        let (value, blocks) = receive(stream(reads_from), at_read, end, n);
+                        if let Some(blocks) = send(stream(writes_to), end, n) {
                             senders.push(Bar {
                                 label: label_of(
                                     server_end,
@@ -398,7 +398,7 @@ pub fn steps(
                                     unsent = bytes_in(end.unsent, lang),
                                     n = bytes_in(end.send_q, lang)
                                 ),
-                                pieces,
+                                blocks,
                                 queue: if server_end {
                                     "server_send"
                                 } else {
@@ -410,7 +410,7 @@ pub fn steps(
                             label,
                             value: Some(value),
                             said: tr!(lang, "page-queue-waiting", n = bytes_in(value, lang)),
-                            pieces,
+                            blocks,
                             queue: which,
                         }
                     }

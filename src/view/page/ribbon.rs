@@ -64,8 +64,8 @@ fn place(o: u64, total: u64) -> (u64, f64) {
     }
 }
 
-/// `range` as pieces that each stay on one line: (line, x0, x1).
-fn pieces(range: &Range<u64>, total: u64) -> Vec<(u64, f64, f64)> {
+/// `range` as chunks that each stay on one line: (line, x0, x1).
+fn chunks(range: &Range<u64>, total: u64) -> Vec<(u64, f64, f64)> {
     let mut out = Vec::new();
     let mut start = range.start;
     while start < range.end {
@@ -100,7 +100,7 @@ fn marks(spans: &[Span], total: u64, above: bool, lang: Lang) -> Markup {
             g class=(if above { "mark wmark" } else { "mark rmark" }) data-step=(span.seq) {
                 title { (tr!(lang, "ribbon-mark-title", label = label.as_str(), seq = span.seq,
                     from = span.range.start, to = span.range.end)) }
-                @for (line, x0, x1) in pieces(&span.range, total) {
+                @for (line, x0, x1) in chunks(&span.range, total) {
                     @let base = line as f64 * LINE;
                     @let (y, tip, ty) = if above {
                         (base + MARKS - 4.0, base + MARKS, base + MARKS - 8.0)

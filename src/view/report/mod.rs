@@ -127,7 +127,7 @@ fn server_lines(s: &Scenario, seed: Option<u64>, lang: Lang, asked: bool) -> Vec
             lang,
         ));
     }
-    // How the echo is cut, paced and ended: worded as every shape is.
+    // How the echo is split, paced and ended: worded as every shape is.
     out.extend(shape.describe(lang));
     out
 }

@@ -14,7 +14,7 @@ use crate::tr;
 use crate::view::timeline::Layout;
 
 /// The first of `choices` at most `room` columns wide, else the last (the
-/// shortest wording), never a word cut in two.
+/// shortest wording), never a word split in two.
 fn first_fitting(choices: Vec<String>, room: usize) -> String {
     let last = choices.len().saturating_sub(1);
     let i = choices
@@ -63,7 +63,7 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
     (style, cut_to(&format!("{m} {text}"), width))
 }
 
-/// `text` cut to `width` columns, with `…` where it was cut: a cell never
+/// `text` clipped to `width` columns, with `…` where it was clipped: a cell never
 /// pushes the row past the terminal's width, whatever the wording.
 fn cut_to(text: &str, width: usize) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};

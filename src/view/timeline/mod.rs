@@ -310,7 +310,7 @@ fn cell_lines_of(
     }
 }
 
-/// Words wrapped to `width` columns (a word longer than that is cut).
+/// Words wrapped to `width` columns (a word longer than that is clipped).
 ///
 /// Linear in the text's length: the width of the line being filled is kept
 /// as characters are added, never measured again (a word of 40,000 combining

@@ -206,14 +206,14 @@ fn a_client_that_ended_with_its_reply_unread_fails_whatever_it_said() {
     // Exit 0 with 28 of the 40 bytes unread: it took part of a reply for
     // the whole.
     assert_eq!(
-        verdict(&c, ShapeName::Pieces, Ended::Exited(0), "", left(28)),
+        verdict(&c, ShapeName::Chunks, Ended::Exited(0), "", left(28)),
         (false, "ended with 28 of 40 reply bytes never read".into())
     );
     // Every byte read: the exit decides.
-    assert!(verdict(&c, ShapeName::Pieces, Ended::Exited(0), "", left(0)).0);
+    assert!(verdict(&c, ShapeName::Chunks, Ended::Exited(0), "", left(0)).0);
     // A failure already said keeps its own reason.
     assert_eq!(
-        verdict(&c, ShapeName::Pieces, Ended::Exited(2), "", left(28)).1,
+        verdict(&c, ShapeName::Chunks, Ended::Exited(2), "", left(28)).1,
         "exit status 2 (0 expected)"
     );
     // Under the cut the proxy holds the rest of the reply by design: the
@@ -410,9 +410,9 @@ fn the_shaping_is_said_for_each_direction_that_moved() {
     assert_eq!(said[0].id(), "chk-shaped-down");
 }
 
-/// The pieces each of `messages`' replies came in, with `written` the
+/// The chunks each of `messages`' replies came in, with `written` the
 /// proxy's writes to the client.
-fn pieces(messages: &[&str], written: &[usize]) -> Vec<Msg> {
+fn chunks(messages: &[&str], written: &[usize]) -> Vec<Msg> {
     let events: Vec<Event> = written
         .iter()
         .enumerate()
@@ -437,16 +437,16 @@ fn reply(n: usize, size: usize, sizes: &str, ended: bool) -> Msg {
 }
 
 #[test]
-fn each_reply_s_pieces_are_counted_across_the_writes() {
+fn each_reply_s_chunks_are_counted_across_the_writes() {
     // "hello\n" as 4+2, the rest of that write and one more byte for "hi\n".
     assert_eq!(
-        pieces(&["hello", "hi"], &[4, 4, 1]),
+        chunks(&["hello", "hi"], &[4, 4, 1]),
         [reply(1, 6, "4+2", false), reply(2, 3, "2+1", false)]
     );
     // One write carrying two replies and the start of a third, which ends
     // there: the connection was cut.
     assert_eq!(
-        pieces(&["a", "b", "ccccc"], &[7]),
+        chunks(&["a", "b", "ccccc"], &[7]),
         [
             reply(1, 2, "2", false),
             reply(2, 2, "2", false),
@@ -454,9 +454,9 @@ fn each_reply_s_pieces_are_counted_across_the_writes() {
         ]
     );
     // A reply that never began is not said; only the first three are.
-    assert_eq!(pieces(&["ab", "cd"], &[3]), [reply(1, 3, "3", false)]);
+    assert_eq!(chunks(&["ab", "cd"], &[3]), [reply(1, 3, "3", false)]);
     assert_eq!(
-        pieces(&["a", "b", "c", "d"], &[8]),
+        chunks(&["a", "b", "c", "d"], &[8]),
         [
             reply(1, 2, "2", false),
             reply(2, 2, "2", false),
@@ -464,8 +464,8 @@ fn each_reply_s_pieces_are_counted_across_the_writes() {
         ]
     );
     assert_eq!(
-        pieces(&["abc"], &[1, 1, 1, 1]),
+        chunks(&["abc"], &[1, 1, 1, 1]),
         [reply(1, 4, "1+1+1+1", false)]
     );
-    assert_eq!(pieces(&["abc"], &[2]), [reply(1, 4, "2", true)]);
+    assert_eq!(chunks(&["abc"], &[2]), [reply(1, 4, "2", true)]);
 }

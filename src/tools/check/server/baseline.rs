@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn bytes_that_vary_are_widened_to_their_word() {
         // A random id whose fourth digit happened to be the same twice: the
-        // whole id varies, not two pieces of it.
+        // whole id varies, not two parts of it.
         let a = b"id=3fa7c0 hello\n";
         let b = b"id=91a8d2 hello\n";
         assert_eq!(differing(a, b), vec![3..9]);

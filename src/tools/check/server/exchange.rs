@@ -1,4 +1,4 @@
-//! The exchanges of a server check: a request written in pieces, each read
+//! The exchanges of a server check: a request written in chunks, each read
 //! by the server before the next, and each reply read until the server is
 //! quiet, then compared with the baseline's (see [`super::baseline`]); the
 //! plan's requests run over its connections. The runs that are more than
@@ -16,7 +16,7 @@ use std::mem::size_of;
 use super::baseline::{Baseline, Conn, masked};
 use super::process::Server;
 use super::wrong::{Wrong, io_wrong};
-use super::{PIECE_WAIT, ServerCheck};
+use super::{CHUNK_WAIT, ServerCheck};
 use crate::lang::Msg;
 use crate::tools::check::PassedOn;
 use crate::transport::queue::{PeerQueue, WhileWriting};
@@ -28,7 +28,7 @@ pub(super) enum Send {
     SplitAt(usize),
     /// One byte per write.
     Bytes,
-    /// Random pieces of 1-8 bytes from this generator's seed.
+    /// Random chunks of 1-8 bytes from this generator's seed.
     Random(u64),
     /// Half, then (once the server has read it) a silence this long, then
     /// the rest.
@@ -58,10 +58,10 @@ impl Send {
     }
 }
 
-/// Write `data` in pieces of these sizes, each read by the server before the
-/// next is written (or `PIECE_WAIT`); with `hold`, a silence that long after
-/// the first piece is read.
-pub(super) fn write_pieces(
+/// Write `data` in chunks of these sizes, each read by the server before the
+/// next is written (or `CHUNK_WAIT`); with `hold`, a silence that long after
+/// the first chunk is read.
+pub(super) fn write_chunks(
     s: &mut TcpStream,
     data: &[u8],
     sizes: &[usize],
@@ -71,7 +71,7 @@ pub(super) fn write_pieces(
     let mut probe = PeerQueue::of(s).ok();
     let mut rest = data;
     // What the server received before this request (each earlier one was
-    // waited for): the count the pieces add to.
+    // waited for): the count the chunks add to.
     let mut written = probe
         .as_mut()
         .and_then(|p| p.ask().ok().flatten())
@@ -82,12 +82,12 @@ pub(super) fn write_pieces(
         if n == 0 {
             continue;
         }
-        let (piece, tail) = rest.split_at(n);
-        s.write_all(piece)?;
+        let (chunk, tail) = rest.split_at(n);
+        s.write_all(chunk)?;
         note(flow, n);
         written += n as u64;
         rest = tail;
-        // Each piece read alone, the last one too: a next request must not
+        // Each chunk read alone, the last one too: a next request must not
         // join it in the server's read.
         wait_read(s, &mut probe, written);
         if let Some(hold) = hold.filter(|_| k == 0 && !rest.is_empty()) {
@@ -112,7 +112,7 @@ pub(super) fn note(flow: &mut PassedOn, n: usize) {
 }
 
 /// Until the server has read the first `written` bytes of connection `s`,
-/// or [`PIECE_WAIT`] (see [`PeerQueue::wait_read`]).
+/// or [`CHUNK_WAIT`] (see [`PeerQueue::wait_read`]).
 pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u64) {
     let Some(p) = probe.as_mut() else {
         // Not a socket the kernel can be asked about: the clock paces.
@@ -120,12 +120,12 @@ pub(super) fn wait_read(s: &TcpStream, probe: &mut Option<PeerQueue>, written: u
         return;
     };
     // Bytes in its send queue (a reply not yet acknowledged, or one it is
-    // blocked writing) are no sign that it has read this piece: waited on,
-    // or the next piece could join this one in its read, and a server that
+    // blocked writing) are no sign that it has read this chunk: waited on,
+    // or the next chunk could join this one in its read, and a server that
     // takes one read for one request would pass where it fails. Read,
     // closed, the wait run out, or the kernel not asked: the next step goes
     // on.
-    let end = Instant::now() + PIECE_WAIT;
+    let end = Instant::now() + CHUNK_WAIT;
     let _ = p.wait_read(s, written, end, WhileWriting::WaitOn, &|| false);
 }
 
@@ -309,7 +309,7 @@ pub(super) fn run_plan_on(
                 _ => None,
             };
             let sizes = send.sizes(request.len(), i);
-            write_pieces(&mut s, request, &sizes, hold, flow).map_err(io_wrong)?;
+            write_chunks(&mut s, request, &sizes, hold, flow).map_err(io_wrong)?;
             expect(&mut s, conn, k, plan.wait, config)?;
         }
     }

@@ -1,7 +1,7 @@
 //! `check --server`: prove that a server frames its requests.
 //!
 //! A server that takes one `read()` for one request answers wrongly, or not
-//! at all, when a request arrives in two pieces or two requests in one read.
+//! at all, when a request arrives in two chunks or two requests in one read.
 //! Here we are the client: we start the server under test, send it requests
 //! whole and one at a time to learn its replies (the baseline), then send the
 //! same requests shaped, and every shaped run must get the same replies, byte
@@ -16,7 +16,7 @@
 //!
 //! - `process`: the server under test, started, connected to and stopped.
 //! - `baseline`: the whole runs, twice, and what varies between them.
-//! - `exchange`: each shape's requests in pieces, and the replies compared.
+//! - `exchange`: each shape's requests in chunks, and the replies compared.
 //! - `shaped`: merged, cut and side-by-side runs.
 //! - `split`: the split shape's sweep over the points [`points`] chooses.
 
@@ -69,8 +69,8 @@ pub const MAX_REPLY_QUIET_MS: u64 = 60_000;
 /// times the longest silence inside a reply the first run saw, at least
 /// this): bytes that come later than the first run's are a reply that varies.
 const AGAIN_QUIET: Duration = Duration::from_millis(50);
-/// The longest a piece waits for the server to read it.
-const PIECE_WAIT: Duration = Duration::from_millis(250);
+/// The longest a chunk waits for the server to read it.
+const CHUNK_WAIT: Duration = Duration::from_millis(250);
 /// What a reply's bytes matched by an ignored pattern are shown as.
 const IGNORED: &[u8] = b"<ignored>";
 

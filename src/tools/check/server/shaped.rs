@@ -1,5 +1,5 @@
 //! The shaped runs of a server check that are more than a plan's requests
-//! in pieces: requests merged into one write, a request cut short, two
+//! in chunks: requests merged into one write, a request cut short, two
 //! connections side by side, and a run that restarts a server that died.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use super::exchange::{Send, compare, expect, note, read_reply, run_plan, wait_re
 use super::process::Server;
 use super::quiet::read_quiet;
 use super::wrong::{Wrong, io_wrong};
-use super::{PIECE_WAIT, ServerCheck};
+use super::{CHUNK_WAIT, ServerCheck};
 use crate::tools::check::{Ended, PassedOn};
 use crate::transport::queue::PeerQueue;
 
@@ -93,7 +93,7 @@ pub(super) fn run_cut(
         // runs, on every run alike.
         wait_read(&s, &mut probe, half as u64);
         let _ = s.shutdown(Shutdown::Write);
-        let _ = read_quiet(&mut s, PIECE_WAIT * 4, PIECE_WAIT);
+        let _ = read_quiet(&mut s, CHUNK_WAIT * 4, CHUNK_WAIT);
     }
     run_plan(server, plan, config, &|_| Send::Whole, flow)
 }

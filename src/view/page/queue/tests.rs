@@ -70,13 +70,13 @@ fn two_writes_fill_the_queue_and_one_read_drains_it() {
     // As measured after the second write: both messages' colours, apart.
     assert_eq!(server(4).value, Some(12));
     assert_eq!(
-        server(4).pieces,
-        vec![Piece(6, 0, Kind::Held), Piece(6, 1, Kind::Held)]
+        server(4).blocks,
+        vec![Block(6, 0, Kind::Held), Block(6, 1, Kind::Held)]
     );
     // The read: the kernel's 12 bytes, all taken.
     assert_eq!(server(5).value, Some(12));
-    assert!(server(5).pieces.iter().all(|p| p.2 == Kind::Taken));
-    assert_eq!(server(5).pieces.iter().map(|p| p.0).sum::<u64>(), 12);
+    assert!(server(5).blocks.iter().all(|p| p.2 == Kind::Taken));
+    assert_eq!(server(5).blocks.iter().map(|p| p.0).sum::<u64>(), 12);
     // The client's queue: nothing echoed yet; once the client has
     // closed, no queue, and what it held discarded.
     assert_eq!(steps[4].bars[0].value, Some(0));
@@ -111,8 +111,8 @@ fn bytes_held_back_in_a_send_queue_are_drawn_there_apart_from_the_copies() {
     assert_eq!(send.queue, "server_send");
     assert_eq!(send.value, Some(80));
     assert_eq!(
-        send.pieces,
-        vec![Piece(20, 0, Kind::Copy), Piece(60, 0, Kind::Unsent)]
+        send.blocks,
+        vec![Block(20, 0, Kind::Copy), Block(60, 0, Kind::Unsent)]
     );
     assert_eq!(
         send.said,
@@ -179,8 +179,8 @@ fn a_client_with_no_connection_has_no_queue_and_the_listen_queue_says_who_waits(
     assert_eq!(listen.queue, "listen");
     assert_eq!(listen.value, Some(2));
     assert_eq!(
-        listen.pieces,
-        vec![Piece(1, -1, Kind::Waiting), Piece(1, -1, Kind::Waiting)]
+        listen.blocks,
+        vec![Block(1, -1, Kind::Waiting), Block(1, -1, Kind::Waiting)]
     );
     assert_eq!(
         listen.said,
@@ -189,7 +189,7 @@ fn a_client_with_no_connection_has_no_queue_and_the_listen_queue_says_who_waits(
 }
 
 #[test]
-fn a_queue_of_many_messages_is_drawn_in_a_few_pieces() {
+fn a_queue_of_many_messages_is_drawn_in_a_few_blocks() {
     let stream = Stream {
         client: 1,
         direction: Direction::Up,
@@ -198,8 +198,8 @@ fn a_queue_of_many_messages_is_drawn_in_a_few_pieces() {
         messages: (0..30).map(|i| i * 2..i * 2 + 2).collect(),
     };
     let mut out = Vec::new();
-    pieces(&stream, 0..60, Kind::Held, &mut out);
-    assert_eq!(out.len(), MOST_PIECES);
+    blocks(&stream, 0..60, Kind::Held, &mut out);
+    assert_eq!(out.len(), MOST_BLOCKS);
     assert_eq!(out.iter().map(|p| p.0).sum::<u64>(), 60);
-    assert_eq!(out[MOST_PIECES - 1].1, -1);
+    assert_eq!(out[MOST_BLOCKS - 1].1, -1);
 }
