@@ -270,6 +270,35 @@ fn default_limits_are_a_64_kib_line_and_a_1_mib_frame() {
     ));
 }
 
+/// What a scenario counts as a message's bytes on the wire is what each
+/// reader's client sends: the message, and the `length` reader's 4-byte
+/// prefix before it.
+#[test]
+fn on_the_wire_is_what_each_reader_sends() {
+    use tcp_boundary::lesson::reader::on_the_wire;
+    for len in [0usize, 1, 5, 1000] {
+        let message = vec![b'a'; len];
+        for kind in ReaderKind::ALL {
+            let sent = MessageReader::new(kind, 64).encode(&message).unwrap().len();
+            match kind {
+                ReaderKind::Length => assert_eq!(sent, on_the_wire(len), "{kind}"),
+                _ => assert!(sent <= on_the_wire(len) && sent >= len, "{kind} {sent}"),
+            }
+        }
+    }
+}
+
+/// The naive reader asks for one byte less than its buffer, as the book's
+/// `read(sock, message, BUF_SIZE - 1)`: with a 4-byte buffer a 4-byte reply
+/// comes in two reads, 3 bytes and then 1.
+#[test]
+fn naive_asks_for_one_byte_less_than_its_buffer() {
+    let mut r = MessageReader::new(ReaderKind::Naive, 4);
+    let mut s = ScriptedStream::from_reads([&b"abcd"[..]]);
+    assert_eq!(r.receive(&mut s, 4).unwrap(), b"abc");
+    assert_eq!(r.receive(&mut s, 4).unwrap(), b"d");
+}
+
 // The book's fix (`book`): what it fixes, and its two flaws, reported and
 // never committed.
 

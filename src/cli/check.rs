@@ -220,18 +220,18 @@ impl CheckArgs {
 
     /// The check these switches ask for: a client's, or with `--server` a
     /// server's.
-    pub fn check(&self) -> anyhow::Result<Check> {
+    pub fn check(&self) -> anyhow::Result<CheckOf> {
         let asked = self.asked()?;
         Ok(match self.server {
-            true => Check::Server(Box::new(asked.server().map_err(usage)?)),
-            false => Check::Client(Box::new(asked.client().map_err(usage)?)),
+            true => CheckOf::Server(Box::new(asked.server().map_err(usage)?)),
+            false => CheckOf::Client(Box::new(asked.client().map_err(usage)?)),
         })
     }
 }
 
 /// A check of a client or of a server.
 #[derive(Debug)]
-pub enum Check {
+pub enum CheckOf {
     Client(Box<CheckConfig>),
     Server(Box<ServerCheck>),
 }

@@ -40,7 +40,7 @@ mod tcp_boundary;
 mod trace;
 
 pub use bench::BenchArgs;
-pub use check::{Check, CheckArgs};
+pub use check::{CheckArgs, CheckOf};
 pub use echo::{EchoClientArgs, EchoServerArgs};
 pub use install::{
     CompletionsArgs, ManArgs, ManPage, completion_script, man_page, man_pages, write_man_pages,

@@ -17,7 +17,7 @@
 
 /// How the word before a particle ends, as it is read aloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
+pub enum LastSound {
     /// In a vowel: `를`, `가`, `는`, `와`, `로`.
     Vowel,
     /// In the final consonant `ㄹ`: `을`, `이`, `은`, `과`, and `로`.
@@ -38,7 +38,7 @@ const PAIRS: [(&str, [&str; 3]); 5] = [
 
 /// How `word` ends when read aloud (see the module's notes); `None` when
 /// it ends in nothing that is read (symbols only, or nothing).
-pub fn ending(word: &str) -> Option<Ending> {
+pub fn ending(word: &str) -> Option<LastSound> {
     let trimmed = word.trim_end_matches(|c: char| {
         c.is_whitespace()
             || matches!(
@@ -51,9 +51,9 @@ pub fn ending(word: &str) -> Option<Ending> {
         '가'..='힣' => {
             let final_consonant = (last as u32 - '가' as u32) % 28;
             Some(match final_consonant {
-                0 => Ending::Vowel,
-                8 => Ending::Rieul,
-                _ => Ending::Consonant,
+                0 => LastSound::Vowel,
+                8 => LastSound::Rieul,
+                _ => LastSound::Consonant,
             })
         }
         '0'..='9' => Some(number_ending(trimmed)),
@@ -65,7 +65,7 @@ pub fn ending(word: &str) -> Option<Ending> {
 /// The ending of the number `text` ends with, read as a Korean numeral:
 /// its last digit that is not zero (`일`, `이`, `삼`, …), or the unit its
 /// zeros make (`십`, `백`, `천`, `만`).
-fn number_ending(text: &str) -> Ending {
+fn number_ending(text: &str) -> LastSound {
     let digits: Vec<char> = text
         .chars()
         .rev()
@@ -75,21 +75,21 @@ fn number_ending(text: &str) -> Ending {
     let zeros = digits.iter().take_while(|&&d| d == '0').count();
     if zeros == digits.len() {
         // 0: 영.
-        return Ending::Consonant;
+        return LastSound::Consonant;
     }
     match (zeros, digits[zeros]) {
         // 일, 칠, 팔.
-        (0, '1' | '7' | '8') => Ending::Rieul,
+        (0, '1' | '7' | '8') => LastSound::Rieul,
         // 삼, 육, 영.
-        (0, '3' | '6') => Ending::Consonant,
-        (0, _) => Ending::Vowel,
+        (0, '3' | '6') => LastSound::Consonant,
+        (0, _) => LastSound::Vowel,
         // 십, 백, 천, 만, 십만, …: every unit ends in a consonant not ㄹ.
-        _ => Ending::Consonant,
+        _ => LastSound::Consonant,
     }
 }
 
 /// The ending of the Latin word `text` ends with, as it is read aloud.
-fn latin_ending(text: &str) -> Ending {
+fn latin_ending(text: &str) -> LastSound {
     let word: Vec<char> = text
         .chars()
         .rev()
@@ -100,14 +100,16 @@ fn latin_ending(text: &str) -> Ending {
     let lower_word = word.len() > 1 && word.iter().all(|c| c.is_ascii_lowercase());
     match last {
         // 서버, 버퍼, 리더: a word's -er, -or, -ar is read as a vowel.
-        'r' if lower_word && matches!(before, Some('a' | 'e' | 'i' | 'o' | 'u')) => Ending::Vowel,
+        'r' if lower_word && matches!(before, Some('a' | 'e' | 'i' | 'o' | 'u')) => {
+            LastSound::Vowel
+        }
         // 엘, 알.
-        'l' | 'r' => Ending::Rieul,
+        'l' | 'r' => LastSound::Rieul,
         // 엠, 엔.
-        'm' | 'n' => Ending::Consonant,
+        'm' | 'n' => LastSound::Consonant,
         // -ng: 링.
-        'g' if lower_word && before == Some('n') => Ending::Consonant,
-        _ => Ending::Vowel,
+        'g' if lower_word && before == Some('n') => LastSound::Consonant,
+        _ => LastSound::Vowel,
     }
 }
 
@@ -147,9 +149,9 @@ pub fn resolve(text: &str) -> String {
             if let Some(after) = rest.strip_prefix(pair) {
                 match ending(&out) {
                     Some(e) => out.push_str(match e {
-                        Ending::Consonant => forms[0],
-                        Ending::Vowel => forms[1],
-                        Ending::Rieul => forms[2],
+                        LastSound::Consonant => forms[0],
+                        LastSound::Vowel => forms[1],
+                        LastSound::Rieul => forms[2],
                     }),
                     None => out.push_str(pair),
                 }

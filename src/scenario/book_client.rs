@@ -181,7 +181,7 @@ pub(super) fn play(
         .stdout(console.theirs.try_clone().map_err(cannot)?)
         .stderr(console.theirs.try_clone().map_err(cannot)?);
     let played = Arc::new(Mutex::new(Played::default()));
-    let holder = Holder {
+    let holder = ClientHolder {
         conductor: conductor.clone(),
         script: script.into(),
         keyboard: Some(keyboard),
@@ -226,7 +226,7 @@ pub(super) fn play(
 
 /// The conductor's hand on the program: at each of its socket calls, the
 /// conducted end does what our own stream does around its call.
-struct Holder {
+struct ClientHolder {
     conductor: Arc<Conductor>,
     /// What is left to type.
     script: VecDeque<Typed>,
@@ -242,7 +242,7 @@ struct Holder {
     played: Arc<Mutex<Played>>,
 }
 
-impl Holder {
+impl ClientHolder {
     fn round(&mut self, received: Option<Vec<u8>>, outcome: Outcome) {
         let Some((round, sent, typed)) = self.owed.pop_front() else {
             return;
@@ -270,7 +270,7 @@ impl Holder {
     }
 }
 
-impl Drop for Holder {
+impl Drop for ClientHolder {
     /// The program has ended: a message typed and never answered, or never
     /// typed, is a round that failed (a program that crashed has not
     /// played the script).
@@ -290,7 +290,7 @@ impl Drop for Holder {
     }
 }
 
-impl Hold for Holder {
+impl Hold for ClientHolder {
     /// What it prints, a row at the moment it prints it.
     fn printing(&mut self, bytes: &[u8]) {
         self.conductor.note(Side::Client(1), printed(bytes));

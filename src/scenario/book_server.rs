@@ -96,7 +96,7 @@ pub(super) fn start(conductor: &Arc<Conductor>) -> Result<(BookServer, SocketAdd
         .stdout(console.theirs.try_clone().map_err(cannot)?)
         .stderr(console.theirs.try_clone().map_err(cannot)?);
     let (listening, address) = mpsc::channel();
-    let holder = Holder {
+    let holder = ServerHolder {
         conductor: conductor.clone(),
         listener: None,
         ends: HeldEnds::default(),
@@ -131,7 +131,7 @@ impl BookServer {
 }
 
 /// The conductor's hand on the book's server.
-struct Holder {
+struct ServerHolder {
     conductor: Arc<Conductor>,
     /// Its listening socket (the program's descriptor, and our copy, which
     /// the conductor measures the listen queue on).
@@ -145,13 +145,13 @@ struct Holder {
     loopback: bool,
 }
 
-impl Holder {
+impl ServerHolder {
     fn is_listener(&self, fd: i32) -> bool {
         self.listener.as_ref().is_some_and(|(l, _)| *l == fd)
     }
 }
 
-impl Hold for Holder {
+impl Hold for ServerHolder {
     /// What it prints, a row at the moment it prints it.
     fn printing(&mut self, bytes: &[u8]) {
         self.conductor.note(Side::Server, printed(bytes));
@@ -247,7 +247,7 @@ impl Hold for Holder {
     }
 }
 
-impl Drop for Holder {
+impl Drop for ServerHolder {
     /// The program has ended: the server side does nothing more, and the
     /// client never waits for a server that is gone.
     fn drop(&mut self) {

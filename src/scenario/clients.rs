@@ -14,7 +14,7 @@ use crate::event::{Side, What, describe_io};
 use crate::lang::Msg;
 use crate::lesson::client::{ClientConfig, ClientError, Session};
 use crate::lesson::reader::ReadError;
-use crate::scenario::conductor::{Conducted, Conductor, Connecting, Stalled, Waiting};
+use crate::scenario::conductor::{Conducted, Conductor, ConnectOutcome, Stalled, Waiting};
 use crate::transport::net::BufferSizes;
 use crate::transport::net::SocketOptions;
 
@@ -85,9 +85,9 @@ impl Clients {
             self.retried(k, waiting);
         } else if !self.open.contains_key(&k) {
             match self.conductor.connect(self.addr, &self.opts, k) {
-                Ok(Connecting::Done(stream, sizes)) => self.opened(k, stream, sizes),
+                Ok(ConnectOutcome::Done(stream, sizes)) => self.opened(k, stream, sizes),
                 // Not asked to wait: wait all the same, as the real client would.
-                Ok(Connecting::Waits(waiting)) => self.retried(k, waiting),
+                Ok(ConnectOutcome::Waits(waiting)) => self.retried(k, waiting),
                 Err(e) => self.could_not_connect(k, &e),
             }
         }
@@ -169,7 +169,7 @@ impl Clients {
             ok,
         };
         match (self.conductor.connect(self.addr, &self.opts, k), expect) {
-            (Ok(Connecting::Done(stream, sizes)), _) => {
+            (Ok(ConnectOutcome::Done(stream, sizes)), _) => {
                 self.checks.push(match expect {
                     Connects::AtOnce => check("check-connected-at-once", true),
                     Connects::Waits => check("check-not-waited", false),
@@ -177,12 +177,12 @@ impl Clients {
                 });
                 self.opened(k, stream, sizes);
             }
-            (Ok(Connecting::Waits(waiting)), Connects::Waits) => {
+            (Ok(ConnectOutcome::Waits(waiting)), Connects::Waits) => {
                 self.checks.push(check("check-waits", true));
                 // Its next step waits for it.
                 self.waiting.insert(k, waiting);
             }
-            (Ok(Connecting::Waits(waiting)), _) => {
+            (Ok(ConnectOutcome::Waits(waiting)), _) => {
                 self.checks.push(check("check-waited", false));
                 self.waiting.insert(k, waiting);
             }

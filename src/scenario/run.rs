@@ -128,7 +128,7 @@ impl Scenario {
                     }
                 }
                 clients.quit_all();
-                Ok(Played {
+                Ok(ClientSide {
                     rounds: clients.rounds,
                     checks: clients.checks,
                     buffers: clients.buffers,
@@ -139,7 +139,7 @@ impl Scenario {
                 let script = self.book_client_script().map_err(invalid);
                 script.and_then(|script| {
                     let played = book_client::play(&conductor, addr, script)?;
-                    Ok(Played {
+                    Ok(ClientSide {
                         rounds: played.rounds,
                         checks: played.checks,
                         buffers: Vec::new(),
@@ -327,7 +327,7 @@ enum ServerSide {
 }
 
 /// What the client side did in a run, whichever program played it.
-struct Played {
+struct ClientSide {
     rounds: Vec<crate::scenario::Round>,
     checks: Vec<Check>,
     buffers: Vec<Msg>,

@@ -384,7 +384,7 @@ pub fn page(report: &TraceReport, lang: Lang) -> String {
     let command = report.command_line();
     let about = [tr!(lang, "trace-against", addr = report.server.to_string())];
     let ended = ended(report, lang);
-    let run = crate::view::page::Traced {
+    let run = crate::view::page::TracedPage {
         command: &command,
         about: &about,
         events: &report.events,

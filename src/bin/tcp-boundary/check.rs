@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use tcp_boundary::cli::{self, Check, CheckArgs};
+use tcp_boundary::cli::{self, CheckArgs, CheckOf};
 use tcp_boundary::tools::check::{self, report};
 
 pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -28,13 +28,13 @@ pub fn run(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     // Each row printed as its run ends (not with --json).
     let lang = args.lang.lang();
     let against = match &which {
-        Check::Client(config) => check::against(config),
-        Check::Server(config) => check::server::against(config),
+        CheckOf::Client(config) => check::against(config),
+        CheckOf::Server(config) => check::server::against(config),
     };
     let watch = report::Printing::new(out, !args.json, &args.command, against, lang);
     let outcome = match &which {
-        Check::Client(config) => check::check_with(config, &watch),
-        Check::Server(config) => check::server::check_server_with(config, &watch),
+        CheckOf::Client(config) => check::check_with(config, &watch),
+        CheckOf::Server(config) => check::server::check_server_with(config, &watch),
     };
     if let Some(file) = junit {
         file.conclude(outcome.as_ref().ok(), &args.junit_name())?;

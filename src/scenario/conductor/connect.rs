@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::stream::guard_timeouts;
 use super::{
-    AT_ONCE, Actor, Conducted, Conductor, Conn, Connecting, RETRY_PATIENCE, Status, Waiting,
+    AT_ONCE, Actor, Conducted, Conductor, Conn, ConnectOutcome, RETRY_PATIENCE, Status, Waiting,
 };
 use crate::event::{ErrorKind, Side, What, describe_io};
 use crate::transport::net::{self, SocketOptions};
@@ -23,14 +23,14 @@ impl Conductor {
     /// handshake whether or not the server is accepting, and queues the
     /// connection. Unless the queue is full: then the kernel drops the SYN and
     /// the connect waits for its retry, so a connect not answered within
-    /// [`AT_ONCE`] comes back as [`Connecting::Waits`] and goes on in
+    /// [`AT_ONCE`] comes back as [`ConnectOutcome::Waits`] and goes on in
     /// the background.
     pub fn connect(
         self: &Arc<Self>,
         addr: SocketAddr,
         opts: &SocketOptions,
         client: usize,
-    ) -> io::Result<Connecting> {
+    ) -> io::Result<ConnectOutcome> {
         let since = Instant::now();
         // The SYN goes out now, and on loopback the kernel has answered it
         // (SYN-ACK, or RST where nothing listens) before `begin` returns: so
@@ -43,7 +43,7 @@ impl Conductor {
         match started {
             Ok(result) => {
                 let (stream, sizes) = self.connected(result, client, What::Connect)?;
-                Ok(Connecting::Done(stream, sizes))
+                Ok(ConnectOutcome::Done(stream, sizes))
             }
             Err(still) => {
                 // The rest of the wait on a thread of its own, which ends by
@@ -62,7 +62,7 @@ impl Conductor {
                         let _ = tx.send(result);
                     })?;
                 self.note(Side::Client(client), What::ConnectWaits);
-                Ok(Connecting::Waits(Waiting {
+                Ok(ConnectOutcome::Waits(Waiting {
                     client,
                     result: rx,
                     since,

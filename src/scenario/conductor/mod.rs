@@ -81,7 +81,7 @@ pub const RETRY_PATIENCE: Duration = Duration::from_millis(3500);
 
 /// How a connect went: returned at once, or waiting on a full listen queue.
 #[derive(Debug)]
-pub enum Connecting {
+pub enum ConnectOutcome {
     /// The connect returned: the connection and its buffer sizes.
     Done(Conducted, net::BufferSizes),
     /// The connect has not returned: the listen queue was full.

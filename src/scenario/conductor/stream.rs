@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::measure::segments;
-use super::wait::{Peer, Watch};
+use super::wait::{Peer, ReadWait};
 use super::{Actor, Conductor, PATIENCE, Status};
 use crate::event::measure::{Ends, Segments};
 use crate::event::{Ending, ErrorKind, ServerEvent, ServerLog, Side, What, describe_io};
@@ -328,9 +328,9 @@ impl Conducted {
     }
 
     /// Wait until this end's receive queue holds what a read of `want`
-    /// bytes will take, the same on every run (the rule: [`Watch`]).
+    /// bytes will take, the same on every run (the rule: [`ReadWait`]).
     pub(super) fn wait_readable(&self, want: usize) {
-        let mut watch = Watch::new(Instant::now());
+        let mut watch = ReadWait::new(Instant::now());
         // A failed look ends the wait: the read itself will report it.
         while let Ok(queued) = queue::inq(&*self.stream)
             && !watch.done(Instant::now(), queued, want, || self.peer(queued))

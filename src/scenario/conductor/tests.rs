@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use super::{Actor, Conducted, ConductedListener, Conductor, Connecting, Stalled, State, Status};
+use super::{
+    Actor, Conducted, ConductedListener, Conductor, ConnectOutcome, Stalled, State, Status,
+};
 use crate::event::{Side, What};
 use crate::lesson::server::Acceptor;
 use crate::transport::Transport;
@@ -99,8 +101,8 @@ pub(super) fn connect(conductor: &Arc<Conductor>, addr: std::net::SocketAddr) ->
         .connect(addr, &SocketOptions::default(), 1)
         .unwrap()
     {
-        Connecting::Done(stream, _) => stream,
-        Connecting::Waits(_) => panic!("an empty listen queue made a connect wait"),
+        ConnectOutcome::Done(stream, _) => stream,
+        ConnectOutcome::Waits(_) => panic!("an empty listen queue made a connect wait"),
     }
 }
 

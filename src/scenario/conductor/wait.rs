@@ -48,7 +48,7 @@ pub(super) enum Peer {
 
 /// A read's wait for its bytes, from what each look at the queues saw.
 #[derive(Debug)]
-pub(super) struct Watch {
+pub(super) struct ReadWait {
     began: Instant,
     /// Our queue at the last look, and when it last changed.
     last: usize,
@@ -57,10 +57,10 @@ pub(super) struct Watch {
     settled_since: Option<Instant>,
 }
 
-impl Watch {
+impl ReadWait {
     /// A wait that begins at `now`, with our queue empty.
     pub(super) fn new(now: Instant) -> Self {
-        Watch {
+        ReadWait {
             began: now,
             last: 0,
             last_change: now,
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn a_read_goes_on_once_its_bytes_are_there_without_asking_the_peer() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         let unasked = || panic!("the peer was asked though the bytes are there");
         assert!(w.done(t0, 5, 5, unasked));
         assert!(w.done(t0, 6, 5, unasked));
@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn a_held_back_read_goes_on_once_nothing_has_been_on_its_way_for_a_while() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         let held = || Peer::HeldBack;
         assert!(!w.done(t0, 4096, 12000, held));
         assert!(!w.done(t0 + SETTLED - Duration::from_nanos(1), 4096, 12000, held));
@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn bytes_on_their_way_start_the_settling_again() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         assert!(!w.done(t0, 4096, 12000, || Peer::HeldBack));
         assert!(!w.done(ms(t0, 1.0), 4096, 12000, || Peer::OnTheWay));
         assert!(!w.done(ms(t0, 2.5), 4096, 12000, || Peer::HeldBack));
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn an_empty_queue_is_no_window_s_worth() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         assert!(!w.done(t0, 0, 10, || Peer::HeldBack));
         assert!(!w.done(ms(t0, 100.0), 0, 10, || Peer::HeldBack));
         // Only the limit ends such a wait.
@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn with_the_peer_closed_a_read_waits_until_the_queue_stops_growing() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         let closed = || Peer::Closed;
         assert!(!w.done(t0, 0, 10, closed));
         // The queue grows at 400 ms: the quiet time counts from there.
@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn bytes_always_on_their_way_wait_only_until_the_limit() {
         let t0 = Instant::now();
-        let mut w = Watch::new(t0);
+        let mut w = ReadWait::new(t0);
         let on_the_way = || Peer::OnTheWay;
         assert!(!w.done(t0, 1, 10, on_the_way));
         assert!(!w.done(t0 + GIVE_UP, 1, 10, on_the_way));

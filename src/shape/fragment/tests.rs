@@ -143,8 +143,8 @@ fn bad_parameters_are_rejected() {
 }
 
 /// A stream that records each write, and each pause as an empty entry.
-struct Sink(Vec<Vec<u8>>);
-impl io::Write for Sink {
+struct Recorder(Vec<Vec<u8>>);
+impl io::Write for Recorder {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.push(buf.to_vec());
         Ok(buf.len())
@@ -153,12 +153,12 @@ impl io::Write for Sink {
         Ok(())
     }
 }
-impl io::Read for Sink {
+impl io::Read for Recorder {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
         Ok(0)
     }
 }
-impl Transport for Sink {
+impl Transport for Recorder {
     fn pause(&mut self, _: Duration) {
         self.0.push(Vec::new());
     }
@@ -174,7 +174,7 @@ impl Transport for Sink {
 
 #[test]
 fn writes_each_chunk_and_reports_it() {
-    let mut sink = Sink(Vec::new());
+    let mut sink = Recorder(Vec::new());
     let mut seen = Vec::new();
     Fragmenter::new(plan(Chunks::Fixed(2), 0))
         .write(&mut sink, b"hello", |p| seen.push(p.to_vec()))
@@ -190,7 +190,7 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
         burst: 2,
         ..plan(Chunks::Fixed(1), 0)
     };
-    let mut sink = Sink(Vec::new());
+    let mut sink = Recorder(Vec::new());
     Fragmenter::new(burst)
         .write(&mut sink, b"abc", |_| {})
         .unwrap();
@@ -224,9 +224,9 @@ fn a_burst_leaves_back_to_back_and_pauses_after_it() {
     assert_eq!(no_pause.describe_in(Lang::En), "chunks of at most 1 byte");
 }
 
-/// A stream that keeps each write and pause, as [`Sink`] does, and whose
+/// A stream that keeps each write and pause, as [`Recorder`] does, and whose
 /// first write is interrupted by a signal before it takes any byte.
-struct Interrupted(Sink, bool);
+struct Interrupted(Recorder, bool);
 impl io::Write for Interrupted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if std::mem::replace(&mut self.1, false) {
@@ -255,7 +255,7 @@ impl Transport for Interrupted {
 
 #[test]
 fn a_signal_before_a_write_takes_anything_is_asked_again() {
-    let mut stream = Interrupted(Sink(Vec::new()), true);
+    let mut stream = Interrupted(Recorder(Vec::new()), true);
     let mut seen = Vec::new();
     Fragmenter::new(plan(Chunks::Whole, 0))
         .write(&mut stream, b"hi", |p| seen.push(p.to_vec()))
@@ -320,7 +320,7 @@ fn a_stream_that_takes_nothing_is_an_error_not_a_loop() {
 #[test]
 fn edges_pause_after_each_chunk_and_never_write_an_empty_one() {
     let shown = |len: usize| {
-        let mut sink = Sink(Vec::new());
+        let mut sink = Recorder(Vec::new());
         let edges = FragmentPlan {
             edges: 2,
             delay: Duration::from_millis(10),

@@ -54,7 +54,7 @@ impl Deadline {
 }
 
 /// A connection to the server measured (or to the raw pair).
-pub(super) struct Conn {
+pub(super) struct MeasuredConn {
     s: TcpStream,
     addr: SocketAddr,
     deadline: Deadline,
@@ -66,14 +66,14 @@ pub(super) struct Conn {
 
 /// Reading or writing.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
+enum IoOp {
     Read,
     Write,
 }
 
-impl Conn {
+impl MeasuredConn {
     /// Connect to `addr`, waiting at most [`STALL`] and not past the deadline.
-    pub(super) fn connect(addr: SocketAddr, deadline: Deadline) -> io::Result<Conn> {
+    pub(super) fn connect(addr: SocketAddr, deadline: Deadline) -> io::Result<MeasuredConn> {
         let Some(wait) = deadline.left(STALL) else {
             return Err(time_ran_out(format!("cannot connect to {addr}")));
         };
@@ -93,7 +93,7 @@ impl Conn {
         })?;
         s.set_nodelay(true)
             .map_err(|e| io::Error::new(e.kind(), format!("connection to {addr}: {e}")))?;
-        Ok(Conn {
+        Ok(MeasuredConn {
             s,
             addr,
             deadline,
@@ -112,8 +112,8 @@ impl Conn {
 
     /// Another handle on the same connection (for a writer thread). Timeouts
     /// are the socket's: the clone writes, the original reads.
-    pub(super) fn try_clone(&self) -> io::Result<Conn> {
-        Ok(Conn {
+    pub(super) fn try_clone(&self) -> io::Result<MeasuredConn> {
+        Ok(MeasuredConn {
             s: self.s.try_clone()?,
             read_armed: None,
             write_armed: None,
@@ -124,20 +124,20 @@ impl Conn {
     /// Set the timeout of `dir` so that the next call waits neither past the
     /// hard end (give or take [`SLACK`]) nor longer than the stall; a system
     /// call only when the one set would overrun.
-    fn arm(&mut self, dir: Dir) -> io::Result<()> {
+    fn arm(&mut self, dir: IoOp) -> io::Result<()> {
         let Some(want) = self.deadline.left(self.stall) else {
             return Err(self.timed_out(dir));
         };
         let now = Instant::now();
         let armed = match dir {
-            Dir::Read => &mut self.read_armed,
-            Dir::Write => &mut self.write_armed,
+            IoOp::Read => &mut self.read_armed,
+            IoOp::Write => &mut self.write_armed,
         };
         let overruns = armed.is_none_or(|t| now + t > self.deadline.hard() + SLACK);
         if overruns {
             match dir {
-                Dir::Read => self.s.set_read_timeout(Some(want))?,
-                Dir::Write => self.s.set_write_timeout(Some(want))?,
+                IoOp::Read => self.s.set_read_timeout(Some(want))?,
+                IoOp::Write => self.s.set_write_timeout(Some(want))?,
             }
             *armed = Some(want);
         }
@@ -145,22 +145,22 @@ impl Conn {
     }
 
     /// A call that waited its whole timeout, in words.
-    fn timed_out(&self, dir: Dir) -> io::Error {
+    fn timed_out(&self, dir: IoOp) -> io::Error {
         let addr = self.addr;
         if Instant::now() + SLACK >= self.deadline.hard() {
             return time_ran_out(match dir {
-                Dir::Read => format!("no echo from {addr}"),
-                Dir::Write => format!("{addr} did not read what was sent"),
+                IoOp::Read => format!("no echo from {addr}"),
+                IoOp::Write => format!("{addr} did not read what was sent"),
             });
         }
         let secs = self.stall.as_secs_f64();
         io::Error::new(
             io::ErrorKind::TimedOut,
             match dir {
-                Dir::Read => {
+                IoOp::Read => {
                     format!("no echo from {addr} for {secs} s: the server is not answering")
                 }
-                Dir::Write => format!(
+                IoOp::Write => format!(
                     "{addr} took nothing of what was sent for {secs} s: the server is not reading"
                 ),
             },
@@ -168,13 +168,13 @@ impl Conn {
     }
 
     /// Any other failure of a call, naming the server.
-    fn failed(&self, dir: Dir, e: io::Error) -> io::Error {
+    fn failed(&self, dir: IoOp, e: io::Error) -> io::Error {
         if crate::event::is_timeout(&e) {
             return self.timed_out(dir);
         }
         let what = match dir {
-            Dir::Read => "echo from",
-            Dir::Write => "sending to",
+            IoOp::Read => "echo from",
+            IoOp::Write => "sending to",
         };
         io::Error::new(e.kind(), format!("{what} {}: {e}", self.addr))
     }
@@ -182,17 +182,17 @@ impl Conn {
     /// Write all of `buf`; `sent` is told of each part as it goes.
     pub(super) fn send(&mut self, mut buf: &[u8], mut sent: impl FnMut(usize)) -> io::Result<()> {
         while !buf.is_empty() {
-            self.arm(Dir::Write)?;
+            self.arm(IoOp::Write)?;
             match self.s.write(buf) {
                 Ok(0) => {
-                    return Err(self.failed(Dir::Write, io::ErrorKind::WriteZero.into()));
+                    return Err(self.failed(IoOp::Write, io::ErrorKind::WriteZero.into()));
                 }
                 Ok(n) => {
                     sent(n);
                     buf = &buf[n..];
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.failed(Dir::Write, e)),
+                Err(e) => return Err(self.failed(IoOp::Write, e)),
             }
         }
         Ok(())
@@ -201,11 +201,11 @@ impl Conn {
     /// One read: 0 at the end of the stream.
     pub(super) fn receive(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            self.arm(Dir::Read)?;
+            self.arm(IoOp::Read)?;
             match self.s.read(buf) {
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.failed(Dir::Read, e)),
+                Err(e) => return Err(self.failed(IoOp::Read, e)),
             }
         }
     }

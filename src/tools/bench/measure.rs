@@ -1,6 +1,6 @@
 //! The four measurements, each bounded in count and in time: round trips,
 //! a stream's throughput, connections per second, and a queue of clients.
-//! Every read and write goes through [`Conn`]: bounded by the measurement's
+//! Every read and write goes through [`MeasuredConn`]: bounded by the measurement's
 //! end, and every echo checked.
 
 use std::io::{self, IsTerminal};
@@ -10,8 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::conn::{Conn, Deadline, STALL, message};
-use super::{Connects, Latency, Options, Queue, Throughput, peak_rss_kib};
+use super::conn::{Deadline, MeasuredConn, STALL, message};
+use super::{ConnectRate, Latency, Options, Queue, Throughput, peak_rss_kib};
 
 struct Progress {
     on: bool,
@@ -66,7 +66,7 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
     let deadline = Deadline::after(opts.max_time);
     let mut conns = addrs
         .iter()
-        .map(|&a| Conn::connect(a, deadline))
+        .map(|&a| MeasuredConn::connect(a, deadline))
         .collect::<io::Result<Vec<_>>>()?;
     let size = opts.size.max(1);
     let mut msg = vec![0u8; size];
@@ -126,7 +126,7 @@ pub fn rtt(addrs: &[SocketAddr], opts: &Options) -> io::Result<Vec<Latency>> {
 /// it was sent is not echoing, and is told so at once.
 pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
     let deadline = Deadline::after(opts.max_time);
-    let mut reader = Conn::connect(addr, deadline)?;
+    let mut reader = MeasuredConn::connect(addr, deadline)?;
     let mut writer = reader.try_clone()?;
     let total = opts.bytes;
     let chunk = opts.write_size.max(1);
@@ -211,7 +211,7 @@ pub fn throughput(addr: SocketAddr, opts: &Options) -> io::Result<Throughput> {
 }
 
 /// `count` times: connect, one echo of `size` bytes (checked), close.
-pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
+pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<ConnectRate> {
     let deadline = Deadline::after(opts.max_time);
     let mut msg = vec![0u8; opts.size.max(1)];
     let mut back = vec![0u8; msg.len()];
@@ -219,7 +219,7 @@ pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
     let mut progress = Progress::new("connect", opts);
     let mut count = 0;
     while count < opts.count && !deadline.passed() {
-        let mut s = Conn::connect(addr, deadline)?;
+        let mut s = MeasuredConn::connect(addr, deadline)?;
         message(count + 1, &mut msg);
         s.round_trip(&msg, &mut back, count + 1)?;
         drop(s);
@@ -228,7 +228,7 @@ pub fn connects(addr: SocketAddr, opts: &Options) -> io::Result<Connects> {
     }
     progress.done();
     let seconds = start.elapsed().as_secs_f64();
-    Ok(Connects {
+    Ok(ConnectRate {
         count,
         seconds,
         per_s: count as f64 / seconds,
@@ -253,7 +253,7 @@ pub fn queue(addr: SocketAddr, opts: &Options) -> io::Result<Queue> {
                 .spawn(move || -> io::Result<(Instant, Duration)> {
                     barrier.wait();
                     let t = Instant::now();
-                    let mut s = Conn::connect(addr, deadline)?;
+                    let mut s = MeasuredConn::connect(addr, deadline)?;
                     // A client waits for the ones served before it.
                     let stall = hold * (k as u32 + 1) + STALL;
                     s.set_stall(stall);

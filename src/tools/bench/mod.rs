@@ -157,7 +157,7 @@ impl Throughput {
 
 /// Connection-rate figures.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct Connects {
+pub struct ConnectRate {
     /// Connections made (each with one echo).
     pub count: usize,
     /// Seconds it took.
@@ -198,9 +198,9 @@ pub enum Figures {
     /// `connect`.
     Connect {
         /// The echo server.
-        server: Connects,
+        server: ConnectRate,
         /// A raw accept-echo-close thread.
-        raw: Connects,
+        raw: ConnectRate,
     },
     /// `queue`.
     Queue {

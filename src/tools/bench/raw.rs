@@ -6,7 +6,7 @@ use std::net::{Shutdown, TcpListener};
 use std::thread;
 use std::time::Instant;
 
-use super::conn::{Conn, Deadline};
+use super::conn::{Deadline, MeasuredConn};
 use super::{Options, Throughput};
 use crate::tools::echo::{Echo, Serving};
 
@@ -40,7 +40,7 @@ pub fn raw_throughput(opts: &Options) -> io::Result<Throughput> {
         }
     });
     let deadline = Deadline::after(opts.max_time);
-    let mut w = Conn::connect(addr, deadline)?;
+    let mut w = MeasuredConn::connect(addr, deadline)?;
     let buf = vec![b'y'; chunk];
     let start = Instant::now();
     let mut sent = 0u64;

@@ -96,23 +96,23 @@ fn die_with_us(command: &mut Command) {
 /// The client's process: traced when the machine allows it, so that what
 /// it leaves unread in its sockets when it lets go of them is measured (see
 /// [`crate::transport::trace`]); a plain child where it does not.
-pub(super) enum Running {
+pub(super) enum ClientProcess {
     Traced(Traced),
     Plain(Child),
 }
 
-impl Running {
+impl ClientProcess {
     pub(super) fn id(&self) -> u32 {
         match self {
-            Running::Traced(t) => t.id(),
-            Running::Plain(c) => c.id(),
+            ClientProcess::Traced(t) => t.id(),
+            ClientProcess::Plain(c) => c.id(),
         }
     }
 
     pub(super) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match self {
-            Running::Traced(t) => Ok(t.try_wait()),
-            Running::Plain(c) => c.try_wait(),
+            ClientProcess::Traced(t) => Ok(t.try_wait()),
+            ClientProcess::Plain(c) => c.try_wait(),
         }
     }
 
@@ -120,13 +120,13 @@ impl Running {
     /// its tracer: waited for at most a second).
     pub(super) fn reap(&mut self) {
         match self {
-            Running::Traced(t) => {
+            ClientProcess::Traced(t) => {
                 let deadline = Instant::now() + Duration::from_secs(1);
                 while t.try_wait().is_none() && Instant::now() < deadline {
                     thread::sleep(Duration::from_millis(1));
                 }
             }
-            Running::Plain(c) => {
+            ClientProcess::Plain(c) => {
                 let _ = c.wait();
             }
         }
@@ -135,41 +135,41 @@ impl Running {
     /// What the tracer saw (nothing when untraced).
     pub(super) fn watched(&self) -> Watched {
         match self {
-            Running::Traced(t) => Watched {
+            ClientProcess::Traced(t) => Watched {
                 let_go: t.let_go(),
                 uses_ptrace: t.uses_ptrace(),
                 calls: t.calls(),
             },
-            Running::Plain(_) => Watched::default(),
+            ClientProcess::Plain(_) => Watched::default(),
         }
     }
 }
 
 /// Start the client (in a process group of its own) as the program
 /// [`end_client`] ends, traced if the machine allows it.
-fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<Running> {
+fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<ClientProcess> {
     die_with_us(&mut command);
     tracked(
         || match (!config.untraced && trace::allowed(), config.trace) {
-            (true, true) => Traced::spawn_recording(command).map(Running::Traced),
-            (true, false) => Traced::spawn(command).map(Running::Traced),
-            (false, _) => command.spawn().map(Running::Plain),
+            (true, true) => Traced::spawn_recording(command).map(ClientProcess::Traced),
+            (true, false) => Traced::spawn(command).map(ClientProcess::Traced),
+            (false, _) => command.spawn().map(ClientProcess::Plain),
         },
-        Running::id,
+        ClientProcess::id,
     )
 }
 
 /// Start the server under test (in a process group of its own) as the
 /// program [`end_client`] ends; with `recording` (`check --server --trace`)
 /// traced with its socket calls recorded, where the machine allows it.
-pub(super) fn spawn_server(mut command: Command, recording: bool) -> io::Result<Running> {
+pub(super) fn spawn_server(mut command: Command, recording: bool) -> io::Result<ClientProcess> {
     die_with_us(&mut command);
     tracked(
         || match recording && trace::allowed() {
-            true => Traced::spawn_recording(command).map(Running::Traced),
-            false => command.spawn().map(Running::Plain),
+            true => Traced::spawn_recording(command).map(ClientProcess::Traced),
+            false => command.spawn().map(ClientProcess::Plain),
         },
-        Running::id,
+        ClientProcess::id,
     )
 }
 
@@ -341,7 +341,7 @@ fn terminal() -> io::Result<(OwnedFd, OwnedFd)> {
 /// Wait for the child until it exits, nothing has moved for the timeout
 /// (a hang), or the run has taken its whole limit (too slow).
 fn wait_until(
-    child: &mut Running,
+    child: &mut ClientProcess,
     config: &CheckConfig,
     idle: &dyn Fn() -> Duration,
 ) -> io::Result<Ended> {

@@ -4,7 +4,7 @@
 use crate::event::{Event, Side, What};
 use crate::lang::{Arg, Msg};
 
-use super::output::Stream;
+use super::output::Pipe;
 use super::{CheckConfig, Ended, PassedOn, ShapeName, Shaping, StdinLines};
 use crate::tools::proxy::Traffic;
 
@@ -190,15 +190,15 @@ fn pending(said: Msg, up: u64, down: u64) -> Msg {
 
 /// The last `n` lines of a client's output, both streams in the order they
 /// came, error lines marked.
-pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
+pub(super) fn last_lines(both: &[(Pipe, Vec<u8>)], n: usize) -> Vec<String> {
     // Each stream's unfinished line is its own: output switching streams
     // mid-line does not join them, nor leave an empty line between them.
-    let mut lines: Vec<(Stream, Vec<u8>)> = Vec::new();
+    let mut lines: Vec<(Pipe, Vec<u8>)> = Vec::new();
     let mut open: [Option<usize>; 2] = [None, None];
     for (stream, bytes) in both {
         let slot = match stream {
-            Stream::Out => 0,
-            Stream::Err => 1,
+            Pipe::Out => 0,
+            Pipe::Err => 1,
         };
         for (k, chunk) in bytes.split(|&b| b == b'\n').enumerate() {
             if k > 0 {
@@ -224,8 +224,8 @@ pub(super) fn last_lines(both: &[(Stream, Vec<u8>)], n: usize) -> Vec<String> {
             let l = l.strip_suffix(b"\r").unwrap_or(l);
             let shown = crate::text::escape::escape_fit(l, 100);
             match stream {
-                Stream::Out => shown,
-                Stream::Err => format!("(stderr) {shown}"),
+                Pipe::Out => shown,
+                Pipe::Err => format!("(stderr) {shown}"),
             }
         })
         .collect()

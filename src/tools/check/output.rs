@@ -11,7 +11,7 @@ use super::KEPT_OUTPUT;
 
 /// Which stream a part of output came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stream {
+pub(super) enum Pipe {
     Out,
     Err,
 }
@@ -23,14 +23,14 @@ pub(super) enum Stream {
 pub(super) struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    pub both: Vec<(Stream, Vec<u8>)>,
+    pub both: Vec<(Pipe, Vec<u8>)>,
 }
 
 impl Output {
-    fn keep(&mut self, stream: Stream, bytes: &[u8]) {
+    fn keep(&mut self, stream: Pipe, bytes: &[u8]) {
         let kept = match stream {
-            Stream::Out => &mut self.stdout,
-            Stream::Err => &mut self.stderr,
+            Pipe::Out => &mut self.stdout,
+            Pipe::Err => &mut self.stderr,
         };
         kept.extend_from_slice(bytes);
         if kept.len() > 2 * KEPT_OUTPUT {
@@ -66,7 +66,7 @@ pub(super) fn read_output(
 ) -> thread::JoinHandle<Output> {
     thread::spawn(move || {
         let mut kept = Output::default();
-        let mut open = [Some((out, Stream::Out)), Some((err, Stream::Err))];
+        let mut open = [Some((out, Pipe::Out)), Some((err, Pipe::Err))];
         let mut buf = [0u8; 8192];
         while open.iter().any(Option::is_some) && !stop.load(Ordering::SeqCst) {
             let mut fds: Vec<libc::pollfd> = open

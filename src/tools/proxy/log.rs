@@ -12,7 +12,7 @@ use crate::lang::Msg;
 use crate::view::timeline;
 
 /// The most bytes of rows on their way to the log's writer, every kind of
-/// row counted (its bytes and [`ROW_COST`]). A row that would pass it is left
+/// row counted (its bytes and `ROW_COST`). A row that would pass it is left
 /// out and counted, and a row says how many once there is room again: a
 /// console slower than the traffic, or one nobody reads, neither slows the
 /// traffic nor fills the memory. A recording proxy waits for room instead,
@@ -323,12 +323,12 @@ mod tests {
 
     /// A console that takes nothing until told to, then keeps what it is
     /// given.
-    struct Held {
+    struct HeldConsole {
         go: Option<Receiver<()>>,
         kept: Arc<Mutex<Vec<u8>>>,
     }
 
-    impl Write for Held {
+    impl Write for HeldConsole {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             if let Some(go) = self.go.take() {
                 let _ = go.recv();
@@ -345,7 +345,7 @@ mod tests {
     fn held() -> (Log, SyncSender<()>, Arc<Mutex<Vec<u8>>>) {
         let (go, wait) = mpsc::sync_channel(1);
         let kept = Arc::new(Mutex::new(Vec::new()));
-        let out = Held {
+        let out = HeldConsole {
             go: Some(wait),
             kept: kept.clone(),
         };

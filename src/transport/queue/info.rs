@@ -51,7 +51,7 @@ pub struct ListenQueue {
 /// The accept queue of `listener`, as the kernel counts it now.
 pub fn listen_queue(listener: &impl AsRawFd) -> io::Result<ListenQueue> {
     let (info, _) = tcp_info(listener)?;
-    if info.tcpi_state != TCP_LISTEN {
+    if info.tcpi_state != super::TCP_LISTEN {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a listening socket",
@@ -63,8 +63,6 @@ pub fn listen_queue(listener: &impl AsRawFd) -> io::Result<ListenQueue> {
     })
 }
 
-/// `TCP_LISTEN` (include/net/tcp_states.h).
-const TCP_LISTEN: u8 = 10;
 /// `TCP_CLOSE`: a connection ended by a reset (or never made).
 const TCP_CLOSE: u8 = 7;
 

@@ -15,7 +15,7 @@ use crate::transport::queue::inq;
 pub(super) type Table = [(u32, Vec<(u32, Stop)>)];
 
 /// A recorded call between its entry and its return.
-pub(super) struct Pending {
+pub(super) struct PendingCall {
     pub(super) call: Call,
     buffer: Buffer,
     /// `MSG_TRUNC`: on TCP the bytes are thrown away, not copied.
@@ -73,7 +73,7 @@ pub(super) struct Entry {
     /// It is `ptrace`.
     pub(super) ptrace: bool,
     /// A socket call to record once it returns.
-    pub(super) pending: Option<Pending>,
+    pub(super) pending: Option<PendingCall>,
     /// A read of the program's standard input (descriptor 0, not a socket).
     pub(super) input: bool,
     /// What it writes to its standard output or error (descriptor 1 or 2,
@@ -186,7 +186,7 @@ pub(super) fn entering(
     args: &[u64; 6],
     held: bool,
     known: &mut Known,
-) -> Option<Pending> {
+) -> Option<PendingCall> {
     let fd = |a: u64| a as u32 as i32;
     // The socket the call is on: its first argument, but for sendfile the
     // first (where it writes) and for splice either end.
@@ -240,7 +240,7 @@ pub(super) fn entering(
         ("sendto", 0) => "send",
         _ => name,
     };
-    Some(Pending {
+    Some(PendingCall {
         call: Call {
             pid,
             name,
@@ -258,8 +258,8 @@ pub(super) fn entering(
 
 /// A recorded call returning: its result, and the bytes it moved (at most
 /// `room` of them); a connect, the ends it connected.
-pub(super) fn returned(pid: i32, pending: Pending, room: usize, known: &mut Known) -> Call {
-    let Pending {
+pub(super) fn returned(pid: i32, pending: PendingCall, room: usize, known: &mut Known) -> Call {
+    let PendingCall {
         mut call,
         buffer,
         thrown,

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use super::at_call::{Known, Pending, Table, closing, entered, returned};
+use super::at_call::{Known, PendingCall, Table, closing, entered, returned};
 use super::calls::{Call, KEPT_IN_ALL};
 use super::measure::{every_fd, is_socket, process_of, sockets_of, status_field};
 use super::{Go, Hold, Seen};
@@ -33,7 +33,7 @@ pub(super) fn follow(
     // the fork made, holding every descriptor of ours: nothing to measure.
     let mut started = false;
     // Recorded calls that have entered and not yet returned, by thread.
-    let mut pending: HashMap<i32, Pending> = HashMap::new();
+    let mut pending: HashMap<i32, PendingCall> = HashMap::new();
     // Closes of sockets a holder let go on, by thread, until they return.
     let mut held_closes: HashMap<i32, Vec<Call>> = HashMap::new();
     // Bytes of the calls kept so far (see KEPT_IN_ALL).
@@ -250,7 +250,7 @@ pub(super) fn follow(
 
 /// The recorded call thread `pid` was still in as it ended (a read that
 /// waited for bytes that never came), said as one that did not return.
-fn unfinished(pending: &mut HashMap<i32, Pending>, pid: i32) -> Option<Call> {
+fn unfinished(pending: &mut HashMap<i32, PendingCall>, pid: i32) -> Option<Call> {
     pending.remove(&pid).map(|p| Call {
         returned: false,
         ..p.call

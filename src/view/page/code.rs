@@ -19,7 +19,7 @@ pub const BOOK_CLIENT: &str = include_str!("../../../book/echo_client.c");
 
 /// The program a box shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Program {
+pub enum Listing {
     /// The book's server.
     Server,
     /// The client as `reader` reads its replies: the book's own client for
@@ -27,25 +27,25 @@ pub enum Program {
     Client(ReaderKind),
 }
 
-impl Program {
+impl Listing {
     /// The program's text.
     pub fn source(self) -> &'static str {
         match self {
-            Program::Server => BOOK_SERVER,
-            Program::Client(ReaderKind::Naive) => BOOK_CLIENT,
-            Program::Client(ReaderKind::Exact) => include_str!("loops/exact.c"),
-            Program::Client(ReaderKind::Line) => include_str!("loops/line.c"),
-            Program::Client(ReaderKind::Length) => include_str!("loops/length.c"),
-            Program::Client(ReaderKind::Book) => include_str!("loops/book.c"),
+            Listing::Server => BOOK_SERVER,
+            Listing::Client(ReaderKind::Naive) => BOOK_CLIENT,
+            Listing::Client(ReaderKind::Exact) => include_str!("loops/exact.c"),
+            Listing::Client(ReaderKind::Line) => include_str!("loops/line.c"),
+            Listing::Client(ReaderKind::Length) => include_str!("loops/length.c"),
+            Listing::Client(ReaderKind::Book) => include_str!("loops/book.c"),
         }
     }
 
     /// What the box is called.
     fn title(self, lang: Lang) -> String {
         match self {
-            Program::Server => tr!(lang, "page-code-server"),
-            Program::Client(ReaderKind::Naive) => tr!(lang, "page-code-client"),
-            Program::Client(r) => tr!(lang, "page-code-loop", reader = r.name()),
+            Listing::Server => tr!(lang, "page-code-server"),
+            Listing::Client(ReaderKind::Naive) => tr!(lang, "page-code-client"),
+            Listing::Client(r) => tr!(lang, "page-code-loop", reader = r.name()),
         }
     }
 
@@ -53,7 +53,7 @@ impl Program {
     /// is in its program once (a test holds them to it).
     pub fn needle(self, what: &What) -> Option<&'static str> {
         match self {
-            Program::Server => match what {
+            Listing::Server => match what {
                 What::Socket => Some("servSock = socket("),
                 What::Bind => Some("if(bind("),
                 What::Listen { .. } => Some("if(listen("),
@@ -65,7 +65,7 @@ impl Program {
                 What::CloseListener => Some("close(servSock)"),
                 _ => None,
             },
-            Program::Client(_) => match what {
+            Listing::Client(_) => match what {
                 What::Connect | What::ConnectWaits | What::ConnectRetried | What::Refused => {
                     Some("connect(sock")
                 }
@@ -101,7 +101,7 @@ fn shown(line: &str) -> String {
 /// one write for one read: the book writes what it read in one call), and a
 /// client's write before it has read the reply to the last (the book's loop
 /// reads after each write).
-fn experiments(program: Program, timeline: &[Event]) -> Vec<usize> {
+fn experiments(program: Listing, timeline: &[Event]) -> Vec<usize> {
     let mut found = Vec::new();
     // By connection: what the side has done since its last read.
     let mut since_read: Vec<(Side, Vec<usize>)> = Vec::new();
@@ -122,7 +122,7 @@ fn experiments(program: Program, timeline: &[Event]) -> Vec<usize> {
                 // one a chunk too; a client's second write before a read is
                 // the one the book would not make.
                 match (program, writes.len()) {
-                    (Program::Server, 2) => found.extend(writes.iter().copied()),
+                    (Listing::Server, 2) => found.extend(writes.iter().copied()),
                     (_, n) if n >= 2 => found.push(e.seq),
                     _ => {}
                 }
@@ -134,10 +134,10 @@ fn experiments(program: Program, timeline: &[Event]) -> Vec<usize> {
 }
 
 /// Whether a call of `side` is `program`'s.
-fn mine(program: Program, side: Side) -> bool {
+fn mine(program: Listing, side: Side) -> bool {
     match program {
-        Program::Server => side == Side::Server,
-        Program::Client(_) => matches!(side, Side::Client(_)),
+        Listing::Server => side == Side::Server,
+        Listing::Client(_) => matches!(side, Side::Client(_)),
     }
 }
 
@@ -145,7 +145,7 @@ fn mine(program: Program, side: Side) -> bool {
 /// its side (the server, or any client): `data-at` lists `[seq, line]`. A
 /// write the book's program would not make is tied to a line of its own
 /// under the code, marked as the experiment's.
-pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
+pub fn code_box(program: Listing, timeline: &[Event], lang: Lang) -> Markup {
     let experiment = experiments(program, timeline);
     // Under the book's lines, after a blank one.
     let extra = program.source().lines().count() + 1;
@@ -159,13 +159,13 @@ pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
         .collect();
     let at = serde_json::to_string(&at).expect("numbers serialize");
     let side = match program {
-        Program::Server => "server",
-        Program::Client(_) => "client",
+        Listing::Server => "server",
+        Listing::Client(_) => "client",
     };
     // The book's code is shown as the book wrote it; where this run's
     // listen() asked for another queue than the book's 5, the box says so.
     let listen = timeline.iter().find_map(|e| match e.what {
-        What::Listen { backlog } if program == Program::Server && backlog != BOOK_BACKLOG => {
+        What::Listen { backlog } if program == Listing::Server && backlog != BOOK_BACKLOG => {
             Some(backlog)
         }
         _ => None,
@@ -181,8 +181,8 @@ pub fn code_box(program: Program, timeline: &[Event], lang: Lang) -> Markup {
                     "\n"
                     span.ln.experiment data-line=(extra) {
                         (match program {
-                            Program::Server => tr!(lang, "page-code-experiment-server"),
-                            Program::Client(_) => tr!(lang, "page-code-experiment-client"),
+                            Listing::Server => tr!(lang, "page-code-experiment-server"),
+                            Listing::Client(_) => tr!(lang, "page-code-experiment-client"),
                         })
                     } "\n"
                 }
@@ -231,9 +231,9 @@ mod tests {
             },
         ];
         let programs = ReaderKind::ALL
-            .map(Program::Client)
+            .map(Listing::Client)
             .into_iter()
-            .chain([Program::Server]);
+            .chain([Listing::Server]);
         for p in programs {
             for what in &calls {
                 if let Some(needle) = p.needle(what) {
@@ -243,7 +243,7 @@ mod tests {
             }
         }
         // A line typed to the book's client is its fgets.
-        let typed = Program::Client(ReaderKind::Naive)
+        let typed = Listing::Client(ReaderKind::Naive)
             .line_of(calls.last().unwrap())
             .unwrap();
         assert_eq!(
@@ -251,7 +251,7 @@ mod tests {
             "fgets(message , BUF_SIZE , stdin);"
         );
         // The naive client's read is the book's line.
-        let read = Program::Client(ReaderKind::Naive)
+        let read = Listing::Client(ReaderKind::Naive)
             .line_of(&calls[6])
             .unwrap();
         assert_eq!(
@@ -286,17 +286,17 @@ mod tests {
             ev(8, Side::Server, read(4)),
             ev(9, Side::Server, write(4)),
         ];
-        assert_eq!(experiments(Program::Server, &timeline), [4, 5]);
-        let client = Program::Client(ReaderKind::Naive);
+        assert_eq!(experiments(Listing::Server, &timeline), [4, 5]);
+        let client = Listing::Client(ReaderKind::Naive);
         assert_eq!(experiments(client, &timeline), [2]);
-        let server = code_box(Program::Server, &timeline, Lang::Ko).into_string();
+        let server = code_box(Listing::Server, &timeline, Lang::Ko).into_string();
         let extra = BOOK_SERVER.lines().count() + 1;
-        let book = Program::Server.line_of(&write(4)).unwrap();
+        let book = Listing::Server.line_of(&write(4)).unwrap();
         assert!(
             server.contains(&format!(
                 "[[3,{}],[4,{extra}],[5,{extra}],[8,{}],[9,{book}]]",
-                Program::Server.line_of(&read(4)).unwrap(),
-                Program::Server.line_of(&read(4)).unwrap()
+                Listing::Server.line_of(&read(4)).unwrap(),
+                Listing::Server.line_of(&read(4)).unwrap()
             )),
             "{server}"
         );
@@ -304,7 +304,7 @@ mod tests {
         // A run that does only what the book does has no such line.
         let plain = [ev(1, Side::Server, read(4)), ev(2, Side::Server, write(4))];
         assert!(
-            !code_box(Program::Server, &plain, Lang::En)
+            !code_box(Listing::Server, &plain, Lang::En)
                 .into_string()
                 .contains("experiment")
         );
@@ -318,7 +318,7 @@ mod tests {
                 side: Side::Server,
                 what: What::Listen { backlog },
             }];
-            code_box(Program::Server, &timeline, Lang::En).into_string()
+            code_box(Listing::Server, &timeline, Lang::En).into_string()
         };
         assert!(listen(1).contains("listen() with a queue of 1; the book's code asks for 5"));
         assert!(!listen(5).contains("code-note"));

@@ -31,7 +31,7 @@ pub mod site;
 pub mod tables;
 mod traced;
 
-pub use traced::{Traced, trace_page};
+pub use traced::{TracedPage, trace_page};
 
 use std::ops::Range;
 
@@ -59,7 +59,7 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 
 /// Colours for messages; message N of client C takes colour (C - 1 + N) mod 8.
 const COLOURS: usize = 8;
 
-/// The colour of message `message` of `stream`: one of [`COLOURS`].
+/// The colour of message `message` of `stream`: one of `COLOURS`.
 pub fn message_colour(stream: &Stream, message: Option<usize>) -> Option<usize> {
     message.map(|i| (stream.client - 1 + i) % COLOURS)
 }
@@ -415,11 +415,11 @@ fn panel(r: &Report, clients: usize, shown: bool, traced: bool, lang: Lang) -> M
                         }
                     }
                     @if client_code {
-                        (code::code_box(code::Program::Client(r.reader), &r.timeline, lang))
+                        (code::code_box(code::Listing::Client(r.reader), &r.timeline, lang))
                     }
                     // A traced program's server is ours, its calls not shown.
                     @if !traced {
-                        (code::code_box(code::Program::Server, &r.timeline, lang))
+                        (code::code_box(code::Listing::Server, &r.timeline, lang))
                     }
                 }
             }

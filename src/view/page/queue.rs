@@ -91,7 +91,7 @@ pub struct Bar {
 /// on (the client's, then the server's), its send queues where bytes wait
 /// unsent, and the listen queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
+pub struct QueuesAt {
     /// Whose connection (client number).
     #[serde(rename = "c")]
     pub connection: usize,
@@ -269,7 +269,7 @@ pub fn steps(
     flow: &Flow,
     clients: usize,
     lang: Lang,
-) -> Vec<Step> {
+) -> Vec<QueuesAt> {
     let reads = reads(timeline);
     let last = timeline.iter().map(|e| e.seq).max().unwrap_or(0);
     let by_seq: HashMap<usize, &Event> = timeline.iter().map(|e| (e.seq, e)).collect();
@@ -421,7 +421,7 @@ pub fn steps(
             if clients > 1 {
                 bars.push(listen_bar(listen, unaccepted, lang));
             }
-            Step { connection, bars }
+            QueuesAt { connection, bars }
         })
         .collect()
 }

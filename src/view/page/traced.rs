@@ -14,7 +14,7 @@ use crate::tr;
 
 /// What a traced run's page shows.
 #[derive(Debug, Clone)]
-pub struct Traced<'a> {
+pub struct TracedPage<'a> {
     /// The command traced, as a shell would show it.
     pub command: &'a str,
     /// Lines about the run: the server it talked to, how that one was shaped.
@@ -28,7 +28,7 @@ pub struct Traced<'a> {
 }
 
 /// The page of a traced program's calls.
-pub fn trace_page(run: &Traced<'_>, lang: Lang) -> String {
+pub fn trace_page(run: &TracedPage<'_>, lang: Lang) -> String {
     let t = |id: &str| tr!(lang, id);
     let report = Report {
         scenario: "trace".into(),

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::super::tests::{accept, conduct, connect, listening, read, rows, within};
-use super::super::{Actor, Conductor, Connecting, PATIENCE};
+use super::super::{Actor, Conductor, ConnectOutcome, PATIENCE};
 use super::{Conducted, Peer};
 use crate::event::What;
 use crate::lesson::server::{Acceptor, ServerConfig};
@@ -33,8 +33,8 @@ fn pair(
     });
     conductor.begin(Actor::Client).unwrap();
     let client = match conductor.connect(addr, &client_opts, 1).unwrap() {
-        Connecting::Done(stream, _) => stream,
-        Connecting::Waits(_) => panic!("an empty listen queue made a connect wait"),
+        ConnectOutcome::Done(stream, _) => stream,
+        ConnectOutcome::Waits(_) => panic!("an empty listen queue made a connect wait"),
     };
     // Handing the baton on lets the server accept.
     conductor.finish(Actor::Client);

@@ -277,8 +277,8 @@ fn a_reply_is_its_bytes_or_their_escaped_form() {
 
 #[test]
 fn the_last_lines_keep_each_stream_s_unfinished_line_its_own() {
-    let out = |s: &str| (Stream::Out, s.as_bytes().to_vec());
-    let err = |s: &str| (Stream::Err, s.as_bytes().to_vec());
+    let out = |s: &str| (Pipe::Out, s.as_bytes().to_vec());
+    let err = |s: &str| (Pipe::Err, s.as_bytes().to_vec());
     let both = [
         out("first\nsec"),
         err("oops"),

@@ -12,7 +12,7 @@ use crate::tools::check::CheckError;
 /// One connection of the baseline: which requests went over it, the reply to
 /// each, and where each reply varied between the two baseline runs.
 #[derive(Debug, Clone)]
-pub(super) struct Conn {
+pub(super) struct BaselineConn {
     pub(super) requests: Vec<usize>,
     pub(super) replies: Vec<Vec<u8>>,
     /// For each reply, the byte ranges that differed between the two runs
@@ -24,7 +24,7 @@ pub(super) struct Conn {
 /// long a shaped run waits for a reply.
 #[derive(Debug, Clone)]
 pub(super) struct Baseline {
-    pub(super) conns: Vec<Conn>,
+    pub(super) conns: Vec<BaselineConn>,
     /// [`REPLY_MARGIN`] times the slowest reply of the baseline, at least
     /// [`REPLY_WAIT_LEAST`], at most `--timeout`: a reply that has not come
     /// by then is not coming.
@@ -71,7 +71,7 @@ pub(super) fn baseline(addr: SocketAddr, config: &ServerCheck) -> Result<Baselin
     let second = baseline_run(addr, config, (gap * 3).max(AGAIN_QUIET))?;
     let mut conns = Vec::new();
     for (a, b) in first.iter().zip(&second) {
-        let mut conn = Conn {
+        let mut conn = BaselineConn {
             requests: a.requests.clone(),
             replies: Vec::new(),
             varies: Vec::new(),

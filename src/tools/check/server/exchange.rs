@@ -13,7 +13,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::mem::size_of;
 
-use super::baseline::{Baseline, Conn, masked};
+use super::baseline::{Baseline, BaselineConn, masked};
 use super::process::Server;
 use super::wrong::{Wrong, io_wrong};
 use super::{CHUNK_WAIT, ServerCheck};
@@ -234,7 +234,7 @@ pub(super) fn compare(
 /// `wait` for it, and compare it.
 pub(super) fn expect(
     s: &mut TcpStream,
-    conn: &Conn,
+    conn: &BaselineConn,
     k: usize,
     wait: Duration,
     config: &ServerCheck,

@@ -22,7 +22,7 @@ use crate::transport::trace::calls::Call;
 
 /// The server under test, running.
 pub(super) struct Server {
-    pub(super) child: client::Running,
+    pub(super) child: client::ClientProcess,
     pub(super) addr: SocketAddr,
     /// How many times it was started again after it ended well.
     pub(super) restarts: usize,
