@@ -28,13 +28,13 @@ fn bad_scenario_files_name_the_file_and_the_line() {
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = 1\nchonk = 4"),
             "bad.toml:7: unknown field `chonk`, expected one of `clients`, `backlog`, `buffer_size`, \
-             `nodelay`, `send_buffer`, `recv_buffer`, `chunk`, `chunk_delay_ms`, `random_chunks`, \
-             `random_pauses`, `burst`, `seed`, `read_delay_ms`, `cut_after`, `reset_after`",
+             `seed`, `chunk`, `chunk_delay_ms`, `random_chunks`, `random_pauses`, `burst`, \
+             `nodelay`, `send_buffer`, `recv_buffer`, `read_delay_ms`, `cut_after`, `reset_after`",
         ),
         // A wrong type.
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = \"three\""),
-            "bad.toml:6: invalid type: string \"three\", expected usize",
+            "bad.toml:6: invalid type: string \"three\", expected u64",
         ),
         // An impossible value, in a section.
         (

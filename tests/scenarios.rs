@@ -147,7 +147,7 @@ fn the_correct_readers_report_a_cut_as_closed_mid_message() {
 fn a_scenario_built_in_code_runs() {
     let mut s = Scenario::default();
     s.server.chunk = Some(1);
-    s.server.chunk_delay_ms = 1;
+    s.server.chunk_delay_ms = Some(1);
     s.steps = vec![Step::Send {
         client: 1,
         messages: vec![b"abc\n".to_vec(), b"de\n".to_vec()],

@@ -1,8 +1,9 @@
-//! The shaping keys are declared once, in `ShapeSpec`, and every other place
-//! that takes them is held to that list here: a scenario's `[server]` and
-//! `[client]` tables, and the command line's switches (`echo-server`,
-//! `tcp-boundary run`, the proxy's two directions). A key added to one place
-//! and not the others fails these tests.
+//! The shaping keys are declared once, in `shape::with_shaping_keys!`, and
+//! `ShapeSpec`, a scenario's `[server]` table and the command line's switches
+//! are written from that list. These tests hold every place that takes them
+//! to `ShapeSpec`'s names and meanings: a scenario's `[server]` and `[client]`
+//! tables (the client's keys renamed `write_…`), and the command line's
+//! switches (`echo-server`, `tcp-boundary run`, the proxy's two directions).
 
 use clap::CommandFactory;
 use serde_json::{Value, json};

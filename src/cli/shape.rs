@@ -6,14 +6,15 @@
 //! reset that only a server or a proxy makes; the
 //! proxy takes them twice, once per direction, as `--down-…` (server → client)
 //! and `--up-…` (client → server). [`shape_switches!`] writes each of those
-//! structs from the one list of switches below, so a switch added there exists
-//! everywhere, with the same help and the same limits.
+//! structs from the one list of keys (`shape::with_shaping_keys!`), so a key
+//! added there exists everywhere, with the same help and the same limits.
 
 use clap::Args;
 
 use crate::shape::fragment::ChunkRange;
 use crate::shape::{
     MAX_BURST, MAX_CHUNK, MAX_CUT_AFTER, MAX_DELAY_MS, MAX_SOCKET_BUFFER, ShapeSpec,
+    with_shaping_keys,
 };
 
 /// A byte count from 1 to `max`, with an optional unit: `4096`, `64K`, `16MiB`
@@ -81,72 +82,37 @@ pub fn chunk_range(s: &str) -> Result<ChunkRange, String> {
     Ok(r)
 }
 
-/// Defines the clap argument structs with the shaping switches, their long
-/// names prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and their
-/// `spec()`: `$writes`, how an end splits and paces what it writes and its
-/// socket's options, and `$name`, which adds what only the end that answers
-/// does to a connection (a late read, a cut, a reset).
+/// Defines the clap argument structs with the shaping switches, written from
+/// the one list of keys (`shape::with_shaping_keys!`), their long names
+/// prefixed with `$prefix` (`""`, `"down-"`, `"up-"`), and their `spec()`:
+/// `$writes`, how an end splits and paces what it writes and its socket's
+/// options, and `$name`, which adds what only the end that answers does to a
+/// connection (a late read, a cut, a reset).
 macro_rules! shape_switches {
-    ($(#[$meta:meta])* $name:ident, $(#[$wmeta:meta])* $writes:ident, $prefix:literal, $heading:literal) => {
+    (($(#[$meta:meta])* $name:ident, $(#[$wmeta:meta])* $writes:ident, $prefix:literal, $heading:literal)
+     writes { $( $(#[$wdoc:meta])* $w:ident $wlong:literal : $wty:ty
+                 [$($wa:tt)*] [$($wrel:ident $wother:literal)*], )* }
+     answers { $( $(#[$adoc:meta])* $a:ident $along:literal : $aty:ty
+                  [$($aa:tt)*] [$($arel:ident $aother:literal)*], )* }
+    ) => {
         $(#[$wmeta])*
         #[derive(Debug, Clone, Default, Args)]
         #[command(next_help_heading = $heading)]
         pub struct $writes {
-            /// Split each write into chunks of at most BYTES (1 to 16M).
-            #[arg(long = concat!($prefix, "chunk"), id = concat!($prefix, "chunk"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_CHUNK),
-                  conflicts_with = concat!($prefix, "random-chunks"))]
-            pub chunk: Option<u64>,
-            /// Pause MS after each chunk (0 to 60000): a reader on the other end
-            /// gets the part that has arrived.
-            #[arg(long = concat!($prefix, "chunk-delay-ms"), id = concat!($prefix, "chunk-delay-ms"),
-                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
-            pub chunk_delay_ms: Option<u64>,
-            /// Split into chunks of random sizes between MIN and MAX bytes (seeded).
-            #[arg(long = concat!($prefix, "random-chunks"), id = concat!($prefix, "random-chunks"),
-                  allow_hyphen_values = true, value_name = "MIN-MAX", value_parser = chunk_range)]
-            pub random_chunks: Option<ChunkRange>,
-            /// Draw each pause at random between 0 and the chunk delay (seeded); a
-            /// pause of 0 sends the next chunk straight after.
-            #[arg(long = concat!($prefix, "random-pauses"), id = concat!($prefix, "random-pauses"),
-                  requires = concat!($prefix, "chunk-delay-ms"))]
-            pub random_pauses: bool,
-            /// Send the chunks in bursts of N (1 to 1000): the pause comes after
-            /// every Nth chunk, so N writes in a row arrive as one read.
-            #[arg(long = concat!($prefix, "burst"), id = concat!($prefix, "burst"),
-                  allow_negative_numbers = true, value_name = "N",
-                  value_parser = number_in(1, MAX_BURST))]
-            pub burst: Option<u64>,
-            /// Set TCP_NODELAY: every write leaves at once, so small writes are
-            /// not merged by Nagle's algorithm.
-            #[arg(long = concat!($prefix, "nodelay"), id = concat!($prefix, "nodelay"))]
-            pub nodelay: bool,
-            /// Ask for this SO_SNDBUF (1 to 64M; the kernel's size is printed).
-            #[arg(long = concat!($prefix, "send-buffer"), id = concat!($prefix, "send-buffer"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_SOCKET_BUFFER))]
-            pub send_buffer: Option<u64>,
-            /// Ask for this SO_RCVBUF (1 to 64M; the kernel's size is printed): a
-            /// small one makes a large message arrive over several reads.
-            #[arg(long = concat!($prefix, "recv-buffer"), id = concat!($prefix, "recv-buffer"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(1, MAX_SOCKET_BUFFER))]
-            pub recv_buffer: Option<u64>,
+            $(
+                $(#[$wdoc])*
+                #[arg(long = concat!($prefix, $wlong), id = concat!($prefix, $wlong),
+                      $($wrel = concat!($prefix, $wother),)* $($wa)*)]
+                pub $w: $wty,
+            )*
         }
 
         impl $writes {
             /// The switches as the library takes them.
             pub fn spec(&self) -> ShapeSpec {
                 ShapeSpec {
-                    chunk: self.chunk,
-                    chunk_delay_ms: self.chunk_delay_ms,
-                    random_chunks: self.random_chunks,
-                    random_pauses: self.random_pauses,
-                    burst: self.burst,
-                    nodelay: self.nodelay,
-                    send_buffer: self.send_buffer,
-                    recv_buffer: self.recv_buffer,
-                    read_delay_ms: None,
-                    cut_after: None,
-                    reset_after: None,
+                    $( $w: self.$w, )*
+                    ..ShapeSpec::default()
                 }
             }
         }
@@ -157,30 +123,19 @@ macro_rules! shape_switches {
         pub struct $name {
             #[command(flatten)]
             pub writes: $writes,
-            /// Read late: wait MS (0 to 60000) before each read, so that separate
-            /// writes arrive as one read (coalescing).
-            #[arg(long = concat!($prefix, "read-delay-ms"), id = concat!($prefix, "read-delay-ms"),
-                  allow_negative_numbers = true, value_name = "MS", value_parser = millis)]
-            pub read_delay_ms: Option<u64>,
-            /// Close the connection cleanly (FIN) after BYTES (0 to 1T): a
-            /// peer that vanishes mid-message.
-            #[arg(long = concat!($prefix, "cut-after"), id = concat!($prefix, "cut-after"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER),
-                  conflicts_with = concat!($prefix, "reset-after"))]
-            pub cut_after: Option<u64>,
-            /// Abort the connection (RST) after BYTES (0 to 1T).
-            #[arg(long = concat!($prefix, "reset-after"), id = concat!($prefix, "reset-after"),
-                  allow_negative_numbers = true, value_name = "BYTES", value_parser = bytes_in(0, MAX_CUT_AFTER))]
-            pub reset_after: Option<u64>,
+            $(
+                $(#[$adoc])*
+                #[arg(long = concat!($prefix, $along), id = concat!($prefix, $along),
+                      $($arel = concat!($prefix, $aother),)* $($aa)*)]
+                pub $a: $aty,
+            )*
         }
 
         impl $name {
             /// The switches as the library takes them.
             pub fn spec(&self) -> ShapeSpec {
                 ShapeSpec {
-                    read_delay_ms: self.read_delay_ms,
-                    cut_after: self.cut_after,
-                    reset_after: self.reset_after,
+                    $( $a: self.$a, )*
                     ..self.writes.spec()
                 }
             }
@@ -188,7 +143,7 @@ macro_rules! shape_switches {
     };
 }
 
-shape_switches!(
+with_shaping_keys!(shape_switches!
     /// The shaping switches of the echo server, `run` and the bench's server.
     ShapeArgs,
     /// What the client shapes: its writes and its socket. A late read, a cut
@@ -197,7 +152,7 @@ shape_switches!(
     "",
     "Shaping"
 );
-shape_switches!(
+with_shaping_keys!(shape_switches!
     /// `run`'s shaping switches: over the scenario's server only (the
     /// scenario's client keeps its own `[client]` settings).
     RunShapeArgs,
@@ -206,7 +161,7 @@ shape_switches!(
     "",
     "Shaping the scenario's server (its client keeps the scenario's settings)"
 );
-shape_switches!(
+with_shaping_keys!(shape_switches!
     /// The proxy's shaping of server → client.
     DownShapeArgs,
     /// The writes and socket part of [`DownShapeArgs`].
@@ -214,7 +169,7 @@ shape_switches!(
     "down-",
     "Shaping server → client (down)"
 );
-shape_switches!(
+with_shaping_keys!(shape_switches!
     /// The proxy's shaping of client → server.
     UpShapeArgs,
     /// The writes and socket part of [`UpShapeArgs`].

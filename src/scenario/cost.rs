@@ -140,7 +140,8 @@ impl Scenario {
             None => server_reads,
         };
         // A small receive buffer lets half its size through at a time.
-        let window = |side_buffer: Option<usize>| side_buffer.map_or(0, |b| per((b / 2).max(1)));
+        let window =
+            |side_buffer: Option<u64>| side_buffer.map_or(0, |b| per((b as usize / 2).max(1)));
         let (client_held, server_held) = (
             window(self.client.recv_buffer),
             window(self.server.recv_buffer),

@@ -318,7 +318,7 @@ impl Scenario {
             (s.send_buffer, c.recv_buffer),
         ]
         .into_iter()
-        .filter_map(|(send, recv)| Some(send? + recv?))
+        .filter_map(|(send, recv)| Some(send? as usize + recv? as usize))
         .min();
         // The kernel gives data at least 1.5 times the buffer size asked for.
         let fits = |bytes: usize| smallest.is_none_or(|b| bytes * 2 <= b * 3);

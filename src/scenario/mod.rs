@@ -40,7 +40,7 @@
 //!
 //! let mut s = Scenario::default();
 //! s.server.chunk = Some(2);
-//! s.server.chunk_delay_ms = 10;
+//! s.server.chunk_delay_ms = Some(10);
 //! s.steps = vec![Step::Send { client: 1, messages: vec![b"ping\n".to_vec()] }];
 //! let report = s.run(ReaderKind::Line, None).unwrap();
 //! assert_eq!(report.verdict, Verdict::Intact);
@@ -123,88 +123,58 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The server side of a scenario: the same knobs as `echo-server`. The
-/// shaping keys are [`ShapeSpec`]'s, with the same names (`tests/shape_keys.rs`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerSettings {
-    /// Clients to serve before exiting (0: until the script ends).
-    pub clients: usize,
-    /// The listen backlog: `listen(sock, backlog)`. Linux queues one
-    /// connection more than this for `accept`.
-    pub backlog: u32,
-    /// Read buffer size.
-    pub buffer_size: usize,
-    /// TCP_NODELAY on accepted sockets.
-    pub nodelay: bool,
-    /// SO_SNDBUF to ask for.
-    pub send_buffer: Option<usize>,
-    /// SO_RCVBUF to ask for.
-    pub recv_buffer: Option<usize>,
-    /// Split each echo into chunks of at most this many bytes.
-    pub chunk: Option<usize>,
-    /// Pause after each chunk.
-    pub chunk_delay_ms: u64,
-    /// Random chunk sizes, `"MIN-MAX"`.
-    pub random_chunks: Option<ChunkRange>,
-    /// Draw each pause between 0 and `chunk_delay_ms`.
-    pub random_pauses: bool,
-    /// Pause only after every `burst` chunks.
-    pub burst: Option<usize>,
-    /// Seed for the random chunks and pauses.
-    pub seed: Option<u64>,
-    /// Read late: let the client's writes pile up before each read.
-    pub read_delay_ms: u64,
-    /// Close a connection after echoing this many bytes to it.
-    pub cut_after: Option<u64>,
-    /// Abort a connection (RST) after echoing this many bytes to it.
-    pub reset_after: Option<u64>,
-}
-
-impl ServerSettings {
-    /// The shaping keys as the shaping switches (see [`crate::shape`]).
-    pub fn spec(&self) -> ShapeSpec {
-        ShapeSpec {
-            chunk: self.chunk.map(|n| n as u64),
-            chunk_delay_ms: nonzero(self.chunk_delay_ms),
-            random_chunks: self.random_chunks,
-            random_pauses: self.random_pauses,
-            burst: self.burst.map(|n| n as u64),
-            read_delay_ms: nonzero(self.read_delay_ms),
-            cut_after: self.cut_after,
-            reset_after: self.reset_after,
-            nodelay: self.nodelay,
-            send_buffer: self.send_buffer.map(|n| n as u64),
-            recv_buffer: self.recv_buffer.map(|n| n as u64),
+/// Writes [`ServerSettings`] from the list of shaping keys
+/// (`shape::with_shaping_keys!`): the server's own keys, then every shaping
+/// key by its name, so that a key added to the list is a key of a scenario's
+/// `[server]` table too.
+macro_rules! server_settings {
+    (()
+     writes { $( $(#[$wdoc:meta])* $w:ident $wlong:literal : $wty:ty [$($wa:tt)*] [$($wr:tt)*], )* }
+     answers { $( $(#[$adoc:meta])* $a:ident $along:literal : $aty:ty [$($aa:tt)*] [$($ar:tt)*], )* }
+    ) => {
+        /// The server side of a scenario: the same knobs as `echo-server`, the
+        /// shaping keys [`ShapeSpec`]'s by the same names.
+        #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct ServerSettings {
+            /// Clients to serve before exiting (0: until the script ends).
+            pub clients: usize,
+            /// The listen backlog: `listen(sock, backlog)`. Linux queues one
+            /// connection more than this for `accept`.
+            pub backlog: u32,
+            /// Read buffer size.
+            pub buffer_size: usize,
+            /// Seed for the random chunks and pauses.
+            pub seed: Option<u64>,
+            $( $(#[$wdoc])* pub $w: $wty, )*
+            $( $(#[$adoc])* pub $a: $aty, )*
         }
-    }
-}
 
-fn nonzero(ms: u64) -> Option<u64> {
-    (ms > 0).then_some(ms)
-}
-
-impl Default for ServerSettings {
-    fn default() -> Self {
-        ServerSettings {
-            clients: 1,
-            backlog: crate::lesson::server::BOOK_BACKLOG,
-            buffer_size: crate::lesson::server::BOOK_BUF_SIZE,
-            nodelay: false,
-            send_buffer: None,
-            recv_buffer: None,
-            chunk: None,
-            chunk_delay_ms: 0,
-            random_chunks: None,
-            random_pauses: false,
-            burst: None,
-            seed: None,
-            read_delay_ms: 0,
-            cut_after: None,
-            reset_after: None,
+        impl ServerSettings {
+            /// The shaping keys as the shaping switches (see [`crate::shape`]).
+            pub fn spec(&self) -> ShapeSpec {
+                ShapeSpec {
+                    $( $w: self.$w, )*
+                    $( $a: self.$a, )*
+                }
+            }
         }
-    }
+
+        impl Default for ServerSettings {
+            fn default() -> Self {
+                ServerSettings {
+                    clients: 1,
+                    backlog: crate::lesson::server::BOOK_BACKLOG,
+                    buffer_size: crate::lesson::server::BOOK_BUF_SIZE,
+                    seed: None,
+                    $( $w: Default::default(), )*
+                    $( $a: Default::default(), )*
+                }
+            }
+        }
+    };
 }
+crate::shape::with_shaping_keys!(server_settings!);
 
 /// The client side's settings, shared by every client of the script. The
 /// shaping keys are a part of [`ShapeSpec`]'s, the writer's spelled `write_…`
@@ -217,9 +187,9 @@ pub struct ClientSettings {
     /// TCP_NODELAY.
     pub nodelay: bool,
     /// SO_SNDBUF to ask for.
-    pub send_buffer: Option<usize>,
+    pub send_buffer: Option<u64>,
     /// SO_RCVBUF to ask for.
-    pub recv_buffer: Option<usize>,
+    pub recv_buffer: Option<u64>,
     /// Send each message in writes of at most this many bytes.
     pub write_chunk: Option<usize>,
     /// Pause after each of those writes.
@@ -244,11 +214,15 @@ impl ClientSettings {
             chunk: self.write_chunk.map(|n| n as u64),
             chunk_delay_ms: nonzero(self.write_delay_ms),
             nodelay: self.nodelay,
-            send_buffer: self.send_buffer.map(|n| n as u64),
-            recv_buffer: self.recv_buffer.map(|n| n as u64),
+            send_buffer: self.send_buffer,
+            recv_buffer: self.recv_buffer,
             ..ShapeSpec::default()
         }
     }
+}
+
+fn nonzero(ms: u64) -> Option<u64> {
+    (ms > 0).then_some(ms)
 }
 
 impl Default for ClientSettings {

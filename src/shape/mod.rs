@@ -140,38 +140,135 @@ pub enum ShapeError {
     },
 }
 
-/// The shaping switches as a user gives them: on the command line (see
-/// `cli::shape`) or as keys of a scenario file's `[server]` table.
+/// The shaping keys, each declared once: its name in code and in a scenario
+/// file (`chunk_delay_ms`), on the command line (`chunk-delay-ms`), its type,
+/// its help, how the command line reads it (`[...]`: clap's arguments) and
+/// which other switch it excludes or needs (`[conflicts_with "…"]`, named
+/// without the proxy's `down-`/`up-` prefix). `writes`: how an end splits
+/// and paces what it writes, and its socket; `answers`: what only the end
+/// that answers does to a connection.
 ///
-/// This is the one list of the shaping keys. The command line's switches
-/// (`--chunk`, `--down-chunk`, …) and a scenario's `[server]` and `[client]`
-/// keys are spelled after it; `tests/shape_keys.rs` holds them to it, through
-/// this struct's serialized field names.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ShapeSpec {
-    /// Split each buffer into chunks of at most this many bytes.
-    pub chunk: Option<u64>,
-    /// Pause this long after each write (with `random_pauses`: at most this).
-    pub chunk_delay_ms: Option<u64>,
-    /// Split into chunks of random sizes within `MIN-MAX` (seeded).
-    pub random_chunks: Option<ChunkRange>,
-    /// Draw each pause between 0 and `chunk_delay_ms` (seeded).
-    pub random_pauses: bool,
-    /// Pause only after every `burst` chunks: the chunks between pauses
-    /// arrive together.
-    pub burst: Option<u64>,
-    /// Wait this long before each read: separate writes arrive as one read.
-    pub read_delay_ms: Option<u64>,
-    /// Close the connection cleanly after this many bytes.
-    pub cut_after: Option<u64>,
-    /// Abort the connection (RST) after this many bytes.
-    pub reset_after: Option<u64>,
-    /// Set TCP_NODELAY.
-    pub nodelay: bool,
-    /// Ask for this SO_SNDBUF.
-    pub send_buffer: Option<u64>,
-    /// Ask for this SO_RCVBUF.
-    pub recv_buffer: Option<u64>,
+/// Every place that takes the keys is written from this list by the macro
+/// named first, which is given the rest of the arguments before the list:
+/// [`ShapeSpec`] below, a scenario's `[server]` table
+/// ([`ServerSettings`](crate::scenario::ServerSettings)) and the command
+/// line's switches (`cli::shape`). A new key is one entry here, and its
+/// effect in [`ShapeSpec::shape`] (or where its [`Shape`] is applied).
+macro_rules! with_shaping_keys {
+    ($then:ident ! $($args:tt)*) => {
+        $then! { ($($args)*)
+            writes {
+                /// Split each write into chunks of at most BYTES (1 to 16M).
+                chunk "chunk": Option<u64>
+                    [allow_negative_numbers = true, value_name = "BYTES",
+                     value_parser = bytes_in(1, MAX_CHUNK)]
+                    [conflicts_with "random-chunks"],
+                /// Pause MS after each chunk (0 to 60000): a reader on the other end
+                /// gets the part that has arrived.
+                chunk_delay_ms "chunk-delay-ms": Option<u64>
+                    [allow_negative_numbers = true, value_name = "MS", value_parser = millis]
+                    [],
+                /// Split into chunks of random sizes between MIN and MAX bytes (seeded).
+                random_chunks "random-chunks": Option<ChunkRange>
+                    [allow_hyphen_values = true, value_name = "MIN-MAX", value_parser = chunk_range]
+                    [],
+                /// Draw each pause at random between 0 and the chunk delay (seeded); a
+                /// pause of 0 sends the next chunk straight after.
+                random_pauses "random-pauses": bool
+                    []
+                    [requires "chunk-delay-ms"],
+                /// Send the chunks in bursts of N (1 to 1000): the pause comes after
+                /// every Nth chunk, so N writes in a row arrive as one read.
+                burst "burst": Option<u64>
+                    [allow_negative_numbers = true, value_name = "N",
+                     value_parser = number_in(1, MAX_BURST)]
+                    [],
+                /// Set TCP_NODELAY: every write leaves at once, so small writes are
+                /// not merged by Nagle's algorithm.
+                nodelay "nodelay": bool
+                    []
+                    [],
+                /// Ask for this SO_SNDBUF (1 to 64M; the kernel's size is printed).
+                send_buffer "send-buffer": Option<u64>
+                    [allow_negative_numbers = true, value_name = "BYTES",
+                     value_parser = bytes_in(1, MAX_SOCKET_BUFFER)]
+                    [],
+                /// Ask for this SO_RCVBUF (1 to 64M; the kernel's size is printed): a
+                /// small one makes a large message arrive over several reads.
+                recv_buffer "recv-buffer": Option<u64>
+                    [allow_negative_numbers = true, value_name = "BYTES",
+                     value_parser = bytes_in(1, MAX_SOCKET_BUFFER)]
+                    [],
+            }
+            answers {
+                /// Read late: wait MS (0 to 60000) before each read, so that separate
+                /// writes arrive as one read (coalescing).
+                read_delay_ms "read-delay-ms": Option<u64>
+                    [allow_negative_numbers = true, value_name = "MS", value_parser = millis]
+                    [],
+                /// Close the connection cleanly (FIN) after BYTES (0 to 1T): a
+                /// peer that vanishes mid-message.
+                cut_after "cut-after": Option<u64>
+                    [allow_negative_numbers = true, value_name = "BYTES",
+                     value_parser = bytes_in(0, MAX_CUT_AFTER)]
+                    [conflicts_with "reset-after"],
+                /// Abort the connection (RST) after BYTES (0 to 1T).
+                reset_after "reset-after": Option<u64>
+                    [allow_negative_numbers = true, value_name = "BYTES",
+                     value_parser = bytes_in(0, MAX_CUT_AFTER)]
+                    [],
+            }
+        }
+    };
+}
+pub(crate) use with_shaping_keys;
+
+/// Writes [`ShapeSpec`] from the list of keys.
+macro_rules! shape_spec {
+    (()
+     writes { $( $(#[$wdoc:meta])* $w:ident $wlong:literal : $wty:ty [$($wa:tt)*] [$($wr:tt)*], )* }
+     answers { $( $(#[$adoc:meta])* $a:ident $along:literal : $aty:ty [$($aa:tt)*] [$($ar:tt)*], )* }
+    ) => {
+        /// The shaping switches as a user gives them: on the command line (see
+        /// `cli::shape`) or as keys of a scenario file's `[server]` table,
+        /// written from the one list of keys (`with_shaping_keys!`).
+        /// `tests/shape_keys.rs` holds a scenario's `[client]` keys and the
+        /// command line to it, through this struct's serialized field names.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+        pub struct ShapeSpec {
+            $( $(#[$wdoc])* pub $w: $wty, )*
+            $( $(#[$adoc])* pub $a: $aty, )*
+        }
+
+        impl ShapeSpec {
+            /// Each switch of `self` that is set, else the one of `base`: switches on
+            /// the command line over a scenario file's.
+            pub fn over(self, base: ShapeSpec) -> ShapeSpec {
+                ShapeSpec {
+                    $( $w: Over::over(self.$w, base.$w), )*
+                    $( $a: Over::over(self.$a, base.$a), )*
+                }
+            }
+        }
+    };
+}
+with_shaping_keys!(shape_spec!);
+
+/// A switch given over another: an option when set, a flag when on.
+trait Over {
+    fn over(self, base: Self) -> Self;
+}
+
+impl<T> Over for Option<T> {
+    fn over(self, base: Self) -> Self {
+        self.or(base)
+    }
+}
+
+impl Over for bool {
+    fn over(self, base: Self) -> Self {
+        self || base
+    }
 }
 
 /// A range is written as the files and the command line spell it: `MIN-MAX`.
@@ -186,24 +283,6 @@ impl ShapeSpec {
     /// seed must be chosen.
     pub fn needs_seed(&self) -> bool {
         self.random_chunks.is_some() || (self.random_pauses && self.chunk_delay_ms.unwrap_or(0) > 0)
-    }
-
-    /// Each switch of `self` that is set, else the one of `base`: switches on
-    /// the command line over a scenario file's.
-    pub fn over(self, base: ShapeSpec) -> ShapeSpec {
-        ShapeSpec {
-            chunk: self.chunk.or(base.chunk),
-            chunk_delay_ms: self.chunk_delay_ms.or(base.chunk_delay_ms),
-            random_chunks: self.random_chunks.or(base.random_chunks),
-            random_pauses: self.random_pauses || base.random_pauses,
-            burst: self.burst.or(base.burst),
-            read_delay_ms: self.read_delay_ms.or(base.read_delay_ms),
-            cut_after: self.cut_after.or(base.cut_after),
-            reset_after: self.reset_after.or(base.reset_after),
-            nodelay: self.nodelay || base.nodelay,
-            send_buffer: self.send_buffer.or(base.send_buffer),
-            recv_buffer: self.recv_buffer.or(base.recv_buffer),
-        }
     }
 
     /// The one mapping from switches to a [`Shape`]: every limit and every

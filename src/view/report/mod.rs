@@ -155,7 +155,11 @@ fn client_lines(s: &Scenario, lang: Lang, asked: bool) -> Vec<String> {
         out.push(tr!(lang, "client-nodelay"));
     }
     if asked {
-        out.extend(buffers_asked(c.send_buffer, c.recv_buffer, lang));
+        out.extend(buffers_asked(
+            c.send_buffer.map(|n| n as usize),
+            c.recv_buffer.map(|n| n as usize),
+            lang,
+        ));
     }
     // How each message is written: worded as every shape is (the clients'
     // shape was checked when the scenario was read).
