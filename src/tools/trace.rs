@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ use crate::lesson::book_c::{self, BookProgram};
 use crate::lesson::server::ServerConfig;
 use crate::tools::check::Ended;
 use crate::tools::command::{against, find_program};
+use crate::tools::group::{Running, end_group};
 use crate::tr;
 use crate::transport::net::SocketOptions;
 use crate::transport::trace::calls::{Call, Verb};
@@ -142,9 +143,9 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
             .try_clone_to_owned()
             .map_err(error)?,
     ));
-    let traced = Traced::spawn_recording(command)
+    let traced = PROGRAM
+        .track(|| Traced::spawn_recording(command), Traced::id)
         .map_err(|e| TraceError(format!("cannot run {program}: {e}")))?;
-    GROUP.store(traced.id() as i32, Ordering::SeqCst);
     // Until every process of the program has ended (a child that goes on
     // with its socket is watched to its end), or its limit.
     let started = Instant::now();
@@ -160,7 +161,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
         }
         thread::sleep(Duration::from_millis(5));
     }
-    GROUP.store(0, Ordering::SeqCst);
+    PROGRAM.forget();
     // Whatever it left running in its group ends with it.
     end_group(traced.id());
     drop(server);
@@ -190,9 +191,8 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     })
 }
 
-/// The process group of the program being traced (0: none), for
-/// [`end_program`].
-static GROUP: AtomicI32 = AtomicI32::new(0);
+/// The program being traced, for [`end_program`].
+static PROGRAM: Running = Running::new();
 /// [`end_program`] was called.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -201,18 +201,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// it did is still shown.
 pub fn end_program() {
     INTERRUPTED.store(true, Ordering::SeqCst);
-    let group = GROUP.load(Ordering::SeqCst);
-    if group > 0 {
-        end_group(group as u32);
-    }
-}
-
-fn end_group(group: u32) {
-    // SAFETY: killpg of the program's own group; one already gone is an
-    // error we ignore.
-    unsafe {
-        libc::killpg(group as i32, libc::SIGKILL);
-    }
+    PROGRAM.end();
 }
 
 /// Our echo server on a thread, serving every connection of the program.

@@ -21,33 +21,18 @@ use super::output::{Output, read_output};
 use super::sweep::end_descendants;
 use super::{CheckConfig, Ended};
 use crate::tools::command::against;
+use crate::tools::group::{Running, end_group};
 use crate::transport::trace::calls::Call;
 use crate::transport::trace::{self, LetGo, Traced};
 
-/// The process group of the client running now (0: none), for
-/// [`end_client`].
-static GROUP: AtomicI32 = AtomicI32::new(0);
-/// A client is being started: its group is not known yet.
-static STARTING: AtomicBool = AtomicBool::new(false);
+/// The client (or server under test) running now, for [`end_client`].
+static RUNNING: Running = Running::new();
 
 /// End the client that is running now, and every process it started: for a
 /// Ctrl-C or SIGTERM to `check` (called from the handler's thread, not from
 /// the signal itself).
 pub fn end_client() {
-    // A client being started has a group a moment later: wait for it, so
-    // that it does not outlive us.
-    let deadline = Instant::now() + Duration::from_millis(500);
-    while STARTING.load(Ordering::SeqCst) && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(1));
-    }
-    let group = GROUP.load(Ordering::SeqCst);
-    if group > 0 {
-        // SAFETY: killpg with a group we created; a group already gone is an
-        // error we ignore.
-        unsafe {
-            libc::killpg(group, libc::SIGKILL);
-        }
-    }
+    RUNNING.end();
     // And what it detached from its group, a server under test's daemon
     // included. Not reaped: the client's own process belongs to the thread
     // that waits for it, and we are about to exit.
@@ -67,18 +52,6 @@ pub(super) fn server_started(pid: u32) {
 /// The server under test `pid` has ended.
 pub(super) fn server_ended(pid: u32) {
     let _ = LIVE_SERVER.compare_exchange(pid as i32, 0, Ordering::SeqCst, Ordering::SeqCst);
-}
-
-/// Start a process with `start`, its group known to [`end_client`] as soon
-/// as it is (`id` says its process, the leader of its group).
-fn tracked<T>(start: impl FnOnce() -> io::Result<T>, id: impl Fn(&T) -> u32) -> io::Result<T> {
-    STARTING.store(true, Ordering::SeqCst);
-    let spawned = start();
-    if let Ok(process) = &spawned {
-        GROUP.store(id(process) as i32, Ordering::SeqCst);
-    }
-    STARTING.store(false, Ordering::SeqCst);
-    spawned
 }
 
 /// If `check` itself is killed (SIGKILL, SIGQUIT: nothing it can catch),
@@ -149,7 +122,7 @@ impl ClientProcess {
 /// [`end_client`] ends, traced if the machine allows it.
 fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<ClientProcess> {
     die_with_us(&mut command);
-    tracked(
+    RUNNING.track(
         || match (!config.untraced && trace::allowed(), config.trace) {
             (true, true) => Traced::spawn_recording(command).map(ClientProcess::Traced),
             (true, false) => Traced::spawn(command).map(ClientProcess::Traced),
@@ -164,7 +137,7 @@ fn spawn_client(mut command: Command, config: &CheckConfig) -> io::Result<Client
 /// traced with its socket calls recorded, where the machine allows it.
 pub(super) fn spawn_server(mut command: Command, recording: bool) -> io::Result<ClientProcess> {
     die_with_us(&mut command);
-    tracked(
+    RUNNING.track(
         || match recording && trace::allowed() {
             true => Traced::spawn_recording(command).map(ClientProcess::Traced),
             false => command.spawn().map(ClientProcess::Plain),
@@ -175,7 +148,7 @@ pub(super) fn spawn_server(mut command: Command, recording: bool) -> io::Result<
 
 /// The tracked program has ended: nothing for [`end_client`] to end.
 pub(super) fn forget_group() {
-    GROUP.store(0, Ordering::SeqCst);
+    RUNNING.forget();
 }
 
 /// What a traced client was seen doing.
@@ -229,7 +202,7 @@ pub(super) fn run_client(
     // when the client's processes have all closed them.
     let mut child = spawn_client(command, config)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
-    let group = child.id() as i32;
+    let group = child.id();
     let stop = Arc::new(AtomicBool::new(false));
     if let (Some(lines), Some(typed), Some(held)) = (&config.stdin_lines, typed, &held_terminal) {
         feed(
@@ -242,11 +215,8 @@ pub(super) fn run_client(
     let reader = read_output(out_reader, OwnedFd::from(err_reader), stop.clone());
     let ended = wait_until(&mut child, config, idle);
     // Whatever the client started and left running ends with it.
-    // SAFETY: the group is the one the client was started in.
-    unsafe {
-        libc::killpg(group, libc::SIGKILL);
-    }
-    GROUP.store(0, Ordering::SeqCst);
+    end_group(group);
+    RUNNING.forget();
     // And what left its group (`setsid`, a daemon): every process under us
     // is this run's, unless a server under test is running too.
     if LIVE_SERVER.load(Ordering::SeqCst) == 0 {
@@ -363,10 +333,7 @@ fn wait_until(
             None
         };
         if let Some(ended) = ended {
-            // SAFETY: the child's own group.
-            unsafe {
-                libc::killpg(child.id() as i32, libc::SIGKILL);
-            }
+            end_group(child.id());
             child.reap();
             return Ok(ended);
         }

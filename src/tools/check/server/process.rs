@@ -133,10 +133,7 @@ impl Server {
 
     /// Stop it (its whole process group) and take what it printed.
     pub(super) fn end(&mut self) -> Output {
-        // SAFETY: the group the server was started in.
-        unsafe {
-            libc::killpg(self.child.id() as i32, libc::SIGKILL);
-        }
+        crate::tools::group::end_group(self.child.id());
         self.child.reap();
         client::forget_group();
         client::server_ended(self.child.id());
