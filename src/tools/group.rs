@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::transport::trace::end_group;
+
 /// How long [`Running::end`] waits for a program being started to have a
 /// group it can end.
 const STARTING_PATIENCE: Duration = Duration::from_millis(500);
@@ -68,16 +70,6 @@ impl Running {
 impl Default for Running {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// SIGKILL to every process of the group `leader` leads; a group already
-/// gone is no error.
-pub fn end_group(leader: u32) {
-    // SAFETY: killpg of a group one of our children leads; one already gone
-    // is an error we ignore.
-    unsafe {
-        libc::killpg(leader as i32, libc::SIGKILL);
     }
 }
 

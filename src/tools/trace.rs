@@ -26,7 +26,7 @@ use crate::lesson::book_c::{self, BookProgram};
 use crate::lesson::server::ServerConfig;
 use crate::tools::check::Ended;
 use crate::tools::command::{against, find_program};
-use crate::tools::group::{Running, end_group};
+use crate::tools::group::Running;
 use crate::tr;
 use crate::transport::net::SocketOptions;
 use crate::transport::trace::calls::{Call, Verb};
@@ -153,7 +153,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     while !traced.finished() {
         if started.elapsed() >= config.limit && !limited {
             limited = true;
-            end_group(traced.id());
+            traced.end_group();
         }
         // Ended at its limit: its processes are gone within moments.
         if limited && started.elapsed() >= config.limit + Duration::from_secs(2) {
@@ -163,7 +163,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
     }
     PROGRAM.forget();
     // Whatever it left running in its group ends with it.
-    end_group(traced.id());
+    traced.end_group();
     drop(server);
     if traced.uses_ptrace() {
         return Err(TraceError(

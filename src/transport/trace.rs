@@ -293,10 +293,7 @@ impl Traced {
     /// asked for its own group, `process_group(0)`): everything in it is
     /// killed.
     pub fn end_group(&self) {
-        // SAFETY: kill of the group our child leads.
-        unsafe {
-            libc::kill(-(self.pid as i32), libc::SIGKILL);
-        }
+        end_group(self.pid);
     }
 
     /// Every TCP socket the program has let go of so far, in order.
@@ -412,6 +409,16 @@ pub fn allowed() -> bool {
                 fd >= 0 || error == Some(libc::EBADF)
             })
     })
+}
+
+/// SIGKILL to every process of the group `leader` leads (a program we
+/// started in a group of its own); a group already gone is no error.
+pub fn end_group(leader: u32) {
+    // SAFETY: killpg of a group one of our children leads; one already gone
+    // is an error we ignore.
+    unsafe {
+        libc::killpg(leader as i32, libc::SIGKILL);
+    }
 }
 
 #[cfg(test)]

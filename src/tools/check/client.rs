@@ -21,9 +21,9 @@ use super::output::{Output, read_output};
 use super::sweep::end_descendants;
 use super::{CheckConfig, Ended};
 use crate::tools::command::against;
-use crate::tools::group::{Running, end_group};
+use crate::tools::group::Running;
 use crate::transport::trace::calls::Call;
-use crate::transport::trace::{self, LetGo, Traced};
+use crate::transport::trace::{self, LetGo, Traced, end_group};
 
 /// The client (or server under test) running now, for [`end_client`].
 static RUNNING: Running = Running::new();

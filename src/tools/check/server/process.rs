@@ -133,7 +133,7 @@ impl Server {
 
     /// Stop it (its whole process group) and take what it printed.
     pub(super) fn end(&mut self) -> Output {
-        crate::tools::group::end_group(self.child.id());
+        crate::transport::trace::end_group(self.child.id());
         self.child.reap();
         client::forget_group();
         client::server_ended(self.child.id());
