@@ -225,22 +225,7 @@ fn a_script_the_book_s_client_cannot_be_typed_is_refused_before_anything_runs() 
 
 #[test]
 fn without_a_c_compiler_the_run_cannot_be_made_exit_3() {
-    let cache = tempfile::tempdir().unwrap();
-    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
-        .args(["run", "classic", "--client", "book-c"])
-        .env("XDG_CACHE_HOME", cache.path())
-        .env("CC", "no_such_cc_here")
-        .write_stdin("")
-        .timeout(common::LIMIT)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let said = common::text(&out.stderr);
-    assert!(
-        said.contains("needs a C compiler") && said.trim().lines().count() == 1,
-        "{said}"
-    );
-    assert!(out.stdout.is_empty());
+    common::assert_needs_a_c_compiler(&["run", "classic", "--client", "book-c"]);
 }
 
 /// The server's rows of a report: (kind, the note's text or the read's size).

@@ -543,20 +543,7 @@ fn the_book_s_own_client_is_compiled_and_traced_reading_part_of_a_reply() {
         .collect();
     assert_eq!(built.len(), 1, "{built:?}");
     // No compiler: one line, exit 3.
-    let out = assert_cmd::Command::new(common::tcp_boundary_bin())
-        .args(["trace", "--book-client"])
-        .env("XDG_CACHE_HOME", tempfile::tempdir().unwrap().path())
-        .env("CC", "no-such-compiler")
-        .write_stdin("")
-        .timeout(common::LIMIT)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let said = common::text(&out.stderr);
-    assert!(
-        said.contains("needs a C compiler") && said.trim().lines().count() == 1,
-        "{said}"
-    );
+    common::assert_needs_a_c_compiler(&["trace", "--book-client"]);
 }
 
 /// Every file under `dir`.

@@ -530,3 +530,24 @@ pub fn leave_files(pid: u32, free: u64) {
     };
     assert_eq!(set, 0, "prlimit: {}", std::io::Error::last_os_error());
 }
+
+/// tcp-boundary `args` where no C compiler is to be found (`CC` names none,
+/// the cache is empty): one line that says so, exit 3, nothing on stdout.
+pub fn assert_needs_a_c_compiler(args: &[&str]) {
+    let cache = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new(tcp_boundary_bin())
+        .args(args)
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("CC", "no_such_cc_here")
+        .write_stdin("")
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{args:?}");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("needs a C compiler") && said.trim().lines().count() == 1,
+        "{args:?}: {said}"
+    );
+    assert!(out.stdout.is_empty(), "{args:?}");
+}
