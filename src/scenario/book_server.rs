@@ -154,6 +154,12 @@ impl ServerHolder {
 }
 
 impl Hold for ServerHolder {
+    /// What it serves, it serves on this machine only: its `bind` to any
+    /// address is given 127.0.0.1.
+    fn binds_to_loopback(&self) -> bool {
+        true
+    }
+
     /// What it prints, a row at the moment it prints it.
     fn printing(&mut self, bytes: &[u8]) {
         self.conductor.note(Side::Server, printed(bytes));

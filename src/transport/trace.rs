@@ -130,6 +130,12 @@ pub trait Hold: Send {
     fn printing(&mut self, bytes: &[u8]) {
         let _ = bytes;
     }
+    /// Whether the program's `bind` to any address (INADDR_ANY, `::`) is
+    /// given the loopback address instead, as the call enters (its sockaddr
+    /// written over): a server that is to serve this machine only.
+    fn binds_to_loopback(&self) -> bool {
+        false
+    }
 }
 
 /// Held (to write) while a traced program is started: from its fork to its

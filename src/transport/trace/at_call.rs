@@ -108,6 +108,7 @@ pub(super) fn entered(
     table: &Table,
     recording: bool,
     held: bool,
+    loopback: bool,
     known: &mut Known,
 ) -> Entry {
     let mut entry = Entry {
@@ -153,7 +154,7 @@ pub(super) fn entered(
             Vec::new()
         }
         Some(Stop::Recorded(name)) if recording => {
-            entry.pending = entering(pid, name, &args, held, known);
+            entry.pending = entering(pid, name, &args, loopback, known);
             let unrecorded = entry.pending.is_none();
             entry.input = unrecorded && matches!(name, "read" | "readv") && fd(args[0]) == 0;
             if held
@@ -177,14 +178,14 @@ pub(super) fn entered(
 /// A recorded socket call entering: what it asks, and (for a read) what
 /// waits in its queue now. `None` for a call on anything but a TCP socket.
 ///
-/// A held program's `bind` to any address is given the loopback address
-/// instead (its sockaddr written over as the call enters): what it serves,
-/// it serves on this machine only.
+/// With `loopback` (its holder's [`super::Hold::binds_to_loopback`]), a `bind` to
+/// any address is given the loopback address instead (its sockaddr written
+/// over as the call enters).
 pub(super) fn entering(
     pid: i32,
     name: &'static str,
     args: &[u64; 6],
-    held: bool,
+    loopback: bool,
     known: &mut Known,
 ) -> Option<PendingCall> {
     let fd = |a: u64| a as u32 as i32;
@@ -229,7 +230,7 @@ pub(super) fn entering(
             backlog: args[1] as i32,
         },
         Verb::Bind { .. } => Verb::Bind {
-            loopback: held && bind_loopback(pid, args[1], args[2]),
+            loopback: loopback && bind_loopback(pid, args[1], args[2]),
         },
         other => other,
     };

@@ -129,7 +129,8 @@ pub(super) fn follow(
             _ if ours && event != 0 => 0,
             libc::PTRACE_EVENT_SECCOMP => {
                 let copying = super::closing();
-                let entry = entered(pid, table, recording, hold.is_some(), &mut known);
+                let loopback = hold.as_ref().is_some_and(|h| h.binds_to_loopback());
+                let entry = entered(pid, table, recording, hold.is_some(), loopback, &mut known);
                 // A copy's close (another descriptor still holds the
                 // socket) is not the connection's.
                 let closes: Vec<Call> = match recording {
