@@ -312,8 +312,9 @@ fn ctrl_c_ends_the_proxy_even_inside_a_long_pause() {
     let asked = Instant::now();
     let status = interrupt(&mut proxy.child);
     assert_eq!(status.code(), Some(0));
+    // Well within the minute's pause, however loaded the machine.
     assert!(
-        asked.elapsed() < Duration::from_secs(5),
+        asked.elapsed() < Duration::from_secs(30),
         "took {:?} to stop",
         asked.elapsed()
     );
