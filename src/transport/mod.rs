@@ -92,6 +92,28 @@ impl std::fmt::Debug for Split<'_> {
     }
 }
 
+/// The verbs of a socket, the same for the socket and for a shared reference
+/// to it: written once for both.
+macro_rules! socket_verbs {
+    () => {
+        fn hang_up(&mut self) -> io::Result<()> {
+            self.shutdown(Shutdown::Both)
+        }
+
+        fn close_write(&mut self) -> io::Result<()> {
+            self.shutdown(Shutdown::Write)
+        }
+
+        fn abort(&mut self) -> io::Result<()> {
+            net::abort_on_close(self)
+        }
+
+        fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.set_read_timeout(timeout)
+        }
+    };
+}
+
 impl Transport for TcpStream {
     /// Two shared references to the one socket: the kernel keeps the two
     /// directions apart, so two threads can use them at once without
@@ -103,42 +125,14 @@ impl Transport for TcpStream {
         })
     }
 
-    fn hang_up(&mut self) -> io::Result<()> {
-        self.shutdown(Shutdown::Both)
-    }
-
-    fn close_write(&mut self) -> io::Result<()> {
-        self.shutdown(Shutdown::Write)
-    }
-
-    fn abort(&mut self) -> io::Result<()> {
-        net::abort_on_close(self)
-    }
-
-    fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.set_read_timeout(timeout)
-    }
+    socket_verbs!();
 }
 
 /// A shared reference to a socket is a stream too (std implements `Read` and
 /// `Write` for `&TcpStream`): two threads can pump the two directions of one
 /// connection without duplicating the descriptor.
 impl Transport for &TcpStream {
-    fn hang_up(&mut self) -> io::Result<()> {
-        self.shutdown(Shutdown::Both)
-    }
-
-    fn close_write(&mut self) -> io::Result<()> {
-        self.shutdown(Shutdown::Write)
-    }
-
-    fn abort(&mut self) -> io::Result<()> {
-        net::abort_on_close(self)
-    }
-
-    fn limit_reads(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.set_read_timeout(timeout)
-    }
+    socket_verbs!();
 }
 
 /// A new pseudo-terminal: (our side, the side a program is given as its
