@@ -125,6 +125,22 @@ fn bad_arguments_are_exit_2_with_a_line_naming_the_flag() {
         ),
         ("server", &["0", "--seed", "3"], "--random-chunks"),
         ("server", &["0", "--backlog", "0"], "--backlog"),
+        // Past 64 bits: past the limit, said as the limit.
+        (
+            "server",
+            &["0", "--chunk", "18446744073709551616"],
+            "must be from 1 to 16777216 bytes",
+        ),
+        (
+            "server",
+            &["0", "--random-chunks", "1-18446744073709551616"],
+            "random chunks: MAX must be at most 16777216 bytes",
+        ),
+        (
+            "server",
+            &["0", "--random-pauses", "--chunk-delay-ms", "0"],
+            "chunk_delay_ms above 0",
+        ),
         ("client", &["127.0.0.1", "99999"], "<PORT>"),
         (
             "client",
@@ -317,4 +333,41 @@ fn echo_client_offers_only_the_switches_it_takes() {
             assert!(!script.contains(&flag[2..]), "{shell} offers {flag}");
         }
     }
+}
+
+/// `run`'s shaping switches over a scenario's keys: a pair that cannot be
+/// one shape, or a seed that nothing in the scenario draws on, is a usage
+/// error before anything runs, one line, exit 2.
+#[test]
+fn run_s_switches_that_do_not_go_with_the_scenario_are_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["run", "random-chunks", "--chunk", "3"],
+            "scenario random-chunks: the shaping switches over its [server] keys: \
+             chunk and random_chunks cannot both be given",
+        ),
+        (
+            &["run", "cut-mid-message", "--reset-after", "3"],
+            "cut_after and reset_after cannot both be given",
+        ),
+        (
+            &["run", "classic", "--seed", "4"],
+            "--seed is only used with",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = run_with_input(tcp_boundary_bin(), args, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // A seed that the scenario draws on is taken.
+    let out = run_with_input(
+        tcp_boundary_bin(),
+        &["run", "random-chunks", "--seed", "4"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

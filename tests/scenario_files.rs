@@ -31,19 +31,24 @@ fn bad_scenario_files_name_the_file_and_the_line() {
              `seed`, `chunk`, `chunk_delay_ms`, `random_chunks`, `random_pauses`, `burst`, \
              `nodelay`, `send_buffer`, `recv_buffer`, `read_delay_ms`, `cut_after`, `reset_after`",
         ),
+        // A negative number, said by its key and in words.
+        (
+            common::GOOD_SCENARIO.replace("chunk = 1", "chunk = -1"),
+            "bad.toml:6: server.chunk: invalid value: integer `-1`, expected a whole number, 0 or more",
+        ),
         // A wrong type.
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = \"three\""),
-            "bad.toml:6: invalid type: string \"three\", expected u64",
+            "bad.toml:6: server.chunk: invalid type: string \"three\", expected a whole number, 0 or more",
         ),
         // An impossible value, in a section.
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = 0"),
-            "bad.toml:5: [server] chunk = 0 is out of range: 1 to 16777216",
+            "bad.toml:6: [server] chunk = 0 is out of range: 1 to 16777216",
         ),
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "random_chunks = \"5-2\""),
-            "bad.toml:6: random chunks: MIN (5) is larger than MAX (2)",
+            "bad.toml:6: server.random_chunks: random chunks: MIN (5) is larger than MAX (2)",
         ),
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "random_chunks = \"1-2\""),
@@ -67,7 +72,7 @@ fn bad_scenario_files_name_the_file_and_the_line() {
         // A verdict that does not exist, and a missing one.
         (
             common::GOOD_SCENARIO.replace("\"broken\"", "\"maybe\""),
-            "bad.toml:13: unknown variant `maybe`, expected one of `intact`, `broken`, `detected`",
+            "bad.toml:13: expect.naive: unknown variant `maybe`, expected one of `intact`, `broken`, `detected`",
         ),
         (
             common::GOOD_SCENARIO.replace("length = \"intact\"\n", ""),

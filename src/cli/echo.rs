@@ -13,7 +13,7 @@ use crate::lesson::server::BOOK_BUF_SIZE;
 ///
 /// It prints `connected client N` on each accept and `Message from client : TEXT`
 /// for each read (TEXT escaped: \n, \0, \xff), and echoes every byte back exactly.
-/// The fragmenting switches split and pace the echo so that a client's reads see
+/// The shaping switches split and pace the echo so that a client's reads see
 /// parts of a reply, or several replies at once.
 #[derive(Debug, Parser)]
 #[command(name = "echo-server", version, allow_negative_numbers = true)]

@@ -159,6 +159,22 @@ impl RunArgs {
             s.client_program = self.client;
             s.server_program = self.server;
             s.validate().map_err(|e| UsageError(e.to_string()))?;
+            // The switches over the file's keys: together they must make a
+            // shape (a chunk size over a file's random chunks does not).
+            if let Err(e) = s.server_spec().shape(0) {
+                return Err(UsageError(format!(
+                    "scenario {}: the shaping switches over its [server] keys: {e}",
+                    s.name
+                )));
+            }
+        }
+        // A seed shapes nothing in scenarios that draw nothing at random.
+        if self.seed.is_some() && !scenarios.iter().any(|s| s.server_spec().needs_seed()) {
+            return Err(UsageError(
+                "--seed is only used with random chunks or pauses (a random scenario, or \
+                 --random-chunks or --random-pauses)"
+                    .into(),
+            ));
         }
         if self.client == SideProgram::BookC {
             if self.reader.is_some_and(|r| r != ReaderKind::Naive) {

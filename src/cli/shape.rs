@@ -24,10 +24,18 @@ pub fn bytes_in(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Cl
         if s.trim_start().starts_with('-') {
             return Err(format!("must be from {min} to {max} bytes, not negative"));
         }
-        let n = parse_size::Config::new()
-            .with_binary()
-            .parse_size(s.trim())
-            .map_err(|e| format!("expected a number of bytes such as 4096 or 64K ({e})"))?;
+        let n = match parse_size::Config::new().with_binary().parse_size(s.trim()) {
+            Ok(n) => n,
+            // Too large for 64 bits: past any maximum.
+            Err(parse_size::Error::PosOverflow) => {
+                return Err(format!("must be from {min} to {max} bytes"));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "expected a number of bytes such as 4096 or 64K, from {min} to {max} ({e})"
+                ));
+            }
+        };
         if n < min || n > max {
             return Err(format!("must be from {min} to {max} bytes"));
         }
@@ -77,7 +85,9 @@ pub fn millis(s: &str) -> Result<u64, String> {
 pub fn chunk_range(s: &str) -> Result<ChunkRange, String> {
     let r: ChunkRange = s.parse().map_err(|e| format!("{e}"))?;
     if r.max as u64 > MAX_CHUNK {
-        return Err(format!("MAX must be at most {MAX_CHUNK} bytes"));
+        return Err(format!(
+            "random chunks: MAX must be at most {MAX_CHUNK} bytes"
+        ));
     }
     Ok(r)
 }
@@ -97,12 +107,11 @@ macro_rules! shape_switches {
     ) => {
         $(#[$wmeta])*
         #[derive(Debug, Clone, Default, Args)]
-        #[command(next_help_heading = $heading)]
         pub struct $writes {
             $(
                 $(#[$wdoc])*
                 #[arg(long = concat!($prefix, $wlong), id = concat!($prefix, $wlong),
-                      $($wrel = concat!($prefix, $wother),)* $($wa)*)]
+                      help_heading = $heading, $($wrel = concat!($prefix, $wother),)* $($wa)*)]
                 pub $w: $wty,
             )*
         }
@@ -119,14 +128,13 @@ macro_rules! shape_switches {
 
         $(#[$meta])*
         #[derive(Debug, Clone, Default, Args)]
-        #[command(next_help_heading = $heading)]
         pub struct $name {
             #[command(flatten)]
             pub writes: $writes,
             $(
                 $(#[$adoc])*
                 #[arg(long = concat!($prefix, $along), id = concat!($prefix, $along),
-                      $($arel = concat!($prefix, $aother),)* $($aa)*)]
+                      help_heading = $heading, $($arel = concat!($prefix, $aother),)* $($aa)*)]
                 pub $a: $aty,
             )*
         }

@@ -73,7 +73,7 @@ pub enum TcpBoundaryCommand {
     /// Example: `tcp-boundary check -- python3 client.py {addr}`.
     Check(Box<CheckArgs>),
     /// A proxy that reshapes the byte stream between any client and any server:
-    /// fragmenting, pacing, coalescing, cutting.
+    /// fragmenting, pacing, coalescing, cutting connections.
     ///
     /// The `--down-…` switches shape server → client, the `--up-…` switches
     /// client → server. Example: `--down-chunk 3 --down-chunk-delay-ms 50

@@ -50,10 +50,10 @@ impl Scenario {
         let s = &self.server;
         // Shaped: a shape other than none's (a pause of 0 is no pause).
         let shapes = |spec: ShapeSpec| spec.shape(0).ok() != ShapeSpec::default().shape(0).ok();
-        if shapes(self.shape_override) {
+        if shapes(self.server_spec()) && !shapes(s.spec()) {
             return Err(Msg::new("book-c-switches"));
         }
-        if shapes(s.spec()) {
+        if shapes(self.server_spec()) {
             return Err(Msg::new("book-c-server-shapes").arg("name", name));
         }
         if s.buffer_size != BOOK_BUF_SIZE {
@@ -265,5 +265,32 @@ impl Drop for ServerHolder {
             self.listener = None;
         }
         self.conductor.finish(Actor::Server);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::Scenario;
+
+    /// The book's server plays what runs, the switches over the file's
+    /// keys: a pause of 0 is no pause, whether the file or the command line
+    /// says it, and over a file's pause it takes that pause away.
+    #[test]
+    fn the_book_s_server_is_refused_a_shape_not_a_key() {
+        let mut s = Scenario::builtin("classic").unwrap();
+        assert!(s.book_server_fits().is_ok());
+        s.server.chunk_delay_ms = Some(0);
+        s.server.read_delay_ms = Some(0);
+        assert!(s.book_server_fits().is_ok());
+        s.shape_override.chunk_delay_ms = Some(5);
+        assert_eq!(s.book_server_fits().unwrap_err().id(), "book-c-switches");
+        s.shape_override.chunk_delay_ms = None;
+        s.server.chunk_delay_ms = Some(5);
+        assert_eq!(
+            s.book_server_fits().unwrap_err().id(),
+            "book-c-server-shapes"
+        );
+        s.shape_override.chunk_delay_ms = Some(0);
+        assert!(s.book_server_fits().is_ok());
     }
 }

@@ -98,6 +98,54 @@ fn line_at(src: &str, offset: usize) -> usize {
     src[..offset.min(src.len())].matches('\n').count() + 1
 }
 
+/// The key whose value lies at `offset` in `src`, as the file spells it
+/// (a table's key as `table.key`): from the file's own parse, its keys'
+/// and values' places.
+fn key_at(src: &str, offset: usize) -> Option<String> {
+    fn find(table: &toml::de::DeTable, offset: usize, path: &str) -> Option<String> {
+        table.iter().find_map(|(k, v)| {
+            let name = match path {
+                "" => k.get_ref().to_string(),
+                _ => format!("{path}.{}", k.get_ref()),
+            };
+            // A table's own span may be its header alone: look inside it
+            // whatever its span.
+            let in_array = || {
+                let array = v.get_ref().as_array()?;
+                let tables = array.iter().filter_map(|e| e.get_ref().as_table());
+                tables.into_iter().find_map(|t| find(t, offset, &name))
+            };
+            match v.get_ref().as_table() {
+                Some(inner) => find(inner, offset, &name),
+                None => in_array().or_else(|| v.span().contains(&offset).then_some(name)),
+            }
+        })
+    }
+    let doc = toml::de::DeTable::parse(src).ok()?;
+    find(doc.get_ref(), offset, "")
+}
+
+/// The line where `key` of `[table]` is written.
+fn key_line(src: &str, table: &str, key: &str) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(src).ok()?;
+    let (_, t) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == table)?;
+    let (k, _) = t
+        .get_ref()
+        .as_table()?
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)?;
+    Some(line_at(src, k.span().start))
+}
+
+/// serde's names for our number types said as the numbers they take.
+fn whole_numbers(message: &str) -> String {
+    ["expected u64", "expected usize", "expected u32"]
+        .iter()
+        .fold(message.to_string(), |m, t| {
+            m.replace(t, "expected a whole number, 0 or more")
+        })
+}
+
 impl Scenario {
     /// Parse a scenario from TOML text. `origin` names it in errors (a path).
     pub fn parse(name: &str, origin: &str, src: &str) -> Result<Scenario, ScenarioError> {
@@ -108,7 +156,15 @@ impl Scenario {
         };
         let file: File = toml::from_str(src).map_err(|e| {
             let line = e.span().map(|s| line_at(src, s.start));
-            err(line, e.message().trim().to_string())
+            // A value of the wrong kind is named by its key, and the number
+            // a key takes said in words, not as a type of ours.
+            let key = e.span().and_then(|s| key_at(src, s.start));
+            let message = e.message().trim();
+            let message = match key {
+                Some(key) => format!("{key}: {message}"),
+                None => message.to_string(),
+            };
+            err(line, whole_numbers(&message))
         })?;
         let section_line = |span: std::ops::Range<usize>| Some(line_at(src, span.start));
 
@@ -177,8 +233,10 @@ impl Scenario {
         scenario.check().map_err(|(place, message)| {
             let line = match place {
                 Place::Top => None,
-                Place::Server => server_line,
-                Place::Client => client_line,
+                Place::Server(Some(key)) => key_line(src, "server", key).or(server_line),
+                Place::Client(Some(key)) => key_line(src, "client", key).or(client_line),
+                Place::Server(None) => server_line,
+                Place::Client(None) => client_line,
                 Place::Step(i) => steps.get(i).and_then(|(_, l)| *l),
             };
             err(line, message)
@@ -243,14 +301,19 @@ impl Scenario {
     fn check_settings(&self) -> Result<(), (Place, String)> {
         let s = &self.server;
         let c = &self.client;
-        let server = |m: &str| Err((Place::Server, format!("[server] {m}")));
-        let client = |m: &str| Err((Place::Client, format!("[client] {m}")));
+        let server = |m: &str| Err((Place::Server(None), format!("[server] {m}")));
+        let client = |m: &str| Err((Place::Client(None), format!("[client] {m}")));
+        // An error of one key, at that key's line.
+        let key_of = |e: &ShapeError| match e {
+            ShapeError::OutOfRange { key, .. } => Some(*key),
+            _ => None,
+        };
         if s.buffer_size == 0 {
             return server("buffer_size must be at least 1");
         }
         // The shaping keys obey the same rules and limits as the switches.
         if let Err(e) = s.spec().shape(0) {
-            return server(&e.to_string());
+            return Err((Place::Server(key_of(&e)), format!("[server] {e}")));
         }
         let random = s.spec().needs_seed();
         if random && s.seed.is_none() {
@@ -278,7 +341,7 @@ impl Scenario {
                 },
                 e => e,
             };
-            return client(&e.to_string());
+            return Err((Place::Client(key_of(&e)), format!("[client] {e}")));
         }
         // Bounds that keep every run short (see `super::cost`).
         if s.buffer_size > MAX_READ_BUFFER {
@@ -405,8 +468,10 @@ impl Scenario {
 #[derive(Debug, Clone, Copy)]
 enum Place {
     Top,
-    Server,
-    Client,
+    /// The `[server]` table, or one of its keys.
+    Server(Option<&'static str>),
+    /// The `[client]` table, or one of its keys.
+    Client(Option<&'static str>),
     Step(usize),
 }
 

@@ -68,9 +68,13 @@ impl FromStr for ChunkRange {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || FragmentError::BadRange(s.to_string());
         let (min, max) = s.split_once('-').ok_or_else(bad)?;
-        let min = min.trim().parse().map_err(|_| bad())?;
-        let max = max.trim().parse().map_err(|_| bad())?;
-        ChunkRange::new(min, max)
+        // A number too large for memory is as large as one can be: past
+        // any limit, which says so.
+        let size = |n: &str| -> Result<usize, FragmentError> {
+            let n: u128 = n.trim().parse().map_err(|_| bad())?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        ChunkRange::new(size(min)?, size(max)?)
     }
 }
 

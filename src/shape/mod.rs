@@ -121,7 +121,7 @@ pub enum ShapeError {
     #[error("cut_after and reset_after cannot both be given")]
     CutAndReset,
     /// Random pauses with no longest pause.
-    #[error("random_pauses needs chunk_delay_ms (the longest pause)")]
+    #[error("random_pauses needs a chunk_delay_ms above 0 (the longest pause)")]
     RandomPausesWithoutDelay,
     /// A seed where nothing is drawn at random.
     #[error("--seed is only used with --random-chunks or --random-pauses")]
@@ -168,7 +168,8 @@ macro_rules! with_shaping_keys {
                 chunk_delay_ms "chunk-delay-ms": Option<u64>
                     [allow_negative_numbers = true, value_name = "MS", value_parser = millis]
                     [],
-                /// Split into chunks of random sizes between MIN and MAX bytes (seeded).
+                /// Split into chunks of random sizes between MIN and MAX bytes (1 to
+                /// 16M; seeded).
                 random_chunks "random-chunks": Option<ChunkRange>
                     [allow_hyphen_values = true, value_name = "MIN-MAX", value_parser = chunk_range]
                     [],

@@ -234,7 +234,7 @@ fn a_failed_write_is_the_writes_error() {
 }
 
 #[test]
-fn random_cuts_go_on_from_one_client_to_the_next() {
+fn random_chunks_go_on_from_one_client_to_the_next() {
     let plan = FragmentPlan {
         chunks: Chunks::Random(ChunkRange::new(1, 4).unwrap()),
         seed: 9,

@@ -13,7 +13,7 @@ fn plan(chunks: Chunks, seed: u64) -> FragmentPlan {
 // What mutation testing found unpinned: the plan's own questions.
 
 #[test]
-fn edges_cut_the_first_and_last_chunks_and_send_the_middle_whole() {
+fn edges_split_the_first_and_last_chunks_and_send_the_middle_whole() {
     let chunks = |len: usize| {
         let mut fragmenter = Fragmenter::new(FragmentPlan {
             edges: 2,
@@ -100,7 +100,7 @@ fn same_seed_gives_same_chunks() {
 }
 
 #[test]
-fn cuts_cover_the_buffer_exactly_within_bounds() {
+fn chunks_cover_the_buffer_exactly_within_bounds() {
     for seed in 0..50 {
         for len in [0, 1, 2, 9, 100, 4097] {
             let range = ChunkRange::new(2, 5).unwrap();
@@ -115,7 +115,7 @@ fn cuts_cover_the_buffer_exactly_within_bounds() {
 }
 
 #[test]
-fn fixed_cuts_are_the_chunk_size_then_the_rest() {
+fn fixed_chunks_are_the_chunk_size_then_the_rest() {
     let chunks = Fragmenter::new(plan(Chunks::Fixed(3), 0)).chunks(10);
     assert_eq!(chunks, vec![3, 3, 3, 1]);
     assert_eq!(Fragmenter::new(plan(Chunks::Whole, 0)).chunks(10), vec![10]);

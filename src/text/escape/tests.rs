@@ -72,7 +72,7 @@ fn length_headers_are_decoded_where_they_start() {
 }
 
 #[test]
-fn hangul_is_shown_and_a_cut_character_is_escaped() {
+fn hangul_is_shown_and_a_split_character_is_escaped() {
     let hello = "안녕하세요".as_bytes();
     assert_eq!(escape(hello), "안녕하세요");
     // 4-byte chunks: `안` and a third of `녕`, then the rest of it.

@@ -60,12 +60,12 @@ fn cell(outcome: &Outcome, received: Option<&[u8]>, width: usize, lang: Lang) ->
         Outcome::ClosedMidMessage | Outcome::Closed | Outcome::Failed(_) => "!",
         _ => m,
     };
-    (style, cut_to(&format!("{m} {text}"), width))
+    (style, clip_to(&format!("{m} {text}"), width))
 }
 
 /// `text` clipped to `width` columns, with `…` where it was clipped: a cell never
 /// pushes the row past the terminal's width, whatever the wording.
-fn cut_to(text: &str, width: usize) -> String {
+fn clip_to(text: &str, width: usize) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if text.width() <= width {
         return text.to_string();

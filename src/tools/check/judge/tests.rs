@@ -246,7 +246,7 @@ fn a_client_that_ended_with_its_reply_unread_fails_whatever_it_said() {
 }
 
 #[test]
-fn replies_are_cut_at_each_prefix_on_a_line_or_across_lines() {
+fn replies_are_split_at_each_prefix_on_a_line_or_across_lines() {
     let p = |out: &str| -> Vec<String> {
         printed_replies(out.as_bytes(), "> ")
             .into_iter()
