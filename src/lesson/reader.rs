@@ -31,7 +31,8 @@ use std::io::{self, Read};
 pub enum ReaderKind {
     /// One read per message, as in the book: the deliberate bug.
     Naive,
-    /// Read until as many bytes as were sent have come back (the book's fix).
+    /// Read until as many bytes as were sent have come back, and no further
+    /// (`book`'s loop, done right).
     Exact,
     /// Read through the next newline, up to a maximum line length.
     Line,
@@ -297,7 +298,7 @@ impl MessageReader {
         Ok(self.buf[..n].to_vec())
     }
 
-    /// The book's fix, done right: keep reading until as many bytes as were
+    /// `book`'s loop, done right: keep reading until as many bytes as were
     /// sent have come back.
     ///
     /// Three flaws of the usual C version are kept out: each read asks for at most

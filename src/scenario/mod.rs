@@ -439,13 +439,14 @@ pub struct Scenario {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SideProgram {
-    /// Ours, in Rust (the client with each reader).
+    /// Ours, in Rust: our client, with each reader; our server, the book's
+    /// loop.
     #[default]
     Ours,
-    /// The book's own program, `book/echo_client.c` or `echo_server.c`,
-    /// compiled with the system's C compiler, run traced and conducted (the
-    /// client's one `read(sock, message, BUF_SIZE - 1)` a message is the
-    /// naive reader).
+    /// The book's own program, `book/echo_client.c` (its one `read(sock,
+    /// message, BUF_SIZE - 1)` a message is the naive reader) or
+    /// `book/echo_server.c`, compiled with the system's C compiler, run
+    /// traced and conducted.
     BookC,
 }
 
