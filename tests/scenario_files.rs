@@ -36,6 +36,11 @@ fn bad_scenario_files_name_the_file_and_the_line() {
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = -1"),
             "bad.toml:6: server.chunk: invalid value: integer `-1`, expected a whole number, 0 or more",
         ),
+        // A message of neither form.
+        (
+            common::GOOD_SCENARIO.replacen("send = [", "send = [3, ", 1),
+            "bad.toml:10: step.send: each message is a string, or a table { pattern = \"…\", size = N }",
+        ),
         // A wrong type.
         (
             common::GOOD_SCENARIO.replace("chunk = 1", "chunk = \"three\""),

@@ -66,7 +66,10 @@ enum ConnectFile {
 /// A message: a string, or `{ pattern = "…", size = N }` for a long one (the
 /// pattern repeated to `size - 1` bytes, then a newline).
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "each message is a string, or a table { pattern = \"…\", size = N }"
+)]
 enum MessageFile {
     Text(String),
     Filled { pattern: String, size: usize },
