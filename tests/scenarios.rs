@@ -239,7 +239,7 @@ fn cli_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.starts_with(&format!("error: {}:5: ", bad.display())),
+        err.starts_with(&format!("error: {}:6: ", bad.display())),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
