@@ -67,7 +67,8 @@ impl Server {
         // server's queue).
         let deadline = Instant::now() + config.start_timeout;
         loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            let connected = TcpStream::connect_timeout(&addr, Duration::from_millis(200));
+            if connected.is_ok_and(|s| !met_itself(&s)) {
                 return Ok(server);
             }
             // A daemon's first process exits 0 once its child has forked
@@ -199,5 +200,40 @@ pub(super) fn ended_words(ended: &Ended) -> String {
         Ended::Exited(code) => format!("exited with status {code}"),
         Ended::Signalled(s) => format!("was killed by {}", crate::tools::check::signal_name(*s)),
         Ended::Hung | Ended::TooSlow | Ended::Running => "stopped".into(),
+    }
+}
+
+/// A connect to a port nobody listens on can meet itself: the kernel may
+/// give it that very port as its own, and the two ends of TCP's
+/// simultaneous open are one socket. Tried again and again while a server
+/// starts, a loaded machine sees it: that is no server listening.
+fn met_itself(s: &TcpStream) -> bool {
+    matches!((s.local_addr(), s.peer_addr()), (Ok(a), Ok(b)) if a == b)
+}
+
+#[cfg(test)]
+mod self_connect {
+    use super::met_itself;
+    use socket2::{Domain, Socket, Type};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+
+    /// A socket bound to a free port and connected to that port is
+    /// connected to itself; a connection to a listener is not.
+    #[test]
+    fn a_connect_that_met_itself_is_no_server() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        socket.set_reuse_address(true).unwrap();
+        socket.bind(&addr.into()).unwrap();
+        socket.connect(&addr.into()).unwrap();
+        assert!(met_itself(&TcpStream::from(socket)));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let to_a_server = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        assert!(!met_itself(&to_a_server));
     }
 }
