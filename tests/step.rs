@@ -173,31 +173,17 @@ fn local_flags(fd: std::os::fd::RawFd) -> libc::tcflag_t {
 
 #[test]
 fn a_signal_sent_to_step_gives_the_terminal_back() {
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::AsRawFd;
     use std::os::unix::process::ExitStatusExt;
     let cooked = libc::ECHO | libc::ICANON | libc::ISIG;
     for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT] {
         // A pseudo-terminal of the test's own: `run --step` on its side.
-        let (mut leader, mut follower) = (0, 0);
-        // SAFETY: two descriptors filled in; name, termios and size left null.
-        let opened = unsafe {
-            libc::openpty(
-                &mut leader,
-                &mut follower,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(opened, 0);
+        let (leader, follower) = tcp_boundary::transport::pty().unwrap();
         // Neither side is handed to the child but as its standard streams.
-        for fd in [leader, follower] {
+        for fd in [&leader, &follower] {
             // SAFETY: a flag set on a descriptor just opened.
-            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+            unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
         }
-        // SAFETY: both just opened, each owned once.
-        let (leader, follower) =
-            unsafe { (OwnedFd::from_raw_fd(leader), OwnedFd::from_raw_fd(follower)) };
         assert_eq!(local_flags(follower.as_raw_fd()) & cooked, cooked);
         let mut command = Command::new(common::tcp_boundary_bin());
         // SAFETY: setrlimit is async-signal safe; only the child's limit is
