@@ -2,7 +2,7 @@
 //! or SIGTERM (handled on a thread of its own) ends it whole, the processes
 //! it started included, and the tool can still say what it saw. `trace`'s
 //! program and `check`'s client or server each start in a group of their
-//! own, which [`Running`] keeps until they have ended.
+//! own, which [`ProgramGroup`] keeps until they have ended.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -11,28 +11,28 @@ use std::time::{Duration, Instant};
 
 use crate::transport::trace::end_group;
 
-/// How long [`Running::end`] waits for a program being started to have a
+/// How long [`ProgramGroup::end`] waits for a program being started to have a
 /// group it can end.
 const STARTING_PATIENCE: Duration = Duration::from_millis(500);
 
 /// The process group of the program running now (its leader's pid; 0: none).
 #[derive(Debug)]
-pub struct Running {
+pub struct ProgramGroup {
     leader: AtomicI32,
     starting: AtomicBool,
 }
 
-impl Running {
+impl ProgramGroup {
     /// No program running.
     pub const fn new() -> Self {
-        Running {
+        ProgramGroup {
             leader: AtomicI32::new(0),
             starting: AtomicBool::new(false),
         }
     }
 
     /// Start a program with `start` (in a group of its own, which `id`'s
-    /// process leads), known to [`Running::end`] as soon as it has started.
+    /// process leads), known to [`ProgramGroup::end`] as soon as it has started.
     pub fn track<T>(
         &self,
         start: impl FnOnce() -> io::Result<T>,
@@ -47,7 +47,7 @@ impl Running {
         started
     }
 
-    /// The program has ended: nothing for [`Running::end`] to end.
+    /// The program has ended: nothing for [`ProgramGroup::end`] to end.
     pub fn forget(&self) {
         self.leader.store(0, Ordering::SeqCst);
     }
@@ -67,7 +67,7 @@ impl Running {
     }
 }
 
-impl Default for Running {
+impl Default for ProgramGroup {
     fn default() -> Self {
         Self::new()
     }
@@ -83,7 +83,7 @@ mod tests {
     /// `end` ends both, and once it is forgotten `end` ends nothing.
     #[test]
     fn end_ends_the_tracked_group_whole() {
-        let running = Running::new();
+        let running = ProgramGroup::new();
         let mut shell = running
             .track(
                 || {

@@ -26,7 +26,7 @@ use crate::lesson::book_c::{self, BookProgram};
 use crate::lesson::server::ServerConfig;
 use crate::tools::check::Ended;
 use crate::tools::command::{against, find_program};
-use crate::tools::group::Running;
+use crate::tools::group::ProgramGroup;
 use crate::tr;
 use crate::transport::net::SocketOptions;
 use crate::transport::trace::calls::{Call, Verb};
@@ -192,7 +192,7 @@ pub fn trace(config: &TraceConfig) -> Result<TraceReport, TraceError> {
 }
 
 /// The program being traced, for [`end_program`].
-static PROGRAM: Running = Running::new();
+static PROGRAM: ProgramGroup = ProgramGroup::new();
 /// [`end_program`] was called.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 

@@ -21,12 +21,12 @@ use super::output::{Output, read_output};
 use super::sweep::end_descendants;
 use super::{CheckConfig, Ended};
 use crate::tools::command::against;
-use crate::tools::group::Running;
+use crate::tools::group::ProgramGroup;
 use crate::transport::trace::calls::Call;
 use crate::transport::trace::{self, LetGo, Traced, end_group};
 
 /// The client (or server under test) running now, for [`end_client`].
-static RUNNING: Running = Running::new();
+static RUNNING: ProgramGroup = ProgramGroup::new();
 
 /// End the client that is running now, and every process it started: for a
 /// Ctrl-C or SIGTERM to `check` (called from the handler's thread, not from

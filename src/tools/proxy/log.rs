@@ -54,14 +54,14 @@ pub(super) struct Log {
     /// The next row number, and where rows go: one lock, so that numbers and
     /// the order rows arrive in agree.
     sender: Mutex<(usize, Option<Sender<Row>>)>,
-    shared: Arc<Shared>,
+    shared: Arc<LogShared>,
     writer: Mutex<Option<JoinHandle<()>>>,
     pub(super) quiet: bool,
     record: bool,
 }
 
 /// What the pumps and the writer share.
-struct Shared {
+struct LogShared {
     /// Bytes of rows handed over and not yet written, and rows written.
     flight: Mutex<Flight>,
     moved: Condvar,
@@ -98,7 +98,7 @@ fn cost(what: &What) -> usize {
 
 impl Log {
     pub(super) fn new(out: Box<dyn Write + Send>, config: &ProxyConfig) -> Log {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(LogShared {
             flight: Mutex::new(Flight::default()),
             moved: Condvar::new(),
             recorded: Mutex::new(config.record.then(Recorded::default)),
@@ -282,7 +282,7 @@ fn write_rows(
     rows: Receiver<Row>,
     out: Box<dyn Write + Send>,
     layout: timeline::Layout,
-    shared: &Shared,
+    shared: &LogShared,
 ) {
     // Rows written in batches: one system call for every row waiting, not
     // one per row (standard output is line-buffered).
