@@ -29,6 +29,8 @@ pub(super) fn follow(
     mut hold: Option<Box<dyn Hold>>,
 ) {
     let lock = || seen.lock().unwrap_or_else(|e| e.into_inner());
+    // The holder's word on binds, the same for every call.
+    let loopback = hold.as_ref().is_some_and(|h| h.binds_to_loopback());
     // Until its first exec, the program is still the copy of this process
     // the fork made, holding every descriptor of ours: nothing to measure.
     let mut started = false;
@@ -129,7 +131,6 @@ pub(super) fn follow(
             _ if ours && event != 0 => 0,
             libc::PTRACE_EVENT_SECCOMP => {
                 let copying = super::closing();
-                let loopback = hold.as_ref().is_some_and(|h| h.binds_to_loopback());
                 let entry = entered(pid, table, recording, hold.is_some(), loopback, &mut known);
                 // A copy's close (another descriptor still holds the
                 // socket) is not the connection's.
